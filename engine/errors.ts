@@ -1,0 +1,39 @@
+/**
+ * An error a user can act on: `message` names the problem, `fix` says what to do about it.
+ * `fatal` errors come from configuration (missing model, no ffmpeg) and must not be retried;
+ * the rest are transient (network, stream) and the supervisor retries them.
+ */
+export type EngineErrorCode =
+	| 'MODEL_MISSING'
+	| 'MODEL_INVALID'
+	| 'MODEL_INTERFACE'
+	| 'INPUT_UNREADABLE'
+	| 'INPUT_NOT_AUDIO'
+	| 'FFMPEG_MISSING'
+	| 'STREAM_FAILED'
+	| 'STREAM_STALLED'
+	| 'BAD_OPTION'
+	| 'WORKER_FAILED';
+
+export class EngineError extends Error {
+	readonly code: EngineErrorCode;
+	readonly fix: string;
+	readonly fatal: boolean;
+
+	constructor(code: EngineErrorCode, message: string, fix: string, options: { fatal?: boolean; cause?: unknown } = {}) {
+		super(message, { cause: options.cause });
+		this.name = 'EngineError';
+		this.code = code;
+		this.fix = fix;
+		this.fatal = options.fatal ?? true;
+	}
+
+	/** One line for a terminal or a log: what is wrong, then what to do. */
+	describe(): string {
+		return this.fix ? `${this.message} ${this.fix}` : this.message;
+	}
+}
+
+export function isEngineError(error: unknown): error is EngineError {
+	return error instanceof EngineError;
+}

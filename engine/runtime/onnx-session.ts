@@ -1,0 +1,50 @@
+import { existsSync } from 'node:fs';
+import * as ort from 'onnxruntime-node';
+import { EngineError } from '../errors.js';
+
+export interface SessionOptions {
+	/** intra-op threads; 0 lets onnxruntime choose. */
+	threads?: number;
+}
+
+export type Session = ort.InferenceSession;
+export { ort };
+
+export async function createSession(modelPath: string, what: string, options: SessionOptions = {}): Promise<Session> {
+	if (!existsSync(modelPath)) {
+		throw new EngineError('MODEL_MISSING', `${what} file "${modelPath}" does not exist.`, 'Check the model directory.');
+	}
+	try {
+		return await ort.InferenceSession.create(modelPath, {
+			intraOpNumThreads: options.threads ?? 1,
+			interOpNumThreads: 1,
+			executionMode: 'sequential',
+			graphOptimizationLevel: 'all',
+		});
+	} catch (cause) {
+		throw new EngineError(
+			'MODEL_INVALID',
+			`${what} file "${modelPath}" could not be loaded by onnxruntime (${firstLine(cause)}).`,
+			'The file is corrupt or not an ONNX model: download it again.',
+			{ cause },
+		);
+	}
+}
+
+/** Checks that a session has the inputs and outputs a FunASR export of this kind has. */
+export function requireInterface(session: Session, modelPath: string, what: string, inputs: readonly string[], outputs: readonly string[]): void {
+	const missingInputs = inputs.filter((name) => !session.inputNames.includes(name));
+	const missingOutputs = outputs.filter((name) => !session.outputNames.includes(name));
+	if (missingInputs.length === 0 && missingOutputs.length === 0) return;
+	const wanted = [...missingInputs.map((n) => `input "${n}"`), ...missingOutputs.map((n) => `output "${n}"`)].join(', ');
+	throw new EngineError(
+		'MODEL_INTERFACE',
+		`${what} "${modelPath}" has no ${wanted} (it has inputs ${session.inputNames.join(', ')}; outputs ${session.outputNames.join(', ')}).`,
+		`Use a FunASR ONNX export of a ${what}.`,
+	);
+}
+
+function firstLine(error: unknown): string {
+	const text = error instanceof Error ? error.message : String(error);
+	return text.split('\n')[0] ?? text;
+}

@@ -1,0 +1,92 @@
+import type { EngineError } from '../errors.js';
+
+/** Where the models come from: FunASR export directories, loaded unchanged. */
+export interface ModelSelection {
+	/** Paraformer directory (model.onnx / model_quant.onnx, config.yaml, am.mvn, tokens.json). */
+	asrDir: string;
+	/** FSMN-VAD directory. */
+	vadDir: string;
+	/** CT-Transformer directory (offline or vad_realtime); omitted: no punctuation. */
+	puncDir?: string;
+	/** Use model_quant.onnx (int8) instead of model.onnx. */
+	quantized?: boolean;
+	/** onnxruntime intra-op threads for recognition. */
+	threads?: number;
+}
+
+export interface VadSettings {
+	/** Silence that ends a sentence (FunASR max_end_silence_time), ms. */
+	maxEndSilenceMs?: number;
+	/** Longest sentence before a forced cut (FunASR max_single_segment_time), ms. */
+	maxSegmentMs?: number;
+}
+
+export type OverflowPolicy = 'drop-oldest' | 'drop-newest' | 'backpressure';
+
+export interface QueueSettings {
+	/** Bound of the recognition queue in seconds of audio. */
+	maxSeconds?: number;
+	overflow?: OverflowPolicy;
+}
+
+export interface ReconnectSettings {
+	initialDelayMs?: number;
+	maxDelayMs?: number;
+	/** Healthy audio for this long resets the backoff. */
+	resetAfterMs?: number;
+}
+
+export interface LivePipelineOptions {
+	/** Input URL (rtmp, rtmps, rtsp, srt, http(s)/HLS) or a file path. May embed secrets. */
+	url: string;
+	/** Extra strings to redact from logs, errors and items (stream key, password). */
+	secrets?: string[];
+	models: ModelSelection;
+	vad?: VadSettings;
+	queue?: QueueSettings;
+	reconnect?: ReconnectSettings;
+	/** No audio for this long counts as a stalled stream, ms. */
+	stallTimeoutMs?: number;
+	/** ffmpeg binary; default: `ffmpeg` on PATH. */
+	ffmpegPath?: string;
+}
+
+/** One final sentence: what a workflow execution receives. */
+export interface Sentence {
+	text: string;
+	/** Before punctuation. */
+	textRaw: string;
+	/** Continues across reconnects. */
+	index: number;
+	/** Identifies one connection of the stream. */
+	sessionId: string;
+	/** Offsets in the stream session. */
+	startMs: number;
+	endMs: number;
+	/** Wall-clock ISO times. */
+	startedAt: string;
+	endedAt: string;
+	durationMs: number;
+	/** From the end of speech (VAD end) to the emit. */
+	latencyMs: number;
+}
+
+export type PipelineStatus =
+	| { type: 'connected'; sessionId: string; stream: string }
+	| { type: 'disconnected'; sessionId: string; stream: string; reason: string }
+	| { type: 'reconnecting'; stream: string; attempt: number; delayMs: number }
+	| { type: 'overflow'; stream: string; droppedSeconds: number; totalDroppedSeconds: number };
+
+/**
+ * Events of a running pipeline (EventEmitter):
+ * - 'sentence' (Sentence)
+ * - 'status' (PipelineStatus)
+ * - 'error' (EngineError): unrecoverable; the pipeline has stopped retrying.
+ * - 'warning' (EngineError): transient; the supervisor retries.
+ */
+export interface LivePipelineEvents {
+	sentence: [Sentence];
+	status: [PipelineStatus];
+	error: [EngineError];
+	warning: [EngineError];
+}

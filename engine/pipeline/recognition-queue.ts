@@ -1,0 +1,103 @@
+import PQueue from 'p-queue';
+import type { OverflowPolicy, QueueSettings } from './types.js';
+
+export const DEFAULT_QUEUE: Required<QueueSettings> = { maxSeconds: 120, overflow: 'drop-oldest' };
+
+export interface QueuedSegment {
+	durationSeconds: number;
+}
+
+export interface RecognitionQueueHooks<T extends QueuedSegment> {
+	recognize(segment: T): Promise<void>;
+	/** Segments that will never be recognised, and why; never silent. */
+	dropped(segments: T[], reason: 'overflow' | 'closed'): void;
+	/** Backpressure policy: pause the input while full, resume when drained. */
+	pressure?(full: boolean): void;
+}
+
+interface Entry<T> {
+	segment: T;
+	dropped: boolean;
+}
+
+/**
+ * Segments waiting for recognition, bounded in seconds of audio. Recognition runs one segment at a
+ * time per stream so sentences are emitted in order; the worker batches across streams.
+ */
+export class RecognitionQueue<T extends QueuedSegment> {
+	private readonly queue = new PQueue({ concurrency: 1 });
+	private readonly waiting: Entry<T>[] = [];
+	private waitingSeconds = 0;
+	private full = false;
+	private readonly maxSeconds: number;
+	private readonly policy: OverflowPolicy;
+
+	constructor(settings: QueueSettings, private readonly hooks: RecognitionQueueHooks<T>) {
+		this.maxSeconds = settings.maxSeconds ?? DEFAULT_QUEUE.maxSeconds;
+		this.policy = settings.overflow ?? DEFAULT_QUEUE.overflow;
+	}
+
+	/** Seconds of audio waiting (not yet being recognised). */
+	get pendingSeconds(): number {
+		return this.waitingSeconds;
+	}
+
+	push(segment: T): void {
+		if (this.policy === 'drop-newest' && this.wouldOverflow(segment)) {
+			this.hooks.dropped([segment], 'overflow');
+			return;
+		}
+		if (this.policy === 'drop-oldest') {
+			const evicted: T[] = [];
+			while (this.wouldOverflow(segment)) evicted.push(this.evictOldest());
+			if (evicted.length > 0) this.hooks.dropped(evicted, 'overflow');
+		}
+		const entry: Entry<T> = { segment, dropped: false };
+		this.waiting.push(entry);
+		this.waitingSeconds += segment.durationSeconds;
+		this.updatePressure();
+		void this.queue.add(async () => {
+			if (entry.dropped) return;
+			this.waiting.splice(this.waiting.indexOf(entry), 1);
+			this.waitingSeconds -= segment.durationSeconds;
+			this.updatePressure();
+			await this.hooks.recognize(segment);
+		});
+	}
+
+	/** Resolves when every admitted segment has been recognised (or dropped). */
+	async drain(): Promise<void> {
+		await this.queue.onIdle();
+	}
+
+	/** Drops what waits (reported as 'closed') and waits for the segment being recognised. */
+	async close(): Promise<void> {
+		const abandoned = this.waiting.splice(0).map((entry) => {
+			entry.dropped = true;
+			return entry.segment;
+		});
+		this.waitingSeconds = 0;
+		if (abandoned.length > 0) this.hooks.dropped(abandoned, 'closed');
+		await this.queue.onIdle();
+	}
+
+	/** A segment is always admitted into an empty queue, however long: the bound is on what waits. */
+	private wouldOverflow(segment: T): boolean {
+		return this.waiting.length > 0 && this.waitingSeconds + segment.durationSeconds > this.maxSeconds;
+	}
+
+	private evictOldest(): T {
+		const entry = this.waiting.shift() as Entry<T>;
+		entry.dropped = true;
+		this.waitingSeconds -= entry.segment.durationSeconds;
+		return entry.segment;
+	}
+
+	private updatePressure(): void {
+		if (this.policy !== 'backpressure') return;
+		const full = this.waitingSeconds >= this.maxSeconds;
+		if (full === this.full) return;
+		this.full = full;
+		this.hooks.pressure?.(full);
+	}
+}

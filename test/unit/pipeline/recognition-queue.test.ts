@@ -1,0 +1,89 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { RecognitionQueue } from '../../../engine/pipeline/recognition-queue.js';
+import type { OverflowPolicy } from '../../../engine/pipeline/types.js';
+
+interface Item {
+	id: number;
+	durationSeconds: number;
+}
+
+function harness(policy: OverflowPolicy, maxSeconds: number) {
+	const recognised: number[] = [];
+	const dropped: { ids: number[]; reason: string }[] = [];
+	const pressure: boolean[] = [];
+	let release: () => void = () => undefined;
+	let gate = new Promise<void>((resolve) => (release = resolve));
+	const queue = new RecognitionQueue<Item>(
+		{ maxSeconds, overflow: policy },
+		{
+			recognize: async (item) => {
+				await gate;
+				recognised.push(item.id);
+			},
+			dropped: (items, reason) => dropped.push({ ids: items.map((i) => i.id), reason }),
+			pressure: (full) => pressure.push(full),
+		},
+	);
+	const open = () => {
+		release();
+		gate = Promise.resolve();
+	};
+	return { queue, recognised, dropped, pressure, open };
+}
+
+const items = (...durations: number[]): Item[] => durations.map((durationSeconds, id) => ({ id, durationSeconds }));
+
+test('drop-oldest keeps the newest speech within the bound and reports what it dropped', async () => {
+	const h = harness('drop-oldest', 10);
+	// item 0 starts at once (being recognised, not waiting); 1..4 wait.
+	for (const item of items(5, 4, 4, 4, 4)) h.queue.push(item);
+	h.open();
+	await h.queue.drain();
+	assert.deepEqual(h.dropped, [
+		{ ids: [1], reason: 'overflow' },
+		{ ids: [2], reason: 'overflow' },
+	]);
+	assert.deepEqual(h.recognised, [0, 3, 4]);
+});
+
+test('drop-newest keeps what waits and reports the newcomer', async () => {
+	const h = harness('drop-newest', 10);
+	for (const item of items(5, 4, 4, 4, 4)) h.queue.push(item);
+	h.open();
+	await h.queue.drain();
+	assert.deepEqual(h.dropped, [
+		{ ids: [3], reason: 'overflow' },
+		{ ids: [4], reason: 'overflow' },
+	]);
+	assert.deepEqual(h.recognised, [0, 1, 2]);
+});
+
+test('backpressure drops nothing and signals full then drained', async () => {
+	const h = harness('backpressure', 6);
+	for (const item of items(5, 4, 4, 4)) h.queue.push(item);
+	assert.deepEqual(h.pressure, [true]);
+	h.open();
+	await h.queue.drain();
+	assert.deepEqual(h.dropped, []);
+	assert.deepEqual(h.recognised, [0, 1, 2, 3]);
+	assert.deepEqual(h.pressure, [true, false]);
+});
+
+test('a long segment is admitted into an empty queue', async () => {
+	const h = harness('drop-newest', 10);
+	h.open();
+	h.queue.push({ id: 7, durationSeconds: 60 });
+	await h.queue.drain();
+	assert.deepEqual(h.recognised, [7]);
+});
+
+test('close reports waiting segments as closed and finishes the running one', async () => {
+	const h = harness('drop-oldest', 100);
+	for (const item of items(1, 2, 3)) h.queue.push(item);
+	const closed = h.queue.close();
+	h.open();
+	await closed;
+	assert.deepEqual(h.recognised, [0]);
+	assert.deepEqual(h.dropped, [{ ids: [1, 2], reason: 'closed' }]);
+});

@@ -1,0 +1,93 @@
+/**
+ * Power spectrum of a real signal whose length is a power of two, through one complex FFT of half
+ * the length (even samples as real part, odd as imaginary) and a split step. All tables and work
+ * arrays are allocated once.
+ */
+export class RealFft {
+	readonly size: number;
+	private readonly half: number;
+	private readonly bitReversed: Uint32Array;
+	private readonly cosHalf: Float64Array;
+	private readonly sinHalf: Float64Array;
+	private readonly cosFull: Float64Array;
+	private readonly sinFull: Float64Array;
+	private readonly re: Float64Array;
+	private readonly im: Float64Array;
+
+	constructor(size: number) {
+		if (!Number.isInteger(size) || size < 4 || (size & (size - 1)) !== 0) {
+			throw new RangeError(`RealFft size must be a power of two >= 4, got ${size}`);
+		}
+		this.size = size;
+		const half = size >> 1;
+		this.half = half;
+		this.re = new Float64Array(half);
+		this.im = new Float64Array(half);
+		this.bitReversed = new Uint32Array(half);
+		const bits = Math.log2(half);
+		for (let i = 0; i < half; i++) {
+			let reversed = 0;
+			for (let bit = 0; bit < bits; bit++) reversed |= ((i >> bit) & 1) << (bits - 1 - bit);
+			this.bitReversed[i] = reversed;
+		}
+		this.cosHalf = new Float64Array(half >> 1);
+		this.sinHalf = new Float64Array(half >> 1);
+		for (let i = 0; i < half >> 1; i++) {
+			this.cosHalf[i] = Math.cos((2 * Math.PI * i) / half);
+			this.sinHalf[i] = Math.sin((2 * Math.PI * i) / half);
+		}
+		this.cosFull = new Float64Array(half + 1);
+		this.sinFull = new Float64Array(half + 1);
+		for (let k = 0; k <= half; k++) {
+			this.cosFull[k] = Math.cos((2 * Math.PI * k) / size);
+			this.sinFull[k] = Math.sin((2 * Math.PI * k) / size);
+		}
+	}
+
+	/** |X[k]|² for k = 0 .. size/2 (Nyquist included) into `power`, which needs size/2 + 1 entries. */
+	powerSpectrum(signal: Float64Array, power: Float64Array): void {
+		const { half, re, im, bitReversed } = this;
+		for (let i = 0; i < half; i++) {
+			const target = bitReversed[i];
+			re[target] = signal[2 * i];
+			im[target] = signal[2 * i + 1];
+		}
+		this.transformInPlace();
+		for (let k = 0; k <= half; k++) {
+			const a = k === half ? 0 : k;
+			const b = k === 0 ? 0 : half - k;
+			const evenRe = 0.5 * (re[a] + re[b]);
+			const evenIm = 0.5 * (im[a] - im[b]);
+			const oddRe = 0.5 * (im[a] + im[b]);
+			const oddIm = -0.5 * (re[a] - re[b]);
+			const wRe = this.cosFull[k];
+			const wIm = -this.sinFull[k];
+			const xRe = evenRe + wRe * oddRe - wIm * oddIm;
+			const xIm = evenIm + wRe * oddIm + wIm * oddRe;
+			power[k] = xRe * xRe + xIm * xIm;
+		}
+	}
+
+	/** Iterative radix-2 decimation-in-time on bit-reversed input. */
+	private transformInPlace(): void {
+		const { half, re, im, cosHalf, sinHalf } = this;
+		for (let span = 2; span <= half; span <<= 1) {
+			const middle = span >> 1;
+			const stride = half / span;
+			for (let start = 0; start < half; start += span) {
+				for (let j = 0; j < middle; j++) {
+					const wRe = cosHalf[j * stride];
+					const wIm = -sinHalf[j * stride];
+					const a = start + j;
+					const b = a + middle;
+					const tRe = wRe * re[b] - wIm * im[b];
+					const tIm = wRe * im[b] + wIm * re[b];
+					re[b] = re[a] - tRe;
+					im[b] = im[a] - tIm;
+					re[a] += tRe;
+					im[a] += tIm;
+				}
+			}
+		}
+	}
+}

@@ -49,6 +49,11 @@ export interface LivePipelineOptions {
 	stallTimeoutMs?: number;
 	/** ffmpeg binary; default: `ffmpeg` on PATH. */
 	ffmpegPath?: string;
+	/**
+	 * At a clean end of input, finish (recognise what is left, emit 'end') instead of reconnecting:
+	 * for files. Default: true for files, false for network streams.
+	 */
+	finishAtEnd?: boolean;
 }
 
 /** One final sentence: what a workflow execution receives. */
@@ -83,10 +88,22 @@ export type PipelineStatus =
  * - 'status' (PipelineStatus)
  * - 'error' (EngineError): unrecoverable; the pipeline has stopped retrying.
  * - 'warning' (EngineError): transient; the supervisor retries.
+ * - 'segment' (SegmentTiming): the VAD closed a segment (for latency measurements).
+ * - 'end': the input ended and everything was recognised (finishAtEnd only).
  */
 export interface LivePipelineEvents {
 	sentence: [Sentence];
 	status: [PipelineStatus];
 	error: [EngineError];
 	warning: [EngineError];
+	segment: [SegmentTiming];
+	end: [];
+}
+
+export interface SegmentTiming {
+	sessionId: string;
+	startMs: number;
+	endMs: number;
+	/** performance.now() when the VAD reported it closed. */
+	closedAt: number;
 }

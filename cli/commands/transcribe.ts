@@ -1,0 +1,61 @@
+import { LivePipeline } from '../../engine/pipeline/live-pipeline.js';
+import type { Sentence } from '../../engine/pipeline/types.js';
+import { parseCommand, positiveInteger, requireValue } from '../args.js';
+
+const USAGE = 'rtmp-asr transcribe <file-or-url> --model <dir> --vad <dir> [--punc <dir>] [--json] [--quantized] [--threads N] [--ffmpeg <path>]';
+
+/** Prints one line per final sentence, as it is recognised. */
+export async function transcribeCommand(argv: string[]): Promise<void> {
+	const { values, positionals } = parseCommand('transcribe', argv, {
+		model: { type: 'string' },
+		vad: { type: 'string' },
+		punc: { type: 'string' },
+		json: { type: 'boolean', default: false },
+		quantized: { type: 'boolean', default: false },
+		threads: { type: 'string' },
+		ffmpeg: { type: 'string' },
+	}, USAGE);
+	const input = requireValue(positionals[0], 'the input file or URL', USAGE);
+	const pipeline = new LivePipeline({
+		url: input,
+		models: {
+			asrDir: requireValue(values.model, '--model <dir>', USAGE),
+			vadDir: requireValue(values.vad, '--vad <dir>', USAGE),
+			...(values.punc ? { puncDir: values.punc } : {}),
+			quantized: values.quantized ?? false,
+			threads: positiveInteger(values.threads, '--threads', 1),
+		},
+		// A file is transcribed whole: wait for recognition rather than drop speech.
+		queue: { overflow: 'backpressure', maxSeconds: 30 },
+		...(values.ffmpeg ? { ffmpegPath: values.ffmpeg } : {}),
+	});
+	const print = values.json
+		? (s: Sentence) => `${JSON.stringify({ index: s.index, text: s.text, textRaw: s.textRaw, startMs: s.startMs, endMs: s.endMs })}\n`
+		: (s: Sentence) => `[${clock(s.startMs)} → ${clock(s.endMs)}] ${s.text}\n`;
+	pipeline.on('sentence', (sentence) => process.stdout.write(print(sentence)));
+	pipeline.on('warning', (warning) => process.stderr.write(`warning: ${warning.describe()}\n`));
+	pipeline.on('status', (status) => {
+		if (status.type === 'reconnecting') process.stderr.write(`reconnecting to ${status.stream} in ${(status.delayMs / 1000).toFixed(1)} s (attempt ${status.attempt})\n`);
+	});
+	const outcome = new Promise<void>((resolve, reject) => {
+		pipeline.once('end', resolve);
+		pipeline.once('error', reject);
+	});
+	const interrupt = () => void pipeline.close().then(() => process.exit(130));
+	process.once('SIGINT', interrupt);
+	process.once('SIGTERM', interrupt);
+	try {
+		await pipeline.start();
+		await outcome;
+	} finally {
+		process.off('SIGINT', interrupt);
+		process.off('SIGTERM', interrupt);
+		await pipeline.close();
+	}
+}
+
+function clock(ms: number): string {
+	const totalSeconds = ms / 1000;
+	const minutes = Math.floor(totalSeconds / 60);
+	return `${String(minutes).padStart(2, '0')}:${(totalSeconds - minutes * 60).toFixed(3).padStart(6, '0')}`;
+}

@@ -1,0 +1,58 @@
+interface Pending<I, O> {
+	input: I;
+	size: number;
+	resolve: (output: O) => void;
+	reject: (error: unknown) => void;
+}
+
+/**
+ * Runs one batch at a time; what arrives while a batch runs is batched together into the next run,
+ * as long as zero-padding to the longest input wastes little (padded cost ≤ `maxPadding` × real cost).
+ */
+export class Batcher<I, O> {
+	private readonly pending: Pending<I, O>[] = [];
+	private running = false;
+
+	constructor(
+		private readonly runBatch: (inputs: I[]) => Promise<O[]>,
+		private readonly sizeOf: (input: I) => number,
+		private readonly maxBatch = 8,
+		private readonly maxPadding = 1.5,
+	) {}
+
+	run(input: I): Promise<O> {
+		return new Promise<O>((resolve, reject) => {
+			this.pending.push({ input, size: Math.max(1, this.sizeOf(input)), resolve, reject });
+			if (!this.running) void this.drain();
+		});
+	}
+
+	private async drain(): Promise<void> {
+		this.running = true;
+		while (this.pending.length > 0) {
+			const batch = this.takeBatch();
+			try {
+				const outputs = await this.runBatch(batch.map((item) => item.input));
+				batch.forEach((item, i) => item.resolve(outputs[i] as O));
+			} catch (error) {
+				for (const item of batch) item.reject(error);
+			}
+		}
+		this.running = false;
+	}
+
+	private takeBatch(): Pending<I, O>[] {
+		const batch = [this.pending.shift() as Pending<I, O>];
+		let longest = batch[0]!.size;
+		let total = longest;
+		while (batch.length < this.maxBatch && this.pending.length > 0) {
+			const next = this.pending[0]!;
+			const newLongest = Math.max(longest, next.size);
+			if (newLongest * (batch.length + 1) > this.maxPadding * (total + next.size)) break;
+			batch.push(this.pending.shift() as Pending<I, O>);
+			longest = newLongest;
+			total += next.size;
+		}
+		return batch;
+	}
+}

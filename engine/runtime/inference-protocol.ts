@@ -1,0 +1,54 @@
+import { EngineError, type EngineErrorCode } from '../errors.js';
+import type { ModelSelection, VadSettings } from '../pipeline/types.js';
+
+/** What one stream needs loaded in the worker. */
+export interface StreamConfig {
+	models: ModelSelection;
+	vad?: VadSettings;
+}
+
+/** A speech segment the VAD closed, with its audio (transferred, not copied). */
+export interface SegmentAudio {
+	startMs: number;
+	endMs: number;
+	samples: Float32Array;
+}
+
+export interface RecognitionResult {
+	textRaw: string;
+	text: string;
+}
+
+export type WorkerRequest =
+	| { id: number; type: 'open'; streamId: string; config: StreamConfig }
+	| { id: number; type: 'audio'; streamId: string; samples: Float32Array }
+	| { id: number; type: 'flush'; streamId: string }
+	| { id: number; type: 'recognize'; streamId: string; samples: Float32Array }
+	| { id: number; type: 'close'; streamId: string };
+
+export interface WorkerResults {
+	open: null;
+	audio: SegmentAudio[];
+	flush: SegmentAudio[];
+	recognize: RecognitionResult;
+	close: null;
+}
+
+export interface SerializedError {
+	code: EngineErrorCode;
+	message: string;
+	fix: string;
+	fatal: boolean;
+}
+
+export type WorkerResponse = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: SerializedError };
+
+export function serializeError(error: unknown): SerializedError {
+	if (error instanceof EngineError) return { code: error.code, message: error.message, fix: error.fix, fatal: error.fatal };
+	const message = error instanceof Error ? error.message : String(error);
+	return { code: 'WORKER_FAILED', message: `Inference failed: ${message}`, fix: 'This is a bug; please report it with the log.', fatal: false };
+}
+
+export function deserializeError(error: SerializedError): EngineError {
+	return new EngineError(error.code, error.message, error.fix, { fatal: error.fatal });
+}

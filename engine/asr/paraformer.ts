@@ -1,0 +1,207 @@
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { EngineError } from '../errors.js';
+import { loadCmvn, type Cmvn } from '../frontend/cmvn.js';
+import { computeFeatures } from '../frontend/feature-extractor.js';
+import type { FeatureMatrix } from '../frontend/feature-matrix.js';
+import { loadFrontendOptions, type FrontendOptions } from '../frontend/frontend-options.js';
+import { readModelConfig, requireModelFiles, yamlNumber, yamlSection } from '../model-config.js';
+import { createSession, ort, requireInterface, type Session } from '../runtime/onnx-session.js';
+import { joinTokens } from './sentence-postprocess.js';
+import { loadTokens } from './tokens.js';
+
+const WHAT = 'Paraformer model (FunASR speech_paraformer-large_asr_nat-zh-cn-16k-common-vocab8404-onnx or an export with its interface)';
+const INPUTS = ['speech', 'speech_lengths'] as const;
+const OUTPUTS = ['logits', 'token_num'] as const;
+/** <blank>, <s>, </s>: never text. */
+const SPECIAL_IDS = 3;
+const DEFAULT_MAX_BATCH = 8;
+
+export interface ParaformerOptions {
+	/** Load model_quant.onnx (int8) instead of model.onnx. */
+	quantized?: boolean;
+	/** onnxruntime intra-op threads. */
+	threads?: number;
+	/** Most segments in one onnxruntime run; more are split into runs of similar length. */
+	maxBatch?: number;
+}
+
+export interface RecognizedText {
+	text: string;
+	/** The vocabulary tokens kept, before joining. */
+	tokens: string[];
+}
+
+/** What one onnxruntime run returns, as numbers. */
+export interface ParaformerOutput {
+	/** Log-softmax scores, row-major [batch, rows, vocabularySize]. */
+	logits: Float32Array;
+	batch: number;
+	rows: number;
+	vocabularySize: number;
+	/** Decoded tokens per utterance, the end-of-sentence token included. */
+	tokenNum: number[];
+}
+
+/** Running totals since load, for benchmarks: real-time factor = (featureMs + inferenceMs) / audioMs. */
+export interface RecognitionStats {
+	segments: number;
+	runs: number;
+	audioMs: number;
+	featureMs: number;
+	inferenceMs: number;
+}
+
+/** FunASR's offline Paraformer on onnxruntime: audio segments in, text out, batched. */
+export class Paraformer {
+	readonly stats: RecognitionStats = { segments: 0, runs: 0, audioMs: 0, featureMs: 0, inferenceMs: 0 };
+	readonly featureDim: number;
+
+	private constructor(
+		private readonly session: Session,
+		readonly modelPath: string,
+		readonly frontend: FrontendOptions,
+		private readonly cmvn: Cmvn,
+		readonly tokens: readonly string[],
+		readonly predictorBias: number,
+		private readonly lengthType: 'int32' | 'int64',
+		private readonly maxBatch: number,
+	) {
+		this.featureDim = frontend.numMelBins * frontend.lfrM;
+	}
+
+	static async load(modelDir: string, options: ParaformerOptions = {}): Promise<Paraformer> {
+		const modelFile = options.quantized ? 'model_quant.onnx' : 'model.onnx';
+		requireModelFiles(modelDir, [modelFile, 'config.yaml', 'am.mvn'], 'Paraformer');
+		const maxBatch = options.maxBatch ?? DEFAULT_MAX_BATCH;
+		if (!Number.isInteger(maxBatch) || maxBatch < 1) {
+			throw new EngineError('BAD_OPTION', `Paraformer maxBatch ${maxBatch} is not a positive integer.`, 'Give 1 or more segments per run.');
+		}
+		const frontend = loadFrontendOptions(modelDir);
+		const cmvn = loadCmvn(join(modelDir, 'am.mvn'));
+		const predictorBias = yamlNumber(yamlSection(readModelConfig(modelDir, 'Paraformer'), 'model_conf'), 'predictor_bias', 0);
+		const tokens = loadTokens(modelDir, 'Paraformer');
+		const modelPath = join(modelDir, modelFile);
+		const session = await createSession(modelPath, 'Paraformer model', { threads: options.threads ?? 1 });
+		try {
+			const lengthType = checkInterface(session, modelPath, frontend.numMelBins * frontend.lfrM, tokens.length);
+			return new Paraformer(session, modelPath, frontend, cmvn, tokens, predictorBias, lengthType, maxBatch);
+		} catch (error) {
+			await session.release();
+			throw error;
+		}
+	}
+
+	/** Raw segments (16 kHz, int16 scale) → text, in the same order; batched into as few runs as maxBatch allows. */
+	async recognize(segments: readonly Float32Array[]): Promise<RecognizedText[]> {
+		const start = performance.now();
+		const features = segments.map((samples) => computeFeatures(samples, this.frontend, this.cmvn));
+		this.stats.featureMs += performance.now() - start;
+		this.stats.audioMs += segments.reduce((sum, samples) => sum + (samples.length * 1000) / this.frontend.sampleRate, 0);
+		return this.recognizeFeatures(features);
+	}
+
+	/** Model input features (LFR + CMVN rows) → text. Segments without rows give empty text. */
+	async recognizeFeatures(features: readonly FeatureMatrix[]): Promise<RecognizedText[]> {
+		const results: RecognizedText[] = features.map(() => ({ text: '', tokens: [] }));
+		const order = features.map((_, i) => i).filter((i) => features[i]!.rows > 0);
+		// Runs of similar lengths waste the least on padding.
+		order.sort((a, b) => features[a]!.rows - features[b]!.rows);
+		for (let first = 0; first < order.length; first += this.maxBatch) {
+			const batch = order.slice(first, first + this.maxBatch);
+			const output = await this.infer(batch.map((i) => features[i]!));
+			batch.forEach((segment, b) => (results[segment] = this.decode(output, b)));
+		}
+		this.stats.segments += features.length;
+		return results;
+	}
+
+	/** One onnxruntime run over features zero-padded to the longest. */
+	async infer(features: readonly FeatureMatrix[]): Promise<ParaformerOutput> {
+		const start = performance.now();
+		const batch = features.length;
+		const rows = Math.max(...features.map((matrix) => matrix.rows));
+		const dim = this.featureDim;
+		const speech = new Float32Array(batch * rows * dim);
+		const lengths = this.lengthType === 'int64' ? new BigInt64Array(batch) : new Int32Array(batch);
+		features.forEach((matrix, b) => {
+			if (matrix.dim !== dim) {
+				throw new EngineError('BAD_OPTION', `Features of dimension ${matrix.dim} given to a Paraformer that takes ${dim}.`, 'Compute them with this model\'s front end options.');
+			}
+			speech.set(matrix.data.subarray(0, matrix.rows * dim), b * rows * dim);
+			if (lengths instanceof BigInt64Array) lengths[b] = BigInt(matrix.rows);
+			else lengths[b] = matrix.rows;
+		});
+		const feeds = {
+			speech: new ort.Tensor('float32', speech, [batch, rows, dim]),
+			speech_lengths: new ort.Tensor(this.lengthType, lengths, [batch]),
+		};
+		const outputs = await this.session.run(feeds, [...OUTPUTS]);
+		const logits = outputs.logits!;
+		const tokenNum = Array.from(outputs.token_num!.data as Int32Array | BigInt64Array, Number);
+		this.stats.inferenceMs += performance.now() - start;
+		this.stats.runs++;
+		return {
+			logits: logits.data as Float32Array,
+			batch,
+			rows: logits.dims[1]!,
+			vocabularySize: logits.dims[2]!,
+			tokenNum,
+		};
+	}
+
+	async release(): Promise<void> {
+		await this.session.release();
+	}
+
+	/** Argmax of the first `token_num - predictor_bias` rows of utterance `b`, specials and <unk> dropped. */
+	private decode(output: ParaformerOutput, b: number): RecognizedText {
+		const { logits, rows, vocabularySize } = output;
+		const count = Math.min(rows, Math.max(0, output.tokenNum[b]! - this.predictorBias));
+		const unknownId = this.tokens.length - 1;
+		const tokens: string[] = [];
+		for (let row = 0; row < count; row++) {
+			const offset = (b * rows + row) * vocabularySize;
+			let best = 0;
+			let bestScore = logits[offset]!;
+			for (let id = 1; id < vocabularySize; id++) {
+				const score = logits[offset + id]!;
+				if (score > bestScore) {
+					bestScore = score;
+					best = id;
+				}
+			}
+			if (best >= SPECIAL_IDS && best !== unknownId) tokens.push(this.tokens[best]!);
+		}
+		return { text: joinTokens(tokens), tokens };
+	}
+}
+
+/** The interface of an offline Paraformer export, and the type its speech_lengths takes. */
+function checkInterface(session: Session, modelPath: string, featureDim: number, vocabularySize: number): 'int32' | 'int64' {
+	requireInterface(session, modelPath, WHAT, INPUTS, OUTPUTS);
+	const speech = tensorMetadata(session.inputMetadata, 'speech');
+	const lengths = tensorMetadata(session.inputMetadata, 'speech_lengths');
+	const logits = tensorMetadata(session.outputMetadata, 'logits');
+	const problems: string[] = [];
+	if (speech && speech.type !== 'float32') problems.push(`input "speech" is ${speech.type}, not float32`);
+	const speechDim = speech?.shape.at(-1);
+	if (typeof speechDim === 'number' && speechDim !== featureDim) {
+		problems.push(`input "speech" takes ${speechDim}-dimensional features but config.yaml's front end gives ${featureDim}`);
+	}
+	const logitsDim = logits?.shape.at(-1);
+	if (typeof logitsDim === 'number' && logitsDim !== vocabularySize) {
+		problems.push(`output "logits" scores ${logitsDim} tokens but the token list has ${vocabularySize}`);
+	}
+	const lengthType = lengths?.type ?? 'int32';
+	if (lengthType !== 'int32' && lengthType !== 'int64') problems.push(`input "speech_lengths" is ${lengthType}, not int32 or int64`);
+	if (problems.length > 0) {
+		throw new EngineError('MODEL_INTERFACE', `${WHAT} "${modelPath}" does not fit: ${problems.join('; ')}.`, 'Use model.onnx, config.yaml, am.mvn and tokens from the same FunASR export.');
+	}
+	return lengthType as 'int32' | 'int64';
+}
+
+function tensorMetadata(metadata: readonly ort.InferenceSession.ValueMetadata[], name: string): ort.InferenceSession.TensorValueMetadata | undefined {
+	const value = metadata.find((entry) => entry.name === name);
+	return value && value.isTensor ? value : undefined;
+}

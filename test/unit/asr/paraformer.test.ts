@@ -1,0 +1,140 @@
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { Paraformer } from '../../../engine/asr/paraformer.js';
+import { EngineError } from '../../../engine/errors.js';
+import { readWav } from '../../../engine/source/wav.js';
+import { sharedPath } from '../../helpers/paths.js';
+
+const TOY_DIR = sharedPath('models', 'toy-paraformer-zh');
+const TOY_FILES = ['config.yaml', 'am.mvn', 'tokens.json', 'model.onnx'];
+
+function shortToyFiles(): { file: string; text: string }[] {
+	const transcripts = JSON.parse(readFileSync(sharedPath('audio', 'toy', 'transcripts.json'), 'utf8')) as Record<string, unknown>;
+	return Object.entries(transcripts)
+		.filter((entry): entry is [string, string] => typeof entry[1] === 'string')
+		.map(([file, text]) => ({ file, text }));
+}
+
+function editDistance(a: readonly string[], b: readonly string[]): number {
+	let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+	for (let i = 1; i <= a.length; i++) {
+		const current = [i];
+		for (let j = 1; j <= b.length; j++) {
+			current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+		}
+		previous = current;
+	}
+	return previous[b.length]!;
+}
+
+describe('Paraformer on the toy recognizer', () => {
+	let paraformer: Paraformer;
+	const files = shortToyFiles();
+	const audio = files.map(({ file }) => readWav(sharedPath('audio', 'toy', file)).samples);
+
+	before(async () => {
+		paraformer = await Paraformer.load(TOY_DIR);
+	});
+	after(() => paraformer.release());
+
+	it('recognises the 8 short synthetic files (CER ≤ 5 %)', async () => {
+		assert.equal(files.length, 8);
+		const results = await paraformer.recognize(audio);
+		let errors = 0;
+		let reference = 0;
+		results.forEach((result, i) => {
+			const expected = [...files[i]!.text];
+			errors += editDistance([...result.text], expected);
+			reference += expected.length;
+			assert.equal(result.tokens.join(''), result.text, 'CJK tokens concatenate into the text');
+		});
+		const cer = errors / reference;
+		console.log(`toy CER ${(100 * cer).toFixed(2)} % (${errors} errors / ${reference} characters)`);
+		assert.ok(cer <= 0.05, `CER ${cer}`);
+	});
+
+	it('gives the same text for a batch of 3 as one by one', async () => {
+		const three = [audio[0]!, audio[2]!, audio[7]!];
+		const batched = await paraformer.recognize(three);
+		const single = [];
+		for (const samples of three) single.push(...(await paraformer.recognize([samples])));
+		assert.deepEqual(batched.map((r) => r.text), single.map((r) => r.text));
+		assert.ok(batched.every((r) => r.text.length > 0));
+	});
+
+	it('splits a large batch into runs of maxBatch and keeps the order', async () => {
+		const small = await Paraformer.load(TOY_DIR, { maxBatch: 3 });
+		try {
+			const results = await small.recognize(audio);
+			assert.equal(small.stats.runs, 3);
+			assert.deepEqual(results.map((r) => r.text), (await paraformer.recognize(audio)).map((r) => r.text));
+		} finally {
+			await small.release();
+		}
+	});
+
+	it('returns empty text for segments without a single frame, without running the model', async () => {
+		const runs = paraformer.stats.runs;
+		const results = await paraformer.recognize([new Float32Array(0), new Float32Array(399)]);
+		assert.deepEqual(results, [{ text: '', tokens: [] }, { text: '', tokens: [] }]);
+		assert.equal(paraformer.stats.runs, runs);
+		const mixed = await paraformer.recognize([new Float32Array(10), audio[1]!]);
+		assert.equal(mixed[0]!.text, '');
+		assert.equal(mixed[1]!.text, files[1]!.text);
+	});
+
+	it('counts audio and time for benchmarks', () => {
+		const { audioMs, featureMs, inferenceMs, segments } = paraformer.stats;
+		assert.ok(audioMs > 20_000 && featureMs > 0 && inferenceMs > 0 && segments >= 8);
+	});
+});
+
+describe('Paraformer.load errors', () => {
+	const tmp = mkdtempSync(join(tmpdir(), 'paraformer-'));
+	after(() => rmSync(tmp, { recursive: true, force: true }));
+
+	function modelCopy(name: string, without: string[] = []): string {
+		const dir = join(tmp, name);
+		mkdirSync(dir);
+		for (const file of TOY_FILES.filter((f) => !without.includes(f))) copyFileSync(join(TOY_DIR, file), join(dir, file));
+		return dir;
+	}
+
+	async function assertLoadFails(dir: string, code: string, pattern: RegExp, options = {}) {
+		await assert.rejects(Paraformer.load(dir, options), (error) => {
+			assert.ok(error instanceof EngineError, String(error));
+			assert.equal(error.code, code);
+			assert.match(error.message, pattern);
+			assert.ok(error.fix.length > 0);
+			return true;
+		});
+	}
+
+	it('names a missing model.onnx', () => assertLoadFails(modelCopy('no-model', ['model.onnx']), 'MODEL_MISSING', /lacks model\.onnx/));
+	it('names a missing model_quant.onnx when quantized', () => assertLoadFails(modelCopy('no-quant'), 'MODEL_MISSING', /lacks model_quant\.onnx/, { quantized: true }));
+	it('names missing tokens', () => assertLoadFails(modelCopy('no-tokens', ['tokens.json']), 'MODEL_MISSING', /tokens\.json \/ tokens\.txt/));
+	it('names a missing am.mvn', () => assertLoadFails(modelCopy('no-mvn', ['am.mvn']), 'MODEL_MISSING', /lacks am\.mvn/));
+
+	it('rejects a corrupt model.onnx', async () => {
+		const dir = modelCopy('corrupt', ['model.onnx']);
+		writeFileSync(join(dir, 'model.onnx'), Buffer.from('this is not an onnx model, just garbage bytes \x00\x01\x02'));
+		await assertLoadFails(dir, 'MODEL_INVALID', /could not be loaded by onnxruntime/);
+	});
+
+	it('rejects an FSMN-VAD model in a Paraformer directory, naming the model expected', async () => {
+		const dir = modelCopy('vad-model', ['model.onnx']);
+		copyFileSync(sharedPath('models', 'fsmn-vad', 'model.onnx'), join(dir, 'model.onnx'));
+		await assertLoadFails(dir, 'MODEL_INTERFACE', /speech_paraformer-large_asr_nat-zh-cn-16k-common-vocab8404-onnx.*has no input "speech_lengths"/);
+	});
+
+	it('rejects a token list that does not fit the model', async () => {
+		const dir = modelCopy('few-tokens', ['tokens.json']);
+		writeFileSync(join(dir, 'tokens.json'), JSON.stringify(['<blank>', '<s>', '</s>', '<unk>']));
+		await assertLoadFails(dir, 'MODEL_INTERFACE', /scores 8404 tokens but the token list has 4/);
+	});
+
+	it('rejects a nonsense maxBatch', () => assertLoadFails(modelCopy('batch'), 'BAD_OPTION', /maxBatch 0/, { maxBatch: 0 }));
+});

@@ -68,10 +68,29 @@ export class RealFft {
 		}
 	}
 
-	/** Iterative radix-2 decimation-in-time on bit-reversed input. */
+	/** Iterative radix-2 decimation-in-time on bit-reversed input; the first two stages need no twiddles. */
 	private transformInPlace(): void {
 		const { half, re, im, cosHalf, sinHalf } = this;
-		for (let span = 2; span <= half; span <<= 1) {
+		for (let a = 0; a < half; a += 4) {
+			const r0 = re[a] + re[a + 1];
+			const i0 = im[a] + im[a + 1];
+			const r1 = re[a] - re[a + 1];
+			const i1 = im[a] - im[a + 1];
+			const r2 = re[a + 2] + re[a + 3];
+			const i2 = im[a + 2] + im[a + 3];
+			const r3 = re[a + 2] - re[a + 3];
+			const i3 = im[a + 2] - im[a + 3];
+			re[a] = r0 + r2;
+			im[a] = i0 + i2;
+			re[a + 2] = r0 - r2;
+			im[a + 2] = i0 - i2;
+			// Twiddle -i for the odd output.
+			re[a + 1] = r1 + i3;
+			im[a + 1] = i1 - r3;
+			re[a + 3] = r1 - i3;
+			im[a + 3] = i1 + r3;
+		}
+		for (let span = 8; span <= half; span <<= 1) {
 			const middle = span >> 1;
 			const stride = half / span;
 			for (let start = 0; start < half; start += span) {

@@ -1,0 +1,103 @@
+import assert from 'node:assert/strict';
+import { cpSync, mkdtempSync, rmSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { EngineError, type EngineErrorCode } from '../../../engine/errors.js';
+import { computeFeatures } from '../../../engine/frontend/feature-extractor.js';
+import { readWav } from '../../../engine/source/wav.js';
+import { FsmnVadModel } from '../../../engine/vad/fsmn-vad-model.js';
+import { sharedPath } from '../../helpers/paths.js';
+
+const VAD_DIR = sharedPath('models', 'fsmn-vad');
+let model: FsmnVadModel;
+
+before(async () => {
+	model = await FsmnVadModel.load(VAD_DIR);
+});
+after(async () => {
+	await model.release();
+});
+
+test('the model reads its front end, CMVN and endpointing defaults from the model directory', () => {
+	assert.equal(model.frontend.lfrM, 5);
+	assert.equal(model.frontend.lfrN, 1);
+	assert.equal(model.cmvn.shift.length, 400);
+	assert.equal(model.classes, 248);
+	assert.equal(model.options.maxEndSilenceMs, 800);
+	assert.equal(model.options.maxSegmentMs, 60_000);
+	assert.equal(model.options.speechNoiseThreshold, 0.6);
+});
+
+test('outputs are posteriors: each row sums to 1', async () => {
+	const { samples } = readWav(sharedPath('audio', 'a_cn_16k.wav'));
+	const features = computeFeatures(samples, model.frontend, model.cmvn);
+	const output = await model.run(features.data, model.createCache());
+	assert.equal(output.rows, features.rows);
+	for (let row = 0; row < output.rows; row++) {
+		let sum = 0;
+		for (let c = 0; c < output.classes; c++) sum += output.probabilities[row * output.classes + c];
+		assert.ok(Math.abs(sum - 1) < 1e-4, `row ${row} sums to ${sum}`);
+	}
+});
+
+test('chunked runs carrying the caches give bit-identical posteriors to one whole-file run', async () => {
+	const { samples } = readWav(sharedPath('audio', 'vad_example.wav'));
+	const features = computeFeatures(samples, model.frontend, model.cmvn);
+	const dim = features.dim;
+	const whole = await model.run(features.data, model.createCache());
+	for (const rowsPerChunk of [1, 37, 100]) {
+		let cache = model.createCache();
+		const chunked = new Float32Array(whole.probabilities.length);
+		for (let row = 0; row < features.rows; row += rowsPerChunk) {
+			const end = Math.min(row + rowsPerChunk, features.rows);
+			const output = await model.run(features.data.subarray(row * dim, end * dim), cache);
+			cache = output.cache;
+			chunked.set(output.probabilities, row * output.classes);
+		}
+		assert.deepEqual(chunked, whole.probabilities, `${rowsPerChunk} rows per run`);
+	}
+});
+
+async function loadFailure(prepare: (dir: string) => void): Promise<EngineError> {
+	const dir = mkdtempSync(join(tmpdir(), 'fsmn-vad-'));
+	try {
+		cpSync(VAD_DIR, dir, { recursive: true });
+		prepare(dir);
+		const error = await FsmnVadModel.load(dir).then(
+			async (loaded) => {
+				await loaded.release();
+				return undefined;
+			},
+			(caught: unknown) => caught,
+		);
+		assert.ok(error instanceof EngineError, `expected an EngineError, got ${String(error)}`);
+		return error;
+	} finally {
+		rmSync(dir, { recursive: true, force: true });
+	}
+}
+
+const failures: [string, (dir: string) => void, EngineErrorCode, RegExp][] = [
+	['model.onnx removed', (dir) => unlinkSync(join(dir, 'model.onnx')), 'MODEL_MISSING', /has none of model\.onnx/],
+	['model.onnx truncated', (dir) => truncateSync(join(dir, 'model.onnx'), 1000), 'MODEL_INVALID', /could not be loaded by onnxruntime/],
+	['am.mvn removed', (dir) => unlinkSync(join(dir, 'am.mvn')), 'MODEL_MISSING', /lacks am\.mvn/],
+	['am.mvn corrupt', (dir) => writeFileSync(join(dir, 'am.mvn'), '<Nnet>\n<AddShift> 400 400\n'), 'MODEL_INVALID', /not a Kaldi am\.mvn/],
+	['config.yaml removed', (dir) => unlinkSync(join(dir, 'config.yaml')), 'MODEL_MISSING', /lacks config\.yaml/],
+	['config.yaml with a nonsense option', (dir) => writeFileSync(join(dir, 'config.yaml'), 'model_conf:\n  max_end_silence_time: -1\n'), 'MODEL_INVALID', /maxEndSilenceMs = -1/],
+	[
+		'another model in place of model.onnx',
+		(dir) => cpSync(sharedPath('models', 'toy-paraformer-zh', 'model.onnx'), join(dir, 'model.onnx')),
+		'MODEL_INTERFACE',
+		/has no input "in_cache0"/,
+	],
+];
+
+for (const [what, prepare, code, message] of failures) {
+	test(`a model directory with ${what} gives a clear ${code} error`, async () => {
+		const error = await loadFailure(prepare);
+		assert.equal(error.code, code);
+		assert.match(error.message, message);
+		assert.ok(error.fix.length > 0);
+	});
+}

@@ -4,9 +4,9 @@ import { EngineError } from '../engine/errors.js';
 export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
 
 /** Parses a command's arguments strictly: an unknown option or a missing value is a clear error. */
-export function parseCommand(command: string, argv: string[], options: OptionSpec, usage: string) {
+export function parseCommand<T extends OptionSpec>(command: string, argv: string[], options: T, usage: string) {
 	try {
-		return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+		return parseArgs<{ args: string[]; options: T; allowPositionals: true; strict: true }>({ args: argv, options, allowPositionals: true, strict: true });
 	} catch (cause) {
 		const reason = cause instanceof Error ? cause.message.split('\n')[0] : String(cause);
 		throw new EngineError('BAD_OPTION', `${command}: ${reason}`, `Usage: ${usage}`, { cause });

@@ -51,11 +51,6 @@ export class E2eVad {
 		this.endLookbackFrames = options.extend ? Math.max(0, endSilenceFrames - this.lookaheadFrames - 1) : endSilenceFrames;
 	}
 
-	/** Frames seen so far. */
-	get frames(): number {
-		return this.frame;
-	}
-
 	isSpeechFrame(silenceProbability: number): boolean {
 		const { speechNoiseThreshold, speechToNoiseRatio } = this.options;
 		return 1 - silenceProbability >= Math.pow(silenceProbability, speechToNoiseRatio) + speechNoiseThreshold;

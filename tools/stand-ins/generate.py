@@ -1,0 +1,124 @@
+#!/usr/bin/python3
+"""Random-weight stand-ins for FunASR's Paraformer and CT-Transformer ONNX exports.
+
+  /usr/bin/python3 tools/stand-ins/generate.py --tiny             # test/fixtures/models/tiny-*
+  /usr/bin/python3 tools/stand-ins/generate.py --large [--out DIR] # Paraformer-large sizes, outside the repo
+
+Same seeds, same weights, same reference outputs on every run.
+"""
+import argparse
+import os
+import subprocess
+import sys
+import time
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from ct_transformer import PunctuationSizes, build_punctuation_model  # noqa: E402
+from export import export_paraformer, export_punctuation  # noqa: E402
+from model_files import (  # noqa: E402
+	REPO_ROOT,
+	add_sherpa_metadata,
+	punctuation_vocabulary,
+	read_paraformer_tokens,
+	write_json,
+	write_paraformer_files,
+	write_punctuation_files,
+	write_sherpa_tokens,
+)
+from paraformer import PARAFORMER_LARGE, TINY_PARAFORMER, build_paraformer, flops_per_audio_second, parameter_count  # noqa: E402
+from quantize import quantize_model  # noqa: E402
+from references import label_counts, paraformer_reference, punctuation_reference  # noqa: E402
+
+FIXTURES_DIR = os.path.join(REPO_ROOT, 'test', 'fixtures', 'models')
+NODE = os.path.join(REPO_ROOT, 'node_modules', '.bin', 'node')
+VERIFY_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'verify.js')
+
+TINY_PARAFORMER_SEED = 8404
+TINY_PUNCTUATION_SEED = 272727
+TINY_REALTIME_SEED = 272728
+LARGE_PARAFORMER_SEED = 220
+# LFR frames (60 ms each): about 3.4 s and 6.2 s of speech.
+TINY_LENGTHS = [57, 103]
+# About 7.2 s and 10 s.
+LARGE_LENGTHS = [120, 167]
+
+
+def default_large_dir():
+	cache = os.environ.get('XDG_CACHE_HOME') or os.path.join(os.path.expanduser('~'), '.cache')
+	return os.path.join(cache, 'rtmp-asr', 'stand-ins', 'paraformer-large')
+
+
+def megabytes(path):
+	return os.path.getsize(path) / 1e6
+
+
+def build_paraformer_dir(directory, sizes, seed, lengths):
+	started = time.monotonic()
+	model = build_paraformer(sizes, seed)
+	write_paraformer_files(directory, sizes)
+	model_path = os.path.join(directory, 'model.onnx')
+	export_paraformer(model, model_path)
+	add_sherpa_metadata(model_path, sizes, os.path.join(directory, 'am.mvn'))
+	exported = time.monotonic()
+	quantized = quantize_model(model_path, os.path.join(directory, 'model_quant.onnx'))
+	reference = paraformer_reference(model, directory, read_paraformer_tokens(), seed, lengths)
+	write_json(os.path.join(directory, 'reference.json'), reference)
+	batch = reference['runs'][0]
+	print(f'{directory}:')
+	print(f'  parameters {parameter_count(model):,}; {flops_per_audio_second(sizes) / 1e9:.2f} GFLOPs per second of audio (10 s utterances)')
+	print(f'  model.onnx {megabytes(model_path):.1f} MB, model_quant.onnx {megabytes(os.path.join(directory, "model_quant.onnx")):.1f} MB ({quantized} MatMuls int8)')
+	print(f'  reference: token_num {batch["token_num"]} for lengths {lengths}; min top-2 margin {reference["min_top2_margin"]:.3f}')
+	print(f'  built and exported in {exported - started:.1f} s, quantised and referenced in {time.monotonic() - exported:.1f} s')
+	return directory
+
+
+def build_punctuation_dir(directory, seed, realtime):
+	vocabulary = punctuation_vocabulary()
+	sizes = PunctuationSizes(vocab_size=len(vocabulary), shift=5 if realtime else 0)
+	model = build_punctuation_model(sizes, seed, realtime)
+	write_punctuation_files(directory, sizes, vocabulary, realtime)
+	model_path = os.path.join(directory, 'model.onnx')
+	export_punctuation(model, model_path, realtime)
+	quantize_model(model_path, os.path.join(directory, 'model_quant.onnx'))
+	reference = punctuation_reference(model, vocabulary, seed, realtime)
+	write_json(os.path.join(directory, 'reference.json'), reference)
+	print(f'{directory}: vocabulary {len(vocabulary)}, model.onnx {megabytes(model_path):.2f} MB, label counts {label_counts(reference)}')
+	return directory
+
+
+def verify(directories):
+	"""Runs every directory's reference through onnxruntime-node: the runtime the project ships."""
+	subprocess.run([NODE, VERIFY_SCRIPT, *directories], check=True)
+
+
+def main():
+	parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+	what = parser.add_mutually_exclusive_group(required=True)
+	what.add_argument('--tiny', action='store_true', help=f'write the committed fixtures under {FIXTURES_DIR}')
+	what.add_argument('--large', action='store_true', help='write a Paraformer-large-sized stand-in (about 880 MB + 230 MB int8)')
+	parser.add_argument('--out', help=f'directory for --large (default {default_large_dir()})')
+	parser.add_argument('--no-verify', action='store_true', help='skip the onnxruntime-node check')
+	args = parser.parse_args()
+	if args.out and not args.large:
+		parser.error('--out goes with --large')
+	started = time.monotonic()
+	if args.tiny:
+		directories = [
+			build_paraformer_dir(os.path.join(FIXTURES_DIR, 'tiny-paraformer'), TINY_PARAFORMER, TINY_PARAFORMER_SEED, TINY_LENGTHS),
+			build_punctuation_dir(os.path.join(FIXTURES_DIR, 'tiny-punc'), TINY_PUNCTUATION_SEED, realtime=False),
+			build_punctuation_dir(os.path.join(FIXTURES_DIR, 'tiny-punc-realtime'), TINY_REALTIME_SEED, realtime=True),
+		]
+	else:
+		directory = os.path.abspath(args.out or default_large_dir())
+		build_paraformer_dir(directory, PARAFORMER_LARGE, LARGE_PARAFORMER_SEED, LARGE_LENGTHS)
+		write_sherpa_tokens(directory)
+		directories = [directory]
+	if not args.no_verify:
+		verify(directories)
+	print(f'done in {time.monotonic() - started:.1f} s')
+
+
+if __name__ == '__main__':
+	main()

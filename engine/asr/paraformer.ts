@@ -16,6 +16,8 @@ const OUTPUTS = ['logits', 'token_num'] as const;
 /** <blank>, <s>, </s>: never text. */
 const SPECIAL_IDS = 3;
 const DEFAULT_MAX_BATCH = 8;
+/** onnxruntime log level that prints nothing: failed runs are handled, not logged. */
+const SILENT = 4;
 
 export interface ParaformerOptions {
 	/** Load model_quant.onnx (int8) instead of model.onnx. */
@@ -47,6 +49,8 @@ export interface ParaformerOutput {
 export interface RecognitionStats {
 	segments: number;
 	runs: number;
+	/** Runs that failed, taken for silence (see `infer`). */
+	emptyRuns: number;
 	audioMs: number;
 	featureMs: number;
 	inferenceMs: number;
@@ -54,7 +58,7 @@ export interface RecognitionStats {
 
 /** FunASR's offline Paraformer on onnxruntime: audio segments in, text out, batched. */
 export class Paraformer {
-	readonly stats: RecognitionStats = { segments: 0, runs: 0, audioMs: 0, featureMs: 0, inferenceMs: 0 };
+	readonly stats: RecognitionStats = { segments: 0, runs: 0, emptyRuns: 0, audioMs: 0, featureMs: 0, inferenceMs: 0 };
 	readonly featureDim: number;
 
 	private constructor(
@@ -116,7 +120,7 @@ export class Paraformer {
 		return results;
 	}
 
-	/** One onnxruntime run over features zero-padded to the longest. */
+	/** One onnxruntime run over features zero-padded to the longest; a failed run gives no tokens. */
 	async infer(features: readonly FeatureMatrix[]): Promise<ParaformerOutput> {
 		const start = performance.now();
 		const batch = features.length;
@@ -136,7 +140,16 @@ export class Paraformer {
 			speech: new ort.Tensor('float32', speech, [batch, rows, dim]),
 			speech_lengths: new ort.Tensor(this.lengthType, lengths, [batch]),
 		};
-		const outputs = await this.session.run(feeds, [...OUTPUTS]);
+		let outputs: ort.InferenceSession.ReturnType;
+		try {
+			outputs = await this.session.run(feeds, [...OUTPUTS], { logSeverityLevel: SILENT });
+		} catch {
+			// When no item of a batch fires a single token, the export's decoder fails on its empty
+			// input. FunASR's runtimes take any failed run for silence or noise; so do we.
+			this.stats.inferenceMs += performance.now() - start;
+			this.stats.emptyRuns++;
+			return { logits: new Float32Array(0), batch, rows: 0, vocabularySize: this.tokens.length, tokenNum: new Array<number>(batch).fill(0) };
+		}
 		const logits = outputs.logits!;
 		const tokenNum = Array.from(outputs.token_num!.data as Int32Array | BigInt64Array, Number);
 		this.stats.inferenceMs += performance.now() - start;

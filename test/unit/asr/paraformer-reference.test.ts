@@ -81,6 +81,18 @@ describe('Paraformer against the tiny-paraformer torch reference', () => {
 		});
 	}
 
+	it('gives empty text, not an error, when no item of a run fires a token (the decoder fails on nothing)', async () => {
+		const tiny = [1, 2].map((rows) => ({ data: features[0]!.data.subarray(0, rows * dim), rows, dim }));
+		const emptyRuns = paraformer.stats.emptyRuns;
+		const results = await paraformer.recognizeFeatures(tiny);
+		assert.deepEqual(results, [{ text: '', tokens: [] }, { text: '', tokens: [] }]);
+		assert.equal(paraformer.stats.emptyRuns, emptyRuns + 1);
+		const [noise] = await paraformer.recognize([Float32Array.from({ length: 1000 }, (_, i) => 300 * Math.sin(i))]);
+		assert.equal(noise!.text, '');
+		const [, long] = await paraformer.recognizeFeatures([tiny[0]!, features[1]!]);
+		assert.ok(long!.tokens.length > 0, 'a batch with a longer item still runs');
+	});
+
 	it('loads model_quant.onnx when quantized and gives finite scores over the whole vocabulary', async () => {
 		const quantized = await Paraformer.load(DIR, { quantized: true });
 		try {

@@ -1,5 +1,16 @@
+/** One recognised segment: punctuated text, the recogniser's own text if known, and its time. */
+export interface RecognizedSegment {
+	text: string;
+	/** Before punctuation; derived from `text` when absent. */
+	textRaw?: string;
+	startMs: number;
+	endMs: number;
+}
+
 export interface TimedSentence {
 	text: string;
+	/** The same words before punctuation. */
+	textRaw: string;
 	startMs: number;
 	endMs: number;
 }
@@ -7,7 +18,9 @@ export interface TimedSentence {
 /** A sentence ends after a run of these marks; the marks stay with it. */
 const SENTENCE_END = /[^。？！]*[。？！]+|[^。？！]+$/gu;
 /** What is spoken: letters (CJK characters included) and digits, not spaces or marks. */
-const SPOKEN = /[\p{L}\p{N}]/gu;
+const SPOKEN = /[\p{L}\p{N}]/u;
+/** The marks a CT-Transformer writes. */
+const PUNCTUATION_MARKS = /[，。？、！]/gu;
 
 /**
  * The final sentences of one recognised (and punctuated) segment. The offline Paraformer gives no
@@ -15,26 +28,50 @@ const SPOKEN = /[\p{L}\p{N}]/gu;
  * Mandarin one character is one syllable, which makes the share a fair estimate of speaking time.
  * Pieces with nothing spoken (a lone mark the realtime punctuator carried over) are dropped.
  */
-export function splitSentences(text: string, startMs: number, endMs: number): TimedSentence[] {
-	const pieces = (text.match(SENTENCE_END) ?? [])
+export function splitSentences(segment: RecognizedSegment): TimedSentence[] {
+	const pieces = (segment.text.match(SENTENCE_END) ?? [])
 		.map((piece) => ({ text: piece.trim(), weight: spokenCharacters(piece) }))
 		.filter((piece) => piece.weight > 0);
+	const raw = segment.textRaw ?? segment.text.replace(PUNCTUATION_MARKS, '');
+	const rawParts = cutBySpokenCharacters(raw, pieces.map((piece) => piece.weight));
 	const total = pieces.reduce((sum, piece) => sum + piece.weight, 0);
-	const duration = endMs - startMs;
+	const duration = segment.endMs - segment.startMs;
 	const sentences: TimedSentence[] = [];
 	let before = 0;
-	for (const piece of pieces) {
+	pieces.forEach((piece, i) => {
 		const after = before + piece.weight;
 		sentences.push({
 			text: piece.text,
-			startMs: startMs + Math.round((duration * before) / total),
-			endMs: startMs + Math.round((duration * after) / total),
+			textRaw: rawParts[i]!,
+			startMs: segment.startMs + Math.round((duration * before) / total),
+			endMs: segment.startMs + Math.round((duration * after) / total),
 		});
 		before = after;
-	}
+	});
 	return sentences;
 }
 
 function spokenCharacters(text: string): number {
-	return text.match(SPOKEN)?.length ?? 0;
+	let count = 0;
+	for (const char of text) if (SPOKEN.test(char)) count++;
+	return count;
+}
+
+/** Consecutive parts of `text` holding `counts[i]` spoken characters each; the last part takes the rest. */
+function cutBySpokenCharacters(text: string, counts: readonly number[]): string[] {
+	const chars = [...text];
+	const parts: string[] = [];
+	let position = 0;
+	counts.forEach((count, i) => {
+		const start = position;
+		if (i === counts.length - 1) {
+			position = chars.length;
+		} else {
+			for (let spoken = 0; position < chars.length && spoken < count; position++) {
+				if (SPOKEN.test(chars[position]!)) spoken++;
+			}
+		}
+		parts.push(chars.slice(start, position).join('').trim());
+	});
+	return parts;
 }

@@ -201,6 +201,22 @@ describe('Punctuator, vad_realtime tiny-punc-realtime', () => {
 	});
 });
 
+describe('Punctuator, quantized', () => {
+	for (const [dir, kind] of [[OFFLINE_DIR, 'offline'], [REALTIME_DIR, 'vad_realtime']] as const) {
+		it(`loads model_quant.onnx of the ${kind} variant`, async () => {
+			const punctuator = await Punctuator.load(dir, { quantized: true });
+			try {
+				assert.equal(punctuator.kind, kind);
+				assert.match(punctuator.modelPath, /model_quant\.onnx$/);
+				const result = await punctuator.punctuate('今天天气很好 我们 去 公园');
+				assert.deepEqual(result.words, splitPunctuationWords('今天天气很好 我们 去 公园'));
+			} finally {
+				await punctuator.release();
+			}
+		});
+	}
+});
+
 describe('Punctuator.load errors', () => {
 	const tmp = mkdtempSync(join(tmpdir(), 'punctuator-'));
 	after(() => rmSync(tmp, { recursive: true, force: true }));

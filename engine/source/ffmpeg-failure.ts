@@ -1,0 +1,138 @@
+import { EngineError, type EngineErrorCode } from '../errors.js';
+import type { StreamInput } from './stream-url.js';
+
+/**
+ * Why ffmpeg stopped delivering audio. What ffmpeg 5.1 prints for each (measured against
+ * nginx-rtmp, HTTP and local files) is in the patterns below.
+ */
+export type StreamFailureReason =
+	| 'connection-refused'
+	| 'host-not-found'
+	/** The server closed the connection before any audio: wrong application, rejected key, refused play. */
+	| 'rejected'
+	/** The server said the stream does not exist (HTTP 404, nginx-rtmp with `idle_streams off`). */
+	| 'not-found'
+	/** No data for the read timeout: nobody publishing, a stalled publisher, or a silent network. */
+	| 'timeout'
+	/** The connection broke while audio was flowing (server stopped or reset). */
+	| 'connection-lost'
+	| 'no-audio'
+	| 'not-audio'
+	| 'unreadable'
+	/** A protocol the input needs is outside its whitelist (a playlist pointing at local files). */
+	| 'protocol-blocked'
+	| 'ffmpeg-missing'
+	| 'killed'
+	| 'failed';
+
+export class StreamError extends EngineError {
+	readonly reason: StreamFailureReason;
+	/** ffmpeg's last stderr lines, redacted. */
+	readonly stderr: readonly string[];
+
+	constructor(reason: StreamFailureReason, code: EngineErrorCode, message: string, fix: string, options: { fatal: boolean; stderr: readonly string[] }) {
+		super(code, message, fix, { fatal: options.fatal });
+		this.name = 'StreamError';
+		this.reason = reason;
+		this.stderr = options.stderr;
+	}
+}
+
+/** How an ffmpeg run ended, as the source observed it. */
+export interface FfmpegExit {
+	input: StreamInput;
+	exitCode: number | undefined;
+	signal: string | undefined;
+	/** ffmpeg's last stderr lines, redacted. */
+	stderr: readonly string[];
+	/** PCM bytes received. */
+	audioBytes: number;
+	/** From spawn to exit. */
+	runMs: number;
+	/** From the last audio to exit. */
+	idleMs: number;
+	readTimeoutMs: number;
+}
+
+interface Rule {
+	pattern: RegExp;
+	reason: StreamFailureReason;
+	/** Only for local files, where the same words mean something else than on a network. */
+	fileOnly?: boolean;
+}
+
+/** First match wins; order matters where one failure prints several of these lines. */
+const RULES: readonly Rule[] = [
+	{ pattern: /not on whitelist/, reason: 'protocol-blocked' },
+	{ pattern: /failed to execute/, reason: 'ffmpeg-missing' },
+	{ pattern: /matches no streams|does not contain any stream/, reason: 'no-audio' },
+	{ pattern: /Connection refused/, reason: 'connection-refused' },
+	{ pattern: /Failed to resolve hostname|Name or service not known|Temporary failure in name resolution|No address associated/, reason: 'host-not-found' },
+	{ pattern: /No such stream|Server returned 404|404 Not Found|Stream not found/, reason: 'not-found' },
+	{ pattern: /Server returned 40[13]|40[13] (Forbidden|Unauthorized)|Server error:/, reason: 'rejected' },
+	{ pattern: /timed out/i, reason: 'timeout' },
+	{ pattern: /No such file or directory|Permission denied|Is a directory/, reason: 'unreadable', fileOnly: true },
+	{ pattern: /Invalid data found when processing input|Invalid argument|could not find codec parameters|Unknown format/, reason: 'not-audio', fileOnly: true },
+];
+
+/** A read that ended with an I/O error: refused play, reset connection, or the read timeout. */
+const IO_ERROR = /Input\/output error/;
+
+/** The failure behind an ffmpeg exit, or undefined for a clean end of stream. */
+export function classifyFfmpegExit(exit: FfmpegExit): StreamError | undefined {
+	if (exit.signal !== undefined) return describe(exit, 'killed');
+	const text = exit.stderr.join('\n');
+	const rule = RULES.find((candidate) => candidate.pattern.test(text) && (!candidate.fileOnly || !exit.input.isNetwork));
+	if (rule) return describe(exit, rule.reason);
+	if (exit.input.isNetwork && IO_ERROR.test(text)) {
+		if (exit.audioBytes > 0) return describe(exit, exit.idleMs >= exit.readTimeoutMs ? 'timeout' : 'connection-lost');
+		return describe(exit, exit.runMs >= exit.readTimeoutMs ? 'timeout' : 'rejected');
+	}
+	if (exit.exitCode === 0) return undefined;
+	return describe(exit, 'failed');
+}
+
+function describe(exit: FfmpegExit, reason: StreamFailureReason): StreamError {
+	const where = exit.input.display;
+	const seconds = `${Math.round(exit.readTimeoutMs / 100) / 10} s`;
+	switch (reason) {
+		case 'connection-refused':
+			return failure(exit, reason, `Connection to ${where} was refused.`, 'Check the host and port, and that the streaming server is running.');
+		case 'host-not-found':
+			return failure(exit, reason, `The host of ${where} was not found.`, 'Check the host name in the URL and the DNS of the machine running n8n.');
+		case 'rejected':
+			return failure(exit, reason, `The server closed the connection to ${where} before sending audio.`, 'Check the application name and the stream key in the URL, and the server\'s access rules (on_play, tokens).');
+		case 'not-found':
+			return failure(exit, reason, `The server has no stream at ${where}.`, 'Check the stream name or key, and that someone is publishing it.');
+		case 'timeout':
+			return failure(exit, reason, `No data from ${where} for ${seconds}.`, 'Check that someone is publishing the stream; it is retried.', 'STREAM_STALLED');
+		case 'connection-lost':
+			return failure(exit, reason, `The connection to ${where} ended.`, 'The server or the publisher stopped; it is retried.');
+		case 'no-audio':
+			return failure(exit, reason, `${where} has no audio track.`, exit.input.isNetwork ? 'Publish the stream with audio.' : 'Give a file that contains audio.', 'INPUT_NOT_AUDIO');
+		case 'not-audio':
+			return failure(exit, reason, `${where} is not an audio or video file ffmpeg can read.`, 'Give a file in a format ffmpeg supports (wav, mp3, m4a, flac, mp4…).', 'INPUT_NOT_AUDIO');
+		case 'unreadable':
+			return failure(exit, reason, `${where} cannot be read.`, 'Check the path and its permissions.', 'INPUT_UNREADABLE');
+		case 'protocol-blocked':
+			return failure(exit, reason, `${where} points ffmpeg to a protocol this input may not use (${lastLine(exit)}).`, `Only ${exit.input.protocols.join(', ')} are allowed for a ${exit.input.protocol} input; serve everything through the same protocol.`, 'BAD_OPTION');
+		case 'ffmpeg-missing':
+			return failure(exit, reason, 'ffmpeg could not be started.', 'Install ffmpeg or set the ffmpeg path option to the binary.', 'FFMPEG_MISSING');
+		case 'killed':
+			return failure(exit, reason, `ffmpeg reading ${where} was killed by ${exit.signal}.`, 'Check the system log (out of memory?).');
+		case 'failed':
+			return failure(exit, reason, `ffmpeg failed reading ${where}: ${lastLine(exit)}`, exit.input.isNetwork ? 'The stream is retried; see the log for ffmpeg\'s messages.' : 'Check that the file is a complete audio or video file.');
+	}
+}
+
+/** Network failures are retried by the supervisor; configuration errors and bad files are not. */
+const ALWAYS_FATAL = new Set<StreamFailureReason>(['protocol-blocked', 'ffmpeg-missing']);
+
+function failure(exit: FfmpegExit, reason: StreamFailureReason, message: string, fix: string, code: EngineErrorCode = 'STREAM_FAILED'): StreamError {
+	const fatal = ALWAYS_FATAL.has(reason) || !exit.input.isNetwork;
+	return new StreamError(reason, code, message, fix, { fatal, stderr: exit.stderr });
+}
+
+function lastLine(exit: FfmpegExit): string {
+	return exit.stderr[exit.stderr.length - 1] ?? `exit code ${exit.exitCode}`;
+}

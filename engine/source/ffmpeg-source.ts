@@ -1,0 +1,220 @@
+import { EventEmitter } from 'node:events';
+import { performance } from 'node:perf_hooks';
+import { execa, type Result } from 'execa';
+import { EngineError } from '../errors.js';
+import { boundToParent } from './child-lifetime.js';
+import { buildFfmpegArgs, DEFAULT_READ_TIMEOUT_MS, type FfmpegArgsOptions } from './ffmpeg-args.js';
+import { resolveFfmpegBinary } from './ffmpeg-binary.js';
+import { classifyFfmpegExit, StreamError } from './ffmpeg-failure.js';
+import { redactText } from './redact.js';
+import { S16leDecoder } from './s16le-decoder.js';
+import { StderrTail } from './stderr-tail.js';
+import { parseStreamInput, type StreamInput } from './stream-url.js';
+
+export interface FfmpegSourceOptions extends FfmpegArgsOptions {
+	/** Stream URL (rtmp, rtmps, rtsp, srt, http(s)/HLS, udp) or a local file path. */
+	url: string;
+	/** More strings to mask in errors and logs (a stream key or password given separately). */
+	secrets?: readonly string[];
+	/** ffmpeg binary; default: `ffmpeg` on PATH. */
+	ffmpegPath?: string;
+	/** stop(): how long after SIGTERM ffmpeg gets SIGKILL. */
+	killGraceMs?: number;
+}
+
+/** A run that ended without failure. */
+export interface SourceEnd {
+	/** stop() ended it. */
+	stopped: boolean;
+	/** Samples delivered (16 kHz). */
+	samples: number;
+	/** From start() to ffmpeg's exit. */
+	runMs: number;
+}
+
+/**
+ * - 'audio': 16 kHz mono samples on the int16 scale, as they arrive (a few hundred per packet).
+ * - 'end' or 'error', exactly once, after ffmpeg has exited. Nothing is buffered or dropped
+ *   here: a consumer that falls behind must apply its own policy.
+ */
+export interface FfmpegSourceEvents {
+	audio: [samples: Float32Array];
+	end: [end: SourceEnd];
+	error: [error: StreamError];
+}
+
+type FfmpegProcess = ReturnType<typeof spawnFfmpeg>;
+
+export const DEFAULT_KILL_GRACE_MS = 500;
+
+/**
+ * Chunks this small at the very end are ffmpeg flushing its resampler when it gives up, not
+ * the stream being alive (8 ms of audio; live packets are 20 ms or more).
+ */
+const FLUSH_BYTES = 256;
+
+/**
+ * One ffmpeg process reading one input. The constructor validates the input and finds ffmpeg
+ * (throwing EngineError); start() spawns; stop() ends the process for sure.
+ */
+export class FfmpegSource extends EventEmitter<FfmpegSourceEvents> {
+	readonly input: StreamInput;
+	private readonly binary: string;
+	private readonly args: string[];
+	private readonly secrets: string[];
+	private readonly readTimeoutMs: number;
+	private readonly killGraceMs: number;
+	private readonly decoder = new S16leDecoder();
+	private readonly stderrTail: StderrTail;
+	private subprocess: FfmpegProcess | undefined;
+	private exited: Promise<void> | undefined;
+	private stopping = false;
+	private running = false;
+	private startedAt = 0;
+	private lastAudioAt = 0;
+	private audioBytes = 0;
+	private samples = 0;
+
+	constructor(options: FfmpegSourceOptions) {
+		super();
+		this.input = parseStreamInput(options.url);
+		this.binary = resolveFfmpegBinary(options.ffmpegPath);
+		this.args = buildFfmpegArgs(this.input, options);
+		this.secrets = [...this.input.secrets, ...(options.secrets ?? [])];
+		this.readTimeoutMs = options.readTimeoutMs ?? DEFAULT_READ_TIMEOUT_MS;
+		this.killGraceMs = options.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
+		this.stderrTail = new StderrTail((line) => redactText(line, this.secrets));
+	}
+
+	/** ffmpeg's pid once started. */
+	get pid(): number | undefined {
+		return this.subprocess?.pid;
+	}
+
+	get samplesReceived(): number {
+		return this.samples;
+	}
+
+	/** ffmpeg's last stderr lines, redacted. */
+	get stderr(): string[] {
+		return this.stderrTail.lines();
+	}
+
+	start(): void {
+		if (this.exited) throw new Error('FfmpegSource.start() was called twice.');
+		this.startedAt = performance.now();
+		this.lastAudioAt = this.startedAt;
+		const subprocess = spawnFfmpeg(this.binary, this.args, this.killGraceMs);
+		this.subprocess = subprocess;
+		this.running = true;
+		subprocess.stdout.on('data', (chunk: Buffer) => this.onAudio(chunk));
+		subprocess.stderr.setEncoding('utf8');
+		subprocess.stderr.on('data', (chunk: string) => this.stderrTail.push(chunk));
+		this.exited = subprocess.then((result) => this.onExit(result));
+	}
+
+	/**
+	 * Stops reading ffmpeg's output: ffmpeg then blocks and the server's socket buffers fill; the
+	 * backlog arrives as one burst on resume().
+	 */
+	pause(): void {
+		this.subprocess?.stdout.pause();
+	}
+
+	resume(): void {
+		this.subprocess?.stdout.resume();
+	}
+
+	/** Ends ffmpeg (SIGTERM, then SIGKILL after killGraceMs) and resolves once it has exited. */
+	async stop(): Promise<void> {
+		this.stopping = true;
+		if (!this.subprocess || !this.exited) return;
+		if (this.running) this.subprocess.kill('SIGTERM');
+		// A paused pipe would keep the stream, and so the exit, from ever completing.
+		this.subprocess.stdout.resume();
+		await this.exited;
+	}
+
+	private onAudio(chunk: Buffer): void {
+		const now = performance.now();
+		this.audioBytes += chunk.length;
+		if (chunk.length > FLUSH_BYTES) this.lastAudioAt = now;
+		if (this.stopping) return;
+		const samples = this.decoder.decode(chunk);
+		if (samples.length === 0) return;
+		this.samples += samples.length;
+		this.emit('audio', samples);
+	}
+
+	private onExit(result: Result): void {
+		const exitedAt = performance.now();
+		this.running = false;
+		const runMs = Math.round(exitedAt - this.startedAt);
+		if (this.stopping) {
+			this.emit('end', { stopped: true, samples: this.samples, runMs });
+			return;
+		}
+		if (result.exitCode === undefined && result.signal === undefined) {
+			this.emit('error', this.spawnFailure(result));
+			return;
+		}
+		const failure = classifyFfmpegExit({
+			input: this.input,
+			exitCode: result.exitCode,
+			signal: result.signal,
+			stderr: this.stderrTail.lines(),
+			audioBytes: this.audioBytes,
+			runMs,
+			idleMs: Math.round(exitedAt - this.lastAudioAt),
+			readTimeoutMs: this.readTimeoutMs,
+		});
+		if (failure) this.emit('error', failure);
+		else this.emit('end', { stopped: false, samples: this.samples, runMs });
+	}
+
+	private spawnFailure(result: Result): StreamError {
+		const cause = redactText(String(result.code ?? result.originalMessage ?? 'unknown error'), this.secrets);
+		return new StreamError('ffmpeg-missing', 'FFMPEG_MISSING', `ffmpeg (${this.binary}) could not be started: ${cause}.`, 'Install ffmpeg or set the ffmpeg path option to the binary.', {
+			fatal: true,
+			stderr: this.stderrTail.lines(),
+		});
+	}
+}
+
+function spawnFfmpeg(binary: string, args: readonly string[], killGraceMs: number) {
+	const command = boundToParent(binary, args);
+	return execa(command.file, command.args, {
+		stdin: 'ignore',
+		buffer: false,
+		reject: false,
+		cleanup: true,
+		forceKillAfterDelay: killGraceMs,
+		// ffmpeg's messages come from strerror too: classify them in one language.
+		env: { LC_ALL: 'C' },
+	});
+}
+
+/**
+ * A whole local file as 16 kHz mono samples on the int16 scale, decoded as fast as possible;
+ * StreamError (INPUT_UNREADABLE, INPUT_NOT_AUDIO…) when ffmpeg cannot read audio from it.
+ */
+export async function decodeFile(path: string, ffmpegPath?: string): Promise<Float32Array> {
+	const source = new FfmpegSource({ url: path, ffmpegPath });
+	if (source.input.isNetwork) {
+		throw new EngineError('BAD_OPTION', `${source.input.display} is a stream URL, not a file.`, 'Give the path of a local audio or video file.');
+	}
+	const chunks: Float32Array[] = [];
+	source.on('audio', (samples) => chunks.push(samples));
+	await new Promise<void>((resolve, reject) => {
+		source.once('end', () => resolve());
+		source.once('error', reject);
+		source.start();
+	});
+	const samples = new Float32Array(source.samplesReceived);
+	let offset = 0;
+	for (const chunk of chunks) {
+		samples.set(chunk, offset);
+		offset += chunk.length;
+	}
+	return samples;
+}

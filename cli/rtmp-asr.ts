@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 import { isEngineError } from '../engine/errors.js';
 import { featuresCommand } from './commands/features.js';
+import { modelsCommand } from './commands/models.js';
 import { transcribeCommand } from './commands/transcribe.js';
 import { vadCommand } from './commands/vad.js';
 
 const COMMANDS: Record<string, { run: (argv: string[]) => Promise<void>; summary: string }> = {
 	transcribe: { run: transcribeCommand, summary: 'transcribe <file-or-url> --model <dir> --vad <dir> [--punc <dir>] [--json]: one line per final sentence' },
 	vad: { run: vadCommand, summary: 'vad <file-or-url> --vad <dir> [--json]: speech segments [[startMs, endMs], ...]' },
+	models: { run: modelsCommand, summary: 'models list | pull <name>... | verify [<name>...] [--dir <dir>] [--json]: known and installed models; download with resume and checks; check installed files' },
 	features: { run: featuresCommand, summary: 'features <wav-or-url> --model <dir> [--fbank] --out <file>: model input features, float32 [T, D]' },
 };
 

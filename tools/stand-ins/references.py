@@ -1,4 +1,6 @@
 """Expected outputs computed by torch for fixed inputs; test/fixtures/models/README.md describes the files."""
+import copy
+import math
 import os
 
 import numpy as np
@@ -7,6 +9,8 @@ import torch
 from ct_transformer import PUNCTUATION_LABELS, vad_mask
 
 FORMAT_VERSION = 1
+BASE_TOLERANCE = 1e-4
+PUNCTUATION_TOLERANCE = 1e-5
 HEAD_COLUMNS = 16
 TOP = 5
 # FunASR drops these ids from the decoded text, and the last id (<unk>).
@@ -58,6 +62,16 @@ def paraformer_run(model, speech, speech_lengths, tokens):
 	}, float((sorted_logits[..., 0] - sorted_logits[..., 1]).min()) if logits.shape[1] else float('inf')
 
 
+def paraformer_tolerance(model, speech, speech_lengths):
+	"""Allowed |onnxruntime - torch| on logits: 1e-4, or twice torch's own float32 error against float64
+	where a deep model rounds more than that."""
+	with torch.no_grad():
+		single, _ = model(speech, speech_lengths)
+		double, _ = copy.deepcopy(model).double()(speech.double(), speech_lengths)
+	float_error = float((single.double() - double).abs().max())
+	return max(BASE_TOLERANCE, round(math.ceil(2 * float_error * 1e5) / 1e5, 5))
+
+
 def paraformer_reference(model, directory, tokens, seed, lengths):
 	speech = reference_features(seed, lengths, model.sizes.feature_size)
 	write_float32(os.path.join(directory, 'speech.f32'), speech)
@@ -76,6 +90,7 @@ def paraformer_reference(model, directory, tokens, seed, lengths):
 		'kind': 'paraformer',
 		'speech': {'file': 'speech.f32', 'dtype': 'float32', 'shape': list(speech.shape), 'lengths': lengths, 'seed': seed},
 		'head_columns': HEAD_COLUMNS,
+		'tolerance': paraformer_tolerance(model, speech, speech_lengths),
 		'min_top2_margin': min(margins),
 		'runs': runs,
 	}
@@ -166,7 +181,13 @@ def punctuation_reference(model, vocabulary, seed, realtime):
 			model, 'distinct_masks', 'random ids; sub_masks lower-triangular, vad_masks at cache size 6: the graph must use each',
 			[random_ids], [18], vad_mask(18, 6), torch.tril(torch.ones(18, 18)), cache_size=6,
 		))
-	return {'format': FORMAT_VERSION, 'kind': 'punctuation-realtime' if realtime else 'punctuation', 'labels': list(PUNCTUATION_LABELS), 'cases': cases}
+	return {
+		'format': FORMAT_VERSION,
+		'kind': 'punctuation-realtime' if realtime else 'punctuation',
+		'labels': list(PUNCTUATION_LABELS),
+		'tolerance': PUNCTUATION_TOLERANCE,
+		'cases': cases,
+	}
 
 
 def label_counts(reference):

@@ -5,7 +5,7 @@ const { existsSync, readFileSync } = require('node:fs');
 const { join } = require('node:path');
 const ort = require('onnxruntime-node');
 
-const TOLERANCE = 1e-4;
+const DEFAULT_TOLERANCE = 1e-4;
 
 const INTERFACES = {
 	paraformer: {
@@ -23,8 +23,9 @@ const INTERFACES = {
 };
 
 class Comparison {
-	constructor(label) {
+	constructor(label, tolerance) {
 		this.label = label;
+		this.tolerance = tolerance;
 		this.maxDifference = 0;
 		this.maxSumDifference = 0;
 		this.values = 0;
@@ -50,7 +51,7 @@ class Comparison {
 	failures(exact) {
 		if (!exact) return [];
 		const failures = [];
-		if (this.maxDifference > TOLERANCE) failures.push(`max |difference| ${this.maxDifference} > ${TOLERANCE}`);
+		if (this.maxDifference > this.tolerance) failures.push(`max |difference| ${this.maxDifference} > ${this.tolerance}`);
 		if (this.argmaxMismatches > 0) failures.push(`${this.argmaxMismatches} argmax rows differ`);
 		if (this.countMismatches > 0) failures.push(`${this.countMismatches} token counts differ`);
 		return failures;
@@ -167,7 +168,7 @@ async function verifyDirectory(directory) {
 		}
 		const session = await ort.InferenceSession.create(path, { intraOpNumThreads: Number(process.env.THREADS ?? 2), graphOptimizationLevel: 'all' });
 		checkInterface(session, reference.kind, path);
-		const comparison = new Comparison(`${directory}/${file}`);
+		const comparison = new Comparison(`${directory}/${file}`, reference.tolerance ?? DEFAULT_TOLERANCE);
 		if (reference.kind === 'paraformer') await checkParaformer(session, directory, reference, comparison);
 		else await checkPunctuation(session, reference, comparison);
 		console.log(comparison.summary());

@@ -8,8 +8,9 @@ export function parseCommand<T extends OptionSpec>(command: string, argv: string
 	try {
 		return parseArgs<{ args: string[]; options: T; allowPositionals: true; strict: true }>({ args: argv, options, allowPositionals: true, strict: true });
 	} catch (cause) {
-		const reason = cause instanceof Error ? cause.message.split('\n')[0] : String(cause);
-		throw new EngineError('BAD_OPTION', `${command}: ${reason}`, `Usage: ${usage}`, { cause });
+		// Node's messages go on to explain `--` for positionals; the first sentence is the problem.
+		const reason = (cause instanceof Error ? cause.message : String(cause)).split(/\.\s/)[0];
+		throw new EngineError('BAD_OPTION', `${reason}.`, `Usage: ${usage}`, { cause });
 	}
 }
 

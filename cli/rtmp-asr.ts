@@ -36,6 +36,12 @@ async function main(argv: string[]): Promise<number> {
 	}
 }
 
+// A reader that stops early (`| head`) is not an error; ffmpeg dies with this process (pdeathsig).
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+	if (error.code === 'EPIPE') process.exit(0);
+	throw error;
+});
+
 void main(process.argv.slice(2)).then((code) => {
 	process.exitCode = code;
 });

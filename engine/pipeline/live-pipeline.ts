@@ -7,7 +7,7 @@ import { acquireInferenceClient, type InferenceClient } from '../runtime/inferen
 import type { SegmentAudio, StreamConfig } from '../runtime/inference-protocol.js';
 import { Backoff } from './backoff.js';
 import { RecognitionQueue } from './recognition-queue.js';
-import { openAudioSource, type AudioSource, type SourceExit } from './source-adapter.js';
+import { AudioSource, describeStream, validateSourceOptions, type SourceExit } from './source-adapter.js';
 import type { LivePipelineEvents, LivePipelineOptions, Sentence } from './types.js';
 
 export const DEFAULT_STALL_TIMEOUT_MS = 10_000;
@@ -62,6 +62,7 @@ export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 	/** Loads the models (rejecting on a fatal misconfiguration), then connects in the background. */
 	async start(): Promise<void> {
 		if (this.state !== 'idle') throw new EngineError('BAD_OPTION', 'This pipeline was already started.', 'Create a new one.');
+		validateSourceOptions(this.options);
 		this.state = 'connecting';
 		const config: StreamConfig = { models: this.options.models, ...(this.options.vad ? { vad: this.options.vad } : {}) };
 		this.worker = acquireInferenceClient();
@@ -95,11 +96,12 @@ export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 
 	private connect(): void {
 		this.state = 'connecting';
-		const source = openAudioSource(this.options);
+		const source = new AudioSource(this.options);
 		this.source = source;
 		this.session = null;
 		source.on('audio', (samples) => this.onAudio(source, samples));
 		source.once('exit', (exit) => void this.onExit(source, exit));
+		source.start();
 	}
 
 	private onAudio(source: AudioSource, samples: Float32Array): void {
@@ -135,7 +137,7 @@ export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 			}
 			this.backoff.healthyFor(Date.now() - session.connectedAt);
 		}
-		if (this.state === 'closed') return;
+		if (this.isClosed()) return;
 		const reason = exit.error ? exit.error.message : 'end of stream';
 		if (session) this.emit('status', { type: 'disconnected', sessionId: session.id, stream: this.stream, reason });
 		if (exit.error?.fatal) {
@@ -145,7 +147,7 @@ export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 		}
 		if (!exit.error && this.finishesAtEnd()) {
 			await this.queue.drain();
-			if (this.state === 'closed') return;
+			if (this.isClosed()) return;
 			this.state = 'finished';
 			this.emit('end');
 			return;
@@ -227,6 +229,11 @@ export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 		}
 		const why = reason === 'closed' ? 'the pipeline was closed before they were recognised' : 'recognition failed twice';
 		this.emit('warning', new EngineError('WORKER_FAILED', `${segments.length} speech segment(s) (${round(seconds)} s) from ${this.stream} were not transcribed: ${why}.`, '', { fatal: false }));
+	}
+
+	/** State changes while awaiting: a fresh read, not the narrowed one. */
+	private isClosed(): boolean {
+		return this.state === 'closed';
 	}
 
 	private finishesAtEnd(): boolean {

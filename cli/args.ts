@@ -4,7 +4,7 @@ import { EngineError } from '../engine/errors.js';
 export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
 
 /** Parses a command's arguments strictly: an unknown option or a missing value is a clear error. */
-export function parseCommand<T extends OptionSpec>(command: string, argv: string[], options: T, usage: string) {
+export function parseCommand<T extends OptionSpec>(argv: string[], options: T, usage: string) {
 	try {
 		return parseArgs<{ args: string[]; options: T; allowPositionals: true; strict: true }>({ args: argv, options, allowPositionals: true, strict: true });
 	} catch (cause) {

@@ -12,7 +12,7 @@ const USAGE = 'rtmp-asr features <wav-or-url> --model <dir> [--fbank] --out <fil
 
 /** Writes the features a model would see, float32 little-endian [T, D], like Kaldi's compute-fbank-feats. */
 export async function featuresCommand(argv: string[]): Promise<void> {
-	const { values, positionals } = parseCommand('features', argv, {
+	const { values, positionals } = parseCommand(argv, {
 		model: { type: 'string' },
 		fbank: { type: 'boolean', default: false },
 		out: { type: 'string' },

@@ -14,7 +14,7 @@ const OPTIONS = {
 
 /** The model catalog and cache: what is known and installed, downloading, checking installed files. */
 export async function modelsCommand(argv: string[]): Promise<void> {
-	const { values, positionals } = parseCommand('models', argv, OPTIONS, USAGE);
+	const { values, positionals } = parseCommand(argv, OPTIONS, USAGE);
 	const [action, ...names] = positionals;
 	const root = modelRoot(values.dir);
 	switch (action) {

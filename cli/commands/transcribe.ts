@@ -6,7 +6,7 @@ const USAGE = 'rtmp-asr transcribe <file-or-url> --model <dir> --vad <dir> [--pu
 
 /** Prints one line per final sentence, as it is recognised. */
 export async function transcribeCommand(argv: string[]): Promise<void> {
-	const { values, positionals } = parseCommand('transcribe', argv, {
+	const { values, positionals } = parseCommand(argv, {
 		model: { type: 'string' },
 		vad: { type: 'string' },
 		punc: { type: 'string' },

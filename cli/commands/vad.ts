@@ -7,7 +7,7 @@ const USAGE = 'rtmp-asr vad <file-or-url> --vad <dir> [--json] [--ffmpeg <path>]
 
 /** Prints the speech segments of the input, in ms. */
 export async function vadCommand(argv: string[]): Promise<void> {
-	const { values, positionals } = parseCommand('vad', argv, {
+	const { values, positionals } = parseCommand(argv, {
 		vad: { type: 'string' },
 		json: { type: 'boolean', default: false },
 		ffmpeg: { type: 'string' },

@@ -43,8 +43,10 @@ export interface FfmpegExit {
 	input: StreamInput;
 	exitCode: number | undefined;
 	signal: string | undefined;
-	/** ffmpeg's last stderr lines, redacted. */
+	/** ffmpeg's last stderr lines as printed: a stream key that is also a word ("stream") must not hide a message. */
 	stderr: readonly string[];
+	/** Masks secrets in what the error carries. */
+	redact: (text: string) => string;
 	/** PCM bytes received. */
 	audioBytes: number;
 	/** From spawn to exit. */
@@ -130,7 +132,7 @@ const ALWAYS_FATAL = new Set<StreamFailureReason>(['protocol-blocked', 'ffmpeg-m
 
 function failure(exit: FfmpegExit, reason: StreamFailureReason, message: string, fix: string, code: EngineErrorCode = 'STREAM_FAILED'): StreamError {
 	const fatal = ALWAYS_FATAL.has(reason) || !exit.input.isNetwork;
-	return new StreamError(reason, code, message, fix, { fatal, stderr: exit.stderr });
+	return new StreamError(reason, code, exit.redact(message), fix, { fatal, stderr: exit.stderr.map(exit.redact) });
 }
 
 function lastLine(exit: FfmpegExit): string {

@@ -83,7 +83,7 @@ export class FfmpegSource extends EventEmitter<FfmpegSourceEvents> {
 		this.secrets = [...this.input.secrets, ...(options.secrets ?? [])];
 		this.readTimeoutMs = options.readTimeoutMs ?? DEFAULT_READ_TIMEOUT_MS;
 		this.killGraceMs = options.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
-		this.stderrTail = new StderrTail((line) => redactText(line, this.secrets));
+		this.stderrTail = new StderrTail();
 	}
 
 	/** ffmpeg's pid once started. */
@@ -97,8 +97,11 @@ export class FfmpegSource extends EventEmitter<FfmpegSourceEvents> {
 
 	/** ffmpeg's last stderr lines, redacted. */
 	get stderr(): string[] {
-		return this.stderrTail.lines();
+		return this.stderrTail.lines().map(this.redact);
 	}
+
+	/** Masks this input's secrets (stream key, userinfo, tokens, the secrets option) in any text. */
+	readonly redact = (text: string): string => redactText(text, this.secrets);
 
 	start(): void {
 		if (this.exited) throw new Error('FfmpegSource.start() was called twice.');
@@ -163,6 +166,7 @@ export class FfmpegSource extends EventEmitter<FfmpegSourceEvents> {
 			exitCode: result.exitCode,
 			signal: result.signal,
 			stderr: this.stderrTail.lines(),
+			redact: this.redact,
 			audioBytes: this.audioBytes,
 			runMs,
 			idleMs: Math.round(exitedAt - this.lastAudioAt),
@@ -173,10 +177,10 @@ export class FfmpegSource extends EventEmitter<FfmpegSourceEvents> {
 	}
 
 	private spawnFailure(result: Result): StreamError {
-		const cause = redactText(String(result.code ?? result.originalMessage ?? 'unknown error'), this.secrets);
+		const cause = this.redact(String(result.code ?? result.originalMessage ?? 'unknown error'));
 		return new StreamError('ffmpeg-missing', 'FFMPEG_MISSING', `ffmpeg (${this.binary}) could not be started: ${cause}.`, 'Install ffmpeg or set the ffmpeg path option to the binary.', {
 			fatal: true,
-			stderr: this.stderrTail.lines(),
+			stderr: this.stderr,
 		});
 	}
 }

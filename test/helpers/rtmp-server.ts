@@ -10,7 +10,7 @@ import { freePort } from './free-port.js';
 export const RTMP_MODULE = '/usr/lib/nginx/modules/ngx_rtmp_module.so';
 
 export interface RtmpServerOptions {
-	/** Only this stream name may publish or play (on_publish/on_play answered by nginx itself: 200 or 403). */
+	/** Only this stream name may publish or play (on_publish/on_play, answered by nginx itself: 200 or 403). */
 	streamKey?: string;
 	/** `wait_video on; wait_key on;`: players get nothing, audio included, before a video key frame. */
 	waitVideo?: boolean;
@@ -155,7 +155,8 @@ function nginxConfig(dir: string, port: number, httpPort: number | undefined, op
 		'live on;',
 		...(options.waitVideo ? ['wait_video on;', 'wait_key on;'] : []),
 		...(options.notifyPlayers ? ['publish_notify on;', 'play_restart on;', 'idle_streams off;'] : []),
-		...(httpPort === undefined ? [] : [`on_publish http://127.0.0.1:${httpPort}/auth;`, `on_play http://127.0.0.1:${httpPort}/auth;`]),
+		// notify_method get: the stream name arrives as $arg_name (POST would put it in the body).
+		...(httpPort === undefined ? [] : ['notify_method get;', `on_publish http://127.0.0.1:${httpPort}/auth;`, `on_play http://127.0.0.1:${httpPort}/auth;`]),
 	];
 	const http =
 		httpPort === undefined

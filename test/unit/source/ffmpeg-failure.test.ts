@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { redactText } from '../../../engine/source/redact.js';
 import { classifyFfmpegExit, type FfmpegExit, type StreamFailureReason } from '../../../engine/source/ffmpeg-failure.js';
 import { parseStreamInput } from '../../../engine/source/stream-url.js';
 import { sharedPath } from '../../helpers/paths.js';
@@ -8,7 +9,9 @@ const RTMP = parseStreamInput('rtmp://127.0.0.1:1935/live/abc123');
 const FILE = parseStreamInput(sharedPath('audio', 'a_cn_16k.wav'));
 
 function exit(overrides: Partial<FfmpegExit>): FfmpegExit {
-	return { input: RTMP, exitCode: 1, signal: undefined, stderr: [], audioBytes: 0, runMs: 100, idleMs: 100, readTimeoutMs: 2000, ...overrides };
+	const input = overrides.input ?? RTMP;
+	const redact = (text: string) => redactText(text, input.secrets);
+	return { input, exitCode: 1, signal: undefined, stderr: [], redact, audioBytes: 0, runMs: 100, idleMs: 100, readTimeoutMs: 2000, ...overrides };
 }
 
 function reasonOf(overrides: Partial<FfmpegExit>): StreamFailureReason | 'end' {
@@ -17,11 +20,11 @@ function reasonOf(overrides: Partial<FfmpegExit>): StreamFailureReason | 'end' {
 
 // Lines as ffmpeg 5.1 prints them (measured against nginx-rtmp 1.2.2, nginx http and local files).
 const REFUSED = [
-	'[tcp @ 0x55fb6d2f3100] Connection to tcp://127.0.0.1:19399?tcp_nodelay=*** failed: Connection refused',
-	'[rtmp @ 0x55fb6d2f2700] Cannot open connection tcp://127.0.0.1:19399?tcp_nodelay=***',
-	'rtmp://127.0.0.1:19399/live/***: Connection refused',
+	'[tcp @ 0x55fb6d2f3100] Connection to tcp://127.0.0.1:19399?tcp_nodelay=0 failed: Connection refused',
+	'[rtmp @ 0x55fb6d2f2700] Cannot open connection tcp://127.0.0.1:19399?tcp_nodelay=0',
+	'rtmp://127.0.0.1:19399/live/abc123: Connection refused',
 ];
-const IO_ERROR = ['rtmp://127.0.0.1:1935/live/***: Input/output error'];
+const IO_ERROR = ['rtmp://127.0.0.1:1935/live/abc123: Input/output error'];
 
 test('network start-up failures', () => {
 	assert.equal(reasonOf({ stderr: REFUSED }), 'connection-refused');
@@ -49,8 +52,8 @@ test('network failures are transient, timeouts are STREAM_STALLED', () => {
 	const refused = classifyFfmpegExit(exit({ stderr: REFUSED }))!;
 	assert.equal(refused.code, 'STREAM_FAILED');
 	assert.equal(refused.fatal, false);
-	assert.deepEqual(refused.stderr, REFUSED);
-	assert.ok(!refused.message.includes('abc123'));
+	assert.deepEqual(refused.stderr, REFUSED.map((line) => redactText(line)));
+	assert.ok(!refused.message.includes('abc123') && !refused.stderr.join('\n').includes('abc123'));
 });
 
 test('file failures are fatal, with the code that names the problem', () => {
@@ -75,4 +78,11 @@ test('a signal is reported as killed; an unknown failure quotes ffmpeg', () => {
 	const other = classifyFfmpegExit(exit({ stderr: ['Something unexpected happened'] }))!;
 	assert.equal(other.reason, 'failed');
 	assert.match(other.message, /Something unexpected happened/);
+});
+
+test('a stream key that is also a word is masked in the error, yet does not hide the message from classification', () => {
+	const input = parseStreamInput('rtmp://127.0.0.1:1935/live/stream');
+	const noAudio = classifyFfmpegExit(exit({ input, stderr: ["Stream map '0:a:0' matches no streams."] }))!;
+	assert.equal(noAudio.reason, 'no-audio');
+	assert.deepEqual(noAudio.stderr, ["Stream map '0:a:0' matches no ***s."]);
 });

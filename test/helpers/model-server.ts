@@ -1,0 +1,136 @@
+import { createHash } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+
+/** How the server misbehaves for one request to a path; requests beyond the queued ones are served normally. */
+export type Misbehaviour =
+	| { status: number; body?: string }
+	/** Announces the full length, sends this many bytes of the body, then closes the socket. */
+	| { cutAfter: number }
+	/** Sends this many bytes, then neither sends more nor closes. */
+	| { stallAfter: number }
+	/** Sends this body instead of the file, with status 200. */
+	| { replaceWith: Buffer };
+
+export interface RecordedRequest {
+	path: string;
+	range: string | null;
+	ifRange: string | null;
+}
+
+/**
+ * A local HTTP file server on 127.0.0.1 (a free port) for download tests: GET with Range and If-Range
+ * like a CDN, ETags, optional throttling, and queued misbehaviours per path. Records every request.
+ */
+export class ModelServer {
+	readonly requests: RecordedRequest[] = [];
+	private readonly files = new Map<string, Buffer>();
+	private readonly misbehaviours = new Map<string, Misbehaviour[]>();
+	private readonly sockets = new Set<Socket>();
+	/** Bytes per second per response; 0 sends at once. */
+	bytesPerSecond = 0;
+
+	private constructor(
+		private readonly server: Server,
+		readonly url: string,
+	) {}
+
+	static async start(): Promise<ModelServer> {
+		let instance: ModelServer | undefined;
+		const server = createServer((request, response) => instance!.handle(request, response));
+		await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+		const { port } = server.address() as AddressInfo;
+		instance = new ModelServer(server, `http://127.0.0.1:${port}`);
+		server.on('connection', (socket) => {
+			instance!.sockets.add(socket);
+			socket.on('close', () => instance!.sockets.delete(socket));
+		});
+		return instance;
+	}
+
+	serve(path: string, body: Buffer): void {
+		this.files.set(path, body);
+	}
+
+	misbehave(path: string, ...behaviours: Misbehaviour[]): void {
+		this.misbehaviours.set(path, [...(this.misbehaviours.get(path) ?? []), ...behaviours]);
+	}
+
+	/** GET requests received for a path. */
+	count(path: string): number {
+		return this.requests.filter((request) => request.path === path).length;
+	}
+
+	async close(): Promise<void> {
+		for (const socket of this.sockets) socket.destroy();
+		await new Promise<void>((resolve) => this.server.close(() => resolve()));
+	}
+
+	private handle(request: IncomingMessage, response: ServerResponse): void {
+		const path = decodeURIComponent(new URL(request.url ?? '/', this.url).pathname);
+		this.requests.push({ path, range: header(request, 'range'), ifRange: header(request, 'if-range') });
+		const behaviour = this.misbehaviours.get(path)?.shift();
+		const file = this.files.get(path);
+		if (behaviour && 'status' in behaviour) {
+			response.writeHead(behaviour.status, { 'content-type': 'text/plain' }).end(behaviour.body ?? `status ${behaviour.status}`);
+			return;
+		}
+		if (behaviour && 'replaceWith' in behaviour) {
+			response.writeHead(200, { 'content-length': behaviour.replaceWith.length }).end(behaviour.replaceWith);
+			return;
+		}
+		if (!file) {
+			response.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+			return;
+		}
+		const etag = `"${createHash('sha256').update(file).digest('hex').slice(0, 16)}"`;
+		const ifRange = header(request, 'if-range');
+		const range = /^bytes=(\d+)-$/.exec(header(request, 'range') ?? '');
+		const honourRange = range !== null && (ifRange === null || ifRange === etag);
+		const start = honourRange ? Number(range[1]) : 0;
+		if (start > file.length || (honourRange && start === file.length)) {
+			response.writeHead(416, { 'content-range': `bytes */${file.length}` }).end();
+			return;
+		}
+		const body = file.subarray(start);
+		const headers: Record<string, string | number> = { 'content-length': body.length, etag, 'accept-ranges': 'bytes' };
+		if (honourRange) headers['content-range'] = `bytes ${start}-${file.length - 1}/${file.length}`;
+		response.writeHead(honourRange ? 206 : 200, headers);
+		if (behaviour && 'cutAfter' in behaviour) {
+			response.write(body.subarray(0, behaviour.cutAfter), () => request.socket.destroy());
+			return;
+		}
+		if (behaviour && 'stallAfter' in behaviour) {
+			response.write(body.subarray(0, behaviour.stallAfter));
+			return;
+		}
+		void this.send(response, body);
+	}
+
+	private async send(response: ServerResponse, body: Buffer): Promise<void> {
+		if (this.bytesPerSecond <= 0) {
+			response.end(body);
+			return;
+		}
+		const slice = Math.max(1, Math.floor(this.bytesPerSecond / 20));
+		for (let at = 0; at < body.length && !response.destroyed; at += slice) {
+			response.write(body.subarray(at, at + slice));
+			await new Promise((resolve) => setTimeout(resolve, 50));
+		}
+		response.end();
+	}
+}
+
+/** A URL on 127.0.0.1 where nothing listens: connections are refused. */
+export async function refusedUrl(): Promise<string> {
+	const server = createServer();
+	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+	const { port } = server.address() as AddressInfo;
+	await new Promise<void>((resolve) => server.close(() => resolve()));
+	return `http://127.0.0.1:${port}`;
+}
+
+function header(request: IncomingMessage, name: string): string | null {
+	const value = request.headers[name];
+	return typeof value === 'string' ? value : null;
+}

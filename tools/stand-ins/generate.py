@@ -101,6 +101,8 @@ def main():
 	parser.add_argument('--out', help=f'directory for --large (default {default_large_dir()})')
 	parser.add_argument('--no-verify', action='store_true', help='skip the onnxruntime-node check')
 	args = parser.parse_args()
+	# Progress of a minutes-long --large run should show up as it happens, also when redirected.
+	sys.stdout.reconfigure(line_buffering=True)
 	if args.out and not args.large:
 		parser.error('--out goes with --large')
 	started = time.monotonic()

@@ -1,5 +1,4 @@
 """The files around model.onnx in a FunASR export directory: config.yaml, am.mvn, tokens, metadata."""
-import copy
 import json
 import os
 import shutil
@@ -32,7 +31,7 @@ def read_paraformer_tokens():
 def paraformer_config(sizes):
 	"""The real Paraformer-large config.yaml with this model's sizes."""
 	with open(os.path.join(PARAFORMER_SOURCE_DIR, 'config.yaml'), encoding='utf-8') as file:
-		config = copy.deepcopy(yaml.safe_load(file))
+		config = yaml.safe_load(file)
 	config['encoder_conf'].update(
 		output_size=sizes.size,
 		attention_heads=sizes.heads,

@@ -6,6 +6,7 @@ from torch import nn
 
 from cif import CifPredictor
 from sanm import (
+	FsmnMemory,
 	SanmEncoder,
 	layer_norm,
 	merge_heads,
@@ -14,7 +15,6 @@ from sanm import (
 	score_bias_from_mask,
 	sequence_mask,
 	split_heads,
-	FsmnMemory,
 )
 
 

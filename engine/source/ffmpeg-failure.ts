@@ -84,7 +84,8 @@ const IO_ERROR = /Input\/output error/;
 export function classifyFfmpegExit(exit: FfmpegExit): StreamError | undefined {
 	if (exit.signal !== undefined) return describe(exit, 'killed');
 	const text = exit.stderr.join('\n');
-	const rule = RULES.find((candidate) => candidate.pattern.test(text) && (!candidate.fileOnly || !exit.input.isNetwork));
+	// With exit code 0 such lines were warnings about single packets, not the end of the run.
+	const rule = exit.exitCode === 0 ? undefined : RULES.find((candidate) => candidate.pattern.test(text) && (!candidate.fileOnly || !exit.input.isNetwork));
 	if (rule) return describe(exit, rule.reason);
 	if (exit.input.isNetwork && IO_ERROR.test(text)) {
 		if (exit.audioBytes > 0) return describe(exit, exit.idleMs >= exit.readTimeoutMs ? 'timeout' : 'connection-lost');

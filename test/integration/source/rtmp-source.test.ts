@@ -115,6 +115,16 @@ test('harness: a published file reads back at real-time rate, not silent; start-
 	assert.equal(isAlive(reader.source.pid!), true);
 });
 
+test('harness: stop() leaves no nginx and frees the port', async () => {
+	const server = await startRtmpServer();
+	const pid = server.pid!;
+	assert.ok(isAlive(pid));
+	await server.stop();
+	assert.equal(isAlive(pid), false);
+	const failure = await new Reader(server.url()).failure();
+	assert.equal(failure.reason, 'connection-refused');
+});
+
 test('harness: a silent publisher gives digital silence, at real-time rate', async (t) => {
 	const { server, publish, read } = await setUp(t);
 	publish({ content: 'silence' });

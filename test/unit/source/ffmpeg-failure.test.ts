@@ -64,6 +64,7 @@ test('file failures are fatal, with the code that names the problem', () => {
 	assert.equal(reasonOf({ input: FILE, stderr: ['file:/x/gone.wav: No such file or directory'] }), 'unreadable');
 	assert.equal(reasonOf({ input: FILE, stderr: ['[mp3 @ 0x1] Format mp3 detected only with low score of 1, misdetection possible!', 'file:/x/r.mp3: Invalid argument'] }), 'not-audio');
 	assert.equal(reasonOf({ input: FILE, exitCode: 0, stderr: ['Guessed Channel Layout for Input Stream #0.0 : mono'] }), 'end');
+	assert.equal(reasonOf({ input: FILE, exitCode: 0, stderr: ['[aac @ 0x1] Invalid data found when processing input', 'Error while decoding stream #0:0: Invalid data found when processing input'] }), 'end', 'a few corrupt packets in a file that decoded to its end');
 });
 
 test('configuration failures are fatal even for live inputs', () => {

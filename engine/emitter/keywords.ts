@@ -48,10 +48,13 @@ export class KeywordMatcher {
 		return this.keywords.length === 0;
 	}
 
-	/** The keywords found in `text`, as configured (not as spelled in the text). */
-	match(text: string): string[] {
-		const subject = this.normalizes ? text.normalize('NFKC') : text;
-		return this.keywords.filter((_, index) => this.patterns[index].test(subject));
+	/**
+	 * The keywords found in any of `texts` (a sentence with and without punctuation, so that a mark
+	 * inside a keyword does not hide it), as configured, in configured order.
+	 */
+	match(...texts: string[]): string[] {
+		const subjects = this.normalizes ? texts.map((text) => text.normalize('NFKC')) : texts;
+		return this.keywords.filter((_, index) => subjects.some((subject) => this.patterns[index].test(subject)));
 	}
 }
 

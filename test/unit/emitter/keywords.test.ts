@@ -47,6 +47,13 @@ describe('KeywordMatcher, words', () => {
 		assert.deepEqual(matcher.match('axb'), []);
 	});
 
+	it('finds a keyword in any of several texts: a punctuation mark inside it does not hide it', () => {
+		const matcher = new KeywordMatcher(['火灾报警', '注意']);
+		assert.deepEqual(matcher.match('火灾，报警。'), []);
+		assert.deepEqual(matcher.match('火灾，报警。', '火灾报警'), ['火灾报警']);
+		assert.deepEqual(matcher.match('请注意', '请注意'), ['注意']);
+	});
+
 	it('ignores blank and duplicate keywords and returns each match once, in configured order', () => {
 		const matcher = new KeywordMatcher([' 报警 ', '', '  ', '火灾', '报警']);
 		assert.deepEqual(matcher.keywords, ['报警', '火灾']);

@@ -1,0 +1,55 @@
+import { EngineError } from '../../engine/errors.js';
+import { redactUrl } from '../../engine/source/redact.js';
+
+/** The fields of the RTMP Stream credential. */
+export interface StreamCredentials {
+	serverUrl?: string;
+	streamKey?: string;
+	username?: string;
+	password?: string;
+}
+
+export interface CredentialStream {
+	/** The URL ffmpeg opens: it carries the secrets, never log it. */
+	url: string;
+	/** What to mask wherever the URL or ffmpeg's messages could show up. */
+	secrets: string[];
+}
+
+const URL_PARTS = /^([a-z][a-z0-9+.-]*):\/\/([^/?#]*)([^?#]*)(\?[^#]*)?$/i;
+const CONTROL_OR_SPACE = /[\s\u0000-\u001f\u007f]/;
+
+/**
+ * Joins the credential into one stream URL: `scheme://user:password@host:port/app/streamKey`.
+ * The stream key is appended as it is (it may carry its own `?token=…`); the login is
+ * percent-encoded into the URL's userinfo. Throws BAD_OPTION naming what to fix, with secrets masked.
+ */
+export function joinStreamUrl(credentials: StreamCredentials): CredentialStream {
+	const serverUrl = (credentials.serverUrl ?? '').trim();
+	const streamKey = (credentials.streamKey ?? '').trim().replace(/^\/+/, '');
+	const username = credentials.username ?? '';
+	const password = credentials.password ?? '';
+	const secrets = [streamKey, password, username === '' ? '' : `${username}:${password}`].filter((secret) => secret !== '');
+
+	const parts = URL_PARTS.exec(serverUrl);
+	if (!parts) {
+		const shown = serverUrl === '' ? 'empty' : `"${redactUrl(serverUrl)}"`;
+		throw new EngineError('BAD_OPTION', `The credential's server URL is ${shown}.`, 'Write it as scheme://host[:port]/application (e.g. rtmp://host:1935/live), with the stream key in its own field.');
+	}
+	if (CONTROL_OR_SPACE.test(streamKey)) {
+		throw new EngineError('BAD_OPTION', 'The stream key contains spaces or control characters.', 'Copy the stream key again exactly as the streaming server shows it.');
+	}
+	const [, scheme, authority, path, query = ''] = parts;
+	if (query !== '' && streamKey !== '') {
+		throw new EngineError('BAD_OPTION', `The server URL "${redactUrl(serverUrl)}" has a query string, so the stream key cannot be appended to it.`, 'Move the query string into the Stream Key field (key?name=value), or leave the Stream Key empty and give the whole URL.');
+	}
+	let host = authority;
+	if (username !== '' || password !== '') {
+		if (authority.includes('@')) {
+			throw new EngineError('BAD_OPTION', 'The credential gives a login both in the server URL and in the username/password fields.', 'Remove user:password@ from the server URL and keep the fields.');
+		}
+		host = `${encodeURIComponent(username)}:${encodeURIComponent(password)}@${authority}`;
+	}
+	if (streamKey === '') return { url: `${scheme}://${host}${path}${query}`, secrets };
+	return { url: `${scheme}://${host}${path.replace(/\/+$/, '')}/${streamKey}`, secrets };
+}

@@ -1,0 +1,214 @@
+import type { IDataObject, INode, INodeExecutionData, IRun, ITriggerFunctions, ITriggerResponse } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
+import { KeywordMatcher } from '../../engine/emitter/keywords.js';
+import { EngineError, isEngineError } from '../../engine/errors.js';
+import type { LivePipelineOptions, PipelineStatus, Sentence } from '../../engine/pipeline/types.js';
+import { redactText } from '../../engine/source/redact.js';
+import { parseStreamInput } from '../../engine/source/stream-url.js';
+import { resolveModel } from '../../models/cache.js';
+import { ExecutionQueue } from './execution-queue.js';
+import { pipelineFactory, type TriggerPipeline } from './pipeline-factory.js';
+import { joinStreamUrl, type StreamCredentials } from './stream-credentials.js';
+import { CREDENTIAL_NAME } from './trigger-description.js';
+import { sentenceItem, statusItem, warningItem } from './trigger-items.js';
+import { readTriggerSettings, type TriggerSettings } from './trigger-settings.js';
+
+/** Everything a run needs, checked before anything starts. */
+interface TriggerSetup {
+	settings: TriggerSettings;
+	pipelineOptions: LivePipelineOptions;
+	matcher: KeywordMatcher;
+	/** The stream as items and logs show it. */
+	stream: string;
+	redact: (text: string) => string;
+}
+
+/**
+ * The trigger's run: validates the parameters (a NodeOperationError saying what to fix), then
+ * - activated (trigger mode): loads the models and listens until closeFunction; every final
+ *   sentence is one execution, in order unless Parallel Processing is on;
+ * - manual mode: manualTriggerFunction listens until the first sentence, emits it and stops.
+ */
+export async function runTrigger(context: ITriggerFunctions): Promise<ITriggerResponse> {
+	const node = context.getNode();
+	let setup: TriggerSetup;
+	try {
+		setup = await prepare(context);
+	} catch (error) {
+		throw toNodeError(node, error);
+	}
+	return context.getMode() === 'manual' ? manualRun(context, setup) : await liveRun(context, setup);
+}
+
+async function prepare(context: ITriggerFunctions): Promise<TriggerSetup> {
+	const settings = readTriggerSettings((name, fallback) => context.getNodeParameter(name, fallback));
+	const { url, secrets } =
+		settings.source === 'credential' ? joinStreamUrl(await context.getCredentials<StreamCredentials>(CREDENTIAL_NAME)) : { url: settings.url, secrets: [] as string[] };
+	const input = parseStreamInput(url);
+	const allSecrets = [...secrets, ...input.secrets];
+	const redact = (text: string) => redactText(text, allSecrets);
+	const matcher = new KeywordMatcher(settings.keywords, { mode: settings.keywordMatch, caseSensitive: settings.caseSensitive });
+	const models = { ...settings.models };
+	if (settings.useCatalogVad) models.vadDir = catalogModel('fsmn-vad', 'VAD Model Directory');
+	if (settings.useCatalogPunctuation) models.puncDir = catalogModel('ct-punc', 'Punctuation Model Directory');
+	const pipelineOptions: LivePipelineOptions = {
+		url,
+		secrets: allSecrets,
+		models,
+		vad: { maxEndSilenceMs: settings.maxEndSilenceMs, maxSegmentMs: settings.maxSegmentMs },
+		queue: { maxSeconds: settings.queueSeconds, overflow: settings.overflow },
+		reconnect: { maxDelayMs: settings.reconnectMaxDelayMs },
+		...(settings.ffmpegPath === undefined ? {} : { ffmpegPath: settings.ffmpegPath }),
+	};
+	return { settings, pipelineOptions, matcher, stream: redact(input.display), redact };
+}
+
+/** An empty model directory parameter means the catalog's model in the shared model cache. */
+function catalogModel(name: string, parameter: string): string {
+	try {
+		return resolveModel(name).directory;
+	} catch (error) {
+		if (!isEngineError(error)) throw error;
+		throw new EngineError(error.code, `${parameter} is empty, and the default: ${error.message}`, `Set ${parameter} to a FunASR export, or: ${error.fix}`);
+	}
+}
+
+async function liveRun(context: ITriggerFunctions, setup: TriggerSetup): Promise<ITriggerResponse> {
+	const node = context.getNode();
+	const queue = new ExecutionQueue(setup.settings.ordered, {
+		emit: (data, done) => context.emit(data, undefined, done),
+		createDeferred: () => context.helpers.createDeferredPromise<IRun>(),
+		failed: (error) => context.logger.warn(`An execution started by ${setup.stream} failed: ${setup.redact(String(error))}`),
+	});
+	const pipeline = await pipelineFactory.create(setup.pipelineOptions);
+	const outputs = (output: 0 | 1, item: IDataObject): INodeExecutionData[][] => {
+		const items = context.helpers.returnJsonArray([item]);
+		if (!setup.settings.statusOutput) return [items];
+		return output === 0 ? [items, []] : [[], items];
+	};
+
+	pipeline.on('sentence', (sentence) => {
+		const item = matchedItem(setup, sentence);
+		if (item) queue.push(outputs(0, item));
+	});
+	pipeline.on('status', (status) => {
+		context.logger.info(setup.redact(describeStatus(status)));
+		if (setup.settings.statusOutput) queue.push(outputs(1, statusItem(status, new Date())));
+	});
+	pipeline.on('warning', (warning) => {
+		context.logger.warn(setup.redact(warning.describe()));
+		if (setup.settings.statusOutput) queue.push(outputs(1, warningItem(warning, setup.stream, new Date(), setup.redact)));
+	});
+	pipeline.on('end', () => {
+		context.logger.info(`${setup.stream} ended; everything it said was emitted.`);
+		if (setup.settings.statusOutput) queue.push(outputs(1, { type: 'end', stream: setup.stream, at: new Date().toISOString() }));
+	});
+	pipeline.on('error', (error) => {
+		context.logger.error(setup.redact(error.describe()));
+		context.emitError(toNodeError(node, error));
+	});
+
+	try {
+		await pipeline.start();
+	} catch (error) {
+		await pipeline.close();
+		throw toNodeError(node, error);
+	}
+	return {
+		closeFunction: async () => {
+			queue.close();
+			await pipeline.close();
+		},
+	};
+}
+
+function manualRun(context: ITriggerFunctions, setup: TriggerSetup): ITriggerResponse {
+	const node = context.getNode();
+	const stop = new AbortController();
+	let running: TriggerPipeline | null = null;
+
+	const manualTriggerFunction = async () => {
+		const pipeline = await pipelineFactory.create(setup.pipelineOptions);
+		running = pipeline;
+		try {
+			const item = await firstSentence(pipeline, setup, stop.signal);
+			const items = context.helpers.returnJsonArray([item]);
+			context.emit(setup.settings.statusOutput ? [items, []] : [items]);
+		} catch (error) {
+			throw toNodeError(node, error);
+		} finally {
+			running = null;
+			await pipeline.close();
+		}
+	};
+
+	return {
+		manualTriggerFunction,
+		closeFunction: async () => {
+			stop.abort();
+			await running?.close();
+		},
+	};
+}
+
+/**
+ * Starts the pipeline and waits for the first sentence that passes the keyword filter. The
+ * timeout counts from the moment the models are loaded; when it expires, the last problem the
+ * pipeline reported (refused connection, no audio…) is part of the message.
+ */
+async function firstSentence(pipeline: TriggerPipeline, setup: TriggerSetup, stop: AbortSignal): Promise<IDataObject> {
+	let lastProblem = '';
+	let settle: { resolve: (item: IDataObject) => void; reject: (error: unknown) => void } | undefined;
+	const result = new Promise<IDataObject>((resolve, reject) => (settle = { resolve, reject }));
+	// A failure while the models load is only awaited after start(): not an unhandled rejection.
+	result.catch(() => undefined);
+	pipeline.on('sentence', (sentence) => {
+		const item = matchedItem(setup, sentence);
+		if (item) settle?.resolve(item);
+	});
+	pipeline.on('warning', (warning) => (lastProblem = setup.redact(warning.describe())));
+	pipeline.on('error', (error) => settle?.reject(error));
+	pipeline.on('end', () => settle?.reject(new EngineError('INPUT_NOT_AUDIO', `${setup.stream} ended without a sentence${setup.settings.onlyMatching ? ' containing a keyword' : ''}.`, 'Give an input with speech.')));
+	const stopped = () => settle?.reject(new EngineError('BAD_OPTION', 'Listening was stopped before a sentence was heard.', ''));
+	if (stop.aborted) stopped();
+	stop.addEventListener('abort', stopped, { once: true });
+
+	await pipeline.start();
+	const seconds = Math.round(setup.settings.manualTimeoutMs / 1000);
+	const timer = setTimeout(() => {
+		const wanted = setup.settings.onlyMatching ? 'sentence containing a keyword' : 'sentence';
+		const problem = lastProblem === '' ? '' : ` Last problem: ${lastProblem}`;
+		settle?.reject(new EngineError('STREAM_STALLED', `No ${wanted} was heard on ${setup.stream} within ${seconds} s.${problem}`, 'Check that someone is speaking on the stream, or raise Options → Manual Mode Timeout.'));
+	}, setup.settings.manualTimeoutMs);
+	try {
+		return await result;
+	} finally {
+		clearTimeout(timer);
+	}
+}
+
+/** The sentence's item, or null when only matching sentences are wanted and it has no keyword. */
+function matchedItem(setup: TriggerSetup, sentence: Sentence): IDataObject | null {
+	const keywords = setup.matcher.match(sentence.text, sentence.textRaw);
+	if (setup.settings.onlyMatching && keywords.length === 0) return null;
+	return sentenceItem(sentence, { keywords, stream: setup.stream, model: setup.settings.modelName });
+}
+
+function describeStatus(status: PipelineStatus): string {
+	switch (status.type) {
+		case 'connected':
+			return `Connected to ${status.stream} (session ${status.sessionId}).`;
+		case 'disconnected':
+			return `Disconnected from ${status.stream}: ${status.reason}.`;
+		case 'reconnecting':
+			return `Reconnecting to ${status.stream} in ${Math.round(status.delayMs / 100) / 10} s (attempt ${status.attempt}).`;
+		case 'overflow':
+			return `Recognition fell behind on ${status.stream}: ${status.droppedSeconds} s of speech dropped (${status.totalDroppedSeconds} s in all).`;
+	}
+}
+
+export function toNodeError(node: INode, error: unknown): NodeOperationError {
+	if (error instanceof NodeOperationError) return error;
+	if (isEngineError(error)) return new NodeOperationError(node, error.message, error.fix ? { description: error.fix } : {});
+	return new NodeOperationError(node, error instanceof Error ? error : String(error));
+}

@@ -43,12 +43,10 @@ export function redactText(text: string, secrets: readonly string[] = []): strin
 
 function redactStreamKey(path: string): string {
 	const segments = path.split('/');
-	let last = segments.length - 1;
-	while (last > 0 && segments[last] === '') last--;
+	const named = segments.flatMap((segment, index) => (segment === '' ? [] : [index]));
 	// rtmp://host/app has no key; rtmp://host/app/key and rtmp://host/app/instance/key do.
-	const nonEmpty = segments.filter((segment) => segment !== '').length;
-	if (nonEmpty < 2) return path;
-	segments[last] = MASK;
+	if (named.length < 2) return path;
+	segments[named[named.length - 1]] = MASK;
 	return segments.join('/');
 }
 

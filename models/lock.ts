@@ -52,7 +52,16 @@ export async function acquireLock(path: string, options: LockOptions = {}): Prom
 			waiting = true;
 			options.onWait?.(holder);
 		}
-		await delay(options.pollMs ?? DEFAULT_POLL_MS, undefined, { signal: options.signal });
+		await pause(options.pollMs ?? DEFAULT_POLL_MS, options.signal);
+	}
+}
+
+/** Waits, or rejects with the signal's own reason (not a generic AbortError) when aborted. */
+async function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+	try {
+		await delay(ms, undefined, signal ? { signal } : {});
+	} catch (error) {
+		throw signal?.aborted ? signal.reason : error;
 	}
 }
 

@@ -26,13 +26,14 @@ export class RateMeter {
 	}
 }
 
+/** Decimal units, as model sizes are published (Paraformer-large "880 MB"). */
 export function formatBytes(bytes: number): string {
-	if (bytes < 1024) return `${bytes} B`;
+	if (bytes < 1000) return `${bytes} B`;
 	const units = ['kB', 'MB', 'GB', 'TB'];
-	let value = bytes / 1024;
+	let value = bytes / 1000;
 	let unit = 0;
-	while (value >= 1024 && unit < units.length - 1) {
-		value /= 1024;
+	while (value >= 1000 && unit < units.length - 1) {
+		value /= 1000;
 		unit++;
 	}
 	return `${value.toFixed(value < 10 ? 2 : 1)} ${units[unit]}`;

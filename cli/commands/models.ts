@@ -25,7 +25,7 @@ export async function modelsCommand(argv: string[]): Promise<void> {
 		case 'verify':
 			return verify(root, names, values.json ?? false);
 		default:
-			throw new EngineError('BAD_OPTION', action ? `models: unknown action "${action}".` : 'models: missing action.', `Usage: ${USAGE}`);
+			throw new EngineError('BAD_OPTION', action ? `Unknown action "${action}" (list, pull or verify).` : 'Missing action: list, pull or verify.', `Usage: ${USAGE}`);
 	}
 }
 
@@ -41,7 +41,7 @@ function list(root: string, json: boolean): void {
 }
 
 async function pull(root: string, names: string[]): Promise<void> {
-	if (names.length === 0) throw new EngineError('BAD_OPTION', 'models pull: name at least one model.', `Known models: ${defaultCatalog().models.map((m) => m.name).join(', ')}.`);
+	if (names.length === 0) throw new EngineError('BAD_OPTION', 'Name at least one model to pull.', `Known models: ${defaultCatalog().models.map((m) => m.name).join(', ')}.`);
 	const models = names.map((name) => findModel(defaultCatalog(), name));
 	const controller = new AbortController();
 	const interrupt = () => controller.abort(new Error('Interrupted. The partial download stays; the next pull resumes it.'));

@@ -28,12 +28,13 @@ test('the rate is measured over the last seconds, and ETA follows from it', () =
 
 test('bytes and durations read naturally', () => {
 	assert.equal(formatBytes(512), '512 B');
-	assert.equal(formatBytes(1536), '1.50 kB');
-	assert.equal(formatBytes(880_000_000), '839.2 MB');
+	assert.equal(formatBytes(1500), '1.50 kB');
+	assert.equal(formatBytes(880_000_000), '880.0 MB');
+	assert.equal(formatBytes(238_380_216), '238.4 MB');
 	assert.equal(formatDuration(39.2), '0:40');
 	assert.equal(formatDuration(3725), '1:02:05');
-	assert.equal(describeProgress({ received: 400 * 1048576, total: 880 * 1048576, bytesPerSecond: 12 * 1048576, etaSeconds: 40 }), '45%, 400.0 MB of 880.0 MB, 12.0 MB/s, ETA 0:40');
-	assert.equal(describeProgress({ received: 2048, total: null, bytesPerSecond: 0, etaSeconds: null }), '2.00 kB, 0 B/s');
+	assert.equal(describeProgress({ received: 400e6, total: 880e6, bytesPerSecond: 12e6, etaSeconds: 40 }), '45%, 400.0 MB of 880.0 MB, 12.0 MB/s, ETA 0:40');
+	assert.equal(describeProgress({ received: 2000, total: null, bytesPerSecond: 0, etaSeconds: null }), '2.00 kB, 0 B/s');
 });
 
 const start: PullEvent = { type: 'start', model: 'fsmn-vad', file: 'model.onnx', fileIndex: 0, fileCount: 3, source: 'modelscope', url: 'http://x/model.onnx', resumeFrom: 0 };
@@ -45,9 +46,9 @@ test('on a terminal the progress is one bar redrawn in place', () => {
 	const print = progressPrinter({ isTTY: true, columns: 100, write: (text) => written.push(text) });
 	for (const event of [start, progressAt(100), progressAt(550), done]) print(event);
 	assert.equal(written[0], 'fsmn-vad: model.onnx [1/3] from modelscope (http://x/model.onnx)\n');
-	assert.equal(written[1], '\r\x1b[Kmodel.onnx [###...........................] 10%, 100 B of 1000 B, 100 B/s, ETA 0:09');
-	assert.equal(written[2], '\r\x1b[Kmodel.onnx [#################.............] 55%, 550 B of 1000 B, 100 B/s, ETA 0:05');
-	assert.deepEqual(written.slice(3), ['\r\x1b[K', 'fsmn-vad: model.onnx done (1000 B from modelscope)\n']);
+	assert.equal(written[1], '\r\x1b[Kmodel.onnx [###...........................] 10%, 100 B of 1.00 kB, 100 B/s, ETA 0:09');
+	assert.equal(written[2], '\r\x1b[Kmodel.onnx [#################.............] 55%, 550 B of 1.00 kB, 100 B/s, ETA 0:05');
+	assert.deepEqual(written.slice(3), ['\r\x1b[K', 'fsmn-vad: model.onnx done (1.00 kB from modelscope)\n']);
 });
 
 test('elsewhere (a pipe, a log) progress is a plain line every 10 %', () => {
@@ -58,7 +59,7 @@ test('elsewhere (a pipe, a log) progress is a plain line every 10 %', () => {
 	print(done);
 	const lines = written.join('').trimEnd().split('\n');
 	assert.equal(lines.length, 12);
-	assert.deepEqual(lines.slice(1, 3), ['fsmn-vad: model.onnx: 10%, 100 B of 1000 B, 100 B/s, ETA 0:09', 'fsmn-vad: model.onnx: 20%, 200 B of 1000 B, 100 B/s, ETA 0:08']);
-	assert.equal(lines[10], 'fsmn-vad: model.onnx: 100%, 1000 B of 1000 B, 100 B/s, ETA 0:00');
+	assert.deepEqual(lines.slice(1, 3), ['fsmn-vad: model.onnx: 10%, 100 B of 1.00 kB, 100 B/s, ETA 0:09', 'fsmn-vad: model.onnx: 20%, 200 B of 1.00 kB, 100 B/s, ETA 0:08']);
+	assert.equal(lines[10], 'fsmn-vad: model.onnx: 100%, 1.00 kB of 1.00 kB, 100 B/s, ETA 0:00');
 	assert.ok(!written.join('').includes('\r'), 'no control characters in a log');
 });

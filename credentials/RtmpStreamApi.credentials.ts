@@ -9,7 +9,9 @@ export class RtmpStreamApi implements ICredentialType {
 
 	displayName = 'RTMP Stream API';
 
-	icon: Icon = 'file:../nodes/RtmpAsr/rtmpAsr.svg';
+	icon: Icon = { light: 'file:../nodes/RtmpAsr/rtmpAsr.svg', dark: 'file:../nodes/RtmpAsr/rtmpAsr.dark.svg' };
+
+	documentationUrl = 'https://www.npmjs.com/package/n8n-nodes-rtmp-asr#credentials';
 
 	properties: INodeProperties[] = [
 		{
@@ -21,6 +23,8 @@ export class RtmpStreamApi implements ICredentialType {
 			placeholder: 'rtmp://host:1935/live',
 			description: 'The stream server and application, without the stream key: rtmp://, rtmps://, rtsp://, srt:// or http(s):// (HLS)',
 		},
+		// A stream key lets anyone who has it play, or even publish, the stream: it is a secret.
+		// eslint-disable-next-line @n8n/community-nodes/credential-unnecessary-password
 		{
 			displayName: 'Stream Key',
 			name: 'streamKey',

@@ -1,6 +1,10 @@
 import { EngineError } from '../../engine/errors.js';
 import { redactUrl } from '../../engine/source/redact.js';
 
+export const CREDENTIAL_NAME = 'rtmpStreamApi';
+/** The node method that tests the credential (`methods.credentialTest`). */
+export const CREDENTIAL_TEST = 'rtmpStreamApiTest';
+
 /** The fields of the RTMP Stream credential. */
 export interface StreamCredentials {
 	serverUrl?: string;
@@ -17,7 +21,7 @@ export interface CredentialStream {
 }
 
 const URL_PARTS = /^([a-z][a-z0-9+.-]*):\/\/([^/?#]*)([^?#]*)(\?[^#]*)?$/i;
-const CONTROL_OR_SPACE = /[\s\u0000-\u001f\u007f]/;
+const CONTROL_OR_SPACE = /[\s\p{Cc}]/u;
 
 /**
  * Joins the credential into one stream URL: `scheme://user:password@host:port/app/streamKey`.

@@ -8,8 +8,7 @@ import { parseStreamInput } from '../../engine/source/stream-url.js';
 import { resolveModel } from '../../models/cache.js';
 import { ExecutionQueue } from './execution-queue.js';
 import { pipelineFactory, type TriggerPipeline } from './pipeline-factory.js';
-import { joinStreamUrl, type StreamCredentials } from './stream-credentials.js';
-import { CREDENTIAL_NAME } from './trigger-description.js';
+import { CREDENTIAL_NAME, joinStreamUrl, type StreamCredentials } from './stream-credentials.js';
 import { sentenceItem, statusItem, warningItem } from './trigger-items.js';
 import { readTriggerSettings, type TriggerSettings } from './trigger-settings.js';
 
@@ -49,8 +48,8 @@ async function prepare(context: ITriggerFunctions): Promise<TriggerSetup> {
 	const redact = (text: string) => redactText(text, allSecrets);
 	const matcher = new KeywordMatcher(settings.keywords, { mode: settings.keywordMatch, caseSensitive: settings.caseSensitive });
 	const models = { ...settings.models };
-	if (settings.useCatalogVad) models.vadDir = catalogModel('fsmn-vad', 'VAD Model Directory');
-	if (settings.useCatalogPunctuation) models.puncDir = catalogModel('ct-punc', 'Punctuation Model Directory');
+	if (settings.useCatalogVad) models.vadDir = catalogModel(context.getNode(), 'fsmn-vad', 'VAD Model Directory');
+	if (settings.useCatalogPunctuation) models.puncDir = catalogModel(context.getNode(), 'ct-punc', 'Punctuation Model Directory');
 	const pipelineOptions: LivePipelineOptions = {
 		url,
 		secrets: allSecrets,
@@ -64,12 +63,12 @@ async function prepare(context: ITriggerFunctions): Promise<TriggerSetup> {
 }
 
 /** An empty model directory parameter means the catalog's model in the shared model cache. */
-function catalogModel(name: string, parameter: string): string {
+function catalogModel(node: INode, name: string, parameter: string): string {
 	try {
 		return resolveModel(name).directory;
 	} catch (error) {
-		if (!isEngineError(error)) throw error;
-		throw new EngineError(error.code, `${parameter} is empty, and the default: ${error.message}`, `Set ${parameter} to a FunASR export, or: ${error.fix}`);
+		const reason = isEngineError(error) ? error : new EngineError('MODEL_MISSING', String(error), '');
+		throw new NodeOperationError(node, `${parameter} is empty, and the default: ${reason.message}`, { description: `Set ${parameter} to a FunASR export, or: ${reason.fix}` });
 	}
 }
 

@@ -9,6 +9,8 @@ import { NodeOperationError } from 'n8n-workflow';
 import { EngineError } from '../../../engine/errors.js';
 import { RtmpAsrTrigger } from '../../../nodes/RtmpAsr/RtmpAsrTrigger.node.js';
 import { RtmpStreamApi } from '../../../credentials/RtmpStreamApi.credentials.js';
+import { CREDENTIAL_NAME } from '../../../nodes/RtmpAsr/stream-credentials.js';
+import { DEFAULTS } from '../../../nodes/RtmpAsr/trigger-settings.js';
 import { testTriggerNode, withFakePipelines, type TriggerHarness } from '../../helpers/trigger-harness.js';
 
 const node = new RtmpAsrTrigger();
@@ -30,6 +32,7 @@ describe('RtmpAsrTrigger description', () => {
 		assert.deepEqual(description.inputs, []);
 		assert.match(String(description.outputs), /^=\{\{ \$parameter\.statusOutput \?/);
 		assert.match(String(description.outputs), /"displayName": "Status"/);
+		assert.equal(CREDENTIAL_NAME, 'rtmpStreamApi');
 		assert.deepEqual(description.credentials?.[0], { name: 'rtmpStreamApi', required: true, testedBy: 'rtmpStreamApiTest', displayOptions: { show: { source: ['credential'] } } });
 		assert.equal(typeof node.methods.credentialTest.rtmpStreamApiTest, 'function');
 		assert.equal(new RtmpStreamApi().name, 'rtmpStreamApi');
@@ -44,10 +47,17 @@ describe('RtmpAsrTrigger description', () => {
 		for (const name of ['source', 'url', 'modelDirectory', 'quantized', 'vadModelDirectory', 'punctuation', 'punctuationModelDirectory', 'keywords', 'keywordMatch', 'caseSensitive', 'onlyMatching', 'statusOutput']) {
 			assert.ok(declared.has(name), `top-level parameter ${name}`);
 		}
-		for (const name of ['ffmpegPath', 'threads', 'manualTimeoutSeconds', 'maxSentenceSeconds', 'parallelProcessing', 'queueSeconds', 'overflow', 'reconnectMaxDelaySeconds', 'endSilenceMs']) {
-			assert.ok(declared.has(`options.${name}`), `option ${name}`);
-			assert.notEqual(declared.get(`options.${name}`)!.default, undefined);
-		}
+		for (const name of ['ffmpegPath', 'parallelProcessing']) assert.ok(declared.has(`options.${name}`), `option ${name}`);
+		const defaults: Record<string, unknown> = {
+			threads: DEFAULTS.threads,
+			manualTimeoutSeconds: DEFAULTS.manualTimeoutSeconds,
+			maxSentenceSeconds: DEFAULTS.maxSentenceSeconds,
+			queueSeconds: DEFAULTS.queueSeconds,
+			overflow: DEFAULTS.overflow,
+			reconnectMaxDelaySeconds: DEFAULTS.reconnectMaxDelaySeconds,
+			endSilenceMs: DEFAULTS.maxEndSilenceMs,
+		};
+		for (const [name, value] of Object.entries(defaults)) assert.equal(declared.get(`options.${name}`)?.default, value, `the UI default of ${name} is the one the node applies`);
 	});
 });
 

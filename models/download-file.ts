@@ -1,4 +1,4 @@
-import { open, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
+import { open, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { errorCode } from './system-error.js';
 
 export type FetchFunction = typeof fetch;
@@ -68,18 +68,17 @@ export async function transferToPartial(url: string, partialPath: string, option
 			}
 			const plan = planBody(response, offset, info);
 			if (plan.kind === 'restart') {
-				await response.body?.cancel();
+				await discardBody(response);
 				if (restart > 0) throw new TransferFailure(plan.reason, false, 0);
 				await discardPartial(partialPath);
 				continue;
 			}
 			if (plan.kind === 'complete') return { announcedBytes: plan.total, resumedFrom: offset };
 			if (plan.kind === 'failed') {
-				await response.body?.cancel();
+				await discardBody(response);
 				throw new TransferFailure(plan.reason, plan.resumable, 0);
 			}
 			const startAt = plan.resume ? offset : 0;
-			if (!plan.resume && offset > 0) await truncate(partialPath, 0);
 			await writeFile(partialInfoPath(partialPath), JSON.stringify({ url, total: plan.total ?? null, validator: validatorOf(response) } satisfies PartialInfo));
 			const written = await appendBody(response, partialPath, startAt, plan.total, stall, options);
 			const received = written - startAt;
@@ -176,6 +175,11 @@ export function describeNetworkError(error: unknown): string {
 		default:
 			return cause instanceof Error ? cause.message : String(cause);
 	}
+}
+
+/** Frees the connection of a response whose body is not wanted; a connection already broken is no matter. */
+async function discardBody(response: Response): Promise<void> {
+	await response.body?.cancel().catch(() => undefined);
 }
 
 function contentLength(response: Response): number | undefined {

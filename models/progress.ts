@@ -20,8 +20,8 @@ export class RateMeter {
 			this.counts.shift();
 		}
 		const elapsedMs = time - this.times[0]!;
-		const bytesPerSecond = elapsedMs > 0 ? ((received - this.counts[0]!) * 1000) / elapsedMs : 0;
-		const etaSeconds = total !== null && bytesPerSecond > 0 ? Math.max(0, total - received) / bytesPerSecond : null;
+		const bytesPerSecond = elapsedMs > 0 ? ((received - this.counts[0]!) * 1000) / elapsedMs : null;
+		const etaSeconds = total !== null && bytesPerSecond ? Math.max(0, total - received) / bytesPerSecond : null;
 		return { received, total, bytesPerSecond, etaSeconds };
 	}
 }
@@ -55,7 +55,7 @@ export function describeProgress(progress: TransferProgress): string {
 	} else {
 		parts.push(formatBytes(progress.received));
 	}
-	parts.push(`${formatBytes(Math.round(progress.bytesPerSecond))}/s`);
+	if (progress.bytesPerSecond !== null) parts.push(`${formatBytes(Math.round(progress.bytesPerSecond))}/s`);
 	if (progress.etaSeconds !== null) parts.push(`ETA ${formatDuration(progress.etaSeconds)}`);
 	return parts.join(', ');
 }
@@ -91,7 +91,8 @@ const PLAIN_INTERVAL_MS = 10_000;
 
 /**
  * Prints pull events: on a terminal a bar redrawn in place, otherwise (a pipe, a log file) a line per
- * event and a progress line every 10 % — or every 10 s when the size is unknown.
+ * event and a progress line every 10 % — or every 10 s when the size is unknown — short of 100 %,
+ * which the "done" line says.
  */
 export function progressPrinter(stream: ProgressStream, now: () => number = () => performance.now()): (event: PullEvent) => void {
 	let barShown = false;
@@ -118,6 +119,7 @@ export function progressPrinter(stream: ProgressStream, now: () => number = () =
 			return;
 		}
 		const percent = progress.total ? Math.floor((progress.received / progress.total) * 100) : null;
+		if (percent === 100) return;
 		const due = percent !== null ? percent >= lastPercent + PLAIN_STEP_PERCENT : now() - lastLineAt >= PLAIN_INTERVAL_MS;
 		if (!due) return;
 		if (percent !== null) lastPercent = percent - (percent % PLAIN_STEP_PERCENT);

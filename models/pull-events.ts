@@ -3,7 +3,8 @@ export interface TransferProgress {
 	received: number;
 	/** Full size when the server or an exact catalog size gives it. */
 	total: number | null;
-	bytesPerSecond: number;
+	/** Null until two measurements exist. */
+	bytesPerSecond: number | null;
 	etaSeconds: number | null;
 }
 

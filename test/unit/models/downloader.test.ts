@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, beforeEach, test } from 'node:test';
@@ -163,6 +164,29 @@ test('a partial file whose server copy changed meanwhile is downloaded again who
 	assert.equal(result.downloaded.find((file) => file.name === 'model_quant.onnx')!.resumedFrom, 0, 'the stale partial bytes are not kept');
 });
 
+test('a server that ignores the range request sends the whole file, which replaces the partial one', async () => {
+	const path = `/first/${ID}/model_quant.onnx`;
+	server.misbehave(path, { cutAfter: 300_000 }, { status: 503 });
+	const catalog = testCatalog({ second: `${await refusedUrl()}/second` });
+	await assert.rejects(pull(catalog));
+	server.misbehave(path, { replaceWith: WEIGHTS });
+	server.requests.length = 0;
+	const result = await pull(catalog);
+	assertInstalled();
+	assert.match(server.requests.find((request) => request.path === path)!.range ?? '', /^bytes=\d+-$/);
+	assert.equal(result.downloaded.find((file) => file.name === 'model_quant.onnx')!.resumedFrom, 0);
+});
+
+test('a partial file that is already whole (416 to its range) is verified and put in place without downloading', async () => {
+	mkdirSync(join(root, ID));
+	writeFileSync(join(root, ID, 'model_quant.onnx.partial'), WEIGHTS);
+	const result = await pull(testCatalog());
+	assertInstalled();
+	const path = `/first/${ID}/model_quant.onnx`;
+	assert.deepEqual(server.requests.filter((request) => request.path === path).map((request) => request.range), [`bytes=${WEIGHTS.length}-`]);
+	assert.equal(result.downloaded.find((file) => file.name === 'model_quant.onnx')!.resumedFrom, WEIGHTS.length);
+});
+
 const HTML = Buffer.from('<!DOCTYPE html><html><body>Please log in to continue</body></html>\n');
 
 for (const [corruption, setUp, expected] of [
@@ -200,7 +224,6 @@ test('a file of the wrong exact size or sha256 is rejected from every source, an
 });
 
 test('the right sha256 is accepted', async () => {
-	const { createHash } = await import('node:crypto');
 	const sha256 = createHash('sha256').update(WEIGHTS).digest('hex');
 	await pull(testCatalog({}, { 'model_quant.onnx': { sha256, bytes: WEIGHTS.length, approximate: false } }));
 	assertInstalled();

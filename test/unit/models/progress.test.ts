@@ -6,7 +6,7 @@ import type { PullEvent } from '../../../models/pull-events.js';
 test('the rate is measured over the last seconds, and ETA follows from it', () => {
 	let now = 0;
 	const meter = new RateMeter(5_000, () => now);
-	assert.deepEqual(meter.update(0, 30_000_000), { received: 0, total: 30_000_000, bytesPerSecond: 0, etaSeconds: null });
+	assert.deepEqual(meter.update(0, 30_000_000), { received: 0, total: 30_000_000, bytesPerSecond: null, etaSeconds: null }, 'no rate from one measurement');
 	let received = 0;
 	for (let second = 1; second <= 10; second++) {
 		now = second * 1000;
@@ -35,6 +35,7 @@ test('bytes and durations read naturally', () => {
 	assert.equal(formatDuration(3725), '1:02:05');
 	assert.equal(describeProgress({ received: 400e6, total: 880e6, bytesPerSecond: 12e6, etaSeconds: 40 }), '45%, 400.0 MB of 880.0 MB, 12.0 MB/s, ETA 0:40');
 	assert.equal(describeProgress({ received: 2000, total: null, bytesPerSecond: 0, etaSeconds: null }), '2.00 kB, 0 B/s');
+	assert.equal(describeProgress({ received: 2000, total: 4000, bytesPerSecond: null, etaSeconds: null }), '50%, 2.00 kB of 4.00 kB');
 });
 
 const start: PullEvent = { type: 'start', model: 'fsmn-vad', file: 'model.onnx', fileIndex: 0, fileCount: 3, source: 'modelscope', url: 'http://x/model.onnx', resumeFrom: 0 };
@@ -58,8 +59,9 @@ test('elsewhere (a pipe, a log) progress is a plain line every 10 %', () => {
 	for (let received = 0; received <= 1000; received += 25) print(progressAt(received));
 	print(done);
 	const lines = written.join('').trimEnd().split('\n');
-	assert.equal(lines.length, 12);
+	assert.equal(lines.length, 11);
 	assert.deepEqual(lines.slice(1, 3), ['fsmn-vad: model.onnx: 10%, 100 B of 1.00 kB, 100 B/s, ETA 0:09', 'fsmn-vad: model.onnx: 20%, 200 B of 1.00 kB, 100 B/s, ETA 0:08']);
-	assert.equal(lines[10], 'fsmn-vad: model.onnx: 100%, 1.00 kB of 1.00 kB, 100 B/s, ETA 0:00');
+	assert.equal(lines[9], 'fsmn-vad: model.onnx: 90%, 900 B of 1.00 kB, 100 B/s, ETA 0:01');
+	assert.equal(lines[10], 'fsmn-vad: model.onnx done (1.00 kB from modelscope)', 'the done line, not a 100 % line');
 	assert.ok(!written.join('').includes('\r'), 'no control characters in a log');
 });

@@ -11,6 +11,10 @@ import { AudioSource, describeStream, validateSourceOptions, type SourceExit } f
 import type { LivePipelineEvents, LivePipelineOptions, Sentence } from './types.js';
 
 export const DEFAULT_STALL_TIMEOUT_MS = 10_000;
+/** Live packets are 20–40 ms; the VAD runs per ~100 ms instead, which costs far less per audio second. */
+const SEND_SAMPLES = 1600;
+/** Flow control: a reader far ahead of the VAD (a file decoded at full speed) waits for it. */
+const MAX_CHUNKS_IN_FLIGHT = 32;
 
 interface PendingSegment extends SegmentAudio {
 	sessionId: string;
@@ -37,6 +41,11 @@ export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 	private source: AudioSource | null = null;
 	private session: { id: string; startedAt: number; connectedAt: number; lastAudioAt: number; receivedMs: number } | null = null;
 	private audioChain: Promise<void> = Promise.resolve();
+	private unsent: Float32Array[] = [];
+	private unsentSamples = 0;
+	private chunksInFlight = 0;
+	private queueFull = false;
+	private paused = false;
 	private reconnectTimer: NodeJS.Timeout | null = null;
 	private watchdog: NodeJS.Timeout | null = null;
 	private nextIndex = 0;
@@ -51,7 +60,10 @@ export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 		this.queue = new RecognitionQueue<PendingSegment>(options.queue ?? {}, {
 			recognize: (segment) => this.recognize(segment),
 			dropped: (segments, reason) => this.reportDropped(segments, reason),
-			pressure: (full) => (full ? this.source?.pause() : this.source?.resume()),
+			pressure: (full) => {
+				this.queueFull = full;
+				this.updateFlow();
+			},
 		});
 	}
 
@@ -102,6 +114,8 @@ export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 		source.on('audio', (samples) => this.onAudio(source, samples));
 		source.once('exit', (exit) => void this.onExit(source, exit));
 		source.start();
+		this.paused = false;
+		this.updateFlow();
 	}
 
 	private onAudio(source: AudioSource, samples: Float32Array): void {
@@ -113,14 +127,37 @@ export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 			this.emit('status', { type: 'connected', sessionId: this.session.id, stream: this.stream });
 			this.armWatchdog(source);
 		}
-		const session = this.session;
-		session.lastAudioAt = now;
-		session.receivedMs += samples.length / 16;
+		this.session.lastAudioAt = now;
+		this.session.receivedMs += samples.length / 16;
+		this.unsent.push(samples);
+		this.unsentSamples += samples.length;
+		if (this.unsentSamples >= SEND_SAMPLES) this.sendAudio(this.session);
+	}
+
+	private sendAudio(session: NonNullable<LivePipeline['session']>): void {
 		const client = this.worker?.client;
-		if (!client) return;
+		if (!client || this.unsentSamples === 0) return;
+		const samples = this.unsent.length === 1 ? (this.unsent[0] as Float32Array) : concat(this.unsent, this.unsentSamples);
+		this.unsent = [];
+		this.unsentSamples = 0;
+		this.chunksInFlight++;
+		this.updateFlow();
 		this.audioChain = this.audioChain
 			.then(() => client.audio(this.streamId, samples))
-			.then((segments) => this.enqueue(segments, session), (error: unknown) => this.warn(error));
+			.then((segments) => this.enqueue(segments, session), (error: unknown) => this.warn(error))
+			.finally(() => {
+				this.chunksInFlight--;
+				this.updateFlow();
+			});
+	}
+
+	/** Pauses the reader while the queue is full (backpressure policy) or the VAD lags far behind. */
+	private updateFlow(): void {
+		const pause = this.queueFull || this.chunksInFlight >= MAX_CHUNKS_IN_FLIGHT;
+		if (pause === this.paused) return;
+		this.paused = pause;
+		if (pause) this.source?.pause();
+		else this.source?.resume();
 	}
 
 	private async onExit(source: AudioSource, exit: SourceExit): Promise<void> {
@@ -128,6 +165,7 @@ export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 		this.source = null;
 		this.clearTimers();
 		const session = this.session;
+		if (session) this.sendAudio(session);
 		await this.audioChain;
 		if (session && this.worker) {
 			try {
@@ -172,6 +210,8 @@ export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 		const check = () => {
 			this.watchdog = null;
 			if (source !== this.source || !this.session) return;
+			// A reader paused on purpose receives nothing; that is not a stall.
+			if (this.paused) this.session.lastAudioAt = Date.now();
 			const silentFor = Date.now() - this.session.lastAudioAt;
 			if (silentFor >= timeoutMs) {
 				source.fail(new EngineError('STREAM_STALLED', `No audio from ${this.stream} for ${Math.round(silentFor / 1000)} s.`, 'The publisher stalled or the network is down; reconnecting.', { fatal: false }));
@@ -261,6 +301,16 @@ export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 		await worker.client.close(this.streamId).catch(() => undefined);
 		await worker.release();
 	}
+}
+
+function concat(chunks: readonly Float32Array[], length: number): Float32Array {
+	const joined = new Float32Array(length);
+	let offset = 0;
+	for (const chunk of chunks) {
+		joined.set(chunk, offset);
+		offset += chunk.length;
+	}
+	return joined;
 }
 
 function round(seconds: number): number {

@@ -96,6 +96,11 @@ export function findModel(catalog: Catalog, nameOrId: string): CatalogModel {
 	throw new EngineError('BAD_OPTION', `Unknown model "${nameOrId}".`, `Known models: ${catalog.models.map((m) => m.name).join(', ')} (or their FunASR ids; see \`rtmp-asr models list\`).`);
 }
 
+/** Whether the model's weights are FunASR's int8 export: pass it as the loaders' `quantized` option. */
+export function isQuantized(model: CatalogModel): boolean {
+	return model.files.some((file) => file.name === 'model_quant.onnx');
+}
+
 export function totalBytes(model: CatalogModel): number {
 	return model.files.reduce((sum, file) => sum + file.bytes, 0);
 }

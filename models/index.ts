@@ -2,7 +2,7 @@ import { isEngineError } from '../engine/errors.js';
 import { resolveModel, type InstalledModel } from './cache.js';
 import { pullModel, type PullOptions } from './downloader.js';
 
-export { CATALOG_PATH, defaultCatalog, findModel, loadCatalog, totalBytes, validateCatalog } from './catalog.js';
+export { CATALOG_PATH, defaultCatalog, findModel, isQuantized, loadCatalog, totalBytes, validateCatalog } from './catalog.js';
 export type { Catalog, CatalogFile, CatalogModel, CatalogSource, ModelKind } from './catalog.js';
 export { inspectModel, MODEL_DIR_ENV, modelDirectory, modelRoot, n8nFolder, resolveModel } from './cache.js';
 export type { CacheOptions, FileState, InstalledModel, ModelState } from './cache.js';

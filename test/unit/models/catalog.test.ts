@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { EngineError } from '../../../engine/errors.js';
-import { CATALOG_PATH, defaultCatalog, findModel, totalBytes, validateCatalog } from '../../../models/catalog.js';
+import { CATALOG_PATH, defaultCatalog, findModel, isQuantized, totalBytes, validateCatalog } from '../../../models/catalog.js';
 import { downloadSources } from '../../../models/sources.js';
 import { sharedPath } from '../../helpers/paths.js';
 
@@ -19,6 +19,7 @@ test('the bundled catalog lists the five FunASR models with the files their ONNX
 		['ct-punc-realtime', 'punc_ct-transformer_zh-cn-common-vad_realtime-vocab272727-onnx', 'punc', ['model_quant.onnx', 'config.yaml', 'tokens.json']],
 	]);
 	assert.ok(catalog.models.every((model) => model.files.every((file) => file.approximate && file.sha256 === undefined)), 'no size or hash is claimed exact without having been checked');
+	assert.deepEqual(catalog.models.filter(isQuantized).map((model) => model.name), ['paraformer-zh-int8', 'ct-punc', 'ct-punc-realtime']);
 });
 
 test('catalog sizes agree with the published figures (within their spread)', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, truncateSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, beforeEach, test } from 'node:test';
@@ -133,6 +133,31 @@ test('two pull processes at once download each file once; the second waits for t
 	const waited = runs.filter((run) => run.stderr.includes('fsmn-vad: waiting for another download of it to finish (PID '));
 	assert.equal(waited.length, 1);
 	assert.match(waited[0]!.stderr, /model\.onnx already present/);
+});
+
+test('a pull killed mid-download leaves its lock and partial file; the next pull takes the lock over and resumes', async () => {
+	server.bytesPerSecond = 500_000;
+	const child = spawn(NODE, [CLI, 'models', 'pull', 'fsmn-vad'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+	await new Promise<void>((resolve) => {
+		child.stderr.on('data', (chunk: Buffer) => {
+			if (/model\.onnx: [1-9]0%/.test(chunk.toString())) resolve();
+		});
+	});
+	child.kill('SIGKILL');
+	await new Promise((resolve) => child.once('exit', resolve));
+	assert.ok(existsSync(join(root, `${VAD_ID}.lock`)), 'a killed process cannot remove its lock');
+	const kept = statSync(join(root, VAD_ID, 'model.onnx.partial')).size;
+	assert.ok(kept > 0);
+
+	server.bytesPerSecond = 0;
+	server.requests.length = 0;
+	const run = await cli('models', 'pull', 'fsmn-vad');
+	assert.equal(run.code, 0, run.stderr);
+	assert.ok(!run.stderr.includes('waiting'), 'the dead holder\'s lock is taken over at once');
+	assert.equal(server.requests.find((request) => request.path === servedPath('model.onnx'))!.range, `bytes=${kept}-`);
+	assert.match(run.stderr, /model\.onnx \[1\/3\] from modelscope, resuming at /);
+	assert.ok(readFileSync(join(root, VAD_ID, 'model.onnx')).equals(readFileSync(sharedPath('models', 'fsmn-vad', 'model.onnx'))));
+	assert.ok(!existsSync(join(root, `${VAD_ID}.lock`)));
 });
 
 test('without any network, pull fails with one message naming the directory and the manual way', async () => {

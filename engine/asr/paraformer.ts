@@ -86,7 +86,7 @@ export class Paraformer {
 		const predictorBias = yamlNumber(yamlSection(readModelConfig(modelDir, 'Paraformer'), 'model_conf'), 'predictor_bias', 0);
 		const tokens = loadTokens(modelDir, 'Paraformer');
 		const modelPath = join(modelDir, modelFile);
-		const session = await createSession(modelPath, 'Paraformer model', { threads: options.threads ?? 1 });
+		const session = await createSession(modelPath, 'Paraformer model', { threads: options.threads ?? 1, signedInt8Weights: options.quantized === true });
 		try {
 			const lengthType = checkInterface(session, modelPath, frontend.numMelBins * frontend.lfrM, tokens.length);
 			return new Paraformer(session, modelPath, frontend, cmvn, tokens, predictorBias, lengthType, maxBatch);

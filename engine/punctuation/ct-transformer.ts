@@ -72,7 +72,7 @@ export class Punctuator {
 		const labels = new PunctuationLabels(punctuationList(config, join(modelDir, 'config.yaml')), `${join(modelDir, 'config.yaml')}: model_conf.punc_list`);
 		const vocabulary = new PunctuationVocabulary(tokenList(modelDir, config));
 		const modelPath = join(modelDir, modelFile);
-		const session = await createSession(modelPath, 'Punctuation model', { threads: options.threads ?? 1 });
+		const session = await createSession(modelPath, 'Punctuation model', { threads: options.threads ?? 1, signedInt8Weights: options.quantized === true });
 		try {
 			const kind: PunctuatorKind = session.inputNames.includes('vad_masks') ? 'vad_realtime' : 'offline';
 			requireInterface(session, modelPath, WHAT, kind === 'vad_realtime' ? REALTIME_INPUTS : OFFLINE_INPUTS, OUTPUTS);

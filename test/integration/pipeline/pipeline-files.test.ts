@@ -1,0 +1,109 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { LivePipeline } from '../../../engine/pipeline/live-pipeline.js';
+import { acquireInferenceClient } from '../../../engine/runtime/inference-client.js';
+import { readWav } from '../../../engine/source/wav.js';
+import type { LivePipelineOptions } from '../../../engine/pipeline/types.js';
+import { sharedPath } from '../../helpers/paths.js';
+import { record, type Recorded } from '../../helpers/pipeline-recorder.js';
+import { characterErrorRate } from '../../helpers/text.js';
+
+const models = { asrDir: sharedPath('models', 'toy-paraformer-zh'), vadDir: sharedPath('models', 'fsmn-vad') };
+const STREAM = sharedPath('audio', 'toy', 'toy_stream.wav');
+const SENTENCES = JSON.parse(readFileSync(sharedPath('audio', 'toy', 'transcripts.json'), 'utf8'))['toy_stream.wav'] as string[];
+
+async function runToEnd(options: Partial<LivePipelineOptions>): Promise<Recorded> {
+	const pipeline = new LivePipeline({ url: STREAM, models, ...options });
+	const recorded = record(pipeline);
+	const ended = new Promise<void>((resolve, reject) => {
+		pipeline.once('end', resolve);
+		pipeline.once('error', reject);
+	});
+	try {
+		await pipeline.start();
+		await ended;
+	} finally {
+		await pipeline.close();
+	}
+	return recorded;
+}
+
+test('a file is read to its end, every sentence recognised, then the pipeline ends by itself', async () => {
+	const recorded = await runToEnd({});
+	assert.equal(recorded.sentences.length, SENTENCES.length);
+	assert.ok(characterErrorRate(SENTENCES, recorded.sentences.map((s) => s.text)) <= 0.05);
+	assert.deepEqual(recorded.warnings, []);
+	assert.deepEqual(recorded.statuses.map((s) => s.type), ['connected', 'disconnected']);
+});
+
+/**
+ * Recognition falls behind when the shared worker is busy: another stream's backlog (60 segments)
+ * is ahead of this file's segments, which the VAD keeps closing between its batches.
+ */
+async function runBehindBacklog(options: Partial<LivePipelineOptions>): Promise<Recorded> {
+	const hog = acquireInferenceClient();
+	await hog.client.open('hog', { models });
+	const speech = readWav(STREAM).samples;
+	const busy = Promise.all(Array.from({ length: 60 }, () => hog.client.recognize('hog', speech)));
+	try {
+		return await runToEnd(options);
+	} finally {
+		await busy;
+		await hog.client.close('hog');
+		await hog.release();
+	}
+}
+
+for (const overflow of ['drop-oldest', 'drop-newest'] as const) {
+	test(`queue overflow (${overflow}) drops whole segments, counts and reports every one`, async () => {
+		const recorded = await runBehindBacklog({ queue: { maxSeconds: 1, overflow } });
+		const overflows = recorded.statuses.flatMap((status) => (status.type === 'overflow' ? [status] : []));
+		assert.ok(overflows.length > 0, 'overflow reported');
+		const dropped = overflows.at(-1)!.totalDroppedSeconds;
+		const droppedSum = Math.round(overflows.reduce((sum, status) => sum + status.droppedSeconds, 0) * 100) / 100;
+		assert.ok(Math.abs(droppedSum - dropped) < 0.05, `${droppedSum} vs ${dropped}`);
+		assert.ok(recorded.sentences.length < SENTENCES.length && recorded.sentences.length > 0, `${recorded.sentences.length} sentences`);
+		// What was recognised is right, in order, with no gaps in the index.
+		recorded.sentences.forEach((sentence, i) => {
+			assert.equal(sentence.index, i);
+			assert.ok(SENTENCES.includes(sentence.text), sentence.text);
+		});
+		const spoken = recorded.sentences.map((sentence) => SENTENCES.indexOf(sentence.text));
+		assert.deepEqual([...spoken].sort((a, b) => a - b), spoken, 'in stream order');
+		if (overflow === 'drop-newest') assert.equal(spoken[0], 0, 'the oldest speech is kept');
+		else assert.equal(spoken.at(-1), SENTENCES.length - 1, 'the newest speech is kept');
+	});
+}
+
+test('backpressure drops nothing, however small the bound and however busy the worker', async () => {
+	const recorded = await runBehindBacklog({ queue: { maxSeconds: 1, overflow: 'backpressure' } });
+	assert.equal(recorded.sentences.length, SENTENCES.length);
+	assert.equal(recorded.statuses.some((status) => status.type === 'overflow'), false);
+});
+
+test('fatal misconfiguration rejects start() with the fix, and is not retried', async () => {
+	const cases: [Partial<LivePipelineOptions>, RegExp][] = [
+		[{ ffmpegPath: '/nonexistent/ffmpeg' }, /ffmpeg/],
+		[{ models: { ...models, asrDir: sharedPath('models', 'paraformer-large-zh-vocab8404') } }, /lacks model\.onnx/],
+		[{ models: { ...models, vadDir: sharedPath('models', 'toy-paraformer-zh') } }, /VAD|vad/],
+		[{ url: 'rtmp://' }, /rtmp/],
+		[{ url: 'gopher://example/stream' }, /gopher/],
+	];
+	for (const [options, message] of cases) {
+		const pipeline = new LivePipeline({ url: STREAM, models, ...options });
+		const recorded = record(pipeline);
+		await assert.rejects(pipeline.start(), (error: Error & { fix?: string }) => message.test(error.message) && Boolean(error.fix));
+		assert.equal(pipeline.running, false);
+		assert.deepEqual(recorded.statuses, []);
+		await pipeline.close();
+	}
+});
+
+test('two pipelines in one process run side by side on the shared worker', async () => {
+	const [first, second] = await Promise.all([runToEnd({}), runToEnd({ vad: { maxEndSilenceMs: 500 } })]);
+	for (const recorded of [first, second]) {
+		assert.equal(recorded.sentences.length, SENTENCES.length);
+		assert.ok(characterErrorRate(SENTENCES, recorded.sentences.map((s) => s.text)) <= 0.05);
+	}
+});

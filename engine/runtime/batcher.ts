@@ -30,6 +30,9 @@ export class Batcher<I, O> {
 	private async drain(): Promise<void> {
 		this.running = true;
 		while (this.pending.length > 0) {
+			// onnxruntime-node runs synchronously on this thread: yield between batches so the audio of
+			// every stream (its VAD) keeps flowing behind a backlog of recognitions.
+			await new Promise<void>((resolve) => setImmediate(resolve));
 			const batch = this.takeBatch();
 			try {
 				const outputs = await this.runBatch(batch.map((item) => item.input));

@@ -67,7 +67,7 @@ export function inspectModel(model: CatalogModel, root: string): ModelState {
 }
 
 /** Present, not empty, and of the catalog's size when that size is exact. */
-export function isComplete(state: FileState): boolean {
+function isComplete(state: FileState): boolean {
 	if (state.bytes === null || state.bytes === 0) return false;
 	return state.file.approximate || state.bytes === state.file.bytes;
 }

@@ -41,7 +41,7 @@ interface PartialInfo {
 	validator: string | null;
 }
 
-export const partialInfoPath = (partialPath: string): string => `${partialPath}.json`;
+const partialInfoPath = (partialPath: string): string => `${partialPath}.json`;
 
 /**
  * Downloads `url` into `partialPath`, continuing an existing partial file with a range request
@@ -157,7 +157,7 @@ function failure(error: unknown, userSignal: AbortSignal | undefined, stall: Sta
 }
 
 /** fetch wraps the socket's error in `cause`; name it the way a person would. */
-export function describeNetworkError(error: unknown): string {
+function describeNetworkError(error: unknown): string {
 	const cause = error instanceof Error && error.cause ? error.cause : error;
 	switch (errorCode(cause)) {
 		case 'ECONNREFUSED':

@@ -24,7 +24,7 @@ export async function fileProblem(file: CatalogFile, path: string, announcedByte
 }
 
 /** Content sanity by file type; other types are only size-checked. */
-export function contentProblem(name: string, path: string): string | null {
+function contentProblem(name: string, path: string): string | null {
 	if (name.endsWith('.onnx')) return onnxStructureProblem(path);
 	if (name.endsWith('.json')) return jsonProblem(path);
 	if (name.endsWith('.yaml') || name.endsWith('.yml')) return yamlProblem(path);

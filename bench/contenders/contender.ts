@@ -1,0 +1,12 @@
+/** What a pass over the corpus returns besides its timing. */
+export interface PassOutput {
+	audioSeconds: number;
+	texts?: string[];
+	data?: unknown;
+}
+
+/** One thing measured in a child process: loaded once, then run pass after pass. */
+export interface Contender {
+	pass(): Promise<PassOutput>;
+	close(): Promise<void>;
+}

@@ -1,0 +1,41 @@
+import type { SetupMessage } from '../contender-protocol.js';
+import type { Contender } from './contender.js';
+import { flopsContender } from './flops.js';
+import { frontendContender } from './frontend.js';
+import { liveContender } from './live.js';
+import { matmulContender } from './matmul.js';
+import { memoryContender } from './memory.js';
+import { modelContender } from './model.js';
+import { pipelineContender } from './pipeline.js';
+import { punctuationContender } from './punctuation.js';
+import { sherpaContender } from './sherpa.js';
+import { vadContender } from './vad.js';
+
+export type { Contender } from './contender.js';
+
+export async function createContender(setup: SetupMessage): Promise<Contender> {
+	const { spec } = setup;
+	switch (spec.kind) {
+		case 'segments':
+		case 'vad':
+			return vadContender(setup);
+		case 'frontend':
+			return frontendContender(setup);
+		case 'punctuation':
+			return punctuationContender(setup, spec.precision);
+		case 'model':
+			return modelContender(setup, spec.precision, spec.threads);
+		case 'pipeline':
+			return pipelineContender(setup, spec.precision, spec.threads);
+		case 'sherpa':
+			return sherpaContender(setup, spec.precision, spec.threads);
+		case 'flops':
+			return flopsContender(setup, spec.precision);
+		case 'matmul':
+			return matmulContender(spec.modelPath, spec.threads, spec.rows, spec.inner, spec.outer);
+		case 'memory':
+			return memoryContender(setup, spec.precision, spec.threads, spec.streams);
+		case 'live':
+			return liveContender(setup, spec.precision, spec.threads, spec.streams, spec.seconds);
+	}
+}

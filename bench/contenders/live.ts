@@ -1,0 +1,115 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { RecognitionQueue } from '../../engine/pipeline/recognition-queue.js';
+import { InferenceClient } from '../../engine/runtime/inference-client.js';
+import type { SegmentAudio } from '../../engine/runtime/inference-protocol.js';
+import type { Precision, SetupMessage } from '../contender-protocol.js';
+import { readCorpusAudio } from '../corpus.js';
+import type { Contender } from './contender.js';
+import { pipelineConfig } from './pipeline.js';
+import { CHUNK_SAMPLES } from './vad.js';
+
+const CHUNK_MS = (CHUNK_SAMPLES / 16000) * 1000;
+/** Silence after each corpus file, so that the VAD closes its last sentence as a speaker's pause would. */
+export const PAUSE_SECONDS = 1;
+/** How long recognitions may still finish after the audio stops before they count as unfinished. */
+const DRAIN_LIMIT_MS = 20_000;
+
+/** One recognised segment: its speech length and how long after the VAD closed it its text came. */
+export interface LiveSample {
+	seconds: number;
+	latencyMs: number;
+}
+
+export interface LiveTrial {
+	streams: number;
+	seconds: number;
+	samples: LiveSample[];
+	/** Segments closed but not recognised within the drain limit after the audio stopped. */
+	unfinished: number;
+	/** Longest delay between a chunk's due time (real-time pace) and the worker's answer to it, ms. */
+	maxAudioLagMs: number;
+}
+
+interface Queued {
+	samples: Float32Array;
+	durationSeconds: number;
+	closedAt: number;
+}
+
+/**
+ * Live streams at real-time pace through the inference worker (the path LivePipeline takes after
+ * ffmpeg): every 100 ms each stream sends its next 100 ms chunk (the streams spread over the
+ * interval), segments the VAD closes go through the stream's recognition queue, and the time from
+ * the close to the recognised text is each segment's latency. Each stream starts at its own place
+ * in the corpus (looped), so segments do not all close at once.
+ */
+export async function liveContender(setup: SetupMessage, precision: Precision, threads: number, streams: number, seconds: number): Promise<Contender> {
+	const client = new InferenceClient();
+	const ids = Array.from({ length: streams }, (_, i) => `live-${i}`);
+	for (const id of ids) await client.open(id, pipelineConfig(setup.asrDir, precision, threads));
+	const corpus = withPauses(readCorpusAudio(setup.corpus));
+	return {
+		async pass() {
+			const samples: LiveSample[] = [];
+			let maxAudioLagMs = 0;
+			let closed = 0;
+			const queues = ids.map((id) => new RecognitionQueue<Queued>({ maxSeconds: Number.POSITIVE_INFINITY }, {
+				recognize: async (segment) => {
+					await client.recognize(id, segment.samples);
+					samples.push({ seconds: segment.durationSeconds, latencyMs: performance.now() - segment.closedAt });
+				},
+				dropped: () => undefined,
+			}));
+			const chunks = Math.floor((seconds * 1000) / CHUNK_MS);
+			const started = performance.now();
+			const feeders = ids.map(async (id, stream) => {
+				const streamQueue = queues[stream]!;
+				const phaseMs = (stream * CHUNK_MS) / streams;
+				const firstSample = Math.floor((stream / streams) * (corpus.length / CHUNK_SAMPLES)) * CHUNK_SAMPLES;
+				let chain: Promise<void> = Promise.resolve();
+				for (let k = 0; k < chunks; k++) {
+					const dueAt = started + phaseMs + (k + 1) * CHUNK_MS;
+					const wait = dueAt - performance.now();
+					if (wait > 0) await sleep(wait);
+					const chunk = slice(corpus, firstSample + k * CHUNK_SAMPLES, CHUNK_SAMPLES);
+					chain = chain.then(async () => {
+						const segments: SegmentAudio[] = await client.audio(id, chunk);
+						const now = performance.now();
+						maxAudioLagMs = Math.max(maxAudioLagMs, now - dueAt);
+						for (const segment of segments) {
+							closed++;
+							streamQueue.push({ samples: segment.samples, durationSeconds: segment.samples.length / 16000, closedAt: now });
+						}
+					});
+				}
+				await chain;
+			});
+			await Promise.all(feeders);
+			await Promise.race([Promise.all(queues.map((q) => q.drain())), sleep(DRAIN_LIMIT_MS)]);
+			const trial: LiveTrial = { streams, seconds, samples: [...samples], unfinished: closed - samples.length, maxAudioLagMs };
+			return { audioSeconds: seconds * streams, data: trial };
+		},
+		async close() {
+			await client.terminate();
+		},
+	};
+}
+
+/** The corpus files one after the other, each followed by a pause (silence), looped by the streams. */
+function withPauses(parts: readonly Float32Array[]): Float32Array {
+	const pause = PAUSE_SECONDS * 16000;
+	const all = new Float32Array(parts.reduce((total, part) => total + part.length + pause, 0));
+	let offset = 0;
+	for (const part of parts) {
+		all.set(part, offset);
+		offset += part.length + pause;
+	}
+	return all;
+}
+
+/** `length` samples from `start`, wrapping around the end: a copy, as ffmpeg's output would be. */
+function slice(audio: Float32Array, start: number, length: number): Float32Array {
+	const chunk = new Float32Array(length);
+	for (let i = 0; i < length; i++) chunk[i] = audio[(start + i) % audio.length]!;
+	return chunk;
+}

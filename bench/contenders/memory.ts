@@ -1,0 +1,70 @@
+import type { SegmentAudio } from '../../engine/runtime/inference-protocol.js';
+import { WorkerEngine } from '../../engine/runtime/worker-engine.js';
+import type { Precision, SetupMessage } from '../contender-protocol.js';
+import { readCorpusAudio } from '../corpus.js';
+import type { Contender } from './contender.js';
+import { pipelineConfig } from './pipeline.js';
+import { CHUNK_SAMPLES } from './vad.js';
+
+/** Audio each extra stream receives before its memory is counted: its VAD state and history fill up. */
+const EXTRA_STREAM_SECONDS = 20;
+
+export interface MemoryFigures {
+	/** Process resident set before any model is loaded. */
+	baselineBytes: number;
+	/** After the first stream opened (VAD, Paraformer, punctuation loaded). */
+	loadedBytes: number;
+	/** After that stream recognised the whole corpus (onnxruntime's arena grown to the longest segment). */
+	workingBytes: number;
+	streams: number;
+	/** After `streams` more streams opened, each in the middle of a session of 20 s of speech. */
+	streamsBytes: number;
+	perStreamBytes: number;
+}
+
+/** Resident memory of the worker engine (in this process): the model loaded, then per extra stream. */
+export function memoryContender(setup: SetupMessage, precision: Precision, threads: number, streams: number): Contender {
+	const audio = readCorpusAudio(setup.corpus);
+	const longest = audio.reduce((a, b) => (b.length > a.length ? b : a));
+	return {
+		async pass() {
+			const engine = new WorkerEngine();
+			const config = pipelineConfig(setup.asrDir, precision, threads);
+			const baselineBytes = settledRss();
+			await engine.handle({ id: 0, type: 'open', streamId: 'first', config });
+			const loadedBytes = settledRss();
+			for (const samples of audio) await recogniseSession(engine, 'first', samples);
+			const workingBytes = settledRss();
+			for (let i = 0; i < streams; i++) {
+				await engine.handle({ id: 0, type: 'open', streamId: `extra-${i}`, config });
+				await sendAudio(engine, `extra-${i}`, longest.subarray(0, EXTRA_STREAM_SECONDS * 16000));
+			}
+			const streamsBytes = settledRss();
+			for (let i = 0; i < streams; i++) await engine.handle({ id: 0, type: 'close', streamId: `extra-${i}` });
+			await engine.handle({ id: 0, type: 'close', streamId: 'first' });
+			const figures: MemoryFigures = { baselineBytes, loadedBytes, workingBytes, streams, streamsBytes, perStreamBytes: (streamsBytes - workingBytes) / streams };
+			return { audioSeconds: 0, data: figures };
+		},
+		async close() {},
+	};
+}
+
+/** One session: the samples in 100 ms chunks, flushed, every segment recognised. */
+async function recogniseSession(engine: WorkerEngine, streamId: string, samples: Float32Array): Promise<void> {
+	const segments = [...(await sendAudio(engine, streamId, samples)), ...(await engine.handle({ id: 0, type: 'flush', streamId }))];
+	for (const segment of segments) await engine.handle({ id: 0, type: 'recognize', streamId, samples: segment.samples });
+}
+
+/** The samples in 100 ms chunks, as a live stream sends them; the session stays open. */
+async function sendAudio(engine: WorkerEngine, streamId: string, samples: Float32Array): Promise<SegmentAudio[]> {
+	const segments: SegmentAudio[] = [];
+	for (let offset = 0; offset < samples.length; offset += CHUNK_SAMPLES) {
+		segments.push(...(await engine.handle({ id: 0, type: 'audio', streamId, samples: samples.slice(offset, offset + CHUNK_SAMPLES) })));
+	}
+	return segments;
+}
+
+function settledRss(): number {
+	(globalThis as { gc?: () => void }).gc?.();
+	return process.memoryUsage.rss();
+}

@@ -1,0 +1,48 @@
+import { join } from 'node:path';
+import type { Precision, SetupMessage } from '../contender-protocol.js';
+import { cutSegments, readCorpusAudio, segmentSeconds } from '../corpus.js';
+import type { Contender } from './contender.js';
+
+/** The part of sherpa-onnx-node's API used here (the package ships no TypeScript types). */
+interface SherpaOnnx {
+	OfflineRecognizer: new (config: unknown) => SherpaRecognizer;
+}
+interface SherpaRecognizer {
+	createStream(): { acceptWaveform(wave: { samples: Float32Array; sampleRate: number }): void };
+	decode(stream: unknown): void;
+	getResult(stream: unknown): { text: string };
+}
+
+/**
+ * sherpa-onnx's offline Paraformer (its own fbank, LFR, CMVN from the model's metadata, onnxruntime
+ * run, decode) on the same model file and the same segments, one stream per segment.
+ */
+export function sherpaContender(setup: SetupMessage, precision: Precision, threads: number): Contender {
+	const sherpa = require('sherpa-onnx-node') as SherpaOnnx;
+	const recognizer = new sherpa.OfflineRecognizer({
+		featConfig: { sampleRate: 16000, featureDim: 80 },
+		modelConfig: {
+			paraformer: { model: join(setup.asrDir, precision === 'int8' ? 'model_quant.onnx' : 'model.onnx') },
+			tokens: join(setup.asrDir, 'tokens.txt'),
+			numThreads: threads,
+			provider: 'cpu',
+			debug: 0,
+		},
+	});
+	// sherpa-onnx takes samples in [-1, 1]; converted beforehand so the pass times only recognition.
+	const segments = cutSegments(readCorpusAudio(setup.corpus), setup.segments).map((samples) => Float32Array.from(samples, (value) => value / 32768));
+	const audioSeconds = segmentSeconds(setup.segments);
+	return {
+		async pass() {
+			const texts: string[] = [];
+			for (const samples of segments) {
+				const stream = recognizer.createStream();
+				stream.acceptWaveform({ samples, sampleRate: 16000 });
+				recognizer.decode(stream);
+				texts.push(recognizer.getResult(stream).text);
+			}
+			return { audioSeconds, texts };
+		},
+		async close() {},
+	};
+}

@@ -1,0 +1,100 @@
+import { judgeLive } from './live-search.js';
+import type { BenchResults, ModelGroup } from './results.js';
+import { median, quantile } from './stats.js';
+
+/** A "5 s sentence": segments of this many seconds of speech. */
+export const SENTENCE_SECONDS: readonly [number, number] = [3.5, 6.5];
+
+export interface Target {
+	name: string;
+	goal: string;
+	measured: string;
+	met: boolean | null;
+}
+
+export interface GroupFigures {
+	group: ModelGroup;
+	/** Medians, wall-clock RTF per stream second. */
+	model: number;
+	runOnly: number;
+	pipeline: number;
+	sherpa: number;
+	pipelineCpu: number;
+	sherpaCpu: number;
+	/** sherpa-onnx time / pipeline time. */
+	speedup: number;
+	speedupCpu: number;
+	/** Pipeline time beyond the Paraformer runs, as a share of those runs. */
+	overhead: number;
+}
+
+export function groupFigures(group: ModelGroup): GroupFigures {
+	const pipeline = median(group.pipeline.wall);
+	const sherpa = median(group.sherpa.wall);
+	const runOnly = median(group.modelRunOnly);
+	const pipelineCpu = median(group.pipeline.cpu);
+	const sherpaCpu = median(group.sherpa.cpu);
+	return {
+		group,
+		model: median(group.model.wall),
+		runOnly,
+		pipeline,
+		sherpa,
+		pipelineCpu,
+		sherpaCpu,
+		speedup: sherpa / pipeline,
+		speedupCpu: sherpaCpu / pipelineCpu,
+		overhead: pipeline / runOnly - 1,
+	};
+}
+
+/** Latencies (ms) of the single-stream live trial: all sentences, and those of about 5 s. */
+export function singleStreamLatency(results: BenchResults, precision: 'fp32' | 'int8') {
+	const trial = results.live.find((series) => series.precision === precision)?.trials.find((candidate) => candidate.streams === 1);
+	if (!trial) return null;
+	const all = trial.samples.map((sample) => sample.latencyMs);
+	const fiveSeconds = trial.samples.filter((sample) => sample.seconds >= SENTENCE_SECONDS[0] && sample.seconds <= SENTENCE_SECONDS[1]).map((sample) => sample.latencyMs);
+	return { all, fiveSeconds, verdict: judgeLive(trial) };
+}
+
+export function targets(results: BenchResults): Target[] {
+	const figures = results.groups.map(groupFigures);
+	const list: Target[] = [];
+	const describe = (f: GroupFigures) => `${f.group.precision} ${f.group.threads}t`;
+	list.push({
+		name: 'whole pipeline vs sherpa-onnx',
+		goal: '≥ 1.15× faster (wall clock), same model and segments',
+		measured: figures.map((f) => `${describe(f)}: ${f.speedup.toFixed(2)}× (CPU ${f.speedupCpu.toFixed(2)}×)`).join('; '),
+		met: figures.length > 0 && figures.every((f) => f.speedup >= 1.15),
+	});
+	list.push({
+		name: 'everything around the Paraformer run',
+		goal: '< 5 % of the Paraformer run time',
+		measured: figures.map((f) => `${describe(f)}: ${(f.overhead * 100).toFixed(1)} %`).join('; '),
+		met: figures.length > 0 && figures.every((f) => f.overhead < 0.05),
+	});
+	const latency = singleStreamLatency(results, 'fp32');
+	const sentences = latency && latency.fiveSeconds.length >= 3 ? latency.fiveSeconds : null;
+	list.push({
+		name: '5 s sentence after its VAD end',
+		goal: '≤ 150 ms (p95, fp32, two threads, one live stream)',
+		measured: sentences
+			? `p95 ${quantile(sentences, 0.95).toFixed(0)} ms, p50 ${quantile(sentences, 0.5).toFixed(0)} ms over ${sentences.length} sentences of ${SENTENCE_SECONDS[0]}–${SENTENCE_SECONDS[1]} s`
+			: latency
+				? `too few ${SENTENCE_SECONDS[0]}–${SENTENCE_SECONDS[1]} s sentences (${latency.fiveSeconds.length}); all sentences: p95 ${quantile(latency.all, 0.95).toFixed(0)} ms`
+				: 'not measured',
+		met: sentences ? quantile(sentences, 0.95) <= 150 : null,
+	});
+	const int8 = [1, 2].map((threads) => {
+		const fp32 = figures.find((f) => f.group.precision === 'fp32' && f.group.threads === threads);
+		const quantized = figures.find((f) => f.group.precision === 'int8' && f.group.threads === threads);
+		return fp32 && quantized ? { threads, speedup: fp32.runOnly / quantized.runOnly } : null;
+	}).filter((entry) => entry !== null);
+	list.push({
+		name: 'int8 vs fp32 (Paraformer run)',
+		goal: '≥ 1.8× faster',
+		measured: int8.length > 0 ? int8.map((entry) => `${entry.threads}t: ${entry.speedup.toFixed(2)}×`).join('; ') : 'no model_quant.onnx',
+		met: int8.length > 0 ? int8.every((entry) => entry.speedup >= 1.8) : null,
+	});
+	return list;
+}

@@ -1,0 +1,42 @@
+import type { LiveTrial } from './contenders/live.js';
+import { quantile } from './stats.js';
+
+/** A stream is served live while its text comes within this long of the end of speech... */
+export const LATENCY_LIMIT_MS = 2000;
+/** ...and its audio is taken in no later than this after it arrives. */
+export const AUDIO_LAG_LIMIT_MS = 1000;
+
+export interface LiveVerdict {
+	sustained: boolean;
+	p50: number;
+	p95: number;
+	summary: string;
+}
+
+export function judgeLive(trial: LiveTrial): LiveVerdict {
+	const latencies = trial.samples.map((sample) => sample.latencyMs);
+	const p50 = quantile(latencies, 0.5);
+	const p95 = quantile(latencies, 0.95);
+	const sustained = trial.samples.length > 0 && trial.unfinished === 0 && p95 <= LATENCY_LIMIT_MS && trial.maxAudioLagMs <= AUDIO_LAG_LIMIT_MS;
+	const summary = `${trial.samples.length} sentences, latency p50 ${p50.toFixed(0)} ms, p95 ${p95.toFixed(0)} ms, ${trial.unfinished} unfinished, audio lag max ${trial.maxAudioLagMs.toFixed(0)} ms`;
+	return { sustained, p50, p95, summary };
+}
+
+/**
+ * The stream count to try next: after one stream, the estimate from the pipeline's real-time factor;
+ * then up by a third while it keeps up, down by a quarter while it does not, halving the gap once
+ * both sides are known; null when done.
+ */
+export function nextStreamCount(trials: readonly LiveTrial[], estimate: number, steps: number): number | null {
+	if (trials.length === 1) return estimate > 1 ? estimate : null;
+	if (trials.length >= steps + 2) return null;
+	const kept = trials.filter((trial) => judgeLive(trial).sustained).map((trial) => trial.streams);
+	const failed = trials.filter((trial) => !judgeLive(trial).sustained).map((trial) => trial.streams);
+	const best = kept.length > 0 ? Math.max(...kept) : 0;
+	const worst = failed.length > 0 ? Math.min(...failed) : Number.POSITIVE_INFINITY;
+	let next: number;
+	if (worst === Number.POSITIVE_INFINITY) next = Math.ceil(best * 1.33);
+	else if (best <= 1) next = Math.max(2, Math.floor(worst * 0.75));
+	else next = Math.floor((best + worst) / 2);
+	return next > best && next < worst && !trials.some((trial) => trial.streams === next) ? next : null;
+}

@@ -1,0 +1,91 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { REPO_ROOT } from './paths.js';
+
+export interface Machine {
+	cpuModel: string;
+	cores: number;
+	/** SIMD features onnxruntime's kernels choose between. */
+	simd: string[];
+	memoryGiB: number;
+	node: string;
+	onnxruntimeNode: string;
+	sherpaOnnxNode: string;
+	/** The onnxruntime sherpa-onnx-node bundles. */
+	sherpaOnnxruntime: string;
+	gitCommit: string;
+	date: string;
+}
+
+const SIMD_FLAGS = ['avx2', 'fma', 'avx512f', 'avx512bw', 'avx512_vnni', 'avx_vnni', 'avx512_bf16', 'amx_int8'];
+
+export function describeMachine(): Machine {
+	const cpuinfo = readFileSync('/proc/cpuinfo', 'utf8');
+	const flags = new Set((cpuinfo.match(/^flags\s*:(.*)$/m)?.[1] ?? '').trim().split(/\s+/));
+	return {
+		cpuModel: cpuinfo.match(/^model name\s*:\s*(.*)$/m)?.[1] ?? cpus()[0]?.model ?? 'unknown',
+		cores: cpus().length,
+		simd: SIMD_FLAGS.filter((flag) => flags.has(flag)),
+		memoryGiB: Math.round(totalmem() / 2 ** 30),
+		node: process.version,
+		onnxruntimeNode: packageVersion('onnxruntime-node'),
+		sherpaOnnxNode: packageVersion('sherpa-onnx-node'),
+		sherpaOnnxruntime: sherpaOnnxruntimeVersion(),
+		gitCommit: gitCommit(),
+		date: new Date().toISOString(),
+	};
+}
+
+/** Busy CPU time of the whole machine and of this process tree, to tell how much others took. */
+export interface CpuAccount {
+	machineBusySeconds: number;
+	ownSeconds: number;
+	wallSeconds: number;
+	loadAverage: number;
+}
+
+export function cpuAccount(): CpuAccount {
+	const ticks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+	const total = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+	// user nice system idle iowait irq softirq steal: idle and iowait are not busy.
+	const busy = total.slice(0, 8).reduce((sum, value, i) => (i === 3 || i === 4 ? sum : sum + value), 0);
+	// utime stime cutime cstime: this process and the children it has waited for.
+	const self = readFileSync('/proc/self/stat', 'utf8');
+	const fields = self.slice(self.lastIndexOf(')') + 2).split(' ').map(Number);
+	const own = fields[11]! + fields[12]! + fields[13]! + fields[14]!;
+	return { machineBusySeconds: busy / ticks, ownSeconds: own / ticks, wallSeconds: performance.now() / 1000, loadAverage: loadavg()[0]! };
+}
+
+/** Core-seconds other processes used between two accounts, per second of wall time. */
+export function othersLoad(before: CpuAccount, after: CpuAccount): number {
+	const others = after.machineBusySeconds - before.machineBusySeconds - (after.ownSeconds - before.ownSeconds);
+	return Math.max(0, others) / (after.wallSeconds - before.wallSeconds);
+}
+
+function packageVersion(name: string): string {
+	try {
+		return (JSON.parse(readFileSync(join(REPO_ROOT, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+	} catch {
+		return 'not installed';
+	}
+}
+
+function sherpaOnnxruntimeVersion(): string {
+	try {
+		return (require('sherpa-onnx-node') as { onnxruntimeVersion: string }).onnxruntimeVersion;
+	} catch {
+		return 'unknown';
+	}
+}
+
+function gitCommit(): string {
+	try {
+		const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
+		const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
+		return dirty ? `${commit} (with uncommitted changes)` : commit;
+	} catch {
+		return 'unknown';
+	}
+}

@@ -1,0 +1,40 @@
+import { join } from 'node:path';
+import { EngineError } from '../engine/errors.js';
+import { CACHE_DIR, REPO_ROOT } from './paths.js';
+
+export interface BenchOptions {
+	quick: boolean;
+	/** Timed rounds per contender (after one untimed warm-up pass). */
+	rounds: number;
+	/** Real time each live trial streams audio for, s. */
+	liveSeconds: number;
+	/** Live trials after the first two (one stream, the estimate) in the search for the most streams. */
+	liveSteps: number;
+	/** Extra streams opened to measure memory per stream. */
+	memoryStreams: number;
+	outDir: string;
+	markdownPath: string;
+}
+
+const USAGE = 'npm run bench [-- --quick] [-- --rounds N]';
+
+export function parseOptions(args: readonly string[]): BenchOptions {
+	const quick = args.includes('--quick');
+	const roundsAt = args.indexOf('--rounds');
+	const known = new Set(['--quick', '--rounds']);
+	const unknown = args.filter((arg, i) => !known.has(arg) && i !== roundsAt + 1);
+	if (unknown.length > 0) throw new EngineError('BAD_OPTION', `Unknown benchmark option ${unknown.join(' ')}.`, `Usage: ${USAGE}`);
+	const rounds = roundsAt >= 0 ? Number(args[roundsAt + 1]) : quick ? 1 : 5;
+	if (!Number.isInteger(rounds) || rounds < 1) throw new EngineError('BAD_OPTION', `--rounds ${args[roundsAt + 1]} is not a positive integer.`, `Usage: ${USAGE}`);
+	// A quick run's indicative numbers stay out of the repository.
+	const outDir = quick ? join(CACHE_DIR, 'bench-quick') : join(REPO_ROOT, 'bench', 'results');
+	return {
+		quick,
+		rounds,
+		liveSeconds: quick ? 20 : 25,
+		liveSteps: quick ? 0 : 2,
+		memoryStreams: quick ? 4 : 16,
+		outDir,
+		markdownPath: quick ? join(outDir, 'BENCHMARKS.md') : join(REPO_ROOT, 'BENCHMARKS.md'),
+	};
+}

@@ -1,0 +1,249 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { isEngineError } from '../engine/errors.js';
+import { writeCharts } from './chart.js';
+import { ContenderProcess, describeSpec, runOnce, type Context } from './contender-process.js';
+import type { ContenderSpec, PassResult, Precision } from './contender-protocol.js';
+import type { FlopCount } from './contenders/flops.js';
+import { PAUSE_SECONDS, type LiveTrial } from './contenders/live.js';
+import type { MemoryFigures } from './contenders/memory.js';
+import { prepareCorpus, segmentSeconds, type Segment } from './corpus.js';
+import { judgeLive, nextStreamCount } from './live-search.js';
+import { cpuAccount, describeMachine, othersLoad } from './machine.js';
+import { parseOptions, type BenchOptions } from './options.js';
+import { PYTHON, REPO_ROOT } from './paths.js';
+import { renderMarkdown, renderSummary } from './report.js';
+import type { BenchResults, LiveSeries, ModelGroup, Peak, Rtf, StageRow } from './results.js';
+import { ensureStandIn } from './stand-in.js';
+import { median } from './stats.js';
+
+const GEMM_INNER = 512;
+const GEMM_OUTER = 2048;
+
+async function main(): Promise<void> {
+	const options = parseOptions(process.argv.slice(2));
+	const started = performance.now();
+	const log = (line: string) => console.error(`[bench ${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s] ${line}`);
+	const machine = describeMachine();
+	const standIn = ensureStandIn(log);
+	if (standIn.generatedSeconds !== null) log(`stand-in generated in ${standIn.generatedSeconds.toFixed(0)} s`);
+	const quantized = existsSync(join(standIn.dir, 'model_quant.onnx'));
+	const precisions: Precision[] = quantized ? ['fp32', 'int8'] : ['fp32'];
+	if (!quantized) log('no model_quant.onnx in the stand-in: int8 is not measured');
+
+	const corpus = prepareCorpus();
+	const context: Context = { asrDir: standIn.dir, corpus, segments: [], texts: [] };
+	const segments = (await runOnce({ kind: 'segments' }, context)).data as Segment[];
+	context.segments = segments;
+	log(`corpus: ${corpus.length} files, ${sumSeconds(corpus).toFixed(1)} s, ${segments.length} VAD segments (${segmentSeconds(segments).toFixed(1)} s of speech)`);
+
+	const accountBefore = cpuAccount();
+	const groups: (ModelGroup & { texts: string[] })[] = [];
+	for (const precision of precisions) {
+		for (const threads of [1, 2]) {
+			groups.push(await measureModelGroup(precision, threads, context, options, log));
+			if (context.texts.length === 0) context.texts = groups[0]!.texts;
+		}
+	}
+	const stages = await measureStages(precisions, context, options, log);
+	const flops: BenchResults['flops'] = {};
+	for (const precision of precisions) {
+		log(`counting the model's operations (${precision}, profiled run)`);
+		flops[precision] = (await runOnce({ kind: 'flops', precision }, context)).data as FlopCount;
+	}
+	const peaks = await measurePeaks(precisions, segments, context, log);
+	const memory: BenchResults['memory'] = {};
+	for (const precision of precisions) {
+		log(`memory (${precision}): model loaded, then ${options.memoryStreams} more streams`);
+		memory[precision] = (await runOnce({ kind: 'memory', precision, threads: 2, streams: options.memoryStreams }, context)).data as MemoryFigures;
+	}
+	const accountAfter = cpuAccount();
+	const live: LiveSeries[] = [];
+	for (const precision of precisions) live.push(await measureLive(precision, groups, context, options, log));
+
+	const results: BenchResults = {
+		quick: options.quick,
+		rounds: options.rounds,
+		machine,
+		standIn: {
+			dir: standIn.dir,
+			generatedSeconds: standIn.generatedSeconds,
+			modelMegabytes: megabytes(join(standIn.dir, 'model.onnx')),
+			quantizedMegabytes: quantized ? megabytes(join(standIn.dir, 'model_quant.onnx')) : null,
+			analyticFlopsPerSecond: analyticFlops(),
+		},
+		corpus: {
+			files: corpus.map(({ name, seconds }) => ({ name, seconds })),
+			seconds: sumSeconds(corpus),
+			segments: segments.length,
+			speechSeconds: segmentSeconds(segments),
+			segmentSeconds: segments.map((segment) => (segment.endMs - segment.startMs) / 1000),
+		},
+		stages,
+		groups: groups.map(({ texts: _texts, ...group }) => group),
+		flops,
+		peaks,
+		memory,
+		live,
+		othersLoad: othersLoad(accountBefore, accountAfter),
+		durationSeconds: (performance.now() - started) / 1000,
+	};
+	mkdirSync(options.outDir, { recursive: true });
+	writeFileSync(join(options.outDir, 'results.json'), `${JSON.stringify(results, null, '\t')}\n`);
+	writeCharts(results, options.outDir);
+	writeFileSync(options.markdownPath, renderMarkdown(results, options));
+	console.log(renderSummary(results));
+	log(`wrote ${options.markdownPath}, ${join(options.outDir, 'results.json')} and the charts in ${options.outDir}`);
+}
+
+/** Paraformer alone, the whole pipeline and sherpa-onnx, loaded side by side and run in alternating rounds. */
+async function measureModelGroup(precision: Precision, threads: number, context: Context, options: BenchOptions, log: (line: string) => void): Promise<ModelGroup & { texts: string[] }> {
+	const specs: ContenderSpec[] = [
+		{ kind: 'model', precision, threads },
+		{ kind: 'pipeline', precision, threads },
+		{ kind: 'sherpa', precision, threads },
+	];
+	log(`${precision}, ${threads} thread(s): loading Paraformer alone, the pipeline and sherpa-onnx`);
+	const contenders: ContenderProcess[] = [];
+	try {
+		for (const spec of specs) contenders.push(await ContenderProcess.start(spec, context));
+		// The first pass warms every contender up (and gives the texts to compare); it is not timed.
+		const firstPasses: PassResult[] = [];
+		for (const contender of contenders) firstPasses.push(await contender.pass());
+		const results: PassResult[][] = [[], [], []];
+		for (let round = 0; round < options.rounds; round++) {
+			const order = round % 2 === 0 ? [0, 1, 2] : [2, 1, 0];
+			for (const i of order) results[i]!.push(await contenders[i]!.pass());
+			log(`  round ${round + 1}/${options.rounds}: ${order.map((i) => `${describeSpec(specs[i]!)} ${(results[i]!.at(-1)!.wallMs / 1000).toFixed(2)} s`).join(', ')}`);
+		}
+		const [model, pipeline, sherpa] = results as [PassResult[], PassResult[], PassResult[]];
+		const modelTexts = firstPasses[0]!.texts ?? [];
+		const streamSeconds = sumSeconds(context.corpus);
+		return {
+			precision,
+			threads,
+			model: rtfSeries(model, streamSeconds),
+			modelRunOnly: model.map((pass) => (pass.data as { inferenceMs: number }).inferenceMs / 1000 / streamSeconds),
+			pipeline: rtfSeries(pipeline, streamSeconds),
+			sherpa: rtfSeries(sherpa, streamSeconds),
+			pipelineAgreement: agreement(modelTexts, firstPasses[1]!.texts ?? []),
+			sherpaAgreement: agreement(modelTexts, firstPasses[2]!.texts ?? []),
+			loadSeconds: { model: contenders[0]!.loadMs / 1000, pipeline: contenders[1]!.loadMs / 1000, sherpa: contenders[2]!.loadMs / 1000 },
+			texts: modelTexts,
+		};
+	} finally {
+		await Promise.all(contenders.map((contender) => contender.stop()));
+	}
+}
+
+async function measureStages(precisions: Precision[], context: Context, options: BenchOptions, log: (line: string) => void): Promise<StageRow[]> {
+	const rows: { spec: ContenderSpec; row: Omit<StageRow, 'rtf'> }[] = [
+		{ spec: { kind: 'frontend' }, row: { stage: 'front end', precision: 'fp32', note: 'fbank + LFR 7/6 + CMVN of every segment' } },
+		{ spec: { kind: 'vad' }, row: { stage: 'VAD', precision: 'fp32', note: 'real FSMN-VAD, whole files in 100 ms chunks (per second of stream, not of speech)' } },
+		...precisions.map((precision) => ({
+			spec: { kind: 'punctuation', precision } as ContenderSpec,
+			row: { stage: 'punctuation' as const, precision, note: 'tiny random-weight CT-Transformer (vad_realtime) fixture: no real-size punctuation model here' },
+		})),
+	];
+	log(`stages alone: ${rows.map(({ spec }) => describeSpec(spec)).join(', ')}`);
+	const contenders: ContenderProcess[] = [];
+	try {
+		for (const { spec } of rows) contenders.push(await ContenderProcess.start(spec, context));
+		for (const contender of contenders) await contender.pass();
+		const results: PassResult[][] = rows.map(() => []);
+		for (let round = 0; round < options.rounds; round++) {
+			const order = contenders.map((_, i) => i);
+			if (round % 2 === 1) order.reverse();
+			for (const i of order) results[i]!.push(await contenders[i]!.pass());
+		}
+		return rows.map(({ row }, i) => ({ ...row, rtf: rtfSeries(results[i]!, sumSeconds(context.corpus)) }));
+	} finally {
+		await Promise.all(contenders.map((contender) => contender.stop()));
+	}
+}
+
+async function measurePeaks(precisions: Precision[], segments: Segment[], context: Context, log: (line: string) => void): Promise<Peak[]> {
+	const modelDir = mkdtempSync(join(tmpdir(), 'rtmp-asr-peak-'));
+	try {
+		execFileSync(PYTHON, [join(REPO_ROOT, 'bench', 'peak_matmul.py'), modelDir, String(GEMM_INNER), String(GEMM_OUTER)], { stdio: ['ignore', 'ignore', 'inherit'] });
+		// The GEMM of a typical segment: its LFR rows (one per 60 ms).
+		const rows = Math.ceil(median(segments.map((segment) => segment.endMs - segment.startMs)) / 60);
+		const peaks: Peak[] = [];
+		for (const precision of precisions) {
+			for (const threads of [1, 2]) {
+				const modelPath = join(modelDir, `matmul_${precision}.onnx`);
+				const result = await runOnce({ kind: 'matmul', modelPath, threads, rows, inner: GEMM_INNER, outer: GEMM_OUTER }, context);
+				const { opsPerSecond, opsPerCpuSecond } = result.data as { opsPerSecond: number; opsPerCpuSecond: number };
+				log(`peak ${precision} ${threads}t on [${rows},${GEMM_INNER}]x[${GEMM_INNER},${GEMM_OUTER}]: ${(opsPerSecond / 1e9).toFixed(1)} G op/s, ${(opsPerCpuSecond / 1e9).toFixed(1)} per CPU second`);
+				peaks.push({ precision, threads, rows, inner: GEMM_INNER, outer: GEMM_OUTER, opsPerSecond, opsPerCpuSecond });
+			}
+		}
+		return peaks;
+	} finally {
+		rmSync(modelDir, { recursive: true, force: true });
+	}
+}
+
+/** One stream for latency, then a search for the most streams one process keeps up with, two threads. */
+async function measureLive(precision: Precision, groups: ModelGroup[], context: Context, options: BenchOptions, log: (line: string) => void): Promise<LiveSeries> {
+	const threads = 2;
+	const group = groups.find((candidate) => candidate.precision === precision && candidate.threads === threads)!;
+	const estimatedStreams = Math.max(2, Math.floor(0.9 / median(group.pipeline.wall)));
+	const trials: LiveTrial[] = [];
+	// One fp32 stream goes through the whole corpus once: the most sentences for the latency target.
+	const wholeCorpus = Math.ceil(sumSeconds(context.corpus) + context.corpus.length * PAUSE_SECONDS);
+	let streams: number | null = 1;
+	while (streams !== null) {
+		const seconds = streams === 1 && precision === 'fp32' && !options.quick ? wholeCorpus : options.liveSeconds;
+		log(`live ${precision} ${threads}t: ${streams} stream(s) at real-time pace for ${seconds} s`);
+		const trial = (await runOnce({ kind: 'live', precision, threads, streams, seconds }, context)).data as LiveTrial;
+		trials.push(trial);
+		const verdict = judgeLive(trial);
+		log(`  ${verdict.sustained ? 'kept up' : 'fell behind'}: ${verdict.summary}`);
+		streams = nextStreamCount(trials, estimatedStreams, options.liveSteps);
+	}
+	const sustained = trials.filter((trial) => judgeLive(trial).sustained).map((trial) => trial.streams);
+	return { precision, threads, estimatedStreams, trials, sustainedStreams: sustained.length > 0 ? Math.max(...sustained) : 0 };
+}
+
+/** Every real-time factor here is per second of stream (the whole corpus), so that stages add up. */
+function rtfSeries(passes: readonly PassResult[], streamSeconds: number): Rtf {
+	return { wall: passes.map((pass) => pass.wallMs / 1000 / streamSeconds), cpu: passes.map((pass) => pass.cpuMs / 1000 / streamSeconds) };
+}
+
+/**
+ * Share of segments whose text `other` reproduces, spaces and special tokens ignored: sherpa-onnx joins
+ * word pieces its own way and keeps the <blank>s and the last token FunASR drops, so its text may
+ * run one token longer.
+ */
+function agreement(reference: readonly string[], other: readonly string[]): number {
+	if (reference.length === 0) return 0;
+	const plain = (text: string) => text.replace(/<blank>|<s>|<\/s>|<unk>|\s+/g, '');
+	const same = reference.filter((text, i) => plain(other[i] ?? '').startsWith(plain(text))).length;
+	return same / reference.length;
+}
+
+/** The generator's own estimate from the architecture (10 s utterances), to check the profile's count. */
+function analyticFlops(): number | null {
+	try {
+		const script = 'import sys; sys.path.insert(0, "tools/stand-ins"); from paraformer import PARAFORMER_LARGE, flops_per_audio_second; print(flops_per_audio_second(PARAFORMER_LARGE))';
+		return Number(execFileSync(PYTHON, ['-c', script], { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim());
+	} catch {
+		return null;
+	}
+}
+
+function sumSeconds(files: readonly { seconds: number }[]): number {
+	return files.reduce((total, file) => total + file.seconds, 0);
+}
+
+function megabytes(path: string): number {
+	return statSync(path).size / 1e6;
+}
+
+main().catch((error: unknown) => {
+	console.error(isEngineError(error) ? error.describe() : error);
+	process.exit(1);
+});

@@ -1,0 +1,56 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { EngineError } from '../engine/errors.js';
+import { PYTHON, REPO_ROOT, STAND_IN_DIR } from './paths.js';
+
+const GENERATOR = join(REPO_ROOT, 'tools', 'stand-ins', 'generate.py');
+/** Written last by the generator: its presence means the directory is complete. */
+const COMPLETE_MARKERS = ['model.onnx', 'model_quant.onnx', 'am.mvn', 'config.yaml', 'tokens.json', 'tokens.txt', 'reference.json'];
+const DEBIAN_PACKAGES = ['python3-torch', 'python3-onnx', 'python3-yaml', 'python3-numpy'];
+
+export interface StandIn {
+	dir: string;
+	/** Seconds this run spent generating it; null when it was already there. */
+	generatedSeconds: number | null;
+}
+
+/** The Paraformer-large-size stand-in, generated once into the cache (never into the repository). */
+export function ensureStandIn(log: (line: string) => void): StandIn {
+	if (isComplete(STAND_IN_DIR)) return { dir: STAND_IN_DIR, generatedSeconds: null };
+	ensurePythonPackages(log);
+	// A directory of its own, renamed when complete, so an interrupted run never leaves half a model.
+	const partial = `${STAND_IN_DIR}.partial-${process.pid}`;
+	rmSync(partial, { recursive: true, force: true });
+	mkdirSync(dirname(STAND_IN_DIR), { recursive: true });
+	log(`Generating the Paraformer-large-size stand-in into ${STAND_IN_DIR} (once; a few minutes)...`);
+	const started = performance.now();
+	const result = spawnSync(PYTHON, [GENERATOR, '--large', '--out', partial], { cwd: REPO_ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
+	if (result.status !== 0 || !isComplete(partial)) {
+		rmSync(partial, { recursive: true, force: true });
+		throw new EngineError('MODEL_MISSING', `${GENERATOR} --large failed (exit ${result.status ?? result.signal}).`, 'Run it by hand to see why; it needs Debian python3-torch and python3-onnx.');
+	}
+	rmSync(STAND_IN_DIR, { recursive: true, force: true });
+	renameSync(partial, STAND_IN_DIR);
+	return { dir: STAND_IN_DIR, generatedSeconds: (performance.now() - started) / 1000 };
+}
+
+function isComplete(dir: string): boolean {
+	return COMPLETE_MARKERS.every((file) => existsSync(join(dir, file)));
+}
+
+function ensurePythonPackages(log: (line: string) => void): void {
+	const probe = spawnSync(PYTHON, ['-c', 'import torch, onnx, yaml, numpy'], { stdio: 'ignore' });
+	if (probe.status === 0) return;
+	if (process.getuid?.() !== 0) {
+		throw new EngineError(
+			'MODEL_MISSING',
+			`Generating the benchmark's stand-in model needs ${DEBIAN_PACKAGES.join(', ')} for ${PYTHON}.`,
+			`Install them: sudo apt-get install ${DEBIAN_PACKAGES.join(' ')}`,
+		);
+	}
+	log(`Installing ${DEBIAN_PACKAGES.join(' ')} from Debian (for the stand-in generator)...`);
+	const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+	execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
+	execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...DEBIAN_PACKAGES], { stdio: 'inherit', env });
+}

@@ -1,0 +1,190 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { execa } from 'execa';
+import { boundToParent } from '../../engine/source/child-lifetime.js';
+import { freePort } from '../helpers/free-port.js';
+import { REPO_ROOT } from '../helpers/paths.js';
+
+/**
+ * A real n8n for end-to-end tests: installed once into a cache outside the repository by
+ * scripts/install-n8n.sh, run from a temporary user folder on a loopback port, offline and quiet.
+ */
+
+/** n8n's directory (with node_modules/n8n); installs it on first use (about 6 minutes). */
+export async function installN8n(): Promise<string> {
+	const result = await execa('bash', [join(REPO_ROOT, 'scripts', 'install-n8n.sh')], { reject: false, env: { PATH: `${join(REPO_ROOT, 'node_modules', '.bin')}:${process.env.PATH}` } });
+	if (result.exitCode !== 0) throw new Error(`scripts/install-n8n.sh failed (${result.exitCode}): ${String(result.stderr).slice(-2000)}`);
+	return String(result.stdout).trim().split('\n').pop()!;
+}
+
+/** `npm pack` of the repository as it is built now; the tarball lands in `destination`. */
+export async function packRepository(destination: string): Promise<string> {
+	const result = await execa('npm', ['pack', '--pack-destination', destination, '--json'], { cwd: REPO_ROOT, env: { PATH: `${join(REPO_ROOT, 'node_modules', '.bin')}:${process.env.PATH}` } });
+	const [packed] = JSON.parse(String(result.stdout)) as { filename: string }[];
+	return join(destination, packed!.filename);
+}
+
+/**
+ * Installs a package tarball the way n8n 2.40's community-package service does (Settings →
+ * Community Nodes): unpacked into `<user folder>/.n8n/nodes/node_modules/<name>`, its dev, peer
+ * and optional dependencies removed, then `npm install` inside it without scripts; the package is
+ * listed in `.n8n/nodes/package.json`. n8n loads every n8n-nodes-* package there when it starts.
+ */
+export async function installCommunityPackage(userFolder: string, tarball: string): Promise<{ name: string; version: string; directory: string }> {
+	const nodesDir = join(userFolder, '.n8n', 'nodes');
+	const staging = join(nodesDir, 'staging');
+	mkdirSync(staging, { recursive: true });
+	await execa('tar', ['-xzf', tarball, '-C', staging, '--strip-components=1']);
+	const manifest = JSON.parse(readFileSync(join(staging, 'package.json'), 'utf8')) as Record<string, unknown> & { name: string; version: string };
+	const { devDependencies: _dev, peerDependencies: _peer, optionalDependencies: _optional, ...kept } = manifest;
+	const directory = join(nodesDir, 'node_modules', manifest.name);
+	mkdirSync(join(nodesDir, 'node_modules'), { recursive: true });
+	await execa('mv', [staging, directory]);
+	writeFileSync(join(directory, 'package.json'), JSON.stringify(kept, null, 2));
+	await execa('npm', ['install', '--audit=false', '--fund=false', '--bin-links=false', '--install-strategy=shallow', '--ignore-scripts=true', '--package-lock=false'], {
+		cwd: directory,
+		env: { PATH: `${join(REPO_ROOT, 'node_modules', '.bin')}:${process.env.PATH}`, ONNXRUNTIME_NODE_INSTALL: 'skip' },
+	});
+	writeFileSync(join(nodesDir, 'package.json'), JSON.stringify({ name: 'installed-nodes', private: true, dependencies: { [manifest.name]: manifest.version } }, null, 2));
+	return { name: manifest.name, version: manifest.version, directory };
+}
+
+export interface N8nOptions {
+	n8nDir: string;
+	userFolder: string;
+	/** Folders n8n's file nodes may read and write. */
+	fileAccess: string;
+}
+
+/** The environment of a private, offline n8n. */
+export function n8nEnvironment(options: N8nOptions, port: number): Record<string, string> {
+	return {
+		PATH: `${join(REPO_ROOT, 'node_modules', '.bin')}:${process.env.PATH}`,
+		HOME: options.userFolder,
+		N8N_USER_FOLDER: options.userFolder,
+		N8N_PORT: String(port),
+		N8N_LISTEN_ADDRESS: '127.0.0.1',
+		N8N_HOST: '127.0.0.1',
+		N8N_PROTOCOL: 'http',
+		DB_TYPE: 'sqlite',
+		N8N_DIAGNOSTICS_ENABLED: 'false',
+		N8N_VERSION_NOTIFICATIONS_ENABLED: 'false',
+		N8N_TEMPLATES_ENABLED: 'false',
+		N8N_PERSONALIZATION_ENABLED: 'false',
+		N8N_HIRING_BANNER_ENABLED: 'false',
+		N8N_SECURE_COOKIE: 'false',
+		N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS: 'false',
+		N8N_RESTRICT_FILE_ACCESS_TO: options.fileAccess,
+		N8N_LOG_LEVEL: 'info',
+		N8N_LOG_OUTPUT: 'console',
+		NODE_ENV: 'production',
+	};
+}
+
+/** Runs an n8n CLI command (import:workflow, publish:workflow…) against the user folder. */
+export async function n8nCommand(options: N8nOptions, args: string[]): Promise<string> {
+	const result = await execa(process.execPath, [n8nBin(options), ...args], { env: n8nEnvironment(options, 5678), reject: false, all: true });
+	if (result.exitCode !== 0) throw new Error(`n8n ${args.join(' ')} failed (${result.exitCode}): ${String(result.all).slice(-3000)}`);
+	return String(result.all);
+}
+
+function n8nBin(options: N8nOptions): string {
+	return join(options.n8nDir, 'node_modules', 'n8n', 'bin', 'n8n');
+}
+
+export interface RunningN8n {
+	readonly baseUrl: string;
+	readonly pid: number;
+	/** n8n's output so far. */
+	log(): string;
+	/** SIGTERM (n8n deactivates its workflows, calling their closeFunction), SIGKILL after 20 s. */
+	stop(): Promise<void>;
+}
+
+/** Starts `n8n start` and resolves when /healthz/readiness answers. */
+export async function startN8n(options: N8nOptions, timeoutMs = 120_000): Promise<RunningN8n> {
+	const port = await freePort();
+	const command = boundToParent(process.execPath, [n8nBin(options), 'start']);
+	const subprocess = execa(command.file, command.args, { env: n8nEnvironment(options, port), reject: false, cleanup: true, forceKillAfterDelay: 20_000, all: true, buffer: false });
+	let output = '';
+	subprocess.all?.setEncoding('utf8');
+	subprocess.all?.on('data', (chunk: string) => (output += chunk));
+	let exited = false;
+	const exit = subprocess.then(() => (exited = true));
+	const baseUrl = `http://127.0.0.1:${port}`;
+	const deadline = performance.now() + timeoutMs;
+	for (;;) {
+		if (exited) throw new Error(`n8n exited while starting:\n${output.slice(-4000)}`);
+		if (performance.now() > deadline) {
+			subprocess.kill('SIGKILL');
+			throw new Error(`n8n did not become ready within ${timeoutMs} ms:\n${output.slice(-4000)}`);
+		}
+		const ready = await fetch(`${baseUrl}/healthz/readiness`).then((response) => response.ok, () => false);
+		if (ready) break;
+		await sleep(250);
+	}
+	return {
+		baseUrl,
+		pid: subprocess.pid!,
+		log: () => output,
+		stop: async () => {
+			if (!exited) subprocess.kill('SIGTERM');
+			await exit;
+		},
+	};
+}
+
+/** n8n's internal REST API as the editor uses it, logged in as the owner. */
+export class N8nClient {
+	private cookie = '';
+
+	constructor(private readonly baseUrl: string) {}
+
+	/** Creates the instance owner (first start) and keeps the session cookie. */
+	async setUpOwner(): Promise<void> {
+		await this.request('POST', '/rest/owner/setup', { email: 'owner@example.com', firstName: 'E2E', lastName: 'Test', password: 'E2e-password-1' });
+	}
+
+	/** `/types/nodes.json` or `/types/credentials.json`: what the editor learns about the installed nodes. */
+	async types(kind: 'nodes' | 'credentials'): Promise<{ name: string; outputs?: unknown }[]> {
+		return (await this.request('GET', `/types/${kind}.json`)) as never;
+	}
+
+	async workflows(): Promise<{ id: string; name: string; active: boolean }[]> {
+		return (await this.request('GET', '/rest/workflows')) as never;
+	}
+
+	async workflow(id: string): Promise<{ id: string; versionId: string; active: boolean; activeVersionId?: string | null }> {
+		return (await this.request('GET', `/rest/workflows/${id}`)) as never;
+	}
+
+	async activate(id: string): Promise<{ active: boolean }> {
+		const { versionId } = await this.workflow(id);
+		return (await this.request('POST', `/rest/workflows/${id}/activate`, { versionId })) as never;
+	}
+
+	async deactivate(id: string): Promise<{ active: boolean }> {
+		return (await this.request('POST', `/rest/workflows/${id}/deactivate`, {})) as never;
+	}
+
+	async executions(workflowId: string): Promise<{ id: string; status: string }[]> {
+		const filter = encodeURIComponent(JSON.stringify({ workflowId }));
+		const page = (await this.request('GET', `/rest/executions?filter=${filter}&limit=250`)) as { results: { id: string; status: string }[] };
+		return page.results;
+	}
+
+	private async request(method: string, path: string, body?: unknown): Promise<unknown> {
+		const response = await fetch(this.baseUrl + path, {
+			method,
+			headers: { 'content-type': 'application/json', 'browser-id': 'e2e-test', ...(this.cookie ? { cookie: this.cookie } : {}) },
+			...(body === undefined ? {} : { body: JSON.stringify(body) }),
+		});
+		const setCookie = response.headers.getSetCookie().find((value) => value.startsWith('n8n-auth='));
+		if (setCookie) this.cookie = setCookie.split(';')[0]!;
+		const text = await response.text();
+		if (!response.ok) throw new Error(`${method} ${path}: HTTP ${response.status} ${text.slice(0, 1000)}`);
+		const parsed = text === '' ? {} : (JSON.parse(text) as { data?: unknown });
+		return 'data' in parsed ? parsed.data : parsed;
+	}
+}

@@ -1,0 +1,147 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { REPO_ROOT, sharedPath } from '../helpers/paths.js';
+import { ffmpegReadersOf, waitFor } from '../helpers/pipeline-recorder.js';
+import { startPublisher } from '../helpers/publisher.js';
+import { startRtmpServer, type RtmpServer } from '../helpers/rtmp-server.js';
+import { characterErrorRate } from '../helpers/text.js';
+import { installCommunityPackage, installN8n, N8nClient, n8nCommand, packRepository, startN8n, type N8nOptions, type RunningN8n } from './n8n-instance.js';
+import { transcriptWorkflow, TRIGGER_TYPE } from './workflows.js';
+
+/**
+ * The node in a real n8n 2.40.7: packed with npm, installed as a community package, loaded at
+ * start-up, a workflow imported with the CLI and activated through the REST API; the toy stream
+ * published to nginx-rtmp must come out as one file line per sentence, and deactivation must end
+ * ffmpeg while n8n keeps running.
+ */
+
+const SENTENCES = JSON.parse(readFileSync(sharedPath('audio', 'toy', 'transcripts.json'), 'utf8'))['toy_stream.wav'] as string[];
+const WORKFLOW_ID = 'RtmpAsrE2eFile01';
+const EXAMPLES_DIR = join(REPO_ROOT, 'examples');
+const STREAM_KEY = 'e2e-secret-key-31337';
+
+const work = mkdtempSync(join(tmpdir(), 'rtmp-asr-e2e-'));
+const files = join(work, 'files');
+const sentencesPath = join(files, 'sentences.jsonl');
+const statusPath = join(files, 'status.jsonl');
+const timings: Record<string, number> = {};
+let options: N8nOptions;
+let server: RtmpServer;
+let n8n: RunningN8n | undefined;
+let client: N8nClient;
+
+async function timed<T>(name: string, body: () => Promise<T>): Promise<T> {
+	const started = performance.now();
+	try {
+		return await body();
+	} finally {
+		timings[name] = Math.round(performance.now() - started);
+	}
+}
+
+const lines = (path: string) => (existsSync(path) ? readFileSync(path, 'utf8').split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as Record<string, unknown>) : []);
+
+before(async () => {
+	const n8nDir = await timed('install n8n (cached after the first run)', installN8n);
+	options = { n8nDir, userFolder: join(work, 'home'), fileAccess: files };
+	mkdirSync(files, { recursive: true });
+	const tarball = await timed('npm pack', () => packRepository(work));
+	await timed('install as a community package', () => installCommunityPackage(options.userFolder, tarball));
+	server = await startRtmpServer();
+	const workflowFile = join(work, 'workflow.json');
+	const trigger = {
+		url: server.url('live', STREAM_KEY),
+		modelDirectory: sharedPath('models', 'toy-paraformer-zh'),
+		vadModelDirectory: sharedPath('models', 'fsmn-vad'),
+		keywords: ['报警', '会议'],
+	};
+	writeFileSync(workflowFile, JSON.stringify(transcriptWorkflow(WORKFLOW_ID, trigger, sentencesPath, statusPath)));
+	await timed('n8n import:workflow', () => n8nCommand(options, ['import:workflow', `--input=${workflowFile}`]));
+	for (const example of readdirSync(EXAMPLES_DIR).filter((name) => name.endsWith('.json'))) {
+		await n8nCommand(options, ['import:workflow', `--input=${join(EXAMPLES_DIR, example)}`]);
+	}
+	n8n = await timed('n8n start → ready', () => startN8n(options));
+	client = new N8nClient(n8n.baseUrl);
+	await client.setUpOwner();
+});
+
+after(async () => {
+	await n8n?.stop();
+	await server?.stop();
+	rmSync(work, { recursive: true, force: true });
+	process.stdout.write(`# e2e timings (ms): ${JSON.stringify(timings)}\n`);
+});
+
+describe('the node in n8n 2.40.7', { concurrency: false }, () => {
+	test('n8n loads the community package: node type and credential are known', async () => {
+		const node = (await client.types('nodes')).find((type) => type.name === TRIGGER_TYPE);
+		assert.ok(node, `${TRIGGER_TYPE} in /types/nodes.json`);
+		assert.match(String(node.outputs), /statusOutput/);
+		const credentials = await client.types('credentials');
+		assert.ok(credentials.some((credential) => credential.name === 'rtmpStreamApi'));
+		assert.doesNotMatch(n8n!.log(), /Failed to load package|n8n-nodes-rtmp-asr.*(error|Error)/);
+	});
+
+	test('the example workflows were imported', async () => {
+		const imported = (await client.workflows()).map((workflow) => workflow.name);
+		for (const example of readdirSync(EXAMPLES_DIR).filter((name) => name.endsWith('.json'))) {
+			const { name } = JSON.parse(readFileSync(join(EXAMPLES_DIR, example), 'utf8')) as { name: string };
+			assert.ok(imported.includes(name), `example "${name}" is in n8n (${JSON.stringify(imported)})`);
+		}
+	});
+
+	test('activated, it appends one record per sentence of the toy stream; status goes to the second output', async (t) => {
+		await timed('activate (models loaded)', () => client.activate(WORKFLOW_ID));
+		assert.equal((await client.workflow(WORKFLOW_ID)).active, true);
+		const publishedAt = performance.now();
+		const publisher = startPublisher({ url: server.url('live', STREAM_KEY) });
+		await waitFor(() => lines(sentencesPath).length >= 1, 30_000, 'the first sentence in the file');
+		timings['first sentence in the file after publishing'] = Math.round(performance.now() - publishedAt);
+		await publisher.exited;
+		await waitFor(() => lines(sentencesPath).length >= SENTENCES.length, 30_000, `${SENTENCES.length} lines in ${sentencesPath} (have ${lines(sentencesPath).length})`);
+		timings['all sentences in the file after publishing'] = Math.round(performance.now() - publishedAt);
+		const records = lines(sentencesPath);
+		const texts = records.map((record) => String(record.text));
+		const cer = characterErrorRate(SENTENCES, texts);
+		t.diagnostic(`${records.length} records, CER ${cer}: ${texts.join(' | ')}`);
+		assert.equal(records.length, SENTENCES.length);
+		assert.ok(cer <= 0.05, `CER ${cer}`);
+		records.forEach((record, index) => {
+			assert.equal(record.index, index, 'in spoken order');
+			assert.equal(record.stream, `rtmp://127.0.0.1:${server.port}/live/***`);
+			assert.equal(record.model, 'toy-paraformer-zh');
+			for (const field of ['textRaw', 'sessionId', 'startMs', 'endMs', 'startedAt', 'endedAt', 'durationMs', 'latencyMs', 'keywords']) assert.ok(field in record, `${field} in the record`);
+		});
+		assert.deepEqual(records[0]!.keywords, ['报警']);
+		assert.deepEqual(records[1]!.keywords, ['会议']);
+		const statuses = lines(statusPath).map((status) => status.type);
+		assert.equal(statuses[0], 'connected', JSON.stringify(statuses));
+		const everything = readFileSync(sentencesPath, 'utf8') + readFileSync(statusPath, 'utf8') + n8n!.log();
+		assert.ok(!everything.includes(STREAM_KEY), 'the stream key is in no record and no log line');
+		const executions = await client.executions(WORKFLOW_ID);
+		assert.ok(executions.length >= SENTENCES.length + 1, `${executions.length} executions`);
+		assert.deepEqual([...new Set(executions.map((execution) => execution.status))], ['success']);
+	});
+
+	test('deactivated while n8n runs: ffmpeg is gone, no execution follows', async () => {
+		const url = server.url('live', STREAM_KEY);
+		const publisher = startPublisher({ url, loops: -1 });
+		try {
+			await waitFor(() => ffmpegReadersOf(url).length > 0, 20_000, 'the trigger to read the stream again');
+			const before = lines(sentencesPath).length;
+			await timed('deactivate → ffmpeg gone', async () => {
+				await client.deactivate(WORKFLOW_ID);
+				await waitFor(() => ffmpegReadersOf(url).length === 0, 5000, 'no ffmpeg reading the stream');
+			});
+			assert.equal((await client.workflow(WORKFLOW_ID)).active, false);
+			await new Promise((resolve) => setTimeout(resolve, 3000));
+			assert.ok(lines(sentencesPath).length - before <= 1, 'at most the sentence in flight is written after deactivation');
+			assert.deepEqual(ffmpegReadersOf(url), []);
+		} finally {
+			await publisher.stop();
+		}
+	});
+});

@@ -1,0 +1,68 @@
+import type { IDataObject } from 'n8n-workflow';
+
+export const TRIGGER_TYPE = 'n8n-nodes-rtmp-asr.rtmpAsrTrigger';
+
+interface Node {
+	id: string;
+	name: string;
+	type: string;
+	typeVersion: number;
+	position: [number, number];
+	parameters: IDataObject;
+}
+
+/** Set → Convert to File → Write (append): one JSON line per item, appended to `path`. */
+function appendJsonLines(prefix: string, path: string, x: number, y: number): Node[] {
+	return [
+		{
+			id: `${prefix}-line`,
+			name: `${prefix} line`,
+			type: 'n8n-nodes-base.set',
+			typeVersion: 3.4,
+			position: [x, y],
+			parameters: {
+				mode: 'manual',
+				includeOtherFields: false,
+				assignments: { assignments: [{ id: `${prefix}-a1`, name: 'line', type: 'string', value: '={{ JSON.stringify($json) + "\\n" }}' }] },
+				options: {},
+			},
+		},
+		{
+			id: `${prefix}-file`,
+			name: `${prefix} file`,
+			type: 'n8n-nodes-base.convertToFile',
+			typeVersion: 1.1,
+			position: [x + 220, y],
+			parameters: { operation: 'toText', sourceProperty: 'line', options: { fileName: 'line.jsonl' } },
+		},
+		{
+			id: `${prefix}-write`,
+			name: `${prefix} write`,
+			type: 'n8n-nodes-base.readWriteFile',
+			typeVersion: 1,
+			position: [x + 440, y],
+			parameters: { operation: 'write', fileName: path, dataPropertyName: 'data', options: { append: true } },
+		},
+	];
+}
+
+function chain(nodes: Node[]): IDataObject {
+	const connections: IDataObject = {};
+	for (let i = 0; i + 1 < nodes.length; i++) connections[nodes[i]!.name] = { main: [[{ node: nodes[i + 1]!.name, type: 'main', index: 0 }]] };
+	return connections;
+}
+
+/**
+ * The end-to-end workflow: the trigger's Sentence output appends each item to `sentencesPath`,
+ * its Status output to `statusPath` (one JSON line per execution).
+ */
+export function transcriptWorkflow(id: string, trigger: IDataObject, sentencesPath: string, statusPath: string): IDataObject {
+	const triggerNode: Node = { id: 'trigger', name: 'RTMP Speech Recognition Trigger', type: TRIGGER_TYPE, typeVersion: 1, position: [0, 0], parameters: { ...trigger, statusOutput: true } };
+	const sentences = appendJsonLines('sentence', sentencesPath, 260, -100);
+	const statuses = appendJsonLines('status', statusPath, 260, 120);
+	const connections: IDataObject = { ...chain(sentences), ...chain(statuses) };
+	connections[triggerNode.name] = {
+		main: [[{ node: sentences[0]!.name, type: 'main', index: 0 }], [{ node: statuses[0]!.name, type: 'main', index: 0 }]],
+	};
+	return { id, name: 'E2E: transcript to file', active: false, nodes: [triggerNode, ...sentences, ...statuses], connections, settings: { executionOrder: 'v1' }, pinData: {} };
+}

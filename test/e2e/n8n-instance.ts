@@ -151,6 +151,17 @@ export class N8nClient {
 		return (await this.request('GET', `/types/${kind}.json`)) as never;
 	}
 
+	/** A saved credential as the editor opens it: secrets replaced by n8n's blanking value. */
+	async credential(id: string): Promise<{ id: string; name: string; type: string; data: Record<string, unknown> }> {
+		return (await this.request('GET', `/rest/credentials/${id}?includeData=true`)) as never;
+	}
+
+	/** The editor's "Test": the form's data goes back, n8n restores the blanked secrets from the saved credential. */
+	async testCredential(credential: { id: string; name: string; type: string; data: Record<string, unknown> }): Promise<{ status: string; message: string }> {
+		const { id, name, type, data } = credential;
+		return (await this.request('POST', '/rest/credentials/test', { credentials: { id, name, type, data } })) as never;
+	}
+
 	async workflows(): Promise<{ id: string; name: string; active: boolean }[]> {
 		return (await this.request('GET', '/rest/workflows')) as never;
 	}

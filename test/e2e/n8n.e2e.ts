@@ -3,13 +3,14 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { freePort } from '../helpers/free-port.js';
 import { REPO_ROOT, sharedPath } from '../helpers/paths.js';
 import { ffmpegReadersOf, waitFor } from '../helpers/pipeline-recorder.js';
 import { startPublisher } from '../helpers/publisher.js';
 import { startRtmpServer, type RtmpServer } from '../helpers/rtmp-server.js';
 import { characterErrorRate } from '../helpers/text.js';
 import { installCommunityPackage, installN8n, N8nClient, n8nCommand, packRepository, startN8n, type N8nOptions, type RunningN8n } from './n8n-instance.js';
-import { transcriptWorkflow, TRIGGER_TYPE } from './workflows.js';
+import { transcriptWorkflow, TRIGGER_TYPE, type CredentialFile } from './workflows.js';
 
 /**
  * The node in a real n8n 2.40.7: packed with npm, installed as a community package, loaded at
@@ -32,6 +33,7 @@ let options: N8nOptions;
 let server: RtmpServer;
 let n8n: RunningN8n | undefined;
 let client: N8nClient;
+let credential: CredentialFile;
 
 async function timed<T>(name: string, body: () => Promise<T>): Promise<T> {
 	const started = performance.now();
@@ -51,14 +53,13 @@ before(async () => {
 	const tarball = await timed('npm pack', () => packRepository(work));
 	await timed('install as a community package', () => installCommunityPackage(options.userFolder, tarball));
 	server = await startRtmpServer();
+	credential = { id: 'RtmpCredE2e00001', name: 'E2E stream', type: 'rtmpStreamApi', data: { serverUrl: `rtmp://127.0.0.1:${server.port}/live`, streamKey: STREAM_KEY, username: '', password: '' } };
+	const credentialFile = join(work, 'credentials.json');
+	writeFileSync(credentialFile, JSON.stringify([credential]));
+	await timed('n8n import:credentials', () => n8nCommand(options, ['import:credentials', `--input=${credentialFile}`]));
 	const workflowFile = join(work, 'workflow.json');
-	const trigger = {
-		url: server.url('live', STREAM_KEY),
-		modelDirectory: sharedPath('models', 'toy-paraformer-zh'),
-		vadModelDirectory: sharedPath('models', 'fsmn-vad'),
-		keywords: ['报警', '会议'],
-	};
-	writeFileSync(workflowFile, JSON.stringify(transcriptWorkflow(WORKFLOW_ID, trigger, sentencesPath, statusPath)));
+	const trigger = { modelDirectory: sharedPath('models', 'toy-paraformer-zh'), vadModelDirectory: sharedPath('models', 'fsmn-vad'), keywords: ['报警', '会议'] };
+	writeFileSync(workflowFile, JSON.stringify(transcriptWorkflow(WORKFLOW_ID, trigger, credential, sentencesPath, statusPath)));
 	await timed('n8n import:workflow', () => n8nCommand(options, ['import:workflow', `--input=${workflowFile}`]));
 	for (const example of readdirSync(EXAMPLES_DIR).filter((name) => name.endsWith('.json'))) {
 		await n8nCommand(options, ['import:workflow', `--input=${join(EXAMPLES_DIR, example)}`]);
@@ -91,6 +92,24 @@ describe('the node in n8n 2.40.7', { concurrency: false }, () => {
 			const { name } = JSON.parse(readFileSync(join(EXAMPLES_DIR, example), 'utf8')) as { name: string };
 			assert.ok(imported.includes(name), `example "${name}" is in n8n (${JSON.stringify(imported)})`);
 		}
+	});
+
+	test('the credential test of the editor really probes the stream', async () => {
+		const opened = await client.credential(credential.id);
+		assert.ok(!JSON.stringify(opened).includes(STREAM_KEY), 'n8n does not send the stream key to the editor');
+		const publisher = startPublisher({ url: server.url('live', STREAM_KEY), loops: -1 });
+		try {
+			await new Promise((resolve) => setTimeout(resolve, 1500));
+			const ok = await timed('credential test (OK)', () => client.testCredential(opened));
+			assert.deepEqual(ok, { status: 'OK', message: `Receiving audio from rtmp://127.0.0.1:${server.port}/live/***.` });
+		} finally {
+			await publisher.stop();
+		}
+		const closedPort = await freePort();
+		const refused = await client.testCredential({ ...opened, data: { ...opened.data, serverUrl: `rtmp://127.0.0.1:${closedPort}/live` } });
+		assert.equal(refused.status, 'Error');
+		assert.match(refused.message, /was refused\. Check the host and port/);
+		assert.ok(!refused.message.includes(STREAM_KEY));
 	});
 
 	test('activated, it appends one record per sentence of the toy stream; status goes to the second output', async (t) => {

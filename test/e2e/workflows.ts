@@ -9,6 +9,15 @@ interface Node {
 	typeVersion: number;
 	position: [number, number];
 	parameters: IDataObject;
+	credentials?: IDataObject;
+}
+
+/** A credential as `n8n import:credentials` takes it: plain data is encrypted on import. */
+export interface CredentialFile {
+	id: string;
+	name: string;
+	type: string;
+	data: IDataObject;
 }
 
 /** Set → Convert to File → Write (append): one JSON line per item, appended to `path`. */
@@ -53,11 +62,19 @@ function chain(nodes: Node[]): IDataObject {
 }
 
 /**
- * The end-to-end workflow: the trigger's Sentence output appends each item to `sentencesPath`,
+ * The end-to-end workflow: the trigger reads the stream of `credential`; its Sentence output appends each item to `sentencesPath`,
  * its Status output to `statusPath` (one JSON line per execution).
  */
-export function transcriptWorkflow(id: string, trigger: IDataObject, sentencesPath: string, statusPath: string): IDataObject {
-	const triggerNode: Node = { id: 'trigger', name: 'RTMP Speech Recognition Trigger', type: TRIGGER_TYPE, typeVersion: 1, position: [0, 0], parameters: { ...trigger, statusOutput: true } };
+export function transcriptWorkflow(id: string, trigger: IDataObject, credential: CredentialFile, sentencesPath: string, statusPath: string): IDataObject {
+	const triggerNode: Node = {
+		id: 'trigger',
+		name: 'RTMP Speech Recognition Trigger',
+		type: TRIGGER_TYPE,
+		typeVersion: 1,
+		position: [0, 0],
+		parameters: { ...trigger, source: 'credential', statusOutput: true },
+		credentials: { [credential.type]: { id: credential.id, name: credential.name } },
+	};
 	const sentences = appendJsonLines('sentence', sentencesPath, 260, -100);
 	const statuses = appendJsonLines('status', statusPath, 260, 120);
 	const connections: IDataObject = { ...chain(sentences), ...chain(statuses) };

@@ -179,6 +179,17 @@ export class N8nClient {
 		return (await this.request('POST', `/rest/workflows/${id}/deactivate`, {})) as never;
 	}
 
+	/** "Execute workflow" in the editor, from the given trigger node (manual mode). */
+	async runManually(workflowId: string, triggerName: string): Promise<string> {
+		const result = (await this.request('POST', `/rest/workflows/${workflowId}/run`, { triggerToStartFrom: { name: triggerName } })) as { executionId?: string };
+		if (!result.executionId) throw new Error(`The manual run of ${workflowId} started no execution: ${JSON.stringify(result)}`);
+		return result.executionId;
+	}
+
+	async execution(id: string): Promise<{ id: string; status: string; mode: string; finished: boolean }> {
+		return (await this.request('GET', `/rest/executions/${id}`)) as never;
+	}
+
 	async executions(workflowId: string): Promise<{ id: string; status: string }[]> {
 		const filter = encodeURIComponent(JSON.stringify({ workflowId }));
 		const page = (await this.request('GET', `/rest/executions?filter=${filter}&limit=250`)) as { results: { id: string; status: string }[] };

@@ -163,4 +163,31 @@ describe('the node in n8n 2.40.7', { concurrency: false }, () => {
 			await publisher.stop();
 		}
 	});
+
+	test('executed from the editor (manual mode): the first sentence runs the workflow once, then the stream is released', async (t) => {
+		const url = server.url('live', STREAM_KEY);
+		const before = lines(sentencesPath).length;
+		const statusBefore = lines(statusPath).length;
+		const started = performance.now();
+		const executionId = await client.runManually(WORKFLOW_ID, 'RTMP Speech Recognition Trigger');
+		await waitFor(() => ffmpegReadersOf(url).length > 0, 20_000, 'the manual run to read the stream');
+		const publisher = startPublisher({ url });
+		try {
+			let execution = await client.execution(executionId);
+			for (const deadline = performance.now() + 30_000; execution.status !== 'success' && performance.now() < deadline; execution = await client.execution(executionId)) {
+				assert.ok(execution.status === 'running' || execution.status === 'new', `execution ${executionId}: ${execution.status}`);
+				await new Promise((resolve) => setTimeout(resolve, 250));
+			}
+			timings['manual run → first sentence written'] = Math.round(performance.now() - started);
+			t.diagnostic(`manual execution ${executionId}: ${execution.status}, mode ${execution.mode}`);
+			assert.equal(execution.status, 'success');
+			assert.equal(execution.mode, 'manual');
+			const written = lines(sentencesPath).slice(before);
+			assert.deepEqual(written.map((record) => record.text), [SENTENCES[0]]);
+			assert.equal(lines(statusPath).length, statusBefore, 'the Status output gets nothing in manual mode');
+			await waitFor(() => ffmpegReadersOf(url).length === 0, 5000, 'no ffmpeg after the manual run');
+		} finally {
+			await publisher.stop();
+		}
+	});
 });

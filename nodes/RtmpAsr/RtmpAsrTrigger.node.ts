@@ -24,7 +24,8 @@ export class RtmpAsrTrigger implements INodeType {
 		icon: { light: 'file:rtmpAsr.svg', dark: 'file:rtmpAsr.dark.svg' },
 		group: ['trigger'],
 		version: 1,
-		subtitle: '={{ $parameter.source === "credential" ? "stream from credential" : $parameter.url }}',
+		// Not the URL: it may carry a stream key, and the canvas is often shared as a screenshot.
+		subtitle: '={{ $parameter.onlyMatching ? "sentences with " + $parameter.keywords.join(", ") : "every sentence" }}',
 		description: 'Listens to a live stream, recognises speech locally (FunASR Paraformer) and starts one execution per sentence',
 		eventTriggerDescription: 'Waiting for someone to speak on the stream',
 		defaults: {

@@ -42,6 +42,8 @@ async function main(): Promise<void> {
 	const startedAt = performance.now();
 	const samples: Sample[] = [];
 	const sample = () => {
+		// With --expose-gc the heap is measured after a full collection: growth, not garbage.
+		(globalThis as { gc?: () => void }).gc?.();
 		const memory = process.memoryUsage();
 		const entry: Sample = {
 			minute: Math.round((performance.now() - startedAt) / 600) / 100,
@@ -56,11 +58,12 @@ async function main(): Promise<void> {
 		console.log(JSON.stringify(entry));
 	};
 	const sampler = setInterval(sample, 30_000);
+	// The publisher stays away longer than the stall time, so that every kill is a real disconnect.
 	const killer = setInterval(() => {
 		publisher.kill('SIGKILL');
-		void publisher.exited.then(() => {
+		void publisher.exited.then(() => setTimeout(() => {
 			publisher = startPublisher({ url, file: sharedPath('audio', 'toy', 'toy_stream.wav'), loops: -1 });
-		});
+		}, 5000));
 	}, killEveryMs);
 	await new Promise((resolve) => setTimeout(resolve, minutes * 60_000));
 	clearInterval(sampler);

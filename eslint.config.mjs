@@ -1,12 +1,25 @@
-import { configWithoutCloudSupport } from '@n8n/node-cli/eslint';
+import { n8nCommunityNodesPlugin } from '@n8n/eslint-plugin-community-nodes';
+import tseslint from 'typescript-eslint';
 
-export default [
-	...configWithoutCloudSupport,
+// n8n's community-node rules, as @n8n/node-cli's config applies them. That package is not used
+// itself: it pulls in eslint-plugin-n8n-nodes-base, whose preinstall script (`only-allow pnpm`)
+// makes `npm ci` fail.
+const communityNodes = n8nCommunityNodesPlugin.configs.recommendedWithoutN8nCloudSupport;
+
+export default tseslint.config(
+	{
+		files: ['nodes/**/*.ts', 'credentials/**/*.ts'],
+		extends: [tseslint.configs.recommended, communityNodes],
+	},
+	{
+		files: ['package.json'],
+		extends: [communityNodes],
+		languageOptions: { parser: tseslint.parser, parserOptions: { extraFileExtensions: ['.json'] } },
+	},
 	{
 		// This node runs ffmpeg (a child process) and onnxruntime-node (a native runtime dependency):
-		// it is for self-hosted n8n only, so n8n Cloud's bans on both do not apply.
-		rules: {
-			'@n8n/community-nodes/no-runtime-dependencies': 'off',
-		},
+		// it is for self-hosted n8n only, so n8n Cloud's bans on both (the "WithoutN8nCloudSupport"
+		// set above, and this rule) do not apply.
+		rules: { '@n8n/community-nodes/no-runtime-dependencies': 'off' },
 	},
-];
+);

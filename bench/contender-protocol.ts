@@ -14,7 +14,7 @@ export type ContenderSpec =
 	| { kind: 'flops'; precision: Precision }
 	| { kind: 'matmul'; modelPath: string; threads: number; rows: number; inner: number; outer: number }
 	| { kind: 'memory'; precision: Precision; threads: number; streams: number }
-	| { kind: 'live'; precision: Precision; threads: number; streams: number; seconds: number };
+	| { kind: 'live' | 'rtmp-live'; precision: Precision; threads: number; streams: number; seconds: number };
 
 export interface SetupMessage {
 	type: 'setup';
@@ -32,8 +32,6 @@ export interface PassResult {
 	wallMs: number;
 	/** CPU time of the whole child process (all its threads) during the pass. */
 	cpuMs: number;
-	/** Seconds of audio the pass processed. */
-	audioSeconds: number;
 	texts?: string[];
 	data?: unknown;
 }

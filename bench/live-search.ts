@@ -24,7 +24,7 @@ export function judgeLive(trial: LiveTrial): LiveVerdict {
 
 /**
  * The stream count to try next: after one stream, the estimate from the pipeline's real-time factor;
- * then up by a third while it keeps up, down by a quarter while it does not, halving the gap once
+ * then up by a third while it keeps up, down by 40 % while it does not, halving the gap once
  * both sides are known; null when done.
  */
 export function nextStreamCount(trials: readonly LiveTrial[], estimate: number, steps: number): number | null {
@@ -36,7 +36,7 @@ export function nextStreamCount(trials: readonly LiveTrial[], estimate: number, 
 	const worst = failed.length > 0 ? Math.min(...failed) : Number.POSITIVE_INFINITY;
 	let next: number;
 	if (worst === Number.POSITIVE_INFINITY) next = Math.ceil(best * 1.33);
-	else if (best <= 1) next = Math.max(2, Math.floor(worst * 0.75));
+	else if (best <= 1) next = Math.max(2, Math.floor(worst * 0.6));
 	else next = Math.floor((best + worst) / 2);
 	return next > best && next < worst && !trials.some((trial) => trial.streams === next) ? next : null;
 }

@@ -31,8 +31,8 @@ export function parseOptions(args: readonly string[]): BenchOptions {
 	return {
 		quick,
 		rounds,
-		liveSeconds: quick ? 20 : 25,
-		liveSteps: quick ? 0 : 2,
+		liveSeconds: 20,
+		liveSteps: quick ? 0 : 3,
 		memoryStreams: quick ? 4 : 16,
 		outDir,
 		markdownPath: quick ? join(outDir, 'BENCHMARKS.md') : join(REPO_ROOT, 'BENCHMARKS.md'),

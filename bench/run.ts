@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isEngineError } from '../engine/errors.js';
+import { RTMP_MODULE } from '../test/helpers/rtmp-server.js';
 import { writeCharts } from './chart.js';
 import { ContenderProcess, describeSpec, runOnce, type Context } from './contender-process.js';
 import type { ContenderSpec, PassResult, Precision } from './contender-protocol.js';
@@ -28,7 +29,8 @@ async function main(): Promise<void> {
 	const log = (line: string) => console.error(`[bench ${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s] ${line}`);
 	const machine = describeMachine();
 	const standIn = ensureStandIn(log);
-	if (standIn.generatedSeconds !== null) log(`stand-in generated in ${standIn.generatedSeconds.toFixed(0)} s`);
+	if (standIn.generatedNow) log(`stand-in generated in ${standIn.generatedSeconds!.toFixed(0)} s`);
+	const measuring = performance.now();
 	const quantized = existsSync(join(standIn.dir, 'model_quant.onnx'));
 	const precisions: Precision[] = quantized ? ['fp32', 'int8'] : ['fp32'];
 	if (!quantized) log('no model_quant.onnx in the stand-in: int8 is not measured');
@@ -70,6 +72,7 @@ async function main(): Promise<void> {
 		standIn: {
 			dir: standIn.dir,
 			generatedSeconds: standIn.generatedSeconds,
+			generatedNow: standIn.generatedNow,
 			modelMegabytes: megabytes(join(standIn.dir, 'model.onnx')),
 			quantizedMegabytes: quantized ? megabytes(join(standIn.dir, 'model_quant.onnx')) : null,
 			analyticFlopsPerSecond: analyticFlops(),
@@ -88,7 +91,7 @@ async function main(): Promise<void> {
 		memory,
 		live,
 		othersLoad: othersLoad(accountBefore, accountAfter),
-		durationSeconds: (performance.now() - started) / 1000,
+		durationSeconds: (performance.now() - measuring) / 1000,
 	};
 	mkdirSync(options.outDir, { recursive: true });
 	writeFileSync(join(options.outDir, 'results.json'), `${JSON.stringify(results, null, '\t')}\n`);
@@ -192,13 +195,15 @@ async function measureLive(precision: Precision, groups: ModelGroup[], context: 
 	const group = groups.find((candidate) => candidate.precision === precision && candidate.threads === threads)!;
 	const estimatedStreams = Math.max(2, Math.floor(0.9 / median(group.pipeline.wall)));
 	const trials: LiveTrial[] = [];
-	// One fp32 stream goes through the whole corpus once: the most sentences for the latency target.
+	const rtmp = rtmpAvailable();
+	if (!rtmp) log('nginx with the RTMP module is not installed: live streams go to the inference worker directly');
+	// One stream goes through the whole corpus once: the most sentences for the latency target.
 	const wholeCorpus = Math.ceil(sumSeconds(context.corpus) + context.corpus.length * PAUSE_SECONDS);
 	let streams: number | null = 1;
 	while (streams !== null) {
-		const seconds = streams === 1 && precision === 'fp32' && !options.quick ? wholeCorpus : options.liveSeconds;
+		const seconds = streams === 1 && !options.quick ? wholeCorpus : options.liveSeconds;
 		log(`live ${precision} ${threads}t: ${streams} stream(s) at real-time pace for ${seconds} s`);
-		const trial = (await runOnce({ kind: 'live', precision, threads, streams, seconds }, context)).data as LiveTrial;
+		const trial = (await runOnce({ kind: rtmp ? 'rtmp-live' : 'live', precision, threads, streams, seconds }, context)).data as LiveTrial;
 		trials.push(trial);
 		const verdict = judgeLive(trial);
 		log(`  ${verdict.sustained ? 'kept up' : 'fell behind'}: ${verdict.summary}`);
@@ -209,6 +214,17 @@ async function measureLive(precision: Precision, groups: ModelGroup[], context: 
 }
 
 /** Every real-time factor here is per second of stream (the whole corpus), so that stages add up. */
+/** The RTMP test server needs nginx with its RTMP module (scripts/bootstrap.sh installs both). */
+function rtmpAvailable(): boolean {
+	if (!existsSync(RTMP_MODULE)) return false;
+	try {
+		execFileSync('nginx', ['-v'], { stdio: 'ignore' });
+		return true;
+	} catch {
+		return false;
+	}
+}
+
 function rtfSeries(passes: readonly PassResult[], streamSeconds: number): Rtf {
 	return { wall: passes.map((pass) => pass.wallMs / 1000 / streamSeconds), cpu: passes.map((pass) => pass.cpuMs / 1000 / streamSeconds) };
 }

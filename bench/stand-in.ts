@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { EngineError } from '../engine/errors.js';
 import { PYTHON, REPO_ROOT, STAND_IN_DIR } from './paths.js';
@@ -11,13 +11,18 @@ const DEBIAN_PACKAGES = ['python3-torch', 'python3-onnx', 'python3-yaml', 'pytho
 
 export interface StandIn {
 	dir: string;
-	/** Seconds this run spent generating it; null when it was already there. */
+	/** Seconds generating it took (this run or the one that generated it); null when unknown. */
 	generatedSeconds: number | null;
+	/** Whether this run generated it. */
+	generatedNow: boolean;
 }
+
+/** How long the generation took, kept beside the model for later runs' reports. */
+const GENERATION_RECORD = 'bench-generation.json';
 
 /** The Paraformer-large-size stand-in, generated once into the cache (never into the repository). */
 export function ensureStandIn(log: (line: string) => void): StandIn {
-	if (isComplete(STAND_IN_DIR)) return { dir: STAND_IN_DIR, generatedSeconds: null };
+	if (isComplete(STAND_IN_DIR)) return { dir: STAND_IN_DIR, generatedSeconds: recordedSeconds(STAND_IN_DIR), generatedNow: false };
 	ensurePythonPackages(log);
 	// A directory of its own, renamed when complete, so an interrupted run never leaves half a model.
 	const partial = `${STAND_IN_DIR}.partial-${process.pid}`;
@@ -30,9 +35,20 @@ export function ensureStandIn(log: (line: string) => void): StandIn {
 		rmSync(partial, { recursive: true, force: true });
 		throw new EngineError('MODEL_MISSING', `${GENERATOR} --large failed (exit ${result.status ?? result.signal}).`, 'Run it by hand to see why; it needs Debian python3-torch and python3-onnx.');
 	}
+	const seconds = (performance.now() - started) / 1000;
+	writeFileSync(join(partial, GENERATION_RECORD), `${JSON.stringify({ seconds, date: new Date().toISOString() })}\n`);
 	rmSync(STAND_IN_DIR, { recursive: true, force: true });
 	renameSync(partial, STAND_IN_DIR);
-	return { dir: STAND_IN_DIR, generatedSeconds: (performance.now() - started) / 1000 };
+	return { dir: STAND_IN_DIR, generatedSeconds: seconds, generatedNow: true };
+}
+
+function recordedSeconds(dir: string): number | null {
+	try {
+		const record = JSON.parse(readFileSync(join(dir, GENERATION_RECORD), 'utf8')) as { seconds?: unknown };
+		return typeof record.seconds === 'number' ? record.seconds : null;
+	} catch {
+		return null;
+	}
 }
 
 function isComplete(dir: string): boolean {

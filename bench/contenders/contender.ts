@@ -1,6 +1,5 @@
 /** What a pass over the corpus returns besides its timing. */
 export interface PassOutput {
-	audioSeconds: number;
 	texts?: string[];
 	data?: unknown;
 }

@@ -66,7 +66,7 @@ export async function flopsContender(setup: SetupMessage, precision: Precision):
 			const file = readdirSync(profileDir).find((name) => name.endsWith('.json'));
 			if (!file) throw new Error(`onnxruntime wrote no profile into ${profileDir}`);
 			const events = JSON.parse(readFileSync(join(profileDir, file), 'utf8')) as ProfileEvent[];
-			return { audioSeconds: segmentSeconds(setup.segments), data: countFlops(events, segmentSeconds(setup.segments)) };
+			return { data: countFlops(events, segmentSeconds(setup.segments)) };
 		},
 		async close() {
 			await session.release();

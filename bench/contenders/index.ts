@@ -8,6 +8,7 @@ import { memoryContender } from './memory.js';
 import { modelContender } from './model.js';
 import { pipelineContender } from './pipeline.js';
 import { punctuationContender } from './punctuation.js';
+import { rtmpLiveContender } from './rtmp-live.js';
 import { sherpaContender } from './sherpa.js';
 import { vadContender } from './vad.js';
 
@@ -37,5 +38,7 @@ export async function createContender(setup: SetupMessage): Promise<Contender> {
 			return memoryContender(setup, spec.precision, spec.threads, spec.streams);
 		case 'live':
 			return liveContender(setup, spec.precision, spec.threads, spec.streams, spec.seconds);
+		case 'rtmp-live':
+			return rtmpLiveContender(setup, spec.precision, spec.threads, spec.streams, spec.seconds);
 	}
 }

@@ -26,8 +26,14 @@ export interface LiveTrial {
 	samples: LiveSample[];
 	/** Segments closed but not recognised within the drain limit after the audio stopped. */
 	unfinished: number;
-	/** Longest delay between a chunk's due time (real-time pace) and the worker's answer to it, ms. */
+	/**
+	 * How late audio reached the VAD at worst, ms: through the worker, a chunk's due time (real-time
+	 * pace) to the worker's answer; through RTMP, the spread of the delays from a segment's end (in
+	 * stream time) to the VAD closing it, which are the trailing silence plus any lag.
+	 */
 	maxAudioLagMs: number;
+	/** 'worker': audio handed to the inference worker directly; 'rtmp': publisher → nginx-rtmp → ffmpeg → LivePipeline. */
+	path: 'worker' | 'rtmp';
 }
 
 interface Queued {
@@ -47,7 +53,7 @@ export async function liveContender(setup: SetupMessage, precision: Precision, t
 	const client = new InferenceClient();
 	const ids = Array.from({ length: streams }, (_, i) => `live-${i}`);
 	for (const id of ids) await client.open(id, pipelineConfig(setup.asrDir, precision, threads));
-	const corpus = withPauses(readCorpusAudio(setup.corpus));
+	const corpus = corpusWithPauses(readCorpusAudio(setup.corpus));
 	return {
 		async pass() {
 			const samples: LiveSample[] = [];
@@ -86,8 +92,8 @@ export async function liveContender(setup: SetupMessage, precision: Precision, t
 			});
 			await Promise.all(feeders);
 			await Promise.race([Promise.all(queues.map((q) => q.drain())), sleep(DRAIN_LIMIT_MS)]);
-			const trial: LiveTrial = { streams, seconds, samples: [...samples], unfinished: closed - samples.length, maxAudioLagMs };
-			return { audioSeconds: seconds * streams, data: trial };
+			const trial: LiveTrial = { streams, seconds, samples: [...samples], unfinished: closed - samples.length, maxAudioLagMs, path: 'worker' };
+			return { data: trial };
 		},
 		async close() {
 			await client.terminate();
@@ -96,7 +102,7 @@ export async function liveContender(setup: SetupMessage, precision: Precision, t
 }
 
 /** The corpus files one after the other, each followed by a pause (silence), looped by the streams. */
-function withPauses(parts: readonly Float32Array[]): Float32Array {
+export function corpusWithPauses(parts: readonly Float32Array[]): Float32Array {
 	const pause = PAUSE_SECONDS * 16000;
 	const all = new Float32Array(parts.reduce((total, part) => total + part.length + pause, 0));
 	let offset = 0;

@@ -34,7 +34,7 @@ export async function matmulContender(modelPath: string, threads: number, rows: 
 			const seconds = (performance.now() - started) / 1000;
 			const cpu = process.cpuUsage(cpuBefore);
 			const ops = 2 * rows * inner * outer * runs;
-			return { audioSeconds: 0, data: { opsPerSecond: ops / seconds, opsPerCpuSecond: ops / ((cpu.user + cpu.system) / 1e6) } };
+			return { data: { opsPerSecond: ops / seconds, opsPerCpuSecond: ops / ((cpu.user + cpu.system) / 1e6) } };
 		},
 		close: () => session.release(),
 	};

@@ -4,7 +4,7 @@ import { loadCmvn } from '../../engine/frontend/cmvn.js';
 import { computeFeatures } from '../../engine/frontend/feature-extractor.js';
 import { loadFrontendOptions } from '../../engine/frontend/frontend-options.js';
 import type { Precision, SetupMessage } from '../contender-protocol.js';
-import { cutSegments, readCorpusAudio, segmentSeconds } from '../corpus.js';
+import { cutSegments, readCorpusAudio } from '../corpus.js';
 import type { Contender } from './contender.js';
 
 /** Paraformer alone: one onnxruntime run per segment on features computed beforehand, then argmax. */
@@ -13,13 +13,12 @@ export async function modelContender(setup: SetupMessage, precision: Precision, 
 	const options = loadFrontendOptions(setup.asrDir);
 	const cmvn = loadCmvn(join(setup.asrDir, 'am.mvn'));
 	const features = cutSegments(readCorpusAudio(setup.corpus), setup.segments).map((samples) => computeFeatures(samples, options, cmvn));
-	const audioSeconds = segmentSeconds(setup.segments);
 	return {
 		async pass() {
 			const inferenceBefore = paraformer.stats.inferenceMs;
 			const texts: string[] = [];
 			for (const matrix of features) texts.push((await paraformer.recognizeFeatures([matrix]))[0]!.text);
-			return { audioSeconds, texts, data: { inferenceMs: paraformer.stats.inferenceMs - inferenceBefore } };
+			return { texts, data: { inferenceMs: paraformer.stats.inferenceMs - inferenceBefore } };
 		},
 		close: () => paraformer.release(),
 	};

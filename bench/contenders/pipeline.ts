@@ -27,7 +27,6 @@ export async function pipelineContender(setup: SetupMessage, precision: Precisio
 	const streamId = 'bench';
 	await client.open(streamId, pipelineConfig(setup.asrDir, precision, threads));
 	const audio = readCorpusAudio(setup.corpus);
-	const audioSeconds = setup.corpus.reduce((total, file) => total + file.seconds, 0);
 	return {
 		async pass() {
 			const texts: string[] = [];
@@ -53,7 +52,7 @@ export async function pipelineContender(setup: SetupMessage, precision: Precisio
 				enqueue(await client.flush(streamId));
 			}
 			await queue.drain();
-			return { audioSeconds, texts, data: { punctuated } };
+			return { texts, data: { punctuated } };
 		},
 		async close() {
 			await client.close(streamId);

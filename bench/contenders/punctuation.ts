@@ -1,19 +1,17 @@
 import { PunctuationCache, Punctuator } from '../../engine/punctuation/ct-transformer.js';
 import type { Precision, SetupMessage } from '../contender-protocol.js';
-import { segmentSeconds } from '../corpus.js';
 import { PUNCTUATION_DIR } from '../paths.js';
 import type { Contender } from './contender.js';
 
 /** Punctuation alone over the recognised text of every segment, one stream's cache carried along. */
 export async function punctuationContender(setup: SetupMessage, precision: Precision): Promise<Contender> {
 	const punctuator = await Punctuator.load(PUNCTUATION_DIR, { quantized: precision === 'int8', threads: 1 });
-	const audioSeconds = segmentSeconds(setup.segments);
 	return {
 		async pass() {
 			const cache = new PunctuationCache();
 			const texts: string[] = [];
 			for (const text of setup.texts) texts.push((await punctuator.punctuate(text, cache)).text);
-			return { audioSeconds, texts };
+			return { texts };
 		},
 		close: () => punctuator.release(),
 	};

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { Precision, SetupMessage } from '../contender-protocol.js';
-import { cutSegments, readCorpusAudio, segmentSeconds } from '../corpus.js';
+import { cutSegments, readCorpusAudio } from '../corpus.js';
 import type { Contender } from './contender.js';
 
 /** The part of sherpa-onnx-node's API used here (the package ships no TypeScript types). */
@@ -31,7 +31,6 @@ export function sherpaContender(setup: SetupMessage, precision: Precision, threa
 	});
 	// sherpa-onnx takes samples in [-1, 1]; converted beforehand so the pass times only recognition.
 	const segments = cutSegments(readCorpusAudio(setup.corpus), setup.segments).map((samples) => Float32Array.from(samples, (value) => value / 32768));
-	const audioSeconds = segmentSeconds(setup.segments);
 	return {
 		async pass() {
 			const texts: string[] = [];
@@ -41,7 +40,7 @@ export function sherpaContender(setup: SetupMessage, precision: Precision, threa
 				recognizer.decode(stream);
 				texts.push(recognizer.getResult(stream).text);
 			}
-			return { audioSeconds, texts };
+			return { texts };
 		},
 		async close() {},
 	};

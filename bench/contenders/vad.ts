@@ -11,7 +11,6 @@ export const CHUNK_SAMPLES = 1600;
 export async function vadContender(setup: SetupMessage): Promise<Contender> {
 	const model = await FsmnVadModel.load(VAD_DIR, { threads: 1 });
 	const audio = readCorpusAudio(setup.corpus);
-	const audioSeconds = setup.corpus.reduce((total, file) => total + file.seconds, 0);
 	return {
 		async pass() {
 			const segments: Segment[] = [];
@@ -24,7 +23,7 @@ export async function vadContender(setup: SetupMessage): Promise<Contender> {
 				found.push(...(await vad.finish()));
 				segments.push(...found.map(({ startMs, endMs }) => ({ file, startMs, endMs })));
 			}
-			return { audioSeconds, data: segments };
+			return { data: segments };
 		},
 		close: () => model.release(),
 	};

@@ -1,0 +1,113 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { LivePipeline } from '../../engine/pipeline/live-pipeline.js';
+import type { SegmentTiming } from '../../engine/pipeline/types.js';
+import { startPublisher, type Publisher } from '../../test/helpers/publisher.js';
+import { startRtmpServer, type RtmpServer } from '../../test/helpers/rtmp-server.js';
+import type { Precision, SetupMessage } from '../contender-protocol.js';
+import { readCorpusAudio } from '../corpus.js';
+import { PUNCTUATION_DIR, VAD_DIR } from '../paths.js';
+import type { Contender } from './contender.js';
+import { corpusWithPauses, type LiveSample, type LiveTrial } from './live.js';
+
+/** After the trial, how long segments it closed may take to be recognised before they count as unfinished. */
+const TAIL_MS = 5000;
+
+/**
+ * Live streams as a user runs them: ffmpeg publishers (AAC over RTMP, real-time pace) to a local
+ * nginx-rtmp, one LivePipeline per stream (its own ffmpeg reader) sharing the process's inference
+ * worker. Latency: the pipeline's 'segment' event (VAD closed a segment) to its 'sentence' event.
+ * Each publisher starts at its own place in the corpus so that segments do not all close at once.
+ */
+export async function rtmpLiveContender(setup: SetupMessage, precision: Precision, threads: number, streams: number, seconds: number): Promise<Contender> {
+	const dir = mkdtempSync(join(tmpdir(), 'rtmp-asr-bench-live-'));
+	const corpus = corpusWithPauses(readCorpusAudio(setup.corpus));
+	const files = Array.from({ length: streams }, (_, i) => {
+		const path = join(dir, `stream-${i}.wav`);
+		writeWav(path, rotate(corpus, Math.floor((i / streams) * corpus.length)));
+		return path;
+	});
+	const server: RtmpServer = await startRtmpServer();
+	return {
+		async pass() {
+			const publishers: Publisher[] = files.map((file, i) => startPublisher({ url: server.url('live', `s${i}`), file, loops: -1 }));
+			const closed: (SegmentTiming & { stream: number })[] = [];
+			const samples: (LiveSample & { closeDelayMs: number })[] = [];
+			const pipelines = files.map((_, i) => {
+				const pipeline = new LivePipeline({
+					url: server.url('live', `s${i}`),
+					models: { asrDir: setup.asrDir, vadDir: VAD_DIR, puncDir: PUNCTUATION_DIR, quantized: precision === 'int8', threads },
+				});
+				const mine: SegmentTiming[] = [];
+				pipeline.on('segment', (segment) => {
+					mine.push(segment);
+					closed.push({ ...segment, stream: i });
+				});
+				pipeline.on('sentence', (sentence) => {
+					const now = performance.now();
+					const index = mine.findIndex((segment) => segment.sessionId === sentence.sessionId && segment.startMs <= sentence.startMs + 1 && sentence.endMs <= segment.endMs + 1);
+					if (index < 0) return;
+					const [segment] = mine.splice(index, 1);
+					const latencyMs = now - segment!.closedAt;
+					// sentence.latencyMs runs from the segment's end in stream time: minus the recognition, what
+					// is left is the VAD's trailing silence plus how late the audio reached it (ffmpeg, queues).
+					samples.push({ seconds: (segment!.endMs - segment!.startMs) / 1000, latencyMs, closeDelayMs: sentence.latencyMs - latencyMs });
+				});
+				pipeline.on('warning', () => undefined);
+				pipeline.on('error', () => undefined);
+				return { pipeline, mine };
+			});
+			await Promise.all(pipelines.map(({ pipeline }) => pipeline.start()));
+			const started = performance.now();
+			await sleep(seconds * 1000);
+			const stoppedAt = performance.now();
+			await sleep(TAIL_MS);
+			const unfinished = pipelines.reduce((count, { mine }) => count + mine.filter((segment) => segment.closedAt >= started && segment.closedAt <= stoppedAt).length, 0);
+			await Promise.all(pipelines.map(({ pipeline }) => pipeline.close()));
+			await Promise.all(publishers.map((publisher) => publisher.stop()));
+			const trial: LiveTrial = {
+				streams,
+				seconds,
+				samples: samples.map(({ seconds: length, latencyMs }) => ({ seconds: length, latencyMs })),
+				unfinished,
+				// The trailing silence is the same for every segment: the spread of the close delays is the lag.
+				maxAudioLagMs: samples.length > 0 ? Math.max(...samples.map((sample) => sample.closeDelayMs)) - Math.min(...samples.map((sample) => sample.closeDelayMs)) : 0,
+				path: 'rtmp',
+			};
+			return { data: trial };
+		},
+		async close() {
+			await server.stop();
+			rmSync(dir, { recursive: true, force: true });
+		},
+	};
+}
+
+function rotate(audio: Float32Array, start: number): Float32Array {
+	const rotated = new Float32Array(audio.length);
+	rotated.set(audio.subarray(start));
+	rotated.set(audio.subarray(0, start), audio.length - start);
+	return rotated;
+}
+
+/** 16 kHz mono 16-bit PCM WAV: what the publisher reads. */
+function writeWav(path: string, samples: Float32Array): void {
+	const data = Buffer.alloc(samples.length * 2);
+	for (let i = 0; i < samples.length; i++) data.writeInt16LE(Math.max(-32768, Math.min(32767, Math.round(samples[i]!))), i * 2);
+	const header = Buffer.alloc(44);
+	header.write('RIFF', 0, 'ascii');
+	header.writeUInt32LE(36 + data.length, 4);
+	header.write('WAVEfmt ', 8, 'ascii');
+	header.writeUInt32LE(16, 16);
+	header.writeUInt16LE(1, 20);
+	header.writeUInt16LE(1, 22);
+	header.writeUInt32LE(16000, 24);
+	header.writeUInt32LE(32000, 28);
+	header.writeUInt16LE(2, 32);
+	header.writeUInt16LE(16, 34);
+	header.write('data', 36, 'ascii');
+	header.writeUInt32LE(data.length, 40);
+	writeFileSync(path, Buffer.concat([header, data]));
+}

@@ -38,17 +38,23 @@ test('a file is read to its end, every sentence recognised, then the pipeline en
 });
 
 /**
- * Recognition falls behind when the shared worker is busy: another stream's backlog (60 segments)
- * is ahead of this file's segments, which the VAD keeps closing between its batches.
+ * Recognition falls behind when the shared worker is busy: another stream keeps a backlog of 16
+ * segments ahead of this file's, for as long as the file runs, while the VAD keeps closing this
+ * file's segments between the worker's batches.
  */
 async function runBehindBacklog(options: Partial<LivePipelineOptions>): Promise<Recorded> {
 	const hog = acquireInferenceClient();
 	await hog.client.open('hog', { models });
 	const speech = readWav(STREAM).samples;
-	const busy = Promise.all(Array.from({ length: 60 }, () => hog.client.recognize('hog', speech)));
+	let running = true;
+	const keepBusy = async (): Promise<void> => {
+		while (running) await hog.client.recognize('hog', speech);
+	};
+	const busy = Promise.all(Array.from({ length: 16 }, keepBusy));
 	try {
 		return await runToEnd(options);
 	} finally {
+		running = false;
 		await busy;
 		await hog.client.close('hog');
 		await hog.release();

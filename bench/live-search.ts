@@ -3,7 +3,7 @@ import { quantile } from './stats.js';
 
 /** A stream is served live while its text comes within this long of the end of speech... */
 export const LATENCY_LIMIT_MS = 2000;
-/** ...and its audio is taken in no later than this after it arrives. */
+/** ...and its audio reaches the VAD no later than this after it arrives (95th percentile). */
 export const AUDIO_LAG_LIMIT_MS = 1000;
 
 export interface LiveVerdict {
@@ -17,8 +17,8 @@ export function judgeLive(trial: LiveTrial): LiveVerdict {
 	const latencies = trial.samples.map((sample) => sample.latencyMs);
 	const p50 = quantile(latencies, 0.5);
 	const p95 = quantile(latencies, 0.95);
-	const sustained = trial.samples.length > 0 && trial.unfinished === 0 && p95 <= LATENCY_LIMIT_MS && trial.maxAudioLagMs <= AUDIO_LAG_LIMIT_MS;
-	const summary = `${trial.samples.length} sentences, latency p50 ${p50.toFixed(0)} ms, p95 ${p95.toFixed(0)} ms, ${trial.unfinished} unfinished, audio lag max ${trial.maxAudioLagMs.toFixed(0)} ms`;
+	const sustained = trial.samples.length > 0 && trial.unfinished === 0 && p95 <= LATENCY_LIMIT_MS && trial.audioLagMs.p95 <= AUDIO_LAG_LIMIT_MS;
+	const summary = `${trial.samples.length} sentences, latency p50 ${p50.toFixed(0)} ms, p95 ${p95.toFixed(0)} ms, ${trial.unfinished} unfinished, audio lag p95 ${trial.audioLagMs.p95.toFixed(0)} ms, max ${trial.audioLagMs.max.toFixed(0)} ms`;
 	return { sustained, p50, p95, summary };
 }
 

@@ -58,6 +58,11 @@ export function cpuAccount(): CpuAccount {
 	return { machineBusySeconds: busy / ticks, ownSeconds: own / ticks, wallSeconds: performance.now() / 1000, loadAverage: loadavg()[0]! };
 }
 
+/** Cores the whole machine kept busy between two accounts, on average. */
+export function machineBusyCores(before: CpuAccount, after: CpuAccount): number {
+	return (after.machineBusySeconds - before.machineBusySeconds) / (after.wallSeconds - before.wallSeconds);
+}
+
 /** Core-seconds other processes used between two accounts, per second of wall time. */
 export function othersLoad(before: CpuAccount, after: CpuAccount): number {
 	const others = after.machineBusySeconds - before.machineBusySeconds - (after.ownSeconds - before.ownSeconds);

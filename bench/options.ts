@@ -4,6 +4,8 @@ import { CACHE_DIR, REPO_ROOT } from './paths.js';
 
 export interface BenchOptions {
 	quick: boolean;
+	/** Only write BENCHMARKS.md and the charts again from the results.json of an earlier run. */
+	reportOnly: boolean;
 	/** Timed rounds per contender (after one untimed warm-up pass). */
 	rounds: number;
 	/** Real time each live trial streams audio for, s. */
@@ -16,12 +18,12 @@ export interface BenchOptions {
 	markdownPath: string;
 }
 
-const USAGE = 'npm run bench [-- --quick] [-- --rounds N]';
+const USAGE = 'npm run bench [-- --quick] [-- --rounds N] [-- --report-only]';
 
 export function parseOptions(args: readonly string[]): BenchOptions {
 	const quick = args.includes('--quick');
 	const roundsAt = args.indexOf('--rounds');
-	const known = new Set(['--quick', '--rounds']);
+	const known = new Set(['--quick', '--rounds', '--report-only']);
 	const unknown = args.filter((arg, i) => !known.has(arg) && i !== roundsAt + 1);
 	if (unknown.length > 0) throw new EngineError('BAD_OPTION', `Unknown benchmark option ${unknown.join(' ')}.`, `Usage: ${USAGE}`);
 	const rounds = roundsAt >= 0 ? Number(args[roundsAt + 1]) : quick ? 1 : 5;
@@ -30,6 +32,7 @@ export function parseOptions(args: readonly string[]): BenchOptions {
 	const outDir = quick ? join(CACHE_DIR, 'bench-quick') : join(REPO_ROOT, 'bench', 'results');
 	return {
 		quick,
+		reportOnly: args.includes('--report-only'),
 		rounds,
 		liveSeconds: 20,
 		liveSteps: quick ? 0 : 3,

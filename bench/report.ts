@@ -115,19 +115,23 @@ export function renderMarkdown(results: BenchResults, options: BenchOptions): st
 	add('## Live', '');
 	const viaRtmp = results.live.some((series) => series.trials.some((trial) => trial.path === 'rtmp'));
 	add(viaRtmp
-		? `Streams as users run them: one ffmpeg publisher per stream (AAC over RTMP, real-time pace, each starting elsewhere in the corpus with 1 s pauses between files) to a local nginx-rtmp, one LivePipeline per stream (its own ffmpeg reader, VAD, recognition queue) sharing the process's inference worker (Paraformer, punctuation), two threads. Latency: LivePipeline's 'segment' event (the VAD closed a segment, after its 800 ms of trailing silence) to the 'sentence' event. Audio lag: the delay from a segment's end (in stream time, from the sentence's own latencyMs) to the VAD closing it is the VAD's trailing silence plus how late the audio got there (ffmpeg, the worker's queue); its spread over the trial (max − min) is the lag. The publishers run on the same two cores (in production they are elsewhere).`
+		? `Streams as users run them: one ffmpeg publisher per stream (AAC over RTMP, real-time pace, each starting elsewhere in the corpus with 1 s pauses between files) to a local nginx-rtmp, one LivePipeline per stream (its own ffmpeg reader, VAD, recognition queue) sharing the process's inference worker (Paraformer, punctuation), two threads. Latency: LivePipeline's 'segment' event (the VAD closed a segment, after its 800 ms of trailing silence) to the 'sentence' event. Audio lag: the delay from a segment's end (in stream time, from the sentence's own latencyMs) to the VAD closing it is the VAD's trailing silence plus how late the audio got there (ffmpeg, the worker's queue); beyond the trial's fastest close, it is the lag. The publishers run on the same two cores (in production they are elsewhere).`
 		: `Streams at real-time pace (100 ms chunks every 100 ms, each stream starting elsewhere in the corpus) handed to the inference worker as LivePipeline does after ffmpeg — VAD, recognition queue, Paraformer, punctuation — two threads (nginx with the RTMP module was not installed: ffmpeg and the network are not in these figures; ffmpeg adds ~0.3 s steady delay on RTMP, see REFERENCE.md). Latency: from the VAD closing a segment (after its 800 ms of trailing silence) to the recognised, punctuated text. Audio lag: a chunk's due time to the worker's answer.`);
-	add('', `A stream count is **sustained** when every sentence closed during the trial came, p95 latency ≤ ${LATENCY_LIMIT_MS} ms and the audio lag stayed ≤ ${AUDIO_LAG_LIMIT_MS} ms.`, '');
-	add('| precision | streams | sentences | latency p50 | p95 | max | unfinished | audio lag max | verdict |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
+	add('', `A stream count is **sustained** when every sentence closed during the trial came, p95 latency ≤ ${LATENCY_LIMIT_MS} ms and p95 audio lag ≤ ${AUDIO_LAG_LIMIT_MS} ms.`, '');
+	add('| precision | streams | sentences | latency p50 | p95 | max | unfinished | audio lag p95 / max | cores busy: machine / pipeline process | verdict |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
 	for (const series of results.live) {
 		for (const trial of [...series.trials].sort((a, b) => a.streams - b.streams)) {
 			const judged = judgeLive(trial);
 			const latencies = trial.samples.map((sample) => sample.latencyMs);
-			add(`| ${series.precision} | ${trial.streams} | ${trial.samples.length} | ${judged.p50.toFixed(0)} ms | ${judged.p95.toFixed(0)} ms | ${latencies.length ? Math.max(...latencies).toFixed(0) : '–'} ms | ${trial.unfinished} | ${trial.maxAudioLagMs.toFixed(0)} ms | ${judged.sustained ? 'sustained' : 'falls behind'} |`);
+			add(`| ${series.precision} | ${trial.streams} | ${trial.samples.length} | ${judged.p50.toFixed(0)} ms | ${judged.p95.toFixed(0)} ms | ${latencies.length ? Math.max(...latencies).toFixed(0) : '–'} ms | ${trial.unfinished} | ${trial.audioLagMs.p95.toFixed(0)} / ${trial.audioLagMs.max.toFixed(0)} ms | ${trial.busyCores ? `${trial.busyCores.machine.toFixed(2)} / ${trial.busyCores.process.toFixed(2)}` : '–'} | ${judged.sustained ? 'sustained' : 'falls behind'} |`);
 		}
 	}
 	add('');
-	for (const series of results.live) add(`- ${series.precision}: **${series.sustainedStreams} streams** sustained by one process (estimate from the pipeline's RTF: ${series.estimatedStreams}).`);
+	for (const series of results.live) {
+		const best = series.trials.find((trial) => trial.streams === series.sustainedStreams);
+		const busy = best?.busyCores ? ` — with ${best.busyCores.machine.toFixed(2)} of ${results.machine.cores} cores busy (the pipeline process ${best.busyCores.process.toFixed(2)}, the rest mostly ffmpeg and nginx)` : '';
+		add(`- ${series.precision}: **${series.sustainedStreams} stream${series.sustainedStreams === 1 ? '' : 's'}** sustained by one process (first guess from the pipeline's RTF: ${series.estimatedStreams})${busy}.`);
+	}
 	for (const precision of ['fp32', 'int8'] as const) {
 		const latency = singleStreamLatency(results, precision);
 		if (latency && latency.fiveSeconds.length > 0) add(`- ${precision}, one stream: sentences of ${SENTENCE_SECONDS[0]}–${SENTENCE_SECONDS[1]} s arrive p50 ${quantile(latency.fiveSeconds, 0.5).toFixed(0)} ms, p95 ${quantile(latency.fiveSeconds, 0.95).toFixed(0)} ms after their VAD end (${latency.fiveSeconds.length} sentences).`);
@@ -140,7 +144,7 @@ export function renderMarkdown(results: BenchResults, options: BenchOptions): st
 	add('- Every contender runs in a child process of its own (one process tree, one run): ours and sherpa-onnx bring different onnxruntime builds, and a process\'s CPU time is then its own. Models stay loaded across rounds.');
 	add('- Paraformer alone, the pipeline and sherpa-onnx see the same segments: the pipeline cuts them itself with the same VAD (its texts are compared with Paraformer alone\'s above); sherpa-onnx gets them as samples in [-1, 1] prepared before timing, one stream per segment, `decode` synchronously.');
 	add('- The pipeline\'s time includes the VAD of the whole stream (silence too), the worker thread\'s messages, the queue, punctuation and the front end; "around the Paraformer run" = pipeline time − onnxruntime run time.');
-	add('- Peaks: one MatMul with the model\'s FFN shape built by bench/peak_matmul.py (int8: the generator\'s own quantiser), run back to back for 1.5 s.');
+	add('- Peaks: one MatMul with the model\'s FFN shape and the median segment\'s rows, built by bench/peak_matmul.py (int8: the generator\'s own quantiser, then int8 weights as the engine loads them), run back to back for 1.5 s with the engine\'s session options.');
 	add(`- Results as JSON: ${chartDir}/results.json. \`npm run bench -- --quick\` runs one round and short live trials, writing to bench/results/quick/.`);
 	add('');
 	return `${lines.join('\n')}\n`;

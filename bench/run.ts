@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isEngineError } from '../engine/errors.js';
@@ -25,6 +25,10 @@ const GEMM_OUTER = 2048;
 
 async function main(): Promise<void> {
 	const options = parseOptions(process.argv.slice(2));
+	if (options.reportOnly) {
+		writeReport(JSON.parse(readFileSync(join(options.outDir, 'results.json'), 'utf8')) as BenchResults, options);
+		return;
+	}
 	const started = performance.now();
 	const log = (line: string) => console.error(`[bench ${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s] ${line}`);
 	const machine = describeMachine();
@@ -95,10 +99,14 @@ async function main(): Promise<void> {
 	};
 	mkdirSync(options.outDir, { recursive: true });
 	writeFileSync(join(options.outDir, 'results.json'), `${JSON.stringify(results, null, '\t')}\n`);
+	writeReport(results, options);
+}
+
+function writeReport(results: BenchResults, options: BenchOptions): void {
 	writeCharts(results, options.outDir);
 	writeFileSync(options.markdownPath, renderMarkdown(results, options));
 	console.log(renderSummary(results));
-	log(`wrote ${options.markdownPath}, ${join(options.outDir, 'results.json')} and the charts in ${options.outDir}`);
+	console.error(`wrote ${options.markdownPath} and the charts in ${options.outDir} (data: ${join(options.outDir, 'results.json')})`);
 }
 
 /** Paraformer alone, the whole pipeline and sherpa-onnx, loaded side by side and run in alternating rounds. */

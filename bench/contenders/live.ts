@@ -4,6 +4,8 @@ import { InferenceClient } from '../../engine/runtime/inference-client.js';
 import type { SegmentAudio } from '../../engine/runtime/inference-protocol.js';
 import type { Precision, SetupMessage } from '../contender-protocol.js';
 import { readCorpusAudio } from '../corpus.js';
+import { cpuAccount, machineBusyCores } from '../machine.js';
+import { quantile } from '../stats.js';
 import type { Contender } from './contender.js';
 import { pipelineConfig } from './pipeline.js';
 import { CHUNK_SAMPLES } from './vad.js';
@@ -27,11 +29,14 @@ export interface LiveTrial {
 	/** Segments closed but not recognised within the drain limit after the audio stopped. */
 	unfinished: number;
 	/**
-	 * How late audio reached the VAD at worst, ms: through the worker, a chunk's due time (real-time
-	 * pace) to the worker's answer; through RTMP, the spread of the delays from a segment's end (in
-	 * stream time) to the VAD closing it, which are the trailing silence plus any lag.
+	 * How late audio reached the VAD, ms, at the 95th percentile and at worst: through the worker, a
+	 * chunk's due time (real-time pace) to the worker's answer; through RTMP, the delay from a
+	 * segment's end (in stream time) to the VAD closing it, less the smallest such delay of the trial
+	 * (the trailing silence and ffmpeg's own delay, the same for every segment).
 	 */
-	maxAudioLagMs: number;
+	audioLagMs: { p95: number; max: number };
+	/** Cores busy during the trial: the whole machine, and this process (VAD, recognition, messages). */
+	busyCores: { machine: number; process: number };
 	/** 'worker': audio handed to the inference worker directly; 'rtmp': publisher → nginx-rtmp → ffmpeg → LivePipeline. */
 	path: 'worker' | 'rtmp';
 }
@@ -57,7 +62,7 @@ export async function liveContender(setup: SetupMessage, precision: Precision, t
 	return {
 		async pass() {
 			const samples: LiveSample[] = [];
-			let maxAudioLagMs = 0;
+			const lags: number[] = [];
 			let closed = 0;
 			const queues = ids.map((id) => new RecognitionQueue<Queued>({ maxSeconds: Number.POSITIVE_INFINITY }, {
 				recognize: async (segment) => {
@@ -68,6 +73,8 @@ export async function liveContender(setup: SetupMessage, precision: Precision, t
 			}));
 			const chunks = Math.floor((seconds * 1000) / CHUNK_MS);
 			const started = performance.now();
+			const machineBefore = cpuAccount();
+			const processBefore = process.cpuUsage();
 			const feeders = ids.map(async (id, stream) => {
 				const streamQueue = queues[stream]!;
 				const phaseMs = (stream * CHUNK_MS) / streams;
@@ -81,7 +88,7 @@ export async function liveContender(setup: SetupMessage, precision: Precision, t
 					chain = chain.then(async () => {
 						const segments: SegmentAudio[] = await client.audio(id, chunk);
 						const now = performance.now();
-						maxAudioLagMs = Math.max(maxAudioLagMs, now - dueAt);
+						lags.push(now - dueAt);
 						for (const segment of segments) {
 							closed++;
 							streamQueue.push({ samples: segment.samples, durationSeconds: segment.samples.length / 16000, closedAt: now });
@@ -91,8 +98,18 @@ export async function liveContender(setup: SetupMessage, precision: Precision, t
 				await chain;
 			});
 			await Promise.all(feeders);
+			const processCpu = process.cpuUsage(processBefore);
+			const machineAfter = cpuAccount();
+			const fedSeconds = (performance.now() - started) / 1000;
 			await Promise.race([Promise.all(queues.map((q) => q.drain())), sleep(DRAIN_LIMIT_MS)]);
-			const trial: LiveTrial = { streams, seconds, samples: [...samples], unfinished: closed - samples.length, maxAudioLagMs, path: 'worker' };
+			const trial: LiveTrial = {
+				streams,
+				seconds,
+				samples: [...samples], unfinished: closed - samples.length,
+				audioLagMs: { p95: quantile(lags, 0.95), max: Math.max(0, ...lags) },
+				busyCores: { machine: machineBusyCores(machineBefore, machineAfter), process: (processCpu.user + processCpu.system) / 1e6 / fedSeconds },
+				path: 'worker',
+			};
 			return { data: trial };
 		},
 		async close() {

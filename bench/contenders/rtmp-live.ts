@@ -8,6 +8,8 @@ import { startPublisher, type Publisher } from '../../test/helpers/publisher.js'
 import { startRtmpServer, type RtmpServer } from '../../test/helpers/rtmp-server.js';
 import type { Precision, SetupMessage } from '../contender-protocol.js';
 import { readCorpusAudio } from '../corpus.js';
+import { cpuAccount, machineBusyCores } from '../machine.js';
+import { quantile } from '../stats.js';
 import { PUNCTUATION_DIR, VAD_DIR } from '../paths.js';
 import type { Contender } from './contender.js';
 import { corpusWithPauses, type LiveSample, type LiveTrial } from './live.js';
@@ -61,7 +63,11 @@ export async function rtmpLiveContender(setup: SetupMessage, precision: Precisio
 			});
 			await Promise.all(pipelines.map(({ pipeline }) => pipeline.start()));
 			const started = performance.now();
+			const machineBefore = cpuAccount();
+			const processBefore = process.cpuUsage();
 			await sleep(seconds * 1000);
+			const processCpu = process.cpuUsage(processBefore);
+			const machineAfter = cpuAccount();
 			const stoppedAt = performance.now();
 			await sleep(TAIL_MS);
 			const unfinished = pipelines.reduce((count, { mine }) => count + mine.filter((segment) => segment.closedAt >= started && segment.closedAt <= stoppedAt).length, 0);
@@ -72,8 +78,8 @@ export async function rtmpLiveContender(setup: SetupMessage, precision: Precisio
 				seconds,
 				samples: samples.map(({ seconds: length, latencyMs }) => ({ seconds: length, latencyMs })),
 				unfinished,
-				// The trailing silence is the same for every segment: the spread of the close delays is the lag.
-				maxAudioLagMs: samples.length > 0 ? Math.max(...samples.map((sample) => sample.closeDelayMs)) - Math.min(...samples.map((sample) => sample.closeDelayMs)) : 0,
+				audioLagMs: lagBeyondFastest(samples.map((sample) => sample.closeDelayMs)),
+				busyCores: { machine: machineBusyCores(machineBefore, machineAfter), process: (processCpu.user + processCpu.system) / 1e6 / seconds },
 				path: 'rtmp',
 			};
 			return { data: trial };
@@ -83,6 +89,13 @@ export async function rtmpLiveContender(setup: SetupMessage, precision: Precisio
 			rmSync(dir, { recursive: true, force: true });
 		},
 	};
+}
+
+/** The trailing silence and ffmpeg's own delay are the same for every segment: beyond the fastest close is lag. */
+function lagBeyondFastest(closeDelays: number[]): LiveTrial['audioLagMs'] {
+	if (closeDelays.length === 0) return { p95: 0, max: 0 };
+	const fastest = Math.min(...closeDelays);
+	return { p95: quantile(closeDelays, 0.95) - fastest, max: Math.max(...closeDelays) - fastest };
 }
 
 function rotate(audio: Float32Array, start: number): Float32Array {

@@ -8,6 +8,7 @@ import type {
 	ITriggerResponse,
 } from 'n8n-workflow';
 import { testStreamCredential } from './credential-test.js';
+import { catalogChoices, DEFAULT_MODELS, LOCAL_DIRECTORY, localDirectoryChoice, NO_PUNCTUATION } from './model-options.js';
 import { CREDENTIAL_TEST } from './stream-credentials.js';
 import { runTrigger } from './trigger-session.js';
 
@@ -73,13 +74,22 @@ export class RtmpAsrTrigger implements INodeType {
 				displayOptions: { show: { source: ['url'] } },
 			},
 			{
+				displayName: 'Model',
+				name: 'model',
+				type: 'options',
+				options: [...catalogChoices('asr'), localDirectoryChoice('Paraformer')],
+				default: DEFAULT_MODELS.asr,
+				description: 'The speech recogniser. A model missing from the model cache is downloaded when the workflow is activated (see Options).',
+			},
+			{
 				displayName: 'Model Directory',
 				name: 'modelDirectory',
 				type: 'string',
 				default: '',
 				required: true,
-				placeholder: '/home/node/.n8n/rtmp-asr/models/speech_paraformer-large_asr_nat-zh-cn-16k-common-vocab8404-onnx',
-				description: 'A FunASR Paraformer ONNX export: model.onnx (or model_quant.onnx), config.yaml, am.mvn and the token list',
+				placeholder: '/home/node/models/speech_paraformer-large_asr_nat-zh-cn-16k-common-vocab8404-onnx',
+				description: 'A FunASR Paraformer ONNX export: model.onnx (or model_quant.onnx), config.yaml, am.mvn and tokens.json',
+				displayOptions: { show: { model: [LOCAL_DIRECTORY] } },
 			},
 			{
 				displayName: 'Quantized (Int8)',
@@ -87,30 +97,43 @@ export class RtmpAsrTrigger implements INodeType {
 				type: 'boolean',
 				default: false,
 				description: 'Whether to load model_quant.onnx instead of model.onnx: about 4× smaller and faster, slightly less accurate',
+				displayOptions: { show: { model: [LOCAL_DIRECTORY] } },
+			},
+			{
+				displayName: 'VAD Model',
+				name: 'vadModel',
+				type: 'options',
+				options: [...catalogChoices('vad'), localDirectoryChoice('FSMN-VAD')],
+				default: DEFAULT_MODELS.vad,
+				description: 'Voice activity detection: finds where each sentence starts and ends',
 			},
 			{
 				displayName: 'VAD Model Directory',
 				name: 'vadModelDirectory',
 				type: 'string',
 				default: '',
-				placeholder: '/home/node/.n8n/rtmp-asr/models/speech_fsmn_vad_zh-cn-16k-common-onnx',
-				description: 'A FunASR FSMN-VAD ONNX export. Empty: the fsmn-vad model installed in the model cache (rtmp-asr models pull fsmn-vad).',
+				required: true,
+				placeholder: '/home/node/models/speech_fsmn_vad_zh-cn-16k-common-onnx',
+				description: 'A FunASR FSMN-VAD ONNX export: model.onnx, config.yaml and am.mvn',
+				displayOptions: { show: { vadModel: [LOCAL_DIRECTORY] } },
 			},
 			{
 				displayName: 'Punctuation',
-				name: 'punctuation',
-				type: 'boolean',
-				default: false,
-				description: 'Whether to add punctuation with a CT-Transformer model; sentences are then split at 。？！',
+				name: 'punctuationModel',
+				type: 'options',
+				options: [{ name: 'Off', value: NO_PUNCTUATION, description: 'The recogniser\'s text, without punctuation' }, ...catalogChoices('punc'), localDirectoryChoice('CT-Transformer')],
+				default: DEFAULT_MODELS.punctuation,
+				description: `Adds punctuation with a CT-Transformer model; sentences are then split at 。？！. ${DEFAULT_MODELS.punctuation} carries context from one sentence to the next, as live captions need.`,
 			},
 			{
 				displayName: 'Punctuation Model Directory',
 				name: 'punctuationModelDirectory',
 				type: 'string',
 				default: '',
-				placeholder: '/home/node/.n8n/rtmp-asr/models/punc_ct-transformer_zh-cn-common-vocab272727-onnx',
-				description: 'A FunASR CT-Transformer ONNX export (offline or vad_realtime). Empty: the ct-punc model installed in the model cache.',
-				displayOptions: { show: { punctuation: [true] } },
+				required: true,
+				placeholder: '/home/node/models/punc_ct-transformer_zh-cn-common-vad_realtime-vocab272727-onnx',
+				description: 'A FunASR CT-Transformer ONNX export, offline or vad_realtime, at the precision of the recogniser (model_quant.onnx when it is int8)',
+				displayOptions: { show: { punctuationModel: [LOCAL_DIRECTORY] } },
 			},
 			{
 				displayName: 'Keywords',
@@ -161,6 +184,13 @@ export class RtmpAsrTrigger implements INodeType {
 				default: {},
 				options: [
 					{
+						displayName: 'Download Missing Models',
+						name: 'downloadModels',
+						type: 'boolean',
+						default: true,
+						description: 'Whether to download the chosen models when they are missing from the model cache, as the workflow is activated (progress in n8n\'s log). Off: activation fails and says how to install them by hand.',
+					},
+					{
 						displayName: 'FFmpeg Path',
 						name: 'ffmpegPath',
 						type: 'string',
@@ -191,6 +221,14 @@ export class RtmpAsrTrigger implements INodeType {
 						typeOptions: { minValue: 1, maxValue: 600 },
 						default: 60,
 						description: 'Speech without a pause is cut after this long (FunASR max_single_segment_time)',
+					},
+					{
+						displayName: 'Model Cache Directory',
+						name: 'modelCacheDirectory',
+						type: 'string',
+						default: '',
+						placeholder: '/home/node/.n8n/rtmp-asr/models',
+						description: 'Where models chosen from the list are kept, each in a folder named by its FunASR ID. Empty: RTMP_ASR_MODEL_DIR, else rtmp-asr/models in n8n\'s folder (~/.n8n), shared by all workflows.',
 					},
 					{
 						displayName: 'Parallel Processing',

@@ -2,11 +2,11 @@ import type { IDataObject, INode, INodeExecutionData, IRun, ITriggerFunctions, I
 import { NodeOperationError } from 'n8n-workflow';
 import { KeywordMatcher } from '../../engine/emitter/keywords.js';
 import { EngineError, isEngineError } from '../../engine/errors.js';
-import type { LivePipelineOptions, PipelineStatus, Sentence } from '../../engine/pipeline/types.js';
+import type { LivePipelineOptions, ModelSelection, PipelineStatus, Sentence } from '../../engine/pipeline/types.js';
 import { redactText } from '../../engine/source/redact.js';
 import { parseStreamInput } from '../../engine/source/stream-url.js';
-import { resolveModel } from '../../models/cache.js';
 import { ExecutionQueue } from './execution-queue.js';
+import { provideModels } from './model-provisioning.js';
 import { pipelineFactory, type TriggerPipeline } from './pipeline-factory.js';
 import { CREDENTIAL_NAME, joinStreamUrl, type StreamCredentials } from './stream-credentials.js';
 import { sentenceItem, statusItem, warningItem } from './trigger-items.js';
@@ -15,7 +15,8 @@ import { readTriggerSettings, type TriggerSettings } from './trigger-settings.js
 /** Everything a run needs, checked before anything starts. */
 interface TriggerSetup {
 	settings: TriggerSettings;
-	pipelineOptions: LivePipelineOptions;
+	/** Everything but the models, which are installed (perhaps downloaded) when the run starts. */
+	pipelineOptions: Omit<LivePipelineOptions, 'models'>;
 	matcher: KeywordMatcher;
 	/** The stream as items and logs show it. */
 	stream: string;
@@ -24,9 +25,9 @@ interface TriggerSetup {
 
 /**
  * The trigger's run: validates the parameters (a NodeOperationError saying what to fix), then
- * - activated (trigger mode): loads the models and listens until closeFunction; every final
- *   sentence is one execution, in order unless Parallel Processing is on;
- * - manual mode: manualTriggerFunction listens until the first sentence, emits it and stops.
+ * - activated (trigger mode): installs missing catalog models, loads the models and listens until
+ *   closeFunction; every final sentence is one execution, in order unless Parallel Processing is on;
+ * - manual mode: manualTriggerFunction does the same until the first sentence, emits it and stops.
  */
 export async function runTrigger(context: ITriggerFunctions): Promise<ITriggerResponse> {
 	const node = context.getNode();
@@ -47,29 +48,15 @@ async function prepare(context: ITriggerFunctions): Promise<TriggerSetup> {
 	const allSecrets = [...secrets, ...input.secrets];
 	const redact = (text: string) => redactText(text, allSecrets);
 	const matcher = new KeywordMatcher(settings.keywords, { mode: settings.keywordMatch, caseSensitive: settings.caseSensitive });
-	const models = { ...settings.models };
-	if (settings.useCatalogVad) models.vadDir = catalogModel(context.getNode(), 'fsmn-vad', 'VAD Model Directory');
-	if (settings.useCatalogPunctuation) models.puncDir = catalogModel(context.getNode(), 'ct-punc', 'Punctuation Model Directory');
-	const pipelineOptions: LivePipelineOptions = {
+	const pipelineOptions: Omit<LivePipelineOptions, 'models'> = {
 		url,
 		secrets: allSecrets,
-		models,
 		vad: { maxEndSilenceMs: settings.maxEndSilenceMs, maxSegmentMs: settings.maxSegmentMs },
 		queue: { maxSeconds: settings.queueSeconds, overflow: settings.overflow },
 		reconnect: { maxDelayMs: settings.reconnectMaxDelayMs },
 		...(settings.ffmpegPath === undefined ? {} : { ffmpegPath: settings.ffmpegPath }),
 	};
 	return { settings, pipelineOptions, matcher, stream: redact(input.display), redact };
-}
-
-/** An empty model directory parameter means the catalog's model in the shared model cache. */
-function catalogModel(node: INode, name: string, parameter: string): string {
-	try {
-		return resolveModel(name).directory;
-	} catch (error) {
-		const reason = isEngineError(error) ? error : new EngineError('MODEL_MISSING', String(error), '');
-		throw new NodeOperationError(node, `${parameter} is empty, and the default: ${reason.message}`, { description: `Set ${parameter} to a FunASR export, or: ${reason.fix}` });
-	}
 }
 
 async function liveRun(context: ITriggerFunctions, setup: TriggerSetup): Promise<ITriggerResponse> {
@@ -79,7 +66,13 @@ async function liveRun(context: ITriggerFunctions, setup: TriggerSetup): Promise
 		createDeferred: () => context.helpers.createDeferredPromise<IRun>(),
 		failed: (error) => context.logger.warn(`An execution started by ${setup.stream} failed: ${setup.redact(String(error))}`),
 	});
-	const pipeline = await pipelineFactory.create(setup.pipelineOptions);
+	let models: ModelSelection;
+	try {
+		models = await provideModels(setup.settings.models, context.logger);
+	} catch (error) {
+		throw toNodeError(node, error);
+	}
+	const pipeline = await pipelineFactory.create({ ...setup.pipelineOptions, models });
 	const outputs = (output: 0 | 1, item: IDataObject): INodeExecutionData[][] => {
 		const items = context.helpers.returnJsonArray([item]);
 		if (!setup.settings.statusOutput) return [items];
@@ -127,7 +120,13 @@ function manualRun(context: ITriggerFunctions, setup: TriggerSetup): ITriggerRes
 	let running: TriggerPipeline | null = null;
 
 	const manualTriggerFunction = async () => {
-		const pipeline = await pipelineFactory.create(setup.pipelineOptions);
+		let models: ModelSelection;
+		try {
+			models = await provideModels(setup.settings.models, context.logger, stop.signal);
+		} catch (error) {
+			throw toNodeError(node, error);
+		}
+		const pipeline = await pipelineFactory.create({ ...setup.pipelineOptions, models });
 		running = pipeline;
 		try {
 			const item = await firstSentence(pipeline, setup, stop.signal);
@@ -144,7 +143,7 @@ function manualRun(context: ITriggerFunctions, setup: TriggerSetup): ITriggerRes
 	return {
 		manualTriggerFunction,
 		closeFunction: async () => {
-			stop.abort();
+			stop.abort(stoppedError());
 			await running?.close();
 		},
 	};
@@ -168,7 +167,7 @@ async function firstSentence(pipeline: TriggerPipeline, setup: TriggerSetup, sto
 	pipeline.on('warning', (warning) => (lastProblem = setup.redact(warning.describe())));
 	pipeline.on('error', (error) => settle?.reject(error));
 	pipeline.on('end', () => settle?.reject(new EngineError('INPUT_NOT_AUDIO', `${setup.stream} ended without a sentence${setup.settings.onlyMatching ? ' containing a keyword' : ''}.`, 'Give an input with speech.')));
-	const stopped = () => settle?.reject(new EngineError('BAD_OPTION', 'Listening was stopped before a sentence was heard.', ''));
+	const stopped = () => settle?.reject(stop.reason);
 	if (stop.aborted) stopped();
 	stop.addEventListener('abort', stopped, { once: true });
 
@@ -193,6 +192,11 @@ function matchedItem(setup: TriggerSetup, sentence: Sentence): IDataObject | nul
 	return sentenceItem(sentence, { keywords, stream: setup.stream, model: setup.settings.modelName });
 }
 
+/** Why a manual run ends when n8n closes the trigger, be it downloading a model or listening. */
+function stoppedError(): EngineError {
+	return new EngineError('BAD_OPTION', 'Listening was stopped before a sentence was heard.', '');
+}
+
 function describeStatus(status: PipelineStatus): string {
 	switch (status.type) {
 		case 'connected':
@@ -208,6 +212,11 @@ function describeStatus(status: PipelineStatus): string {
 
 export function toNodeError(node: INode, error: unknown): NodeOperationError {
 	if (error instanceof NodeOperationError) return error;
-	if (isEngineError(error)) return new NodeOperationError(node, error.message, error.fix ? { description: error.fix } : {});
+	if (isEngineError(error)) {
+		const nodeError = new NodeOperationError(node, error.message, error.fix ? { description: error.fix } : {});
+		// n8n swaps a message that mentions ENOENT, EACCES, ENOTDIR… for a generic sentence without the path; ours names it.
+		nodeError.message = error.message;
+		return nodeError;
+	}
 	return new NodeOperationError(node, error instanceof Error ? error : String(error));
 }

@@ -1,9 +1,29 @@
 import { basename, resolve } from 'node:path';
 import type { KeywordMatchMode } from '../../engine/emitter/keywords.js';
 import { EngineError } from '../../engine/errors.js';
-import type { ModelSelection, OverflowPolicy } from '../../engine/pipeline/types.js';
+import type { OverflowPolicy } from '../../engine/pipeline/types.js';
+import { defaultCatalog, findModel, isQuantized } from '../../models/catalog.js';
+import { catalogNames, DEFAULT_MODELS, LOCAL_DIRECTORY, NO_PUNCTUATION } from './model-options.js';
 
 export type StreamSourceKind = 'url' | 'credential';
+
+/** A catalog model (installed in the model cache, downloaded when missing) or a directory filled by hand. */
+export type ModelSource = { kind: 'catalog'; name: string } | { kind: 'directory'; directory: string };
+
+/** Which models the trigger loads and where catalog models come from. */
+export interface ModelPlan {
+	asr: ModelSource;
+	vad: ModelSource;
+	/** Null: no punctuation. */
+	punctuation: ModelSource | null;
+	/** The recogniser's (and, in the engine, the punctuation model's) int8 weights. */
+	quantized: boolean;
+	threads: number;
+	/** Cache root for catalog models; undefined: RTMP_ASR_MODEL_DIR, else inside n8n's folder. */
+	cacheDirectory: string | undefined;
+	/** Download catalog models missing from the cache on activation. */
+	download: boolean;
+}
 
 /** The node's parameters, checked and in the engine's units. */
 export interface TriggerSettings {
@@ -11,13 +31,9 @@ export interface TriggerSettings {
 	/** Only for source 'url'. */
 	url: string;
 	/** Directories resolved to absolute paths: equal settings in two workflows then share one loaded model. */
-	models: ModelSelection;
-	/** Names the model in items: the directory's name, `-int8` when quantized. */
+	models: ModelPlan;
+	/** Names the model in items: the catalog name, or the directory's name with `-int8` when quantized. */
 	modelName: string;
-	/** Empty VAD directory: the catalog's fsmn-vad from the model cache. */
-	useCatalogVad: boolean;
-	/** Punctuation on without a directory: the catalog's ct-punc from the model cache. */
-	useCatalogPunctuation: boolean;
 	maxEndSilenceMs: number;
 	maxSegmentMs: number;
 	keywords: string[];
@@ -29,7 +45,6 @@ export interface TriggerSettings {
 	overflow: OverflowPolicy;
 	reconnectMaxDelayMs: number;
 	ffmpegPath: string | undefined;
-	threads: number;
 	manualTimeoutMs: number;
 	/** Wait for each execution to finish before starting the next. */
 	ordered: boolean;
@@ -60,14 +75,7 @@ export function readTriggerSettings(read: ParameterReader): TriggerSettings {
 		throw new EngineError('BAD_OPTION', 'The Stream URL is empty.', 'Give the stream to listen to, e.g. rtmp://host:1935/live/stream, or choose the RTMP Stream credential as the source.');
 	}
 
-	const modelDirectory = text(read('modelDirectory', ''), 'Model Directory');
-	if (modelDirectory === '') {
-		throw new EngineError('BAD_OPTION', 'The Model Directory is empty.', 'Give the directory of a FunASR Paraformer ONNX export (model.onnx or model_quant.onnx, config.yaml, am.mvn, tokens.json).');
-	}
-	const quantized = flag(read('quantized', false), 'Quantized (int8)');
-	const vadDirectory = text(read('vadModelDirectory', ''), 'VAD Model Directory');
-	const punctuation = flag(read('punctuation', false), 'Punctuation');
-	const punctuationDirectory = punctuation ? text(read('punctuationModelDirectory', ''), 'Punctuation Model Directory') : '';
+	const models = readModelPlan(read);
 	const threads = wholeNumber(read('options.threads', DEFAULTS.threads), 'Inference Threads', 0, 64, 'Use 1 (the default) to 4, or 0 to let onnxruntime choose.');
 
 	const maxEndSilenceMs = wholeNumber(read('options.endSilenceMs', DEFAULTS.maxEndSilenceMs), 'VAD End Silence (ms)', 50, 10_000, 'FunASR uses 800 ms; 300–1500 ms is sensible.');
@@ -82,21 +90,12 @@ export function readTriggerSettings(read: ParameterReader): TriggerSettings {
 		throw new EngineError('BAD_OPTION', 'Emit Only Matching Sentences is on, but no keywords are given: nothing would ever be emitted.', 'Add keywords, or turn Emit Only Matching Sentences off.');
 	}
 
-	const models: ModelSelection = {
-		asrDir: resolve(modelDirectory),
-		vadDir: vadDirectory === '' ? '' : resolve(vadDirectory),
-		quantized,
-		threads,
-		...(punctuationDirectory === '' ? {} : { puncDir: resolve(punctuationDirectory) }),
-	};
 	const ffmpegPath = text(read('options.ffmpegPath', ''), 'FFmpeg Path');
 	return {
 		source,
 		url,
-		models,
-		modelName: basename(models.asrDir) + (quantized ? '-int8' : ''),
-		useCatalogVad: vadDirectory === '',
-		useCatalogPunctuation: punctuation && punctuationDirectory === '',
+		models: { ...models, threads },
+		modelName: models.asr.kind === 'catalog' ? models.asr.name : basename(models.asr.directory) + (models.quantized ? '-int8' : ''),
 		maxEndSilenceMs,
 		maxSegmentMs: Math.round(maxSentenceSeconds * 1000),
 		keywords,
@@ -108,10 +107,82 @@ export function readTriggerSettings(read: ParameterReader): TriggerSettings {
 		overflow: choice(read('options.overflow', DEFAULTS.overflow), OVERFLOW_POLICIES, 'Queue Overflow'),
 		reconnectMaxDelayMs: Math.round(number(read('options.reconnectMaxDelaySeconds', DEFAULTS.reconnectMaxDelaySeconds), 'Reconnect Max Delay (s)', 1, 3600, 'Reconnection starts after 1 s and backs off up to this; 30 s is the default.') * 1000),
 		ffmpegPath: ffmpegPath === '' ? undefined : ffmpegPath,
-		threads,
 		manualTimeoutMs: Math.round(number(read('options.manualTimeoutSeconds', DEFAULTS.manualTimeoutSeconds), 'Manual Mode Timeout (s)', 1, 3600, 'Give the time to wait for the first sentence when testing the node, e.g. 120.') * 1000),
 		ordered: !flag(read('options.parallelProcessing', false), 'Parallel Processing'),
 	};
+}
+
+/** A model choice's "Local Directory" and the parameter that then gives the directory. */
+interface LocalDirectory {
+	choice: string;
+	parameter: string;
+	name: string;
+	contents: string;
+}
+
+const ASR_DIRECTORY: LocalDirectory = {
+	choice: 'Model',
+	parameter: 'modelDirectory',
+	name: 'Model Directory',
+	contents: 'a FunASR Paraformer ONNX export (model.onnx or model_quant.onnx, config.yaml, am.mvn, tokens.json)',
+};
+const VAD_DIRECTORY: LocalDirectory = {
+	choice: 'VAD Model',
+	parameter: 'vadModelDirectory',
+	name: 'VAD Model Directory',
+	contents: 'a FunASR FSMN-VAD ONNX export (model.onnx, config.yaml, am.mvn)',
+};
+const PUNCTUATION_DIRECTORY: LocalDirectory = {
+	choice: 'Punctuation',
+	parameter: 'punctuationModelDirectory',
+	name: 'Punctuation Model Directory',
+	contents: 'a FunASR CT-Transformer ONNX export, offline or vad_realtime (model.onnx or model_quant.onnx, config.yaml, tokens.json)',
+};
+
+/**
+ * The Model, VAD Model and Punctuation choices: a catalog name, or "Local Directory" with its
+ * directory. A catalog model's precision is the catalog's; a local recogniser's is the Quantized switch.
+ */
+function readModelPlan(read: ParameterReader): Omit<ModelPlan, 'threads'> {
+	const asr = modelSource(choice(read('model', DEFAULT_MODELS.asr), [...catalogNames('asr'), LOCAL_DIRECTORY], 'Model'), read, ASR_DIRECTORY);
+	const vad = modelSource(choice(read('vadModel', DEFAULT_MODELS.vad), [...catalogNames('vad'), LOCAL_DIRECTORY], 'VAD Model'), read, VAD_DIRECTORY);
+	const punctuationChoice = choice(read('punctuationModel', DEFAULT_MODELS.punctuation), [NO_PUNCTUATION, ...catalogNames('punc'), LOCAL_DIRECTORY], 'Punctuation');
+	const punctuation = punctuationChoice === NO_PUNCTUATION ? null : modelSource(punctuationChoice, read, PUNCTUATION_DIRECTORY);
+	const quantized = asr.kind === 'catalog' ? isQuantized(findModel(defaultCatalog(), asr.name)) : flag(read('quantized', false), 'Quantized (int8)');
+	if (punctuation?.kind === 'catalog') checkSamePrecision(punctuation.name, quantized, asr);
+	const cacheDirectory = text(read('options.modelCacheDirectory', ''), 'Model Cache Directory');
+	return {
+		asr,
+		vad,
+		punctuation,
+		quantized,
+		cacheDirectory: cacheDirectory === '' ? undefined : resolve(cacheDirectory),
+		download: flag(read('options.downloadModels', true), 'Download Missing Models'),
+	};
+}
+
+function modelSource(chosen: string, read: ParameterReader, local: LocalDirectory): ModelSource {
+	if (chosen !== LOCAL_DIRECTORY) return { kind: 'catalog', name: chosen };
+	const directory = text(read(local.parameter, ''), local.name);
+	if (directory === '') {
+		throw new EngineError('BAD_OPTION', `${local.choice} is "Local Directory", but the ${local.name} is empty.`, `Give the directory of ${local.contents}, or choose a ${local.choice} from the list.`);
+	}
+	return { kind: 'directory', directory: resolve(directory) };
+}
+
+/** The engine loads the punctuation model at the recogniser's precision (ModelSelection has one `quantized`). */
+function checkSamePrecision(punctuation: string, quantized: boolean, asr: ModelSource): void {
+	const punctuationQuantized = isQuantized(findModel(defaultCatalog(), punctuation));
+	if (punctuationQuantized === quantized) return;
+	const precision = (int8: boolean) => (int8 ? 'int8' : 'fp32');
+	const recogniser = asr.kind === 'catalog' ? asr.name : 'the local model';
+	throw new EngineError(
+		'BAD_OPTION',
+		`Punctuation ${punctuation} has ${precision(punctuationQuantized)} weights and ${recogniser} ${precision(quantized)} ones, but both are loaded at the same precision.`,
+		punctuationQuantized
+			? `Choose ${DEFAULT_MODELS.asr} as the Model (or, for a local model with model_quant.onnx, switch Quantized (Int8) on), give a local punctuation export with model.onnx, or turn Punctuation off.`
+			: 'Choose an int8 punctuation model, or turn Punctuation off.',
+	);
 }
 
 function text(value: unknown, name: string): string {

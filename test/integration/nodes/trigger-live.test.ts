@@ -11,7 +11,13 @@ import { characterErrorRate } from '../../helpers/text.js';
 import { testTriggerNode } from '../../helpers/trigger-harness.js';
 
 const SENTENCES = JSON.parse(readFileSync(sharedPath('audio', 'toy', 'transcripts.json'), 'utf8'))['toy_stream.wav'] as string[];
-const MODELS: IDataObject = { modelDirectory: sharedPath('models', 'toy-paraformer-zh'), vadModelDirectory: sharedPath('models', 'fsmn-vad') };
+const MODELS: IDataObject = {
+	model: 'local',
+	modelDirectory: sharedPath('models', 'toy-paraformer-zh'),
+	vadModel: 'local',
+	vadModelDirectory: sharedPath('models', 'fsmn-vad'),
+	punctuationModel: 'off',
+};
 const node = new RtmpAsrTrigger();
 let server: RtmpServer;
 

@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setImmediate as tick } from 'node:timers/promises';
 import { describe, it } from 'node:test';
-import type { IDataObject, INodeProperties, IRun } from 'n8n-workflow';
+import type { IDataObject, INodeProperties, INodePropertyOptions, IRun } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 import { EngineError } from '../../../engine/errors.js';
+import { defaultCatalog } from '../../../models/index.js';
 import { RtmpAsrTrigger } from '../../../nodes/RtmpAsr/RtmpAsrTrigger.node.js';
 import { RtmpStreamApi } from '../../../credentials/RtmpStreamApi.credentials.js';
 import { CREDENTIAL_NAME } from '../../../nodes/RtmpAsr/stream-credentials.js';
@@ -15,7 +13,8 @@ import { testTriggerNode, withFakePipelines, type TriggerHarness } from '../../h
 
 const node = new RtmpAsrTrigger();
 const URL_WITH_KEY = 'rtmp://127.0.0.1:1935/live/sk-secret-1234';
-const BASE: IDataObject = { url: URL_WITH_KEY, modelDirectory: '/models/toy-paraformer-zh', vadModelDirectory: '/models/fsmn-vad' };
+/** Local model directories: nothing is looked up in the model cache (see trigger-models.test.ts for that). */
+const BASE: IDataObject = { url: URL_WITH_KEY, model: 'local', modelDirectory: '/models/toy-paraformer-zh', vadModel: 'local', vadModelDirectory: '/models/fsmn-vad', punctuationModel: 'off' };
 
 const run = (parameters: IDataObject = {}, mode: 'trigger' | 'manual' = 'trigger', credentials?: Record<string, IDataObject>) =>
 	testTriggerNode(node, { mode, parameters: { ...BASE, ...parameters }, ...(credentials ? { credentials: credentials as never } : {}) });
@@ -44,10 +43,11 @@ describe('RtmpAsrTrigger description', () => {
 			declared.set(property.name, property);
 			for (const option of (property.options ?? []) as INodeProperties[]) if ('displayName' in option && 'type' in option) declared.set(`${property.name}.${option.name}`, option);
 		}
-		for (const name of ['source', 'url', 'modelDirectory', 'quantized', 'vadModelDirectory', 'punctuation', 'punctuationModelDirectory', 'keywords', 'keywordMatch', 'caseSensitive', 'onlyMatching', 'statusOutput']) {
+		for (const name of ['source', 'url', 'model', 'modelDirectory', 'quantized', 'vadModel', 'vadModelDirectory', 'punctuationModel', 'punctuationModelDirectory', 'keywords', 'keywordMatch', 'caseSensitive', 'onlyMatching', 'statusOutput']) {
 			assert.ok(declared.has(name), `top-level parameter ${name}`);
 		}
-		for (const name of ['ffmpegPath', 'parallelProcessing']) assert.ok(declared.has(`options.${name}`), `option ${name}`);
+		for (const name of ['ffmpegPath', 'parallelProcessing', 'modelCacheDirectory']) assert.ok(declared.has(`options.${name}`), `option ${name}`);
+		assert.equal(declared.get('options.downloadModels')?.default, true, 'missing models are downloaded unless switched off');
 		const defaults: Record<string, unknown> = {
 			threads: DEFAULTS.threads,
 			manualTimeoutSeconds: DEFAULTS.manualTimeoutSeconds,
@@ -58,6 +58,21 @@ describe('RtmpAsrTrigger description', () => {
 			endSilenceMs: DEFAULTS.maxEndSilenceMs,
 		};
 		for (const [name, value] of Object.entries(defaults)) assert.equal(declared.get(`options.${name}`)?.default, value, `the UI default of ${name} is the one the node applies`);
+	});
+
+	it('offers the catalog\'s models of each kind, or a local directory that only then is asked for', () => {
+		const property = (name: string) => node.description.properties.find((candidate) => candidate.name === name)!;
+		const values = (name: string) => ((property(name).options ?? []) as INodePropertyOptions[]).map((option) => option.value);
+		const catalog = (kind: string) => defaultCatalog().models.filter((model) => model.kind === kind).map((model) => model.name);
+		assert.deepEqual(values('model'), [...catalog('asr'), 'local']);
+		assert.deepEqual(values('vadModel'), [...catalog('vad'), 'local']);
+		assert.deepEqual(values('punctuationModel'), ['off', ...catalog('punc'), 'local']);
+		assert.deepEqual([property('model').default, property('vadModel').default, property('punctuationModel').default], ['paraformer-zh-int8', 'fsmn-vad', 'ct-punc-realtime']);
+		const int8 = (property('model').options as INodePropertyOptions[]).find((option) => option.value === 'paraformer-zh-int8')!;
+		assert.match(String(int8.description), /int8.*about 238\.\d MB/, 'the choice says how much it downloads');
+		for (const [directory, choice] of [['modelDirectory', 'model'], ['quantized', 'model'], ['vadModelDirectory', 'vadModel'], ['punctuationModelDirectory', 'punctuationModel']] as const) {
+			assert.deepEqual(property(directory).displayOptions, { show: { [choice]: ['local'] } }, `${directory} shows only for a local ${choice}`);
+		}
 	});
 });
 
@@ -105,27 +120,6 @@ describe('RtmpAsrTrigger activation', () => {
 			},
 			(pipeline) => (pipeline.startError = new EngineError('MODEL_MISSING', 'model.onnx is missing in /models/toy-paraformer-zh.', 'Download the model.')),
 		);
-	});
-
-	it('uses the catalog VAD model from the model cache when the VAD directory is empty', async () => {
-		const cache = mkdtempSync(join(tmpdir(), 'rtmp-asr-models-'));
-		const previous = process.env.RTMP_ASR_MODEL_DIR;
-		process.env.RTMP_ASR_MODEL_DIR = cache;
-		try {
-			await withFakePipelines(async (pipelines) => {
-				await assert.rejects(run({ vadModelDirectory: '' }), (error: unknown) => error instanceof NodeOperationError && /VAD Model Directory is empty/.test(error.message) && /models pull fsmn-vad/.test(String(error.description)));
-				const vadDir = join(cache, 'speech_fsmn_vad_zh-cn-16k-common-onnx');
-				mkdirSync(vadDir);
-				for (const file of ['model.onnx', 'config.yaml', 'am.mvn']) writeFileSync(join(vadDir, file), 'x');
-				const harness = await run({ vadModelDirectory: '' });
-				assert.equal(pipelines[0]!.options.models.vadDir, vadDir);
-				await harness.close();
-			});
-		} finally {
-			if (previous === undefined) delete process.env.RTMP_ASR_MODEL_DIR;
-			else process.env.RTMP_ASR_MODEL_DIR = previous;
-			rmSync(cache, { recursive: true, force: true });
-		}
 	});
 });
 

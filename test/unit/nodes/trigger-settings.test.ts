@@ -5,7 +5,9 @@ import type { IDataObject } from 'n8n-workflow';
 import { EngineError } from '../../../engine/errors.js';
 import { readTriggerSettings } from '../../../nodes/RtmpAsr/trigger-settings.js';
 
-const BASE: IDataObject = { url: 'rtmp://127.0.0.1/live/stream', modelDirectory: '/models/paraformer-zh', vadModelDirectory: '/models/fsmn-vad' };
+/** Local directories, as before the catalog: these tests are about the parameters, not the cache. */
+const BASE: IDataObject = { url: 'rtmp://127.0.0.1/live/stream', model: 'local', modelDirectory: '/models/paraformer-zh', vadModel: 'local', vadModelDirectory: '/models/fsmn-vad', punctuationModel: 'off' };
+const LOCAL_PLAN = { asr: { kind: 'directory', directory: '/models/paraformer-zh' }, vad: { kind: 'directory', directory: '/models/fsmn-vad' }, punctuation: null };
 
 function settingsOf(parameters: IDataObject) {
 	const all: IDataObject = { ...BASE, ...parameters };
@@ -38,23 +40,56 @@ describe('readTriggerSettings', () => {
 		assert.equal(settings.ordered, true);
 		assert.equal(settings.statusOutput, false);
 		assert.equal(settings.ffmpegPath, undefined);
-		assert.deepEqual(settings.models, { asrDir: '/models/paraformer-zh', vadDir: '/models/fsmn-vad', quantized: false, threads: 1 });
+		assert.deepEqual(settings.models, { ...LOCAL_PLAN, quantized: false, threads: 1, cacheDirectory: undefined, download: true });
 		assert.equal(settings.modelName, 'paraformer-zh');
-		assert.equal(settings.useCatalogVad, false);
-		assert.equal(settings.useCatalogPunctuation, false);
+	});
+
+	it('without model parameters: the catalog defaults, int8, downloaded into the shared cache when missing', () => {
+		const settings = settingsOf({ model: undefined, modelDirectory: undefined, vadModel: undefined, vadModelDirectory: undefined, punctuationModel: undefined });
+		assert.deepEqual(settings.models, {
+			asr: { kind: 'catalog', name: 'paraformer-zh-int8' },
+			vad: { kind: 'catalog', name: 'fsmn-vad' },
+			punctuation: { kind: 'catalog', name: 'ct-punc-realtime' },
+			quantized: true,
+			threads: 1,
+			cacheDirectory: undefined,
+			download: true,
+		});
+		assert.equal(settings.modelName, 'paraformer-zh-int8');
+	});
+
+	it('takes the precision of a catalog model from the catalog, not from the Quantized switch', () => {
+		const fp32 = settingsOf({ model: 'paraformer-zh', quantized: true });
+		assert.deepEqual([fp32.models.asr, fp32.models.quantized, fp32.modelName], [{ kind: 'catalog', name: 'paraformer-zh' }, false, 'paraformer-zh']);
+		const int8 = settingsOf({ model: 'paraformer-zh-int8', quantized: false });
+		assert.equal(int8.models.quantized, true);
+	});
+
+	it('reads the cache directory and the download switch from the options', () => {
+		const settings = settingsOf({ vadModel: 'fsmn-vad', options: { modelCacheDirectory: ' cache/models ', downloadModels: false } });
+		assert.deepEqual(settings.models.vad, { kind: 'catalog', name: 'fsmn-vad' });
+		assert.equal(settings.models.cacheDirectory, resolve('cache/models'));
+		assert.equal(settings.models.download, false);
+	});
+
+	it('refuses a catalog punctuation model whose precision differs from the recogniser\'s', () => {
+		rejects({ model: 'paraformer-zh', punctuationModel: 'ct-punc-realtime' }, /Punctuation ct-punc-realtime has int8 weights and paraformer-zh fp32 ones/);
+		rejects({ punctuationModel: 'ct-punc' }, /Punctuation ct-punc has int8 weights and the local model fp32 ones/);
+		assert.deepEqual(settingsOf({ quantized: true, punctuationModel: 'ct-punc' }).models.punctuation, { kind: 'catalog', name: 'ct-punc' });
+		assert.deepEqual(settingsOf({ model: 'paraformer-zh-int8', punctuationModel: 'ct-punc-realtime' }).models.punctuation, { kind: 'catalog', name: 'ct-punc-realtime' });
 	});
 
 	it('resolves model directories, so that equal settings share one loaded model', () => {
 		const a = settingsOf({ modelDirectory: 'models/x/', vadModelDirectory: './models/vad' });
 		const b = settingsOf({ modelDirectory: resolve('models/x'), vadModelDirectory: resolve('models', 'vad') });
 		assert.deepEqual(a.models, b.models);
-		assert.equal(a.models.asrDir, resolve('models/x'));
+		assert.deepEqual(a.models.asr, { kind: 'directory', directory: resolve('models/x') });
 	});
 
 	it('reads the options collection in the engine units', () => {
 		const settings = settingsOf({
 			quantized: true,
-			punctuation: true,
+			punctuationModel: 'local',
 			punctuationModelDirectory: '/models/punc',
 			keywords: ['火灾', ' ', '报警'],
 			keywordMatch: 'regex',
@@ -64,7 +99,7 @@ describe('readTriggerSettings', () => {
 			options: { endSilenceMs: 500, maxSentenceSeconds: 20.5, queueSeconds: 30, overflow: 'backpressure', reconnectMaxDelaySeconds: 5, ffmpegPath: ' /opt/ffmpeg ', threads: 4, manualTimeoutSeconds: 10, parallelProcessing: true },
 		});
 		assert.equal(settings.modelName, 'paraformer-zh-int8');
-		assert.deepEqual(settings.models, { asrDir: '/models/paraformer-zh', vadDir: '/models/fsmn-vad', quantized: true, threads: 4, puncDir: '/models/punc' });
+		assert.deepEqual(settings.models, { ...LOCAL_PLAN, punctuation: { kind: 'directory', directory: '/models/punc' }, quantized: true, threads: 4, cacheDirectory: undefined, download: true });
 		assert.deepEqual(settings.keywords, ['火灾', '报警']);
 		assert.equal(settings.maxEndSilenceMs, 500);
 		assert.equal(settings.maxSegmentMs, 20_500);
@@ -78,11 +113,10 @@ describe('readTriggerSettings', () => {
 		assert.equal(settings.statusOutput, true);
 	});
 
-	it('falls back to the catalog models when the VAD or punctuation directory is empty', () => {
-		const settings = settingsOf({ vadModelDirectory: '', punctuation: true });
-		assert.equal(settings.useCatalogVad, true);
-		assert.equal(settings.useCatalogPunctuation, true);
-		assert.equal(settingsOf({ punctuation: false, punctuationModelDirectory: '/models/punc' }).models.puncDir, undefined);
+	it('ignores a directory whose model is not "Local Directory"', () => {
+		const settings = settingsOf({ vadModel: 'fsmn-vad', punctuationModel: 'off', punctuationModelDirectory: '/models/punc' });
+		assert.deepEqual(settings.models.vad, { kind: 'catalog', name: 'fsmn-vad' });
+		assert.equal(settings.models.punctuation, null);
 	});
 
 	it('takes numbers given as text by an expression', () => {
@@ -91,7 +125,13 @@ describe('readTriggerSettings', () => {
 
 	it('rejects nonsense with a message naming the parameter', () => {
 		rejects({ url: '' }, /Stream URL is empty/);
-		rejects({ modelDirectory: ' ' }, /Model Directory is empty/);
+		rejects({ modelDirectory: ' ' }, /Model is "Local Directory", but the Model Directory is empty/);
+		rejects({ vadModelDirectory: '' }, /VAD Model is "Local Directory", but the VAD Model Directory is empty/);
+		rejects({ punctuationModel: 'local' }, /Punctuation is "Local Directory", but the Punctuation Model Directory is empty/);
+		rejects({ model: 'whisper' }, /Model must be one of paraformer-zh, paraformer-zh-int8, local, not "whisper"/);
+		rejects({ vadModel: 'paraformer-zh' }, /VAD Model must be one of fsmn-vad, local/);
+		rejects({ punctuationModel: true }, /Punctuation must be one of off, ct-punc, ct-punc-realtime, local, not true/);
+		rejects({ options: { downloadModels: 'yes' } }, /Download Missing Models must be true or false/);
 		rejects({ options: { endSilenceMs: -5 } }, /VAD End Silence \(ms\) must be a number from 50 to 10000, not -5/);
 		rejects({ options: { endSilenceMs: 'soon' } }, /VAD End Silence.*"soon"/);
 		rejects({ options: { endSilenceMs: 800.5 } }, /VAD End Silence \(ms\) must be a whole number/);

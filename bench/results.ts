@@ -53,7 +53,6 @@ export interface LiveSeries {
 	threads: number;
 	estimatedStreams: number;
 	trials: LiveTrial[];
-	sustainedStreams: number;
 }
 
 export interface BenchResults {

@@ -217,8 +217,7 @@ async function measureLive(precision: Precision, groups: ModelGroup[], context: 
 		log(`  ${verdict.sustained ? 'kept up' : 'fell behind'}: ${verdict.summary}`);
 		streams = nextStreamCount(trials, estimatedStreams, options.liveSteps);
 	}
-	const sustained = trials.filter((trial) => judgeLive(trial).sustained).map((trial) => trial.streams);
-	return { precision, threads, estimatedStreams, trials, sustainedStreams: sustained.length > 0 ? Math.max(...sustained) : 0 };
+	return { precision, threads, estimatedStreams, trials };
 }
 
 /** Every real-time factor here is per second of stream (the whole corpus), so that stages add up. */

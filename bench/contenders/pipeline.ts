@@ -21,11 +21,16 @@ export function pipelineConfig(asrDir: string, precision: Precision, threads: nu
  * inference worker (VAD), closed segments into the recognition queue, each recognised (Paraformer,
  * then punctuation) in the worker — every message crossing the thread boundary. One stream; each
  * corpus file is one session (flushed at its end).
+ *
+ * `vadApart` emulates the VAD on a thread of its own, without changing the engine: two inference
+ * workers with the stream open in both, audio to one, recognitions to the other.
  */
-export async function pipelineContender(setup: SetupMessage, precision: Precision, threads: number): Promise<Contender> {
-	const client = new InferenceClient();
+export async function pipelineContender(setup: SetupMessage, precision: Precision, threads: number, vadApart: boolean): Promise<Contender> {
+	const vadClient = new InferenceClient();
+	const recognitionClient = vadApart ? new InferenceClient() : vadClient;
 	const streamId = 'bench';
-	await client.open(streamId, pipelineConfig(setup.asrDir, precision, threads));
+	await vadClient.open(streamId, pipelineConfig(setup.asrDir, precision, threads));
+	if (vadApart) await recognitionClient.open(streamId, pipelineConfig(setup.asrDir, precision, threads));
 	const audio = readCorpusAudio(setup.corpus);
 	return {
 		async pass() {
@@ -33,7 +38,7 @@ export async function pipelineContender(setup: SetupMessage, precision: Precisio
 			const punctuated: string[] = [];
 			const queue = new RecognitionQueue<Queued>({ maxSeconds: Number.POSITIVE_INFINITY }, {
 				recognize: async (segment) => {
-					const result = await client.recognize(streamId, segment.samples);
+					const result = await recognitionClient.recognize(streamId, segment.samples);
 					texts.push(result.textRaw);
 					punctuated.push(result.text);
 				},
@@ -47,16 +52,16 @@ export async function pipelineContender(setup: SetupMessage, precision: Precisio
 			for (const samples of audio) {
 				for (let offset = 0; offset < samples.length; offset += CHUNK_SAMPLES) {
 					// A copy, as ffmpeg's output would be: the chunk is transferred to the worker.
-					enqueue(await client.audio(streamId, samples.slice(offset, offset + CHUNK_SAMPLES)));
+					enqueue(await vadClient.audio(streamId, samples.slice(offset, offset + CHUNK_SAMPLES)));
 				}
-				enqueue(await client.flush(streamId));
+				enqueue(await vadClient.flush(streamId));
 			}
 			await queue.drain();
 			return { texts, data: { punctuated } };
 		},
 		async close() {
-			await client.close(streamId);
-			await client.terminate();
+			await vadClient.terminate();
+			if (vadApart) await recognitionClient.terminate();
 		},
 	};
 }

@@ -35,7 +35,7 @@ export async function runTrigger(context: ITriggerFunctions): Promise<ITriggerRe
 	try {
 		setup = await prepare(context);
 	} catch (error) {
-		throw toNodeError(node, error);
+		throw context.getMode() === 'manual' ? toNodeError(node, error) : toTriggerError(node, error);
 	}
 	return context.getMode() === 'manual' ? manualRun(context, setup) : await liveRun(context, setup);
 }
@@ -70,7 +70,7 @@ async function liveRun(context: ITriggerFunctions, setup: TriggerSetup): Promise
 	try {
 		models = await provideModels(setup.settings.models, context.logger);
 	} catch (error) {
-		throw toNodeError(node, error);
+		throw toTriggerError(node, error);
 	}
 	const pipeline = await pipelineFactory.create({ ...setup.pipelineOptions, models });
 	const outputs = (output: 0 | 1, item: IDataObject): INodeExecutionData[][] => {
@@ -97,14 +97,14 @@ async function liveRun(context: ITriggerFunctions, setup: TriggerSetup): Promise
 	});
 	pipeline.on('error', (error) => {
 		context.logger.error(setup.redact(error.describe()));
-		context.emitError(toNodeError(node, error));
+		context.emitError(toTriggerError(node, error));
 	});
 
 	try {
 		await pipeline.start();
 	} catch (error) {
 		await pipeline.close();
-		throw toNodeError(node, error);
+		throw toTriggerError(node, error);
 	}
 	return {
 		closeFunction: async () => {
@@ -208,6 +208,16 @@ function describeStatus(status: PipelineStatus): string {
 		case 'overflow':
 			return `Recognition fell behind on ${status.stream}: ${status.droppedSeconds} s of speech dropped (${status.totalDroppedSeconds} s in all).`;
 	}
+}
+
+/**
+ * For an activated workflow: n8n 2.x shows a trigger's activation and runtime failures by their
+ * message alone (the editor's publication status, the activation error), so the fix goes into it.
+ */
+function toTriggerError(node: INode, error: unknown): NodeOperationError {
+	const nodeError = toNodeError(node, error);
+	if (isEngineError(error) && error.fix) nodeError.message = error.describe();
+	return nodeError;
 }
 
 export function toNodeError(node: INode, error: unknown): NodeOperationError {

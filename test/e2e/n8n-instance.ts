@@ -179,6 +179,14 @@ export class N8nClient {
 		return (await this.request('POST', `/rest/workflows/${id}/deactivate`, {})) as never;
 	}
 
+	/**
+	 * Where the activation of a published workflow stands: n8n 2.40 activates through its publication
+	 * outbox after the activate call has returned; a trigger that fails is reported here, as the editor shows it.
+	 */
+	async publicationStatus(id: string): Promise<{ status: string; triggers: { nodeId: string; status: string; errorMessage: string | null }[] }> {
+		return (await this.request('GET', `/rest/workflows/${id}/publication-status`)) as never;
+	}
+
 	/** "Execute workflow" in the editor, from the given trigger node (manual mode). */
 	async runManually(workflowId: string, triggerName: string): Promise<string> {
 		const result = (await this.request('POST', `/rest/workflows/${workflowId}/run`, { triggerToStartFrom: { name: triggerName } })) as { executionId?: string };

@@ -3,6 +3,8 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { defaultCatalog, findModel } from '../../models/index.js';
+import { installStandIn } from '../helpers/catalog-stand-ins.js';
 import { freePort } from '../helpers/free-port.js';
 import { REPO_ROOT, sharedPath } from '../helpers/paths.js';
 import { ffmpegReadersOf, waitFor } from '../helpers/pipeline-recorder.js';
@@ -10,7 +12,7 @@ import { startPublisher } from '../helpers/publisher.js';
 import { startRtmpServer, type RtmpServer } from '../helpers/rtmp-server.js';
 import { characterErrorRate } from '../helpers/text.js';
 import { installCommunityPackage, installN8n, N8nClient, n8nCommand, packRepository, startN8n, type N8nOptions, type RunningN8n } from './n8n-instance.js';
-import { transcriptWorkflow, TRIGGER_TYPE, type CredentialFile } from './workflows.js';
+import { missingModelWorkflow, toyModels, transcriptWorkflow, TRIGGER_TYPE, type CredentialFile } from './workflows.js';
 
 /**
  * The node in a real n8n 2.40.7: packed with npm, installed as a community package, loaded at
@@ -21,6 +23,7 @@ import { transcriptWorkflow, TRIGGER_TYPE, type CredentialFile } from './workflo
 
 const SENTENCES = JSON.parse(readFileSync(sharedPath('audio', 'toy', 'transcripts.json'), 'utf8'))['toy_stream.wav'] as string[];
 const WORKFLOW_ID = 'RtmpAsrE2eFile01';
+const MISSING_MODEL_WORKFLOW_ID = 'RtmpAsrE2eNoModel';
 const EXAMPLES_DIR = join(REPO_ROOT, 'examples');
 const STREAM_KEY = 'e2e-secret-key-31337';
 
@@ -44,6 +47,9 @@ async function timed<T>(name: string, body: () => Promise<T>): Promise<T> {
 	}
 }
 
+/** n8n's model cache as the node finds it by default: in n8n's user folder. */
+const modelCache = () => join(options.userFolder, '.n8n', 'rtmp-asr', 'models');
+
 const lines = (path: string) => (existsSync(path) ? readFileSync(path, 'utf8').split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as Record<string, unknown>) : []);
 
 before(async () => {
@@ -58,9 +64,13 @@ before(async () => {
 	writeFileSync(credentialFile, JSON.stringify([credential]));
 	await timed('n8n import:credentials', () => n8nCommand(options, ['import:credentials', `--input=${credentialFile}`]));
 	const workflowFile = join(work, 'workflow.json');
-	const trigger = { modelDirectory: sharedPath('models', 'toy-paraformer-zh'), vadModelDirectory: sharedPath('models', 'fsmn-vad'), keywords: ['报警', '会议'] };
+	installStandIn(modelCache(), 'fsmn-vad');
+	const trigger = { ...toyModels(sharedPath('models', 'toy-paraformer-zh')), keywords: ['报警', '会议'] };
 	writeFileSync(workflowFile, JSON.stringify(transcriptWorkflow(WORKFLOW_ID, trigger, credential, sentencesPath, statusPath)));
 	await timed('n8n import:workflow', () => n8nCommand(options, ['import:workflow', `--input=${workflowFile}`]));
+	const missingModelFile = join(work, 'missing-model.json');
+	writeFileSync(missingModelFile, JSON.stringify(missingModelWorkflow(MISSING_MODEL_WORKFLOW_ID, server.url('live', 'nobody'))));
+	await n8nCommand(options, ['import:workflow', `--input=${missingModelFile}`]);
 	for (const example of readdirSync(EXAMPLES_DIR).filter((name) => name.endsWith('.json'))) {
 		await n8nCommand(options, ['import:workflow', `--input=${join(EXAMPLES_DIR, example)}`]);
 	}
@@ -110,6 +120,22 @@ describe('the node in n8n 2.40.7', { concurrency: false }, () => {
 		assert.equal(refused.status, 'Error');
 		assert.match(refused.message, /was refused\. Check the host and port/);
 		assert.ok(!refused.message.includes(STREAM_KEY));
+	});
+
+	test('a default model that is not installed, downloads off: activation fails saying how to install it, n8n keeps running', async () => {
+		const directory = join(modelCache(), findModel(defaultCatalog(), 'paraformer-zh-int8').id);
+		await client.activate(MISSING_MODEL_WORKFLOW_ID);
+		let publication = await client.publicationStatus(MISSING_MODEL_WORKFLOW_ID);
+		for (const deadline = performance.now() + 30_000; ['in_progress', 'not_published'].includes(publication.status) && performance.now() < deadline; publication = await client.publicationStatus(MISSING_MODEL_WORKFLOW_ID)) {
+			await new Promise((resolve) => setTimeout(resolve, 250));
+		}
+		assert.equal(publication.status, 'failed', JSON.stringify(publication));
+		const message = String(publication.triggers[0]?.errorMessage);
+		assert.match(message, /Model "paraformer-zh-int8" .* is not installed/, message);
+		assert.ok(message.includes(directory), message);
+		assert.match(message, /Run `rtmp-asr models pull paraformer-zh-int8 --dir .*` is `node .*\/dist\/cli\/rtmp-asr\.js`/, 'the editor shows the fix too');
+		assert.ok(await fetch(`${n8n!.baseUrl}/healthz/readiness`).then((response) => response.ok), 'n8n is still ready');
+		await client.deactivate(MISSING_MODEL_WORKFLOW_ID);
 	});
 
 	test('activated, it appends one record per sentence of the toy stream; status goes to the second output', async (t) => {

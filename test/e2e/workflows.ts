@@ -20,6 +20,15 @@ export interface CredentialFile {
 	data: IDataObject;
 }
 
+/**
+ * The trigger's models for the end-to-end workflow: the toy recogniser from ../shared as a local
+ * directory, and the catalog's fsmn-vad, which the test installs beforehand in n8n's model cache
+ * (downloads off: the test is offline).
+ */
+export function toyModels(toyModelDirectory: string): IDataObject {
+	return { model: 'local', modelDirectory: toyModelDirectory, vadModel: 'fsmn-vad', punctuationModel: 'off', options: { downloadModels: false } };
+}
+
 /** Set → Convert to File → Write (append): one JSON line per item, appended to `path`. */
 function appendJsonLines(prefix: string, path: string, x: number, y: number): Node[] {
 	return [
@@ -82,4 +91,17 @@ export function transcriptWorkflow(id: string, trigger: IDataObject, credential:
 		main: [[{ node: sentences[0]!.name, type: 'main', index: 0 }], [{ node: statuses[0]!.name, type: 'main', index: 0 }]],
 	};
 	return { id, name: 'E2E: transcript to file', active: false, nodes: [triggerNode, ...sentences, ...statuses], connections, settings: { executionOrder: 'v1' }, pinData: {} };
+}
+
+/** A workflow whose trigger wants the default catalog models, which are not installed, with downloads off: its activation must fail. */
+export function missingModelWorkflow(id: string, url: string): IDataObject {
+	const triggerNode: Node = {
+		id: 'trigger',
+		name: 'RTMP Speech Recognition Trigger',
+		type: TRIGGER_TYPE,
+		typeVersion: 1,
+		position: [0, 0],
+		parameters: { url, options: { downloadModels: false } },
+	};
+	return { id, name: 'E2E: default models not installed', active: false, nodes: [triggerNode], connections: {}, settings: { executionOrder: 'v1' }, pinData: {} };
 }

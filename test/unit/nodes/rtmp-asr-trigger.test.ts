@@ -115,7 +115,7 @@ describe('RtmpAsrTrigger activation', () => {
 	it('turns a model that fails to load into an activation error and closes the pipeline', async () => {
 		await withFakePipelines(
 			async (pipelines) => {
-				await assert.rejects(run(), (error: unknown) => error instanceof NodeOperationError && /model\.onnx is missing/.test(error.message) && error.description === 'Download the model.');
+				await assert.rejects(run(), (error: unknown) => error instanceof NodeOperationError && error.message === 'model.onnx is missing in /models/toy-paraformer-zh. Download the model.' && error.description === 'Download the model.');
 				assert.equal(pipelines[0]!.closed, true);
 			},
 			(pipeline) => (pipeline.startError = new EngineError('MODEL_MISSING', 'model.onnx is missing in /models/toy-paraformer-zh.', 'Download the model.')),
@@ -239,7 +239,7 @@ describe('RtmpAsrTrigger executions', () => {
 			assert.equal(harness.errors.length, 1);
 			const error = harness.errors[0]!;
 			assert.ok(error instanceof NodeOperationError);
-			assert.equal(error.message, 'ffmpeg was not found on PATH.');
+			assert.equal(error.message, 'ffmpeg was not found on PATH. Install ffmpeg.', 'n8n 2.x shows only the message of a trigger\'s failure: it carries the fix');
 			assert.equal(error.description, 'Install ffmpeg.');
 			await harness.close();
 		});

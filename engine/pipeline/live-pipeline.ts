@@ -129,6 +129,9 @@ export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 		}
 		this.session.lastAudioAt = now;
 		this.session.receivedMs += samples.length / 16;
+		// Live audio cannot arrive before it was spoken: the earliest `arrival − audio so far` is the
+		// best estimate of the session's start (ffmpeg's probed audio arrives as one late burst).
+		if (!this.finishesAtEnd()) this.session.startedAt = Math.min(this.session.startedAt, now - this.session.receivedMs);
 		this.unsent.push(samples);
 		this.unsentSamples += samples.length;
 		if (this.unsentSamples >= SEND_SAMPLES) this.sendAudio(this.session);

@@ -27,7 +27,7 @@ export async function createContender(setup: SetupMessage): Promise<Contender> {
 		case 'model':
 			return modelContender(setup, spec.precision, spec.threads);
 		case 'pipeline':
-			return pipelineContender(setup, spec.precision, spec.threads, spec.vadApart);
+			return pipelineContender(setup, spec.precision, spec.threads);
 		case 'sherpa':
 			return sherpaContender(setup, spec.precision, spec.threads);
 		case 'flops':

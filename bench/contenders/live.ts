@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RecognitionQueue } from '../../engine/pipeline/recognition-queue.js';
 import { InferenceClient } from '../../engine/runtime/inference-client.js';
-import type { SegmentAudio } from '../../engine/runtime/inference-protocol.js';
+import type { SpeechSegment } from '../../engine/runtime/inference-protocol.js';
 import type { Precision, SetupMessage } from '../contender-protocol.js';
 import { readCorpusAudio } from '../corpus.js';
 import { cpuAccount, machineBusyCores } from '../machine.js';
@@ -42,7 +42,7 @@ export interface LiveTrial {
 }
 
 interface Queued {
-	samples: Float32Array;
+	fbank: Float32Array;
 	durationSeconds: number;
 	closedAt: number;
 }
@@ -66,7 +66,7 @@ export async function liveContender(setup: SetupMessage, precision: Precision, t
 			let closed = 0;
 			const queues = ids.map((id) => new RecognitionQueue<Queued>({ maxSeconds: Number.POSITIVE_INFINITY }, {
 				recognize: async (segment) => {
-					await client.recognize(id, segment.samples);
+					await client.recognize(id, segment.fbank);
 					samples.push({ seconds: segment.durationSeconds, latencyMs: performance.now() - segment.closedAt });
 				},
 				dropped: () => undefined,
@@ -86,12 +86,12 @@ export async function liveContender(setup: SetupMessage, precision: Precision, t
 					if (wait > 0) await sleep(wait);
 					const chunk = slice(corpus, firstSample + k * CHUNK_SAMPLES, CHUNK_SAMPLES);
 					chain = chain.then(async () => {
-						const segments: SegmentAudio[] = await client.audio(id, chunk);
+						const segments: SpeechSegment[] = await client.audio(id, chunk);
 						const now = performance.now();
 						lags.push(now - dueAt);
 						for (const segment of segments) {
 							closed++;
-							streamQueue.push({ samples: segment.samples, durationSeconds: segment.samples.length / 16000, closedAt: now });
+							streamQueue.push({ fbank: segment.fbank, durationSeconds: (segment.endMs - segment.startMs) / 1000, closedAt: now });
 						}
 					});
 				}

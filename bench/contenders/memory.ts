@@ -1,4 +1,4 @@
-import type { SegmentAudio } from '../../engine/runtime/inference-protocol.js';
+import type { SpeechSegment, StreamConfig } from '../../engine/runtime/inference-protocol.js';
 import { WorkerEngine } from '../../engine/runtime/worker-engine.js';
 import type { Precision, SetupMessage } from '../contender-protocol.js';
 import { readCorpusAudio } from '../corpus.js';
@@ -21,7 +21,7 @@ export interface MemoryFigures {
 	streamsBytes: number;
 	perStreamBytes: number;
 	/**
-	 * JavaScript heap and array buffers per extra stream (VAD caches, audio history): the resident set
+	 * JavaScript heap and array buffers per extra stream (VAD caches, fbank history): the resident set
 	 * hardly moves when freed heap is reused, this does.
 	 */
 	perStreamHeapBytes: number;
@@ -33,22 +33,22 @@ export function memoryContender(setup: SetupMessage, precision: Precision, threa
 	const longest = audio.reduce((a, b) => (b.length > a.length ? b : a));
 	return {
 		async pass() {
-			const engine = new WorkerEngine();
+			const engine: Engines = { vad: new WorkerEngine('vad'), recognizer: new WorkerEngine('recognizer') };
 			const config = pipelineConfig(setup.asrDir, precision, threads);
 			const baselineBytes = settledRss();
-			await engine.handle({ id: 0, type: 'open', streamId: 'first', config });
+			await open(engine, 'first', config);
 			const loadedBytes = settledRss();
 			for (const samples of audio) await recogniseSession(engine, 'first', samples);
 			const workingBytes = settledRss();
 			const heapBefore = heapBytes();
 			for (let i = 0; i < streams; i++) {
-				await engine.handle({ id: 0, type: 'open', streamId: `extra-${i}`, config });
+				await open(engine, `extra-${i}`, config);
 				await sendAudio(engine, `extra-${i}`, longest.subarray(0, EXTRA_STREAM_SECONDS * 16000));
 			}
 			const streamsBytes = settledRss();
 			const heapAfter = heapBytes();
-			for (let i = 0; i < streams; i++) await engine.handle({ id: 0, type: 'close', streamId: `extra-${i}` });
-			await engine.handle({ id: 0, type: 'close', streamId: 'first' });
+			for (let i = 0; i < streams; i++) await close(engine, `extra-${i}`);
+			await close(engine, 'first');
 			const figures: MemoryFigures = {
 				baselineBytes,
 				loadedBytes,
@@ -64,17 +64,33 @@ export function memoryContender(setup: SetupMessage, precision: Precision, threa
 	};
 }
 
+/** The two workers' engines, in this process so that one resident set counts both. */
+interface Engines {
+	vad: WorkerEngine;
+	recognizer: WorkerEngine;
+}
+
+async function open(engine: Engines, streamId: string, config: StreamConfig): Promise<void> {
+	await engine.vad.handle({ id: 0, type: 'open', streamId, config });
+	await engine.recognizer.handle({ id: 0, type: 'open', streamId, config });
+}
+
+async function close(engine: Engines, streamId: string): Promise<void> {
+	await engine.vad.handle({ id: 0, type: 'close', streamId });
+	await engine.recognizer.handle({ id: 0, type: 'close', streamId });
+}
+
 /** One session: the samples in 100 ms chunks, flushed, every segment recognised. */
-async function recogniseSession(engine: WorkerEngine, streamId: string, samples: Float32Array): Promise<void> {
-	const segments = [...(await sendAudio(engine, streamId, samples)), ...(await engine.handle({ id: 0, type: 'flush', streamId }))];
-	for (const segment of segments) await engine.handle({ id: 0, type: 'recognize', streamId, samples: segment.samples });
+async function recogniseSession(engine: Engines, streamId: string, samples: Float32Array): Promise<void> {
+	const segments = [...(await sendAudio(engine, streamId, samples)), ...(await engine.vad.handle({ id: 0, type: 'flush', streamId }))];
+	for (const segment of segments) await engine.recognizer.handle({ id: 0, type: 'recognize', streamId, fbank: segment.fbank });
 }
 
 /** The samples in 100 ms chunks, as a live stream sends them; the session stays open. */
-async function sendAudio(engine: WorkerEngine, streamId: string, samples: Float32Array): Promise<SegmentAudio[]> {
-	const segments: SegmentAudio[] = [];
+async function sendAudio(engine: Engines, streamId: string, samples: Float32Array): Promise<SpeechSegment[]> {
+	const segments: SpeechSegment[] = [];
 	for (let offset = 0; offset < samples.length; offset += CHUNK_SAMPLES) {
-		segments.push(...(await engine.handle({ id: 0, type: 'audio', streamId, samples: samples.slice(offset, offset + CHUNK_SAMPLES) })));
+		segments.push(...(await engine.vad.handle({ id: 0, type: 'audio', streamId, samples: samples.slice(offset, offset + CHUNK_SAMPLES) })));
 	}
 	return segments;
 }

@@ -1,6 +1,6 @@
 import { RecognitionQueue } from '../../engine/pipeline/recognition-queue.js';
 import { InferenceClient } from '../../engine/runtime/inference-client.js';
-import type { SegmentAudio, StreamConfig } from '../../engine/runtime/inference-protocol.js';
+import type { SpeechSegment, StreamConfig } from '../../engine/runtime/inference-protocol.js';
 import type { Precision, SetupMessage } from '../contender-protocol.js';
 import { readCorpusAudio } from '../corpus.js';
 import { PUNCTUATION_DIR, VAD_DIR } from '../paths.js';
@@ -8,7 +8,7 @@ import type { Contender } from './contender.js';
 import { CHUNK_SAMPLES } from './vad.js';
 
 interface Queued {
-	samples: Float32Array;
+	fbank: Float32Array;
 	durationSeconds: number;
 }
 
@@ -18,19 +18,14 @@ export function pipelineConfig(asrDir: string, precision: Precision, threads: nu
 
 /**
  * The whole pipeline as LivePipeline drives it, fed as fast as it goes: 100 ms chunks through the
- * inference worker (VAD), closed segments into the recognition queue, each recognised (Paraformer,
- * then punctuation) in the worker — every message crossing the thread boundary. One stream; each
- * corpus file is one session (flushed at its end).
- *
- * `vadApart` emulates the VAD on a thread of its own, without changing the engine: two inference
- * workers with the stream open in both, audio to one, recognitions to the other.
+ * VAD worker (fbank, VAD), closed segments with their fbank rows into the recognition queue, each
+ * recognised (LFR, CMVN, Paraformer, punctuation) in the recognizer worker — every message crossing
+ * a thread boundary. One stream; each corpus file is one session (flushed at its end).
  */
-export async function pipelineContender(setup: SetupMessage, precision: Precision, threads: number, vadApart: boolean): Promise<Contender> {
-	const vadClient = new InferenceClient();
-	const recognitionClient = vadApart ? new InferenceClient() : vadClient;
+export async function pipelineContender(setup: SetupMessage, precision: Precision, threads: number): Promise<Contender> {
+	const client = new InferenceClient();
 	const streamId = 'bench';
-	await vadClient.open(streamId, pipelineConfig(setup.asrDir, precision, threads));
-	if (vadApart) await recognitionClient.open(streamId, pipelineConfig(setup.asrDir, precision, threads));
+	await client.open(streamId, pipelineConfig(setup.asrDir, precision, threads));
 	const audio = readCorpusAudio(setup.corpus);
 	return {
 		async pass() {
@@ -38,7 +33,7 @@ export async function pipelineContender(setup: SetupMessage, precision: Precisio
 			const punctuated: string[] = [];
 			const queue = new RecognitionQueue<Queued>({ maxSeconds: Number.POSITIVE_INFINITY }, {
 				recognize: async (segment) => {
-					const result = await recognitionClient.recognize(streamId, segment.samples);
+					const result = await client.recognize(streamId, segment.fbank);
 					texts.push(result.textRaw);
 					punctuated.push(result.text);
 				},
@@ -46,22 +41,21 @@ export async function pipelineContender(setup: SetupMessage, precision: Precisio
 					throw new Error('the benchmark queue never drops');
 				},
 			});
-			const enqueue = (segments: SegmentAudio[]) => {
-				for (const segment of segments) queue.push({ samples: segment.samples, durationSeconds: segment.samples.length / 16000 });
+			const enqueue = (segments: SpeechSegment[]) => {
+				for (const segment of segments) queue.push({ fbank: segment.fbank, durationSeconds: (segment.endMs - segment.startMs) / 1000 });
 			};
 			for (const samples of audio) {
 				for (let offset = 0; offset < samples.length; offset += CHUNK_SAMPLES) {
 					// A copy, as ffmpeg's output would be: the chunk is transferred to the worker.
-					enqueue(await vadClient.audio(streamId, samples.slice(offset, offset + CHUNK_SAMPLES)));
+					enqueue(await client.audio(streamId, samples.slice(offset, offset + CHUNK_SAMPLES)));
 				}
-				enqueue(await vadClient.flush(streamId));
+				enqueue(await client.flush(streamId));
 			}
 			await queue.drain();
 			return { texts, data: { punctuated } };
 		},
 		async close() {
-			await vadClient.terminate();
-			if (vadApart) await recognitionClient.terminate();
+			await client.terminate();
 		},
 	};
 }

@@ -66,3 +66,14 @@ export function validateFrontendOptions(options: FrontendOptions, where = 'front
 		'Frame length and shift must be whole numbers of samples; n_mels, lfr_m and lfr_n positive integers. Restore the config.yaml shipped with the model.',
 	);
 }
+
+/** Whether two models' fbank rows are the same (they may still stack them differently into LFR rows). */
+export function sameFbank(a: FrontendOptions, b: FrontendOptions): boolean {
+	return (
+		a.sampleRate === b.sampleRate &&
+		a.frameLengthMs === b.frameLengthMs &&
+		a.frameShiftMs === b.frameShiftMs &&
+		a.numMelBins === b.numMelBins &&
+		(a.window ?? 'hamming') === (b.window ?? 'hamming')
+	);
+}

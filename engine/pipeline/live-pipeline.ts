@@ -4,7 +4,7 @@ import { performance } from 'node:perf_hooks';
 import { splitSentences } from '../emitter/sentences.js';
 import { EngineError } from '../errors.js';
 import { acquireInferenceClient, type InferenceClient } from '../runtime/inference-client.js';
-import type { SegmentAudio, StreamConfig } from '../runtime/inference-protocol.js';
+import type { SpeechSegment, StreamConfig } from '../runtime/inference-protocol.js';
 import { Backoff } from './backoff.js';
 import { RecognitionQueue } from './recognition-queue.js';
 import { AudioSource, describeStream, validateSourceOptions, type SourceExit } from './source-adapter.js';
@@ -16,7 +16,7 @@ const SEND_SAMPLES = 1600;
 /** Flow control: a reader far ahead of the VAD (a file decoded at full speed) waits for it. */
 const MAX_CHUNKS_IN_FLIGHT = 32;
 
-interface PendingSegment extends SegmentAudio {
+interface PendingSegment extends SpeechSegment {
 	sessionId: string;
 	/** Wall-clock ms of the session's first sample. */
 	sessionStartedAt: number;
@@ -26,8 +26,8 @@ interface PendingSegment extends SegmentAudio {
 type State = 'idle' | 'connecting' | 'streaming' | 'waiting' | 'finished' | 'closed';
 
 /**
- * One live stream: ffmpeg → worker (VAD) → bounded queue → worker (Paraformer, punctuation) →
- * sentences. Supervises the connection: a dropped or stalled stream is flushed (the sentence in
+ * One live stream: ffmpeg → VAD worker → bounded queue → recognizer worker (Paraformer,
+ * punctuation) → sentences. Supervises the connection: a dropped or stalled stream is flushed (the sentence in
  * progress is kept) and reconnected with backoff; fatal configuration errors stop it.
  */
 export class LivePipeline extends EventEmitter<LivePipelineEvents> {
@@ -80,7 +80,8 @@ export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 		this.worker = acquireInferenceClient();
 		this.stopCrashListener = this.worker.client.onCrash((crash) => {
 			if (crash.streams.includes(this.streamId)) {
-				this.emit('warning', new EngineError('WORKER_FAILED', `The inference worker crashed (${crash.error}) and was restarted; speech around the crash may be missing.`, 'If this repeats, check memory and the model files.', { fatal: false }));
+				const lost = crash.role === 'vad' ? 'speech around the crash may be missing' : 'recognitions in flight were retried once';
+				this.emit('warning', new EngineError('WORKER_FAILED', `The ${crash.role} worker crashed (${crash.error}) and was restarted; ${lost}.`, 'If this repeats, check memory and the model files.', { fatal: false }));
 			}
 		});
 		try {
@@ -225,12 +226,12 @@ export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 		this.watchdog = setTimeout(check, timeoutMs);
 	}
 
-	private enqueue(segments: SegmentAudio[], session: NonNullable<LivePipeline['session']>): void {
+	private enqueue(segments: SpeechSegment[], session: NonNullable<LivePipeline['session']>): void {
 		const closedAt = performance.now();
 		for (const segment of segments) {
 			this.emit('segment', { sessionId: session.id, startMs: segment.startMs, endMs: segment.endMs, closedAt });
 			if (this.state === 'closed') continue;
-			this.queue.push({ ...segment, sessionId: session.id, sessionStartedAt: session.startedAt, durationSeconds: segment.samples.length / 16000 });
+			this.queue.push({ ...segment, sessionId: session.id, sessionStartedAt: session.startedAt, durationSeconds: (segment.endMs - segment.startMs) / 1000 });
 		}
 	}
 
@@ -239,7 +240,7 @@ export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 		if (!client) return;
 		let result;
 		try {
-			result = await client.recognize(this.streamId, segment.samples);
+			result = await client.recognize(this.streamId, segment.fbank);
 		} catch (error) {
 			this.warn(error);
 			this.reportDropped([segment], 'failed');

@@ -8,8 +8,10 @@ export interface ModelSelection {
 	vadDir: string;
 	/** CT-Transformer directory (offline or vad_realtime); omitted: no punctuation. */
 	puncDir?: string;
-	/** Use model_quant.onnx (int8) instead of model.onnx. */
+	/** Use the Paraformer's model_quant.onnx (int8) instead of model.onnx. */
 	quantized?: boolean;
+	/** Use the punctuation model's model_quant.onnx; default: as `quantized`. */
+	puncQuantized?: boolean;
 	/** onnxruntime intra-op threads for recognition. */
 	threads?: number;
 }

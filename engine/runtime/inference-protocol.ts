@@ -1,5 +1,6 @@
 import { EngineError, type EngineErrorCode } from '../errors.js';
 import type { ModelSelection, VadSettings } from '../pipeline/types.js';
+import type { SpeechSegment } from '../vad/speech-segmenter.js';
 
 /** What one stream needs loaded in the worker. */
 export interface StreamConfig {
@@ -7,12 +8,10 @@ export interface StreamConfig {
 	vad?: VadSettings;
 }
 
-/** A speech segment the VAD closed, with its audio (transferred, not copied). */
-export interface SegmentAudio {
-	startMs: number;
-	endMs: number;
-	samples: Float32Array;
-}
+export type { SpeechSegment } from '../vad/speech-segmenter.js';
+
+/** Each stream lives in two worker threads: the VAD's (audio in, segments out) and the recognizer's. */
+export type WorkerRole = 'vad' | 'recognizer';
 
 export interface RecognitionResult {
 	textRaw: string;
@@ -23,15 +22,18 @@ export type WorkerRequest =
 	| { id: number; type: 'open'; streamId: string; config: StreamConfig }
 	| { id: number; type: 'audio'; streamId: string; samples: Float32Array }
 	| { id: number; type: 'flush'; streamId: string }
-	| { id: number; type: 'recognize'; streamId: string; samples: Float32Array }
-	| { id: number; type: 'close'; streamId: string };
+	| { id: number; type: 'recognize'; streamId: string; fbank: Float32Array }
+	| { id: number; type: 'close'; streamId: string }
+	/** Finish what is in flight, release every model, end the thread: never terminated mid-run (see WorkerChannel.terminate). */
+	| { id: number; type: 'shutdown' };
 
 export interface WorkerResults {
 	open: null;
-	audio: SegmentAudio[];
-	flush: SegmentAudio[];
+	audio: SpeechSegment[];
+	flush: SpeechSegment[];
 	recognize: RecognitionResult;
 	close: null;
+	shutdown: null;
 }
 
 export interface SerializedError {

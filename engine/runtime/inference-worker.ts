@@ -1,26 +1,39 @@
-import { parentPort } from 'node:worker_threads';
-import { serializeError, type SegmentAudio, type WorkerRequest, type WorkerResponse } from './inference-protocol.js';
+import { parentPort, workerData } from 'node:worker_threads';
+import { serializeError, type SpeechSegment, type WorkerRequest, type WorkerResponse, type WorkerRole } from './inference-protocol.js';
 import { WorkerEngine } from './worker-engine.js';
 
-// The worker thread's entry: ONNX inference runs here, off the event loop of n8n.
+// An inference worker thread's entry: ONNX inference runs here, off the event loop of n8n.
 const port = parentPort;
 if (!port) throw new Error('inference-worker.js must run in a worker thread');
-const engine = new WorkerEngine();
+const engine = new WorkerEngine((workerData as { role: WorkerRole }).role);
+
+const inFlight = new Set<Promise<void>>();
 
 port.on('message', (request: WorkerRequest) => {
-	engine.handle(request).then(
+	if (request.type === 'shutdown') {
+		void Promise.all(inFlight).then(() => answer(request)).then(() => process.exit(0));
+		return;
+	}
+	answer(request);
+});
+
+function answer(request: WorkerRequest): Promise<void> {
+	const answered = engine.handle(request).then(
 		(result) => {
 			const response: WorkerResponse = { id: request.id, ok: true, result };
-			port.postMessage(response, transferablesOf(result));
+			port!.postMessage(response, transferablesOf(result));
 		},
 		(error: unknown) => {
 			const response: WorkerResponse = { id: request.id, ok: false, error: serializeError(error) };
-			port.postMessage(response);
+			port!.postMessage(response);
 		},
 	);
-});
+	inFlight.add(answered);
+	void answered.finally(() => inFlight.delete(answered));
+	return answered;
+}
 
 function transferablesOf(result: unknown): ArrayBuffer[] {
 	if (!Array.isArray(result)) return [];
-	return (result as SegmentAudio[]).map((segment) => segment.samples.buffer as ArrayBuffer);
+	return (result as SpeechSegment[]).map((segment) => segment.fbank.buffer as ArrayBuffer);
 }

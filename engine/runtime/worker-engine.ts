@@ -1,41 +1,52 @@
 import { Paraformer } from '../asr/paraformer.js';
 import { EngineError } from '../errors.js';
-import { AudioHistory } from '../pipeline/audio-history.js';
+import type { FeatureMatrix } from '../frontend/feature-matrix.js';
+import { loadFrontendOptions } from '../frontend/frontend-options.js';
 import { PunctuationCache, Punctuator } from '../punctuation/ct-transformer.js';
-import { FsmnVadModel } from '../vad/fsmn-vad-model.js';
-import { StreamingVad, type VadSegment } from '../vad/streaming-vad.js';
+import { SpeechSegmenter, type SpeechSegment } from '../vad/speech-segmenter.js';
+import { FsmnVadModel } from '../vad/streaming-vad.js';
+import type { VadOptions } from '../vad/vad-options.js';
 import { Batcher } from './batcher.js';
-import type { RecognitionResult, SegmentAudio, StreamConfig, WorkerRequest, WorkerResults } from './inference-protocol.js';
+import type { RecognitionResult, StreamConfig, WorkerRequest, WorkerResults, WorkerRole } from './inference-protocol.js';
 import { SharedModels } from './shared-models.js';
 
-/** Audio kept beyond the longest segment: VAD look-back and detection delay. */
-const HISTORY_MARGIN_MS = 5000;
-const DEFAULT_MAX_SEGMENT_MS = 60_000;
-
 interface Recognizer {
-	batcher: Batcher<Float32Array, string>;
+	paraformer: Paraformer;
+	batcher: Batcher<FeatureMatrix, string>;
 }
 
-interface Stream {
-	config: StreamConfig;
+interface VadStream {
+	role: 'vad';
 	keys: string[];
-	vadModel: FsmnVadModel;
-	vad: StreamingVad;
-	history: AudioHistory;
-	recognizer: Recognizer;
-	punctuator: Punctuator | null;
-	punctuationCache: PunctuationCache;
+	segmenter: SpeechSegmenter;
 	/** Audio and flushes of one stream are handled strictly in order. */
 	chain: Promise<unknown>;
 }
 
+interface RecognizerStream {
+	role: 'recognizer';
+	keys: string[];
+	recognizer: Recognizer;
+	punctuator: Punctuator | null;
+	punctuationCache: PunctuationCache;
+}
+
+type Stream = VadStream | RecognizerStream;
+
 /**
- * Everything the inference worker does, as plain async methods so it can be tested in-process:
- * per-stream VAD state and audio history, and models shared by every stream that uses them.
+ * What one inference worker thread does, as plain async methods so it can be tested in-process.
+ * The VAD worker keeps each stream's VAD state and recent fbank rows; the recognizer worker runs
+ * Paraformer and punctuation. onnxruntime-node runs a session on the calling thread, so apart, the
+ * VAD of every stream keeps pace while a long recognition runs. Models are shared by every stream
+ * that uses them.
  */
 export class WorkerEngine {
 	private readonly models = new SharedModels();
 	private readonly streams = new Map<string, Stream>();
+	/** Opens under way: after a restart, a stream's next requests arrive while it is reopened. */
+	private readonly opening = new Map<string, Promise<void>>();
+
+	constructor(readonly role: WorkerRole) {}
 
 	get loadedModels(): string[] {
 		return this.models.loadedKeys;
@@ -43,82 +54,52 @@ export class WorkerEngine {
 
 	async handle<K extends WorkerRequest['type']>(request: Extract<WorkerRequest, { type: K }>): Promise<WorkerResults[K]>;
 	async handle(request: WorkerRequest): Promise<unknown> {
+		if (request.type !== 'open' && request.type !== 'shutdown') await this.opening.get(request.streamId)?.catch(() => undefined);
 		switch (request.type) {
-			case 'open':
-				await this.open(request.streamId, request.config);
+			case 'open': {
+				const opened = this.open(request.streamId, request.config);
+				this.opening.set(request.streamId, opened);
+				try {
+					await opened;
+				} finally {
+					if (this.opening.get(request.streamId) === opened) this.opening.delete(request.streamId);
+				}
 				return null;
+			}
 			case 'audio':
-				return this.inOrder(request.streamId, (stream) => this.accept(stream, request.samples));
+				return this.inOrder(request.streamId, (stream) => stream.segmenter.accept(request.samples));
 			case 'flush':
-				return this.inOrder(request.streamId, (stream) => this.flush(stream));
+				return this.inOrder(request.streamId, (stream) => stream.segmenter.finish());
 			case 'recognize':
-				return this.recognize(this.stream(request.streamId), request.samples);
+				return this.recognize(this.recognizerStream(request.streamId), request.fbank);
 			case 'close':
 				await this.close(request.streamId);
+				return null;
+			case 'shutdown':
+				await Promise.all([...this.streams.keys()].map((streamId) => this.close(streamId)));
 				return null;
 		}
 	}
 
 	private async open(streamId: string, config: StreamConfig): Promise<void> {
 		if (this.streams.has(streamId)) throw new EngineError('BAD_OPTION', `Stream ${streamId} is already open.`, 'Close it first.');
-		const { models } = config;
-		const threads = models.threads ?? 1;
-		const vadKey = `vad:${models.vadDir}`;
-		const asrKey = `asr:${models.asrDir}:${models.quantized ? 'int8' : 'fp32'}:${threads}`;
-		const puncKey = models.puncDir ? `punc:${models.puncDir}:${models.quantized ? 'int8' : 'fp32'}` : null;
 		const acquired: string[] = [];
+		const acquire = async <T>(key: string, load: () => Promise<T>, release: (model: T) => Promise<void>): Promise<T> => {
+			const model = await this.models.acquire(key, load, release);
+			acquired.push(key);
+			return model;
+		};
 		try {
-			const vadModel = await this.models.acquire(vadKey, () => FsmnVadModel.load(models.vadDir), (model) => model.release());
-			acquired.push(vadKey);
-			const recognizer = await this.models.acquire(asrKey, () => loadRecognizer(models.asrDir, models.quantized ?? false, threads), (r) => r.paraformer.release());
-			acquired.push(asrKey);
-			let punctuator: Punctuator | null = null;
-			if (puncKey && models.puncDir) {
-				const puncDir = models.puncDir;
-				punctuator = await this.models.acquire(puncKey, () => Punctuator.load(puncDir, { quantized: models.quantized ?? false }), (p) => p.release());
-				acquired.push(puncKey);
-			}
-			const vad = new StreamingVad(vadModel, vadOverrides(config));
-			const maxSegmentMs = config.vad?.maxSegmentMs ?? DEFAULT_MAX_SEGMENT_MS;
-			this.streams.set(streamId, {
-				config,
-				keys: acquired,
-				vadModel,
-				vad,
-				history: new AudioHistory(maxSegmentMs + HISTORY_MARGIN_MS),
-				recognizer,
-				punctuator,
-				punctuationCache: new PunctuationCache(),
-				chain: Promise.resolve(),
-			});
+			this.streams.set(streamId, this.role === 'vad' ? await openVad(config, acquire, acquired) : await openRecognizer(config, acquire, acquired));
 		} catch (error) {
 			await Promise.all(acquired.map((key) => this.models.release(key)));
 			throw error;
 		}
 	}
 
-	private async accept(stream: Stream, samples: Float32Array): Promise<SegmentAudio[]> {
-		stream.history.append(samples);
-		return this.cut(stream, await stream.vad.accept(samples));
-	}
-
-	/** End of a connection: the segment in progress becomes final; the next audio starts a new session. */
-	private async flush(stream: Stream): Promise<SegmentAudio[]> {
-		const segments = this.cut(stream, await stream.vad.finish());
-		stream.vad = new StreamingVad(stream.vadModel, vadOverrides(stream.config));
-		stream.history = new AudioHistory((stream.config.vad?.maxSegmentMs ?? DEFAULT_MAX_SEGMENT_MS) + HISTORY_MARGIN_MS);
-		return segments;
-	}
-
-	private cut(stream: Stream, segments: VadSegment[]): SegmentAudio[] {
-		const cut = segments.map((segment) => ({ ...segment, samples: stream.history.slice(segment.startMs, segment.endMs) }));
-		const last = segments.at(-1);
-		if (last) stream.history.forgetBefore(last.endMs);
-		return cut;
-	}
-
-	private async recognize(stream: Stream, samples: Float32Array): Promise<RecognitionResult> {
-		const textRaw = await stream.recognizer.batcher.run(samples);
+	private async recognize(stream: RecognizerStream, fbank: Float32Array): Promise<RecognitionResult> {
+		const dim = stream.recognizer.paraformer.frontend.numMelBins;
+		const textRaw = await stream.recognizer.batcher.run({ data: fbank, rows: fbank.length / dim, dim });
 		if (!stream.punctuator || textRaw.length === 0) return { textRaw, text: textRaw };
 		return { textRaw, text: (await stream.punctuator.punctuate(textRaw, stream.punctuationCache)).text };
 	}
@@ -127,7 +108,7 @@ export class WorkerEngine {
 		const stream = this.streams.get(streamId);
 		if (!stream) return;
 		this.streams.delete(streamId);
-		await stream.chain.catch(() => undefined);
+		if (stream.role === 'vad') await stream.chain.catch(() => undefined);
 		await Promise.all(stream.keys.map((key) => this.models.release(key)));
 	}
 
@@ -137,24 +118,62 @@ export class WorkerEngine {
 		return stream;
 	}
 
-	private inOrder<T>(streamId: string, work: (stream: Stream) => Promise<T>): Promise<T> {
+	private recognizerStream(streamId: string): RecognizerStream {
 		const stream = this.stream(streamId);
+		if (stream.role !== 'recognizer') throw wrongWorker('recognize', this.role);
+		return stream;
+	}
+
+	private inOrder(streamId: string, work: (stream: VadStream) => Promise<SpeechSegment[]>): Promise<SpeechSegment[]> {
+		const stream = this.stream(streamId);
+		if (stream.role !== 'vad') throw wrongWorker('audio', this.role);
 		const result = stream.chain.then(() => work(stream));
 		stream.chain = result.catch(() => undefined);
 		return result;
 	}
 }
 
-async function loadRecognizer(dir: string, quantized: boolean, threads: number): Promise<Recognizer & { paraformer: Paraformer }> {
+type Acquire = <T>(key: string, load: () => Promise<T>, release: (model: T) => Promise<void>) => Promise<T>;
+
+async function openVad(config: StreamConfig, acquire: Acquire, keys: string[]): Promise<VadStream> {
+	const { models } = config;
+	const recognizerFrontend = loadFrontendOptions(models.asrDir);
+	const vadModel = await acquire(`vad:${models.vadDir}`, () => FsmnVadModel.load(models.vadDir), (model) => model.release());
+	return { role: 'vad', keys, segmenter: new SpeechSegmenter(vadModel, recognizerFrontend, vadOverrides(config)), chain: Promise.resolve() };
+}
+
+async function openRecognizer(config: StreamConfig, acquire: Acquire, keys: string[]): Promise<RecognizerStream> {
+	const { models } = config;
+	const threads = models.threads ?? 1;
+	const quantized = models.quantized ?? false;
+	const recognizer = await acquire(`asr:${models.asrDir}:${precision(quantized)}:${threads}`, () => loadRecognizer(models.asrDir, quantized, threads), (r) => r.paraformer.release());
+	let punctuator: Punctuator | null = null;
+	const puncDir = models.puncDir;
+	if (puncDir) {
+		const puncQuantized = models.puncQuantized ?? quantized;
+		punctuator = await acquire(`punc:${puncDir}:${precision(puncQuantized)}`, () => Punctuator.load(puncDir, { quantized: puncQuantized }), (p) => p.release());
+	}
+	return { role: 'recognizer', keys, recognizer, punctuator, punctuationCache: new PunctuationCache() };
+}
+
+async function loadRecognizer(dir: string, quantized: boolean, threads: number): Promise<Recognizer> {
 	const paraformer = await Paraformer.load(dir, { quantized, threads });
-	const batcher = new Batcher<Float32Array, string>(
-		async (segments) => (await paraformer.recognize(segments)).map((result) => result.text),
-		(segment) => segment.length,
+	const batcher = new Batcher<FeatureMatrix, string>(
+		async (fbanks) => (await paraformer.recognizeFbank(fbanks)).map((result) => result.text),
+		(fbank) => fbank.rows,
 	);
 	return { paraformer, batcher };
 }
 
-function vadOverrides(config: StreamConfig) {
+function precision(quantized: boolean): string {
+	return quantized ? 'int8' : 'fp32';
+}
+
+function wrongWorker(request: string, role: WorkerRole): EngineError {
+	return new EngineError('WORKER_FAILED', `A "${request}" request reached the ${role} worker.`, 'This is a bug; please report it with the log.', { fatal: false });
+}
+
+function vadOverrides(config: StreamConfig): Partial<VadOptions> {
 	return {
 		...(config.vad?.maxEndSilenceMs !== undefined ? { maxEndSilenceMs: config.vad.maxEndSilenceMs } : {}),
 		...(config.vad?.maxSegmentMs !== undefined ? { maxSegmentMs: config.vad.maxSegmentMs } : {}),

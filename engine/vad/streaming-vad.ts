@@ -1,5 +1,5 @@
 import { EngineError } from '../errors.js';
-import { FeatureExtractor } from '../frontend/feature-extractor.js';
+import { FeatureExtractor, type FbankTap } from '../frontend/feature-extractor.js';
 import { E2eVad, type VadSegment } from './e2e-vad.js';
 import { FsmnVadModel, type FsmnVadCache } from './fsmn-vad-model.js';
 import { resolveVadOptions, type VadOptions } from './vad-options.js';
@@ -20,14 +20,15 @@ export class StreamingVad {
 	private cache: FsmnVadCache;
 	private queue: Promise<unknown> = Promise.resolve();
 
-	constructor(model: FsmnVadModel, overrides?: Partial<VadOptions>) {
+	/** `fbankTap` receives the VAD's fbank rows, so another model can reuse them. */
+	constructor(model: FsmnVadModel, overrides?: Partial<VadOptions>, fbankTap?: FbankTap) {
 		this.model = model;
 		this.options = resolveVadOptions(model.options, overrides);
 		const outOfRange = this.options.silencePdfIds.filter((id) => id >= model.classes);
 		if (outOfRange.length > 0) {
 			throw new EngineError('BAD_OPTION', `VAD option silencePdfIds ${outOfRange.join(', ')} exceed the model's ${model.classes} outputs.`, 'Leave silencePdfIds at the model default.');
 		}
-		this.features = new FeatureExtractor(model.frontend, model.cmvn);
+		this.features = new FeatureExtractor(model.frontend, model.cmvn, fbankTap);
 		this.detector = new E2eVad(this.options);
 		this.cache = model.createCache();
 	}

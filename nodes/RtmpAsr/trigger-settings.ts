@@ -16,8 +16,10 @@ export interface ModelPlan {
 	vad: ModelSource;
 	/** Null: no punctuation. */
 	punctuation: ModelSource | null;
-	/** The recogniser's (and, in the engine, the punctuation model's) int8 weights. */
+	/** The recogniser's int8 weights (model_quant.onnx). */
 	quantized: boolean;
+	/** The punctuation model's: a catalog model's own precision, a local one's as the recogniser's. */
+	punctuationQuantized: boolean;
 	threads: number;
 	/** Cache root for catalog models; undefined: RTMP_ASR_MODEL_DIR, else inside n8n's folder. */
 	cacheDirectory: string | undefined;
@@ -141,7 +143,8 @@ const PUNCTUATION_DIRECTORY: LocalDirectory = {
 
 /**
  * The Model, VAD Model and Punctuation choices: a catalog name, or "Local Directory" with its
- * directory. A catalog model's precision is the catalog's; a local recogniser's is the Quantized switch.
+ * directory. A catalog model's precision is the catalog's; a local recogniser's is the Quantized switch,
+ * which a local punctuation model follows.
  */
 function readModelPlan(read: ParameterReader): Omit<ModelPlan, 'threads'> {
 	const asr = modelSource(choice(read('model', DEFAULT_MODELS.asr), [...catalogNames('asr'), LOCAL_DIRECTORY], 'Model'), read, ASR_DIRECTORY);
@@ -149,13 +152,14 @@ function readModelPlan(read: ParameterReader): Omit<ModelPlan, 'threads'> {
 	const punctuationChoice = choice(read('punctuationModel', DEFAULT_MODELS.punctuation), [NO_PUNCTUATION, ...catalogNames('punc'), LOCAL_DIRECTORY], 'Punctuation');
 	const punctuation = punctuationChoice === NO_PUNCTUATION ? null : modelSource(punctuationChoice, read, PUNCTUATION_DIRECTORY);
 	const quantized = asr.kind === 'catalog' ? isQuantized(findModel(defaultCatalog(), asr.name)) : flag(read('quantized', false), 'Quantized (int8)');
-	if (punctuation?.kind === 'catalog') checkSamePrecision(punctuation.name, quantized, asr);
+	const punctuationQuantized = punctuation?.kind === 'catalog' ? isQuantized(findModel(defaultCatalog(), punctuation.name)) : quantized;
 	const cacheDirectory = text(read('options.modelCacheDirectory', ''), 'Model Cache Directory');
 	return {
 		asr,
 		vad,
 		punctuation,
 		quantized,
+		punctuationQuantized,
 		cacheDirectory: cacheDirectory === '' ? undefined : resolve(cacheDirectory),
 		download: flag(read('options.downloadModels', true), 'Download Missing Models'),
 	};
@@ -168,21 +172,6 @@ function modelSource(chosen: string, read: ParameterReader, local: LocalDirector
 		throw new EngineError('BAD_OPTION', `${local.choice} is "Local Directory", but the ${local.name} is empty.`, `Give the directory of ${local.contents}, or choose a ${local.choice} from the list.`);
 	}
 	return { kind: 'directory', directory: resolve(directory) };
-}
-
-/** The engine loads the punctuation model at the recogniser's precision (ModelSelection has one `quantized`). */
-function checkSamePrecision(punctuation: string, quantized: boolean, asr: ModelSource): void {
-	const punctuationQuantized = isQuantized(findModel(defaultCatalog(), punctuation));
-	if (punctuationQuantized === quantized) return;
-	const precision = (int8: boolean) => (int8 ? 'int8' : 'fp32');
-	const recogniser = asr.kind === 'catalog' ? asr.name : 'the local model';
-	throw new EngineError(
-		'BAD_OPTION',
-		`Punctuation ${punctuation} has ${precision(punctuationQuantized)} weights and ${recogniser} ${precision(quantized)} ones, but both are loaded at the same precision.`,
-		punctuationQuantized
-			? `Choose ${DEFAULT_MODELS.asr} as the Model (or, for a local model with model_quant.onnx, switch Quantized (Int8) on), give a local punctuation export with model.onnx, or turn Punctuation off.`
-			: 'Choose an int8 punctuation model, or turn Punctuation off.',
-	);
 }
 
 function text(value: unknown, name: string): string {

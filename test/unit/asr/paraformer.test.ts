@@ -67,9 +67,9 @@ describe('Paraformer on the toy recognizer', () => {
 		assert.equal(mixed[1]!.text, files[1]!.text);
 	});
 
-	it('counts audio and time for benchmarks', () => {
-		const { audioMs, featureMs, inferenceMs, segments } = paraformer.stats;
-		assert.ok(audioMs > 20_000 && featureMs > 0 && inferenceMs > 0 && segments >= 8);
+	it('counts time for benchmarks', () => {
+		const { featureMs, inferenceMs, segments } = paraformer.stats;
+		assert.ok(featureMs > 0 && inferenceMs > 0 && segments >= 8);
 	});
 });
 

@@ -66,6 +66,7 @@ const defaultSelection = (cache: string) => ({
 	vadDir: directoryIn(cache, 'fsmn-vad'),
 	puncDir: directoryIn(cache, 'ct-punc-realtime'),
 	quantized: true,
+	puncQuantized: true,
 	threads: 1,
 });
 
@@ -230,7 +231,7 @@ describe('the trigger\'s catalog models', { concurrency: false }, () => {
 		const requests = server.requests.length;
 		await withFakePipelines(async (pipelines) => {
 			const harness = await run({ model: 'local', modelDirectory: '/models/toy', quantized: true, vadModel: 'local', vadModelDirectory: '/models/vad', punctuationModel: 'local', punctuationModelDirectory: '/models/punc' });
-			assert.deepEqual(pipelines[0]!.options.models, { asrDir: '/models/toy', vadDir: '/models/vad', puncDir: '/models/punc', quantized: true, threads: 1 });
+			assert.deepEqual(pipelines[0]!.options.models, { asrDir: '/models/toy', vadDir: '/models/vad', puncDir: '/models/punc', quantized: true, puncQuantized: true, threads: 1 });
 			await harness.close();
 		});
 		assert.equal(server.requests.length, requests);

@@ -40,7 +40,7 @@ describe('readTriggerSettings', () => {
 		assert.equal(settings.ordered, true);
 		assert.equal(settings.statusOutput, false);
 		assert.equal(settings.ffmpegPath, undefined);
-		assert.deepEqual(settings.models, { ...LOCAL_PLAN, quantized: false, threads: 1, cacheDirectory: undefined, download: true });
+		assert.deepEqual(settings.models, { ...LOCAL_PLAN, quantized: false, punctuationQuantized: false, threads: 1, cacheDirectory: undefined, download: true });
 		assert.equal(settings.modelName, 'paraformer-zh');
 	});
 
@@ -51,6 +51,7 @@ describe('readTriggerSettings', () => {
 			vad: { kind: 'catalog', name: 'fsmn-vad' },
 			punctuation: { kind: 'catalog', name: 'ct-punc-realtime' },
 			quantized: true,
+			punctuationQuantized: true,
 			threads: 1,
 			cacheDirectory: undefined,
 			download: true,
@@ -72,11 +73,15 @@ describe('readTriggerSettings', () => {
 		assert.equal(settings.models.download, false);
 	});
 
-	it('refuses a catalog punctuation model whose precision differs from the recogniser\'s', () => {
-		rejects({ model: 'paraformer-zh', punctuationModel: 'ct-punc-realtime' }, /Punctuation ct-punc-realtime has int8 weights and paraformer-zh fp32 ones/);
-		rejects({ punctuationModel: 'ct-punc' }, /Punctuation ct-punc has int8 weights and the local model fp32 ones/);
-		assert.deepEqual(settingsOf({ quantized: true, punctuationModel: 'ct-punc' }).models.punctuation, { kind: 'catalog', name: 'ct-punc' });
-		assert.deepEqual(settingsOf({ model: 'paraformer-zh-int8', punctuationModel: 'ct-punc-realtime' }).models.punctuation, { kind: 'catalog', name: 'ct-punc-realtime' });
+	it('loads a catalog punctuation model at its own precision, a local one at the recogniser\'s', () => {
+		const precisions = (parameters: IDataObject) => {
+			const { quantized, punctuationQuantized } = settingsOf(parameters).models;
+			return [quantized, punctuationQuantized];
+		};
+		assert.deepEqual(precisions({ model: 'paraformer-zh', punctuationModel: 'ct-punc-realtime' }), [false, true], 'fp32 recogniser, int8 catalog punctuation');
+		assert.deepEqual(precisions({ punctuationModel: 'ct-punc' }), [false, true], 'fp32 local recogniser, int8 catalog punctuation');
+		assert.deepEqual(precisions({ quantized: true, punctuationModel: 'local', punctuationModelDirectory: '/models/punc' }), [true, true]);
+		assert.deepEqual(precisions({ quantized: false, punctuationModel: 'local', punctuationModelDirectory: '/models/punc' }), [false, false]);
 	});
 
 	it('resolves model directories, so that equal settings share one loaded model', () => {
@@ -99,7 +104,7 @@ describe('readTriggerSettings', () => {
 			options: { endSilenceMs: 500, maxSentenceSeconds: 20.5, queueSeconds: 30, overflow: 'backpressure', reconnectMaxDelaySeconds: 5, ffmpegPath: ' /opt/ffmpeg ', threads: 4, manualTimeoutSeconds: 10, parallelProcessing: true },
 		});
 		assert.equal(settings.modelName, 'paraformer-zh-int8');
-		assert.deepEqual(settings.models, { ...LOCAL_PLAN, punctuation: { kind: 'directory', directory: '/models/punc' }, quantized: true, threads: 4, cacheDirectory: undefined, download: true });
+		assert.deepEqual(settings.models, { ...LOCAL_PLAN, punctuation: { kind: 'directory', directory: '/models/punc' }, quantized: true, punctuationQuantized: true, threads: 4, cacheDirectory: undefined, download: true });
 		assert.deepEqual(settings.keywords, ['火灾', '报警']);
 		assert.equal(settings.maxEndSilenceMs, 500);
 		assert.equal(settings.maxSegmentMs, 20_500);

@@ -1,56 +1,77 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Worker } from 'node:worker_threads';
+import { computeFbank } from '../../../engine/frontend/fbank.js';
+import { loadFrontendOptions } from '../../../engine/frontend/frontend-options.js';
 import { acquireInferenceClient, InferenceClient, type WorkerCrash } from '../../../engine/runtime/inference-client.js';
 import { readWav } from '../../../engine/source/wav.js';
 import { sharedPath } from '../../helpers/paths.js';
 
 const models = { asrDir: sharedPath('models', 'toy-paraformer-zh'), vadDir: sharedPath('models', 'fsmn-vad') };
 const alarm = () => readWav(sharedPath('audio', 'toy', 'toy_01_alarm.wav')).samples;
+const alarmFbank = () => computeFbank(alarm(), loadFrontendOptions(models.asrDir)).data;
+const ALARM_TEXT = '报警火灾请注意';
 
-test('recognition runs in a worker thread and gives the spoken text', async () => {
+function workerOf(client: InferenceClient, role: 'vad' | 'recognizer'): Worker {
+	return (client as unknown as Record<typeof role, { worker: Worker }>)[role].worker;
+}
+
+test('the VAD worker cuts segments with their fbank rows; the recognizer worker gives the spoken text', async () => {
 	const { client, release } = acquireInferenceClient();
 	try {
 		await client.open('s', { models });
-		const result = await client.recognize('s', alarm());
-		assert.equal(result.text, '报警火灾请注意');
 		const segments = [...(await client.audio('s', alarm())), ...(await client.flush('s'))];
 		assert.equal(segments.length, 1);
-		assert.ok(segments[0]!.samples.length > 16000, 'segment audio comes back with the segment');
+		assert.ok(segments[0]!.fbank.length > 80 * 100, 'the segment comes back with its fbank rows');
+		assert.equal((await client.recognize('s', segments[0]!.fbank)).text, ALARM_TEXT);
+		assert.equal((await client.recognize('s', alarmFbank())).text, ALARM_TEXT);
 		await client.close('s');
 	} finally {
 		await release();
 	}
 });
 
-test('pipelines share one worker; the last release ends it', async () => {
+test('pipelines share the two workers; the last release ends both', async () => {
 	const first = acquireInferenceClient();
 	const second = acquireInferenceClient();
 	assert.equal(first.client, second.client);
-	const worker = (first.client as unknown as { worker: Worker }).worker;
-	const exited = new Promise<number>((resolve) => worker.once('exit', resolve));
+	const workers = [workerOf(first.client, 'vad'), workerOf(first.client, 'recognizer')];
+	assert.notEqual(workers[0]!.threadId, workers[1]!.threadId, 'two threads');
+	const exited = Promise.all(workers.map((worker) => new Promise<number>((resolve) => worker.once('exit', resolve))));
 	await first.release();
 	await first.release();
-	assert.equal(worker.threadId > 0, true, 'still running after one of two releases');
 	await second.release();
 	await exited;
 	const third = acquireInferenceClient();
-	assert.notEqual(third.client, first.client, 'a new worker after the last release');
+	assert.notEqual(third.client, first.client, 'new workers after the last release');
 	await third.release();
 });
 
-test('a crashed worker is restarted, its streams reopened and recognition in flight retried', async () => {
+// Worker.terminate() stands in for a crash between runs: terminated inside an onnxruntime run, a
+// thread aborts the process (see WorkerChannel.terminate). Retries in flight: worker-channel.test.
+for (const role of ['vad', 'recognizer'] as const) {
+	test(`a crashed ${role} worker is restarted, reports its streams, and they keep working`, async () => {
+		const client = new InferenceClient();
+		const crashes: WorkerCrash[] = [];
+		client.onCrash((crash) => crashes.push(crash));
+		try {
+			await client.open('s', { models });
+			await workerOf(client, role).terminate();
+			assert.deepEqual(crashes, [{ role, streams: ['s'], error: 'exit code 1' }]);
+			const segments = [...(await client.audio('s', alarm())), ...(await client.flush('s'))];
+			assert.equal(segments.length, 1, 'the reopened stream cuts segments');
+			assert.equal((await client.recognize('s', segments[0]!.fbank)).text, ALARM_TEXT);
+		} finally {
+			await client.terminate();
+		}
+	});
+}
+
+test('a stream that cannot open in one worker is closed in the other', async () => {
 	const client = new InferenceClient();
-	const crashes: WorkerCrash[] = [];
-	client.onCrash((crash) => crashes.push(crash));
 	try {
-		await client.open('s', { models });
-		const inFlight = client.recognize('s', alarm());
-		await (client as unknown as { worker: Worker }).worker.terminate();
-		assert.equal((await inFlight).text, '报警火灾请注意');
-		assert.equal(crashes.length, 1);
-		assert.deepEqual(crashes[0]!.streams, ['s']);
-		assert.equal((await client.recognize('s', alarm())).text, '报警火灾请注意', 'the stream works after the restart');
+		await assert.rejects(client.open('x', { models: { ...models, asrDir: sharedPath('models', 'paraformer-large-zh-vocab8404') } }), /model\.onnx/);
+		await assert.rejects(client.audio('x', alarm()), /not open/);
 	} finally {
 		await client.terminate();
 	}

@@ -1,17 +1,19 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import type { SegmentAudio } from '../../../engine/runtime/inference-protocol.js';
+import type { SpeechSegment } from '../../../engine/runtime/inference-protocol.js';
+import { computeFbank } from '../../../engine/frontend/fbank.js';
+import { loadFrontendOptions } from '../../../engine/frontend/frontend-options.js';
 import { WorkerEngine } from '../../../engine/runtime/worker-engine.js';
 import { readWav } from '../../../engine/source/wav.js';
-import { sharedPath } from '../../helpers/paths.js';
+import { fixturePath, sharedPath } from '../../helpers/paths.js';
 import { characterErrorRate } from '../../helpers/text.js';
 
 const models = { asrDir: sharedPath('models', 'toy-paraformer-zh'), vadDir: sharedPath('models', 'fsmn-vad') };
 const transcripts = JSON.parse(readFileSync(sharedPath('audio', 'toy', 'transcripts.json'), 'utf8')) as Record<string, string | string[]>;
 
-async function feed(engine: WorkerEngine, streamId: string, samples: Float32Array, chunk: number): Promise<SegmentAudio[]> {
-	const segments: SegmentAudio[] = [];
+async function feed(engine: WorkerEngine, streamId: string, samples: Float32Array, chunk: number): Promise<SpeechSegment[]> {
+	const segments: SpeechSegment[] = [];
 	for (let offset = 0; offset < samples.length; offset += chunk) {
 		// The worker receives transferred buffers it owns, so the test sends copies.
 		segments.push(...(await engine.handle({ id: 0, type: 'audio', streamId, samples: samples.slice(offset, offset + chunk) })));
@@ -20,39 +22,66 @@ async function feed(engine: WorkerEngine, streamId: string, samples: Float32Arra
 	return segments;
 }
 
-test('the worker engine turns the toy stream into its 14 sentences, in order', async () => {
-	const engine = new WorkerEngine();
-	await engine.handle({ id: 0, type: 'open', streamId: 's1', config: { models } });
+test('the VAD and recognizer engines turn the toy stream into its 14 sentences, in order', async () => {
+	const vad = new WorkerEngine('vad');
+	const recognizer = new WorkerEngine('recognizer');
+	await vad.handle({ id: 0, type: 'open', streamId: 's1', config: { models } });
+	await recognizer.handle({ id: 0, type: 'open', streamId: 's1', config: { models } });
+	assert.deepEqual(vad.loadedModels, [`vad:${models.vadDir}`], 'the VAD worker loads only the VAD');
+	assert.deepEqual(recognizer.loadedModels, [`asr:${models.asrDir}:fp32:1`], 'the recognizer worker loads no VAD');
 	const { samples } = readWav(sharedPath('audio', 'toy', 'toy_stream.wav'));
-	const segments = await feed(engine, 's1', samples, 1600);
+	const segments = await feed(vad, 's1', samples, 1600);
 	const texts: string[] = [];
-	for (const segment of segments) texts.push((await engine.handle({ id: 0, type: 'recognize', streamId: 's1', samples: segment.samples })).text);
-	await engine.handle({ id: 0, type: 'close', streamId: 's1' });
+	for (const segment of segments) texts.push((await recognizer.handle({ id: 0, type: 'recognize', streamId: 's1', fbank: segment.fbank })).text);
+	await vad.handle({ id: 0, type: 'close', streamId: 's1' });
+	await recognizer.handle({ id: 0, type: 'close', streamId: 's1' });
 	const expected = transcripts['toy_stream.wav'] as string[];
 	assert.equal(texts.length, expected.length, `segments: ${JSON.stringify(texts)}`);
 	const cer = characterErrorRate(expected, texts);
 	assert.ok(cer <= 0.05, `CER ${cer} on ${JSON.stringify(texts)}`);
 	for (let i = 1; i < segments.length; i++) assert.ok(segments[i]!.startMs >= segments[i - 1]!.endMs);
-	assert.deepEqual(engine.loadedModels, []);
+	assert.deepEqual(vad.loadedModels, []);
+	assert.deepEqual(recognizer.loadedModels, []);
 });
 
 test('streams share one copy of each model; the last to close releases it', async () => {
-	const engine = new WorkerEngine();
+	const engine = new WorkerEngine('recognizer');
 	await engine.handle({ id: 0, type: 'open', streamId: 'a', config: { models } });
 	await engine.handle({ id: 0, type: 'open', streamId: 'b', config: { models, vad: { maxEndSilenceMs: 500 } } });
-	assert.equal(engine.loadedModels.length, 2, engine.loadedModels.join(', '));
+	assert.equal(engine.loadedModels.length, 1, engine.loadedModels.join(', '));
 	await engine.handle({ id: 0, type: 'close', streamId: 'a' });
-	assert.equal(engine.loadedModels.length, 2);
+	assert.equal(engine.loadedModels.length, 1);
 	await engine.handle({ id: 0, type: 'close', streamId: 'b' });
 	assert.deepEqual(engine.loadedModels, []);
 });
 
 test('a stream whose model is missing fails to open, names the file, and holds nothing', async () => {
-	const engine = new WorkerEngine();
+	const engine = new WorkerEngine('recognizer');
 	await assert.rejects(
 		engine.handle({ id: 0, type: 'open', streamId: 'x', config: { models: { ...models, asrDir: sharedPath('models', 'paraformer-large-zh-vocab8404') } } }),
 		/model\.onnx/,
 	);
 	assert.deepEqual(engine.loadedModels, []);
-	await assert.rejects(engine.handle({ id: 0, type: 'audio', streamId: 'x', samples: new Float32Array(10) }), /not open/);
+	await assert.rejects(engine.handle({ id: 0, type: 'recognize', streamId: 'x', fbank: new Float32Array(80) }), /not open/);
+});
+
+test('each worker refuses the other\'s requests', async () => {
+	const vad = new WorkerEngine('vad');
+	await vad.handle({ id: 0, type: 'open', streamId: 's', config: { models } });
+	await assert.rejects(vad.handle({ id: 0, type: 'recognize', streamId: 's', fbank: new Float32Array(80) }), /"recognize" request reached the vad worker/);
+	await vad.handle({ id: 0, type: 'close', streamId: 's' });
+});
+
+test('the punctuation model loads at its own precision: an fp32 recogniser with FunASR\'s int8-only punctuation', async () => {
+	const engine = new WorkerEngine('recognizer');
+	const puncDir = fixturePath('models', 'tiny-punc-realtime');
+	await engine.handle({ id: 0, type: 'open', streamId: 's', config: { models: { ...models, puncDir, quantized: false, puncQuantized: true } } });
+	await engine.handle({ id: 0, type: 'open', streamId: 't', config: { models: { ...models, puncDir } } });
+	assert.deepEqual(engine.loadedModels.sort(), [`asr:${models.asrDir}:fp32:1`, `punc:${puncDir}:fp32`, `punc:${puncDir}:int8`]);
+	const { samples } = readWav(sharedPath('audio', 'toy', 'toy_01_alarm.wav'));
+	const result = await engine.handle({ id: 0, type: 'recognize', streamId: 's', fbank: computeFbank(samples, loadFrontendOptions(models.asrDir)).data });
+	assert.equal(result.textRaw, '报警火灾请注意');
+	assert.ok(result.text.length >= result.textRaw.length, `punctuated: ${result.text}`);
+	await engine.handle({ id: 0, type: 'shutdown' });
+	assert.deepEqual(engine.loadedModels, []);
 });

@@ -1,0 +1,102 @@
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { EngineError } from '../errors.js';
+import { deserializeError, type WorkerRequest, type WorkerResponse, type WorkerResults, type WorkerRole } from './inference-protocol.js';
+
+/** How long a worker may take to finish its last recognition before it is terminated anyway. */
+const SHUTDOWN_GRACE_MS = 30_000;
+
+export type RequestBody = WorkerRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
+
+interface InFlight {
+	body: RequestBody;
+	resolve: (value: unknown) => void;
+	reject: (error: EngineError) => void;
+	retried: boolean;
+}
+
+/**
+ * Requests to one inference worker thread and their answers. A worker that dies is replaced at
+ * once: `onRestart` reopens its streams, then recognitions that were in flight are sent again,
+ * once; every other call in flight fails.
+ */
+export class WorkerChannel {
+	private worker: Worker;
+	private exited: Promise<void> = Promise.resolve();
+	private nextId = 1;
+	private readonly inFlight = new Map<number, InFlight>();
+	private terminating = false;
+
+	constructor(
+		readonly role: WorkerRole,
+		private readonly onRestart: (reason: string) => Promise<unknown>,
+		private readonly script = join(__dirname, 'inference-worker.js'),
+	) {
+		this.worker = this.spawn();
+	}
+
+	call<K extends RequestBody['type']>(body: Extract<RequestBody, { type: K }>, transfer: ArrayBuffer[] = []): Promise<WorkerResults[K]> {
+		return new Promise((resolve, reject) => {
+			const id = this.nextId++;
+			this.inFlight.set(id, { body, resolve: resolve as (value: unknown) => void, reject, retried: false });
+			this.worker.postMessage({ ...body, id }, transfer);
+		});
+	}
+
+	/**
+	 * Ends the worker thread once it has answered what is in flight. Never `Worker.terminate()` first:
+	 * a thread terminated inside an onnxruntime run aborts the whole process (onnxruntime-node 1.30
+	 * throws a C++ Napi::Error nobody catches), n8n included.
+	 */
+	async terminate(): Promise<void> {
+		if (this.terminating) return;
+		this.terminating = true;
+		const worker = this.worker;
+		worker.postMessage({ id: this.nextId++, type: 'shutdown' });
+		const stuck = setTimeout(() => void worker.terminate(), SHUTDOWN_GRACE_MS);
+		await this.exited;
+		clearTimeout(stuck);
+		const stopped = new EngineError('WORKER_FAILED', 'The inference worker was stopped.', '', { fatal: false });
+		for (const call of this.inFlight.values()) call.reject(stopped);
+		this.inFlight.clear();
+	}
+
+	private spawn(): Worker {
+		const worker = new Worker(this.script, { workerData: { role: this.role }, name: `rtmp-asr ${this.role}` });
+		this.exited = new Promise((resolve) => worker.once('exit', () => resolve()));
+		worker.on('message', (response: WorkerResponse) => this.settle(response));
+		worker.on('error', (error) => this.restart(worker, error.message));
+		worker.on('exit', (code) => {
+			if (!this.terminating) this.restart(worker, `exit code ${code}`);
+		});
+		return worker;
+	}
+
+	private settle(response: WorkerResponse): void {
+		const call = this.inFlight.get(response.id);
+		if (!call) return;
+		this.inFlight.delete(response.id);
+		if (response.ok) call.resolve(response.result);
+		else call.reject(deserializeError(response.error));
+	}
+
+	private restart(crashed: Worker, reason: string): void {
+		if (this.worker !== crashed || this.terminating) return;
+		void crashed.terminate();
+		this.worker = this.spawn();
+		const lost = new EngineError('WORKER_FAILED', `The ${this.role} worker crashed (${reason}).`, 'It was restarted; if this repeats, check memory and the model files.', { fatal: false });
+		const retry: InFlight[] = [];
+		for (const [id, call] of this.inFlight) {
+			this.inFlight.delete(id);
+			if (call.body.type === 'recognize' && !call.retried) retry.push(call);
+			else call.reject(lost);
+		}
+		void this.onRestart(reason).then(() => {
+			for (const call of retry) {
+				const id = this.nextId++;
+				this.inFlight.set(id, { ...call, retried: true });
+				this.worker.postMessage({ ...call.body, id });
+			}
+		});
+	}
+}

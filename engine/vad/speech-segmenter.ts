@@ -1,0 +1,73 @@
+import { OnlineFbank } from '../frontend/fbank.js';
+import { sameFbank, type FrontendOptions } from '../frontend/frontend-options.js';
+import { RowHistory } from './row-history.js';
+import { StreamingVad, type FsmnVadModel } from './streaming-vad.js';
+import { resolveVadOptions, type VadOptions } from './vad-options.js';
+
+/** Audio kept beyond the longest segment: VAD look-back and detection delay. */
+const HISTORY_MARGIN_MS = 5000;
+
+/** A speech segment the VAD closed, as the recognizer's fbank rows. */
+export interface SpeechSegment {
+	startMs: number;
+	endMs: number;
+	/** Rows × the recognizer's mel bins: exactly the fbank of the segment's audio cut out alone. */
+	fbank: Float32Array;
+}
+
+/**
+ * One stream's voice activity detection, keeping the recognizer's fbank rows of the recent audio so
+ * each closed segment leaves with its features. When the VAD and the recognizer compute the same
+ * fbank (FunASR's models do), it is computed once for both.
+ */
+export class SpeechSegmenter {
+	private vad: StreamingVad;
+	private readonly history: RowHistory;
+	private readonly recognizerFbank: OnlineFbank | null;
+	private readonly frameShiftMs: number;
+	private readonly frameLengthMs: number;
+
+	constructor(
+		private readonly model: FsmnVadModel,
+		recognizerFrontend: FrontendOptions,
+		private readonly overrides: Partial<VadOptions>,
+	) {
+		this.frameShiftMs = recognizerFrontend.frameShiftMs;
+		this.frameLengthMs = recognizerFrontend.frameLengthMs;
+		this.recognizerFbank = sameFbank(model.frontend, recognizerFrontend) ? null : new OnlineFbank(recognizerFrontend);
+		const keepMs = resolveVadOptions(model.options, overrides).maxSegmentMs + HISTORY_MARGIN_MS;
+		this.history = new RowHistory(recognizerFrontend.numMelBins, Math.ceil(keepMs / this.frameShiftMs));
+		this.vad = this.createVad();
+	}
+
+	/** Segments that end within the audio given so far. */
+	async accept(samples: Float32Array): Promise<SpeechSegment[]> {
+		if (this.recognizerFbank) this.history.append(this.recognizerFbank.accept(samples));
+		return this.cut(await this.vad.accept(samples));
+	}
+
+	/** End of a session: the segment in progress is closed; the next audio starts a new session at 0 ms. */
+	async finish(): Promise<SpeechSegment[]> {
+		const segments = this.cut(await this.vad.finish());
+		this.history.clear();
+		this.recognizerFbank?.reset();
+		this.vad = this.createVad();
+		return segments;
+	}
+
+	private createVad(): StreamingVad {
+		return new StreamingVad(this.model, this.overrides, this.recognizerFbank ? undefined : (rows) => this.history.append(rows));
+	}
+
+	/** Frame f covers [f·shift, f·shift + length) ms: a segment takes the frames wholly inside it, as if cut out first. */
+	private cut(segments: readonly { startMs: number; endMs: number }[]): SpeechSegment[] {
+		const cut = segments.map(({ startMs, endMs }) => {
+			const first = Math.ceil(startMs / this.frameShiftMs);
+			const end = Math.floor((endMs - this.frameLengthMs) / this.frameShiftMs) + 1;
+			return { startMs, endMs, fbank: this.history.slice(first, end) };
+		});
+		const last = segments.at(-1);
+		if (last) this.history.forgetBefore(Math.ceil(last.endMs / this.frameShiftMs));
+		return cut;
+	}
+}

@@ -1,0 +1,21 @@
+import { parentPort } from 'node:worker_threads';
+import type { WorkerRequest, WorkerResponse } from '../../engine/runtime/inference-protocol.js';
+
+// A stand-in inference worker for WorkerChannel's unit tests: answers after a short delay, and dies
+// on a recognition when it was started with FAKE_WORKER_CRASH set (process.env is copied at spawn).
+const port = parentPort!;
+const crashOnRecognize = process.env.FAKE_WORKER_CRASH === '1';
+const pending = new Set<Promise<void>>();
+
+port.on('message', (request: WorkerRequest) => {
+	if (request.type === 'recognize' && crashOnRecognize) process.exit(1);
+	const answered = new Promise<void>((resolve) =>
+		setTimeout(() => {
+			const result = request.type === 'recognize' ? { textRaw: `rows ${request.fbank.length}`, text: `rows ${request.fbank.length}` } : null;
+			port.postMessage({ id: request.id, ok: true, result } satisfies WorkerResponse);
+			resolve();
+		}, 50),
+	);
+	pending.add(answered);
+	if (request.type === 'shutdown') void Promise.all(pending).then(() => process.exit(0));
+});

@@ -1,0 +1,46 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { WorkerChannel } from '../../../engine/runtime/worker-channel.js';
+
+const fakeWorker = join(__dirname, '..', '..', 'helpers', 'fake-inference-worker.js');
+
+function channel(crashing: 'first worker' | 'every worker'): { channel: WorkerChannel; restarts: string[] } {
+	const restarts: string[] = [];
+	process.env.FAKE_WORKER_CRASH = '1';
+	const created = new WorkerChannel('recognizer', async (reason) => {
+		restarts.push(reason);
+	}, fakeWorker);
+	if (crashing === 'first worker') delete process.env.FAKE_WORKER_CRASH;
+	return { channel: created, restarts };
+}
+
+test('a recognition in flight when its worker dies is sent again, once, to the new worker', async () => {
+	const { channel: recognizer, restarts } = channel('first worker');
+	try {
+		const result = await recognizer.call({ type: 'recognize', streamId: 's', fbank: new Float32Array(160) });
+		assert.equal(result.text, 'rows 160');
+		assert.deepEqual(restarts, ['exit code 1']);
+	} finally {
+		await recognizer.terminate();
+	}
+});
+
+test('a recognition that kills the new worker too fails with the crash, and the channel keeps going', async () => {
+	const { channel: recognizer, restarts } = channel('every worker');
+	try {
+		await assert.rejects(recognizer.call({ type: 'recognize', streamId: 's', fbank: new Float32Array(80) }), /recognizer worker crashed \(exit code 1\)/);
+		assert.equal(restarts.length, 2);
+		assert.equal(await recognizer.call({ type: 'close', streamId: 's' }), null, 'other requests still work');
+	} finally {
+		delete process.env.FAKE_WORKER_CRASH;
+		await recognizer.terminate();
+	}
+});
+
+test('terminate lets the worker answer what is in flight, then ends it', async () => {
+	const { channel: vad } = channel('first worker');
+	const inFlight = vad.call({ type: 'flush', streamId: 's' });
+	await vad.terminate();
+	assert.deepEqual(await inFlight, null);
+});

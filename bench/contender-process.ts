@@ -56,7 +56,6 @@ export async function runOnce(spec: ContenderSpec, context: Context): Promise<Pa
 
 export function describeSpec(spec: ContenderSpec): string {
 	const parts: string[] = [spec.kind];
-	if ('vadApart' in spec && spec.vadApart) parts.push('(VAD apart)');
 	if ('precision' in spec) parts.push(spec.precision);
 	if ('threads' in spec) parts.push(`${spec.threads}t`);
 	if ('streams' in spec) parts.push(`${spec.streams} streams`);

@@ -9,7 +9,7 @@ export type ContenderSpec =
 	| { kind: 'vad' }
 	| { kind: 'punctuation'; precision: Precision }
 	| { kind: 'model'; precision: Precision; threads: number }
-	| { kind: 'pipeline'; precision: Precision; threads: number; vadApart: boolean }
+	| { kind: 'pipeline'; precision: Precision; threads: number }
 	| { kind: 'sherpa'; precision: Precision; threads: number }
 	| { kind: 'flops'; precision: Precision }
 	| { kind: 'matmul'; modelPath: string; threads: number; rows: number; inner: number; outer: number }

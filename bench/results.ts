@@ -31,7 +31,6 @@ export interface ModelGroup {
 	modelRunOnly: number[];
 	pipeline: Rtf;
 	/** The pipeline with its VAD in a second inference worker (emulating the VAD on a thread of its own). */
-	pipelineVadApart: Rtf;
 	sherpa: Rtf;
 	/** Segments whose text is the same in the pipeline as in the model alone / in sherpa-onnx (spaces ignored). */
 	pipelineAgreement: number;

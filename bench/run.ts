@@ -113,11 +113,10 @@ function writeReport(results: BenchResults, options: BenchOptions): void {
 async function measureModelGroup(precision: Precision, threads: number, context: Context, options: BenchOptions, log: (line: string) => void): Promise<ModelGroup & { texts: string[] }> {
 	const specs: ContenderSpec[] = [
 		{ kind: 'model', precision, threads },
-		{ kind: 'pipeline', precision, threads, vadApart: false },
+		{ kind: 'pipeline', precision, threads },
 		{ kind: 'sherpa', precision, threads },
-		{ kind: 'pipeline', precision, threads, vadApart: true },
 	];
-	log(`${precision}, ${threads} thread(s): loading Paraformer alone, the pipeline (as it is, and with the VAD apart) and sherpa-onnx`);
+	log(`${precision}, ${threads} thread(s): loading Paraformer alone, the pipeline and sherpa-onnx`);
 	const contenders: ContenderProcess[] = [];
 	try {
 		for (const spec of specs) contenders.push(await ContenderProcess.start(spec, context));
@@ -126,11 +125,11 @@ async function measureModelGroup(precision: Precision, threads: number, context:
 		for (const contender of contenders) firstPasses.push(await contender.pass());
 		const results: PassResult[][] = specs.map(() => []);
 		for (let round = 0; round < options.rounds; round++) {
-			const order = round % 2 === 0 ? [0, 1, 2, 3] : [3, 2, 1, 0];
+			const order = round % 2 === 0 ? [0, 1, 2] : [2, 1, 0];
 			for (const i of order) results[i]!.push(await contenders[i]!.pass());
 			log(`  round ${round + 1}/${options.rounds}: ${order.map((i) => `${describeSpec(specs[i]!)} ${(results[i]!.at(-1)!.wallMs / 1000).toFixed(2)} s`).join(', ')}`);
 		}
-		const [model, pipeline, sherpa, pipelineVadApart] = results as [PassResult[], PassResult[], PassResult[], PassResult[]];
+		const [model, pipeline, sherpa] = results as [PassResult[], PassResult[], PassResult[]];
 		const modelTexts = firstPasses[0]!.texts ?? [];
 		const streamSeconds = sumSeconds(context.corpus);
 		return {
@@ -139,7 +138,6 @@ async function measureModelGroup(precision: Precision, threads: number, context:
 			model: rtfSeries(model, streamSeconds),
 			modelRunOnly: model.map((pass) => (pass.data as { inferenceMs: number }).inferenceMs / 1000 / streamSeconds),
 			pipeline: rtfSeries(pipeline, streamSeconds),
-			pipelineVadApart: rtfSeries(pipelineVadApart, streamSeconds),
 			sherpa: rtfSeries(sherpa, streamSeconds),
 			pipelineAgreement: agreement(modelTexts, firstPasses[1]!.texts ?? []),
 			sherpaAgreement: agreement(modelTexts, firstPasses[2]!.texts ?? []),

@@ -30,8 +30,8 @@ export class Batcher<I, O> {
 	private async drain(): Promise<void> {
 		this.running = true;
 		while (this.pending.length > 0) {
-			// onnxruntime-node runs synchronously on this thread: yield between batches so the audio of
-			// every stream (its VAD) keeps flowing behind a backlog of recognitions.
+			// onnxruntime-node runs synchronously on this thread: yield between batches so the requests
+			// that arrived during the last run (other streams' segments) join the next batch.
 			await new Promise<void>((resolve) => setImmediate(resolve));
 			const batch = this.takeBatch();
 			try {

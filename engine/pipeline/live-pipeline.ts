@@ -49,12 +49,16 @@ export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 	private reconnectTimer: NodeJS.Timeout | null = null;
 	private watchdog: NodeJS.Timeout | null = null;
 	private nextIndex = 0;
+	/** Resolves on close(): a consumer's `ready` must not hold a closing pipeline. */
+	private readonly closing: Promise<void>;
+	private markClosing: () => void = () => undefined;
 	private totalDroppedSeconds = 0;
 	private stopCrashListener: (() => void) | null = null;
 
 	constructor(options: LivePipelineOptions) {
 		super();
 		this.options = options;
+		this.closing = new Promise((resolve) => (this.markClosing = resolve));
 		this.stream = describeStream(options);
 		this.backoff = new Backoff(options.reconnect);
 		this.queue = new RecognitionQueue<PendingSegment>(options.queue ?? {}, {
@@ -98,6 +102,7 @@ export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 	async close(): Promise<void> {
 		if (this.state === 'closed') return;
 		this.state = 'closed';
+		this.markClosing();
 		this.clearTimers();
 		const source = this.source;
 		this.source = null;
@@ -236,8 +241,12 @@ export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 	}
 
 	private async recognize(segment: PendingSegment): Promise<void> {
+		if (this.options.ready) await Promise.race([this.options.ready(), this.closing]);
 		const client = this.worker?.client;
-		if (!client) return;
+		if (!client || this.isClosed()) {
+			this.reportDropped([segment], 'closed');
+			return;
+		}
 		let result;
 		try {
 			result = await client.recognize(this.streamId, segment.fbank);

@@ -56,6 +56,12 @@ export interface LivePipelineOptions {
 	 * for files. Default: true for files, false for network streams.
 	 */
 	finishAtEnd?: boolean;
+	/**
+	 * Awaited before each recognition: a consumer that falls behind (ordered executions of a slow
+	 * workflow) then holds speech in the bounded recognition queue, where the overflow policy
+	 * applies, instead of holding sentences in memory without bound.
+	 */
+	ready?: () => Promise<void>;
 }
 
 /** One final sentence: what a workflow execution receives. */

@@ -235,7 +235,7 @@ export class RtmpAsrTrigger implements INodeType {
 						name: 'parallelProcessing',
 						type: 'boolean',
 						default: false,
-						description: 'Whether to start an execution per sentence at once. Off: each execution starts after the previous one finished, in spoken order.',
+						description: 'Whether to start an execution per sentence at once. Off: each execution starts after the previous one finished, in spoken order; behind a slow workflow, speech waits in the queue (Queue Bound, Queue Overflow).',
 					},
 					{
 						displayName: 'Queue Bound (S)',
@@ -243,7 +243,7 @@ export class RtmpAsrTrigger implements INodeType {
 						type: 'number',
 						typeOptions: { minValue: 1 },
 						default: 120,
-						description: 'Most speech, in seconds of audio, that may wait for recognition when the CPU falls behind',
+						description: 'Most speech, in seconds of audio, that may wait for recognition when the CPU or, in order, the workflow falls behind',
 					},
 					{
 						displayName: 'Queue Overflow',

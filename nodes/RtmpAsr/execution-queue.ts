@@ -11,6 +11,9 @@ export interface ExecutionQueueHooks {
 	failed(error: unknown): void;
 }
 
+/** Sentences recognised ahead of a slow workflow; beyond, speech waits in the pipeline's queue. */
+const MAX_WAITING_EXECUTIONS = 4;
+
 /**
  * Starts the trigger's executions. Ordered: one at a time, each after the previous one has
  * finished, in the order pushed (n8n's MQTT and Kafka triggers do the same with a donePromise);
@@ -18,6 +21,7 @@ export interface ExecutionQueueHooks {
  */
 export class ExecutionQueue {
 	private readonly waiting: INodeExecutionData[][][] = [];
+	private readonly roomWaiters: (() => void)[] = [];
 	private readonly hooks: ExecutionQueueHooks;
 	private readonly ordered: boolean;
 	private draining = false;
@@ -34,6 +38,22 @@ export class ExecutionQueue {
 		return this.waiting.length;
 	}
 
+	/**
+	 * Resolves once at most `maxWaiting` executions wait to start (at once when parallel or closed):
+	 * the pipeline awaits it before each recognition, so speech behind a slow workflow waits in the
+	 * pipeline's bounded queue.
+	 */
+	whenRoom(maxWaiting = MAX_WAITING_EXECUTIONS): Promise<void> {
+		if (!this.ordered || this.closed || this.waiting.length <= maxWaiting) return Promise.resolve();
+		return new Promise((resolve) => {
+			const check = () => {
+				if (this.closed || this.waiting.length <= maxWaiting) resolve();
+				else this.roomWaiters.push(check);
+			};
+			this.roomWaiters.push(check);
+		});
+	}
+
 	push(data: INodeExecutionData[][]): void {
 		if (this.closed) return;
 		if (!this.ordered) {
@@ -48,6 +68,7 @@ export class ExecutionQueue {
 		this.closed = true;
 		this.waiting.length = 0;
 		this.releaseWait?.();
+		this.checkRoom();
 	}
 
 	private async drain(): Promise<void> {
@@ -55,6 +76,7 @@ export class ExecutionQueue {
 		while (!this.closed) {
 			const data = this.waiting.shift();
 			if (data === undefined) break;
+			this.checkRoom();
 			const done = this.hooks.createDeferred();
 			const released = new Promise<void>((resolve) => (this.releaseWait = resolve));
 			this.hooks.emit(data, done);
@@ -66,5 +88,9 @@ export class ExecutionQueue {
 			this.releaseWait = null;
 		}
 		this.draining = false;
+	}
+
+	private checkRoom(): void {
+		for (const check of this.roomWaiters.splice(0)) check();
 	}
 }

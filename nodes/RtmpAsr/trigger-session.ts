@@ -72,7 +72,7 @@ async function liveRun(context: ITriggerFunctions, setup: TriggerSetup): Promise
 	} catch (error) {
 		throw toTriggerError(node, error);
 	}
-	const pipeline = await pipelineFactory.create({ ...setup.pipelineOptions, models });
+	const pipeline = await pipelineFactory.create({ ...setup.pipelineOptions, models, ready: () => queue.whenRoom() });
 	const outputs = (output: 0 | 1, item: IDataObject): INodeExecutionData[][] => {
 		const items = context.helpers.returnJsonArray([item]);
 		if (!setup.settings.statusOutput) return [items];

@@ -88,6 +88,45 @@ test('backpressure drops nothing, however small the bound and however busy the w
 	assert.equal(recorded.statuses.some((status) => status.type === 'overflow'), false);
 });
 
+test('a consumer that falls behind holds speech in the bounded queue, where the overflow policy applies', async () => {
+	let release: () => void = () => undefined;
+	const released = new Promise<void>((resolve) => (release = resolve));
+	let delivered = 0;
+	const pipeline = new LivePipeline({ url: STREAM, models, queue: { maxSeconds: 3, overflow: 'drop-oldest' }, ready: () => (delivered < 3 ? Promise.resolve() : released) });
+	const recorded = record(pipeline);
+	pipeline.on('sentence', () => delivered++);
+	// The consumer catches up once the whole file has been read.
+	pipeline.on('status', (status) => status.type === 'disconnected' && release());
+	const ended = new Promise<void>((resolve, reject) => {
+		pipeline.once('end', resolve);
+		pipeline.once('error', reject);
+	});
+	try {
+		await pipeline.start();
+		await ended;
+	} finally {
+		await pipeline.close();
+	}
+	const spoken = recorded.sentences.map((sentence) => SENTENCES.indexOf(sentence.text));
+	assert.deepEqual(spoken.slice(0, 3), [0, 1, 2], 'recognised while the consumer kept up');
+	const dropped = recorded.statuses.flatMap((status) => (status.type === 'overflow' ? [status.droppedSeconds] : []));
+	assert.ok(dropped.length > 0, 'the held speech overflowed the 3 s bound and was reported');
+	assert.ok(spoken.length > 3 && spoken.length < SENTENCES.length, `${spoken.length} sentences`);
+	assert.equal(spoken.at(-1), SENTENCES.length - 1, 'drop-oldest keeps the newest speech');
+	assert.deepEqual(recorded.warnings, []);
+});
+
+test('closing releases a pipeline held by its consumer; what it held is reported, not lost silently', async () => {
+	const pipeline = new LivePipeline({ url: STREAM, models, ready: () => new Promise<void>(() => undefined) });
+	const recorded = record(pipeline);
+	const segment = new Promise<void>((resolve) => pipeline.once('segment', () => resolve()));
+	await pipeline.start();
+	await segment;
+	await pipeline.close();
+	assert.deepEqual(recorded.sentences, []);
+	assert.ok(recorded.warnings.some((warning) => /not transcribed: the pipeline was closed/.test(warning.message)), recorded.warnings.map((w) => w.message).join('; '));
+});
+
 test('fatal misconfiguration rejects start() with the fix, and is not retried', async () => {
 	const cases: [Partial<LivePipelineOptions>, RegExp][] = [
 		[{ ffmpegPath: '/nonexistent/ffmpeg' }, /ffmpeg/],

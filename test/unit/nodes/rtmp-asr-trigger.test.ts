@@ -83,7 +83,9 @@ describe('RtmpAsrTrigger activation', () => {
 			assert.equal(pipelines.length, 1);
 			const [pipeline] = pipelines;
 			assert.equal(pipeline!.started, true);
-			assert.deepEqual(pipeline!.options, {
+			const { ready, ...options } = pipeline!.options;
+			assert.equal(typeof ready, 'function', 'the pipeline waits for the executions (see the "in order" tests)');
+			assert.deepEqual(options, {
 				url: URL_WITH_KEY,
 				secrets: ['sk-secret-1234'],
 				models: { asrDir: '/models/toy-paraformer-zh', vadDir: '/models/fsmn-vad', quantized: false, threads: 2 },
@@ -190,6 +192,39 @@ describe('RtmpAsrTrigger executions', () => {
 			assert.ok(harness.logs.some((line) => line.level === 'warn' && /the workflow failed/.test(line.message)));
 			finish(harness, 2);
 			await harness.close();
+		});
+	});
+
+	it('in order: behind a slow workflow the pipeline is held, so speech waits in its bounded queue', async () => {
+		await withFakePipelines(async (pipelines) => {
+			const harness = await run();
+			const ready = pipelines[0]!.options.ready!;
+			let held = true;
+			for (let index = 0; index < 6; index++) pipelines[0]!.say(`第${index}句`, index);
+			const gate = ready().then(() => (held = false));
+			await tick();
+			assert.equal(held, true, 'five sentences wait behind the first execution: recognition holds');
+			finish(harness, 0);
+			await tick();
+			await gate;
+			assert.equal(held, false, 'four wait: recognition goes on');
+			await harness.close();
+		});
+		await withFakePipelines(async (pipelines) => {
+			const harness = await run({ options: { parallelProcessing: true } });
+			for (let index = 0; index < 6; index++) pipelines[0]!.say(`第${index}句`, index);
+			await pipelines[0]!.options.ready!();
+			await harness.close();
+		});
+	});
+
+	it('closing releases a pipeline held behind a slow workflow', async () => {
+		await withFakePipelines(async (pipelines) => {
+			const harness = await run();
+			for (let index = 0; index < 6; index++) pipelines[0]!.say(`第${index}句`, index);
+			const gate = pipelines[0]!.options.ready!();
+			await harness.close();
+			await gate;
 		});
 	});
 

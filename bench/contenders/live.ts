@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RecognitionQueue } from '../../engine/pipeline/recognition-queue.js';
+import { recognitionBatchSize } from '../../engine/runtime/batcher.js';
 import { InferenceClient } from '../../engine/runtime/inference-client.js';
 import type { SpeechSegment } from '../../engine/runtime/inference-protocol.js';
 import type { Precision, SetupMessage } from '../contender-protocol.js';
@@ -64,13 +65,17 @@ export async function liveContender(setup: SetupMessage, precision: Precision, t
 			const samples: LiveSample[] = [];
 			const lags: number[] = [];
 			let closed = 0;
-			const queues = ids.map((id) => new RecognitionQueue<Queued>({ maxSeconds: Number.POSITIVE_INFINITY }, {
-				recognize: async (segment) => {
-					await client.recognize(id, segment.fbank);
-					samples.push({ seconds: segment.durationSeconds, latencyMs: performance.now() - segment.closedAt });
+			const queues = ids.map((id) => new RecognitionQueue<Queued>(
+				{ maxSeconds: Number.POSITIVE_INFINITY },
+				{
+					recognize: async (segment) => {
+						await client.recognize(id, segment.fbank);
+					},
+					deliver: (segment) => samples.push({ seconds: segment.durationSeconds, latencyMs: performance.now() - segment.closedAt }),
+					dropped: () => undefined,
 				},
-				dropped: () => undefined,
-			}));
+				recognitionBatchSize(threads),
+			));
 			const chunks = Math.floor((seconds * 1000) / CHUNK_MS);
 			const started = performance.now();
 			const machineBefore = cpuAccount();

@@ -1,6 +1,7 @@
 import { RecognitionQueue } from '../../engine/pipeline/recognition-queue.js';
 import { InferenceClient } from '../../engine/runtime/inference-client.js';
-import type { SpeechSegment, StreamConfig } from '../../engine/runtime/inference-protocol.js';
+import { recognitionBatchSize } from '../../engine/runtime/batcher.js';
+import type { RecognitionResult, SpeechSegment, StreamConfig } from '../../engine/runtime/inference-protocol.js';
 import type { Precision, SetupMessage } from '../contender-protocol.js';
 import { readCorpusAudio } from '../corpus.js';
 import { PUNCTUATION_DIR, VAD_DIR } from '../paths.js';
@@ -20,7 +21,7 @@ export function pipelineConfig(asrDir: string, precision: Precision, threads: nu
  * The whole pipeline as LivePipeline drives it, fed as fast as it goes: 100 ms chunks through the
  * VAD worker (fbank, VAD), closed segments with their fbank rows into the recognition queue, each
  * recognised (LFR, CMVN, Paraformer, punctuation) in the recognizer worker — every message crossing
- * a thread boundary. One stream; each corpus file is one session (flushed at its end).
+ * a thread boundary; a backlog goes to the worker together and is batched there, as LivePipeline's. One stream; each corpus file is one session (flushed at its end).
  */
 export async function pipelineContender(setup: SetupMessage, precision: Precision, threads: number): Promise<Contender> {
 	const client = new InferenceClient();
@@ -31,16 +32,20 @@ export async function pipelineContender(setup: SetupMessage, precision: Precisio
 		async pass() {
 			const texts: string[] = [];
 			const punctuated: string[] = [];
-			const queue = new RecognitionQueue<Queued>({ maxSeconds: Number.POSITIVE_INFINITY }, {
-				recognize: async (segment) => {
-					const result = await client.recognize(streamId, segment.fbank);
-					texts.push(result.textRaw);
-					punctuated.push(result.text);
+			const queue = new RecognitionQueue<Queued, RecognitionResult>(
+				{ maxSeconds: Number.POSITIVE_INFINITY },
+				{
+					recognize: (segment) => client.recognize(streamId, segment.fbank),
+					deliver: (_, result) => {
+						texts.push(result.textRaw);
+						punctuated.push(result.text);
+					},
+					dropped: () => {
+						throw new Error('the benchmark queue never drops');
+					},
 				},
-				dropped: () => {
-					throw new Error('the benchmark queue never drops');
-				},
-			});
+				recognitionBatchSize(threads),
+			);
 			const enqueue = (segments: SpeechSegment[]) => {
 				for (const segment of segments) queue.push({ fbank: segment.fbank, durationSeconds: (segment.endMs - segment.startMs) / 1000 });
 			};

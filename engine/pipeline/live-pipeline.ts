@@ -4,7 +4,8 @@ import { performance } from 'node:perf_hooks';
 import { splitSentences } from '../emitter/sentences.js';
 import { EngineError } from '../errors.js';
 import { acquireInferenceClient, type InferenceClient } from '../runtime/inference-client.js';
-import type { SpeechSegment, StreamConfig } from '../runtime/inference-protocol.js';
+import { recognitionBatchSize } from '../runtime/batcher.js';
+import type { RecognitionResult, SpeechSegment, StreamConfig } from '../runtime/inference-protocol.js';
 import { Backoff } from './backoff.js';
 import { RecognitionQueue } from './recognition-queue.js';
 import { AudioSource, describeStream, validateSourceOptions, type SourceExit } from './source-adapter.js';
@@ -35,7 +36,7 @@ export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 	private readonly options: LivePipelineOptions;
 	private readonly stream: string;
 	private readonly backoff: Backoff;
-	private readonly queue: RecognitionQueue<PendingSegment>;
+	private readonly queue: RecognitionQueue<PendingSegment, RecognitionResult | null>;
 	private state: State = 'idle';
 	private worker: { client: InferenceClient; release: () => Promise<void> } | null = null;
 	private source: AudioSource | null = null;
@@ -61,14 +62,19 @@ export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 		this.closing = new Promise((resolve) => (this.markClosing = resolve));
 		this.stream = describeStream(options);
 		this.backoff = new Backoff(options.reconnect);
-		this.queue = new RecognitionQueue<PendingSegment>(options.queue ?? {}, {
-			recognize: (segment) => this.recognize(segment),
-			dropped: (segments, reason) => this.reportDropped(segments, reason),
-			pressure: (full) => {
-				this.queueFull = full;
-				this.updateFlow();
+		this.queue = new RecognitionQueue<PendingSegment, RecognitionResult | null>(
+			options.queue ?? {},
+			{
+				recognize: (segment) => this.recognize(segment),
+				deliver: (segment, result) => result && this.emitSentences(segment, result),
+				dropped: (segments, reason) => this.reportDropped(segments, reason),
+				pressure: (full) => {
+					this.queueFull = full;
+					this.updateFlow();
+				},
 			},
-		});
+			recognitionBatchSize(options.models.threads ?? 1),
+		);
 	}
 
 	get running(): boolean {
@@ -240,21 +246,24 @@ export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 		}
 	}
 
-	private async recognize(segment: PendingSegment): Promise<void> {
+	/** The text of one segment; null when it could not be had (reported). */
+	private async recognize(segment: PendingSegment): Promise<RecognitionResult | null> {
 		if (this.options.ready) await Promise.race([this.options.ready(), this.closing]);
 		const client = this.worker?.client;
 		if (!client || this.isClosed()) {
 			this.reportDropped([segment], 'closed');
-			return;
+			return null;
 		}
-		let result;
 		try {
-			result = await client.recognize(this.streamId, segment.fbank);
+			return await client.recognize(this.streamId, segment.fbank);
 		} catch (error) {
 			this.warn(error);
 			this.reportDropped([segment], 'failed');
-			return;
+			return null;
 		}
+	}
+
+	private emitSentences(segment: PendingSegment, result: RecognitionResult): void {
 		for (const part of splitSentences({ text: result.text, textRaw: result.textRaw, startMs: segment.startMs, endMs: segment.endMs })) {
 			const emittedAt = Date.now();
 			const sentence: Sentence = {

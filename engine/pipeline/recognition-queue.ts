@@ -7,8 +7,11 @@ export interface QueuedSegment {
 	durationSeconds: number;
 }
 
-export interface RecognitionQueueHooks<T extends QueuedSegment> {
-	recognize(segment: T): Promise<void>;
+export interface RecognitionQueueHooks<T extends QueuedSegment, R> {
+	/** Recognises one segment; several may run at once (see `concurrency`). Must not reject. */
+	recognize(segment: T): Promise<R>;
+	/** Each result, strictly in the order the segments were pushed. */
+	deliver(segment: T, result: R): void;
 	/** Segments that will never be recognised, and why; never silent. */
 	dropped(segments: T[], reason: 'overflow' | 'closed'): void;
 	/** Backpressure policy: pause the input while full, resume when drained. */
@@ -21,18 +24,26 @@ interface Entry<T> {
 }
 
 /**
- * Segments waiting for recognition, bounded in seconds of audio. Recognition runs one segment at a
- * time per stream so sentences are emitted in order; the worker batches across streams.
+ * Segments waiting for recognition, bounded in seconds of audio. Up to `concurrency` segments are
+ * recognised at once, so that a backlog reaches the worker together and is batched there; results
+ * are delivered in order whatever order they finish in.
  */
-export class RecognitionQueue<T extends QueuedSegment> {
-	private readonly queue = new PQueue({ concurrency: 1 });
+export class RecognitionQueue<T extends QueuedSegment, R = void> {
+	private readonly queue: PQueue;
+	/** The last delivery: the next one waits for it. */
+	private delivered: Promise<void> = Promise.resolve();
 	private readonly waiting: Entry<T>[] = [];
 	private waitingSeconds = 0;
 	private full = false;
 	private readonly maxSeconds: number;
 	private readonly policy: OverflowPolicy;
 
-	constructor(settings: QueueSettings, private readonly hooks: RecognitionQueueHooks<T>) {
+	constructor(
+		settings: QueueSettings,
+		private readonly hooks: RecognitionQueueHooks<T, R>,
+		concurrency = 1,
+	) {
+		this.queue = new PQueue({ concurrency });
 		this.maxSeconds = settings.maxSeconds ?? DEFAULT_QUEUE.maxSeconds;
 		this.policy = settings.overflow ?? DEFAULT_QUEUE.overflow;
 	}
@@ -61,7 +72,11 @@ export class RecognitionQueue<T extends QueuedSegment> {
 			this.waiting.splice(this.waiting.indexOf(entry), 1);
 			this.waitingSeconds -= segment.durationSeconds;
 			this.updatePressure();
-			await this.hooks.recognize(segment);
+			const result = this.hooks.recognize(segment);
+			// Tasks start in push order, so chaining here delivers in push order.
+			const delivery = this.delivered.then(async () => this.hooks.deliver(segment, await result));
+			this.delivered = delivery.catch(() => undefined);
+			await delivery;
 		});
 	}
 

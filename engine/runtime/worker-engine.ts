@@ -6,7 +6,7 @@ import { PunctuationCache, Punctuator } from '../punctuation/ct-transformer.js';
 import { SpeechSegmenter, type SpeechSegment } from '../vad/speech-segmenter.js';
 import { FsmnVadModel } from '../vad/streaming-vad.js';
 import type { VadOptions } from '../vad/vad-options.js';
-import { Batcher } from './batcher.js';
+import { Batcher, recognitionBatchSize } from './batcher.js';
 import type { RecognitionResult, StreamConfig, WorkerRequest, WorkerResults, WorkerRole } from './inference-protocol.js';
 import { SharedModels } from './shared-models.js';
 
@@ -161,6 +161,7 @@ async function loadRecognizer(dir: string, quantized: boolean, threads: number):
 	const batcher = new Batcher<FeatureMatrix, string>(
 		async (fbanks) => (await paraformer.recognizeFbank(fbanks)).map((result) => result.text),
 		(fbank) => fbank.rows,
+		recognitionBatchSize(threads),
 	);
 	return { paraformer, batcher };
 }

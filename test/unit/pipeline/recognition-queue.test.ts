@@ -17,10 +17,10 @@ function harness(policy: OverflowPolicy, maxSeconds: number) {
 	const queue = new RecognitionQueue<Item>(
 		{ maxSeconds, overflow: policy },
 		{
-			recognize: async (item) => {
+			recognize: async () => {
 				await gate;
-				recognised.push(item.id);
 			},
+			deliver: (item) => recognised.push(item.id),
 			dropped: (items, reason) => dropped.push({ ids: items.map((i) => i.id), reason }),
 			pressure: (full) => pressure.push(full),
 		},
@@ -86,4 +86,33 @@ test('close reports waiting segments as closed and finishes the running one', as
 	await closed;
 	assert.deepEqual(h.recognised, [0]);
 	assert.deepEqual(h.dropped, [{ ids: [1, 2], reason: 'closed' }]);
+});
+
+test('several recognitions at once still deliver in push order', async () => {
+	const running: number[] = [];
+	let most = 0;
+	const delivered: number[] = [];
+	const queue = new RecognitionQueue<Item, string>(
+		{ maxSeconds: 100 },
+		{
+			recognize: async (item) => {
+				running.push(item.id);
+				most = Math.max(most, running.length);
+				// Later items finish first.
+				await new Promise((resolve) => setTimeout(resolve, 40 - item.id * 10));
+				running.splice(running.indexOf(item.id), 1);
+				return `text ${item.id}`;
+			},
+			deliver: (item, text) => {
+				assert.equal(text, `text ${item.id}`);
+				delivered.push(item.id);
+			},
+			dropped: () => assert.fail('nothing is dropped'),
+		},
+		3,
+	);
+	for (const item of items(1, 1, 1, 1)) queue.push(item);
+	await queue.drain();
+	assert.equal(most, 3, 'three at once');
+	assert.deepEqual(delivered, [0, 1, 2, 3]);
 });

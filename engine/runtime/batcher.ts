@@ -16,8 +16,9 @@ interface Pending<I, O> {
 }
 
 /**
- * Runs one batch at a time; what arrives while a batch runs is batched together into the next run,
- * as long as zero-padding to the longest input wastes little (padded cost ≤ `maxPadding` × real cost).
+ * Runs one batch at a time; what arrives while a batch runs is batched together into the next run:
+ * the oldest input first (none waits forever), with the others closest to it in size, as long as
+ * zero-padding to the longest wastes little (padded cost ≤ `maxPadding` × real cost).
  */
 export class Batcher<I, O> {
 	private readonly pending: Pending<I, O>[] = [];
@@ -54,15 +55,19 @@ export class Batcher<I, O> {
 		this.running = false;
 	}
 
+	/** The oldest input, and the waiting inputs closest to it in size that pad within `maxPadding`. */
 	private takeBatch(): Pending<I, O>[] {
-		const batch = [this.pending.shift() as Pending<I, O>];
-		let longest = batch[0]!.size;
-		let total = longest;
-		while (batch.length < this.maxBatch && this.pending.length > 0) {
-			const next = this.pending[0]!;
+		const oldest = this.pending.shift() as Pending<I, O>;
+		const batch = [oldest];
+		let longest = oldest.size;
+		let total = oldest.size;
+		const bySimilarSize = [...this.pending].sort((a, b) => Math.abs(a.size - oldest.size) - Math.abs(b.size - oldest.size));
+		for (const next of bySimilarSize) {
+			if (batch.length === this.maxBatch) break;
 			const newLongest = Math.max(longest, next.size);
-			if (newLongest * (batch.length + 1) > this.maxPadding * (total + next.size)) break;
-			batch.push(this.pending.shift() as Pending<I, O>);
+			if (newLongest * (batch.length + 1) > this.maxPadding * (total + next.size)) continue;
+			batch.push(next);
+			this.pending.splice(this.pending.indexOf(next), 1);
 			longest = newLongest;
 			total += next.size;
 		}

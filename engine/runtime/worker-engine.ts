@@ -29,6 +29,8 @@ interface RecognizerStream {
 	recognizer: Recognizer;
 	punctuator: Punctuator | null;
 	punctuationCache: PunctuationCache;
+	/** The last recognition's punctuation: the next waits for it. */
+	punctuated: Promise<unknown>;
 }
 
 type Stream = VadStream | RecognizerStream;
@@ -97,11 +99,20 @@ export class WorkerEngine {
 		}
 	}
 
-	private async recognize(stream: RecognizerStream, fbank: Float32Array): Promise<RecognitionResult> {
+	/**
+	 * Several segments of a stream may be recognised in one batch; punctuation, which carries context
+	 * from one segment to the next (vad_realtime), then takes them in the order they were sent.
+	 */
+	private recognize(stream: RecognizerStream, fbank: Float32Array): Promise<RecognitionResult> {
 		const dim = stream.recognizer.paraformer.frontend.numMelBins;
-		const textRaw = await stream.recognizer.batcher.run({ data: fbank, rows: fbank.length / dim, dim });
-		if (!stream.punctuator || textRaw.length === 0) return { textRaw, text: textRaw };
-		return { textRaw, text: (await stream.punctuator.punctuate(textRaw, stream.punctuationCache)).text };
+		const recognized = stream.recognizer.batcher.run({ data: fbank, rows: fbank.length / dim, dim });
+		const punctuated = stream.punctuated.then(async () => {
+			const textRaw = await recognized;
+			if (!stream.punctuator || textRaw.length === 0) return { textRaw, text: textRaw };
+			return { textRaw, text: (await stream.punctuator.punctuate(textRaw, stream.punctuationCache)).text };
+		});
+		stream.punctuated = punctuated.catch(() => undefined);
+		return punctuated;
 	}
 
 	private async close(streamId: string): Promise<void> {
@@ -153,7 +164,7 @@ async function openRecognizer(config: StreamConfig, acquire: Acquire, keys: stri
 		const puncQuantized = models.puncQuantized ?? quantized;
 		punctuator = await acquire(`punc:${puncDir}:${precision(puncQuantized)}`, () => Punctuator.load(puncDir, { quantized: puncQuantized }), (p) => p.release());
 	}
-	return { role: 'recognizer', keys, recognizer, punctuator, punctuationCache: new PunctuationCache() };
+	return { role: 'recognizer', keys, recognizer, punctuator, punctuationCache: new PunctuationCache(), punctuated: Promise.resolve() };
 }
 
 async function loadRecognizer(dir: string, quantized: boolean, threads: number): Promise<Recognizer> {

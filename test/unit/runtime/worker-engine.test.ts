@@ -85,3 +85,20 @@ test('the punctuation model loads at its own precision: an fp32 recogniser with 
 	await engine.handle({ id: 0, type: 'shutdown' });
 	assert.deepEqual(engine.loadedModels, []);
 });
+
+test('segments of one stream recognised in one batch are punctuated in the order they were sent', async () => {
+	const puncDir = fixturePath('models', 'tiny-punc-realtime');
+	const config = { models: { ...models, puncDir, threads: 2 } };
+	const frontend = loadFrontendOptions(models.asrDir);
+	const fbanks = ['toy_01_alarm.wav', 'toy_02_meeting.wav', 'toy_03_digits.wav', 'toy_01_alarm.wav'].map((file) => computeFbank(readWav(sharedPath('audio', 'toy', file)).samples, frontend).data);
+	const oneByOne = new WorkerEngine('recognizer');
+	const together = new WorkerEngine('recognizer');
+	await oneByOne.handle({ id: 0, type: 'open', streamId: 's', config });
+	await together.handle({ id: 0, type: 'open', streamId: 's', config });
+	const expected: string[] = [];
+	for (const fbank of fbanks) expected.push((await oneByOne.handle({ id: 0, type: 'recognize', streamId: 's', fbank })).text);
+	const batched = await Promise.all(fbanks.map((fbank) => together.handle({ id: 0, type: 'recognize', streamId: 's', fbank })));
+	assert.deepEqual(batched.map((result) => result.text), expected);
+	await oneByOne.handle({ id: 0, type: 'shutdown' });
+	await together.handle({ id: 0, type: 'shutdown' });
+});

@@ -13,9 +13,10 @@ const models = { asrDir: sharedPath('models', 'toy-paraformer-zh'), vadDir: shar
 const STREAM = sharedPath('audio', 'toy', 'toy_stream.wav');
 const SENTENCES = JSON.parse(readFileSync(sharedPath('audio', 'toy', 'transcripts.json'), 'utf8'))['toy_stream.wav'] as string[];
 
-async function runToEnd(options: Partial<LivePipelineOptions>): Promise<Recorded> {
+async function runToEnd(options: Partial<LivePipelineOptions>, listen?: (pipeline: LivePipeline) => void): Promise<Recorded> {
 	const pipeline = new LivePipeline({ url: STREAM, models, ...options });
 	const recorded = record(pipeline);
+	listen?.(pipeline);
 	const ended = new Promise<void>((resolve, reject) => {
 		pipeline.once('end', resolve);
 		pipeline.once('error', reject);
@@ -92,21 +93,11 @@ test('a consumer that falls behind holds speech in the bounded queue, where the 
 	let release: () => void = () => undefined;
 	const released = new Promise<void>((resolve) => (release = resolve));
 	let delivered = 0;
-	const pipeline = new LivePipeline({ url: STREAM, models, queue: { maxSeconds: 3, overflow: 'drop-oldest' }, ready: () => (delivered < 3 ? Promise.resolve() : released) });
-	const recorded = record(pipeline);
-	pipeline.on('sentence', () => delivered++);
-	// The consumer catches up once the whole file has been read.
-	pipeline.on('status', (status) => status.type === 'disconnected' && release());
-	const ended = new Promise<void>((resolve, reject) => {
-		pipeline.once('end', resolve);
-		pipeline.once('error', reject);
+	const recorded = await runToEnd({ queue: { maxSeconds: 3, overflow: 'drop-oldest' }, ready: () => (delivered < 3 ? Promise.resolve() : released) }, (pipeline) => {
+		pipeline.on('sentence', () => delivered++);
+		// The consumer catches up once the whole file has been read.
+		pipeline.on('status', (status) => status.type === 'disconnected' && release());
 	});
-	try {
-		await pipeline.start();
-		await ended;
-	} finally {
-		await pipeline.close();
-	}
 	const spoken = recorded.sentences.map((sentence) => SENTENCES.indexOf(sentence.text));
 	assert.deepEqual(spoken.slice(0, 3), [0, 1, 2], 'recognised while the consumer kept up');
 	const dropped = recorded.statuses.flatMap((status) => (status.type === 'overflow' ? [status.droppedSeconds] : []));

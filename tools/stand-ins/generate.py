@@ -1,13 +1,14 @@
 #!/usr/bin/python3
 """Random-weight stand-ins for FunASR's Paraformer and CT-Transformer ONNX exports.
 
-  /usr/bin/python3 tools/stand-ins/generate.py --tiny             # test/fixtures/models/tiny-*
+  /usr/bin/python3 tools/stand-ins/generate.py --tiny [--out DIR] # test/fixtures/models/tiny-*
   /usr/bin/python3 tools/stand-ins/generate.py --large [--out DIR] # Paraformer-large sizes, outside the repo
 
 Same seeds, same weights, same reference outputs on every run.
 """
 import argparse
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -30,6 +31,7 @@ from model_files import (  # noqa: E402
 from paraformer import PARAFORMER_LARGE, TINY_PARAFORMER, build_paraformer, flops_per_audio_second, parameter_count  # noqa: E402
 from quantize import quantize_model  # noqa: E402
 from references import label_counts, paraformer_reference, punctuation_reference  # noqa: E402
+from staging import staged_directories  # noqa: E402
 
 FIXTURES_DIR = os.path.join(REPO_ROOT, 'test', 'fixtures', 'models')
 NODE = os.path.join(REPO_ROOT, 'node_modules', '.bin', 'node')
@@ -66,12 +68,10 @@ def build_paraformer_dir(directory, sizes, seed, lengths):
 	reference = paraformer_reference(model, directory, read_paraformer_tokens(), seed, lengths)
 	write_json(os.path.join(directory, 'reference.json'), reference)
 	batch = reference['runs'][0]
-	print(f'{directory}:')
 	print(f'  parameters {parameter_count(model):,}; {flops_per_audio_second(sizes) / 1e9:.2f} GFLOPs per second of audio (10 s utterances)')
 	print(f'  model.onnx {megabytes(model_path):.1f} MB, model_quant.onnx {megabytes(os.path.join(directory, "model_quant.onnx")):.1f} MB ({quantized} MatMuls int8)')
 	print(f'  reference: token_num {batch["token_num"]} for lengths {lengths}; min top-2 margin {reference["min_top2_margin"]:.3f}')
 	print(f'  built and exported in {exported - started:.1f} s, quantised and referenced in {time.monotonic() - exported:.1f} s')
-	return directory
 
 
 def build_punctuation_dir(directory, seed, realtime):
@@ -84,8 +84,12 @@ def build_punctuation_dir(directory, seed, realtime):
 	quantize_model(model_path, os.path.join(directory, 'model_quant.onnx'))
 	reference = punctuation_reference(model, vocabulary, seed, realtime)
 	write_json(os.path.join(directory, 'reference.json'), reference)
-	print(f'{directory}: vocabulary {len(vocabulary)}, model.onnx {megabytes(model_path):.2f} MB, label counts {label_counts(reference)}')
-	return directory
+	print(f'  vocabulary {len(vocabulary)}, model.onnx {megabytes(model_path):.2f} MB, label counts {label_counts(reference)}')
+
+
+def build_large_dir(directory):
+	build_paraformer_dir(directory, PARAFORMER_LARGE, LARGE_PARAFORMER_SEED, LARGE_LENGTHS)
+	write_sherpa_tokens(directory)
 
 
 def verify(directories):
@@ -96,29 +100,32 @@ def verify(directories):
 def main():
 	parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
 	what = parser.add_mutually_exclusive_group(required=True)
-	what.add_argument('--tiny', action='store_true', help=f'write the committed fixtures under {FIXTURES_DIR}')
+	what.add_argument('--tiny', action='store_true', help=f'write the committed fixtures tiny-* under {FIXTURES_DIR}')
 	what.add_argument('--large', action='store_true', help='write a Paraformer-large-sized stand-in (about 880 MB + 230 MB int8)')
-	parser.add_argument('--out', help=f'directory for --large (default {default_large_dir()})')
+	parser.add_argument('--out', help=f'directory for --large (default {default_large_dir()}), or the folder of the tiny-* directories for --tiny')
 	parser.add_argument('--no-verify', action='store_true', help='skip the onnxruntime-node check')
 	args = parser.parse_args()
 	# Progress of a minutes-long --large run should show up as it happens, also when redirected.
 	sys.stdout.reconfigure(line_buffering=True)
-	if args.out and not args.large:
-		parser.error('--out goes with --large')
+	# A terminated run unwinds like an interrupted one, so that it removes what it staged.
+	signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
 	started = time.monotonic()
 	if args.tiny:
-		directories = [
-			build_paraformer_dir(os.path.join(FIXTURES_DIR, 'tiny-paraformer'), TINY_PARAFORMER, TINY_PARAFORMER_SEED, TINY_LENGTHS),
-			build_punctuation_dir(os.path.join(FIXTURES_DIR, 'tiny-punc'), TINY_PUNCTUATION_SEED, realtime=False),
-			build_punctuation_dir(os.path.join(FIXTURES_DIR, 'tiny-punc-realtime'), TINY_REALTIME_SEED, realtime=True),
-		]
+		folder = os.path.abspath(args.out or FIXTURES_DIR)
+		builds = {
+			os.path.join(folder, 'tiny-paraformer'): lambda directory: build_paraformer_dir(directory, TINY_PARAFORMER, TINY_PARAFORMER_SEED, TINY_LENGTHS),
+			os.path.join(folder, 'tiny-punc'): lambda directory: build_punctuation_dir(directory, TINY_PUNCTUATION_SEED, realtime=False),
+			os.path.join(folder, 'tiny-punc-realtime'): lambda directory: build_punctuation_dir(directory, TINY_REALTIME_SEED, realtime=True),
+		}
 	else:
-		directory = os.path.abspath(args.out or default_large_dir())
-		build_paraformer_dir(directory, PARAFORMER_LARGE, LARGE_PARAFORMER_SEED, LARGE_LENGTHS)
-		write_sherpa_tokens(directory)
-		directories = [directory]
-	if not args.no_verify:
-		verify(directories)
+		builds = {os.path.abspath(args.out or default_large_dir()): build_large_dir}
+	# Every model is written and checked beside its target and only then renamed into place.
+	with staged_directories(builds) as staged:
+		for target, directory in staged.items():
+			print(f'{target}:')
+			builds[target](directory)
+		if not args.no_verify:
+			verify(list(staged.values()))
 	print(f'done in {time.monotonic() - started:.1f} s')
 
 

@@ -179,7 +179,7 @@ function unwritable(path: string, root: string, cause: unknown): EngineError {
 	return new EngineError(
 		'MODEL_MISSING',
 		`Cannot write to the model cache: "${path}" (${reason}).`,
-		`Choose a writable directory with --dir or RTMP_ASR_MODEL_DIR (the node's "Model Directory"), or make "${root}" writable.`,
+		`Choose a writable directory with --dir or RTMP_ASR_MODEL_DIR (the node's Options → "Model Cache Directory"), or make "${root}" writable.`,
 		{ cause },
 	);
 }

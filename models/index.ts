@@ -16,7 +16,7 @@ export { verifyModel } from './verify.js';
 export type { FileReport, ModelReport } from './verify.js';
 
 export interface EnsureModelOptions extends PullOptions {
-	/** Download the model when it is not installed (the node's "download missing models on activation"). */
+	/** Download the model when it is not installed (the node's Options → "Download Missing Models"). */
 	download?: boolean;
 }
 

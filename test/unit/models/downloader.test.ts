@@ -315,7 +315,7 @@ test('a cache directory that cannot be created fails with a clear message (its p
 	await assert.rejects(pullModel('tiny', { dir, catalog: testCatalog(), env: {} }), (error: unknown) => {
 		assert.ok(error instanceof EngineError);
 		assert.match(error.message, /^Cannot write to the model cache: ".*not-a-directory\/models\/tiny-paraformer-onnx" \(ENOTDIR: not a directory/);
-		assert.match(error.fix, /--dir or RTMP_ASR_MODEL_DIR/);
+		assert.match(error.fix, /--dir or RTMP_ASR_MODEL_DIR \(the node's Options → "Model Cache Directory"\)/);
 		return true;
 	});
 	assert.equal(server.requests.length, 0, 'nothing is downloaded');

@@ -1,16 +1,14 @@
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { Paraformer } from '../../../engine/asr/paraformer.js';
-import { EngineError } from '../../../engine/errors.js';
+import type { EngineErrorCode } from '../../../engine/errors.js';
 import { readWav } from '../../../engine/source/wav.js';
+import { assertLoadFails, ModelCopies } from '../../helpers/model-copies.js';
 import { sharedPath } from '../../helpers/paths.js';
 import { characterErrorRate } from '../../helpers/text.js';
 
 const TOY_DIR = sharedPath('models', 'toy-paraformer-zh');
-const TOY_FILES = ['config.yaml', 'am.mvn', 'tokens.json', 'model.onnx'];
 
 function shortToyFiles(): { file: string; text: string }[] {
 	const transcripts = JSON.parse(readFileSync(sharedPath('audio', 'toy', 'transcripts.json'), 'utf8')) as Record<string, unknown>;
@@ -74,48 +72,30 @@ describe('Paraformer on the toy recognizer', () => {
 });
 
 describe('Paraformer.load errors', () => {
-	const tmp = mkdtempSync(join(tmpdir(), 'paraformer-'));
-	after(() => rmSync(tmp, { recursive: true, force: true }));
+	const copies = new ModelCopies(TOY_DIR);
+	after(() => copies.remove());
 
-	function modelCopy(name: string, without: string[] = []): string {
-		const dir = join(tmp, name);
-		mkdirSync(dir);
-		for (const file of TOY_FILES.filter((f) => !without.includes(f))) copyFileSync(join(TOY_DIR, file), join(dir, file));
-		return dir;
-	}
+	const loadFails = (dir: string, code: EngineErrorCode, message: RegExp, options = {}) => assertLoadFails(Paraformer.load(dir, options), code, message);
 
-	async function assertLoadFails(dir: string, code: string, pattern: RegExp, options = {}) {
-		await assert.rejects(Paraformer.load(dir, options), (error) => {
-			assert.ok(error instanceof EngineError, String(error));
-			assert.equal(error.code, code);
-			assert.match(error.message, pattern);
-			assert.ok(error.fix.length > 0);
-			return true;
-		});
-	}
-
-	it('names a missing model.onnx', () => assertLoadFails(modelCopy('no-model', ['model.onnx']), 'MODEL_MISSING', /lacks model\.onnx/));
-	it('names a missing model_quant.onnx when quantized', () => assertLoadFails(modelCopy('no-quant'), 'MODEL_MISSING', /lacks model_quant\.onnx/, { quantized: true }));
-	it('names missing tokens', () => assertLoadFails(modelCopy('no-tokens', ['tokens.json']), 'MODEL_MISSING', /tokens\.json \/ tokens\.txt/));
-	it('names a missing am.mvn', () => assertLoadFails(modelCopy('no-mvn', ['am.mvn']), 'MODEL_MISSING', /lacks am\.mvn/));
+	it('names a missing model.onnx', () => loadFails(copies.copy({ without: ['model.onnx'] }), 'MODEL_MISSING', /lacks model\.onnx/));
+	it('names a missing model_quant.onnx when quantized', () => loadFails(copies.copy(), 'MODEL_MISSING', /lacks model_quant\.onnx/, { quantized: true }));
+	it('names missing tokens', () => loadFails(copies.copy({ without: ['tokens.json'] }), 'MODEL_MISSING', /tokens\.json \/ tokens\.txt/));
+	it('names a missing am.mvn', () => loadFails(copies.copy({ without: ['am.mvn'] }), 'MODEL_MISSING', /lacks am\.mvn/));
 
 	it('rejects a corrupt model.onnx', async () => {
-		const dir = modelCopy('corrupt', ['model.onnx']);
-		writeFileSync(join(dir, 'model.onnx'), Buffer.from('this is not an onnx model, just garbage bytes \x00\x01\x02'));
-		await assertLoadFails(dir, 'MODEL_INVALID', /could not be loaded by onnxruntime/);
+		const dir = copies.copy({ write: { 'model.onnx': 'this is not an onnx model, just garbage bytes \x00\x01\x02' } });
+		await loadFails(dir, 'MODEL_INVALID', /could not be loaded by onnxruntime/);
 	});
 
 	it('rejects an FSMN-VAD model in a Paraformer directory, naming the model expected', async () => {
-		const dir = modelCopy('vad-model', ['model.onnx']);
-		copyFileSync(sharedPath('models', 'fsmn-vad', 'model.onnx'), join(dir, 'model.onnx'));
-		await assertLoadFails(dir, 'MODEL_INTERFACE', /speech_paraformer-large_asr_nat-zh-cn-16k-common-vocab8404-onnx.*has no input "speech_lengths"/);
+		const dir = copies.copy({ write: { 'model.onnx': readFileSync(sharedPath('models', 'fsmn-vad', 'model.onnx')) } });
+		await loadFails(dir, 'MODEL_INTERFACE', /speech_paraformer-large_asr_nat-zh-cn-16k-common-vocab8404-onnx.*has no input "speech_lengths"/);
 	});
 
 	it('rejects a token list that does not fit the model', async () => {
-		const dir = modelCopy('few-tokens', ['tokens.json']);
-		writeFileSync(join(dir, 'tokens.json'), JSON.stringify(['<blank>', '<s>', '</s>', '<unk>']));
-		await assertLoadFails(dir, 'MODEL_INTERFACE', /scores 8404 tokens but the token list has 4/);
+		const dir = copies.copy({ write: { 'tokens.json': JSON.stringify(['<blank>', '<s>', '</s>', '<unk>']) } });
+		await loadFails(dir, 'MODEL_INTERFACE', /scores 8404 tokens but the token list has 4/);
 	});
 
-	it('rejects a nonsense maxBatch', () => assertLoadFails(modelCopy('batch'), 'BAD_OPTION', /maxBatch 0/, { maxBatch: 0 }));
+	it('rejects a nonsense maxBatch', () => loadFails(copies.copy(), 'BAD_OPTION', /maxBatch 0/, { maxBatch: 0 }));
 });

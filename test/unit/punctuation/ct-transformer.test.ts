@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { EngineError } from '../../../engine/errors.js';
+import type { EngineErrorCode } from '../../../engine/errors.js';
 import { PunctuationCache, Punctuator, realtimeMask } from '../../../engine/punctuation/ct-transformer.js';
 import { splitPunctuationWords } from '../../../engine/punctuation/punc-tokenizer.js';
 import { createSession, ort } from '../../../engine/runtime/onnx-session.js';
+import { assertLoadFails, ModelCopies } from '../../helpers/model-copies.js';
 import { fixturePath, sharedPath } from '../../helpers/paths.js';
 
 /** torch outputs of the tiny stand-in CT-Transformers (test/fixtures/models/README.md). */
@@ -218,44 +218,26 @@ describe('Punctuator, quantized', () => {
 });
 
 describe('Punctuator.load errors', () => {
-	const tmp = mkdtempSync(join(tmpdir(), 'punctuator-'));
-	after(() => rmSync(tmp, { recursive: true, force: true }));
+	const copies = new ModelCopies(OFFLINE_DIR);
+	after(() => copies.remove());
 
-	function modelCopy(name: string, without: string[] = []): string {
-		const dir = join(tmp, name);
-		mkdirSync(dir);
-		for (const file of ['config.yaml', 'tokens.json', 'model.onnx'].filter((f) => !without.includes(f))) copyFileSync(join(OFFLINE_DIR, file), join(dir, file));
-		return dir;
-	}
+	const loadFails = (dir: string, code: EngineErrorCode, message: RegExp) => assertLoadFails(Punctuator.load(dir), code, message);
 
-	async function assertLoadFails(dir: string, code: string, pattern: RegExp) {
-		await assert.rejects(Punctuator.load(dir), (error) => {
-			assert.ok(error instanceof EngineError, String(error));
-			assert.equal(error.code, code);
-			assert.match(error.message, pattern);
-			assert.ok(error.fix.length > 0);
-			return true;
-		});
-	}
-
-	it('names a missing model.onnx', () => assertLoadFails(modelCopy('no-model', ['model.onnx']), 'MODEL_MISSING', /lacks model\.onnx/));
-	it('names missing tokens', () => assertLoadFails(modelCopy('no-tokens', ['tokens.json']), 'MODEL_MISSING', /tokens\.json \/ tokens\.txt/));
+	it('names a missing model.onnx', () => loadFails(copies.copy({ without: ['model.onnx'] }), 'MODEL_MISSING', /lacks model\.onnx/));
+	it('names missing tokens', () => loadFails(copies.copy({ without: ['tokens.json'] }), 'MODEL_MISSING', /tokens\.json \/ tokens\.txt/));
 
 	it('rejects a corrupt model.onnx', async () => {
-		const dir = modelCopy('corrupt', ['model.onnx']);
-		writeFileSync(join(dir, 'model.onnx'), Buffer.alloc(4096, 0xa5));
-		await assertLoadFails(dir, 'MODEL_INVALID', /could not be loaded by onnxruntime/);
+		const dir = copies.copy({ write: { 'model.onnx': Buffer.alloc(4096, 0xa5) } });
+		await loadFails(dir, 'MODEL_INVALID', /could not be loaded by onnxruntime/);
 	});
 
 	it('rejects a config.yaml without punc_list', async () => {
-		const dir = modelCopy('no-punc-list', ['config.yaml']);
-		writeFileSync(join(dir, 'config.yaml'), 'model: CTTransformer\nmodel_conf:\n    ignore_id: 0\n');
-		await assertLoadFails(dir, 'MODEL_INVALID', /no model_conf\.punc_list/);
+		const dir = copies.copy({ write: { 'config.yaml': 'model: CTTransformer\nmodel_conf:\n    ignore_id: 0\n' } });
+		await loadFails(dir, 'MODEL_INVALID', /no model_conf\.punc_list/);
 	});
 
 	it('rejects a Paraformer model in a punctuation directory, naming the models expected', async () => {
-		const dir = modelCopy('paraformer', ['model.onnx']);
-		copyFileSync(sharedPath('models', 'toy-paraformer-zh', 'model.onnx'), join(dir, 'model.onnx'));
-		await assertLoadFails(dir, 'MODEL_INTERFACE', /punc_ct-transformer_zh-cn-common-vocab272727-onnx.*has no input "inputs"/);
+		const dir = copies.copy({ write: { 'model.onnx': readFileSync(sharedPath('models', 'toy-paraformer-zh', 'model.onnx')) } });
+		await loadFails(dir, 'MODEL_INTERFACE', /punc_ct-transformer_zh-cn-common-vocab272727-onnx.*has no input "inputs"/);
 	});
 });

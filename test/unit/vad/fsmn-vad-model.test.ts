@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, rmSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { EngineError, type EngineErrorCode } from '../../../engine/errors.js';
+import type { EngineErrorCode } from '../../../engine/errors.js';
 import { computeFeatures } from '../../../engine/frontend/feature-extractor.js';
 import { readWav } from '../../../engine/source/wav.js';
 import { FsmnVadModel } from '../../../engine/vad/fsmn-vad-model.js';
+import { assertLoadFails, type CopyChanges, ModelCopies } from '../../helpers/model-copies.js';
 import { sharedPath } from '../../helpers/paths.js';
 
 const VAD_DIR = sharedPath('models', 'fsmn-vad');
@@ -59,45 +59,19 @@ test('chunked runs carrying the caches give bit-identical posteriors to one whol
 	}
 });
 
-async function loadFailure(prepare: (dir: string) => void): Promise<EngineError> {
-	const dir = mkdtempSync(join(tmpdir(), 'fsmn-vad-'));
-	try {
-		cpSync(VAD_DIR, dir, { recursive: true });
-		prepare(dir);
-		const error = await FsmnVadModel.load(dir).then(
-			async (loaded) => {
-				await loaded.release();
-				return undefined;
-			},
-			(caught: unknown) => caught,
-		);
-		assert.ok(error instanceof EngineError, `expected an EngineError, got ${String(error)}`);
-		return error;
-	} finally {
-		rmSync(dir, { recursive: true, force: true });
-	}
-}
+const copies = new ModelCopies(VAD_DIR);
+after(() => copies.remove());
 
-const failures: [string, (dir: string) => void, EngineErrorCode, RegExp][] = [
-	['model.onnx removed', (dir) => unlinkSync(join(dir, 'model.onnx')), 'MODEL_MISSING', /has none of model\.onnx/],
-	['model.onnx truncated', (dir) => truncateSync(join(dir, 'model.onnx'), 1000), 'MODEL_INVALID', /could not be loaded by onnxruntime/],
-	['am.mvn removed', (dir) => unlinkSync(join(dir, 'am.mvn')), 'MODEL_MISSING', /lacks am\.mvn/],
-	['am.mvn corrupt', (dir) => writeFileSync(join(dir, 'am.mvn'), '<Nnet>\n<AddShift> 400 400\n'), 'MODEL_INVALID', /not a Kaldi am\.mvn/],
-	['config.yaml removed', (dir) => unlinkSync(join(dir, 'config.yaml')), 'MODEL_MISSING', /lacks config\.yaml/],
-	['config.yaml with a nonsense option', (dir) => writeFileSync(join(dir, 'config.yaml'), 'model_conf:\n  max_end_silence_time: -1\n'), 'MODEL_INVALID', /maxEndSilenceMs = -1/],
-	[
-		'another model in place of model.onnx',
-		(dir) => cpSync(sharedPath('models', 'toy-paraformer-zh', 'model.onnx'), join(dir, 'model.onnx')),
-		'MODEL_INTERFACE',
-		/has no input "in_cache0"/,
-	],
+const failures: [string, CopyChanges, EngineErrorCode, RegExp][] = [
+	['model.onnx removed', { without: ['model.onnx'] }, 'MODEL_MISSING', /has none of model\.onnx/],
+	['model.onnx truncated', { write: { 'model.onnx': readFileSync(join(VAD_DIR, 'model.onnx')).subarray(0, 1000) } }, 'MODEL_INVALID', /could not be loaded by onnxruntime/],
+	['am.mvn removed', { without: ['am.mvn'] }, 'MODEL_MISSING', /lacks am\.mvn/],
+	['am.mvn corrupt', { write: { 'am.mvn': '<Nnet>\n<AddShift> 400 400\n' } }, 'MODEL_INVALID', /not a Kaldi am\.mvn/],
+	['config.yaml removed', { without: ['config.yaml'] }, 'MODEL_MISSING', /lacks config\.yaml/],
+	['config.yaml with a nonsense option', { write: { 'config.yaml': 'model_conf:\n  max_end_silence_time: -1\n' } }, 'MODEL_INVALID', /maxEndSilenceMs = -1/],
+	['another model in place of model.onnx', { write: { 'model.onnx': readFileSync(sharedPath('models', 'toy-paraformer-zh', 'model.onnx')) } }, 'MODEL_INTERFACE', /has no input "in_cache0"/],
 ];
 
-for (const [what, prepare, code, message] of failures) {
-	test(`a model directory with ${what} gives a clear ${code} error`, async () => {
-		const error = await loadFailure(prepare);
-		assert.equal(error.code, code);
-		assert.match(error.message, message);
-		assert.ok(error.fix.length > 0);
-	});
+for (const [what, changes, code, message] of failures) {
+	test(`a model directory with ${what} gives a clear ${code} error`, () => assertLoadFails(FsmnVadModel.load(copies.copy(changes)), code, message));
 }

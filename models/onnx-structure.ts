@@ -1,8 +1,9 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { MAX_FIELD_HEADER_BYTES, readField, readVarint, WIRE_LENGTH_DELIMITED, WIRE_VARINT, WireFormatError } from '../engine/onnx/protobuf-wire.js';
 
-const WIRE_VARINT = 0;
-const WIRE_LENGTH_DELIMITED = 2;
-const IR_VERSION_TAG = 0x08;
+const IR_VERSION_FIELD = 1;
+/** Field 1 as a varint: the first byte of every ONNX export. */
+const IR_VERSION_KEY = (IR_VERSION_FIELD << 3) | WIRE_VARINT;
 const GRAPH_FIELD = 7;
 const MAX_IR_VERSION = 100;
 /** A ModelProto has a dozen top-level fields; far more means this is not one. */
@@ -24,36 +25,28 @@ export function onnxStructureProblem(path: string): string | null {
 	}
 }
 
-function walk(reader: PositionalReader): string | null {
-	if (reader.size === 0) return 'it is empty';
-	const first = reader.byteAt(0);
-	if (first !== IR_VERSION_TAG) return `it does not start like an ONNX model (first bytes ${reader.hexAt(0, 8)}${looksLikeText(reader) ? ', which is text: an error page?' : ''})`;
-	let position = 0;
+function walk(file: PositionalReader): string | null {
+	if (file.size === 0) return 'it is empty';
+	if (file.byteAt(0) !== IR_VERSION_KEY) return `it does not start like an ONNX model (first bytes ${file.hexAt(0, 8)}${looksLikeText(file) ? ', which is text: an error page?' : ''})`;
 	let sawGraph = false;
-	for (let fields = 0; position < reader.size; fields++) {
-		if (fields === MAX_TOP_LEVEL_FIELDS) return 'it has too many top-level fields to be an ONNX model';
-		const tag = reader.varintAt(position);
-		if (!tag) return `it ends inside a field header at byte ${position}: truncated`;
-		position += tag.length;
-		const field = Number(tag.value >> 3n);
-		const wireType = Number(tag.value & 7n);
-		if (field === 0) return `it has an invalid field number at byte ${position - tag.length}`;
-		if (wireType === WIRE_VARINT) {
-			const value = reader.varintAt(position);
-			if (!value) return `it ends inside field ${field} at byte ${position}: truncated`;
-			if (field === 1 && (value.value < 1n || value.value > BigInt(MAX_IR_VERSION))) return `its ir_version ${value.value} is not plausible`;
-			position += value.length;
-		} else if (wireType === WIRE_LENGTH_DELIMITED) {
-			const length = reader.varintAt(position);
-			if (!length) return `it ends inside field ${field} at byte ${position}: truncated`;
-			position += length.length;
-			const end = position + Number(length.value);
-			if (end > reader.size) return `field ${field} needs ${end} bytes but the file has ${reader.size}: truncated`;
-			if (field === GRAPH_FIELD) sawGraph = true;
-			position = end;
-		} else {
-			return `field ${field} has wire type ${wireType}, which a ModelProto never uses`;
+	try {
+		for (let position = 0, fields = 0; position < file.size; fields++) {
+			if (fields === MAX_TOP_LEVEL_FIELDS) return 'it has too many top-level fields to be an ONNX model';
+			const header = file.bytes(position, MAX_FIELD_HEADER_BYTES);
+			const field = readField(header, position, file.size, position);
+			if (field.wireType === WIRE_VARINT) {
+				const value = readVarint(header, field.start, field.end, position).value;
+				if (field.number === IR_VERSION_FIELD && (value < 1 || value > MAX_IR_VERSION)) return `its ir_version ${value} is not plausible`;
+			} else if (field.wireType === WIRE_LENGTH_DELIMITED) {
+				if (field.number === GRAPH_FIELD) sawGraph = true;
+			} else {
+				return `field ${field.number} has wire type ${field.wireType}, which a ModelProto never uses`;
+			}
+			position = field.end;
 		}
+	} catch (error) {
+		if (error instanceof WireFormatError) return `it ${error.message}`;
+		throw error;
 	}
 	return sawGraph ? null : 'it has no graph';
 }
@@ -65,7 +58,7 @@ function looksLikeText(reader: PositionalReader): boolean {
 
 /** Small reads at arbitrary offsets of an open file. */
 class PositionalReader {
-	private readonly buffer = Buffer.alloc(16);
+	private readonly buffer = Buffer.alloc(MAX_FIELD_HEADER_BYTES);
 
 	constructor(
 		private readonly fd: number,
@@ -83,16 +76,5 @@ class PositionalReader {
 
 	hexAt(position: number, count: number): string {
 		return [...this.bytes(position, count)].map((byte) => byte.toString(16).padStart(2, '0')).join(' ');
-	}
-
-	/** A base-128 varint, or null when the file ends first (or it runs past 10 bytes). */
-	varintAt(position: number): { value: bigint; length: number } | null {
-		const bytes = this.bytes(position, 10);
-		let value = 0n;
-		for (let i = 0; i < bytes.length; i++) {
-			value |= BigInt(bytes[i]! & 0x7f) << BigInt(7 * i);
-			if ((bytes[i]! & 0x80) === 0) return { value, length: i + 1 };
-		}
-		return null;
 	}
 }

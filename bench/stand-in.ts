@@ -5,7 +5,7 @@ import { EngineError } from '../engine/errors.js';
 import { PYTHON, REPO_ROOT, STAND_IN_DIR } from './paths.js';
 
 const GENERATOR = join(REPO_ROOT, 'tools', 'stand-ins', 'generate.py');
-/** Written last by the generator: its presence means the directory is complete. */
+/** What a complete stand-in holds (the generator renames its directory into place only when all are written). */
 const COMPLETE_MARKERS = ['model.onnx', 'model_quant.onnx', 'am.mvn', 'config.yaml', 'tokens.json', 'tokens.txt', 'reference.json'];
 const DEBIAN_PACKAGES = ['python3-torch', 'python3-onnx', 'python3-yaml', 'python3-numpy'];
 

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { arch } from 'node:os';
+import { readFields, readVarint, WIRE_LENGTH_DELIMITED, WIRE_VARINT, type WireField } from '../onnx/protobuf-wire.js';
 
 /**
  * FunASR quantises its models with uint8 weights (`quantize_dynamic(weight_type=QUInt8)`), so every
@@ -14,10 +15,6 @@ import { arch } from 'node:os';
 
 const UINT8 = 2;
 const INT8 = 3;
-const VARINT = 0;
-const FIXED64 = 1;
-const BYTES = 2;
-const FIXED32 = 5;
 
 /** Whether this CPU has onnxruntime's fast uint8 × int8 kernels; without VNNI, int8 weights can saturate. */
 export function hasFastSignedInt8(cpuinfoPath = '/proc/cpuinfo'): boolean {
@@ -35,13 +32,13 @@ export function hasFastSignedInt8(cpuinfoPath = '/proc/cpuinfo'): boolean {
  * graph into int8. Returns how many MatMulInteger nodes now take int8 weights.
  */
 export function convertToSignedInt8Weights(model: Uint8Array): number {
-	const graph = fields(model, 0, model.length).find((field) => field.number === 7 && field.wireType === BYTES);
+	const graph = readFields(model).find((field) => field.number === 7 && field.wireType === WIRE_LENGTH_DELIMITED);
 	if (!graph) return 0;
-	const graphFields = fields(model, graph.start, graph.end);
-	const nodes = graphFields.filter((field) => field.number === 1 && field.wireType === BYTES).map((field) => readNode(model, field));
+	const graphFields = readFields(model, graph.start, graph.end);
+	const nodes = graphFields.filter((field) => field.number === 1 && field.wireType === WIRE_LENGTH_DELIMITED).map((field) => readNode(model, field));
 	const tensors = new Map<string, Tensor>();
 	for (const field of graphFields) {
-		if (field.number !== 5 || field.wireType !== BYTES) continue;
+		if (field.number !== 5 || field.wireType !== WIRE_LENGTH_DELIMITED) continue;
 		const tensor = readTensor(model, field);
 		if (tensor) tensors.set(tensor.name, tensor);
 	}
@@ -80,14 +77,6 @@ export function readModelForThisCpu(modelPath: string): { model: Uint8Array; con
 	return { model, convertedNodes: hasFastSignedInt8() ? convertToSignedInt8Weights(model) : 0 };
 }
 
-interface Field {
-	number: number;
-	wireType: number;
-	/** Payload of a length-delimited field; for a varint, the varint's own bytes. */
-	start: number;
-	end: number;
-}
-
 interface Node {
 	opType: string;
 	domain: string;
@@ -102,10 +91,10 @@ interface Tensor {
 	raw: { start: number; end: number } | null;
 }
 
-function readNode(bytes: Uint8Array, node: Field): Node {
+function readNode(bytes: Uint8Array, node: WireField): Node {
 	const result: Node = { opType: '', domain: '', inputs: [] };
-	for (const field of fields(bytes, node.start, node.end)) {
-		if (field.wireType !== BYTES) continue;
+	for (const field of readFields(bytes, node.start, node.end)) {
+		if (field.wireType !== WIRE_LENGTH_DELIMITED) continue;
 		if (field.number === 1) result.inputs.push(text(bytes, field));
 		else if (field.number === 4) result.opType = text(bytes, field);
 		else if (field.number === 7) result.domain = text(bytes, field);
@@ -113,72 +102,24 @@ function readNode(bytes: Uint8Array, node: Field): Node {
 	return result;
 }
 
-function readTensor(bytes: Uint8Array, tensor: Field): Tensor | null {
+function readTensor(bytes: Uint8Array, tensor: WireField): Tensor | null {
 	let name = '';
 	let dataType = 0;
 	let dataTypeAt = -1;
 	let raw: Tensor['raw'] = null;
-	for (const field of fields(bytes, tensor.start, tensor.end)) {
-		if (field.number === 2 && field.wireType === VARINT) {
-			dataType = readVarint(bytes, field.start).value;
+	for (const field of readFields(bytes, tensor.start, tensor.end)) {
+		if (field.number === 2 && field.wireType === WIRE_VARINT) {
+			dataType = readVarint(bytes, field.start, field.end).value;
 			dataTypeAt = field.end - field.start === 1 ? field.start : -1;
-		} else if (field.number === 8 && field.wireType === BYTES) {
+		} else if (field.number === 8 && field.wireType === WIRE_LENGTH_DELIMITED) {
 			name = text(bytes, field);
-		} else if (field.number === 9 && field.wireType === BYTES) {
+		} else if (field.number === 9 && field.wireType === WIRE_LENGTH_DELIMITED) {
 			raw = { start: field.start, end: field.end };
 		}
 	}
 	return dataTypeAt < 0 ? null : { name, dataType, dataTypeAt, raw };
 }
 
-/** The fields of one protobuf message between two offsets. */
-function fields(bytes: Uint8Array, start: number, end: number): Field[] {
-	const found: Field[] = [];
-	let offset = start;
-	while (offset < end) {
-		const key = readVarint(bytes, offset);
-		offset = key.next;
-		const number = Math.floor(key.value / 8);
-		const wireType = key.value % 8;
-		let fieldStart = offset;
-		switch (wireType) {
-			case VARINT:
-				offset = readVarint(bytes, offset).next;
-				break;
-			case FIXED64:
-				offset += 8;
-				break;
-			case BYTES: {
-				const length = readVarint(bytes, offset);
-				fieldStart = length.next;
-				offset = length.next + length.value;
-				break;
-			}
-			case FIXED32:
-				offset += 4;
-				break;
-			default:
-				throw new Error(`not an ONNX protobuf: wire type ${wireType} at byte ${offset}`);
-		}
-		if (offset > end) throw new Error(`not an ONNX protobuf: field ${number} runs past its message`);
-		found.push({ number, wireType, start: fieldStart, end: offset });
-	}
-	return found;
-}
-
-/** Varints up to 2^53 (lengths of a model file fit). */
-function readVarint(bytes: Uint8Array, offset: number): { value: number; next: number } {
-	let value = 0;
-	let scale = 1;
-	for (let i = offset; i < bytes.length; i++) {
-		const byte = bytes[i]!;
-		value += (byte & 0x7f) * scale;
-		if (byte < 0x80) return { value, next: i + 1 };
-		scale *= 128;
-	}
-	throw new Error('not an ONNX protobuf: truncated varint');
-}
-
-function text(bytes: Uint8Array, field: Field): string {
+function text(bytes: Uint8Array, field: WireField): string {
 	return Buffer.from(bytes.buffer, bytes.byteOffset + field.start, field.end - field.start).toString('utf8');
 }

@@ -113,8 +113,8 @@ test('models verify passes installed files, names a damaged one, and pull repair
 	assert.equal(bad.code, 1);
 	const report = JSON.parse(bad.stdout) as { models: { ok: boolean; files: { name: string; problem: string | null }[] }[] };
 	assert.equal(report.models[0]!.ok, false);
-	assert.match(report.models[0]!.files.find((file) => file.name === 'model.onnx')!.problem!, /needs \d+ bytes but the file has 1000000: truncated/);
-	assert.match(bad.stderr, /^rtmp-asr models: 1 problem in ".*": fsmn-vad\/model\.onnx: field 7 needs \d+ bytes but the file has 1000000: truncated\. Run `rtmp-asr models pull fsmn-vad --dir .*` to download the missing or damaged files again\.\n$/);
+	assert.match(report.models[0]!.files.find((file) => file.name === 'model.onnx')!.problem!, /has field 7 at byte \d+ running to byte \d+, past the end at byte 1000000: truncated/);
+	assert.match(bad.stderr, /^rtmp-asr models: 1 problem in ".*": fsmn-vad\/model\.onnx: it has field 7 at byte \d+ running to byte \d+, past the end at byte 1000000: truncated\. Run `rtmp-asr models pull fsmn-vad --dir .*` to download the missing or damaged files again\.\n$/);
 
 	server.requests.length = 0;
 	assert.equal((await cli('models', 'pull', 'fsmn-vad')).code, 0);

@@ -27,10 +27,10 @@ export class InferenceClient {
 	}
 
 	async open(streamId: string, config: StreamConfig): Promise<void> {
-		const opened = await Promise.allSettled([this.vad, this.recognizer].map((channel) => channel.call({ type: 'open', streamId, config })));
+		const opened = await Promise.allSettled(this.channels.map((channel) => channel.call({ type: 'open', streamId, config })));
 		const failed = opened.find((result) => result.status === 'rejected');
 		if (failed) {
-			await Promise.all(opened.map((result, i) => (result.status === 'fulfilled' ? [this.vad, this.recognizer][i]!.call({ type: 'close', streamId }) : undefined)));
+			await Promise.all(this.channels.map((channel, i) => (opened[i]!.status === 'fulfilled' ? channel.call({ type: 'close', streamId }) : undefined)));
 			throw failed.reason;
 		}
 		this.openStreams.set(streamId, config);
@@ -52,12 +52,16 @@ export class InferenceClient {
 
 	async close(streamId: string): Promise<void> {
 		this.openStreams.delete(streamId);
-		await Promise.all([this.vad.call({ type: 'close', streamId }), this.recognizer.call({ type: 'close', streamId })]);
+		await Promise.all(this.channels.map((channel) => channel.call({ type: 'close', streamId })));
 	}
 
 	/** Ends both worker threads; pending calls are rejected. */
 	async terminate(): Promise<void> {
-		await Promise.all([this.vad.terminate(), this.recognizer.terminate()]);
+		await Promise.all(this.channels.map((channel) => channel.terminate()));
+	}
+
+	private get channels(): WorkerChannel[] {
+		return [this.vad, this.recognizer];
 	}
 
 	private channel(role: WorkerRole): WorkerChannel {

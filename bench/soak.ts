@@ -1,6 +1,7 @@
 import { readdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { LivePipeline } from '../engine/pipeline/live-pipeline.js';
+import { acquireInferenceClient } from '../engine/runtime/inference-client.js';
 import { sharedPath } from '../test/helpers/paths.js';
 import { ffmpegReadersOf } from '../test/helpers/pipeline-recorder.js';
 import { startPublisher, type Publisher } from '../test/helpers/publisher.js';
@@ -15,6 +16,8 @@ interface Sample {
 	minute: number;
 	rssMb: number;
 	heapMb: number;
+	/** Each inference worker's heap in use, garbage included (no collection can be forced there). */
+	workerHeapMb: Record<string, number>;
 	handles: number;
 	readers: number;
 	threads: number;
@@ -41,7 +44,9 @@ async function main(): Promise<void> {
 	let publisher: Publisher = startPublisher({ url, file: sharedPath('audio', 'toy', 'toy_stream.wav'), loops: -1 });
 	const startedAt = performance.now();
 	const samples: Sample[] = [];
-	const sample = () => {
+	// The pipeline's own workers: the shared client, held for the run.
+	const workers = acquireInferenceClient();
+	const sample = async () => {
 		// With --expose-gc the heap is measured after a full collection: growth, not garbage.
 		(globalThis as { gc?: () => void }).gc?.();
 		const memory = process.memoryUsage();
@@ -49,6 +54,7 @@ async function main(): Promise<void> {
 			minute: Math.round((performance.now() - startedAt) / 600) / 100,
 			rssMb: Math.round(memory.rss / 1e5) / 10,
 			heapMb: Math.round(memory.heapUsed / 1e5) / 10,
+			workerHeapMb: Object.fromEntries(Object.entries(await workers.client.workerHeapBytes()).map(([role, bytes]) => [role, Math.round(bytes / 1e5) / 10])),
 			handles: process.getActiveResourcesInfo().length,
 			readers: ffmpegReadersOf(url).length,
 			threads: readdirSync('/proc/self/task').length,
@@ -57,7 +63,7 @@ async function main(): Promise<void> {
 		samples.push(entry);
 		console.log(JSON.stringify(entry));
 	};
-	const sampler = setInterval(sample, 30_000);
+	const sampler = setInterval(() => void sample(), 30_000);
 	// The publisher stays away longer than the stall time, so that every kill is a real disconnect.
 	const killer = setInterval(() => {
 		publisher.kill('SIGKILL');
@@ -68,8 +74,9 @@ async function main(): Promise<void> {
 	await new Promise((resolve) => setTimeout(resolve, minutes * 60_000));
 	clearInterval(sampler);
 	clearInterval(killer);
-	sample();
+	await sample();
 	await pipeline.close();
+	await workers.release();
 	await publisher.stop();
 	await server.stop();
 	const leftoverReaders = ffmpegReadersOf(url).length;
@@ -78,20 +85,26 @@ async function main(): Promise<void> {
 	if (values.out) writeFileSync(values.out, JSON.stringify({ report, samples }, null, 2));
 }
 
+type NumericKey = { [K in keyof Sample]: Sample[K] extends number ? K : never }[keyof Sample];
+
 /** Flat: the second half's mean within 10 % (memory) or 2 (handles) of the first half's, after warm-up. */
 function verdict(samples: Sample[], totals: Record<string, unknown>) {
 	const afterWarmUp = samples.filter((entry) => entry.minute >= 1);
 	const half = Math.floor(afterWarmUp.length / 2);
-	const mean = (entries: Sample[], key: keyof Sample) => entries.reduce((sum, entry) => sum + entry[key], 0) / Math.max(1, entries.length);
+	const mean = (entries: Sample[], key: NumericKey | ((entry: Sample) => number)) => entries.reduce((sum, entry) => sum + (typeof key === 'function' ? key(entry) : entry[key]), 0) / Math.max(1, entries.length);
 	const first = afterWarmUp.slice(0, half);
 	const second = afterWarmUp.slice(half);
-	const growth = (key: keyof Sample) => Math.round((mean(second, key) - mean(first, key)) * 10) / 10;
+	const growth = (key: NumericKey) => Math.round((mean(second, key) - mean(first, key)) * 10) / 10;
 	const rssGrowthMb = growth('rssMb');
 	const handleGrowth = growth('handles');
 	return {
 		...totals,
 		rssMb: { first: Math.round(mean(first, 'rssMb')), second: Math.round(mean(second, 'rssMb')), max: Math.max(...samples.map((entry) => entry.rssMb)) },
 		heapMb: { first: Math.round(mean(first, 'heapMb')), second: Math.round(mean(second, 'heapMb')) },
+		workerHeapMb: Object.fromEntries(Object.keys(samples[0]?.workerHeapMb ?? {}).map((role) => {
+			const heap = (entry: Sample) => entry.workerHeapMb[role] ?? 0;
+			return [role, { first: Math.round(mean(first, heap) * 10) / 10, second: Math.round(mean(second, heap) * 10) / 10 }];
+		})),
 		handles: { first: mean(first, 'handles'), second: mean(second, 'handles') },
 		maxReaders: Math.max(...samples.map((entry) => entry.readers)),
 		threads: { min: Math.min(...samples.map((entry) => entry.threads)), max: Math.max(...samples.map((entry) => entry.threads)) },

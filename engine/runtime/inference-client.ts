@@ -55,6 +55,12 @@ export class InferenceClient {
 		await Promise.all(this.channels.map((channel) => channel.call({ type: 'close', streamId })));
 	}
 
+	/** Each worker's JavaScript heap in use, bytes. */
+	async workerHeapBytes(): Promise<Record<WorkerRole, number>> {
+		const [vad, recognizer] = await Promise.all(this.channels.map((channel) => channel.heapUsedBytes()));
+		return { vad: vad!, recognizer: recognizer! };
+	}
+
 	/** Ends both worker threads; pending calls are rejected. */
 	async terminate(): Promise<void> {
 		await Promise.all(this.channels.map((channel) => channel.terminate()));

@@ -43,6 +43,11 @@ export class WorkerChannel {
 		});
 	}
 
+	/** The worker's JavaScript heap in use (for soak tests: growth, garbage included). */
+	async heapUsedBytes(): Promise<number> {
+		return (await this.worker.getHeapStatistics()).used_heap_size;
+	}
+
 	/**
 	 * Ends the worker thread once it has answered what is in flight. Never `Worker.terminate()` first:
 	 * a thread terminated inside an onnxruntime run aborts the whole process (onnxruntime-node 1.30

@@ -75,15 +75,7 @@ function chain(nodes: Node[]): IDataObject {
  * its Status output to `statusPath` (one JSON line per execution).
  */
 export function transcriptWorkflow(id: string, trigger: IDataObject, credential: CredentialFile, sentencesPath: string, statusPath: string): IDataObject {
-	const triggerNode: Node = {
-		id: 'trigger',
-		name: 'RTMP Speech Recognition Trigger',
-		type: TRIGGER_TYPE,
-		typeVersion: 1,
-		position: [0, 0],
-		parameters: { ...trigger, source: 'credential', statusOutput: true },
-		credentials: { [credential.type]: { id: credential.id, name: credential.name } },
-	};
+	const triggerNode = rtmpAsrTrigger({ ...trigger, source: 'credential', statusOutput: true }, { [credential.type]: { id: credential.id, name: credential.name } });
 	const sentences = appendJsonLines('sentence', sentencesPath, 260, -100);
 	const statuses = appendJsonLines('status', statusPath, 260, 120);
 	const connections: IDataObject = { ...chain(sentences), ...chain(statuses) };
@@ -95,13 +87,10 @@ export function transcriptWorkflow(id: string, trigger: IDataObject, credential:
 
 /** A workflow whose trigger wants the default catalog models, which are not installed, with downloads off: its activation must fail. */
 export function missingModelWorkflow(id: string, url: string): IDataObject {
-	const triggerNode: Node = {
-		id: 'trigger',
-		name: 'RTMP Speech Recognition Trigger',
-		type: TRIGGER_TYPE,
-		typeVersion: 1,
-		position: [0, 0],
-		parameters: { url, options: { downloadModels: false } },
-	};
+	const triggerNode = rtmpAsrTrigger({ url, options: { downloadModels: false } });
 	return { id, name: 'E2E: default models not installed', active: false, nodes: [triggerNode], connections: {}, settings: { executionOrder: 'v1' }, pinData: {} };
+}
+
+function rtmpAsrTrigger(parameters: IDataObject, credentials?: IDataObject): Node {
+	return { id: 'trigger', name: 'RTMP Speech Recognition Trigger', type: TRIGGER_TYPE, typeVersion: 1, position: [0, 0], parameters, ...(credentials ? { credentials } : {}) };
 }

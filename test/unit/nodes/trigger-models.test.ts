@@ -110,25 +110,22 @@ describe('the trigger\'s catalog models', { concurrency: false }, () => {
 	it('downloads missing models on activation, with throttled progress lines in n8n\'s log', async () => {
 		const cache = newCache();
 		const before = fileRequests(DEFAULT_MODELS);
-		server.bytesPerSecond = 4_000_000;
-		try {
-			await withFakePipelines(async (pipelines) => {
-				const harness = await run({ options: { modelCacheDirectory: cache } });
-				assert.deepEqual(pipelines[0]!.options.models, defaultSelection(cache));
-				assert.equal(pipelines[0]!.started, true);
-				await harness.close();
-				const lines = infoLines(harness);
-				const asrDir = directoryIn(cache, 'paraformer-zh-int8');
-				assert.ok(lines.includes(`Model paraformer-zh-int8 is not in the model cache: installing it (about 238.1 MB) into "${asrDir}".`), lines.join('\n'));
-				assert.ok(lines.some((line) => line.startsWith('paraformer-zh-int8: model_quant.onnx [1/4] from modelscope (http://127.0.0.1:')), 'the start of each file');
-				const percentages = lines.filter((line) => /^paraformer-zh-int8: model_quant\.onnx: \d+%, /.test(line));
-				assert.ok(percentages.length >= 2 && percentages.length <= 10, `a line per 10 %, not per chunk: ${JSON.stringify(percentages)}`);
-				assert.ok(lines.some((line) => /^paraformer-zh-int8: model_quant\.onnx done \(2\.22 MB from modelscope\)$/.test(line)), lines.join('\n'));
-				for (const name of DEFAULT_MODELS) assert.ok(lines.some((line) => line.startsWith(`Model ${name} is installed in "${directoryIn(cache, name)}"`)), `${name} installed`);
-			});
-		} finally {
-			server.bytesPerSecond = 0;
-		}
+		await throttled(4_000_000, async () => {
+		await withFakePipelines(async (pipelines) => {
+			const harness = await run({ options: { modelCacheDirectory: cache } });
+			assert.deepEqual(pipelines[0]!.options.models, defaultSelection(cache));
+			assert.equal(pipelines[0]!.started, true);
+			await harness.close();
+			const lines = infoLines(harness);
+			const asrDir = directoryIn(cache, 'paraformer-zh-int8');
+			assert.ok(lines.includes(`Model paraformer-zh-int8 is not in the model cache: installing it (about 238.1 MB) into "${asrDir}".`), lines.join('\n'));
+			assert.ok(lines.some((line) => line.startsWith('paraformer-zh-int8: model_quant.onnx [1/4] from modelscope (http://127.0.0.1:')), 'the start of each file');
+			const percentages = lines.filter((line) => /^paraformer-zh-int8: model_quant\.onnx: \d+%, /.test(line));
+			assert.ok(percentages.length >= 2 && percentages.length <= 10, `a line per 10 %, not per chunk: ${JSON.stringify(percentages)}`);
+			assert.ok(lines.some((line) => /^paraformer-zh-int8: model_quant\.onnx done \(2\.22 MB from modelscope\)$/.test(line)), lines.join('\n'));
+			for (const name of DEFAULT_MODELS) assert.ok(lines.some((line) => line.startsWith(`Model ${name} is installed in "${directoryIn(cache, name)}"`)), `${name} installed`);
+		});
+		});
 		assert.deepEqual(
 			fileRequests(DEFAULT_MODELS).map((count, index) => count - before[index]!),
 			fileRequests(DEFAULT_MODELS).map(() => 1),
@@ -140,17 +137,14 @@ describe('the trigger\'s catalog models', { concurrency: false }, () => {
 	it('downloads once when two workflows activate at the same time', async () => {
 		const cache = newCache();
 		const before = fileRequests(DEFAULT_MODELS);
-		server.bytesPerSecond = 4_000_000;
-		try {
-			await withFakePipelines(async (pipelines) => {
-				const harnesses = await Promise.all([run({ options: { modelCacheDirectory: cache } }), run({ options: { modelCacheDirectory: cache } })]);
-				assert.deepEqual(pipelines.map((pipeline) => pipeline.options.models), [defaultSelection(cache), defaultSelection(cache)]);
-				assert.ok(harnesses.some((harness) => infoLines(harness).some((line) => /waiting for another download of it to finish/.test(line))), 'one waits for the other');
-				for (const harness of harnesses) await harness.close();
-			});
-		} finally {
-			server.bytesPerSecond = 0;
-		}
+		await throttled(4_000_000, async () => {
+		await withFakePipelines(async (pipelines) => {
+			const harnesses = await Promise.all([run({ options: { modelCacheDirectory: cache } }), run({ options: { modelCacheDirectory: cache } })]);
+			assert.deepEqual(pipelines.map((pipeline) => pipeline.options.models), [defaultSelection(cache), defaultSelection(cache)]);
+			assert.ok(harnesses.some((harness) => infoLines(harness).some((line) => /waiting for another download of it to finish/.test(line))), 'one waits for the other');
+			for (const harness of harnesses) await harness.close();
+		});
+		});
 		assert.deepEqual(
 			fileRequests(DEFAULT_MODELS).map((count, index) => count - before[index]!),
 			fileRequests(DEFAULT_MODELS).map(() => 1),
@@ -267,24 +261,31 @@ describe('the trigger\'s catalog models in manual mode', { concurrency: false },
 
 	it('stops a download in progress when n8n closes the trigger, and releases the model\'s lock', async () => {
 		const cache = newCache();
-		server.bytesPerSecond = 200_000;
-		try {
-			await withFakePipelines(async (pipelines) => {
-				const harness = await run({ options: { modelCacheDirectory: cache } }, 'manual');
-				const listening = harness.response.manualTriggerFunction!();
-				await eventually(() => infoLines(harness).some((line) => line.startsWith('paraformer-zh-int8: model_quant.onnx [1/4]')), 5000);
-				const stopping = performance.now();
-				await harness.close();
-				await assert.rejects(listening, (error: unknown) => error instanceof NodeOperationError && /stopped before a sentence was heard/.test(error.message));
-				assert.ok(performance.now() - stopping < 2000, 'the download does not run to its end');
-				assert.equal(pipelines.length, 0);
-				assert.ok(!existsSync(join(cache, `${model('paraformer-zh-int8').id}.lock`)), 'the lock is released');
-			});
-		} finally {
-			server.bytesPerSecond = 0;
-		}
+		await throttled(200_000, async () => {
+		await withFakePipelines(async (pipelines) => {
+			const harness = await run({ options: { modelCacheDirectory: cache } }, 'manual');
+			const listening = harness.response.manualTriggerFunction!();
+			await eventually(() => infoLines(harness).some((line) => line.startsWith('paraformer-zh-int8: model_quant.onnx [1/4]')), 5000);
+			const stopping = performance.now();
+			await harness.close();
+			await assert.rejects(listening, (error: unknown) => error instanceof NodeOperationError && /stopped before a sentence was heard/.test(error.message));
+			assert.ok(performance.now() - stopping < 2000, 'the download does not run to its end');
+			assert.equal(pipelines.length, 0);
+			assert.ok(!existsSync(join(cache, `${model('paraformer-zh-int8').id}.lock`)), 'the lock is released');
+		});
+		});
 	});
 });
+
+/** The stand-in server sends this many bytes per second while `work` runs, then full speed again. */
+async function throttled(bytesPerSecond: number, work: () => Promise<void>): Promise<void> {
+	server.bytesPerSecond = bytesPerSecond;
+	try {
+		await work();
+	} finally {
+		server.bytesPerSecond = 0;
+	}
+}
 
 async function eventually(condition: () => boolean, timeoutMs: number): Promise<void> {
 	const deadline = performance.now() + timeoutMs;

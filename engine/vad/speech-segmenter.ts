@@ -2,7 +2,7 @@ import { OnlineFbank } from '../frontend/fbank.js';
 import { sameFbank, type FrontendOptions } from '../frontend/frontend-options.js';
 import { RowHistory } from './row-history.js';
 import { StreamingVad, type FsmnVadModel } from './streaming-vad.js';
-import { resolveVadOptions, type VadOptions } from './vad-options.js';
+import type { VadOptions } from './vad-options.js';
 
 /** Audio kept beyond the longest segment: VAD look-back and detection delay. */
 const HISTORY_MARGIN_MS = 5000;
@@ -21,23 +21,24 @@ export interface SpeechSegment {
  * fbank (FunASR's models do), it is computed once for both.
  */
 export class SpeechSegmenter {
-	private vad: StreamingVad;
+	private readonly vad: StreamingVad;
 	private readonly history: RowHistory;
 	private readonly recognizerFbank: OnlineFbank | null;
 	private readonly frameShiftMs: number;
 	private readonly frameLengthMs: number;
 
 	constructor(
-		private readonly model: FsmnVadModel,
+		model: FsmnVadModel,
 		recognizerFrontend: FrontendOptions,
-		private readonly overrides: Partial<VadOptions>,
+		overrides: Partial<VadOptions>,
 	) {
 		this.frameShiftMs = recognizerFrontend.frameShiftMs;
 		this.frameLengthMs = recognizerFrontend.frameLengthMs;
 		this.recognizerFbank = sameFbank(model.frontend, recognizerFrontend) ? null : new OnlineFbank(recognizerFrontend);
-		const keepMs = resolveVadOptions(model.options, overrides).maxSegmentMs + HISTORY_MARGIN_MS;
+		// The tap runs only on audio, after the history below exists.
+		this.vad = new StreamingVad(model, overrides, this.recognizerFbank ? undefined : (rows) => this.history.append(rows));
+		const keepMs = this.vad.options.maxSegmentMs + HISTORY_MARGIN_MS;
 		this.history = new RowHistory(recognizerFrontend.numMelBins, Math.ceil(keepMs / this.frameShiftMs));
-		this.vad = this.createVad();
 	}
 
 	/** Segments that end within the audio given so far. */
@@ -46,17 +47,12 @@ export class SpeechSegmenter {
 		return this.cut(await this.vad.accept(samples));
 	}
 
-	/** End of a session: the segment in progress is closed; the next audio starts a new session at 0 ms. */
+	/** End of a session: the segment in progress is closed; the VAD and the rows start a new session at 0 ms. */
 	async finish(): Promise<SpeechSegment[]> {
 		const segments = this.cut(await this.vad.finish());
 		this.history.clear();
 		this.recognizerFbank?.reset();
-		this.vad = this.createVad();
 		return segments;
-	}
-
-	private createVad(): StreamingVad {
-		return new StreamingVad(this.model, this.overrides, this.recognizerFbank ? undefined : (rows) => this.history.append(rows));
 	}
 
 	/** Frame f covers [f·shift, f·shift + length) ms: a segment takes the frames wholly inside it, as if cut out first. */

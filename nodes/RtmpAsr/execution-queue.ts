@@ -39,19 +39,13 @@ export class ExecutionQueue {
 	}
 
 	/**
-	 * Resolves once at most `maxWaiting` executions wait to start (at once when parallel or closed):
+	 * Resolves once at most MAX_WAITING_EXECUTIONS wait to start (at once when parallel or closed):
 	 * the pipeline awaits it before each recognition, so speech behind a slow workflow waits in the
 	 * pipeline's bounded queue.
 	 */
-	whenRoom(maxWaiting = MAX_WAITING_EXECUTIONS): Promise<void> {
-		if (!this.ordered || this.closed || this.waiting.length <= maxWaiting) return Promise.resolve();
-		return new Promise((resolve) => {
-			const check = () => {
-				if (this.closed || this.waiting.length <= maxWaiting) resolve();
-				else this.roomWaiters.push(check);
-			};
-			this.roomWaiters.push(check);
-		});
+	whenRoom(): Promise<void> {
+		if (this.hasRoom()) return Promise.resolve();
+		return new Promise((resolve) => this.roomWaiters.push(resolve));
 	}
 
 	push(data: INodeExecutionData[][]): void {
@@ -90,7 +84,11 @@ export class ExecutionQueue {
 		this.draining = false;
 	}
 
+	private hasRoom(): boolean {
+		return !this.ordered || this.closed || this.waiting.length <= MAX_WAITING_EXECUTIONS;
+	}
+
 	private checkRoom(): void {
-		for (const check of this.roomWaiters.splice(0)) check();
+		if (this.hasRoom()) for (const resolve of this.roomWaiters.splice(0)) resolve();
 	}
 }

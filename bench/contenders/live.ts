@@ -2,7 +2,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { RecognitionQueue } from '../../engine/pipeline/recognition-queue.js';
 import { recognitionBatchSize } from '../../engine/runtime/batcher.js';
 import { InferenceClient } from '../../engine/runtime/inference-client.js';
-import type { SpeechSegment } from '../../engine/runtime/inference-protocol.js';
 import type { Precision, SetupMessage } from '../contender-protocol.js';
 import { readCorpusAudio } from '../corpus.js';
 import { cpuAccount, machineBusyCores } from '../machine.js';
@@ -91,7 +90,7 @@ export async function liveContender(setup: SetupMessage, precision: Precision, t
 					if (wait > 0) await sleep(wait);
 					const chunk = slice(corpus, firstSample + k * CHUNK_SAMPLES, CHUNK_SAMPLES);
 					chain = chain.then(async () => {
-						const segments: SpeechSegment[] = await client.audio(id, chunk);
+						const segments = (await client.audio(id, chunk)).closed;
 						const now = performance.now();
 						lags.push(now - dueAt);
 						for (const segment of segments) {

@@ -90,7 +90,7 @@ async function recogniseSession(engine: Engines, streamId: string, samples: Floa
 async function sendAudio(engine: Engines, streamId: string, samples: Float32Array): Promise<SpeechSegment[]> {
 	const segments: SpeechSegment[] = [];
 	for (let offset = 0; offset < samples.length; offset += CHUNK_SAMPLES) {
-		segments.push(...(await engine.vad.handle({ id: 0, type: 'audio', streamId, samples: samples.slice(offset, offset + CHUNK_SAMPLES) })));
+		segments.push(...(await engine.vad.handle({ id: 0, type: 'audio', streamId, samples: samples.slice(offset, offset + CHUNK_SAMPLES) })).closed);
 	}
 	return segments;
 }

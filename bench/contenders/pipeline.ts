@@ -1,5 +1,6 @@
 import { RecognitionQueue } from '../../engine/pipeline/recognition-queue.js';
 import { InferenceClient } from '../../engine/runtime/inference-client.js';
+import { VadFeed } from '../../engine/pipeline/vad-feed.js';
 import { recognitionBatchSize } from '../../engine/runtime/batcher.js';
 import type { RecognitionResult, SpeechSegment, StreamConfig } from '../../engine/runtime/inference-protocol.js';
 import type { Precision, SetupMessage } from '../contender-protocol.js';
@@ -18,7 +19,33 @@ export function pipelineConfig(asrDir: string, precision: Precision, threads: nu
 }
 
 /**
- * The whole pipeline as LivePipeline drives it, fed as fast as it goes: 100 ms chunks through the
+ * One session of a file as LivePipeline feeds it to the VAD worker: ffmpeg's 100 ms reads as fast as
+ * they come (paused while the VAD is far behind), through a VadFeed, then the flush.
+ */
+async function feedAsFfmpeg(client: InferenceClient, streamId: string, samples: Float32Array, enqueue: (segments: SpeechSegment[]) => void): Promise<void> {
+	let failure: unknown = null;
+	let resume: (() => void) | null = null;
+	let paused = false;
+	const feed = new VadFeed(client, streamId, {
+		segmented: ({ closed }) => enqueue(closed),
+		failed: (error) => (failure ??= error),
+		pressure: (full) => {
+			paused = full;
+			if (!full) resume?.();
+		},
+	});
+	for (let offset = 0; offset < samples.length; offset += CHUNK_SAMPLES) {
+		if (paused) await new Promise<void>((resolve) => (resume = resolve));
+		// A copy, as ffmpeg's output would be: the chunk is transferred to the worker.
+		feed.push(samples.slice(offset, offset + CHUNK_SAMPLES));
+	}
+	await feed.drain();
+	if (failure) throw failure;
+	enqueue(await client.flush(streamId));
+}
+
+/**
+ * The whole pipeline as LivePipeline drives it, fed as fast as it goes: ffmpeg's reads through the
  * VAD worker (fbank, VAD), closed segments with their fbank rows into the recognition queue, each
  * recognised (LFR, CMVN, Paraformer, punctuation) in the recognizer worker — every message crossing
  * a thread boundary; a backlog goes to the worker together and is batched there, as LivePipeline's. One stream; each corpus file is one session (flushed at its end).
@@ -49,13 +76,7 @@ export async function pipelineContender(setup: SetupMessage, precision: Precisio
 			const enqueue = (segments: SpeechSegment[]) => {
 				for (const segment of segments) queue.push({ fbank: segment.fbank, durationSeconds: (segment.endMs - segment.startMs) / 1000 });
 			};
-			for (const samples of audio) {
-				for (let offset = 0; offset < samples.length; offset += CHUNK_SAMPLES) {
-					// A copy, as ffmpeg's output would be: the chunk is transferred to the worker.
-					enqueue(await client.audio(streamId, samples.slice(offset, offset + CHUNK_SAMPLES)));
-				}
-				enqueue(await client.flush(streamId));
-			}
+			for (const samples of audio) await feedAsFfmpeg(client, streamId, samples, enqueue);
 			await queue.drain();
 			return { texts, data: { punctuated } };
 		},

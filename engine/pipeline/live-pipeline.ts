@@ -5,17 +5,21 @@ import { splitSentences } from '../emitter/sentences.js';
 import { EngineError } from '../errors.js';
 import { acquireInferenceClient, type InferenceClient } from '../runtime/inference-client.js';
 import { recognitionBatchSize } from '../runtime/batcher.js';
-import type { RecognitionResult, SpeechSegment, StreamConfig } from '../runtime/inference-protocol.js';
+import type { RecognitionResult, Segmentation, SpeechSegment, StreamConfig } from '../runtime/inference-protocol.js';
 import { Backoff } from './backoff.js';
 import { RecognitionQueue } from './recognition-queue.js';
 import { AudioSource, describeStream, validateSourceOptions, type SourceExit } from './source-adapter.js';
 import type { LivePipelineEvents, LivePipelineOptions, Sentence } from './types.js';
+import { VadFeed } from './vad-feed.js';
 
 export const DEFAULT_STALL_TIMEOUT_MS = 10_000;
-/** Live packets are 20–40 ms; the VAD runs per ~100 ms instead, which costs far less per audio second. */
-const SEND_SAMPLES = 1600;
-/** Flow control: a reader far ahead of the VAD (a file decoded at full speed) waits for it. */
-const MAX_CHUNKS_IN_FLIGHT = 32;
+/**
+ * Live inputs: once a sentence's trailing silence has lasted this long (past the VAD window's
+ * switch to silence, ~50 ms after the voice stops), an idle recognizer starts on it, so that its
+ * text is ready, or nearly, when the VAD confirms the end (max end silence − 150 ms later: 650 ms
+ * by default). A pause that turns out shorter wastes that run, on an otherwise idle recognizer.
+ */
+export const PROVISIONAL_AFTER_MS = 200;
 
 interface PendingSegment extends SpeechSegment {
 	sessionId: string;
@@ -40,12 +44,9 @@ export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 	private state: State = 'idle';
 	private worker: { client: InferenceClient; release: () => Promise<void> } | null = null;
 	private source: AudioSource | null = null;
-	private session: { id: string; startedAt: number; connectedAt: number; lastAudioAt: number; receivedMs: number } | null = null;
-	private audioChain: Promise<void> = Promise.resolve();
-	private unsent: Float32Array[] = [];
-	private unsentSamples = 0;
-	private chunksInFlight = 0;
+	private session: { id: string; startedAt: number; connectedAt: number; lastAudioAt: number; receivedMs: number; feed: VadFeed } | null = null;
 	private queueFull = false;
+	private vadBehind = false;
 	private paused = false;
 	private reconnectTimer: NodeJS.Timeout | null = null;
 	private watchdog: NodeJS.Timeout | null = null;
@@ -55,6 +56,8 @@ export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 	private markClosing: () => void = () => undefined;
 	private totalDroppedSeconds = 0;
 	private stopCrashListener: (() => void) | null = null;
+	/** Provisional segments recognised during their trailing silence, and how many of those texts a closed segment took. */
+	readonly earlyRecognitions = { started: 0, used: 0 };
 
 	constructor(options: LivePipelineOptions) {
 		super();
@@ -86,7 +89,11 @@ export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 		if (this.state !== 'idle') throw new EngineError('BAD_OPTION', 'This pipeline was already started.', 'Create a new one.');
 		validateSourceOptions(this.options);
 		this.state = 'connecting';
-		const config: StreamConfig = { models: this.options.models, ...(this.options.vad ? { vad: this.options.vad } : {}) };
+		const config: StreamConfig = {
+			models: this.options.models,
+			...(this.options.vad ? { vad: this.options.vad } : {}),
+			...(this.recognizesEarly() ? { provisionalAfterMs: PROVISIONAL_AFTER_MS } : {}),
+		};
 		this.worker = acquireInferenceClient();
 		this.stopCrashListener = this.worker.client.onCrash((crash) => {
 			if (crash.streams.includes(this.streamId)) {
@@ -113,7 +120,7 @@ export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 		const source = this.source;
 		this.source = null;
 		await source?.stop();
-		await this.audioChain;
+		await this.session?.feed.drain();
 		await this.queue.close();
 		await this.releaseWorker();
 	}
@@ -134,7 +141,7 @@ export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 		if (source !== this.source) return;
 		const now = Date.now();
 		if (!this.session) {
-			this.session = { id: randomUUID(), startedAt: now - samples.length / 16, connectedAt: now, lastAudioAt: now, receivedMs: 0 };
+			this.session = this.startSession(now - samples.length / 16);
 			this.state = 'streaming';
 			this.emit('status', { type: 'connected', sessionId: this.session.id, stream: this.stream });
 			this.armWatchdog(source);
@@ -144,31 +151,38 @@ export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 		// Live audio cannot arrive before it was spoken: the earliest `arrival − audio so far` is the
 		// best estimate of the session's start (ffmpeg's probed audio arrives as one late burst).
 		if (!this.finishesAtEnd()) this.session.startedAt = Math.min(this.session.startedAt, now - this.session.receivedMs);
-		this.unsent.push(samples);
-		this.unsentSamples += samples.length;
-		if (this.unsentSamples >= SEND_SAMPLES) this.sendAudio(this.session);
+		this.session.feed.push(samples);
 	}
 
-	private sendAudio(session: NonNullable<LivePipeline['session']>): void {
-		const client = this.worker?.client;
-		if (!client || this.unsentSamples === 0) return;
-		const samples = this.unsent.length === 1 ? (this.unsent[0] as Float32Array) : concat(this.unsent, this.unsentSamples);
-		this.unsent = [];
-		this.unsentSamples = 0;
-		this.chunksInFlight++;
-		this.updateFlow();
-		this.audioChain = this.audioChain
-			.then(() => client.audio(this.streamId, samples))
-			.then((segments) => this.enqueue(segments, session), (error: unknown) => this.warn(error))
-			.finally(() => {
-				this.chunksInFlight--;
+	private startSession(startedAt: number): NonNullable<LivePipeline['session']> {
+		const id = randomUUID();
+		const feed = new VadFeed(this.worker!.client, this.streamId, {
+			segmented: (segmentation, caughtUp) => this.onSegmentation(session, segmentation, caughtUp),
+			failed: (error) => this.warn(error),
+			pressure: (full) => {
+				this.vadBehind = full;
 				this.updateFlow();
-			});
+			},
+		});
+		const session = { id, startedAt, connectedAt: Date.now(), lastAudioAt: Date.now(), receivedMs: 0, feed };
+		return session;
+	}
+
+	private onSegmentation(session: NonNullable<LivePipeline['session']>, { closed, provisional }: Segmentation, caughtUp: boolean): void {
+		this.enqueue(closed, session);
+		// Only at the live edge: behind it, the VAD is about to close (or extend) the segment anyway.
+		if (!provisional || !caughtUp || !this.worker || this.isClosed()) return;
+		this.worker.client.recognizeProvisional(this.streamId, provisional).then(
+			(started) => {
+				if (started) this.earlyRecognitions.started++;
+			},
+			() => undefined,
+		);
 	}
 
 	/** Pauses the reader while the queue is full (backpressure policy) or the VAD lags far behind. */
 	private updateFlow(): void {
-		const pause = this.queueFull || this.chunksInFlight >= MAX_CHUNKS_IN_FLIGHT;
+		const pause = this.queueFull || this.vadBehind;
 		if (pause === this.paused) return;
 		this.paused = pause;
 		if (pause) this.source?.pause();
@@ -180,8 +194,7 @@ export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 		this.source = null;
 		this.clearTimers();
 		const session = this.session;
-		if (session) this.sendAudio(session);
-		await this.audioChain;
+		await session?.feed.drain();
 		if (session && this.worker) {
 			try {
 				this.enqueue(await this.worker.client.flush(this.streamId), session);
@@ -255,7 +268,9 @@ export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 			return null;
 		}
 		try {
-			return await client.recognize(this.streamId, segment.fbank);
+			const result = await client.recognize(this.streamId, segment.fbank, segment.provisionalId);
+			if (result.early) this.earlyRecognitions.used++;
+			return result;
 		} catch (error) {
 			this.warn(error);
 			this.reportDropped([segment], 'failed');
@@ -298,6 +313,11 @@ export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 		return this.state === 'closed';
 	}
 
+	/** Provisional segments are recognised early for live inputs, where a caption's delay matters; a file is read faster than real time. */
+	private recognizesEarly(): boolean {
+		return !this.finishesAtEnd() && (this.options.earlyRecognition ?? true);
+	}
+
 	private finishesAtEnd(): boolean {
 		return this.options.finishAtEnd ?? !/^[a-z][a-z0-9+.-]*:\/\//i.test(this.options.url);
 	}
@@ -323,16 +343,6 @@ export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 		await worker.client.close(this.streamId).catch(() => undefined);
 		await worker.release();
 	}
-}
-
-function concat(chunks: readonly Float32Array[], length: number): Float32Array {
-	const joined = new Float32Array(length);
-	let offset = 0;
-	for (const chunk of chunks) {
-		joined.set(chunk, offset);
-		offset += chunk.length;
-	}
-	return joined;
 }
 
 function round(seconds: number): number {

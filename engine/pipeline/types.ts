@@ -57,6 +57,12 @@ export interface LivePipelineOptions {
 	 */
 	finishAtEnd?: boolean;
 	/**
+	 * Live inputs: recognise a sentence during its trailing silence, on an idle recognizer, so its
+	 * text is ready when the VAD confirms the end (default true). Off saves the runs that a pause
+	 * shorter than the end silence wastes.
+	 */
+	earlyRecognition?: boolean;
+	/**
 	 * Awaited before each recognition: a consumer that falls behind (ordered executions of a slow
 	 * workflow) then holds speech in the bounded recognition queue, where the overflow policy
 	 * applies, instead of holding sentences in memory without bound.

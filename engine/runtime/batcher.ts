@@ -31,6 +31,11 @@ export class Batcher<I, O> {
 		private readonly maxPadding = 1.5,
 	) {}
 
+	/** Nothing running, nothing waiting. */
+	get idle(): boolean {
+		return !this.running && this.pending.length === 0;
+	}
+
 	run(input: I): Promise<O> {
 		return new Promise<O>((resolve, reject) => {
 			this.pending.push({ input, size: Math.max(1, this.sizeOf(input)), resolve, reject });

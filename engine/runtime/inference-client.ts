@@ -1,4 +1,4 @@
-import type { RecognitionResult, SpeechSegment, StreamConfig, WorkerRole } from './inference-protocol.js';
+import type { ProvisionalSegment, RecognitionResult, Segmentation, SpeechSegment, StreamConfig, WorkerRole } from './inference-protocol.js';
 import { WorkerChannel } from './worker-channel.js';
 
 export interface WorkerCrash {
@@ -37,7 +37,7 @@ export class InferenceClient {
 	}
 
 	/** The samples are transferred: the caller must not use them afterwards. */
-	audio(streamId: string, samples: Float32Array): Promise<SpeechSegment[]> {
+	audio(streamId: string, samples: Float32Array): Promise<Segmentation> {
 		return this.vad.call({ type: 'audio', streamId, samples }, [samples.buffer as ArrayBuffer]);
 	}
 
@@ -45,9 +45,17 @@ export class InferenceClient {
 		return this.vad.call({ type: 'flush', streamId });
 	}
 
-	/** The fbank rows are copied, not transferred, so a retry after a crash still has them. */
-	recognize(streamId: string, fbank: Float32Array): Promise<RecognitionResult> {
-		return this.recognizer.call({ type: 'recognize', streamId, fbank });
+	/**
+	 * The fbank rows are copied, not transferred, so a retry after a crash still has them. A segment
+	 * that was offered as provisional names it: its text may be ready already.
+	 */
+	recognize(streamId: string, fbank: Float32Array, provisionalId?: number): Promise<RecognitionResult> {
+		return this.recognizer.call({ type: 'recognize', streamId, fbank, ...(provisionalId !== undefined ? { provisionalId } : {}) });
+	}
+
+	/** Starts recognising a provisional segment if the recognizer is idle (its rows are transferred); resolves whether it did. */
+	recognizeProvisional(streamId: string, segment: ProvisionalSegment): Promise<boolean> {
+		return this.recognizer.call({ type: 'recognize-provisional', streamId, segment }, [segment.fbank.buffer as ArrayBuffer]);
 	}
 
 	async close(streamId: string): Promise<void> {

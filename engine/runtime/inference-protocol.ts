@@ -1,14 +1,22 @@
 import { EngineError, type EngineErrorCode } from '../errors.js';
 import type { ModelSelection, VadSettings } from '../pipeline/types.js';
-import type { SpeechSegment } from '../vad/speech-segmenter.js';
+import type { ProvisionalSegment, SpeechSegment } from '../vad/speech-segmenter.js';
 
 /** What one stream needs loaded in the worker. */
 export interface StreamConfig {
 	models: ModelSelection;
 	vad?: VadSettings;
+	/** Offer the open segment as provisional once its trailing silence has lasted this long, ms (see SpeechSegmenter). */
+	provisionalAfterMs?: number;
 }
 
-export type { SpeechSegment } from '../vad/speech-segmenter.js';
+export type { ProvisionalSegment, SpeechSegment } from '../vad/speech-segmenter.js';
+
+/** What the VAD worker answers to a chunk of audio. */
+export interface Segmentation {
+	closed: SpeechSegment[];
+	provisional: ProvisionalSegment | null;
+}
 
 /** Each stream lives in two worker threads: the VAD's (audio in, segments out) and the recognizer's. */
 export type WorkerRole = 'vad' | 'recognizer';
@@ -16,22 +24,28 @@ export type WorkerRole = 'vad' | 'recognizer';
 export interface RecognitionResult {
 	textRaw: string;
 	text: string;
+	/** Recognised during the segment's trailing silence, before the VAD closed it. */
+	early: boolean;
 }
 
 export type WorkerRequest =
 	| { id: number; type: 'open'; streamId: string; config: StreamConfig }
 	| { id: number; type: 'audio'; streamId: string; samples: Float32Array }
 	| { id: number; type: 'flush'; streamId: string }
-	| { id: number; type: 'recognize'; streamId: string; fbank: Float32Array }
+	| { id: number; type: 'recognize'; streamId: string; fbank: Float32Array; provisionalId?: number }
+	/** Starts recognising a provisional segment if the recognizer is idle; a later `recognize` of the same segment takes its result. */
+	| { id: number; type: 'recognize-provisional'; streamId: string; segment: ProvisionalSegment }
 	| { id: number; type: 'close'; streamId: string }
 	/** Finish what is in flight, release every model, end the thread: never terminated mid-run (see WorkerChannel.terminate). */
 	| { id: number; type: 'shutdown' };
 
 export interface WorkerResults {
 	open: null;
-	audio: SpeechSegment[];
+	audio: Segmentation;
 	flush: SpeechSegment[];
 	recognize: RecognitionResult;
+	/** Whether it was started (the recognizer was idle). */
+	'recognize-provisional': boolean;
 	close: null;
 	shutdown: null;
 }

@@ -1,5 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { serializeError, type SpeechSegment, type WorkerRequest, type WorkerResponse, type WorkerRole } from './inference-protocol.js';
+import { serializeError, type Segmentation, type SpeechSegment, type WorkerRequest, type WorkerResponse, type WorkerRole } from './inference-protocol.js';
 import { WorkerEngine } from './worker-engine.js';
 
 // An inference worker thread's entry: ONNX inference runs here, off the event loop of n8n.
@@ -33,7 +33,9 @@ function answer(request: WorkerRequest): Promise<void> {
 	return answered;
 }
 
+/** Segments' rows cross to the main thread without a copy. */
 function transferablesOf(result: unknown): ArrayBuffer[] {
-	if (!Array.isArray(result)) return [];
-	return (result as SpeechSegment[]).map((segment) => segment.fbank.buffer as ArrayBuffer);
+	const segmentation = result as Partial<Segmentation> | null;
+	const segments: SpeechSegment[] = Array.isArray(result) ? (result as SpeechSegment[]) : [...(segmentation?.closed ?? []), ...(segmentation?.provisional ? [segmentation.provisional] : [])];
+	return segments.map((segment) => segment.fbank.buffer as ArrayBuffer);
 }

@@ -3,11 +3,11 @@ import { EngineError } from '../errors.js';
 import type { FeatureMatrix } from '../frontend/feature-matrix.js';
 import { loadFrontendOptions } from '../frontend/frontend-options.js';
 import { PunctuationCache, Punctuator } from '../punctuation/ct-transformer.js';
-import { SpeechSegmenter, type SpeechSegment } from '../vad/speech-segmenter.js';
+import { SpeechSegmenter, type ProvisionalSegment } from '../vad/speech-segmenter.js';
 import { FsmnVadModel } from '../vad/streaming-vad.js';
 import type { VadOptions } from '../vad/vad-options.js';
 import { Batcher, recognitionBatchSize } from './batcher.js';
-import type { RecognitionResult, StreamConfig, WorkerRequest, WorkerResults, WorkerRole } from './inference-protocol.js';
+import type { RecognitionResult, Segmentation, StreamConfig, WorkerRequest, WorkerResults, WorkerRole } from './inference-protocol.js';
 import { SharedModels } from './shared-models.js';
 
 interface Recognizer {
@@ -31,6 +31,8 @@ interface RecognizerStream {
 	punctuationCache: PunctuationCache;
 	/** The last recognition's punctuation: the next waits for it. */
 	punctuated: Promise<unknown>;
+	/** The text of the stream's latest provisional segment, being recognised early. */
+	provisional: { id: number; text: Promise<string> } | null;
 }
 
 type Stream = VadStream | RecognizerStream;
@@ -69,11 +71,13 @@ export class WorkerEngine {
 				return null;
 			}
 			case 'audio':
-				return this.inOrder(request.streamId, (stream) => stream.segmenter.accept(request.samples));
+				return this.inOrder(request.streamId, async (stream): Promise<Segmentation> => ({ closed: await stream.segmenter.accept(request.samples), provisional: stream.segmenter.takeProvisional() }));
 			case 'flush':
 				return this.inOrder(request.streamId, (stream) => stream.segmenter.finish());
 			case 'recognize':
-				return this.recognize(this.recognizerStream(request.streamId), request.fbank);
+				return this.recognize(this.recognizerStream(request.streamId), request.fbank, request.provisionalId);
+			case 'recognize-provisional':
+				return this.recognizeProvisional(this.recognizerStream(request.streamId), request.segment);
 			case 'close':
 				await this.close(request.streamId);
 				return null;
@@ -103,16 +107,37 @@ export class WorkerEngine {
 	 * Several segments of a stream may be recognised in one batch; punctuation, which carries context
 	 * from one segment to the next (vad_realtime), then takes them in the order they were sent.
 	 */
-	private recognize(stream: RecognizerStream, fbank: Float32Array): Promise<RecognitionResult> {
-		const dim = stream.recognizer.paraformer.frontend.numMelBins;
-		const recognized = stream.recognizer.batcher.run({ data: fbank, rows: fbank.length / dim, dim });
+	private recognize(stream: RecognizerStream, fbank: Float32Array, provisionalId: number | undefined): Promise<RecognitionResult> {
+		const provisional = stream.provisional;
+		stream.provisional = null;
+		const early = provisional !== null && provisional.id === provisionalId;
+		const recognized = early ? provisional.text.catch(() => this.run(stream, fbank)) : this.run(stream, fbank);
 		const punctuated = stream.punctuated.then(async () => {
 			const textRaw = await recognized;
-			if (!stream.punctuator || textRaw.length === 0) return { textRaw, text: textRaw };
-			return { textRaw, text: (await stream.punctuator.punctuate(textRaw, stream.punctuationCache)).text };
+			if (!stream.punctuator || textRaw.length === 0) return { textRaw, text: textRaw, early };
+			return { textRaw, text: (await stream.punctuator.punctuate(textRaw, stream.punctuationCache)).text, early };
 		});
 		stream.punctuated = punctuated.catch(() => undefined);
 		return punctuated;
+	}
+
+	/**
+	 * Recognition of a segment the VAD has not closed yet, in the silence before it does, so its text
+	 * is ready when it closes. Only on an idle recognizer: it must never delay a closed segment.
+	 * Punctuation waits for the close (it carries context from one sentence to the next).
+	 */
+	private recognizeProvisional(stream: RecognizerStream, segment: ProvisionalSegment): boolean {
+		if (!stream.recognizer.batcher.idle) return false;
+		const text = this.run(stream, segment.fbank);
+		// A provisional segment that never closes as it is (the speaker went on) is forgotten.
+		text.catch(() => undefined);
+		stream.provisional = { id: segment.id, text };
+		return true;
+	}
+
+	private run(stream: RecognizerStream, fbank: Float32Array): Promise<string> {
+		const dim = stream.recognizer.paraformer.frontend.numMelBins;
+		return stream.recognizer.batcher.run({ data: fbank, rows: fbank.length / dim, dim });
 	}
 
 	private async close(streamId: string): Promise<void> {
@@ -135,7 +160,7 @@ export class WorkerEngine {
 		return stream;
 	}
 
-	private inOrder(streamId: string, work: (stream: VadStream) => Promise<SpeechSegment[]>): Promise<SpeechSegment[]> {
+	private inOrder<T>(streamId: string, work: (stream: VadStream) => Promise<T>): Promise<T> {
 		const stream = this.stream(streamId);
 		if (stream.role !== 'vad') throw wrongWorker('audio', this.role);
 		const result = stream.chain.then(() => work(stream));
@@ -150,7 +175,8 @@ async function openVad(config: StreamConfig, acquire: Acquire, keys: string[]): 
 	const { models } = config;
 	const recognizerFrontend = loadFrontendOptions(models.asrDir);
 	const vadModel = await acquire(`vad:${models.vadDir}`, () => FsmnVadModel.load(models.vadDir), (model) => model.release());
-	return { role: 'vad', keys, segmenter: new SpeechSegmenter(vadModel, recognizerFrontend, vadOverrides(config)), chain: Promise.resolve() };
+	const segmenter = new SpeechSegmenter(vadModel, recognizerFrontend, vadOverrides(config), config.provisionalAfterMs ?? null);
+	return { role: 'vad', keys, segmenter, chain: Promise.resolve() };
 }
 
 async function openRecognizer(config: StreamConfig, acquire: Acquire, keys: string[]): Promise<RecognizerStream> {
@@ -164,7 +190,7 @@ async function openRecognizer(config: StreamConfig, acquire: Acquire, keys: stri
 		const puncQuantized = models.puncQuantized ?? quantized;
 		punctuator = await acquire(`punc:${puncDir}:${precision(puncQuantized)}`, () => Punctuator.load(puncDir, { quantized: puncQuantized }), (p) => p.release());
 	}
-	return { role: 'recognizer', keys, recognizer, punctuator, punctuationCache: new PunctuationCache(), punctuated: Promise.resolve() };
+	return { role: 'recognizer', keys, recognizer, punctuator, punctuationCache: new PunctuationCache(), punctuated: Promise.resolve(), provisional: null };
 }
 
 async function loadRecognizer(dir: string, quantized: boolean, threads: number): Promise<Recognizer> {

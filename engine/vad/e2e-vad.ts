@@ -24,6 +24,8 @@ export class E2eVad {
 	private readonly maxSegmentFrames: number;
 	/** Trailing silence that ends a segment, counted from the window's switch to silence. */
 	private readonly endSilenceMs: number;
+	/** Frames of trailing silence (counted as `silenceFrames`) that end a segment. */
+	private readonly endSilenceFrames: number;
 	private readonly endLookbackFrames: number;
 	private readonly lookaheadFrames: number;
 	private frame = 0;
@@ -49,6 +51,7 @@ export class E2eVad {
 		this.lookaheadFrames = Math.floor(options.lookaheadMs / frameMs);
 		const endSilenceFrames = Math.floor(this.endSilenceMs / frameMs);
 		this.endLookbackFrames = options.extend ? Math.max(0, endSilenceFrames - this.lookaheadFrames - 1) : endSilenceFrames;
+		this.endSilenceFrames = Math.ceil(this.endSilenceMs / frameMs);
 	}
 
 	isSpeechFrame(silenceProbability: number): boolean {
@@ -80,6 +83,19 @@ export class E2eVad {
 		this.frame = 0;
 		this.firstFreeFrame = 0;
 		this.resetDetection();
+	}
+
+	/**
+	 * The segment that closes if the silence under way lasts until it reaches maxEndSilence: the
+	 * segment's start, and the end that closing will give it. Null when no silence is under way in a
+	 * segment, or when the segment would reach maxSegment first.
+	 */
+	pendingEnd(): (VadSegment & { silenceMs: number }) | null {
+		if (!this.inSpeech || this.silenceFrames === 0) return null;
+		const closingFrame = this.frame - 1 + this.endSilenceFrames - this.silenceFrames;
+		if (closingFrame - this.segmentStartFrame > this.maxSegmentFrames) return null;
+		const { frameMs } = this.options;
+		return { startMs: this.segmentStartFrame * frameMs, endMs: (closingFrame - this.endLookbackFrames + 1) * frameMs, silenceMs: this.silenceFrames * frameMs };
 	}
 
 	/** Segments closed since the last call. */

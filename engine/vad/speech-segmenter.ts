@@ -13,6 +13,16 @@ export interface SpeechSegment {
 	endMs: number;
 	/** Rows × the recognizer's mel bins: exactly the fbank of the segment's audio cut out alone. */
 	fbank: Float32Array;
+	/** The provisional segment this one was offered as, earlier and identical (same times, same rows). */
+	provisionalId?: number;
+}
+
+/**
+ * The segment the VAD has not closed yet, as it will close if the silence under way lasts: it can be
+ * recognised during that silence, before the VAD confirms its end.
+ */
+export interface ProvisionalSegment extends SpeechSegment {
+	id: number;
 }
 
 /**
@@ -26,11 +36,15 @@ export class SpeechSegmenter {
 	private readonly recognizerFbank: OnlineFbank | null;
 	private readonly frameShiftMs: number;
 	private readonly frameLengthMs: number;
+	private offered: { id: number; startMs: number; endMs: number } | null = null;
+	private lastProvisionalId = 0;
 
+	/** `provisionalAfterMs`: trailing silence (past the VAD window's switch to silence) after which the open segment is offered as provisional; null: never. */
 	constructor(
 		model: FsmnVadModel,
 		recognizerFrontend: FrontendOptions,
 		overrides: Partial<VadOptions>,
+		private readonly provisionalAfterMs: number | null = null,
 	) {
 		this.frameShiftMs = recognizerFrontend.frameShiftMs;
 		this.frameLengthMs = recognizerFrontend.frameLengthMs;
@@ -47,6 +61,21 @@ export class SpeechSegmenter {
 		return this.cut(await this.vad.accept(samples));
 	}
 
+	/**
+	 * After `accept`: the open segment as it will close if the silence under way lasts, once that
+	 * silence has lasted `provisionalAfterMs` and its rows are here; each such segment is offered once.
+	 */
+	takeProvisional(): ProvisionalSegment | null {
+		if (this.provisionalAfterMs === null) return null;
+		const pending = this.vad.pendingEnd();
+		if (!pending || pending.silenceMs < this.provisionalAfterMs) return null;
+		if (this.offered?.startMs === pending.startMs && this.offered.endMs === pending.endMs) return null;
+		const [first, end] = this.rowsOf(pending);
+		if (end > this.history.totalRows) return null;
+		this.offered = { id: ++this.lastProvisionalId, startMs: pending.startMs, endMs: pending.endMs };
+		return { ...this.offered, fbank: this.history.slice(first, end) };
+	}
+
 	/** End of a session: the segment in progress is closed; the VAD and the rows start a new session at 0 ms. */
 	async finish(): Promise<SpeechSegment[]> {
 		const segments = this.cut(await this.vad.finish());
@@ -56,14 +85,21 @@ export class SpeechSegmenter {
 	}
 
 	/** Frame f covers [f·shift, f·shift + length) ms: a segment takes the frames wholly inside it, as if cut out first. */
+	private rowsOf({ startMs, endMs }: { startMs: number; endMs: number }): [first: number, end: number] {
+		return [Math.ceil(startMs / this.frameShiftMs), Math.floor((endMs - this.frameLengthMs) / this.frameShiftMs) + 1];
+	}
+
 	private cut(segments: readonly { startMs: number; endMs: number }[]): SpeechSegment[] {
-		const cut = segments.map(({ startMs, endMs }) => {
-			const first = Math.ceil(startMs / this.frameShiftMs);
-			const end = Math.floor((endMs - this.frameLengthMs) / this.frameShiftMs) + 1;
-			return { startMs, endMs, fbank: this.history.slice(first, end) };
+		const cut = segments.map(({ startMs, endMs }): SpeechSegment => {
+			const fbank = this.history.slice(...this.rowsOf({ startMs, endMs }));
+			const offered = this.offered;
+			return offered?.startMs === startMs && offered.endMs === endMs ? { startMs, endMs, fbank, provisionalId: offered.id } : { startMs, endMs, fbank };
 		});
 		const last = segments.at(-1);
-		if (last) this.history.forgetBefore(Math.ceil(last.endMs / this.frameShiftMs));
+		if (last) {
+			this.history.forgetBefore(Math.ceil(last.endMs / this.frameShiftMs));
+			this.offered = null;
+		}
 		return cut;
 	}
 }

@@ -41,6 +41,11 @@ export class StreamingVad {
 		});
 	}
 
+	/** The segment that closes if the silence under way lasts (see E2eVad.pendingEnd), after the audio accepted so far. */
+	pendingEnd(): ReturnType<E2eVad['pendingEnd']> {
+		return this.detector.pendingEnd();
+	}
+
 	/** End of the stream: the remaining frames, and the segment in progress closed at the end. The VAD then starts a new stream at 0 ms. */
 	finish(): Promise<VadSegment[]> {
 		return this.enqueue(async () => {

@@ -80,6 +80,9 @@ describe('live pipeline against a real RTMP server', { concurrency: false }, () 
 			assert.equal(sentence.durationMs, sentence.endMs - sentence.startMs);
 		});
 		assert.equal(new Set(recorded.sentences.map((sentence) => sentence.sessionId)).size, 1);
+		// Every sentence ends in a pause longer than the end silence: each was recognised in it, before the VAD closed it.
+		const { started, used } = pipeline.earlyRecognitions;
+		assert.ok(used >= STREAM_SENTENCES.length - 1 && started >= used, `${used} of ${recorded.sentences.length} sentences recognised early (${started} started)`);
 		assert.doesNotMatch(JSON.stringify(recorded), /whole/, 'the stream key never shows');
 		await pipeline.close();
 		await assertNoReaderLeft(url);
@@ -227,5 +230,15 @@ describe('live pipeline against a real RTMP server', { concurrency: false }, () 
 		// A killed publisher's SIGKILL grace timer (2 s) may still run; a pipeline's reconnect timer
 		// (30–60 s here) or stall watchdog would outlive this wait.
 		await waitFor(() => activeTimers() <= timersBefore, 5000, `no timer left behind (${activeTimers()} now, ${timersBefore} before)`);
+	});
+
+	test('9. early recognition off: every sentence is recognised after its VAD end, to the same text', async () => {
+		const url = server.url('live', 'late');
+		const { pipeline, recorded } = pipelineFor(url, { earlyRecognition: false });
+		await pipeline.start();
+		publish(url);
+		await waitFor(() => recorded.sentences.length >= 3, 25_000, `the clip's sentences (have ${JSON.stringify(texts(recorded))})`);
+		assert.ok(characterErrorRate(CLIP_SENTENCES, texts(recorded).slice(0, 3)) <= 0.05, JSON.stringify(texts(recorded)));
+		assert.deepEqual(pipeline.earlyRecognitions, { started: 0, used: 0 });
 	});
 });

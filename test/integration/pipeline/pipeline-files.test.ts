@@ -31,7 +31,9 @@ async function runToEnd(options: Partial<LivePipelineOptions>, listen?: (pipelin
 }
 
 test('a file is read to its end, every sentence recognised, then the pipeline ends by itself', async () => {
-	const recorded = await runToEnd({});
+	let pipeline: LivePipeline | null = null;
+	const recorded = await runToEnd({}, (created) => (pipeline = created));
+	assert.deepEqual(pipeline!.earlyRecognitions, { started: 0, used: 0 }, 'a file, read faster than real time, is not recognised early');
 	assert.equal(recorded.sentences.length, SENTENCES.length);
 	assert.ok(characterErrorRate(SENTENCES, recorded.sentences.map((s) => s.text)) <= 0.05);
 	assert.deepEqual(recorded.warnings, []);

@@ -20,7 +20,7 @@ test('the VAD worker cuts segments with their fbank rows; the recognizer worker 
 	const { client, release } = acquireInferenceClient();
 	try {
 		await client.open('s', { models });
-		const segments = [...(await client.audio('s', alarm())), ...(await client.flush('s'))];
+		const segments = [...(await client.audio('s', alarm())).closed, ...(await client.flush('s'))];
 		assert.equal(segments.length, 1);
 		assert.ok(segments[0]!.fbank.length > 80 * 100, 'the segment comes back with its fbank rows');
 		assert.equal((await client.recognize('s', segments[0]!.fbank)).text, ALARM_TEXT);
@@ -58,7 +58,7 @@ for (const role of ['vad', 'recognizer'] as const) {
 			await client.open('s', { models });
 			await workerOf(client, role).terminate();
 			assert.deepEqual(crashes, [{ role, streams: ['s'], error: 'exit code 1' }]);
-			const segments = [...(await client.audio('s', alarm())), ...(await client.flush('s'))];
+			const segments = [...(await client.audio('s', alarm())).closed, ...(await client.flush('s'))];
 			assert.equal(segments.length, 1, 'the reopened stream cuts segments');
 			assert.equal((await client.recognize('s', segments[0]!.fbank)).text, ALARM_TEXT);
 		} finally {

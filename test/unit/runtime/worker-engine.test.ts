@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import type { SpeechSegment } from '../../../engine/runtime/inference-protocol.js';
+import type { RecognitionResult, SpeechSegment } from '../../../engine/runtime/inference-protocol.js';
 import { computeFbank } from '../../../engine/frontend/fbank.js';
 import { loadFrontendOptions } from '../../../engine/frontend/frontend-options.js';
 import { WorkerEngine } from '../../../engine/runtime/worker-engine.js';
@@ -16,7 +16,7 @@ async function feed(engine: WorkerEngine, streamId: string, samples: Float32Arra
 	const segments: SpeechSegment[] = [];
 	for (let offset = 0; offset < samples.length; offset += chunk) {
 		// The worker receives transferred buffers it owns, so the test sends copies.
-		segments.push(...(await engine.handle({ id: 0, type: 'audio', streamId, samples: samples.slice(offset, offset + chunk) })));
+		segments.push(...(await engine.handle({ id: 0, type: 'audio', streamId, samples: samples.slice(offset, offset + chunk) })).closed);
 	}
 	segments.push(...(await engine.handle({ id: 0, type: 'flush', streamId })));
 	return segments;
@@ -101,4 +101,44 @@ test('segments of one stream recognised in one batch are punctuated in the order
 	assert.deepEqual(batched.map((result) => result.text), expected);
 	await oneByOne.handle({ id: 0, type: 'shutdown' });
 	await together.handle({ id: 0, type: 'shutdown' });
+});
+
+test('a provisional segment recognised on an idle recognizer gives the closed segment its text, the same as recognised after the close', async () => {
+	const puncDir = fixturePath('models', 'tiny-punc-realtime');
+	const config = { models: { ...models, puncDir }, provisionalAfterMs: 200 };
+	const vad = new WorkerEngine('vad');
+	const early = new WorkerEngine('recognizer');
+	const late = new WorkerEngine('recognizer');
+	for (const engine of [vad, early, late]) await engine.handle({ id: 0, type: 'open', streamId: 's', config });
+	const { samples } = readWav(sharedPath('audio', 'toy', 'toy_stream.wav'));
+	const results: { early: RecognitionResult; late: RecognitionResult }[] = [];
+	let started = 0;
+	const recognize = async (segment: SpeechSegment) => {
+		const fbank = segment.fbank;
+		const provisionalId = segment.provisionalId;
+		results.push({
+			early: await early.handle({ id: 0, type: 'recognize', streamId: 's', fbank, ...(provisionalId !== undefined ? { provisionalId } : {}) }),
+			late: await late.handle({ id: 0, type: 'recognize', streamId: 's', fbank }),
+		});
+	};
+	for (let offset = 0; offset < samples.length; offset += 1600) {
+		const { closed, provisional } = await vad.handle({ id: 0, type: 'audio', streamId: 's', samples: samples.slice(offset, offset + 1600) });
+		for (const segment of closed) await recognize(segment);
+		if (provisional && (await early.handle({ id: 0, type: 'recognize-provisional', streamId: 's', segment: provisional }))) started++;
+	}
+	for (const segment of await vad.handle({ id: 0, type: 'flush', streamId: 's' })) await recognize(segment);
+	const expected = transcripts['toy_stream.wav'] as string[];
+	assert.equal(results.length, expected.length);
+	assert.ok(started >= expected.length - 1, `${started} provisional recognitions started`);
+	assert.ok(results.filter((result) => result.early.early).length >= expected.length - 1, 'all but the last (closed by the end of the file) were recognised early');
+	assert.deepEqual(results.map((result) => result.early.text), results.map((result) => result.late.text), 'the same punctuated texts, in order');
+	assert.ok(results.every((result) => !result.late.early));
+	assert.ok(characterErrorRate(expected, results.map((result) => result.early.textRaw)) <= 0.05);
+
+	// A busy recognizer declines: a provisional run must never delay a closed segment.
+	const fbank = computeFbank(samples.subarray(0, 48000), loadFrontendOptions(models.asrDir)).data;
+	const running = early.handle({ id: 0, type: 'recognize', streamId: 's', fbank });
+	assert.equal(await early.handle({ id: 0, type: 'recognize-provisional', streamId: 's', segment: { id: 999, startMs: 0, endMs: 3000, fbank } }), false);
+	await running;
+	for (const engine of [vad, early, late]) await engine.handle({ id: 0, type: 'shutdown' });
 });

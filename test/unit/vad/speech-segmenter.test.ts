@@ -4,7 +4,7 @@ import { computeFbank } from '../../../engine/frontend/fbank.js';
 import { loadFrontendOptions, sameFbank, type FrontendOptions } from '../../../engine/frontend/frontend-options.js';
 import { readWav } from '../../../engine/source/wav.js';
 import { FsmnVadModel } from '../../../engine/vad/fsmn-vad-model.js';
-import { SpeechSegmenter, type SpeechSegment } from '../../../engine/vad/speech-segmenter.js';
+import { SpeechSegmenter, type ProvisionalSegment, type SpeechSegment } from '../../../engine/vad/speech-segmenter.js';
 import { StreamingVad } from '../../../engine/vad/streaming-vad.js';
 import { sharedPath } from '../../helpers/paths.js';
 
@@ -57,4 +57,33 @@ test('rows older than the longest segment plus its margin are forgotten', async 
 	const segments = await cutAll(segmenter, vadExample, 16000);
 	assert.ok(segments.length > 12, 'long speech is cut at 3 s');
 	for (const segment of segments) assert.ok(segment.fbank.length / 80 >= (segment.endMs - segment.startMs - 25) / 10 - 1, `${segment.startMs}..${segment.endMs} keeps all its rows`);
+});
+
+test('a provisional segment, offered during the trailing silence, is exactly the segment the VAD closes after it', async () => {
+	const segmenter = new SpeechSegmenter(model, paraformerFrontend, {}, 200);
+	const offered: ProvisionalSegment[] = [];
+	const closed: SpeechSegment[] = [];
+	for (const session of [1, 2]) {
+		for (let start = 0; start < vadExample.length; start += 1600) {
+			closed.push(...(await segmenter.accept(vadExample.slice(start, start + 1600))));
+			const provisional = segmenter.takeProvisional();
+			if (provisional) offered.push(provisional);
+		}
+		closed.push(...(await segmenter.finish()));
+		assert.equal(segmenter.takeProvisional(), null, `session ${session}: nothing is pending after the end`);
+	}
+	const confirmed = closed.filter((segment) => segment.provisionalId !== undefined);
+	// The last segment of each session closes at the end of the file, not by silence.
+	assert.ok(confirmed.length >= closed.length - 2, `${confirmed.length} of ${closed.length} segments were offered first`);
+	for (const segment of confirmed) {
+		const provisional = offered.find((candidate) => candidate.id === segment.provisionalId)!;
+		assert.deepEqual([provisional.startMs, provisional.endMs], [segment.startMs, segment.endMs]);
+		assert.deepEqual(provisional.fbank, segment.fbank, `${segment.startMs}..${segment.endMs}: the same rows`);
+	}
+	assert.equal(new Set(offered.map((provisional) => provisional.id)).size, offered.length, 'each offered once');
+	const unconfirmed = offered.filter((provisional) => !confirmed.some((segment) => segment.provisionalId === provisional.id));
+	for (const provisional of unconfirmed) {
+		assert.ok(!closed.some((segment) => segment.startMs === provisional.startMs && segment.endMs === provisional.endMs), `${provisional.startMs}..${provisional.endMs} never closed as offered`);
+	}
+	assert.equal(new SpeechSegmenter(model, paraformerFrontend, {}).takeProvisional(), null, 'none without provisionalAfterMs');
 });

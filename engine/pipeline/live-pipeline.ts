@@ -4,7 +4,7 @@ import { performance } from 'node:perf_hooks';
 import { splitSentences } from '../emitter/sentences.js';
 import { EngineError } from '../errors.js';
 import { acquireInferenceClient, type InferenceClient } from '../runtime/inference-client.js';
-import { recognitionBatchSize } from '../runtime/batcher.js';
+import { recognitionsInFlight } from '../runtime/batcher.js';
 import type { RecognitionResult, Segmentation, SpeechSegment, StreamConfig } from '../runtime/inference-protocol.js';
 import { Backoff } from './backoff.js';
 import { RecognitionQueue } from './recognition-queue.js';
@@ -76,7 +76,7 @@ export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 					this.updateFlow();
 				},
 			},
-			recognitionBatchSize(options.models.threads ?? 1),
+			recognitionsInFlight(options.models),
 		);
 	}
 

@@ -14,6 +14,11 @@ export interface ModelSelection {
 	puncQuantized?: boolean;
 	/** onnxruntime intra-op threads for recognition. */
 	threads?: number;
+	/**
+	 * Sentences recognised at once, each by a recognizer worker of its own with its own copy of the
+	 * Paraformer (memory × this); default 1. More keep up with more streams, or a backlog.
+	 */
+	recognizers?: number;
 }
 
 export interface VadSettings {

@@ -8,6 +8,11 @@ export function recognitionBatchSize(threads: number): number {
 	return threads > 1 ? 8 : 1;
 }
 
+/** Segments of one stream worth having in recognition at once: a batch for each of its recognizers. */
+export function recognitionsInFlight(models: { threads?: number; recognizers?: number }): number {
+	return (models.recognizers ?? 1) * recognitionBatchSize(models.threads ?? 1);
+}
+
 interface Pending<I, O> {
 	input: I;
 	size: number;

@@ -1,25 +1,38 @@
+import { EngineError } from '../errors.js';
 import type { ProvisionalSegment, RecognitionResult, Segmentation, SpeechSegment, StreamConfig, WorkerRole } from './inference-protocol.js';
 import { WorkerChannel } from './worker-channel.js';
 
 export interface WorkerCrash {
-	/** The VAD worker's crash loses the streams' VAD state (speech around it may be missing); the recognizer's retries what was in flight. */
+	/** The VAD worker's crash loses the streams' VAD state (speech around it may be missing); a recognizer's retries what was in flight. */
 	role: WorkerRole;
 	streams: string[];
 	error: string;
 }
 
+interface OpenStream {
+	config: StreamConfig;
+	/** The recognizer workers this stream uses: the first `models.recognizers` of the pool. */
+	recognizers: number;
+	/** Punctuation carries context from one sentence to the next: texts are punctuated in the order they were sent. */
+	punctuated: Promise<unknown>;
+	/** The worker recognising the stream's latest provisional segment. */
+	provisional: { id: number; channel: WorkerChannel } | null;
+}
+
 /**
- * The main thread's side of the inference workers. Two threads per process, shared by every
- * pipeline (reference-counted through `acquireInferenceClient`): the VAD's, which cuts every
- * stream's audio into segments with their fbank rows, and the recognizer's (Paraformer,
- * punctuation). Each model is loaded once however many workflows use it. A crashed worker is
- * restarted, its streams reopened, and recognitions in flight retried once.
+ * The main thread's side of the inference workers, shared by every pipeline of the process
+ * (reference-counted through `acquireInferenceClient`): the VAD worker, which cuts every stream's
+ * audio into segments with their fbank rows and punctuates its texts, and one recognizer worker or
+ * more (Paraformer), each segment going to the least busy of its stream's. Each model is loaded
+ * once per worker however many workflows use it. A crashed worker is restarted, its streams
+ * reopened, and recognitions in flight retried once.
  */
 export class InferenceClient {
-	private readonly openStreams = new Map<string, StreamConfig>();
+	private readonly openStreams = new Map<string, OpenStream>();
 	private readonly crashListeners = new Set<(crash: WorkerCrash) => void>();
-	private readonly vad = this.channel('vad');
-	private readonly recognizer = this.channel('recognizer');
+	private readonly vad = this.channel('vad', () => true);
+	/** One from the start; more when a stream asks for them. */
+	private readonly recognizers: WorkerChannel[] = [this.channel('recognizer', () => true)];
 
 	onCrash(listener: (crash: WorkerCrash) => void): () => void {
 		this.crashListeners.add(listener);
@@ -27,13 +40,19 @@ export class InferenceClient {
 	}
 
 	async open(streamId: string, config: StreamConfig): Promise<void> {
-		const opened = await Promise.allSettled(this.channels.map((channel) => channel.call({ type: 'open', streamId, config })));
+		const recognizers = config.models.recognizers ?? 1;
+		while (this.recognizers.length < recognizers) {
+			const index = this.recognizers.length;
+			this.recognizers.push(this.channel('recognizer', (stream) => stream.recognizers > index, index));
+		}
+		const channels = [this.vad, ...this.recognizers.slice(0, recognizers)];
+		const opened = await Promise.allSettled(channels.map((channel) => channel.call({ type: 'open', streamId, config })));
 		const failed = opened.find((result) => result.status === 'rejected');
 		if (failed) {
-			await Promise.all(this.channels.map((channel, i) => (opened[i]!.status === 'fulfilled' ? channel.call({ type: 'close', streamId }) : undefined)));
+			await Promise.all(channels.map((channel, i) => (opened[i]!.status === 'fulfilled' ? channel.call({ type: 'close', streamId }) : undefined)));
 			throw failed.reason;
 		}
-		this.openStreams.set(streamId, config);
+		this.openStreams.set(streamId, { config, recognizers, punctuated: Promise.resolve(), provisional: null });
 	}
 
 	/** The samples are transferred: the caller must not use them afterwards. */
@@ -46,45 +65,87 @@ export class InferenceClient {
 	}
 
 	/**
-	 * The fbank rows are copied, not transferred, so a retry after a crash still has them. A segment
-	 * that was offered as provisional names it: its text may be ready already.
+	 * The text of one segment, punctuated in the order of the calls for its stream. The fbank rows
+	 * are copied, not transferred, so a retry after a crash still has them. A segment that was offered
+	 * as provisional names it: its text may be ready already.
 	 */
 	recognize(streamId: string, fbank: Float32Array, provisionalId?: number): Promise<RecognitionResult> {
-		return this.recognizer.call({ type: 'recognize', streamId, fbank, ...(provisionalId !== undefined ? { provisionalId } : {}) });
+		const stream = this.stream(streamId);
+		const held = stream.provisional;
+		stream.provisional = null;
+		const channel = held && held.id === provisionalId ? held.channel : this.leastBusy(stream);
+		const recognized = channel.call({ type: 'recognize', streamId, fbank, ...(provisionalId !== undefined ? { provisionalId } : {}) });
+		const result = stream.punctuated.then(async (): Promise<RecognitionResult> => {
+			const { textRaw, early } = await recognized;
+			const text = stream.config.models.puncDir && textRaw.length > 0 ? await this.vad.call({ type: 'punctuate', streamId, textRaw }) : textRaw;
+			return { textRaw, text, early };
+		});
+		stream.punctuated = result.catch(() => undefined);
+		return result;
 	}
 
-	/** Starts recognising a provisional segment if the recognizer is idle (its rows are transferred); resolves whether it did. */
-	recognizeProvisional(streamId: string, segment: ProvisionalSegment): Promise<boolean> {
-		return this.recognizer.call({ type: 'recognize-provisional', streamId, segment }, [segment.fbank.buffer as ArrayBuffer]);
+	/**
+	 * Starts recognising a provisional segment on an idle recognizer of its stream (its rows are
+	 * transferred); resolves whether one was idle and took it.
+	 */
+	async recognizeProvisional(streamId: string, segment: ProvisionalSegment): Promise<boolean> {
+		const stream = this.stream(streamId);
+		const channel = this.channelsOf(stream).find((candidate) => candidate.pending === 0);
+		if (!channel) return false;
+		const started = await channel.call({ type: 'recognize-provisional', streamId, segment }, [segment.fbank.buffer as ArrayBuffer]);
+		if (started) stream.provisional = { id: segment.id, channel };
+		return started;
 	}
 
 	async close(streamId: string): Promise<void> {
+		const stream = this.openStreams.get(streamId);
 		this.openStreams.delete(streamId);
-		await Promise.all(this.channels.map((channel) => channel.call({ type: 'close', streamId })));
+		const channels = stream ? [this.vad, ...this.channelsOf(stream)] : this.channels;
+		await Promise.all(channels.map((channel) => channel.call({ type: 'close', streamId })));
 	}
 
-	/** Each worker's JavaScript heap in use, bytes. */
+	/** Each worker's JavaScript heap in use, bytes (the recognizers' together). */
 	async workerHeapBytes(): Promise<Record<WorkerRole, number>> {
-		const [vad, recognizer] = await Promise.all(this.channels.map((channel) => channel.heapUsedBytes()));
-		return { vad: vad!, recognizer: recognizer! };
+		const [vad, ...recognizers] = await Promise.all(this.channels.map((channel) => channel.heapUsedBytes()));
+		return { vad: vad!, recognizer: recognizers.reduce((total, bytes) => total + bytes, 0) };
 	}
 
-	/** Ends both worker threads; pending calls are rejected. */
+	/** Ends every worker thread; pending calls are rejected. */
 	async terminate(): Promise<void> {
 		await Promise.all(this.channels.map((channel) => channel.terminate()));
 	}
 
 	private get channels(): WorkerChannel[] {
-		return [this.vad, this.recognizer];
+		return [this.vad, ...this.recognizers];
 	}
 
-	private channel(role: WorkerRole): WorkerChannel {
-		const channel: WorkerChannel = new WorkerChannel(role, (error) => {
-			const streams = [...this.openStreams];
-			const reopened = streams.map(([streamId, config]) => channel.call({ type: 'open', streamId, config }).catch(() => undefined));
-			for (const listener of this.crashListeners) listener({ role, streams: streams.map(([streamId]) => streamId), error });
-			return Promise.all(reopened);
-		});
+	private channelsOf(stream: OpenStream): WorkerChannel[] {
+		return this.recognizers.slice(0, stream.recognizers);
+	}
+
+	private leastBusy(stream: OpenStream): WorkerChannel {
+		return this.channelsOf(stream).reduce((best, channel) => (channel.pending < best.pending ? channel : best));
+	}
+
+	private stream(streamId: string): OpenStream {
+		const stream = this.openStreams.get(streamId);
+		if (!stream) throw new EngineError('BAD_OPTION', `Stream ${streamId} is not open.`, 'Open it before recognising its speech.', { fatal: false });
+		return stream;
+	}
+
+	/** A worker and, when it is replaced after a crash, the reopening of the streams that use it. */
+	private channel(role: WorkerRole, uses: (stream: OpenStream) => boolean, index = 0): WorkerChannel {
+		const channel: WorkerChannel = new WorkerChannel(
+			role,
+			(error) => {
+				const streams = [...this.openStreams].filter(([, stream]) => uses(stream));
+				const reopened = streams.map(([streamId, { config }]) => channel.call({ type: 'open', streamId, config }).catch(() => undefined));
+				for (const listener of this.crashListeners) listener({ role, streams: streams.map(([streamId]) => streamId), error });
+				return Promise.all(reopened);
+			},
+			undefined,
+			role === 'recognizer' && index > 0 ? `${role} ${index + 1}` : role,
+		);
 		return channel;
 	}
 }

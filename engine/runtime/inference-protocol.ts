@@ -18,14 +18,21 @@ export interface Segmentation {
 	provisional: ProvisionalSegment | null;
 }
 
-/** Each stream lives in two worker threads: the VAD's (audio in, segments out) and the recognizer's. */
+/**
+ * Each stream lives in the VAD worker (audio in, segments out; punctuation, which carries context
+ * from one sentence to the next) and in one or more recognizer workers (Paraformer: no stream state).
+ */
 export type WorkerRole = 'vad' | 'recognizer';
 
-export interface RecognitionResult {
+/** What a recognizer worker answers: the text before punctuation. */
+export interface RecognizedSegment {
 	textRaw: string;
-	text: string;
 	/** Recognised during the segment's trailing silence, before the VAD closed it. */
 	early: boolean;
+}
+
+export interface RecognitionResult extends RecognizedSegment {
+	text: string;
 }
 
 export type WorkerRequest =
@@ -35,6 +42,8 @@ export type WorkerRequest =
 	| { id: number; type: 'recognize'; streamId: string; fbank: Float32Array; provisionalId?: number }
 	/** Starts recognising a provisional segment if the recognizer is idle; a later `recognize` of the same segment takes its result. */
 	| { id: number; type: 'recognize-provisional'; streamId: string; segment: ProvisionalSegment }
+	/** The stream's texts are punctuated in the order they are sent. */
+	| { id: number; type: 'punctuate'; streamId: string; textRaw: string }
 	| { id: number; type: 'close'; streamId: string }
 	/** Finish what is in flight, release every model, end the thread: never terminated mid-run (see WorkerChannel.terminate). */
 	| { id: number; type: 'shutdown' };
@@ -43,9 +52,10 @@ export interface WorkerResults {
 	open: null;
 	audio: Segmentation;
 	flush: SpeechSegment[];
-	recognize: RecognitionResult;
+	recognize: RecognizedSegment;
 	/** Whether it was started (the recognizer was idle). */
 	'recognize-provisional': boolean;
+	punctuate: string;
 	close: null;
 	shutdown: null;
 }

@@ -15,10 +15,13 @@ interface InFlight {
 	retried: boolean;
 }
 
+/** What a replacement worker can redo for its streams once they are reopened. */
+const RETRIED = new Set<RequestBody['type']>(['recognize', 'punctuate']);
+
 /**
  * Requests to one inference worker thread and their answers. A worker that dies is replaced at
- * once: `onRestart` reopens its streams, then recognitions that were in flight are sent again,
- * once; every other call in flight fails.
+ * once: `onRestart` reopens its streams, then recognitions and punctuations that were in flight
+ * are sent again, once; every other call in flight fails.
  */
 export class WorkerChannel {
 	private worker: Worker;
@@ -31,8 +34,14 @@ export class WorkerChannel {
 		readonly role: WorkerRole,
 		private readonly onRestart: (reason: string) => Promise<unknown>,
 		private readonly script = join(__dirname, 'inference-worker.js'),
+		private readonly name: string = role,
 	) {
 		this.worker = this.spawn();
+	}
+
+	/** Calls not answered yet. */
+	get pending(): number {
+		return this.inFlight.size;
 	}
 
 	call<K extends RequestBody['type']>(body: Extract<RequestBody, { type: K }>, transfer: ArrayBuffer[] = []): Promise<WorkerResults[K]> {
@@ -67,7 +76,7 @@ export class WorkerChannel {
 	}
 
 	private spawn(): Worker {
-		const worker = new Worker(this.script, { workerData: { role: this.role }, name: `rtmp-asr ${this.role}` });
+		const worker = new Worker(this.script, { workerData: { role: this.role }, name: `rtmp-asr ${this.name}` });
 		this.exited = new Promise((resolve) => worker.once('exit', () => resolve()));
 		worker.on('message', (response: WorkerResponse) => this.settle(response));
 		worker.on('error', (error) => this.restart(worker, error.message));
@@ -89,11 +98,11 @@ export class WorkerChannel {
 		if (this.worker !== crashed || this.terminating) return;
 		void crashed.terminate();
 		this.worker = this.spawn();
-		const lost = new EngineError('WORKER_FAILED', `The ${this.role} worker crashed (${reason}).`, 'It was restarted; if this repeats, check memory and the model files.', { fatal: false });
+		const lost = new EngineError('WORKER_FAILED', `The ${this.name} worker crashed (${reason}).`, 'It was restarted; if this repeats, check memory and the model files.', { fatal: false });
 		const retry: InFlight[] = [];
 		for (const [id, call] of this.inFlight) {
 			this.inFlight.delete(id);
-			if (call.body.type === 'recognize' && !call.retried) retry.push(call);
+			if (RETRIED.has(call.body.type) && !call.retried) retry.push(call);
 			else call.reject(lost);
 		}
 		void this.onRestart(reason).then(() => {

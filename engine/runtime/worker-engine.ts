@@ -7,7 +7,7 @@ import { SpeechSegmenter, type ProvisionalSegment } from '../vad/speech-segmente
 import { FsmnVadModel } from '../vad/streaming-vad.js';
 import type { VadOptions } from '../vad/vad-options.js';
 import { Batcher, recognitionBatchSize } from './batcher.js';
-import type { RecognitionResult, Segmentation, StreamConfig, WorkerRequest, WorkerResults, WorkerRole } from './inference-protocol.js';
+import type { RecognizedSegment, Segmentation, StreamConfig, WorkerRequest, WorkerResults, WorkerRole } from './inference-protocol.js';
 import { SharedModels } from './shared-models.js';
 
 interface Recognizer {
@@ -19,7 +19,9 @@ interface VadStream {
 	role: 'vad';
 	keys: string[];
 	segmenter: SpeechSegmenter;
-	/** Audio and flushes of one stream are handled strictly in order. */
+	punctuator: Punctuator | null;
+	punctuationCache: PunctuationCache;
+	/** Audio, flushes and punctuation of one stream are handled strictly in order. */
 	chain: Promise<unknown>;
 }
 
@@ -27,10 +29,6 @@ interface RecognizerStream {
 	role: 'recognizer';
 	keys: string[];
 	recognizer: Recognizer;
-	punctuator: Punctuator | null;
-	punctuationCache: PunctuationCache;
-	/** The last recognition's punctuation: the next waits for it. */
-	punctuated: Promise<unknown>;
 	/** The text of the stream's latest provisional segment, being recognised early. */
 	provisional: { id: number; text: Promise<string> } | null;
 }
@@ -39,10 +37,10 @@ type Stream = VadStream | RecognizerStream;
 
 /**
  * What one inference worker thread does, as plain async methods so it can be tested in-process.
- * The VAD worker keeps each stream's VAD state and recent fbank rows; the recognizer worker runs
- * Paraformer and punctuation. onnxruntime-node runs a session on the calling thread, so apart, the
- * VAD of every stream keeps pace while a long recognition runs. Models are shared by every stream
- * that uses them.
+ * The VAD worker keeps each stream's state: VAD, recent fbank rows, punctuation context; recognizer
+ * workers run Paraformer, for any stream. onnxruntime-node runs a session on the calling thread, so
+ * apart, the VAD of every stream keeps pace while a long recognition runs. Models are shared by
+ * every stream that uses them.
  */
 export class WorkerEngine {
 	private readonly models = new SharedModels();
@@ -71,13 +69,15 @@ export class WorkerEngine {
 				return null;
 			}
 			case 'audio':
-				return this.inOrder(request.streamId, async (stream): Promise<Segmentation> => ({ closed: await stream.segmenter.accept(request.samples), provisional: stream.segmenter.takeProvisional() }));
+				return this.inOrder(request, async (stream): Promise<Segmentation> => ({ closed: await stream.segmenter.accept(request.samples), provisional: stream.segmenter.takeProvisional() }));
 			case 'flush':
-				return this.inOrder(request.streamId, (stream) => stream.segmenter.finish());
+				return this.inOrder(request, (stream) => stream.segmenter.finish());
 			case 'recognize':
 				return this.recognize(this.recognizerStream(request.streamId), request.fbank, request.provisionalId);
 			case 'recognize-provisional':
 				return this.recognizeProvisional(this.recognizerStream(request.streamId), request.segment);
+			case 'punctuate':
+				return this.inOrder(request, (stream) => punctuate(stream, request.textRaw));
 			case 'close':
 				await this.close(request.streamId);
 				return null;
@@ -103,28 +103,19 @@ export class WorkerEngine {
 		}
 	}
 
-	/**
-	 * Several segments of a stream may be recognised in one batch; punctuation, which carries context
-	 * from one segment to the next (vad_realtime), then takes them in the order they were sent.
-	 */
-	private recognize(stream: RecognizerStream, fbank: Float32Array, provisionalId: number | undefined): Promise<RecognitionResult> {
+	private async recognize(stream: RecognizerStream, fbank: Float32Array, provisionalId: number | undefined): Promise<RecognizedSegment> {
 		const provisional = stream.provisional;
 		stream.provisional = null;
-		const early = provisional !== null && provisional.id === provisionalId;
-		const recognized = early ? provisional.text.catch(() => this.run(stream, fbank)) : this.run(stream, fbank);
-		const punctuated = stream.punctuated.then(async () => {
-			const textRaw = await recognized;
-			if (!stream.punctuator || textRaw.length === 0) return { textRaw, text: textRaw, early };
-			return { textRaw, text: (await stream.punctuator.punctuate(textRaw, stream.punctuationCache)).text, early };
-		});
-		stream.punctuated = punctuated.catch(() => undefined);
-		return punctuated;
+		if (provisional !== null && provisional.id === provisionalId) {
+			const text = await provisional.text.catch(() => null);
+			if (text !== null) return { textRaw: text, early: true };
+		}
+		return { textRaw: await this.run(stream, fbank), early: false };
 	}
 
 	/**
 	 * Recognition of a segment the VAD has not closed yet, in the silence before it does, so its text
 	 * is ready when it closes. Only on an idle recognizer: it must never delay a closed segment.
-	 * Punctuation waits for the close (it carries context from one sentence to the next).
 	 */
 	private recognizeProvisional(stream: RecognizerStream, segment: ProvisionalSegment): boolean {
 		if (!stream.recognizer.batcher.idle) return false;
@@ -160,9 +151,9 @@ export class WorkerEngine {
 		return stream;
 	}
 
-	private inOrder<T>(streamId: string, work: (stream: VadStream) => Promise<T>): Promise<T> {
-		const stream = this.stream(streamId);
-		if (stream.role !== 'vad') throw wrongWorker('audio', this.role);
+	private inOrder<T>(request: { type: string; streamId: string }, work: (stream: VadStream) => Promise<T>): Promise<T> {
+		const stream = this.stream(request.streamId);
+		if (stream.role !== 'vad') throw wrongWorker(request.type, this.role);
 		const result = stream.chain.then(() => work(stream));
 		stream.chain = result.catch(() => undefined);
 		return result;
@@ -175,8 +166,14 @@ async function openVad(config: StreamConfig, acquire: Acquire, keys: string[]): 
 	const { models } = config;
 	const recognizerFrontend = loadFrontendOptions(models.asrDir);
 	const vadModel = await acquire(`vad:${models.vadDir}`, () => FsmnVadModel.load(models.vadDir), (model) => model.release());
+	let punctuator: Punctuator | null = null;
+	const puncDir = models.puncDir;
+	if (puncDir) {
+		const puncQuantized = models.puncQuantized ?? models.quantized ?? false;
+		punctuator = await acquire(`punc:${puncDir}:${precision(puncQuantized)}`, () => Punctuator.load(puncDir, { quantized: puncQuantized }), (p) => p.release());
+	}
 	const segmenter = new SpeechSegmenter(vadModel, recognizerFrontend, vadOverrides(config), config.provisionalAfterMs ?? null);
-	return { role: 'vad', keys, segmenter, chain: Promise.resolve() };
+	return { role: 'vad', keys, segmenter, punctuator, punctuationCache: new PunctuationCache(), chain: Promise.resolve() };
 }
 
 async function openRecognizer(config: StreamConfig, acquire: Acquire, keys: string[]): Promise<RecognizerStream> {
@@ -184,13 +181,12 @@ async function openRecognizer(config: StreamConfig, acquire: Acquire, keys: stri
 	const threads = models.threads ?? 1;
 	const quantized = models.quantized ?? false;
 	const recognizer = await acquire(`asr:${models.asrDir}:${precision(quantized)}:${threads}`, () => loadRecognizer(models.asrDir, quantized, threads), (r) => r.paraformer.release());
-	let punctuator: Punctuator | null = null;
-	const puncDir = models.puncDir;
-	if (puncDir) {
-		const puncQuantized = models.puncQuantized ?? quantized;
-		punctuator = await acquire(`punc:${puncDir}:${precision(puncQuantized)}`, () => Punctuator.load(puncDir, { quantized: puncQuantized }), (p) => p.release());
-	}
-	return { role: 'recognizer', keys, recognizer, punctuator, punctuationCache: new PunctuationCache(), punctuated: Promise.resolve(), provisional: null };
+	return { role: 'recognizer', keys, recognizer, provisional: null };
+}
+
+async function punctuate(stream: VadStream, textRaw: string): Promise<string> {
+	if (!stream.punctuator || textRaw.length === 0) return textRaw;
+	return (await stream.punctuator.punctuate(textRaw, stream.punctuationCache)).text;
 }
 
 async function loadRecognizer(dir: string, quantized: boolean, threads: number): Promise<Recognizer> {

@@ -5,15 +5,21 @@ import { computeFbank } from '../../../engine/frontend/fbank.js';
 import { loadFrontendOptions } from '../../../engine/frontend/frontend-options.js';
 import { acquireInferenceClient, InferenceClient, type WorkerCrash } from '../../../engine/runtime/inference-client.js';
 import { readWav } from '../../../engine/source/wav.js';
-import { sharedPath } from '../../helpers/paths.js';
+import { fixturePath, sharedPath } from '../../helpers/paths.js';
 
 const models = { asrDir: sharedPath('models', 'toy-paraformer-zh'), vadDir: sharedPath('models', 'fsmn-vad') };
 const alarm = () => readWav(sharedPath('audio', 'toy', 'toy_01_alarm.wav')).samples;
 const alarmFbank = () => computeFbank(alarm(), loadFrontendOptions(models.asrDir)).data;
 const ALARM_TEXT = '报警火灾请注意';
 
-function workerOf(client: InferenceClient, role: 'vad' | 'recognizer'): Worker {
-	return (client as unknown as Record<typeof role, { worker: Worker }>)[role].worker;
+interface Internals {
+	vad: { worker: Worker };
+	recognizers: { worker: Worker; pending: number }[];
+}
+
+function workerOf(client: InferenceClient, role: 'vad' | 'recognizer', index = 0): Worker {
+	const internals = client as unknown as Internals;
+	return role === 'vad' ? internals.vad.worker : internals.recognizers[index]!.worker;
 }
 
 test('the VAD worker cuts segments with their fbank rows; the recognizer worker gives the spoken text', async () => {
@@ -66,6 +72,27 @@ for (const role of ['vad', 'recognizer'] as const) {
 		}
 	});
 }
+
+test('with two recognizers, a stream\'s backlog is recognised on both at once and punctuated in the order it was sent', async () => {
+	const puncDir = fixturePath('models', 'tiny-punc-realtime');
+	const frontend = loadFrontendOptions(models.asrDir);
+	const fbanks = ['toy_01_alarm.wav', 'toy_02_meeting.wav', 'toy_03_digits.wav', 'toy_04_open.wav', 'toy_05_close.wav', 'toy_01_alarm.wav'].map((file) => computeFbank(readWav(sharedPath('audio', 'toy', file)).samples, frontend).data);
+	const one = new InferenceClient();
+	const two = new InferenceClient();
+	try {
+		await one.open('s', { models: { ...models, puncDir } });
+		await two.open('s', { models: { ...models, puncDir, recognizers: 2 } });
+		const expected: string[] = [];
+		for (const fbank of fbanks) expected.push((await one.recognize('s', fbank)).text);
+		const results = fbanks.map((fbank) => two.recognize('s', fbank));
+		assert.deepEqual((two as unknown as Internals).recognizers.map((channel) => channel.pending), [3, 3], 'split between the two workers');
+		assert.deepEqual((await Promise.all(results)).map((result) => result.text), expected);
+		assert.notEqual(workerOf(two, 'recognizer', 0).threadId, workerOf(two, 'recognizer', 1).threadId);
+	} finally {
+		await one.terminate();
+		await two.terminate();
+	}
+});
 
 test('a stream that cannot open in one worker is closed in the other', async () => {
 	const client = new InferenceClient();

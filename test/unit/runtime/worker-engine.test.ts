@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import type { RecognitionResult, SpeechSegment } from '../../../engine/runtime/inference-protocol.js';
+import type { RecognizedSegment, SpeechSegment } from '../../../engine/runtime/inference-protocol.js';
 import { computeFbank } from '../../../engine/frontend/fbank.js';
 import { loadFrontendOptions } from '../../../engine/frontend/frontend-options.js';
 import { WorkerEngine } from '../../../engine/runtime/worker-engine.js';
@@ -32,7 +32,7 @@ test('the VAD and recognizer engines turn the toy stream into its 14 sentences, 
 	const { samples } = readWav(sharedPath('audio', 'toy', 'toy_stream.wav'));
 	const segments = await feed(vad, 's1', samples, 1600);
 	const texts: string[] = [];
-	for (const segment of segments) texts.push((await recognizer.handle({ id: 0, type: 'recognize', streamId: 's1', fbank: segment.fbank })).text);
+	for (const segment of segments) texts.push((await recognizer.handle({ id: 0, type: 'recognize', streamId: 's1', fbank: segment.fbank })).textRaw);
 	await vad.handle({ id: 0, type: 'close', streamId: 's1' });
 	await recognizer.handle({ id: 0, type: 'close', streamId: 's1' });
 	const expected = transcripts['toy_stream.wav'] as string[];
@@ -72,46 +72,53 @@ test('each worker refuses the other\'s requests', async () => {
 	await vad.handle({ id: 0, type: 'close', streamId: 's' });
 });
 
-test('the punctuation model loads at its own precision: an fp32 recogniser with FunASR\'s int8-only punctuation', async () => {
-	const engine = new WorkerEngine('recognizer');
+test('the VAD worker punctuates, its model at its own precision: an fp32 recogniser with FunASR\'s int8-only punctuation', async () => {
+	const engine = new WorkerEngine('vad');
 	const puncDir = fixturePath('models', 'tiny-punc-realtime');
 	await engine.handle({ id: 0, type: 'open', streamId: 's', config: { models: { ...models, puncDir, quantized: false, puncQuantized: true } } });
 	await engine.handle({ id: 0, type: 'open', streamId: 't', config: { models: { ...models, puncDir } } });
-	assert.deepEqual(engine.loadedModels.sort(), [`asr:${models.asrDir}:fp32:1`, `punc:${puncDir}:fp32`, `punc:${puncDir}:int8`]);
-	const { samples } = readWav(sharedPath('audio', 'toy', 'toy_01_alarm.wav'));
-	const result = await engine.handle({ id: 0, type: 'recognize', streamId: 's', fbank: computeFbank(samples, loadFrontendOptions(models.asrDir)).data });
-	assert.equal(result.textRaw, '报警火灾请注意');
-	assert.ok(result.text.length >= result.textRaw.length, `punctuated: ${result.text}`);
+	assert.deepEqual(engine.loadedModels.sort(), [`punc:${puncDir}:fp32`, `punc:${puncDir}:int8`, `vad:${models.vadDir}`]);
+	const text = await engine.handle({ id: 0, type: 'punctuate', streamId: 's', textRaw: '报警火灾请注意' });
+	assert.ok(text.length > '报警火灾请注意'.length && text.replace(/[，。？、]/g, '') === '报警火灾请注意', `punctuated: ${text}`);
 	await engine.handle({ id: 0, type: 'shutdown' });
 	assert.deepEqual(engine.loadedModels, []);
+	const recognizer = new WorkerEngine('recognizer');
+	await recognizer.handle({ id: 0, type: 'open', streamId: 's', config: { models: { ...models, puncDir } } });
+	assert.deepEqual(recognizer.loadedModels, [`asr:${models.asrDir}:fp32:1`], 'recognizers load no punctuation');
+	await assert.rejects(recognizer.handle({ id: 0, type: 'punctuate', streamId: 's', textRaw: '会议' }), /"punctuate" request reached the recognizer worker/);
+	await recognizer.handle({ id: 0, type: 'shutdown' });
 });
 
-test('segments of one stream recognised in one batch are punctuated in the order they were sent', async () => {
+test('a batch gives each segment its own text; texts sent for punctuation without waiting are punctuated in order', async () => {
 	const puncDir = fixturePath('models', 'tiny-punc-realtime');
 	const config = { models: { ...models, puncDir, threads: 2 } };
 	const frontend = loadFrontendOptions(models.asrDir);
 	const fbanks = ['toy_01_alarm.wav', 'toy_02_meeting.wav', 'toy_03_digits.wav', 'toy_01_alarm.wav'].map((file) => computeFbank(readWav(sharedPath('audio', 'toy', file)).samples, frontend).data);
-	const oneByOne = new WorkerEngine('recognizer');
-	const together = new WorkerEngine('recognizer');
-	await oneByOne.handle({ id: 0, type: 'open', streamId: 's', config });
+	const recognizer = new WorkerEngine('recognizer');
+	await recognizer.handle({ id: 0, type: 'open', streamId: 's', config });
+	const oneByOne: string[] = [];
+	for (const fbank of fbanks) oneByOne.push((await recognizer.handle({ id: 0, type: 'recognize', streamId: 's', fbank })).textRaw);
+	const batched = await Promise.all(fbanks.map((fbank) => recognizer.handle({ id: 0, type: 'recognize', streamId: 's', fbank })));
+	assert.deepEqual(batched.map((result) => result.textRaw), oneByOne);
+	const sequential = new WorkerEngine('vad');
+	const together = new WorkerEngine('vad');
+	await sequential.handle({ id: 0, type: 'open', streamId: 's', config });
 	await together.handle({ id: 0, type: 'open', streamId: 's', config });
 	const expected: string[] = [];
-	for (const fbank of fbanks) expected.push((await oneByOne.handle({ id: 0, type: 'recognize', streamId: 's', fbank })).text);
-	const batched = await Promise.all(fbanks.map((fbank) => together.handle({ id: 0, type: 'recognize', streamId: 's', fbank })));
-	assert.deepEqual(batched.map((result) => result.text), expected);
-	await oneByOne.handle({ id: 0, type: 'shutdown' });
-	await together.handle({ id: 0, type: 'shutdown' });
+	for (const textRaw of oneByOne) expected.push(await sequential.handle({ id: 0, type: 'punctuate', streamId: 's', textRaw }));
+	// vad_realtime punctuation carries context: out of order, the texts would differ.
+	assert.deepEqual(await Promise.all(oneByOne.map((textRaw) => together.handle({ id: 0, type: 'punctuate', streamId: 's', textRaw }))), expected);
+	for (const engine of [recognizer, sequential, together]) await engine.handle({ id: 0, type: 'shutdown' });
 });
 
 test('a provisional segment recognised on an idle recognizer gives the closed segment its text, the same as recognised after the close', async () => {
-	const puncDir = fixturePath('models', 'tiny-punc-realtime');
-	const config = { models: { ...models, puncDir }, provisionalAfterMs: 200 };
+	const config = { models, provisionalAfterMs: 200 };
 	const vad = new WorkerEngine('vad');
 	const early = new WorkerEngine('recognizer');
 	const late = new WorkerEngine('recognizer');
 	for (const engine of [vad, early, late]) await engine.handle({ id: 0, type: 'open', streamId: 's', config });
 	const { samples } = readWav(sharedPath('audio', 'toy', 'toy_stream.wav'));
-	const results: { early: RecognitionResult; late: RecognitionResult }[] = [];
+	const results: { early: RecognizedSegment; late: RecognizedSegment }[] = [];
 	let started = 0;
 	const recognize = async (segment: SpeechSegment) => {
 		const fbank = segment.fbank;
@@ -131,7 +138,7 @@ test('a provisional segment recognised on an idle recognizer gives the closed se
 	assert.equal(results.length, expected.length);
 	assert.ok(started >= expected.length - 1, `${started} provisional recognitions started`);
 	assert.ok(results.filter((result) => result.early.early).length >= expected.length - 1, 'all but the last (closed by the end of the file) were recognised early');
-	assert.deepEqual(results.map((result) => result.early.text), results.map((result) => result.late.text), 'the same punctuated texts, in order');
+	assert.deepEqual(results.map((result) => result.early.textRaw), results.map((result) => result.late.textRaw), 'the same texts, in order');
 	assert.ok(results.every((result) => !result.late.early));
 	assert.ok(characterErrorRate(expected, results.map((result) => result.early.textRaw)) <= 0.05);
 

@@ -2,7 +2,7 @@ import { LivePipeline } from '../../engine/pipeline/live-pipeline.js';
 import type { Sentence } from '../../engine/pipeline/types.js';
 import { parseCommand, positiveInteger, requireValue } from '../args.js';
 
-const USAGE = 'rtmp-asr transcribe <file-or-url> --model <dir> --vad <dir> [--punc <dir>] [--json] [--quantized] [--threads N] [--ffmpeg <path>]';
+const USAGE = 'rtmp-asr transcribe <file-or-url> --model <dir> --vad <dir> [--punc <dir>] [--json] [--quantized] [--threads N] [--recognizers N] [--ffmpeg <path>]';
 
 /** Prints one line per final sentence, as it is recognised. */
 export async function transcribeCommand(argv: string[]): Promise<void> {
@@ -13,6 +13,7 @@ export async function transcribeCommand(argv: string[]): Promise<void> {
 		json: { type: 'boolean', default: false },
 		quantized: { type: 'boolean', default: false },
 		threads: { type: 'string' },
+		recognizers: { type: 'string' },
 		ffmpeg: { type: 'string' },
 	}, USAGE);
 	const input = requireValue(positionals[0], 'the input file or URL', USAGE);
@@ -24,6 +25,7 @@ export async function transcribeCommand(argv: string[]): Promise<void> {
 			...(values.punc ? { puncDir: values.punc } : {}),
 			quantized: values.quantized ?? false,
 			threads: positiveInteger(values.threads, '--threads', 1),
+			recognizers: positiveInteger(values.recognizers, '--recognizers', 1),
 		},
 		// A file is transcribed whole: wait for recognition rather than drop speech.
 		queue: { overflow: 'backpressure', maxSeconds: 30 },

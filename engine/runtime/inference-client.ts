@@ -9,6 +9,9 @@ export interface WorkerCrash {
 	error: string;
 }
 
+/** Each recognizer holds a copy of the Paraformer: beyond this, memory runs out before cores help. */
+const MAX_RECOGNIZERS = 16;
+
 interface OpenStream {
 	config: StreamConfig;
 	/** The recognizer workers this stream uses: the first `models.recognizers` of the pool. */
@@ -41,6 +44,9 @@ export class InferenceClient {
 
 	async open(streamId: string, config: StreamConfig): Promise<void> {
 		const recognizers = config.models.recognizers ?? 1;
+		if (!Number.isInteger(recognizers) || recognizers < 1 || recognizers > MAX_RECOGNIZERS) {
+			throw new EngineError('BAD_OPTION', `${recognizers} parallel recognitions make no sense.`, `Give 1 to ${MAX_RECOGNIZERS}: each holds its own copy of the model, so up to the number of CPU cores.`);
+		}
 		while (this.recognizers.length < recognizers) {
 			const index = this.recognizers.length;
 			this.recognizers.push(this.channel('recognizer', (stream) => stream.recognizers > index, index));

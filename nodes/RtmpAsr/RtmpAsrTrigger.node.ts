@@ -191,6 +191,13 @@ export class RtmpAsrTrigger implements INodeType {
 						description: 'Whether to download the chosen models when they are missing from the model cache, as the workflow is activated (progress in n8n\'s log). Off: activation fails and says how to install them by hand.',
 					},
 					{
+						displayName: 'Early Recognition',
+						name: 'earlyRecognition',
+						type: 'boolean',
+						default: true,
+						description: 'Whether to recognise a sentence during its trailing silence, when the recognizer is idle, so its text is ready as the VAD End Silence confirms the end (captions about half a second sooner). Off saves the CPU that pauses shorter than the end silence waste.',
+					},
+					{
 						displayName: 'FFmpeg Path',
 						name: 'ffmpegPath',
 						type: 'string',
@@ -229,6 +236,14 @@ export class RtmpAsrTrigger implements INodeType {
 						default: '',
 						placeholder: '/home/node/.n8n/rtmp-asr/models',
 						description: 'Where models chosen from the list are kept, each in a folder named by its FunASR ID. Empty: RTMP_ASR_MODEL_DIR, else rtmp-asr/models in n8n\'s folder (~/.n8n), shared by all workflows.',
+					},
+					{
+						displayName: 'Parallel Recognitions',
+						name: 'recognizers',
+						type: 'number',
+						typeOptions: { minValue: 1, maxValue: 8 },
+						default: 1,
+						description: 'Sentences recognised at once, each by its own copy of the recognition model (memory grows by one model each). 2 on a machine with 2 or more cores keeps up with about twice the streams.',
 					},
 					{
 						displayName: 'Parallel Processing',

@@ -19,7 +19,7 @@ export const CLI_PATH = resolve(__dirname, '..', '..', 'cli', 'rtmp-asr.js');
  */
 export async function provideModels(plan: ModelPlan, log: ModelLog, signal?: AbortSignal): Promise<ModelSelection> {
 	const directoryOf = async (source: ModelSource): Promise<string> => (source.kind === 'directory' ? source.directory : await installedModel(source.name, plan, log, signal));
-	const selection: ModelSelection = { asrDir: await directoryOf(plan.asr), vadDir: await directoryOf(plan.vad), quantized: plan.quantized, threads: plan.threads };
+	const selection: ModelSelection = { asrDir: await directoryOf(plan.asr), vadDir: await directoryOf(plan.vad), quantized: plan.quantized, threads: plan.threads, recognizers: plan.recognizers };
 	if (plan.punctuation) {
 		selection.puncDir = await directoryOf(plan.punctuation);
 		selection.puncQuantized = plan.punctuationQuantized;

@@ -54,6 +54,7 @@ async function prepare(context: ITriggerFunctions): Promise<TriggerSetup> {
 		vad: { maxEndSilenceMs: settings.maxEndSilenceMs, maxSegmentMs: settings.maxSegmentMs },
 		queue: { maxSeconds: settings.queueSeconds, overflow: settings.overflow },
 		reconnect: { maxDelayMs: settings.reconnectMaxDelayMs },
+		earlyRecognition: settings.earlyRecognition,
 		...(settings.ffmpegPath === undefined ? {} : { ffmpegPath: settings.ffmpegPath }),
 	};
 	return { settings, pipelineOptions, matcher, stream: redact(input.display), redact };

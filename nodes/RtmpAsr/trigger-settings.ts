@@ -21,6 +21,8 @@ export interface ModelPlan {
 	/** The punctuation model's: a catalog model's own precision, a local one's as the recogniser's. */
 	punctuationQuantized: boolean;
 	threads: number;
+	/** Recognizer workers, each with its own copy of the Paraformer. */
+	recognizers: number;
 	/** Cache root for catalog models; undefined: RTMP_ASR_MODEL_DIR, else inside n8n's folder. */
 	cacheDirectory: string | undefined;
 	/** Download catalog models missing from the cache on activation. */
@@ -50,6 +52,8 @@ export interface TriggerSettings {
 	manualTimeoutMs: number;
 	/** Wait for each execution to finish before starting the next. */
 	ordered: boolean;
+	/** Recognise a sentence during its trailing silence. */
+	earlyRecognition: boolean;
 }
 
 export const DEFAULTS = {
@@ -59,6 +63,7 @@ export const DEFAULTS = {
 	overflow: 'drop-oldest' as OverflowPolicy,
 	reconnectMaxDelaySeconds: 30,
 	threads: 1,
+	recognizers: 1,
 	manualTimeoutSeconds: 120,
 };
 
@@ -79,6 +84,7 @@ export function readTriggerSettings(read: ParameterReader): TriggerSettings {
 
 	const models = readModelPlan(read);
 	const threads = wholeNumber(read('options.threads', DEFAULTS.threads), 'Inference Threads', 0, 64, 'Use 1 (the default) to 4, or 0 to let onnxruntime choose.');
+	const recognizers = wholeNumber(read('options.recognizers', DEFAULTS.recognizers), 'Parallel Recognitions', 1, 8, 'Use 1 (the default), or up to the number of CPU cores when memory allows a copy of the model for each.');
 
 	const maxEndSilenceMs = wholeNumber(read('options.endSilenceMs', DEFAULTS.maxEndSilenceMs), 'VAD End Silence (ms)', 50, 10_000, 'FunASR uses 800 ms; 300–1500 ms is sensible.');
 	const maxSentenceSeconds = number(read('options.maxSentenceSeconds', DEFAULTS.maxSentenceSeconds), 'Maximum Sentence Length (s)', 1, 600, 'FunASR uses 60 s.');
@@ -96,7 +102,7 @@ export function readTriggerSettings(read: ParameterReader): TriggerSettings {
 	return {
 		source,
 		url,
-		models: { ...models, threads },
+		models: { ...models, threads, recognizers },
 		modelName: models.asr.kind === 'catalog' ? models.asr.name : basename(models.asr.directory) + (models.quantized ? '-int8' : ''),
 		maxEndSilenceMs,
 		maxSegmentMs: Math.round(maxSentenceSeconds * 1000),
@@ -111,6 +117,7 @@ export function readTriggerSettings(read: ParameterReader): TriggerSettings {
 		ffmpegPath: ffmpegPath === '' ? undefined : ffmpegPath,
 		manualTimeoutMs: Math.round(number(read('options.manualTimeoutSeconds', DEFAULTS.manualTimeoutSeconds), 'Manual Mode Timeout (s)', 1, 3600, 'Give the time to wait for the first sentence when testing the node, e.g. 120.') * 1000),
 		ordered: !flag(read('options.parallelProcessing', false), 'Parallel Processing'),
+		earlyRecognition: flag(read('options.earlyRecognition', true), 'Early Recognition'),
 	};
 }
 
@@ -146,7 +153,7 @@ const PUNCTUATION_DIRECTORY: LocalDirectory = {
  * directory. A catalog model's precision is the catalog's; a local recogniser's is the Quantized switch,
  * which a local punctuation model follows.
  */
-function readModelPlan(read: ParameterReader): Omit<ModelPlan, 'threads'> {
+function readModelPlan(read: ParameterReader): Omit<ModelPlan, 'threads' | 'recognizers'> {
 	const asr = modelSource(choice(read('model', DEFAULT_MODELS.asr), [...catalogNames('asr'), LOCAL_DIRECTORY], 'Model'), read, ASR_DIRECTORY);
 	const vad = modelSource(choice(read('vadModel', DEFAULT_MODELS.vad), [...catalogNames('vad'), LOCAL_DIRECTORY], 'VAD Model'), read, VAD_DIRECTORY);
 	const punctuationChoice = choice(read('punctuationModel', DEFAULT_MODELS.punctuation), [NO_PUNCTUATION, ...catalogNames('punc'), LOCAL_DIRECTORY], 'Punctuation');

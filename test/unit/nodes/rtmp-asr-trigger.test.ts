@@ -50,6 +50,8 @@ describe('RtmpAsrTrigger description', () => {
 		assert.equal(declared.get('options.downloadModels')?.default, true, 'missing models are downloaded unless switched off');
 		const defaults: Record<string, unknown> = {
 			threads: DEFAULTS.threads,
+			recognizers: DEFAULTS.recognizers,
+			earlyRecognition: true,
 			manualTimeoutSeconds: DEFAULTS.manualTimeoutSeconds,
 			maxSentenceSeconds: DEFAULTS.maxSentenceSeconds,
 			queueSeconds: DEFAULTS.queueSeconds,
@@ -88,10 +90,11 @@ describe('RtmpAsrTrigger activation', () => {
 			assert.deepEqual(options, {
 				url: URL_WITH_KEY,
 				secrets: ['sk-secret-1234'],
-				models: { asrDir: '/models/toy-paraformer-zh', vadDir: '/models/fsmn-vad', quantized: false, threads: 2 },
+				models: { asrDir: '/models/toy-paraformer-zh', vadDir: '/models/fsmn-vad', quantized: false, threads: 2, recognizers: 1 },
 				vad: { maxEndSilenceMs: 600, maxSegmentMs: 60_000 },
 				queue: { maxSeconds: 30, overflow: 'drop-newest' },
 				reconnect: { maxDelayMs: 10_000 },
+				earlyRecognition: true,
 				ffmpegPath: '/usr/bin/ffmpeg',
 			});
 			assert.equal(harness.response.manualTriggerFunction, undefined);

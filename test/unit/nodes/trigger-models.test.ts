@@ -68,6 +68,7 @@ const defaultSelection = (cache: string) => ({
 	quantized: true,
 	puncQuantized: true,
 	threads: 1,
+	recognizers: 1,
 });
 
 describe('the trigger\'s catalog models', { concurrency: false }, () => {
@@ -225,7 +226,7 @@ describe('the trigger\'s catalog models', { concurrency: false }, () => {
 		const requests = server.requests.length;
 		await withFakePipelines(async (pipelines) => {
 			const harness = await run({ model: 'local', modelDirectory: '/models/toy', quantized: true, vadModel: 'local', vadModelDirectory: '/models/vad', punctuationModel: 'local', punctuationModelDirectory: '/models/punc' });
-			assert.deepEqual(pipelines[0]!.options.models, { asrDir: '/models/toy', vadDir: '/models/vad', puncDir: '/models/punc', quantized: true, puncQuantized: true, threads: 1 });
+			assert.deepEqual(pipelines[0]!.options.models, { asrDir: '/models/toy', vadDir: '/models/vad', puncDir: '/models/punc', quantized: true, puncQuantized: true, threads: 1, recognizers: 1 });
 			await harness.close();
 		});
 		assert.equal(server.requests.length, requests);

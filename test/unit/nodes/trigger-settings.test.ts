@@ -40,8 +40,9 @@ describe('readTriggerSettings', () => {
 		assert.equal(settings.ordered, true);
 		assert.equal(settings.statusOutput, false);
 		assert.equal(settings.ffmpegPath, undefined);
-		assert.deepEqual(settings.models, { ...LOCAL_PLAN, quantized: false, punctuationQuantized: false, threads: 1, cacheDirectory: undefined, download: true });
+		assert.deepEqual(settings.models, { ...LOCAL_PLAN, quantized: false, punctuationQuantized: false, threads: 1, recognizers: 1, cacheDirectory: undefined, download: true });
 		assert.equal(settings.modelName, 'paraformer-zh');
+		assert.equal(settings.earlyRecognition, true);
 	});
 
 	it('without model parameters: the catalog defaults, int8, downloaded into the shared cache when missing', () => {
@@ -53,6 +54,7 @@ describe('readTriggerSettings', () => {
 			quantized: true,
 			punctuationQuantized: true,
 			threads: 1,
+			recognizers: 1,
 			cacheDirectory: undefined,
 			download: true,
 		});
@@ -101,10 +103,11 @@ describe('readTriggerSettings', () => {
 			caseSensitive: true,
 			onlyMatching: true,
 			statusOutput: true,
-			options: { endSilenceMs: 500, maxSentenceSeconds: 20.5, queueSeconds: 30, overflow: 'backpressure', reconnectMaxDelaySeconds: 5, ffmpegPath: ' /opt/ffmpeg ', threads: 4, manualTimeoutSeconds: 10, parallelProcessing: true },
+			options: { endSilenceMs: 500, maxSentenceSeconds: 20.5, queueSeconds: 30, overflow: 'backpressure', reconnectMaxDelaySeconds: 5, ffmpegPath: ' /opt/ffmpeg ', threads: 4, recognizers: 2, manualTimeoutSeconds: 10, parallelProcessing: true, earlyRecognition: false },
 		});
 		assert.equal(settings.modelName, 'paraformer-zh-int8');
-		assert.deepEqual(settings.models, { ...LOCAL_PLAN, punctuation: { kind: 'directory', directory: '/models/punc' }, quantized: true, punctuationQuantized: true, threads: 4, cacheDirectory: undefined, download: true });
+		assert.deepEqual(settings.models, { ...LOCAL_PLAN, punctuation: { kind: 'directory', directory: '/models/punc' }, quantized: true, punctuationQuantized: true, threads: 4, recognizers: 2, cacheDirectory: undefined, download: true });
+		assert.equal(settings.earlyRecognition, false);
 		assert.deepEqual(settings.keywords, ['火灾', '报警']);
 		assert.equal(settings.maxEndSilenceMs, 500);
 		assert.equal(settings.maxSegmentMs, 20_500);
@@ -147,6 +150,9 @@ describe('readTriggerSettings', () => {
 		rejects({ options: { reconnectMaxDelaySeconds: 0 } }, /Reconnect Max Delay/);
 		rejects({ options: { threads: -1 } }, /Inference Threads/);
 		rejects({ options: { threads: 2.5 } }, /Inference Threads/);
+		rejects({ options: { recognizers: 0 } }, /Parallel Recognitions/);
+		rejects({ options: { recognizers: 9 } }, /Parallel Recognitions/);
+		rejects({ options: { earlyRecognition: 'yes' } }, /Early Recognition/);
 		rejects({ options: { manualTimeoutSeconds: 0 } }, /Manual Mode Timeout/);
 		rejects({ options: { overflow: 'explode' } }, /Queue Overflow must be one of drop-oldest, drop-newest, backpressure/);
 		rejects({ keywordMatch: 'fuzzy' }, /Keyword Match/);

@@ -99,6 +99,7 @@ test('a stream that cannot open in one worker is closed in the other', async () 
 	try {
 		await assert.rejects(client.open('x', { models: { ...models, asrDir: sharedPath('models', 'paraformer-large-zh-vocab8404') } }), /model\.onnx/);
 		await assert.rejects(client.audio('x', alarm()), /not open/);
+		for (const recognizers of [0, 1.5, 17]) await assert.rejects(client.open('y', { models: { ...models, recognizers } }), /parallel recognitions make no sense/);
 	} finally {
 		await client.terminate();
 	}

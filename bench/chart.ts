@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { groupFigures } from './findings.js';
 import { judgeLive } from './live-search.js';
-import type { BenchResults } from './results.js';
+import { describeLayout, type BenchResults } from './results.js';
 import { median } from './stats.js';
 
 export const CHART_FILES = { rtf: 'rtf.svg', live: 'live.svg' } as const;
@@ -27,7 +27,7 @@ function rtfChart(results: BenchResults): string {
 		{ label: 'whole pipeline', values: figures.map((f) => f.pipeline) },
 		{ label: 'sherpa-onnx', values: figures.map((f) => f.sherpa) },
 	];
-	const series = figures.map((f) => `${f.group.precision}, ${f.group.threads} thread${f.group.threads > 1 ? 's' : ''}`);
+	const series = figures.map((f) => `${f.group.precision}, ${describeLayout(f.group)}`);
 	const max = Math.max(...rows.flatMap((row) => row.values.filter(Number.isFinite)), 1e-6);
 	const left = 140;
 	const width = 720;
@@ -67,7 +67,7 @@ function liveChart(results: BenchResults): string {
 	const maxLatency = Math.max(200, ...points.map((point) => (Number.isFinite(point.verdict.p95) ? point.verdict.p95 : 0))) * 1.1;
 	const x = (streams: number) => left + (streams / maxStreams) * (right - left);
 	const y = (ms: number) => bottom - (Math.min(ms, maxLatency) / maxLatency) * (bottom - top);
-	const parts = [svgOpen(width, height), text(width / 2, 20, 'Live streams against latency from VAD end to text (two threads; hollow = falls behind)', 'middle', 13)];
+	const parts = [svgOpen(width, height), text(width / 2, 20, 'Live streams against p95 latency from VAD end to text (hollow = falls behind)', 'middle', 13)];
 	parts.push(`<line x1="${left}" y1="${bottom}" x2="${right}" y2="${bottom}" stroke="#333"/>`, `<line x1="${left}" y1="${top}" x2="${left}" y2="${bottom}" stroke="#333"/>`);
 	for (let i = 0; i <= 4; i++) {
 		const ms = (maxLatency / 4) * i;
@@ -80,15 +80,15 @@ function liveChart(results: BenchResults): string {
 	parts.push(text((left + right) / 2, bottom + 36, 'concurrent streams in one process', 'middle'));
 	results.live.forEach((series, s) => {
 		const trials = [...series.trials].sort((a, b) => a.streams - b.streams).map((trial) => ({ trial, verdict: judgeLive(trial) }));
-		(['p50', 'p95'] as const).forEach((which, w) => {
-			const colour = COLOURS[(s * 2 + w) % COLOURS.length];
+		(['p95'] as const).forEach((which) => {
+			const colour = COLOURS[s % COLOURS.length];
 			const path = trials.filter(({ verdict }) => Number.isFinite(verdict[which])).map(({ trial, verdict }) => `${x(trial.streams).toFixed(1)},${y(verdict[which]).toFixed(1)}`);
 			if (path.length > 1) parts.push(`<polyline points="${path.join(' ')}" fill="none" stroke="${colour}" stroke-width="2"/>`);
 			for (const { trial, verdict } of trials) {
 				if (!Number.isFinite(verdict[which])) continue;
 				parts.push(`<circle cx="${x(trial.streams).toFixed(1)}" cy="${y(verdict[which]).toFixed(1)}" r="4" stroke="${colour}" stroke-width="2" fill="${verdict.sustained ? colour : 'white'}"/>`);
 			}
-			parts.push(`<rect x="${left + 10 + (s * 2 + w) * 150}" y="30" width="10" height="10" fill="${colour}"/>`, text(left + 24 + (s * 2 + w) * 150, 39, `${series.precision} ${which}`));
+			parts.push(`<rect x="${left + 10 + s * 150}" y="30" width="10" height="10" fill="${colour}"/>`, text(left + 24 + s * 150, 39, `${series.precision}, ${describeLayout(series)}`));
 		});
 	});
 	parts.push('</svg>');

@@ -57,7 +57,7 @@ export async function runOnce(spec: ContenderSpec, context: Context): Promise<Pa
 export function describeSpec(spec: ContenderSpec): string {
 	const parts: string[] = [spec.kind];
 	if ('precision' in spec) parts.push(spec.precision);
-	if ('threads' in spec) parts.push(`${spec.threads}t`);
+	if ('threads' in spec) parts.push('recognizers' in spec && spec.recognizers > 1 ? `${spec.recognizers}×${spec.threads}t` : `${spec.threads}t`);
 	if ('streams' in spec) parts.push(`${spec.streams} streams`);
 	return parts.join(' ');
 }

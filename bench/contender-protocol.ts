@@ -2,19 +2,27 @@ import type { CorpusFile, Segment } from './corpus.js';
 
 export type Precision = 'fp32' | 'int8';
 
+/**
+ * How recognition uses its threads: `recognizers` recognitions at once (the pipeline's recognizer
+ * workers, Paraformer alone's sessions in threads of their own, sherpa-onnx's decodeAsync calls on
+ * one recognizer), each on `threads` onnxruntime threads.
+ */
+export interface Layout {
+	threads: number;
+	recognizers: number;
+}
+
 /** What one child process measures. */
 export type ContenderSpec =
 	| { kind: 'segments' }
 	| { kind: 'frontend' }
-	| { kind: 'vad' }
+	| { kind: 'vad'; chunkSamples: number }
 	| { kind: 'punctuation'; precision: Precision }
-	| { kind: 'model'; precision: Precision; threads: number }
-	| { kind: 'pipeline'; precision: Precision; threads: number }
-	| { kind: 'sherpa'; precision: Precision; threads: number }
+	| ({ kind: 'model' | 'pipeline' | 'sherpa'; precision: Precision } & Layout)
 	| { kind: 'flops'; precision: Precision }
 	| { kind: 'matmul'; modelPath: string; threads: number; rows: number; inner: number; outer: number }
 	| { kind: 'memory'; precision: Precision; threads: number; streams: number }
-	| { kind: 'live' | 'rtmp-live'; precision: Precision; threads: number; streams: number; seconds: number };
+	| ({ kind: 'live' | 'rtmp-live'; precision: Precision; streams: number; seconds: number; earlyRecognition: boolean } & Layout);
 
 export interface SetupMessage {
 	type: 'setup';

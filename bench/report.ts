@@ -1,9 +1,9 @@
 import { dirname, relative } from 'node:path';
 import { CHART_FILES } from './chart.js';
-import { groupFigures, SENTENCE_SECONDS, singleStreamLatency, targets } from './findings.js';
+import { fiveSecondLatencies, groupFigures, SENTENCE_SECONDS, singleStreamLatency, targets } from './findings.js';
 import { AUDIO_LAG_LIMIT_MS, judgeLive, LATENCY_LIMIT_MS, sustainedStreams, UNFINISHED_LIMIT } from './live-search.js';
 import type { BenchOptions } from './options.js';
-import type { BenchResults, Rtf } from './results.js';
+import { describeLayout, sameLayout, type BenchResults, type Rtf } from './results.js';
 import { median, quantile } from './stats.js';
 
 const fixed = (value: number, digits = 4) => (Number.isFinite(value) ? value.toFixed(digits) : '–');
@@ -41,14 +41,16 @@ export function renderMarkdown(results: BenchResults, options: BenchOptions): st
 
 	add('## Real-time factor per stage', '');
 	add(`Compute seconds per second of **stream** (the whole corpus, silence included), so that the stages add up to the pipeline; for seconds per second of *speech* multiply by ${(1 / speechShare).toFixed(2)}. Wall clock; CPU time of the contender's process (all threads) in parentheses. ${results.rounds > 1 ? 'Spread (min–max over rounds) for the pipeline and sherpa-onnx below.' : ''}`, '');
-	const columns = figures.map((f) => `${f.group.precision}, ${f.group.threads} thread${f.group.threads > 1 ? 's' : ''}`);
+	const columns = figures.map((f) => `${f.group.precision}, ${describeLayout(f.group)}`);
 	add(`| stage | ${columns.join(' | ')} |`, `| --- | ${columns.map(() => '---:').join(' | ')} |`);
 	const cell = (rtf: Rtf) => `${fixed(median(rtf.wall))} (${fixed(median(rtf.cpu))})`;
 	const stage = (name: string, precision: 'fp32' | 'int8') => results.stages.find((row) => row.stage === name && row.precision === precision);
 	const frontEnd = stage('front end', 'fp32');
 	const vad = stage('VAD', 'fp32');
+	const vadBacklog = stage('VAD (backlog)', 'fp32');
 	if (frontEnd) add(`| front end (fbank + LFR + CMVN), JS, 1 thread | ${figures.map(() => cell(frontEnd.rtf)).join(' | ')} |`);
-	if (vad) add(`| FSMN-VAD (real model), 1 thread | ${figures.map(() => cell(vad.rtf)).join(' | ')} |`);
+	if (vad) add(`| FSMN-VAD (real model, its fbank included), 1 thread, 100 ms chunks (live) | ${figures.map(() => cell(vad.rtf)).join(' | ')} |`);
+	if (vadBacklog) add(`| FSMN-VAD, 2 s chunks (a backlog, as the pipeline sends a file) | ${figures.map(() => cell(vadBacklog.rtf)).join(' | ')} |`);
 	add(`| Paraformer alone: onnxruntime run | ${figures.map((f) => fixed(f.runOnly)).join(' | ')} |`);
 	add(`| Paraformer alone: run + tensors + argmax | ${figures.map((f) => cell(f.group.model)).join(' | ')} |`);
 	add(`| punctuation (tiny fixture), 1 thread | ${figures.map((f) => {
@@ -71,22 +73,22 @@ export function renderMarkdown(results: BenchResults, options: BenchOptions): st
 
 	add('## Physical limit', '');
 	add(`The work is counted from onnxruntime's own profile of the model on every segment (after its graph optimisations): 2·M·K·N for each matrix product, 2·outputs·kernel for each convolution; element-wise work is left out.`, '');
-	add('| | ' + figures.map((f) => `${f.group.precision}, ${f.group.threads}t`).join(' | ') + ' |', '| --- | ' + figures.map(() => '---:').join(' | ') + ' |');
+	add('| | ' + columns.join(' | ') + ' |', '| --- | ' + figures.map(() => '---:').join(' | ') + ' |');
 	const work = (precision: 'fp32' | 'int8') => {
 		const count = results.flops[precision];
 		return count ? count.floatOps + count.integerOps : Number.NaN;
 	};
 	add(`| G op per second of speech (profile) | ${figures.map((f) => (work(f.group.precision) / results.corpus.speechSeconds / 1e9).toFixed(2)).join(' | ')} |`);
-	const peakOf = (precision: string, threads: number) => results.peaks.find((p) => p.precision === precision && p.threads === threads);
+	const peakOf = (f: (typeof figures)[number]) => results.peaks.find((p) => p.precision === f.group.precision && sameLayout(p, f.group));
 	const achievedWall = figures.map((f) => work(f.group.precision) / (f.runOnly * results.corpus.seconds));
 	const achievedCpu = figures.map((f) => work(f.group.precision) / (median(f.group.model.cpu) * results.corpus.seconds));
 	add(`| achieved in the model, G op/s: wall (per CPU second) | ${figures.map((_, i) => `${(achievedWall[i]! / 1e9).toFixed(0)} (${(achievedCpu[i]! / 1e9).toFixed(0)})`).join(' | ')} |`);
 	add(`| peak: one MatMul [${results.peaks[0]?.rows ?? '?'}, 512]×[512, 2048], G op/s: wall (per CPU second) | ${figures.map((f) => {
-		const peak = peakOf(f.group.precision, f.group.threads);
+		const peak = peakOf(f);
 		return peak ? `${(peak.opsPerSecond / 1e9).toFixed(0)} (${(peak.opsPerCpuSecond / 1e9).toFixed(0)})` : '–';
 	}).join(' | ')} |`);
-	add(`| **efficiency** (per CPU second: robust to other load) | ${figures.map((f, i) => `**${((achievedCpu[i]! / (peakOf(f.group.precision, f.group.threads)?.opsPerCpuSecond ?? Number.NaN)) * 100).toFixed(0)} %**`).join(' | ')} |`);
-	add(`| CPU RTF floor at that peak (per second of speech) | ${figures.map((f) => fixed(work(f.group.precision) / results.corpus.speechSeconds / (peakOf(f.group.precision, f.group.threads)?.opsPerCpuSecond ?? Number.NaN))).join(' | ')} |`);
+	add(`| **efficiency** (per CPU second: robust to other load) | ${figures.map((f, i) => `**${((achievedCpu[i]! / (peakOf(f)?.opsPerCpuSecond ?? Number.NaN)) * 100).toFixed(0)} %**`).join(' | ')} |`);
+	add(`| CPU RTF floor at that peak (per second of speech) | ${figures.map((f) => fixed(work(f.group.precision) / results.corpus.speechSeconds / (peakOf(f)?.opsPerCpuSecond ?? Number.NaN))).join(' | ')} |`);
 	add('');
 	if (results.standIn.analyticFlopsPerSecond) add(`The generator's analytic count for 10 s utterances is ${(results.standIn.analyticFlopsPerSecond / 1e9).toFixed(2)} GFLOP per second of speech; the profile's count differs with the real segment lengths (attention grows with the square of the length) and with how many tokens the random weights fire.`, '');
 	const fp32Count = results.flops.fp32;
@@ -109,7 +111,8 @@ export function renderMarkdown(results: BenchResults, options: BenchOptions): st
 	add(`| after recognising the corpus (arena grown) | ${memory.map((m) => mib(m.workingBytes)).join(' | ')} |`);
 	add(`| with ${memory[0]?.streams ?? 0} more streams, each 20 s into a session | ${memory.map((m) => mib(m.streamsBytes)).join(' | ')} |`);
 	add(`| per additional stream: resident set | ${memory.map((m) => `${(m.perStreamBytes / 2 ** 20).toFixed(2)} MiB`).join(' | ')} |`);
-	add(`| **per additional stream: JS heap + array buffers** (VAD state, audio history) | ${memory.map((m) => `**${(m.perStreamHeapBytes / 2 ** 20).toFixed(2)} MiB**`).join(' | ')} |`, '');
+	add(`| **per additional stream: JS heap + array buffers** (VAD state, audio history) | ${memory.map((m) => `**${(m.perStreamHeapBytes / 2 ** 20).toFixed(2)} MiB**`).join(' | ')} |`);
+	add(`| a second recognizer (Parallel Recognitions 2: its own Paraformer) | ${memory.map((m) => (m.secondRecognizerBytes === undefined ? '–' : mib(m.secondRecognizerBytes))).join(' | ')} |`, '');
 	add('The resident set hardly grows per stream because the heap freed after the first stream\'s recognitions is reused; the heap figure is what a stream holds. Streams share the models (one onnxruntime session each for VAD, Paraformer and punctuation).', '');
 
 	add('## Live', '');
@@ -118,12 +121,12 @@ export function renderMarkdown(results: BenchResults, options: BenchOptions): st
 		? `Streams as users run them: one ffmpeg publisher per stream (AAC over RTMP, real-time pace, each starting elsewhere in the corpus with 1 s pauses between files) to a local nginx-rtmp, one LivePipeline per stream (its own ffmpeg reader, VAD, recognition queue) sharing the process's inference worker (Paraformer, punctuation), two threads. Latency: LivePipeline's 'segment' event (the VAD closed a segment, after its 800 ms of trailing silence) to the 'sentence' event. Audio lag: the delay from a segment's end (in stream time, from the sentence's own latencyMs) to the VAD closing it is the VAD's trailing silence plus how late the audio got there (ffmpeg, the worker's queue); beyond the trial's fastest close, it is the lag. The publishers run on the same two cores (in production they are elsewhere).`
 		: `Streams at real-time pace (100 ms chunks every 100 ms, each stream starting elsewhere in the corpus) handed to the inference worker as LivePipeline does after ffmpeg — VAD, recognition queue, Paraformer, punctuation — two threads (nginx with the RTMP module was not installed: ffmpeg and the network are not in these figures; ffmpeg adds ~0.3 s steady delay on RTMP, see REFERENCE.md). Latency: from the VAD closing a segment (after its 800 ms of trailing silence) to the recognised, punctuated text. Audio lag: a chunk's due time to the worker's answer.`);
 	add('', `A stream count is **sustained** when p95 latency ≤ ${LATENCY_LIMIT_MS} ms, p95 audio lag ≤ ${AUDIO_LAG_LIMIT_MS} ms, and at most ${UNFINISHED_LIMIT * 100} % of the segments closed during the trial had no sentence 5 s after it ("unfinished": a segment whose text is empty emits no sentence either, which the random-weight stand-in does on some short segments).`, '');
-	add('| precision | streams | sentences | latency p50 | p95 | max | unfinished | audio lag p95 / max | cores busy: machine / pipeline process | verdict |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
+	add('| precision | threads | streams | sentences | latency p50 | p95 | max | unfinished | audio lag p95 / max | cores busy: machine / pipeline process | recognised early (used / started) | verdict |', '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
 	for (const series of results.live) {
 		for (const trial of [...series.trials].sort((a, b) => a.streams - b.streams)) {
 			const judged = judgeLive(trial);
 			const latencies = trial.samples.map((sample) => sample.latencyMs);
-			add(`| ${series.precision} | ${trial.streams} | ${trial.samples.length} | ${judged.p50.toFixed(0)} ms | ${judged.p95.toFixed(0)} ms | ${latencies.length ? Math.max(...latencies).toFixed(0) : '–'} ms | ${trial.unfinished} | ${trial.audioLagMs.p95.toFixed(0)} / ${trial.audioLagMs.max.toFixed(0)} ms | ${trial.busyCores ? `${trial.busyCores.machine.toFixed(2)} / ${trial.busyCores.process.toFixed(2)}` : '–'} | ${judged.sustained ? 'sustained' : 'falls behind'} |`);
+			add(`| ${series.precision} | ${describeLayout(series)} | ${trial.streams} | ${trial.samples.length} | ${judged.p50.toFixed(0)} ms | ${judged.p95.toFixed(0)} ms | ${latencies.length ? Math.max(...latencies).toFixed(0) : '–'} ms | ${trial.unfinished} | ${trial.audioLagMs.p95.toFixed(0)} / ${trial.audioLagMs.max.toFixed(0)} ms | ${trial.busyCores ? `${trial.busyCores.machine.toFixed(2)} / ${trial.busyCores.process.toFixed(2)}` : '–'} | ${trial.early ? `${trial.early.used} / ${trial.early.started}` : '–'} | ${judged.sustained ? 'sustained' : 'falls behind'} |`);
 		}
 	}
 	add('');
@@ -131,11 +134,13 @@ export function renderMarkdown(results: BenchResults, options: BenchOptions): st
 		const most = sustainedStreams(series.trials);
 		const best = series.trials.find((trial) => trial.streams === most);
 		const busy = best?.busyCores ? ` — with ${best.busyCores.machine.toFixed(2)} of ${results.machine.cores} cores busy (the pipeline process ${best.busyCores.process.toFixed(2)}, the rest mostly ffmpeg and nginx)` : '';
-		add(`- ${series.precision}: **${most} stream${most === 1 ? '' : 's'}** sustained by one process (first guess from the pipeline's RTF: ${series.estimatedStreams})${busy}.`);
+		add(`- ${series.precision}, ${describeLayout(series)}: **${most} stream${most === 1 ? '' : 's'}** sustained by one process (first guess from the pipeline's RTF: ${series.estimatedStreams})${busy}.`);
 	}
-	for (const precision of ['fp32', 'int8'] as const) {
-		const latency = singleStreamLatency(results, precision);
-		if (latency && latency.fiveSeconds.length > 0) add(`- ${precision}, one stream: sentences of ${SENTENCE_SECONDS[0]}–${SENTENCE_SECONDS[1]} s arrive p50 ${quantile(latency.fiveSeconds, 0.5).toFixed(0)} ms, p95 ${quantile(latency.fiveSeconds, 0.95).toFixed(0)} ms after their VAD end (${latency.fiveSeconds.length} sentences).`);
+	for (const series of results.live) {
+		const latency = singleStreamLatency(results, series.precision, series);
+		if (latency && latency.fiveSeconds.length > 0) add(`- ${series.precision}, ${describeLayout(series)}, one stream: sentences of ${SENTENCE_SECONDS[0]}–${SENTENCE_SECONDS[1]} s arrive p50 ${quantile(latency.fiveSeconds, 0.5).toFixed(0)} ms, p95 ${quantile(latency.fiveSeconds, 0.95).toFixed(0)} ms after their VAD end (${latency.fiveSeconds.length} sentences).`);
+		const late = series.late ? fiveSecondLatencies(series.late) : [];
+		if (late.length > 0) add(`- ${series.precision}, ${describeLayout(series)}, one stream, **early recognition off** (recognition starts at the VAD end): p50 ${quantile(late, 0.5).toFixed(0)} ms, p95 ${quantile(late, 0.95).toFixed(0)} ms (${late.length} sentences).`);
 	}
 	add('', `![Streams against latency](${chartDir}/${CHART_FILES.live})`, '');
 
@@ -154,34 +159,53 @@ export function renderMarkdown(results: BenchResults, options: BenchOptions): st
 /** What the measurements pointed at, what was changed, and what is left. */
 function whatWasDone(results: BenchResults): string[] {
 	const figures = results.groups.map(groupFigures);
-	const find = (precision: string, threads: number) => figures.find((f) => f.group.precision === precision && f.group.threads === threads);
-	const int8Gain = [1, 2].map((threads) => {
-		const fp32 = find('fp32', threads);
-		const int8 = find('int8', threads);
-		return fp32 && int8 ? `${(fp32.runOnly / int8.runOnly).toFixed(1)}× at ${threads} thread${threads > 1 ? 's' : ''}` : null;
-	}).filter((text) => text !== null);
-	const vad = median(results.stages.find((row) => row.stage === 'VAD')?.rtf.wall ?? []);
-	const around = (key: 'overhead' | 'overheadCpu') => figures.map((f) => `${f.group.precision} ${f.group.threads}t ${(f[key] * 100).toFixed(1)} %`).join(', ');
+	const find = (precision: string, threads: number, recognizers: number) => figures.find((f) => f.group.precision === precision && sameLayout(f.group, { threads, recognizers }));
+	const peak = (precision: string, threads: number, recognizers: number) => results.peaks.find((p) => p.precision === precision && sameLayout(p, { threads, recognizers }));
 	const lines = ['## What the numbers pointed at', ''];
-	lines.push(`- **int8 did not pay.** FunASR quantises with uint8 weights; onnxruntime's fast int8 kernels on x86 (AVX-VNNI, AVX512-VNNI, AMX) multiply uint8 by *int8*, so model_quant.onnx ran no faster than fp32 here. The engine now shifts each MatMulInteger's weights and zero points by 128 into int8 when it loads an int8 model on such a CPU (engine/runtime/signed-int8-weights.ts; the same integer products, bit-identical logits, checked in test/unit/runtime). int8 over fp32 in this run: ${int8Gain.join(', ') || 'not measured'}. sherpa-onnx runs FunASR's file as it is.`);
-	lines.push('- **Two threads collapsed under other load.** onnxruntime\'s pool threads spin while they wait; when another process takes one of the two cores every operator waits for the descheduled thread. Measured before the change, same process, interleaved: the fp32 stand-in at two threads took RTF 0.106 spinning against 0.063 not (int8 0.037 against 0.020) while other work kept the machine busy; at one thread it makes no difference. The engine\'s sessions no longer spin (engine/runtime/onnx-session.ts). The price on an idle machine, measured once (2026-11-23, Paraformer alone, fp32, two threads, 10 s segments): RTF 0.0313 not spinning against 0.0287 spinning, which is what sherpa-onnx does (onnxruntime\'s default) and most of why it is ahead at two threads in fp32 above. Turning off the memory arena or the memory pattern changed nothing measurable at one thread (within 2 %).');
-	lines.push(`- **The VAD was most of what surrounded the Paraformer run**: RTF ${fixed(vad)} for 100 ms chunks, mostly onnxruntime's fixed cost per call (~0.2 ms for 10 frames, against ~8 ms for 700 frames in one call). onnxruntime-node runs a session synchronously on the calling thread, so with one inference worker every VAD chunk waited behind a running recognition and added to the pipeline's time (the previous run: 15–46 % around the Paraformer run; fp32 0.97×, int8 2.22× sherpa-onnx at one thread). The engine now runs each stream's fbank and VAD in a VAD worker thread and recognition in a second one, and computes the fbank once per stream: a closed segment travels to the recognizer as its fbank rows (exactly those of its audio cut out alone), whose front end is left with LFR and CMVN. Around the Paraformer run in this run, wall clock: ${around('overhead')}; the CPU the VAD thread and the rest still spend: ${around('overheadCpu')}.`);
-	const fp32Model = figures.filter((f) => f.group.precision === 'fp32').map((f) => `${(f.sherpa / f.model).toFixed(2)}× at ${f.group.threads}t`).join(', ');
-	const fp32TwoThreads = find('fp32', 2);
-	if (fp32Model) lines.push(`- **fp32 is bound by onnxruntime's own kernels**: Paraformer alone (run, tensors, argmax; no VAD, no punctuation) is ${fp32Model} faster than sherpa-onnx, whose contender recognises pre-cut segments and runs no VAD; 82 % of the fp32 run is MatMul at ${'~'}85 % of the machine's measured MatMul peak (Physical limit above), so the pipeline cannot pass 1.15× in fp32 without a faster MatMul than onnxruntime's${fp32TwoThreads ? `, and a 5 s sentence's run alone takes about ${(fp32TwoThreads.runOnly * 5 * 1000).toFixed(0)} ms at two threads here, above the 150 ms latency goal` : ''}. int8 is the answer for speed: the catalog's default.`);
-	lines.push('- **Batching pays only with two threads.** Measured once (Paraformer alone, 12 segments of 2–7.5 s, sorted batches of 8 against one by one): one thread, fp32 2.9 → 3.2 s and int8 0.94 → 0.98 s (padding, nothing more to parallelise); two threads, fp32 1.95 → 1.86 s and int8 0.92 → 0.71 s. The recognizer now batches (the oldest waiting segment with those closest to it in size) only at two threads or more, and a stream\'s backlog reaches it together (up to 8 segments in flight, delivered in order). A finding left for later: int8\'s second thread adds little to one segment\'s run (5 s segments: RTF 0.0183 at one thread, 0.0170 at two), so for many int8 streams two single-threaded recognizer workers would nearly double the throughput, at twice the memory.');
-	const idle = results.live.map((series) => {
-		const best = series.trials.find((trial) => trial.streams === sustainedStreams(series.trials));
-		return best?.busyCores ? `${series.precision} ${best.streams} streams: ${(results.machine.cores - best.busyCores.machine).toFixed(1)} cores idle` : null;
+
+	const scaling = (['fp32', 'int8'] as const).map((precision) => {
+		const one = find(precision, 1, 1);
+		const shared = find(precision, 2, 1);
+		const parallel = find(precision, 1, 2);
+		return one && shared && parallel ? `${precision}: ${(one.runOnly / shared.runOnly).toFixed(2)}× on two threads, ${(one.runOnly / parallel.runOnly).toFixed(2)}× as two recognitions` : null;
 	}).filter((text) => text !== null);
-	const fp32Live = results.live.find((series) => series.precision === 'fp32');
-	const int8Live = results.live.find((series) => series.precision === 'int8');
-	const fp32Run = find('fp32', 2);
-	const int8Run = find('int8', 2);
-	const scaling = fp32Live && int8Live && fp32Run && int8Run && sustainedStreams(fp32Live.trials) > 0
-		? `, and int8, ${(fp32Run.runOnly / int8Run.runOnly).toFixed(1)}× cheaper per recognition, sustains ${(sustainedStreams(int8Live.trials) / sustainedStreams(fp32Live.trials)).toFixed(1)}× the streams`
-		: '';
-	if (idle.length > 0) lines.push(`- **Live capacity**: the streams' recognitions take turns on the recognizer thread (each run on its onnxruntime threads) while the VAD thread keeps every stream's audio moving. At the most streams sustained: ${idle.join('; ')}, with the publishers, nginx and one ffmpeg reader per stream on the same two cores${scaling}.`);
+	const peakScaling = (['fp32', 'int8'] as const).map((precision) => {
+		const one = peak(precision, 1, 1);
+		const shared = peak(precision, 2, 1);
+		const parallel = peak(precision, 1, 2);
+		return one && shared && parallel ? `${precision} ${(shared.opsPerSecond / one.opsPerSecond).toFixed(2)}× / ${(parallel.opsPerSecond / one.opsPerSecond).toFixed(2)}×` : null;
+	}).filter((text) => text !== null);
+	const second = Object.entries(results.memory).map(([precision, m]) => (m.secondRecognizerBytes === undefined ? null : `${precision} ${mib(m.secondRecognizerBytes)}`)).filter((text) => text !== null);
+	if (scaling.length > 0) {
+		lines.push(`- **Two threads pay as two recognitions, not as one recognition on two threads.** Paraformer alone over one thread: ${scaling.join('; ')}. The model's GEMM shape says the same (one MatMul on two threads / two MatMuls on one thread each, over one: ${peakScaling.join(', ')}): at 60–300 rows a GEMM is too small to split well, and between operators onnxruntime's pool threads sleep (spinning would take the core from ffmpeg and the VAD, see below). onnxruntime-node cannot run one session from two threads, so *Parallel Recognitions* (\`models.recognizers\`) gives each recognition a worker of its own, with its own copy of the Paraformer${second.length > 0 ? ` (${second.join(', ')} more, Memory above)` : ''}; recognizers keep no stream state (punctuation moved to the VAD worker). sherpa-onnx gets the same parallelism from one session (its \`decodeAsync\` runs on libuv's threads), without the copy: the "2 × 1 thread" column gives it that.`);
+	}
+
+	const vnni = results.machine.simd.some((flag) => flag === 'avx512_vnni' || flag === 'avx_vnni' || flag === 'amx_int8');
+	const int8Gain = figures.filter((f) => f.group.precision === 'fp32').map((fp32) => {
+		const int8 = figures.find((f) => f.group.precision === 'int8' && sameLayout(f.group, fp32.group));
+		return int8 ? `${(fp32.runOnly / int8.runOnly).toFixed(2)}× at ${describeLayout(fp32.group)}` : null;
+	}).filter((text) => text !== null);
+	const peakGain = [peak('fp32', 1, 1), peak('int8', 1, 1)];
+	const peakRatio = peakGain[0] && peakGain[1] ? `${(peakGain[1].opsPerSecond / peakGain[0].opsPerSecond).toFixed(2)}×` : 'not measured';
+	lines.push(vnni
+		? `- **int8 on a CPU with VNNI/AMX.** FunASR quantises with uint8 weights; onnxruntime's fast int8 kernels on x86 multiply uint8 by *int8*. The engine shifts each MatMulInteger's weights and zero points by 128 into int8 when it loads an int8 model on such a CPU (engine/runtime/signed-int8-weights.ts; the same integer products, bit-identical logits, checked in test/unit/runtime). int8 over fp32 (Paraformer run): ${int8Gain.join(', ')}; int8 over fp32 on one MatMul: ${peakRatio}.`
+		: `- **int8 on a CPU without VNNI (this one: ${results.machine.simd.join(', ')}).** Here onnxruntime's uint8 × int8 kernel adds pairs of products in 16 bits and saturates (a MatMulInteger of 255 × 127 over 64 terms gave 1 048 544, not 2 072 640, on an AVX2 EPYC), so the engine keeps FunASR's uint8 weights (engine/runtime/signed-int8-weights.ts converts only on VNNI/AMX CPUs, where the same shift is exact and 3× faster than fp32), and onnxruntime multiplies uint8 × uint8 by widening to 16 bits: one MatMul of the model's shape is only ${peakRatio} faster in int8 than in fp32 on one thread. int8 over fp32 (Paraformer run): ${int8Gain.join(', ')} — mostly the smaller weights (237 MB against 865 MB through the caches). The 1.8× goal is beyond this CPU's int8 MatMul; on an AVX512-VNNI Xeon the same code measured 3.2× (1 thread) and 2.2× (2 threads) (this file's version of 2026-11-24).`);
+
+	const latencies = results.live.map((series) => {
+		const early = singleStreamLatency(results, series.precision, series)?.fiveSeconds ?? [];
+		const late = series.late ? fiveSecondLatencies(series.late) : [];
+		const single = series.trials.find((trial) => trial.streams === 1);
+		const waste = single?.early ? `${single.early.started - single.early.used} of ${single.early.started} early runs wasted` : '';
+		return early.length > 0 && late.length > 0 ? `${series.precision} ${describeLayout(series)}: p95 ${quantile(late, 0.95).toFixed(0)} → ${quantile(early, 0.95).toFixed(0)} ms (${waste})` : null;
+	}).filter((text) => text !== null);
+	lines.push(`- **A sentence's text waited for its recognition after the VAD end.** The VAD confirms an end after 800 ms of silence, but the end it will give is known from the first ~200 ms of it. For live inputs the VAD worker now offers the open segment then (a *provisional* segment, with exactly the rows the closed one will have), an idle recognizer starts on it, and the closed segment takes its text (engine/vad/e2e-vad.ts \`pendingEnd\`, SpeechSegmenter, worker-engine). 5 s sentences after their VAD end, one stream, early recognition off → on: ${latencies.join('; ') || 'not measured'}. A pause shorter than the end silence wastes the run it started, on a recognizer that had nothing else to do; a busy recognizer declines provisional work, so it never delays a closed segment.`);
+
+	const vad = median(results.stages.find((row) => row.stage === 'VAD')?.rtf.wall ?? []);
+	const vadBacklog = median(results.stages.find((row) => row.stage === 'VAD (backlog)')?.rtf.wall ?? []);
+	const around = figures.map((f) => `${f.group.precision} ${describeLayout(f.group)} ${(f.overheadCpu * 100).toFixed(1)} %`).join(', ');
+	lines.push(`- **The VAD is most of the CPU around the Paraformer run** (${around} beyond Paraformer alone's CPU): RTF ${fixed(vad)} in 100 ms chunks, mostly onnxruntime's fixed cost per call. It runs on a thread of its own (no wall time at one thread; at two threads it competes for the cores). Audio that waited while the VAD was busy (a file, an overloaded machine) now goes in one call of up to 2 s (engine/pipeline/vad-feed.ts): RTF ${fixed(vadBacklog)} in 2 s chunks, the same segments (any chunking gives them, tested).`);
+	lines.push('- **Batching pays little, padding costs in full.** Measured once here (Paraformer alone, two threads, four 5 s segments in one run against one by one): fp32 1.2×, int8 1.15×; on the benchmark\'s 16 segments, sorted batches of up to 8 padded within 50 % ran fp32 1.25× slower than within 10 %. The Batcher now batches only segments within 10 % of each other\'s length.');
+	lines.push('- **Spinning stays off.** onnxruntime\'s pool threads spin between operators by default; when another process takes one of the two cores, every operator waits for the descheduled thread (on the Xeon, two threads under other load ran 1.7× slower spinning). On this idle machine, measured once, int8 at two threads spinning ran RTF 0.045 against 0.055 not; sherpa-onnx spins. With Parallel Recognitions each run is single-threaded and the question does not arise.');
 	lines.push('- **Model load takes seconds** (see the load row): mostly onnxruntime\'s graph optimisation of an 865 MB graph. Saving the optimised graph once (onnxruntime\'s optimizedModelFilePath) would shorten every later start; not done.');
 	lines.push('');
 	return lines;
@@ -202,9 +226,9 @@ function dominance(results: BenchResults): string[] {
 export function renderSummary(results: BenchResults): string {
 	const lines = ['', `Benchmark (${results.quick ? 'quick' : `${results.rounds} rounds`}), ${results.machine.cpuModel}, ${results.machine.cores} cores, other load ${results.othersLoad.toFixed(2)} cores`];
 	for (const f of results.groups.map(groupFigures)) {
-		lines.push(`  ${f.group.precision} ${f.group.threads}t  RTF model run ${fixed(f.runOnly)}  pipeline ${fixed(f.pipeline)}  sherpa-onnx ${fixed(f.sherpa)}  (${f.speedup.toFixed(2)}× sherpa, overhead ${(f.overhead * 100).toFixed(1)} %)`);
+		lines.push(`  ${f.group.precision} ${describeLayout(f.group).padEnd(13)}  RTF model run ${fixed(f.runOnly)}  pipeline ${fixed(f.pipeline)}  sherpa-onnx ${fixed(f.sherpa)}  (${f.speedup.toFixed(2)}× sherpa, overhead ${(f.overhead * 100).toFixed(1)} %)`);
 	}
-	for (const series of results.live) lines.push(`  live ${series.precision} ${series.threads}t: ${sustainedStreams(series.trials)} streams sustained`);
+	for (const series of results.live) lines.push(`  live ${series.precision} ${describeLayout(series)}: ${sustainedStreams(series.trials)} streams sustained`);
 	for (const target of targets(results)) lines.push(`  [${target.verdict}] ${target.name}: ${target.measured}`);
 	return lines.join('\n');
 }

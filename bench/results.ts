@@ -1,7 +1,7 @@
 import type { FlopCount } from './contenders/flops.js';
 import type { LiveTrial } from './contenders/live.js';
 import type { MemoryFigures } from './contenders/memory.js';
-import type { Precision } from './contender-protocol.js';
+import type { Layout, Precision } from './contender-protocol.js';
 import type { Machine } from './machine.js';
 
 /**
@@ -16,21 +16,19 @@ export interface Rtf {
 }
 
 export interface StageRow {
-	stage: 'front end' | 'VAD' | 'punctuation';
+	stage: 'front end' | 'VAD' | 'VAD (backlog)' | 'punctuation';
 	precision: Precision;
 	rtf: Rtf;
 	note: string;
 }
 
-/** Paraformer alone, the whole pipeline and sherpa-onnx on one precision and thread count. */
-export interface ModelGroup {
+/** Paraformer alone, the whole pipeline and sherpa-onnx on one precision and layout. */
+export interface ModelGroup extends Layout {
 	precision: Precision;
-	threads: number;
 	model: Rtf;
 	/** onnxruntime run time alone (no argmax, no tensor setup) per audio second, each round. */
 	modelRunOnly: number[];
 	pipeline: Rtf;
-	/** The pipeline with its VAD in a second inference worker (emulating the VAD on a thread of its own). */
 	sherpa: Rtf;
 	/** Segments whose text is the same in the pipeline as in the model alone / in sherpa-onnx (spaces ignored). */
 	pipelineAgreement: number;
@@ -38,9 +36,8 @@ export interface ModelGroup {
 	loadSeconds: { model: number; pipeline: number; sherpa: number };
 }
 
-export interface Peak {
+export interface Peak extends Layout {
 	precision: Precision;
-	threads: number;
 	rows: number;
 	inner: number;
 	outer: number;
@@ -49,11 +46,22 @@ export interface Peak {
 	opsPerCpuSecond: number;
 }
 
-export interface LiveSeries {
+export function sameLayout(a: Layout, b: Layout): boolean {
+	return a.threads === b.threads && a.recognizers === b.recognizers;
+}
+
+/** "1 thread", "2 threads", "2 × 1 thread" (two recognitions at once, one thread each). */
+export function describeLayout({ threads, recognizers }: Layout): string {
+	const perRecognition = `${threads} thread${threads === 1 ? '' : 's'}`;
+	return recognizers === 1 ? perRecognition : `${recognizers} × ${perRecognition}`;
+}
+
+export interface LiveSeries extends Layout {
 	precision: Precision;
-	threads: number;
 	estimatedStreams: number;
 	trials: LiveTrial[];
+	/** One stream with early recognition off: each sentence recognised only once the VAD closed it. */
+	late: LiveTrial | null;
 }
 
 export interface BenchResults {

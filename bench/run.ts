@@ -6,12 +6,13 @@ import { isEngineError } from '../engine/errors.js';
 import { RTMP_MODULE } from '../test/helpers/rtmp-server.js';
 import { writeCharts } from './chart.js';
 import { ContenderProcess, describeSpec, runOnce, type Context } from './contender-process.js';
-import type { ContenderSpec, PassResult, Precision } from './contender-protocol.js';
+import type { ContenderSpec, Layout, PassResult, Precision } from './contender-protocol.js';
 import type { FlopCount } from './contenders/flops.js';
 import { PAUSE_SECONDS, type LiveTrial } from './contenders/live.js';
 import type { MemoryFigures } from './contenders/memory.js';
 import { prepareCorpus, segmentSeconds, type Segment } from './corpus.js';
 import { judgeLive, nextStreamCount } from './live-search.js';
+import { describeLayout, sameLayout } from './results.js';
 import { cpuAccount, describeMachine, othersLoad } from './machine.js';
 import { parseOptions, type BenchOptions } from './options.js';
 import { PYTHON, REPO_ROOT } from './paths.js';
@@ -22,6 +23,15 @@ import { median } from './stats.js';
 
 const GEMM_INNER = 512;
 const GEMM_OUTER = 2048;
+/** The VAD's chunks: live audio (100 ms), and a backlog as VadFeed sends it (2 s). */
+const LIVE_CHUNK_SAMPLES = 1600;
+const BACKLOG_CHUNK_SAMPLES = 32_000;
+/** One thread; two threads on one recognition at a time; two recognitions at a time on a thread each. */
+const LAYOUTS: readonly Layout[] = [
+	{ threads: 1, recognizers: 1 },
+	{ threads: 2, recognizers: 1 },
+	{ threads: 1, recognizers: 2 },
+];
 
 async function main(): Promise<void> {
 	const options = parseOptions(process.argv.slice(2));
@@ -48,8 +58,8 @@ async function main(): Promise<void> {
 	const accountBefore = cpuAccount();
 	const groups: (ModelGroup & { texts: string[] })[] = [];
 	for (const precision of precisions) {
-		for (const threads of [1, 2]) {
-			groups.push(await measureModelGroup(precision, threads, context, options, log));
+		for (const layout of LAYOUTS) {
+			groups.push(await measureModelGroup(precision, layout, context, options, log));
 			if (context.texts.length === 0) context.texts = groups[0]!.texts;
 		}
 	}
@@ -67,7 +77,9 @@ async function main(): Promise<void> {
 	}
 	const accountAfter = cpuAccount();
 	const live: LiveSeries[] = [];
-	for (const precision of precisions) live.push(await measureLive(precision, groups, context, options, log));
+	for (const precision of precisions) {
+		for (const layout of LAYOUTS.filter(({ threads, recognizers }) => threads * recognizers === 2)) live.push(await measureLive(precision, layout, groups, context, options, log));
+	}
 
 	const results: BenchResults = {
 		quick: options.quick,
@@ -110,13 +122,9 @@ function writeReport(results: BenchResults, options: BenchOptions): void {
 }
 
 /** Paraformer alone, the whole pipeline and sherpa-onnx, loaded side by side and run in alternating rounds. */
-async function measureModelGroup(precision: Precision, threads: number, context: Context, options: BenchOptions, log: (line: string) => void): Promise<ModelGroup & { texts: string[] }> {
-	const specs: ContenderSpec[] = [
-		{ kind: 'model', precision, threads },
-		{ kind: 'pipeline', precision, threads },
-		{ kind: 'sherpa', precision, threads },
-	];
-	log(`${precision}, ${threads} thread(s): loading Paraformer alone, the pipeline and sherpa-onnx`);
+async function measureModelGroup(precision: Precision, layout: Layout, context: Context, options: BenchOptions, log: (line: string) => void): Promise<ModelGroup & { texts: string[] }> {
+	const specs: ContenderSpec[] = (['model', 'pipeline', 'sherpa'] as const).map((kind) => ({ kind, precision, ...layout }));
+	log(`${precision}, ${describeLayout(layout)}: loading Paraformer alone, the pipeline and sherpa-onnx`);
 	const contenders: ContenderProcess[] = [];
 	try {
 		for (const spec of specs) contenders.push(await ContenderProcess.start(spec, context));
@@ -134,7 +142,7 @@ async function measureModelGroup(precision: Precision, threads: number, context:
 		const streamSeconds = sumSeconds(context.corpus);
 		return {
 			precision,
-			threads,
+			...layout,
 			model: rtfSeries(model, streamSeconds),
 			modelRunOnly: model.map((pass) => (pass.data as { inferenceMs: number }).inferenceMs / 1000 / streamSeconds),
 			pipeline: rtfSeries(pipeline, streamSeconds),
@@ -152,7 +160,8 @@ async function measureModelGroup(precision: Precision, threads: number, context:
 async function measureStages(precisions: Precision[], context: Context, options: BenchOptions, log: (line: string) => void): Promise<StageRow[]> {
 	const rows: { spec: ContenderSpec; row: Omit<StageRow, 'rtf'> }[] = [
 		{ spec: { kind: 'frontend' }, row: { stage: 'front end', precision: 'fp32', note: 'fbank + LFR 7/6 + CMVN of every segment' } },
-		{ spec: { kind: 'vad' }, row: { stage: 'VAD', precision: 'fp32', note: 'real FSMN-VAD, whole files in 100 ms chunks (per second of stream, not of speech)' } },
+		{ spec: { kind: 'vad', chunkSamples: LIVE_CHUNK_SAMPLES }, row: { stage: 'VAD', precision: 'fp32', note: 'real FSMN-VAD, whole files in 100 ms chunks, as live audio comes (per second of stream, not of speech)' } },
+		{ spec: { kind: 'vad', chunkSamples: BACKLOG_CHUNK_SAMPLES }, row: { stage: 'VAD (backlog)', precision: 'fp32', note: 'the same in 2 s chunks, as VadFeed sends audio that waited (a file)' } },
 		...precisions.map((precision) => ({
 			spec: { kind: 'punctuation', precision } as ContenderSpec,
 			row: { stage: 'punctuation' as const, precision, note: 'tiny random-weight CT-Transformer (vad_realtime) fixture: no real-size punctuation model here' },
@@ -183,12 +192,15 @@ async function measurePeaks(precisions: Precision[], segments: Segment[], contex
 		const rows = Math.ceil(median(segments.map((segment) => segment.endMs - segment.startMs)) / 60);
 		const peaks: Peak[] = [];
 		for (const precision of precisions) {
-			for (const threads of [1, 2]) {
-				const modelPath = join(modelDir, `matmul_${precision}.onnx`);
-				const result = await runOnce({ kind: 'matmul', modelPath, threads, rows, inner: GEMM_INNER, outer: GEMM_OUTER }, context);
-				const { opsPerSecond, opsPerCpuSecond } = result.data as { opsPerSecond: number; opsPerCpuSecond: number };
-				log(`peak ${precision} ${threads}t on [${rows},${GEMM_INNER}]x[${GEMM_INNER},${GEMM_OUTER}]: ${(opsPerSecond / 1e9).toFixed(1)} G op/s, ${(opsPerCpuSecond / 1e9).toFixed(1)} per CPU second`);
-				peaks.push({ precision, threads, rows, inner: GEMM_INNER, outer: GEMM_OUTER, opsPerSecond, opsPerCpuSecond });
+			for (const layout of LAYOUTS) {
+				const spec: ContenderSpec = { kind: 'matmul', modelPath: join(modelDir, `matmul_${precision}.onnx`), threads: layout.threads, rows, inner: GEMM_INNER, outer: GEMM_OUTER };
+				// Several recognizers: as many processes multiplying at once, their rates added.
+				const results = await Promise.all(Array.from({ length: layout.recognizers }, () => runOnce(spec, context)));
+				const rates = results.map((result) => result.data as { opsPerSecond: number; opsPerCpuSecond: number });
+				const opsPerSecond = rates.reduce((total, rate) => total + rate.opsPerSecond, 0);
+				const opsPerCpuSecond = rates.reduce((total, rate) => total + rate.opsPerCpuSecond, 0) / rates.length;
+				log(`peak ${precision} ${describeLayout(layout)} on [${rows},${GEMM_INNER}]x[${GEMM_INNER},${GEMM_OUTER}]: ${(opsPerSecond / 1e9).toFixed(1)} G op/s, ${(opsPerCpuSecond / 1e9).toFixed(1)} per CPU second`);
+				peaks.push({ precision, ...layout, rows, inner: GEMM_INNER, outer: GEMM_OUTER, opsPerSecond, opsPerCpuSecond });
 			}
 		}
 		return peaks;
@@ -197,10 +209,9 @@ async function measurePeaks(precisions: Precision[], segments: Segment[], contex
 	}
 }
 
-/** One stream for latency, then a search for the most streams one process keeps up with, two threads. */
-async function measureLive(precision: Precision, groups: ModelGroup[], context: Context, options: BenchOptions, log: (line: string) => void): Promise<LiveSeries> {
-	const threads = 2;
-	const group = groups.find((candidate) => candidate.precision === precision && candidate.threads === threads)!;
+/** One stream for latency, then a search for the most streams one process keeps up with. */
+async function measureLive(precision: Precision, layout: Layout, groups: ModelGroup[], context: Context, options: BenchOptions, log: (line: string) => void): Promise<LiveSeries> {
+	const group = groups.find((candidate) => candidate.precision === precision && sameLayout(candidate, layout))!;
 	const estimatedStreams = Math.max(2, Math.floor(0.9 / median(group.pipeline.wall)));
 	const trials: LiveTrial[] = [];
 	const rtmp = rtmpAvailable();
@@ -210,14 +221,21 @@ async function measureLive(precision: Precision, groups: ModelGroup[], context: 
 	let streams: number | null = 1;
 	while (streams !== null) {
 		const seconds = streams === 1 && !options.quick ? wholeCorpus : options.liveSeconds;
-		log(`live ${precision} ${threads}t: ${streams} stream(s) at real-time pace for ${seconds} s`);
-		const trial = (await runOnce({ kind: rtmp ? 'rtmp-live' : 'live', precision, threads, streams, seconds }, context)).data as LiveTrial;
+		log(`live ${precision} ${describeLayout(layout)}: ${streams} stream(s) at real-time pace for ${seconds} s`);
+		const trial = (await runOnce({ kind: rtmp ? 'rtmp-live' : 'live', precision, ...layout, streams, seconds, earlyRecognition: true }, context)).data as LiveTrial;
 		trials.push(trial);
 		const verdict = judgeLive(trial);
 		log(`  ${verdict.sustained ? 'kept up' : 'fell behind'}: ${verdict.summary}`);
 		streams = nextStreamCount(trials, estimatedStreams, options.liveSteps);
 	}
-	return { precision, threads, estimatedStreams, trials };
+	// What early recognition saves: the same single stream, each sentence recognised only once the VAD closed it.
+	let late: LiveTrial | null = null;
+	if (rtmp && layout.recognizers === 1) {
+		log(`live ${precision} ${describeLayout(layout)}: 1 stream, early recognition off`);
+		late = (await runOnce({ kind: 'rtmp-live', precision, ...layout, streams: 1, seconds: trials[0]!.seconds, earlyRecognition: false }, context)).data as LiveTrial;
+		log(`  ${judgeLive(late).summary}`);
+	}
+	return { precision, ...layout, estimatedStreams, trials, late };
 }
 
 /** Every real-time factor here is per second of stream (the whole corpus), so that stages add up. */

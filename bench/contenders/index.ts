@@ -18,18 +18,19 @@ export async function createContender(setup: SetupMessage): Promise<Contender> {
 	const { spec } = setup;
 	switch (spec.kind) {
 		case 'segments':
-		case 'vad':
 			return vadContender(setup);
+		case 'vad':
+			return vadContender(setup, spec.chunkSamples);
 		case 'frontend':
 			return frontendContender(setup);
 		case 'punctuation':
 			return punctuationContender(setup, spec.precision);
 		case 'model':
-			return modelContender(setup, spec.precision, spec.threads);
+			return modelContender(setup, spec.precision, spec);
 		case 'pipeline':
-			return pipelineContender(setup, spec.precision, spec.threads);
+			return pipelineContender(setup, spec.precision, spec);
 		case 'sherpa':
-			return sherpaContender(setup, spec.precision, spec.threads);
+			return sherpaContender(setup, spec.precision, spec);
 		case 'flops':
 			return flopsContender(setup, spec.precision);
 		case 'matmul':
@@ -37,8 +38,8 @@ export async function createContender(setup: SetupMessage): Promise<Contender> {
 		case 'memory':
 			return memoryContender(setup, spec.precision, spec.threads, spec.streams);
 		case 'live':
-			return liveContender(setup, spec.precision, spec.threads, spec.streams, spec.seconds);
+			return liveContender(setup, spec.precision, spec, spec.streams, spec.seconds);
 		case 'rtmp-live':
-			return rtmpLiveContender(setup, spec.precision, spec.threads, spec.streams, spec.seconds);
+			return rtmpLiveContender(setup, spec.precision, spec, spec.streams, spec.seconds, spec.earlyRecognition);
 	}
 }

@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RecognitionQueue } from '../../engine/pipeline/recognition-queue.js';
-import { recognitionBatchSize } from '../../engine/runtime/batcher.js';
+import { recognitionsInFlight } from '../../engine/runtime/batcher.js';
 import { InferenceClient } from '../../engine/runtime/inference-client.js';
-import type { Precision, SetupMessage } from '../contender-protocol.js';
+import type { Layout, Precision, SetupMessage } from '../contender-protocol.js';
 import { readCorpusAudio } from '../corpus.js';
 import { cpuAccount, machineBusyCores } from '../machine.js';
 import { quantile } from '../stats.js';
@@ -39,6 +39,10 @@ export interface LiveTrial {
 	busyCores: { machine: number; process: number };
 	/** 'worker': audio handed to the inference worker directly; 'rtmp': publisher → nginx-rtmp → ffmpeg → LivePipeline. */
 	path: 'worker' | 'rtmp';
+	/** Whether sentences were recognised during their trailing silence (LivePipeline's earlyRecognition). */
+	earlyRecognition: boolean;
+	/** Early recognitions started, and those whose text a closed segment took (the rest were wasted). */
+	early: { started: number; used: number };
 }
 
 interface Queued {
@@ -54,10 +58,11 @@ interface Queued {
  * the close to the recognised text is each segment's latency. Each stream starts at its own place
  * in the corpus (looped), so segments do not all close at once.
  */
-export async function liveContender(setup: SetupMessage, precision: Precision, threads: number, streams: number, seconds: number): Promise<Contender> {
+export async function liveContender(setup: SetupMessage, precision: Precision, layout: Layout, streams: number, seconds: number): Promise<Contender> {
 	const client = new InferenceClient();
 	const ids = Array.from({ length: streams }, (_, i) => `live-${i}`);
-	for (const id of ids) await client.open(id, pipelineConfig(setup.asrDir, precision, threads));
+	const config = pipelineConfig(setup.asrDir, precision, layout);
+	for (const id of ids) await client.open(id, config);
 	const corpus = corpusWithPauses(readCorpusAudio(setup.corpus));
 	return {
 		async pass() {
@@ -73,7 +78,7 @@ export async function liveContender(setup: SetupMessage, precision: Precision, t
 					deliver: (segment) => samples.push({ seconds: segment.durationSeconds, latencyMs: performance.now() - segment.closedAt }),
 					dropped: () => undefined,
 				},
-				recognitionBatchSize(threads),
+				recognitionsInFlight(config.models),
 			));
 			const chunks = Math.floor((seconds * 1000) / CHUNK_MS);
 			const started = performance.now();
@@ -113,6 +118,8 @@ export async function liveContender(setup: SetupMessage, precision: Precision, t
 				audioLagMs: { p95: quantile(lags, 0.95), max: Math.max(0, ...lags) },
 				busyCores: { machine: machineBusyCores(machineBefore, machineAfter), process: (processCpu.user + processCpu.system) / 1e6 / fedSeconds },
 				path: 'worker',
+				earlyRecognition: false,
+				early: { started: 0, used: 0 },
 			};
 			return { data: trial };
 		},

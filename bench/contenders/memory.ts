@@ -25,6 +25,8 @@ export interface MemoryFigures {
 	 * hardly moves when freed heap is reused, this does.
 	 */
 	perStreamHeapBytes: number;
+	/** What a second recognizer worker adds (Parallel Recognitions 2): its own Paraformer, arena grown on the longest segment. */
+	secondRecognizerBytes: number;
 }
 
 /** Resident memory of the worker engine (in this process): the model loaded, then per extra stream. */
@@ -34,7 +36,7 @@ export function memoryContender(setup: SetupMessage, precision: Precision, threa
 	return {
 		async pass() {
 			const engine: Engines = { vad: new WorkerEngine('vad'), recognizer: new WorkerEngine('recognizer') };
-			const config = pipelineConfig(setup.asrDir, precision, threads);
+			const config = pipelineConfig(setup.asrDir, precision, { threads, recognizers: 1 });
 			const baselineBytes = settledRss();
 			await open(engine, 'first', config);
 			const loadedBytes = settledRss();
@@ -47,6 +49,11 @@ export function memoryContender(setup: SetupMessage, precision: Precision, threa
 			}
 			const streamsBytes = settledRss();
 			const heapAfter = heapBytes();
+			const second = new WorkerEngine('recognizer');
+			await second.handle({ id: 0, type: 'open', streamId: 'first', config });
+			for (const segment of await segmentsOf(engine, 'longest', config, longest)) await second.handle({ id: 0, type: 'recognize', streamId: 'first', fbank: segment.fbank });
+			const secondRecognizerBytes = settledRss() - streamsBytes;
+			await second.handle({ id: 0, type: 'shutdown' });
 			for (let i = 0; i < streams; i++) await close(engine, `extra-${i}`);
 			await close(engine, 'first');
 			const figures: MemoryFigures = {
@@ -57,6 +64,7 @@ export function memoryContender(setup: SetupMessage, precision: Precision, threa
 				streamsBytes,
 				perStreamBytes: (streamsBytes - workingBytes) / streams,
 				perStreamHeapBytes: (heapAfter - heapBefore) / streams,
+				secondRecognizerBytes,
 			};
 			return { data: figures };
 		},
@@ -84,6 +92,14 @@ async function close(engine: Engines, streamId: string): Promise<void> {
 async function recogniseSession(engine: Engines, streamId: string, samples: Float32Array): Promise<void> {
 	const segments = [...(await sendAudio(engine, streamId, samples)), ...(await engine.vad.handle({ id: 0, type: 'flush', streamId }))];
 	for (const segment of segments) await engine.recognizer.handle({ id: 0, type: 'recognize', streamId, fbank: segment.fbank });
+}
+
+/** The segments of one whole session, cut by a VAD stream of their own. */
+async function segmentsOf(engine: Engines, streamId: string, config: StreamConfig, samples: Float32Array): Promise<SpeechSegment[]> {
+	await engine.vad.handle({ id: 0, type: 'open', streamId, config });
+	const segments = [...(await sendAudio(engine, streamId, samples)), ...(await engine.vad.handle({ id: 0, type: 'flush', streamId }))];
+	await engine.vad.handle({ id: 0, type: 'close', streamId });
+	return segments;
 }
 
 /** The samples in 100 ms chunks, as a live stream sends them; the session stays open. */

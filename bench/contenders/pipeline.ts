@@ -1,9 +1,9 @@
 import { RecognitionQueue } from '../../engine/pipeline/recognition-queue.js';
 import { InferenceClient } from '../../engine/runtime/inference-client.js';
 import { VadFeed } from '../../engine/pipeline/vad-feed.js';
-import { recognitionBatchSize } from '../../engine/runtime/batcher.js';
+import { recognitionsInFlight } from '../../engine/runtime/batcher.js';
 import type { RecognitionResult, SpeechSegment, StreamConfig } from '../../engine/runtime/inference-protocol.js';
-import type { Precision, SetupMessage } from '../contender-protocol.js';
+import type { Layout, Precision, SetupMessage } from '../contender-protocol.js';
 import { readCorpusAudio } from '../corpus.js';
 import { PUNCTUATION_DIR, VAD_DIR } from '../paths.js';
 import type { Contender } from './contender.js';
@@ -14,8 +14,8 @@ interface Queued {
 	durationSeconds: number;
 }
 
-export function pipelineConfig(asrDir: string, precision: Precision, threads: number): StreamConfig {
-	return { models: { asrDir, vadDir: VAD_DIR, puncDir: PUNCTUATION_DIR, quantized: precision === 'int8', threads } };
+export function pipelineConfig(asrDir: string, precision: Precision, { threads, recognizers }: Layout): StreamConfig {
+	return { models: { asrDir, vadDir: VAD_DIR, puncDir: PUNCTUATION_DIR, quantized: precision === 'int8', threads, recognizers } };
 }
 
 /**
@@ -50,10 +50,11 @@ async function feedAsFfmpeg(client: InferenceClient, streamId: string, samples: 
  * recognised (LFR, CMVN, Paraformer, punctuation) in the recognizer worker — every message crossing
  * a thread boundary; a backlog goes to the worker together and is batched there, as LivePipeline's. One stream; each corpus file is one session (flushed at its end).
  */
-export async function pipelineContender(setup: SetupMessage, precision: Precision, threads: number): Promise<Contender> {
+export async function pipelineContender(setup: SetupMessage, precision: Precision, layout: Layout): Promise<Contender> {
 	const client = new InferenceClient();
 	const streamId = 'bench';
-	await client.open(streamId, pipelineConfig(setup.asrDir, precision, threads));
+	const config = pipelineConfig(setup.asrDir, precision, layout);
+	await client.open(streamId, config);
 	const audio = readCorpusAudio(setup.corpus);
 	return {
 		async pass() {
@@ -71,7 +72,7 @@ export async function pipelineContender(setup: SetupMessage, precision: Precisio
 						throw new Error('the benchmark queue never drops');
 					},
 				},
-				recognitionBatchSize(threads),
+				recognitionsInFlight(config.models),
 			);
 			const enqueue = (segments: SpeechSegment[]) => {
 				for (const segment of segments) queue.push({ fbank: segment.fbank, durationSeconds: (segment.endMs - segment.startMs) / 1000 });

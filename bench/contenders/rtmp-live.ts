@@ -6,13 +6,13 @@ import { LivePipeline } from '../../engine/pipeline/live-pipeline.js';
 import type { SegmentTiming } from '../../engine/pipeline/types.js';
 import { startPublisher, type Publisher } from '../../test/helpers/publisher.js';
 import { startRtmpServer, type RtmpServer } from '../../test/helpers/rtmp-server.js';
-import type { Precision, SetupMessage } from '../contender-protocol.js';
+import type { Layout, Precision, SetupMessage } from '../contender-protocol.js';
 import { readCorpusAudio } from '../corpus.js';
 import { cpuAccount, machineBusyCores } from '../machine.js';
 import { quantile } from '../stats.js';
-import { PUNCTUATION_DIR, VAD_DIR } from '../paths.js';
 import type { Contender } from './contender.js';
 import { corpusWithPauses, type LiveSample, type LiveTrial } from './live.js';
+import { pipelineConfig } from './pipeline.js';
 
 /** After the trial, how long segments it closed may take to be recognised before they count as unfinished. */
 const TAIL_MS = 5000;
@@ -23,7 +23,7 @@ const TAIL_MS = 5000;
  * worker. Latency: the pipeline's 'segment' event (VAD closed a segment) to its 'sentence' event.
  * Each publisher starts at its own place in the corpus so that segments do not all close at once.
  */
-export async function rtmpLiveContender(setup: SetupMessage, precision: Precision, threads: number, streams: number, seconds: number): Promise<Contender> {
+export async function rtmpLiveContender(setup: SetupMessage, precision: Precision, layout: Layout, streams: number, seconds: number, earlyRecognition: boolean): Promise<Contender> {
 	const dir = mkdtempSync(join(tmpdir(), 'rtmp-asr-bench-live-'));
 	const corpus = corpusWithPauses(readCorpusAudio(setup.corpus));
 	const files = Array.from({ length: streams }, (_, i) => {
@@ -40,7 +40,8 @@ export async function rtmpLiveContender(setup: SetupMessage, precision: Precisio
 			const pipelines = files.map((_, i) => {
 				const pipeline = new LivePipeline({
 					url: server.url('live', `s${i}`),
-					models: { asrDir: setup.asrDir, vadDir: VAD_DIR, puncDir: PUNCTUATION_DIR, quantized: precision === 'int8', threads },
+					models: pipelineConfig(setup.asrDir, precision, layout).models,
+					earlyRecognition,
 				});
 				const mine: SegmentTiming[] = [];
 				pipeline.on('segment', (segment) => {
@@ -81,6 +82,11 @@ export async function rtmpLiveContender(setup: SetupMessage, precision: Precisio
 				audioLagMs: lagBeyondFastest(samples.map((sample) => sample.closeDelayMs)),
 				busyCores: { machine: machineBusyCores(machineBefore, machineAfter), process: (processCpu.user + processCpu.system) / 1e6 / seconds },
 				path: 'rtmp',
+				earlyRecognition,
+				early: {
+					started: pipelines.reduce((total, { pipeline }) => total + pipeline.earlyRecognitions.started, 0),
+					used: pipelines.reduce((total, { pipeline }) => total + pipeline.earlyRecognitions.used, 0),
+				},
 			};
 			return { data: trial };
 		},

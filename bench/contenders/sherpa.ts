@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { Precision, SetupMessage } from '../contender-protocol.js';
+import type { Layout, Precision, SetupMessage } from '../contender-protocol.js';
 import { cutSegments, readCorpusAudio } from '../corpus.js';
 import type { Contender } from './contender.js';
 
@@ -10,14 +10,17 @@ interface SherpaOnnx {
 interface SherpaRecognizer {
 	createStream(): { acceptWaveform(wave: { samples: Float32Array; sampleRate: number }): void };
 	decode(stream: unknown): void;
+	decodeAsync(stream: unknown): Promise<{ text: string }>;
 	getResult(stream: unknown): { text: string };
 }
 
 /**
  * sherpa-onnx's offline Paraformer (its own fbank, LFR, CMVN from the model's metadata, onnxruntime
- * run, decode) on the same model file and the same segments, one stream per segment.
+ * run, decode) on the same model file and the same segments, one stream per segment: `decode` one
+ * after the other, or with several recognizers as many `decodeAsync` at once on the one recognizer
+ * (sherpa-onnx runs them on libuv's threads, sharing its onnxruntime session).
  */
-export function sherpaContender(setup: SetupMessage, precision: Precision, threads: number): Contender {
+export function sherpaContender(setup: SetupMessage, precision: Precision, { threads, recognizers }: Layout): Contender {
 	const sherpa = require('sherpa-onnx-node') as SherpaOnnx;
 	const recognizer = new sherpa.OfflineRecognizer({
 		featConfig: { sampleRate: 16000, featureDim: 80 },
@@ -31,15 +34,30 @@ export function sherpaContender(setup: SetupMessage, precision: Precision, threa
 	});
 	// sherpa-onnx takes samples in [-1, 1]; converted beforehand so the pass times only recognition.
 	const segments = cutSegments(readCorpusAudio(setup.corpus), setup.segments).map((samples) => Float32Array.from(samples, (value) => value / 32768));
+	const streamOf = (samples: Float32Array) => {
+		const stream = recognizer.createStream();
+		stream.acceptWaveform({ samples, sampleRate: 16000 });
+		return stream;
+	};
 	return {
 		async pass() {
-			const texts: string[] = [];
-			for (const samples of segments) {
-				const stream = recognizer.createStream();
-				stream.acceptWaveform({ samples, sampleRate: 16000 });
-				recognizer.decode(stream);
-				texts.push(recognizer.getResult(stream).text);
+			if (recognizers === 1) {
+				return {
+					texts: segments.map((samples) => {
+						const stream = streamOf(samples);
+						recognizer.decode(stream);
+						return recognizer.getResult(stream).text;
+					}),
+				};
 			}
+			const texts: string[] = new Array<string>(segments.length);
+			let next = 0;
+			await Promise.all(Array.from({ length: recognizers }, async () => {
+				while (next < segments.length) {
+					const index = next++;
+					texts[index] = (await recognizer.decodeAsync(streamOf(segments[index]!))).text;
+				}
+			}));
 			return { texts };
 		},
 		async close() {},

@@ -73,16 +73,17 @@ export class RecognitionQueue<T extends QueuedSegment, R = void> {
 			this.waitingSeconds -= segment.durationSeconds;
 			this.updatePressure();
 			const result = this.hooks.recognize(segment);
-			// Tasks start in push order, so chaining here delivers in push order.
-			const delivery = this.delivered.then(async () => this.hooks.deliver(segment, await result));
-			this.delivered = delivery.catch(() => undefined);
-			await delivery;
+			// Tasks start in push order, so chaining here delivers in push order. A task ends with its
+			// recognition, not its delivery: a long segment must not hold the slots of those after it.
+			this.delivered = this.delivered.then(async () => this.hooks.deliver(segment, await result)).catch(() => undefined);
+			await result;
 		});
 	}
 
-	/** Resolves when every admitted segment has been recognised (or dropped). */
+	/** Resolves when every admitted segment has been recognised and delivered (or dropped). */
 	async drain(): Promise<void> {
 		await this.queue.onIdle();
+		await this.delivered;
 	}
 
 	/** Drops what waits (reported as 'closed') and waits for the segment being recognised. */
@@ -93,7 +94,7 @@ export class RecognitionQueue<T extends QueuedSegment, R = void> {
 		});
 		this.waitingSeconds = 0;
 		if (abandoned.length > 0) this.hooks.dropped(abandoned, 'closed');
-		await this.queue.onIdle();
+		await this.drain();
 	}
 
 	/** A segment is always admitted into an empty queue, however long: the bound is on what waits. */

@@ -116,3 +116,31 @@ test('several recognitions at once still deliver in push order', async () => {
 	assert.equal(most, 3, 'three at once');
 	assert.deepEqual(delivered, [0, 1, 2, 3]);
 });
+
+test('a long recognition does not hold the slots of those after it; their texts wait to be delivered in order', async () => {
+	let finishFirst: () => void = () => undefined;
+	const firstDone = new Promise<void>((resolve) => (finishFirst = resolve));
+	const started: number[] = [];
+	const delivered: number[] = [];
+	const queue = new RecognitionQueue<Item, number>(
+		{ maxSeconds: 100 },
+		{
+			recognize: async (item) => {
+				started.push(item.id);
+				if (item.id === 0) await firstDone;
+				return item.id;
+			},
+			deliver: (item) => delivered.push(item.id),
+			dropped: () => assert.fail('nothing is dropped'),
+		},
+		2,
+	);
+	for (const item of items(10, 1, 1, 1, 1)) queue.push(item);
+	const drained = queue.drain();
+	await new Promise((resolve) => setImmediate(resolve));
+	assert.deepEqual(started, [0, 1, 2, 3, 4], 'the second slot went on while the first recognition ran');
+	assert.deepEqual(delivered, [], 'nothing overtakes the first');
+	finishFirst();
+	await drained;
+	assert.deepEqual(delivered, [0, 1, 2, 3, 4]);
+});

@@ -69,13 +69,14 @@ export async function liveContender(setup: SetupMessage, precision: Precision, l
 			const samples: LiveSample[] = [];
 			const lags: number[] = [];
 			let closed = 0;
-			const queues = ids.map((id) => new RecognitionQueue<Queued>(
+			const queues = ids.map((id) => new RecognitionQueue<Queued, string>(
 				{ maxSeconds: Number.POSITIVE_INFINITY },
 				{
-					recognize: async (segment) => {
-						await client.recognize(id, segment.fbank);
+					recognize: async (segment) => (await client.recognize(id, segment.fbank)).textRaw,
+					deliver: async (segment, textRaw) => {
+						await client.punctuate(id, textRaw);
+						samples.push({ seconds: segment.durationSeconds, latencyMs: performance.now() - segment.closedAt });
 					},
-					deliver: (segment) => samples.push({ seconds: segment.durationSeconds, latencyMs: performance.now() - segment.closedAt }),
 					dropped: () => undefined,
 				},
 				recognitionsInFlight(config.models),

@@ -2,7 +2,7 @@ import { RecognitionQueue } from '../../engine/pipeline/recognition-queue.js';
 import { InferenceClient } from '../../engine/runtime/inference-client.js';
 import { VadFeed } from '../../engine/pipeline/vad-feed.js';
 import { recognitionsInFlight } from '../../engine/runtime/batcher.js';
-import type { RecognitionResult, SpeechSegment, StreamConfig } from '../../engine/runtime/inference-protocol.js';
+import type { RecognizedSegment, SpeechSegment, StreamConfig } from '../../engine/runtime/inference-protocol.js';
 import type { Layout, Precision, SetupMessage } from '../contender-protocol.js';
 import { readCorpusAudio } from '../corpus.js';
 import { PUNCTUATION_DIR, VAD_DIR } from '../paths.js';
@@ -60,13 +60,13 @@ export async function pipelineContender(setup: SetupMessage, precision: Precisio
 		async pass() {
 			const texts: string[] = [];
 			const punctuated: string[] = [];
-			const queue = new RecognitionQueue<Queued, RecognitionResult>(
+			const queue = new RecognitionQueue<Queued, RecognizedSegment>(
 				{ maxSeconds: Number.POSITIVE_INFINITY },
 				{
 					recognize: (segment) => client.recognize(streamId, segment.fbank),
-					deliver: (_, result) => {
+					deliver: async (_, result) => {
 						texts.push(result.textRaw);
-						punctuated.push(result.text);
+						punctuated.push(await client.punctuate(streamId, result.textRaw));
 					},
 					dropped: () => {
 						throw new Error('the benchmark queue never drops');

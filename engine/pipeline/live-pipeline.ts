@@ -5,7 +5,7 @@ import { splitSentences } from '../emitter/sentences.js';
 import { EngineError } from '../errors.js';
 import { acquireInferenceClient, type InferenceClient } from '../runtime/inference-client.js';
 import { recognitionsInFlight } from '../runtime/batcher.js';
-import type { RecognitionResult, Segmentation, SpeechSegment, StreamConfig } from '../runtime/inference-protocol.js';
+import type { RecognizedSegment, Segmentation, SpeechSegment, StreamConfig } from '../runtime/inference-protocol.js';
 import { Backoff } from './backoff.js';
 import { RecognitionQueue } from './recognition-queue.js';
 import { AudioSource, describeStream, validateSourceOptions, type SourceExit } from './source-adapter.js';
@@ -40,7 +40,7 @@ export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 	private readonly options: LivePipelineOptions;
 	private readonly stream: string;
 	private readonly backoff: Backoff;
-	private readonly queue: RecognitionQueue<PendingSegment, RecognitionResult | null>;
+	private readonly queue: RecognitionQueue<PendingSegment, RecognizedSegment | null>;
 	private state: State = 'idle';
 	private worker: { client: InferenceClient; release: () => Promise<void> } | null = null;
 	private source: AudioSource | null = null;
@@ -65,11 +65,13 @@ export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 		this.closing = new Promise((resolve) => (this.markClosing = resolve));
 		this.stream = describeStream(options);
 		this.backoff = new Backoff(options.reconnect);
-		this.queue = new RecognitionQueue<PendingSegment, RecognitionResult | null>(
+		this.queue = new RecognitionQueue<PendingSegment, RecognizedSegment | null>(
 			options.queue ?? {},
 			{
 				recognize: (segment) => this.recognize(segment),
-				deliver: (segment, result) => result && this.emitSentences(segment, result),
+				deliver: async (segment, result) => {
+					if (result) this.emitSentences(segment, { textRaw: result.textRaw, text: await this.punctuate(result.textRaw) });
+				},
 				dropped: (segments, reason) => this.reportDropped(segments, reason),
 				pressure: (full) => {
 					this.queueFull = full;
@@ -259,8 +261,8 @@ export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 		}
 	}
 
-	/** The text of one segment; null when it could not be had (reported). */
-	private async recognize(segment: PendingSegment): Promise<RecognitionResult | null> {
+	/** The text of one segment, before punctuation; null when it could not be had (reported). */
+	private async recognize(segment: PendingSegment): Promise<RecognizedSegment | null> {
 		if (this.options.ready) await Promise.race([this.options.ready(), this.closing]);
 		const client = this.worker?.client;
 		if (!client || this.isClosed()) {
@@ -278,7 +280,17 @@ export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 		}
 	}
 
-	private emitSentences(segment: PendingSegment, result: RecognitionResult): void {
+	/** In spoken order (the queue delivers so): punctuation carries context from one sentence to the next. */
+	private async punctuate(textRaw: string): Promise<string> {
+		try {
+			return (await this.worker?.client.punctuate(this.streamId, textRaw)) ?? textRaw;
+		} catch (error) {
+			this.warn(error);
+			return textRaw;
+		}
+	}
+
+	private emitSentences(segment: PendingSegment, result: { textRaw: string; text: string }): void {
 		for (const part of splitSentences({ text: result.text, textRaw: result.textRaw, startMs: segment.startMs, endMs: segment.endMs })) {
 			const emittedAt = Date.now();
 			const sentence: Sentence = {

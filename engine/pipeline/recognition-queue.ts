@@ -10,8 +10,8 @@ export interface QueuedSegment {
 export interface RecognitionQueueHooks<T extends QueuedSegment, R> {
 	/** Recognises one segment; several may run at once (see `concurrency`). Must not reject. */
 	recognize(segment: T): Promise<R>;
-	/** Each result, strictly in the order the segments were pushed. */
-	deliver(segment: T, result: R): void;
+	/** Each result, strictly in the order the segments were pushed; a promise returned is awaited before the next. */
+	deliver(segment: T, result: R): unknown;
 	/** Segments that will never be recognised, and why; never silent. */
 	dropped(segments: T[], reason: 'overflow' | 'closed'): void;
 	/** Backpressure policy: pause the input while full, resume when drained. */
@@ -75,7 +75,9 @@ export class RecognitionQueue<T extends QueuedSegment, R = void> {
 			const result = this.hooks.recognize(segment);
 			// Tasks start in push order, so chaining here delivers in push order. A task ends with its
 			// recognition, not its delivery: a long segment must not hold the slots of those after it.
-			this.delivered = this.delivered.then(async () => this.hooks.deliver(segment, await result)).catch(() => undefined);
+			this.delivered = this.delivered.then(async () => {
+				await this.hooks.deliver(segment, await result);
+			}).catch(() => undefined);
 			await result;
 		});
 	}

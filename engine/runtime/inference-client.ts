@@ -1,5 +1,5 @@
 import { EngineError } from '../errors.js';
-import type { ProvisionalSegment, RecognitionResult, Segmentation, SpeechSegment, StreamConfig, WorkerRole } from './inference-protocol.js';
+import type { ProvisionalSegment, RecognizedSegment, Segmentation, SpeechSegment, StreamConfig, WorkerRole } from './inference-protocol.js';
 import { WorkerChannel } from './worker-channel.js';
 
 export interface WorkerCrash {
@@ -16,8 +16,6 @@ interface OpenStream {
 	config: StreamConfig;
 	/** The recognizer workers this stream uses: the first `models.recognizers` of the pool. */
 	recognizers: number;
-	/** Punctuation carries context from one sentence to the next: texts are punctuated in the order they were sent. */
-	punctuated: Promise<unknown>;
 	/** The worker recognising the stream's latest provisional segment. */
 	provisional: { id: number; channel: WorkerChannel } | null;
 }
@@ -58,7 +56,7 @@ export class InferenceClient {
 			await Promise.all(channels.map((channel, i) => (opened[i]!.status === 'fulfilled' ? channel.call({ type: 'close', streamId }) : undefined)));
 			throw failed.reason;
 		}
-		this.openStreams.set(streamId, { config, recognizers, punctuated: Promise.resolve(), provisional: null });
+		this.openStreams.set(streamId, { config, recognizers, provisional: null });
 	}
 
 	/** The samples are transferred: the caller must not use them afterwards. */
@@ -71,23 +69,25 @@ export class InferenceClient {
 	}
 
 	/**
-	 * The text of one segment, punctuated in the order of the calls for its stream. The fbank rows
-	 * are copied, not transferred, so a retry after a crash still has them. A segment that was offered
-	 * as provisional names it: its text may be ready already.
+	 * The text of one segment, before punctuation, from the least busy of its stream's recognizers.
+	 * The fbank rows are copied, not transferred, so a retry after a crash still has them. A segment
+	 * that was offered as provisional names it: its text may be ready already.
 	 */
-	recognize(streamId: string, fbank: Float32Array, provisionalId?: number): Promise<RecognitionResult> {
+	recognize(streamId: string, fbank: Float32Array, provisionalId?: number): Promise<RecognizedSegment> {
 		const stream = this.stream(streamId);
 		const held = stream.provisional;
 		stream.provisional = null;
 		const channel = held && held.id === provisionalId ? held.channel : this.leastBusy(stream);
-		const recognized = channel.call({ type: 'recognize', streamId, fbank, ...(provisionalId !== undefined ? { provisionalId } : {}) });
-		const result = stream.punctuated.then(async (): Promise<RecognitionResult> => {
-			const { textRaw, early } = await recognized;
-			const text = stream.config.models.puncDir && textRaw.length > 0 ? await this.vad.call({ type: 'punctuate', streamId, textRaw }) : textRaw;
-			return { textRaw, text, early };
-		});
-		stream.punctuated = result.catch(() => undefined);
-		return result;
+		return channel.call({ type: 'recognize', streamId, fbank, ...(provisionalId !== undefined ? { provisionalId } : {}) });
+	}
+
+	/**
+	 * The text punctuated as the stream's punctuation model does it (unchanged without one). It
+	 * carries context from one sentence to the next: call it in the order the sentences were spoken.
+	 */
+	async punctuate(streamId: string, textRaw: string): Promise<string> {
+		if (!this.stream(streamId).config.models.puncDir || textRaw.length === 0) return textRaw;
+		return this.vad.call({ type: 'punctuate', streamId, textRaw });
 	}
 
 	/**

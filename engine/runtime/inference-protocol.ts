@@ -31,10 +31,6 @@ export interface RecognizedSegment {
 	early: boolean;
 }
 
-export interface RecognitionResult extends RecognizedSegment {
-	text: string;
-}
-
 export type WorkerRequest =
 	| { id: number; type: 'open'; streamId: string; config: StreamConfig }
 	| { id: number; type: 'audio'; streamId: string; samples: Float32Array }

@@ -29,8 +29,9 @@ test('the VAD worker cuts segments with their fbank rows; the recognizer worker 
 		const segments = [...(await client.audio('s', alarm())).closed, ...(await client.flush('s'))];
 		assert.equal(segments.length, 1);
 		assert.ok(segments[0]!.fbank.length > 80 * 100, 'the segment comes back with its fbank rows');
-		assert.equal((await client.recognize('s', segments[0]!.fbank)).text, ALARM_TEXT);
-		assert.equal((await client.recognize('s', alarmFbank())).text, ALARM_TEXT);
+		assert.equal((await client.recognize('s', segments[0]!.fbank)).textRaw, ALARM_TEXT);
+		assert.equal((await client.recognize('s', alarmFbank())).textRaw, ALARM_TEXT);
+		assert.equal(await client.punctuate('s', ALARM_TEXT), ALARM_TEXT, 'no punctuation model: unchanged');
 		await client.close('s');
 	} finally {
 		await release();
@@ -66,14 +67,14 @@ for (const role of ['vad', 'recognizer'] as const) {
 			assert.deepEqual(crashes, [{ role, streams: ['s'], error: 'exit code 1' }]);
 			const segments = [...(await client.audio('s', alarm())).closed, ...(await client.flush('s'))];
 			assert.equal(segments.length, 1, 'the reopened stream cuts segments');
-			assert.equal((await client.recognize('s', segments[0]!.fbank)).text, ALARM_TEXT);
+			assert.equal((await client.recognize('s', segments[0]!.fbank)).textRaw, ALARM_TEXT);
 		} finally {
 			await client.terminate();
 		}
 	});
 }
 
-test('with two recognizers, a stream\'s backlog is recognised on both at once and punctuated in the order it was sent', async () => {
+test('with two recognizers, a stream\'s backlog is recognised on both at once; the VAD worker punctuates in call order', async () => {
 	const puncDir = fixturePath('models', 'tiny-punc-realtime');
 	const frontend = loadFrontendOptions(models.asrDir);
 	const fbanks = ['toy_01_alarm.wav', 'toy_02_meeting.wav', 'toy_03_digits.wav', 'toy_04_open.wav', 'toy_05_close.wav', 'toy_01_alarm.wav'].map((file) => computeFbank(readWav(sharedPath('audio', 'toy', file)).samples, frontend).data);
@@ -82,11 +83,15 @@ test('with two recognizers, a stream\'s backlog is recognised on both at once an
 	try {
 		await one.open('s', { models: { ...models, puncDir } });
 		await two.open('s', { models: { ...models, puncDir, recognizers: 2 } });
+		const raw: string[] = [];
 		const expected: string[] = [];
-		for (const fbank of fbanks) expected.push((await one.recognize('s', fbank)).text);
+		for (const fbank of fbanks) raw.push((await one.recognize('s', fbank)).textRaw);
+		for (const textRaw of raw) expected.push(await one.punctuate('s', textRaw));
 		const results = fbanks.map((fbank) => two.recognize('s', fbank));
 		assert.deepEqual((two as unknown as Internals).recognizers.map((channel) => channel.pending), [3, 3], 'split between the two workers');
-		assert.deepEqual((await Promise.all(results)).map((result) => result.text), expected);
+		assert.deepEqual((await Promise.all(results)).map((result) => result.textRaw), raw);
+		// vad_realtime punctuation carries context: out of order, the texts would differ.
+		assert.deepEqual(await Promise.all(raw.map((textRaw) => two.punctuate('s', textRaw))), expected);
 		assert.notEqual(workerOf(two, 'recognizer', 0).threadId, workerOf(two, 'recognizer', 1).threadId);
 	} finally {
 		await one.terminate();

@@ -11,6 +11,13 @@ export interface WorkerCrash {
 
 /** Each recognizer holds a copy of the Paraformer: beyond this, memory runs out before cores help. */
 const MAX_RECOGNIZERS = 16;
+/**
+ * A recognizer busier than this lately runs no provisional segments: about half of them turn out
+ * wasted (the speaker went on), and with several streams they took the time other streams'
+ * sentences needed (benchmarked: one recognizer sustained 6 live streams with every idle moment
+ * spent early, against BENCHMARKS.md's figure without).
+ */
+const EARLY_RECOGNITION_MAX_BUSY_SHARE = 0.3;
 
 interface OpenStream {
 	config: StreamConfig;
@@ -91,16 +98,19 @@ export class InferenceClient {
 	}
 
 	/**
-	 * Starts recognising a provisional segment on an idle recognizer of its stream (its rows are
-	 * transferred); resolves whether one was idle and took it.
+	 * Recognises a provisional segment on a recognizer of its stream that is idle, and has mostly been
+	 * for the last seconds (early runs spend spare time only: one that turns out wasted must not keep
+	 * other streams' sentences waiting). Its rows are transferred. Resolves, once the run is over,
+	 * whether it ran.
 	 */
 	async recognizeProvisional(streamId: string, segment: ProvisionalSegment): Promise<boolean> {
 		const stream = this.stream(streamId);
-		const channel = this.channelsOf(stream).find((candidate) => candidate.pending === 0);
+		const channel = this.channelsOf(stream).find((candidate) => candidate.pending === 0 && candidate.recentBusyShare < EARLY_RECOGNITION_MAX_BUSY_SHARE);
 		if (!channel) return false;
-		const started = await channel.call({ type: 'recognize-provisional', streamId, segment }, [segment.fbank.buffer as ArrayBuffer]);
-		if (started) stream.provisional = { id: segment.id, channel };
-		return started;
+		stream.provisional = { id: segment.id, channel };
+		const ran = await channel.call({ type: 'recognize-provisional', streamId, segment }, [segment.fbank.buffer as ArrayBuffer]);
+		if (!ran && stream.provisional?.id === segment.id) stream.provisional = null;
+		return ran;
 	}
 
 	async close(streamId: string): Promise<void> {

@@ -36,7 +36,7 @@ export type WorkerRequest =
 	| { id: number; type: 'audio'; streamId: string; samples: Float32Array }
 	| { id: number; type: 'flush'; streamId: string }
 	| { id: number; type: 'recognize'; streamId: string; fbank: Float32Array; provisionalId?: number }
-	/** Starts recognising a provisional segment if the recognizer is idle; a later `recognize` of the same segment takes its result. */
+	/** Recognises a provisional segment if the recognizer is idle; a later `recognize` of the same segment takes its result. */
 	| { id: number; type: 'recognize-provisional'; streamId: string; segment: ProvisionalSegment }
 	/** The stream's texts are punctuated in the order they are sent. */
 	| { id: number; type: 'punctuate'; streamId: string; textRaw: string }
@@ -49,7 +49,7 @@ export interface WorkerResults {
 	audio: Segmentation;
 	flush: SpeechSegment[];
 	recognize: RecognizedSegment;
-	/** Whether it was started (the recognizer was idle). */
+	/** Whether it ran (the recognizer was idle), once it has. */
 	'recognize-provisional': boolean;
 	punctuate: string;
 	close: null;

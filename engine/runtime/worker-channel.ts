@@ -1,10 +1,13 @@
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { EngineError } from '../errors.js';
+import { BusyShare } from './busy-share.js';
 import { deserializeError, type WorkerRequest, type WorkerResponse, type WorkerResults, type WorkerRole } from './inference-protocol.js';
 
 /** How long a worker may take to finish its last recognition before it is terminated anyway. */
 const SHUTDOWN_GRACE_MS = 30_000;
+/** `recentBusyShare` weights about this much of the past. */
+const BUSY_TIME_CONSTANT_MS = 5000;
 
 export type RequestBody = WorkerRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
 
@@ -28,6 +31,7 @@ export class WorkerChannel {
 	private exited: Promise<void> = Promise.resolve();
 	private nextId = 1;
 	private readonly inFlight = new Map<number, InFlight>();
+	private readonly busy = new BusyShare(BUSY_TIME_CONSTANT_MS);
 	private terminating = false;
 
 	constructor(
@@ -44,10 +48,16 @@ export class WorkerChannel {
 		return this.inFlight.size;
 	}
 
+	/** The share of the last seconds the worker had a call to answer (busy). */
+	get recentBusyShare(): number {
+		return this.busy.current();
+	}
+
 	call<K extends RequestBody['type']>(body: Extract<RequestBody, { type: K }>, transfer: ArrayBuffer[] = []): Promise<WorkerResults[K]> {
 		return new Promise((resolve, reject) => {
 			const id = this.nextId++;
 			this.inFlight.set(id, { body, resolve: resolve as (value: unknown) => void, reject, retried: false });
+			this.busy.set(true);
 			this.worker.postMessage({ ...body, id }, transfer);
 		});
 	}
@@ -73,6 +83,7 @@ export class WorkerChannel {
 		const stopped = new EngineError('WORKER_FAILED', 'The inference worker was stopped.', '', { fatal: false });
 		for (const call of this.inFlight.values()) call.reject(stopped);
 		this.inFlight.clear();
+		this.busy.set(false);
 	}
 
 	private spawn(): Worker {
@@ -90,6 +101,7 @@ export class WorkerChannel {
 		const call = this.inFlight.get(response.id);
 		if (!call) return;
 		this.inFlight.delete(response.id);
+		this.busy.set(this.inFlight.size > 0);
 		if (response.ok) call.resolve(response.result);
 		else call.reject(deserializeError(response.error));
 	}
@@ -105,10 +117,12 @@ export class WorkerChannel {
 			if (RETRIED.has(call.body.type) && !call.retried) retry.push(call);
 			else call.reject(lost);
 		}
+		this.busy.set(false);
 		void this.onRestart(reason).then(() => {
 			for (const call of retry) {
 				const id = this.nextId++;
 				this.inFlight.set(id, { ...call, retried: true });
+				this.busy.set(true);
 				this.worker.postMessage({ ...call.body, id });
 			}
 		});

@@ -115,14 +115,15 @@ export class WorkerEngine {
 
 	/**
 	 * Recognition of a segment the VAD has not closed yet, in the silence before it does, so its text
-	 * is ready when it closes. Only on an idle recognizer: it must never delay a closed segment.
+	 * is ready when it closes. Only on an idle recognizer: it must never delay a closed segment. The
+	 * answer comes when the run is over, so that the caller sees this worker busy meanwhile.
 	 */
-	private recognizeProvisional(stream: RecognizerStream, segment: ProvisionalSegment): boolean {
+	private async recognizeProvisional(stream: RecognizerStream, segment: ProvisionalSegment): Promise<boolean> {
 		if (!stream.recognizer.batcher.idle) return false;
 		const text = this.run(stream, segment.fbank);
-		// A provisional segment that never closes as it is (the speaker went on) is forgotten.
-		text.catch(() => undefined);
 		stream.provisional = { id: segment.id, text };
+		// A provisional segment that never closes as it is (the speaker went on) is forgotten.
+		await text.catch(() => undefined);
 		return true;
 	}
 

@@ -109,3 +109,20 @@ test('a stream that cannot open in one worker is closed in the other', async () 
 		await client.terminate();
 	}
 });
+
+test('a provisional segment runs on an idle recognizer, but not on one that was busy for the last seconds', async () => {
+	const client = new InferenceClient();
+	try {
+		await client.open('s', { models });
+		const segment = { id: 1, startMs: 0, endMs: 3000, fbank: alarmFbank() };
+		assert.equal(await client.recognizeProvisional('s', segment), true, 'idle: it runs');
+		const fbank = alarmFbank();
+		const busyUntil = performance.now() + 4000;
+		while (performance.now() < busyUntil) await client.recognize('s', fbank);
+		assert.equal((client as unknown as Internals).recognizers[0]!.pending, 0, 'idle now');
+		assert.equal(await client.recognizeProvisional('s', { ...segment, id: 2, fbank: alarmFbank() }), false, 'but busy most of the last seconds: declined');
+		assert.equal((await client.recognize('s', alarmFbank(), 2)).early, false, 'the closed segment is recognised then');
+	} finally {
+		await client.terminate();
+	}
+});

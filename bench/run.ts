@@ -188,8 +188,8 @@ async function measurePeaks(precisions: Precision[], segments: Segment[], contex
 	const modelDir = mkdtempSync(join(tmpdir(), 'rtmp-asr-peak-'));
 	try {
 		execFileSync(PYTHON, [join(REPO_ROOT, 'bench', 'peak_matmul.py'), modelDir, String(GEMM_INNER), String(GEMM_OUTER)], { stdio: ['ignore', 'ignore', 'inherit'] });
-		// The GEMM of a typical segment: its LFR rows (one per 60 ms).
-		const rows = Math.ceil(median(segments.map((segment) => segment.endMs - segment.startMs)) / 60);
+		// The GEMM of a typical second of speech: the LFR rows (one per 60 ms) of the segment it lies in.
+		const rows = Math.ceil(medianSecondOfSpeech(segments.map((segment) => segment.endMs - segment.startMs)) / 60);
 		const peaks: Peak[] = [];
 		for (const precision of precisions) {
 			for (const layout of LAYOUTS) {
@@ -274,6 +274,18 @@ function analyticFlops(): number | null {
 	} catch {
 		return null;
 	}
+}
+
+/** The length of the segment that the median millisecond of speech belongs to. */
+function medianSecondOfSpeech(lengthsMs: readonly number[]): number {
+	const sorted = [...lengthsMs].sort((a, b) => a - b);
+	const half = sorted.reduce((total, length) => total + length, 0) / 2;
+	let covered = 0;
+	for (const length of sorted) {
+		covered += length;
+		if (covered >= half) return length;
+	}
+	return sorted.at(-1) ?? 0;
 }
 
 function sumSeconds(files: readonly { seconds: number }[]): number {

@@ -12,10 +12,10 @@ export interface WorkerCrash {
 /** Each recognizer holds a copy of the Paraformer: beyond this, memory runs out before cores help. */
 const MAX_RECOGNIZERS = 16;
 /**
- * A recognizer busier than this lately runs no provisional segments: about half of them turn out
- * wasted (the speaker went on), and with several streams they took the time other streams'
- * sentences needed (benchmarked: one recognizer sustained 6 live streams with every idle moment
- * spent early, against BENCHMARKS.md's figure without).
+ * A recognizer busier than this lately runs no provisional segments: more than half of them turn
+ * out wasted (the speaker went on), and with several streams they took the time other streams'
+ * sentences needed (benchmarked with every idle moment spent early: 1.4–2.5 runs started per one
+ * used, and one process sustained only 6–7 live streams).
  */
 const EARLY_RECOGNITION_MAX_BUSY_SHARE = 0.3;
 

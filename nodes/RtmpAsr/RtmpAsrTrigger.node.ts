@@ -238,19 +238,19 @@ export class RtmpAsrTrigger implements INodeType {
 						description: 'Where models chosen from the list are kept, each in a folder named by its FunASR ID. Empty: RTMP_ASR_MODEL_DIR, else rtmp-asr/models in n8n\'s folder (~/.n8n), shared by all workflows.',
 					},
 					{
+						displayName: 'Parallel Processing',
+						name: 'parallelProcessing',
+						type: 'boolean',
+						default: false,
+						description: 'Whether to start an execution per sentence at once. Off: each execution starts after the previous one finished, in spoken order; behind a slow workflow, speech waits in the queue (Queue Bound, Queue Overflow).',
+					},
+					{
 						displayName: 'Parallel Recognitions',
 						name: 'recognizers',
 						type: 'number',
 						typeOptions: { minValue: 1, maxValue: 8 },
 						default: 1,
 						description: 'Sentences recognised at once, each by its own copy of the recognition model (memory grows by one model each). 2 on a machine with 2 or more cores keeps up with about twice the streams.',
-					},
-					{
-						displayName: 'Parallel Processing',
-						name: 'parallelProcessing',
-						type: 'boolean',
-						default: false,
-						description: 'Whether to start an execution per sentence at once. Off: each execution starts after the previous one finished, in spoken order; behind a slow workflow, speech waits in the queue (Queue Bound, Queue Overflow).',
 					},
 					{
 						displayName: 'Queue Bound (S)',

@@ -156,17 +156,24 @@ export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 		this.session.feed.push(samples);
 	}
 
+	/** One connection's session, its audio on the way to the VAD through a feed of its own. */
 	private startSession(startedAt: number): NonNullable<LivePipeline['session']> {
-		const id = randomUUID();
-		const feed = new VadFeed(this.worker!.client, this.streamId, {
-			segmented: (segmentation, caughtUp) => this.onSegmentation(session, segmentation, caughtUp),
-			failed: (error) => this.warn(error),
-			pressure: (full) => {
-				this.vadBehind = full;
-				this.updateFlow();
-			},
-		});
-		const session = { id, startedAt, connectedAt: Date.now(), lastAudioAt: Date.now(), receivedMs: 0, feed };
+		const now = Date.now();
+		const session: NonNullable<LivePipeline['session']> = {
+			id: randomUUID(),
+			startedAt,
+			connectedAt: now,
+			lastAudioAt: now,
+			receivedMs: 0,
+			feed: new VadFeed(this.worker!.client, this.streamId, {
+				segmented: (segmentation, caughtUp) => this.onSegmentation(session, segmentation, caughtUp),
+				failed: (error) => this.warn(error),
+				pressure: (full) => {
+					this.vadBehind = full;
+					this.updateFlow();
+				},
+			}),
+		};
 		return session;
 	}
 

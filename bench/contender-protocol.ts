@@ -20,6 +20,7 @@ export type ContenderSpec =
 	| { kind: 'punctuation'; precision: Precision }
 	| ({ kind: 'model' | 'pipeline' | 'sherpa'; precision: Precision } & Layout)
 	| { kind: 'flops'; precision: Precision }
+	| { kind: 'int8-weights' }
 	| { kind: 'matmul'; modelPath: string; threads: number; rows: number; inner: number; outer: number }
 	| { kind: 'memory'; precision: Precision; threads: number; streams: number }
 	| ({ kind: 'live' | 'rtmp-live'; precision: Precision; streams: number; seconds: number; earlyRecognition: boolean } & Layout);

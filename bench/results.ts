@@ -1,4 +1,5 @@
 import type { FlopCount } from './contenders/flops.js';
+import type { Int8WeightsFigures } from './contenders/int8-weights.js';
 import type { LiveTrial } from './contenders/live.js';
 import type { MemoryFigures } from './contenders/memory.js';
 import type { Layout, Precision } from './contender-protocol.js';
@@ -74,6 +75,8 @@ export interface BenchResults {
 	groups: ModelGroup[];
 	flops: Partial<Record<Precision, FlopCount>>;
 	peaks: Peak[];
+	/** Without VNNI: what int8 weights would give (the engine keeps uint8 there); absent on VNNI CPUs, where the engine converts. */
+	int8Weights?: Int8WeightsFigures;
 	memory: Partial<Record<Precision, MemoryFigures>>;
 	live: LiveSeries[];
 	/** Core-seconds per second that other processes used during the measurements. */

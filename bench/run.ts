@@ -3,11 +3,13 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, wri
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isEngineError } from '../engine/errors.js';
+import { hasFastSignedInt8 } from '../engine/runtime/signed-int8-weights.js';
 import { RTMP_MODULE } from '../test/helpers/rtmp-server.js';
 import { writeCharts } from './chart.js';
 import { ContenderProcess, describeSpec, runOnce, type Context } from './contender-process.js';
 import type { ContenderSpec, Layout, PassResult, Precision } from './contender-protocol.js';
 import type { FlopCount } from './contenders/flops.js';
+import type { Int8WeightsFigures } from './contenders/int8-weights.js';
 import { PAUSE_SECONDS, type LiveTrial } from './contenders/live.js';
 import type { MemoryFigures } from './contenders/memory.js';
 import { prepareCorpus, segmentSeconds, type Segment } from './corpus.js';
@@ -70,6 +72,7 @@ async function main(): Promise<void> {
 		flops[precision] = (await runOnce({ kind: 'flops', precision }, context)).data as FlopCount;
 	}
 	const peaks = await measurePeaks(precisions, segments, context, log);
+	const int8Weights = quantized && !hasFastSignedInt8() ? await measureInt8Weights(context, log) : undefined;
 	const memory: BenchResults['memory'] = {};
 	for (const precision of precisions) {
 		log(`memory (${precision}): model loaded, then ${options.memoryStreams} more streams`);
@@ -104,6 +107,7 @@ async function main(): Promise<void> {
 		groups: groups.map(({ texts: _texts, ...group }) => group),
 		flops,
 		peaks,
+		int8Weights,
 		memory,
 		live,
 		othersLoad: othersLoad(accountBefore, accountAfter),
@@ -206,6 +210,20 @@ async function measurePeaks(precisions: Precision[], segments: Segment[], contex
 		return peaks;
 	} finally {
 		rmSync(modelDir, { recursive: true, force: true });
+	}
+}
+
+/** Without VNNI: FunASR's uint8 weights against the same shifted to int8 (what the engine does with VNNI), after a warm-up pass. */
+async function measureInt8Weights(context: Context, log: (line: string) => void): Promise<Int8WeightsFigures> {
+	log('int8 without VNNI: FunASR\'s uint8 weights against the same shifted to int8, one thread');
+	const contender = await ContenderProcess.start({ kind: 'int8-weights' }, context);
+	try {
+		await contender.pass();
+		const figures = (await contender.pass()).data as Int8WeightsFigures;
+		log(`  int8 weights ${(figures.uint8RunMs / figures.int8RunMs).toFixed(2)}x as fast, ${figures.identicalSegments}/${figures.segments} segments with the same tokens`);
+		return figures;
+	} finally {
+		await contender.stop();
 	}
 }
 

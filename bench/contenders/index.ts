@@ -2,6 +2,7 @@ import type { SetupMessage } from '../contender-protocol.js';
 import type { Contender } from './contender.js';
 import { flopsContender } from './flops.js';
 import { frontendContender } from './frontend.js';
+import { int8WeightsContender } from './int8-weights.js';
 import { liveContender } from './live.js';
 import { matmulContender } from './matmul.js';
 import { memoryContender } from './memory.js';
@@ -33,6 +34,8 @@ export async function createContender(setup: SetupMessage): Promise<Contender> {
 			return sherpaContender(setup, spec.precision, spec);
 		case 'flops':
 			return flopsContender(setup, spec.precision);
+		case 'int8-weights':
+			return int8WeightsContender(setup);
 		case 'matmul':
 			return matmulContender(spec.modelPath, spec.threads, spec.rows, spec.inner, spec.outer);
 		case 'memory':

@@ -4,6 +4,7 @@ import { Worker } from 'node:worker_threads';
 import { Paraformer } from '../../engine/asr/paraformer.js';
 import { loadCmvn } from '../../engine/frontend/cmvn.js';
 import { computeFeatures } from '../../engine/frontend/feature-extractor.js';
+import type { FeatureMatrix } from '../../engine/frontend/feature-matrix.js';
 import { loadFrontendOptions } from '../../engine/frontend/frontend-options.js';
 import type { Layout, Precision, SetupMessage } from '../contender-protocol.js';
 import { cutSegments, readCorpusAudio } from '../corpus.js';
@@ -15,9 +16,7 @@ import type { Contender } from './contender.js';
  * run time is then the busiest session's.
  */
 export async function modelContender(setup: SetupMessage, precision: Precision, layout: Layout): Promise<Contender> {
-	const options = loadFrontendOptions(setup.asrDir);
-	const cmvn = loadCmvn(join(setup.asrDir, 'am.mvn'));
-	const features = cutSegments(readCorpusAudio(setup.corpus), setup.segments).map((samples) => computeFeatures(samples, options, cmvn));
+	const features = segmentFeatures(setup);
 	const quantized = precision === 'int8';
 	if (layout.recognizers === 1) {
 		const paraformer = await Paraformer.load(setup.asrDir, { quantized, threads: layout.threads });
@@ -58,6 +57,13 @@ export async function modelContender(setup: SetupMessage, precision: Precision, 
 			}));
 		},
 	};
+}
+
+/** The Paraformer's input features of every segment, computed before any timing. */
+export function segmentFeatures(setup: SetupMessage): FeatureMatrix[] {
+	const options = loadFrontendOptions(setup.asrDir);
+	const cmvn = loadCmvn(join(setup.asrDir, 'am.mvn'));
+	return cutSegments(readCorpusAudio(setup.corpus), setup.segments).map((samples) => computeFeatures(samples, options, cmvn));
 }
 
 async function startWorker(asrDir: string, quantized: boolean, threads: number): Promise<Worker> {

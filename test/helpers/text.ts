@@ -1,5 +1,5 @@
-/** Levenshtein distance over characters (code points). */
-export function editDistance(a: string, b: string): number {
+/** Levenshtein distance over characters (code points), or over the items of two sequences. */
+export function editDistance<T>(a: string | readonly T[], b: string | readonly T[]): number {
 	const x = [...a];
 	const y = [...b];
 	let previous = Array.from({ length: y.length + 1 }, (_, j) => j);

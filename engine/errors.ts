@@ -13,7 +13,8 @@ export type EngineErrorCode =
 	| 'STREAM_FAILED'
 	| 'STREAM_STALLED'
 	| 'BAD_OPTION'
-	| 'WORKER_FAILED';
+	| 'WORKER_FAILED'
+	| 'LISTENER_FAILED';
 
 export class EngineError extends Error {
 	readonly code: EngineErrorCode;

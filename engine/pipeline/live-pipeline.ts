@@ -312,7 +312,13 @@ export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 				durationMs: Math.round(part.endMs - part.startMs),
 				latencyMs: Math.max(0, Math.round(emittedAt - (segment.sessionStartedAt + segment.endMs))),
 			};
-			this.emit('sentence', sentence);
+			try {
+				this.emit('sentence', sentence);
+			} catch (error) {
+				// A listener's bug must neither stop the stream nor pass unseen.
+				const reason = error instanceof Error ? error.message : String(error);
+				this.emit('warning', new EngineError('LISTENER_FAILED', `A 'sentence' listener threw on sentence ${sentence.index} (${reason}): the listeners after it missed that sentence.`, 'Fix the code that handles the sentence event.', { fatal: false }));
+			}
 		}
 	}
 

@@ -85,6 +85,16 @@ for (const overflow of ['drop-oldest', 'drop-newest'] as const) {
 	});
 }
 
+test('a sentence listener that throws is reported as a warning; the stream and the other listeners go on', async () => {
+	const recorded = await runToEnd({}, (pipeline) => pipeline.on('sentence', (sentence) => {
+		if (sentence.index === 0) throw new Error('handler bug');
+	}));
+	assert.equal(recorded.sentences.length, SENTENCES.length);
+	assert.deepEqual(recorded.warnings.map((warning) => warning.code), ['LISTENER_FAILED']);
+	assert.match(recorded.warnings[0]!.message, /sentence 0 \(handler bug\)/);
+	assert.deepEqual(recorded.errors, []);
+});
+
 test('backpressure drops nothing, however small the bound and however busy the worker', async () => {
 	const recorded = await runBehindBacklog({ queue: { maxSeconds: 1, overflow: 'backpressure' } });
 	assert.equal(recorded.sentences.length, SENTENCES.length);

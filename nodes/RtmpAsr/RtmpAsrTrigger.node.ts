@@ -250,7 +250,7 @@ export class RtmpAsrTrigger implements INodeType {
 						type: 'number',
 						typeOptions: { minValue: 1, maxValue: 8 },
 						default: 1,
-						description: 'Sentences recognised at once, each by its own copy of the recognition model (memory grows by one model each). 2 on a machine with 2 or more cores keeps up with about twice the streams.',
+						description: 'Sentences recognised at once, each by its own copy of the recognition model (memory grows by one model each). 2 on a machine with 2 or more cores keeps up with more streams than one recognition on two threads.',
 					},
 					{
 						displayName: 'Queue Bound (S)',

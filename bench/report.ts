@@ -83,9 +83,9 @@ export function renderMarkdown(results: BenchResults, options: BenchOptions): st
 	const achievedWall = figures.map((f) => work(f.group.precision) / (f.runOnly * results.corpus.seconds));
 	const achievedCpu = figures.map((f) => work(f.group.precision) / (median(f.group.model.cpu) * results.corpus.seconds));
 	add(`| achieved in the model, G op/s: wall (per CPU second) | ${figures.map((_, i) => `${(achievedWall[i]! / 1e9).toFixed(0)} (${(achievedCpu[i]! / 1e9).toFixed(0)})`).join(' | ')} |`);
-	add(`| peak: one MatMul [${results.peaks[0]?.rows ?? '?'}, 512]×[512, 2048], G op/s: wall (per CPU second) | ${figures.map((f) => {
+	add(`| peak: one MatMul [rows, 512]×[512, 2048], G op/s: wall (per CPU second), at rows | ${figures.map((f) => {
 		const peak = peakOf(f);
-		return peak ? `${(peak.opsPerSecond / 1e9).toFixed(0)} (${(peak.opsPerCpuSecond / 1e9).toFixed(0)})` : '–';
+		return peak ? `${(peak.opsPerSecond / 1e9).toFixed(0)} (${(peak.opsPerCpuSecond / 1e9).toFixed(0)}) at ${peak.rows}` : '–';
 	}).join(' | ')} |`);
 	add(`| **efficiency** (per CPU second: robust to other load) | ${figures.map((f, i) => `**${((achievedCpu[i]! / (peakOf(f)?.opsPerCpuSecond ?? Number.NaN)) * 100).toFixed(0)} %**`).join(' | ')} |`);
 	add(`| CPU RTF floor at that peak (per second of speech) | ${figures.map((f) => fixed(work(f.group.precision) / results.corpus.speechSeconds / (peakOf(f)?.opsPerCpuSecond ?? Number.NaN))).join(' | ')} |`);
@@ -150,7 +150,7 @@ export function renderMarkdown(results: BenchResults, options: BenchOptions): st
 	add('- Every contender runs in a child process of its own (one process tree, one run): ours and sherpa-onnx bring different onnxruntime builds, and a process\'s CPU time is then its own. Models stay loaded across rounds.');
 	add('- Paraformer alone, the pipeline and sherpa-onnx see the same segments: the pipeline cuts them itself with the same VAD (its texts are compared with Paraformer alone\'s above); sherpa-onnx gets them as samples in [-1, 1] prepared before timing, one stream per segment, `decode` synchronously (2 × 1 thread: two `decodeAsync` at once on its one recognizer).');
 	add('- The pipeline\'s time includes the VAD of the whole stream (silence too, in its own thread), the worker threads\' messages, the queue, punctuation and the front end; "around the Paraformer run" = pipeline time − onnxruntime run time.');
-	add('- Peaks: one MatMul with the model\'s FFN shape and the rows of the median second of speech (segments weighted by their length), built by bench/peak_matmul.py (int8: the generator\'s own quantiser, then int8 weights as the engine loads them), run back to back for 1.5 s with the engine\'s session options.');
+	add('- Peaks: one MatMul with the model\'s FFN shape, the better of two row counts: the LFR rows of the segment holding the median second of speech (segments weighted by their length) and of the longest segment, built by bench/peak_matmul.py (int8: the generator\'s own quantiser, then int8 weights as the engine loads them), run back to back for 1.5 s with the engine\'s session options.');
 	add(`- Results as JSON: ${chartDir}/results.json. \`npm run bench -- --quick\` runs one round and short live trials, writing to bench/results/quick/.`);
 	add('');
 	return `${lines.join('\n')}\n`;

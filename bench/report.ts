@@ -3,7 +3,7 @@ import { CHART_FILES } from './chart.js';
 import { fiveSecondLatencies, groupFigures, SENTENCE_SECONDS, singleStreamLatency, targets } from './findings.js';
 import { AUDIO_LAG_LIMIT_MS, judgeLive, LATENCY_LIMIT_MS, sustainedStreams, UNFINISHED_LIMIT } from './live-search.js';
 import type { BenchOptions } from './options.js';
-import { describeLayout, sameLayout, type BenchResults, type Rtf } from './results.js';
+import { describeLayout, sameLayout, type BenchResults, type Peak, type Rtf } from './results.js';
 import { median, quantile } from './stats.js';
 
 const fixed = (value: number, digits = 4) => (Number.isFinite(value) ? value.toFixed(digits) : '–');
@@ -83,9 +83,10 @@ export function renderMarkdown(results: BenchResults, options: BenchOptions): st
 	const achievedWall = figures.map((f) => work(f.group.precision) / (f.runOnly * results.corpus.seconds));
 	const achievedCpu = figures.map((f) => work(f.group.precision) / (median(f.group.model.cpu) * results.corpus.seconds));
 	add(`| achieved in the model, G op/s: wall (per CPU second) | ${figures.map((_, i) => `${(achievedWall[i]! / 1e9).toFixed(0)} (${(achievedCpu[i]! / 1e9).toFixed(0)})`).join(' | ')} |`);
-	add(`| peak: one MatMul [rows, 512]×[512, 2048], G op/s: wall (per CPU second), at rows | ${figures.map((f) => {
+	const peakShape = (peak: Peak) => (peak.pairs ? `${peak.pairs} × [${peak.rows}, ${peak.inner}]×[${peak.inner}, ${peak.outer}]×[${peak.outer}, ${peak.inner}]` : `one MatMul [${peak.rows}, ${peak.inner}]×[${peak.inner}, ${peak.outer}]`);
+	add(`| peak: the model's feed-forward GEMMs, G op/s: wall (per CPU second), shape | ${figures.map((f) => {
 		const peak = peakOf(f);
-		return peak ? `${(peak.opsPerSecond / 1e9).toFixed(0)} (${(peak.opsPerCpuSecond / 1e9).toFixed(0)}) at ${peak.rows}` : '–';
+		return peak ? `${(peak.opsPerSecond / 1e9).toFixed(0)} (${(peak.opsPerCpuSecond / 1e9).toFixed(0)}), ${peakShape(peak)}` : '–';
 	}).join(' | ')} |`);
 	add(`| **efficiency** (per CPU second: robust to other load) | ${figures.map((f, i) => `**${((achievedCpu[i]! / (peakOf(f)?.opsPerCpuSecond ?? Number.NaN)) * 100).toFixed(0)} %**`).join(' | ')} |`);
 	add(`| CPU RTF floor at that peak (per second of speech) | ${figures.map((f) => fixed(work(f.group.precision) / results.corpus.speechSeconds / (peakOf(f)?.opsPerCpuSecond ?? Number.NaN))).join(' | ')} |`);
@@ -150,7 +151,7 @@ export function renderMarkdown(results: BenchResults, options: BenchOptions): st
 	add('- Every contender runs in a child process of its own (one process tree, one run): ours and sherpa-onnx bring different onnxruntime builds, and a process\'s CPU time is then its own. Models stay loaded across rounds.');
 	add('- Paraformer alone, the pipeline and sherpa-onnx see the same segments: the pipeline cuts them itself with the same VAD (its texts are compared with Paraformer alone\'s above); sherpa-onnx gets them as samples in [-1, 1] prepared before timing, one stream per segment, `decode` synchronously (2 × 1 thread: two `decodeAsync` at once on its one recognizer).');
 	add('- The pipeline\'s time includes the VAD of the whole stream (silence too, in its own thread), the worker threads\' messages, the queue, punctuation and the front end; "around the Paraformer run" = pipeline time − onnxruntime run time.');
-	add('- Peaks: one MatMul with the model\'s FFN shape, the better of two row counts: the LFR rows of the segment holding the median second of speech (segments weighted by their length) and of the longest segment, built by bench/peak_matmul.py (int8: the generator\'s own quantiser, then int8 weights as the engine loads them), run back to back for 1.5 s with the engine\'s session options.');
+	add('- Peaks: the model\'s feed-forward GEMMs, four pairs [rows, 512]×[512, 2048]×[2048, 512] in one run (so that onnxruntime\'s cost per run and the output copy weigh little), the better of two row counts: the LFR rows of the segment holding the median second of speech (segments weighted by their length) and of the longest segment, built by bench/peak_matmul.py (int8: the generator\'s own quantiser, then int8 weights as the engine loads them), run back to back for 1.5 s with the engine\'s session options.');
 	add(`- Results as JSON: ${chartDir}/results.json. \`npm run bench -- --quick\` runs one round and short live trials, writing to bench/results/quick/.`);
 	add('');
 	return `${lines.join('\n')}\n`;
@@ -177,7 +178,7 @@ function whatWasDone(results: BenchResults): string[] {
 	}).filter((text) => text !== null);
 	const second = Object.entries(results.memory).map(([precision, m]) => (m.secondRecognizerBytes === undefined ? null : `${precision} ${mib(m.secondRecognizerBytes)}`)).filter((text) => text !== null);
 	if (scaling.length > 0) {
-		lines.push(`- **Two threads pay as two recognitions, not as one recognition on two threads.** Paraformer alone over one thread: ${scaling.join('; ')}. The model's GEMM shape says the same (one MatMul on two threads / two MatMuls on one thread each, over one: ${peakScaling.join(', ')}): at 60–300 rows a GEMM is too small to split well, and between operators onnxruntime's pool threads sleep (spinning would take the core from ffmpeg and the VAD, see below). onnxruntime-node cannot run one session from two threads, so *Parallel Recognitions* (\`models.recognizers\`) gives each recognition a worker of its own, with its own copy of the Paraformer${second.length > 0 ? ` (${second.join(', ')} more, Memory above)` : ''}; recognizers keep no stream state (punctuation moved to the VAD worker). sherpa-onnx gets the same parallelism from one session (its \`decodeAsync\` runs on libuv's threads), without the copy: the "2 × 1 thread" column gives it that.`);
+		lines.push(`- **Two threads pay as two recognitions, not as one recognition on two threads.** Paraformer alone over one thread: ${scaling.join('; ')}. The model's GEMMs alone say the same (on two threads / as two processes on one thread each, over one thread: ${peakScaling.join(', ')}): at 60–300 rows a GEMM is too small to split well, and between operators onnxruntime's pool threads sleep (spinning would take the core from ffmpeg and the VAD, see below). onnxruntime-node cannot run one session from two threads, so *Parallel Recognitions* (\`models.recognizers\`) gives each recognition a worker of its own, with its own copy of the Paraformer${second.length > 0 ? ` (${second.join(', ')} more, Memory above)` : ''}; recognizers keep no stream state (punctuation moved to the VAD worker). sherpa-onnx gets the same parallelism from one session (its \`decodeAsync\` runs on libuv's threads), without the copy: the "2 × 1 thread" column gives it that.`);
 	}
 
 	const vnni = results.machine.simd.some((flag) => flag === 'avx512_vnni' || flag === 'avx_vnni' || flag === 'amx_int8');
@@ -192,8 +193,8 @@ function whatWasDone(results: BenchResults): string[] {
 		: '';
 	const peakRatio = peakGain[0] && peakGain[1] ? `${(peakGain[1].opsPerSecond / peakGain[0].opsPerSecond).toFixed(2)}×` : 'not measured';
 	lines.push(vnni
-		? `- **int8 on a CPU with VNNI/AMX.** FunASR quantises with uint8 weights; onnxruntime's fast int8 kernels on x86 multiply uint8 by *int8*. The engine shifts each MatMulInteger's weights and zero points by 128 into int8 when it loads an int8 model on such a CPU (engine/runtime/signed-int8-weights.ts; the same integer products, bit-identical logits, checked in test/unit/runtime). int8 over fp32 (Paraformer run): ${int8Gain.join(', ')}; int8 over fp32 on one MatMul: ${peakRatio}.`
-		: `- **int8 on a CPU without VNNI (this one: ${results.machine.simd.join(', ')}).** Here onnxruntime's uint8 × int8 kernel adds pairs of products in 16 bits and saturates (a MatMulInteger of 255 × 127 over 64 terms gave 1 048 544, not 2 072 640, on an AVX2 EPYC), so the engine keeps FunASR's uint8 weights (engine/runtime/signed-int8-weights.ts converts only on VNNI/AMX CPUs, where the same shift is exact and 3× faster than fp32)${shiftedAnyway}, and onnxruntime multiplies uint8 × uint8 by widening to 16 bits: one MatMul of the model's shape is only ${peakRatio} faster in int8 than in fp32 on one thread. int8 over fp32 (Paraformer run): ${int8Gain.join(', ')} — mostly the smaller weights (237 MB against 865 MB through the caches). The 1.8× goal is beyond this CPU's int8 MatMul; on an AVX512-VNNI Xeon the same code measured 3.2× (1 thread) and 2.2× (2 threads) (this file's version of 2026-11-24).`);
+		? `- **int8 on a CPU with VNNI/AMX.** FunASR quantises with uint8 weights; onnxruntime's fast int8 kernels on x86 multiply uint8 by *int8*. The engine shifts each MatMulInteger's weights and zero points by 128 into int8 when it loads an int8 model on such a CPU (engine/runtime/signed-int8-weights.ts; the same integer products, bit-identical logits, checked in test/unit/runtime). int8 over fp32 (Paraformer run): ${int8Gain.join(', ')}; int8 over fp32 on the model's feed-forward GEMMs: ${peakRatio}.`
+		: `- **int8 on a CPU without VNNI (this one: ${results.machine.simd.join(', ')}).** Here onnxruntime's uint8 × int8 kernel adds pairs of products in 16 bits and saturates (a MatMulInteger of 255 × 127 over 64 terms gave 1 048 544, not 2 072 640, on an AVX2 EPYC), so the engine keeps FunASR's uint8 weights (engine/runtime/signed-int8-weights.ts converts only on VNNI/AMX CPUs, where the same shift is exact and 3× faster than fp32)${shiftedAnyway}, and onnxruntime multiplies uint8 × uint8 by widening to 16 bits: the model's feed-forward GEMMs (the peak above) are only ${peakRatio} faster in int8 than in fp32 on one thread. int8 over fp32 (Paraformer run): ${int8Gain.join(', ')} — mostly the smaller weights (237 MB against 865 MB through the caches). The 1.8× goal is beyond this CPU's int8 MatMul; on an AVX512-VNNI Xeon the same code measured 3.2× (1 thread) and 2.2× (2 threads) (this file's version of 2026-11-24).`);
 
 	const latencies = results.live.map((series) => {
 		const early = singleStreamLatency(results, series.precision, series)?.fiveSeconds ?? [];

@@ -42,6 +42,8 @@ export interface Peak extends Layout {
 	rows: number;
 	inner: number;
 	outer: number;
+	/** Feed-forward pairs per run (absent in results of runs that timed a single MatMul). */
+	pairs?: number;
 	opsPerSecond: number;
 	/** Per second of the process's CPU time: what one core does, even on a shared machine. */
 	opsPerCpuSecond: number;

@@ -37,7 +37,7 @@ export async function createContender(setup: SetupMessage): Promise<Contender> {
 		case 'int8-weights':
 			return int8WeightsContender(setup);
 		case 'matmul':
-			return matmulContender(spec.modelPath, spec.threads, spec.rows, spec.inner, spec.outer);
+			return matmulContender(spec.modelPath, spec.threads, spec.rows, spec.inner, spec.outer, spec.pairs);
 		case 'memory':
 			return memoryContender(setup, spec.precision, spec.threads, spec.streams);
 		case 'live':

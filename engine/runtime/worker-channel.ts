@@ -57,7 +57,7 @@ export class WorkerChannel {
 		return new Promise((resolve, reject) => {
 			const id = this.nextId++;
 			this.inFlight.set(id, { body, resolve: resolve as (value: unknown) => void, reject, retried: false });
-			this.busy.set(true);
+			this.updateBusy();
 			this.worker.postMessage({ ...body, id }, transfer);
 		});
 	}
@@ -83,7 +83,12 @@ export class WorkerChannel {
 		const stopped = new EngineError('WORKER_FAILED', 'The inference worker was stopped.', '', { fatal: false });
 		for (const call of this.inFlight.values()) call.reject(stopped);
 		this.inFlight.clear();
-		this.busy.set(false);
+		this.updateBusy();
+	}
+
+	/** Busy while a call waits for its answer. */
+	private updateBusy(): void {
+		this.busy.set(this.inFlight.size > 0);
 	}
 
 	private spawn(): Worker {
@@ -101,7 +106,7 @@ export class WorkerChannel {
 		const call = this.inFlight.get(response.id);
 		if (!call) return;
 		this.inFlight.delete(response.id);
-		this.busy.set(this.inFlight.size > 0);
+		this.updateBusy();
 		if (response.ok) call.resolve(response.result);
 		else call.reject(deserializeError(response.error));
 	}
@@ -117,12 +122,12 @@ export class WorkerChannel {
 			if (RETRIED.has(call.body.type) && !call.retried) retry.push(call);
 			else call.reject(lost);
 		}
-		this.busy.set(false);
+		this.updateBusy();
 		void this.onRestart(reason).then(() => {
 			for (const call of retry) {
 				const id = this.nextId++;
 				this.inFlight.set(id, { ...call, retried: true });
-				this.busy.set(true);
+				this.updateBusy();
 				this.worker.postMessage({ ...call.body, id });
 			}
 		});

@@ -35,6 +35,11 @@ export class EngineError extends Error {
 	}
 }
 
+/** The message of whatever was thrown. */
+export function errorMessage(error: unknown): string {
+	return error instanceof Error ? error.message : String(error);
+}
+
 export function isEngineError(error: unknown): error is EngineError {
 	return error instanceof EngineError;
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { splitSentences } from '../emitter/sentences.js';
-import { EngineError } from '../errors.js';
+import { EngineError, errorMessage } from '../errors.js';
 import { acquireInferenceClient, type InferenceClient } from '../runtime/inference-client.js';
 import { recognitionsInFlight } from '../runtime/batcher.js';
 import type { RecognizedSegment, Segmentation, SpeechSegment, StreamConfig } from '../runtime/inference-protocol.js';
@@ -316,8 +316,7 @@ export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 				this.emit('sentence', sentence);
 			} catch (error) {
 				// A listener's bug must neither stop the stream nor pass unseen.
-				const reason = error instanceof Error ? error.message : String(error);
-				this.emit('warning', new EngineError('LISTENER_FAILED', `A 'sentence' listener threw on sentence ${sentence.index} (${reason}): the listeners after it missed that sentence.`, 'Fix the code that handles the sentence event.', { fatal: false }));
+				this.emit('warning', new EngineError('LISTENER_FAILED', `A 'sentence' listener threw on sentence ${sentence.index} (${errorMessage(error)}): the listeners after it missed that sentence.`, 'Fix the code that handles the sentence event.', { fatal: false }));
 			}
 		}
 	}

@@ -1,4 +1,4 @@
-import { EngineError, type EngineErrorCode } from '../errors.js';
+import { EngineError, errorMessage, type EngineErrorCode } from '../errors.js';
 import type { ModelSelection, VadSettings } from '../pipeline/types.js';
 import type { ProvisionalSegment, SpeechSegment } from '../vad/speech-segmenter.js';
 
@@ -67,8 +67,7 @@ export type WorkerResponse = { id: number; ok: true; result: unknown } | { id: n
 
 export function serializeError(error: unknown): SerializedError {
 	if (error instanceof EngineError) return { code: error.code, message: error.message, fix: error.fix, fatal: error.fatal };
-	const message = error instanceof Error ? error.message : String(error);
-	return { code: 'WORKER_FAILED', message: `Inference failed: ${message}`, fix: 'This is a bug; please report it with the log.', fatal: false };
+	return { code: 'WORKER_FAILED', message: `Inference failed: ${errorMessage(error)}`, fix: 'This is a bug; please report it with the log.', fatal: false };
 }
 
 export function deserializeError(error: SerializedError): EngineError {

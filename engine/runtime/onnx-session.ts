@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
-import { EngineError } from '../errors.js';
+import { EngineError, errorMessage } from '../errors.js';
 import { readModelForThisCpu } from './signed-int8-weights.js';
 
 export interface SessionOptions {
@@ -57,6 +57,6 @@ export function requireInterface(session: Session, modelPath: string, what: stri
 }
 
 function firstLine(error: unknown): string {
-	const text = error instanceof Error ? error.message : String(error);
+	const text = errorMessage(error);
 	return text.split('\n')[0] ?? text;
 }

@@ -1,4 +1,4 @@
-import { isEngineError } from '../../engine/errors.js';
+import { errorMessage, isEngineError } from '../../engine/errors.js';
 import { FfmpegSource } from '../../engine/source/ffmpeg-source.js';
 import { redactText } from '../../engine/source/redact.js';
 
@@ -61,5 +61,5 @@ export async function probeStream(url: string, options: ProbeOptions = {}): Prom
 
 function describe(error: unknown): string {
 	if (isEngineError(error)) return error.describe();
-	return error instanceof Error ? error.message : String(error);
+	return errorMessage(error);
 }

@@ -1,5 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { EngineError } from '../engine/errors.js';
+import { EngineError, errorMessage } from '../engine/errors.js';
 
 export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
 
@@ -9,7 +9,7 @@ export function parseCommand<T extends OptionSpec>(argv: string[], options: T, u
 		return parseArgs<{ args: string[]; options: T; allowPositionals: true; strict: true }>({ args: argv, options, allowPositionals: true, strict: true });
 	} catch (cause) {
 		// Node's messages go on to explain `--` for positionals; the first sentence is the problem.
-		const reason = (cause instanceof Error ? cause.message : String(cause)).split(/\.\s/)[0];
+		const reason = errorMessage(cause).split(/\.\s/)[0];
 		throw new EngineError('BAD_OPTION', `${reason}.`, `Usage: ${usage}`, { cause });
 	}
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { errorMessage, isEngineError } from '../engine/errors.js';
+import { describeError } from '../engine/errors.js';
 import { featuresCommand } from './commands/features.js';
 import { modelsCommand } from './commands/models.js';
 import { transcribeCommand } from './commands/transcribe.js';
@@ -31,7 +31,7 @@ async function main(argv: string[]): Promise<number> {
 		await command.run(rest);
 		return 0;
 	} catch (error) {
-		process.stderr.write(`rtmp-asr ${name}: ${isEngineError(error) ? error.describe() : errorMessage(error)}\n`);
+		process.stderr.write(`rtmp-asr ${name}: ${describeError(error)}\n`);
 		return 1;
 	}
 }

@@ -40,6 +40,11 @@ export function errorMessage(error: unknown): string {
 	return error instanceof Error ? error.message : String(error);
 }
 
+/** An EngineError with its fix, or the message of whatever else was thrown. */
+export function describeError(error: unknown): string {
+	return isEngineError(error) ? error.describe() : errorMessage(error);
+}
+
 export function isEngineError(error: unknown): error is EngineError {
 	return error instanceof EngineError;
 }

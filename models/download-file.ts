@@ -1,4 +1,5 @@
 import { open, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { errorMessage } from '../engine/errors.js';
 import { errorCode } from './system-error.js';
 
 export type FetchFunction = typeof fetch;
@@ -173,7 +174,7 @@ function describeNetworkError(error: unknown): string {
 		case 'UND_ERR_HEADERS_TIMEOUT':
 			return 'timed out';
 		default:
-			return cause instanceof Error ? cause.message : String(cause);
+			return errorMessage(cause);
 	}
 }
 

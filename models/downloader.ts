@@ -1,7 +1,7 @@
 import { mkdirSync, statSync } from 'node:fs';
 import { rename } from 'node:fs/promises';
 import { join } from 'node:path';
-import { EngineError } from '../engine/errors.js';
+import { EngineError, errorMessage } from '../engine/errors.js';
 import { listOf, lockPath, modelDirectory, modelRoot, PARTIAL_SUFFIX, type CacheOptions, type InstalledModel } from './cache.js';
 import { defaultCatalog, findModel, type CatalogFile, type CatalogModel } from './catalog.js';
 import { discardPartial, TransferFailure, transferToPartial, type FetchFunction } from './download-file.js';
@@ -175,10 +175,9 @@ async function takeLock(root: string, model: CatalogModel, options: PullOptions)
 }
 
 function unwritable(path: string, root: string, cause: unknown): EngineError {
-	const reason = cause instanceof Error ? cause.message : String(cause);
 	return new EngineError(
 		'MODEL_MISSING',
-		`Cannot write to the model cache: "${path}" (${reason}).`,
+		`Cannot write to the model cache: "${path}" (${errorMessage(cause)}).`,
 		`Choose a writable directory with --dir or RTMP_ASR_MODEL_DIR (the node's Options → "Model Cache Directory"), or make "${root}" writable.`,
 		{ cause },
 	);

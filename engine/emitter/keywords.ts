@@ -1,4 +1,4 @@
-import { EngineError } from '../errors.js';
+import { EngineError, errorMessage } from '../errors.js';
 
 export type KeywordMatchMode = 'words' | 'substrings' | 'regex';
 
@@ -64,8 +64,7 @@ function compile(keyword: string, mode: KeywordMatchMode, flags: string): RegExp
 			try {
 				return new RegExp(keyword, flags);
 			} catch (cause) {
-				const reason = cause instanceof Error ? cause.message : String(cause);
-				throw new EngineError('BAD_OPTION', `The keyword /${keyword}/ is not a valid regular expression: ${reason}.`, 'Fix the expression (JavaScript syntax, Unicode mode: escape only characters that need it), or switch the match mode to words or substrings.', { cause });
+				throw new EngineError('BAD_OPTION', `The keyword /${keyword}/ is not a valid regular expression: ${errorMessage(cause)}.`, 'Fix the expression (JavaScript syntax, Unicode mode: escape only characters that need it), or switch the match mode to words or substrings.', { cause });
 			}
 		case 'substrings':
 			return new RegExp(escape(keyword.normalize('NFKC')), flags);

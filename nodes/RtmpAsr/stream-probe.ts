@@ -1,4 +1,4 @@
-import { errorMessage, isEngineError } from '../../engine/errors.js';
+import { describeError } from '../../engine/errors.js';
 import { FfmpegSource } from '../../engine/source/ffmpeg-source.js';
 import { redactText } from '../../engine/source/redact.js';
 
@@ -36,7 +36,7 @@ export async function probeStream(url: string, options: ProbeOptions = {}): Prom
 	try {
 		source = new FfmpegSource({ url, secrets, ...(options.ffmpegPath ? { ffmpegPath: options.ffmpegPath } : {}) });
 	} catch (error) {
-		return verdict(false, describe(error));
+		return verdict(false, describeError(error));
 	}
 	const wantedSamples = ((options.audioMs ?? DEFAULT_PROBE_AUDIO_MS) * 16000) / 1000;
 	const timeoutMs = options.timeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS;
@@ -57,9 +57,4 @@ export async function probeStream(url: string, options: ProbeOptions = {}): Prom
 	});
 	await source.stop();
 	return verdict(outcome.ok, outcome.message);
-}
-
-function describe(error: unknown): string {
-	if (isEngineError(error)) return error.describe();
-	return errorMessage(error);
 }

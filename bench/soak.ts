@@ -56,10 +56,10 @@ async function main(): Promise<void> {
 		const code = getHeapCodeStatistics();
 		const entry: Sample = {
 			minute: Math.round((performance.now() - startedAt) / 600) / 100,
-			rssMb: Math.round(memory.rss / 1e5) / 10,
-			heapMb: Math.round(memory.heapUsed / 1e5) / 10,
-			heapCodeMb: Math.round((code.code_and_metadata_size + code.bytecode_and_metadata_size) / 1e5) / 10,
-			workerHeapMb: Object.fromEntries(Object.entries(await workers.client.workerHeapBytes()).map(([role, bytes]) => [role, Math.round(bytes / 1e5) / 10])),
+			rssMb: megabytes(memory.rss),
+			heapMb: megabytes(memory.heapUsed),
+			heapCodeMb: megabytes(code.code_and_metadata_size + code.bytecode_and_metadata_size),
+			workerHeapMb: Object.fromEntries(Object.entries(await workers.client.workerHeapBytes()).map(([role, bytes]) => [role, megabytes(bytes)])),
 			handles: process.getActiveResourcesInfo().length,
 			readers: ffmpegReadersOf(url).length,
 			threads: readdirSync('/proc/self/task').length,
@@ -91,6 +91,10 @@ async function main(): Promise<void> {
 }
 
 type NumericKey = { [K in keyof Sample]: Sample[K] extends number ? K : never }[keyof Sample];
+type Measure = NumericKey | ((entry: Sample) => number);
+
+const oneDecimal = (value: number) => Math.round(value * 10) / 10;
+const megabytes = (bytes: number) => oneDecimal(bytes / 1e6);
 
 /**
  * Flat: the second half's mean within 10 % of the first half's for resident memory and for the main
@@ -99,28 +103,22 @@ type NumericKey = { [K in keyof Sample]: Sample[K] extends number ? K : never }[
 function verdict(samples: Sample[], totals: Record<string, unknown>) {
 	const afterWarmUp = samples.filter((entry) => entry.minute >= 1);
 	const half = Math.floor(afterWarmUp.length / 2);
-	const mean = (entries: Sample[], key: NumericKey | ((entry: Sample) => number)) => entries.reduce((sum, entry) => sum + (typeof key === 'function' ? key(entry) : entry[key]), 0) / Math.max(1, entries.length);
+	const mean = (entries: Sample[], key: Measure) => entries.reduce((sum, entry) => sum + (typeof key === 'function' ? key(entry) : entry[key]), 0) / Math.max(1, entries.length);
 	const first = afterWarmUp.slice(0, half);
 	const second = afterWarmUp.slice(half);
-	const growth = (key: NumericKey) => Math.round((mean(second, key) - mean(first, key)) * 10) / 10;
-	const rssGrowthMb = growth('rssMb');
-	const handleGrowth = growth('handles');
+	const growth = (key: Measure) => mean(second, key) - mean(first, key);
+	const halves = (key: Measure) => ({ first: oneDecimal(mean(first, key)), second: oneDecimal(mean(second, key)) });
 	const dataHeap = (entry: Sample) => entry.heapMb - entry.heapCodeMb;
-	const oneDecimal = (value: number) => Math.round(value * 10) / 10;
-	const dataHeapGrowthMb = mean(second, dataHeap) - mean(first, dataHeap);
 	return {
 		...totals,
 		rssMb: { first: Math.round(mean(first, 'rssMb')), second: Math.round(mean(second, 'rssMb')), max: Math.max(...samples.map((entry) => entry.rssMb)) },
-		heapMb: { first: oneDecimal(mean(first, 'heapMb')), second: oneDecimal(mean(second, 'heapMb')) },
-		heapCodeMb: { first: oneDecimal(mean(first, 'heapCodeMb')), second: oneDecimal(mean(second, 'heapCodeMb')) },
-		workerHeapMb: Object.fromEntries(Object.keys(samples[0]?.workerHeapMb ?? {}).map((role) => {
-			const heap = (entry: Sample) => entry.workerHeapMb[role] ?? 0;
-			return [role, { first: oneDecimal(mean(first, heap)), second: oneDecimal(mean(second, heap)) }];
-		})),
+		heapMb: halves('heapMb'),
+		heapCodeMb: halves('heapCodeMb'),
+		workerHeapMb: Object.fromEntries(Object.keys(samples[0]?.workerHeapMb ?? {}).map((role) => [role, halves((entry) => entry.workerHeapMb[role] ?? 0)])),
 		handles: { first: mean(first, 'handles'), second: mean(second, 'handles') },
 		maxReaders: Math.max(...samples.map((entry) => entry.readers)),
 		threads: { min: Math.min(...samples.map((entry) => entry.threads)), max: Math.max(...samples.map((entry) => entry.threads)) },
-		flat: half > 0 && rssGrowthMb <= 0.1 * mean(first, 'rssMb') && dataHeapGrowthMb <= 0.1 * mean(first, dataHeap) && handleGrowth <= 2,
+		flat: half > 0 && growth('rssMb') <= 0.1 * mean(first, 'rssMb') && growth(dataHeap) <= 0.1 * mean(first, dataHeap) && growth('handles') <= 2,
 	};
 }
 

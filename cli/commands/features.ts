@@ -4,7 +4,7 @@ import { loadCmvn } from '../../engine/frontend/cmvn.js';
 import { computeFbank } from '../../engine/frontend/fbank.js';
 import { computeFeatures } from '../../engine/frontend/feature-extractor.js';
 import { loadFrontendOptions } from '../../engine/frontend/frontend-options.js';
-import { requireModelFiles } from '../../engine/model-config.js';
+import { requireModelFiles } from '../../engine/model-dir/model-config.js';
 import { decodeAudio } from '../audio-input.js';
 import { parseCommand, requireValue } from '../args.js';
 

@@ -1,5 +1,5 @@
 import { LivePipeline } from '../../engine/pipeline/live-pipeline.js';
-import type { Sentence } from '../../engine/pipeline/types.js';
+import type { Sentence } from '../../engine/pipeline/events.js';
 import { parseCommand, positiveInteger, requireValue } from '../args.js';
 
 const USAGE = 'rtmp-asr transcribe <file-or-url> --model <dir> --vad <dir> [--punc <dir>] [--json] [--quantized] [--threads N] [--recognizers N] [--ffmpeg <path>]';

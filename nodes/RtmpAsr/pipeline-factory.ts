@@ -1,5 +1,6 @@
 import type { EventEmitter } from 'node:events';
-import type { LivePipelineEvents, LivePipelineOptions } from '../../engine/pipeline/types.js';
+import type { LivePipelineOptions } from '../../engine/config.js';
+import type { LivePipelineEvents } from '../../engine/pipeline/events.js';
 
 /** What the trigger needs of a live pipeline (engine/pipeline/live-pipeline.ts). */
 export interface TriggerPipeline extends EventEmitter<LivePipelineEvents> {

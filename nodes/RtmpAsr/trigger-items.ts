@@ -1,6 +1,6 @@
 import type { IDataObject } from 'n8n-workflow';
 import type { EngineError } from '../../engine/errors.js';
-import type { PipelineStatus, Sentence } from '../../engine/pipeline/types.js';
+import type { PipelineStatus, Sentence } from '../../engine/pipeline/events.js';
 
 export interface SentenceContext {
 	/** Keywords found in the sentence. */

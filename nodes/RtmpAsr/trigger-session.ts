@@ -2,7 +2,8 @@ import type { IDataObject, INode, INodeExecutionData, IRun, ITriggerFunctions, I
 import { NodeOperationError } from 'n8n-workflow';
 import { KeywordMatcher } from '../../engine/emitter/keywords.js';
 import { EngineError, isEngineError } from '../../engine/errors.js';
-import type { LivePipelineOptions, ModelSelection, PipelineStatus, Sentence } from '../../engine/pipeline/types.js';
+import type { LivePipelineOptions, ModelSelection } from '../../engine/config.js';
+import type { PipelineStatus, Sentence } from '../../engine/pipeline/events.js';
 import { redactText } from '../../engine/source/redact.js';
 import { parseStreamInput } from '../../engine/source/stream-url.js';
 import { ExecutionQueue } from './execution-queue.js';

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, wri
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isEngineError } from '../engine/errors.js';
-import { hasFastSignedInt8 } from '../engine/runtime/signed-int8-weights.js';
+import { hasFastSignedInt8 } from '../engine/onnx/signed-int8-weights.js';
 import { RTMP_MODULE } from '../test/helpers/rtmp-server.js';
 import { writeCharts } from './chart.js';
 import { ContenderProcess, describeSpec, runOnce, type Context } from './contender-process.js';

@@ -1,5 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { EngineError, errorMessage } from '../engine/errors.js';
+import { EngineError, errorMessage } from '../engine/index.js';
 
 export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
 

@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
-import { decodeFile } from '../engine/source/ffmpeg-source.js';
-import { readWav } from '../engine/source/wav.js';
+import { decodeFile, readWav } from '../engine/index.js';
 
 /**
  * Whole input as 16 kHz mono samples. A 16 kHz PCM WAV is read directly (bit-exact, no subprocess);

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { describeError } from '../engine/errors.js';
+import { describeError } from '../engine/index.js';
 import { featuresCommand } from './commands/features.js';
 import { modelsCommand } from './commands/models.js';
 import { transcribeCommand } from './commands/transcribe.js';

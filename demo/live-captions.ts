@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { LivePipeline } from '../engine/pipeline/live-pipeline.js';
+import { LivePipeline } from '../engine/index.js';
 import { sharedPath } from '../test/helpers/paths.js';
 import { startPublisher } from '../test/helpers/publisher.js';
 import { startRtmpServer } from '../test/helpers/rtmp-server.js';

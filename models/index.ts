@@ -12,7 +12,7 @@ export type { PullEvent, TransferProgress } from './pull-events.js';
 export { describeEvent, describeProgress, formatBytes, progressPrinter } from './progress.js';
 export { downloadSources, MIRROR_ENV } from './sources.js';
 export type { DownloadSource, Environment } from './sources.js';
-export { verifyModel } from './verify.js';
+export { hasWeights, verifyModel } from './verify.js';
 export type { FileReport, ModelReport } from './verify.js';
 
 export interface EnsureModelOptions extends PullOptions {

@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Paraformer } from '../../engine/asr/paraformer.js';
-import { convertToSignedInt8Weights } from '../../engine/runtime/signed-int8-weights.js';
+import { convertToSignedInt8Weights } from '../../engine/onnx/signed-int8-weights.js';
 import { editDistance } from '../../test/helpers/text.js';
 import type { SetupMessage } from '../contender-protocol.js';
 import type { Contender } from './contender.js';
@@ -24,7 +24,7 @@ export interface Int8WeightsFigures {
 /**
  * What the engine forgoes by keeping FunASR's uint8 weights on a CPU without VNNI: Paraformer alone
  * (one thread) on model_quant.onnx as shipped and on a copy whose weights get the shift the engine
- * applies on VNNI CPUs (engine/runtime/signed-int8-weights.ts), segment by segment in alternating
+ * applies on VNNI CPUs (engine/onnx/signed-int8-weights.ts), segment by segment in alternating
  * order. The time of each, and how far the int8-weight tokens stray (onnxruntime's uint8 × int8
  * kernel can saturate without VNNI).
  */

@@ -1,5 +1,5 @@
-import { ort } from '../../engine/runtime/onnx-session.js';
-import { readModelForThisCpu } from '../../engine/runtime/signed-int8-weights.js';
+import { ort } from '../../engine/onnx/onnx-session.js';
+import { readModelForThisCpu } from '../../engine/onnx/signed-int8-weights.js';
 import type { Contender } from './contender.js';
 
 const MEASURE_MS = 1500;
@@ -10,7 +10,7 @@ const MEASURE_MS = 1500;
  * Per second of wall clock and per second of CPU (the latter holds on a machine other processes share).
  */
 export async function matmulContender(modelPath: string, threads: number, rows: number, inner: number, outer: number, pairs: number): Promise<Contender> {
-	// As the engine's sessions run (engine/runtime/onnx-session.ts): int8 weights where this CPU is
+	// As the engine's sessions run (engine/onnx/onnx-session.ts): int8 weights where this CPU is
 	// faster with them, no spinning.
 	const session = await ort.InferenceSession.create(readModelForThisCpu(modelPath).model, {
 		intraOpNumThreads: threads,

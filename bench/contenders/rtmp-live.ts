@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LivePipeline } from '../../engine/pipeline/live-pipeline.js';
-import type { SegmentTiming } from '../../engine/pipeline/types.js';
+import type { SegmentTiming } from '../../engine/pipeline/events.js';
 import { startPublisher, type Publisher } from '../../test/helpers/publisher.js';
 import { startRtmpServer, type RtmpServer } from '../../test/helpers/rtmp-server.js';
 import type { Layout, Precision, SetupMessage } from '../contender-protocol.js';

@@ -1,10 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadCmvn } from '../../engine/frontend/cmvn.js';
-import { computeFbank } from '../../engine/frontend/fbank.js';
-import { computeFeatures } from '../../engine/frontend/feature-extractor.js';
-import { loadFrontendOptions } from '../../engine/frontend/frontend-options.js';
-import { requireModelFiles } from '../../engine/model-config.js';
+import { computeFbank, computeFeatures, loadCmvn, loadFrontendOptions, requireModelFiles } from '../../engine/index.js';
 import { decodeAudio } from '../audio-input.js';
 import { parseCommand, requireValue } from '../args.js';
 

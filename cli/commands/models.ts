@@ -1,9 +1,5 @@
-import { EngineError } from '../../engine/errors.js';
-import { inspectModel, modelRoot, type ModelState } from '../../models/cache.js';
-import { defaultCatalog, findModel, totalBytes, type CatalogModel } from '../../models/catalog.js';
-import { pullModel } from '../../models/downloader.js';
-import { formatBytes, progressPrinter } from '../../models/progress.js';
-import { hasWeights, verifyModel, type ModelReport } from '../../models/verify.js';
+import { EngineError } from '../../engine/index.js';
+import { defaultCatalog, findModel, formatBytes, hasWeights, inspectModel, modelRoot, progressPrinter, pullModel, totalBytes, verifyModel, type CatalogModel, type ModelReport, type ModelState } from '../../models/index.js';
 import { parseCommand } from '../args.js';
 
 const USAGE = 'rtmp-asr models list [--dir <dir>] [--json] | models pull <name>... [--dir <dir>] | models verify [<name>...] [--dir <dir>] [--json]';

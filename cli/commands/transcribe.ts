@@ -1,5 +1,4 @@
-import { LivePipeline } from '../../engine/pipeline/live-pipeline.js';
-import type { Sentence } from '../../engine/pipeline/types.js';
+import { LivePipeline, type Sentence } from '../../engine/index.js';
 import { parseCommand, positiveInteger, requireValue } from '../args.js';
 
 const USAGE = 'rtmp-asr transcribe <file-or-url> --model <dir> --vad <dir> [--punc <dir>] [--json] [--quantized] [--threads N] [--recognizers N] [--ffmpeg <path>]';

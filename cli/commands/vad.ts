@@ -1,5 +1,4 @@
-import { FsmnVadModel } from '../../engine/vad/fsmn-vad-model.js';
-import { StreamingVad } from '../../engine/vad/streaming-vad.js';
+import { loadVad } from '../../engine/index.js';
 import { decodeAudio } from '../audio-input.js';
 import { parseCommand, requireValue } from '../args.js';
 
@@ -14,6 +13,7 @@ export async function vadCommand(argv: string[]): Promise<void> {
 	}, USAGE);
 	const input = requireValue(positionals[0], 'the input file or URL', USAGE);
 	const vadDir = requireValue(values.vad, '--vad <dir>', USAGE);
+	const { FsmnVadModel, StreamingVad } = await loadVad();
 	const model = await FsmnVadModel.load(vadDir);
 	try {
 		const samples = await decodeAudio(input, values.ffmpeg);

@@ -6,10 +6,10 @@ import { featuresFromFbank } from '../frontend/feature-extractor.js';
 import { computeFbank } from '../frontend/fbank.js';
 import type { FeatureMatrix } from '../frontend/feature-matrix.js';
 import { loadFrontendOptions, type FrontendOptions } from '../frontend/frontend-options.js';
-import { readModelConfig, requireModelFiles, yamlNumber, yamlSection } from '../model-config.js';
-import { createSession, ort, requireInterface, type Session } from '../runtime/onnx-session.js';
+import { readModelConfig, requireModelFiles, yamlNumber, yamlSection } from '../model-dir/model-config.js';
+import { createSession, ort, requireInterface, type Session } from '../onnx/onnx-session.js';
 import { joinTokens } from './sentence-postprocess.js';
-import { loadTokens } from './tokens.js';
+import { loadTokens } from '../model-dir/tokens.js';
 
 const WHAT = 'Paraformer model (FunASR speech_paraformer-large_asr_nat-zh-cn-16k-common-vocab8404-onnx or an export with its interface)';
 const INPUTS = ['speech', 'speech_lengths'] as const;

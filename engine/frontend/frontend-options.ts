@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { EngineError } from '../errors.js';
-import { readModelConfig, yamlNumber, yamlSection } from '../model-config.js';
+import { readModelConfig, yamlNumber, yamlSection } from '../model-dir/model-config.js';
 import { isWindowType, type WindowType } from './window.js';
 
 /** The Kaldi fbank + LFR settings of one model (`frontend_conf` of its config.yaml). Dither is always 0. */

@@ -1,4 +1,4 @@
-import type { ReconnectSettings } from './types.js';
+import type { ReconnectSettings } from '../config.js';
 
 export const DEFAULT_RECONNECT: Required<ReconnectSettings> = { initialDelayMs: 1000, maxDelayMs: 30_000, resetAfterMs: 60_000 };
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
-import { splitSentences } from '../emitter/sentences.js';
+import { splitSentences } from '../sentences/sentences.js';
 import { EngineError, errorMessage } from '../errors.js';
 import { acquireInferenceClient, type InferenceClient } from '../runtime/inference-client.js';
 import { recognitionsInFlight } from '../runtime/batcher.js';
@@ -9,7 +9,8 @@ import type { RecognizedSegment, Segmentation, SpeechSegment, StreamConfig } fro
 import { Backoff } from './backoff.js';
 import { RecognitionQueue } from './recognition-queue.js';
 import { AudioSource, describeStream, validateSourceOptions, type SourceExit } from './source-adapter.js';
-import type { LivePipelineEvents, LivePipelineOptions, Sentence } from './types.js';
+import type { LivePipelineOptions } from '../config.js';
+import type { LivePipelineEvents, Sentence } from './events.js';
 import { VadFeed } from './vad-feed.js';
 
 export const DEFAULT_STALL_TIMEOUT_MS = 10_000;

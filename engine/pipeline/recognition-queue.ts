@@ -1,5 +1,5 @@
 import PQueue from 'p-queue';
-import type { OverflowPolicy, QueueSettings } from './types.js';
+import type { OverflowPolicy, QueueSettings } from '../config.js';
 
 export const DEFAULT_QUEUE: Required<QueueSettings> = { maxSeconds: 120, overflow: 'drop-oldest' };
 

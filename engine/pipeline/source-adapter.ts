@@ -4,7 +4,7 @@ import { FfmpegSource } from '../source/ffmpeg-source.js';
 import { redactText, redactUrl } from '../source/redact.js';
 import { parseStreamInput } from '../source/stream-url.js';
 import { resolveFfmpegBinary } from '../source/ffmpeg-binary.js';
-import type { LivePipelineOptions } from './types.js';
+import type { LivePipelineOptions } from '../config.js';
 
 /** How one connection ended: no error is a clean end of input. */
 export interface SourceExit {

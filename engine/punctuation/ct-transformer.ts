@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadTokens, TOKEN_FILES } from '../asr/tokens.js';
+import { loadTokens, TOKEN_FILES } from '../model-dir/tokens.js';
 import { EngineError } from '../errors.js';
-import { readModelConfig, requireModelFiles, yamlSection, type YamlMap } from '../model-config.js';
-import { createSession, ort, requireInterface, type Session } from '../runtime/onnx-session.js';
+import { readModelConfig, requireModelFiles, yamlSection, type YamlMap } from '../model-dir/model-config.js';
+import { createSession, ort, requireInterface, type Session } from '../onnx/onnx-session.js';
 import { PunctuationVocabulary, splitPunctuationWords } from './punc-tokenizer.js';
 import { punctuateOffline, punctuateRealtime, type PunctuatedWords } from './punctuate-words.js';
 import { PunctuationLabels } from './punctuation-labels.js';

@@ -1,4 +1,4 @@
-import { tokenIds } from '../asr/tokens.js';
+import { tokenIds } from '../model-dir/tokens.js';
 
 const UNKNOWN_TOKEN = '<unk>';
 

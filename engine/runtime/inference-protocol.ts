@@ -1,5 +1,5 @@
 import { EngineError, errorMessage, type EngineErrorCode } from '../errors.js';
-import type { ModelSelection, VadSettings } from '../pipeline/types.js';
+import type { ModelSelection, VadSettings } from '../config.js';
 import type { ProvisionalSegment, SpeechSegment } from '../vad/speech-segmenter.js';
 
 /** What one stream needs loaded in the worker. */

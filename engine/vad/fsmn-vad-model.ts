@@ -2,8 +2,8 @@ import { join } from 'node:path';
 import { EngineError } from '../errors.js';
 import { loadCmvn, type Cmvn } from '../frontend/cmvn.js';
 import { loadFrontendOptions, type FrontendOptions } from '../frontend/frontend-options.js';
-import { pickModelFile, readModelConfig, requireModelFiles, yamlNumber, yamlSection } from '../model-config.js';
-import { createSession, ort, requireInterface, type Session, type SessionOptions } from '../runtime/onnx-session.js';
+import { pickModelFile, readModelConfig, requireModelFiles, yamlNumber, yamlSection } from '../model-dir/model-config.js';
+import { createSession, ort, requireInterface, type Session, type SessionOptions } from '../onnx/onnx-session.js';
 import { loadVadOptions, type VadOptions } from './vad-options.js';
 
 const WHAT = 'FSMN-VAD model';

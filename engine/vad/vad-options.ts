@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { EngineError } from '../errors.js';
-import { readModelConfig, yamlNumber, yamlSection, type YamlMap } from '../model-config.js';
+import { readModelConfig, yamlNumber, yamlSection, type YamlMap } from '../model-dir/model-config.js';
 
 /** FSMN-VAD endpointing settings (`model_conf` of the model's config.yaml), in milliseconds. */
 export interface VadOptions {

@@ -1,5 +1,5 @@
 import type { ICredentialsDecrypted, INodeCredentialTestResult } from 'n8n-workflow';
-import { isEngineError } from '../../engine/errors.js';
+import { isEngineError } from '../../engine/index.js';
 import { joinStreamUrl, type StreamCredentials } from './stream-credentials.js';
 import { probeStream, type ProbeOptions } from './stream-probe.js';
 

@@ -1,6 +1,5 @@
 import type { INodePropertyOptions } from 'n8n-workflow';
-import { defaultCatalog, totalBytes, type ModelKind } from '../../models/catalog.js';
-import { formatBytes } from '../../models/progress.js';
+import { defaultCatalog, formatBytes, totalBytes, type ModelKind } from '../../models/index.js';
 
 /** The choice that shows a directory parameter: a FunASR export copied to the machine by hand. */
 export const LOCAL_DIRECTORY = 'local';

@@ -1,6 +1,5 @@
 import { resolve } from 'node:path';
-import { EngineError, isEngineError } from '../../engine/errors.js';
-import type { ModelSelection } from '../../engine/pipeline/types.js';
+import { EngineError, isEngineError, type ModelSelection } from '../../engine/index.js';
 import { defaultCatalog, ensureModel, findModel, formatBytes, modelDirectory, modelRoot, progressPrinter, totalBytes } from '../../models/index.js';
 import type { ModelPlan, ModelSource } from './trigger-settings.js';
 

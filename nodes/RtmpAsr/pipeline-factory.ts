@@ -1,5 +1,5 @@
 import type { EventEmitter } from 'node:events';
-import type { LivePipelineEvents, LivePipelineOptions } from '../../engine/pipeline/types.js';
+import { LivePipeline, type LivePipelineEvents, type LivePipelineOptions } from '../../engine/index.js';
 
 /** What the trigger needs of a live pipeline (engine/pipeline/live-pipeline.ts). */
 export interface TriggerPipeline extends EventEmitter<LivePipelineEvents> {
@@ -8,12 +8,11 @@ export interface TriggerPipeline extends EventEmitter<LivePipelineEvents> {
 }
 
 /**
- * Creates pipelines; tests replace `create`. The engine is imported on first use: n8n loads every
- * node when it starts, and onnxruntime should load only for a workflow that listens.
+ * Creates pipelines; tests replace `create`. onnxruntime loads only in the inference workers a
+ * pipeline starts, never in n8n's main thread (engine/index.ts keeps it out).
  */
 export const pipelineFactory = {
 	async create(options: LivePipelineOptions): Promise<TriggerPipeline> {
-		const { LivePipeline } = await import('../../engine/pipeline/live-pipeline.js');
 		return new LivePipeline(options);
 	},
 };

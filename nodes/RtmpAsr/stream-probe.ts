@@ -1,6 +1,4 @@
-import { describeError } from '../../engine/errors.js';
-import { FfmpegSource } from '../../engine/source/ffmpeg-source.js';
-import { redactText } from '../../engine/source/redact.js';
+import { describeError, FfmpegSource, redactText } from '../../engine/index.js';
 
 export interface ProbeOptions {
 	/** Extra strings to mask (stream key, password). */

@@ -1,6 +1,5 @@
 import type { IDataObject } from 'n8n-workflow';
-import type { EngineError } from '../../engine/errors.js';
-import type { PipelineStatus, Sentence } from '../../engine/pipeline/types.js';
+import type { EngineError, PipelineStatus, Sentence } from '../../engine/index.js';
 
 export interface SentenceContext {
 	/** Keywords found in the sentence. */

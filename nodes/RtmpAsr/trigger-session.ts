@@ -1,10 +1,7 @@
 import type { IDataObject, INode, INodeExecutionData, IRun, ITriggerFunctions, ITriggerResponse } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 import { KeywordMatcher } from '../../engine/emitter/keywords.js';
-import { EngineError, isEngineError } from '../../engine/errors.js';
-import type { LivePipelineOptions, ModelSelection, PipelineStatus, Sentence } from '../../engine/pipeline/types.js';
-import { redactText } from '../../engine/source/redact.js';
-import { parseStreamInput } from '../../engine/source/stream-url.js';
+import { EngineError, isEngineError, parseStreamInput, redactText, type LivePipelineOptions, type ModelSelection, type PipelineStatus, type Sentence } from '../../engine/index.js';
 import { ExecutionQueue } from './execution-queue.js';
 import { provideModels } from './model-provisioning.js';
 import { pipelineFactory, type TriggerPipeline } from './pipeline-factory.js';

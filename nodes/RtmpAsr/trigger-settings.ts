@@ -1,8 +1,7 @@
 import { basename, resolve } from 'node:path';
 import type { KeywordMatchMode } from '../../engine/emitter/keywords.js';
-import { EngineError } from '../../engine/errors.js';
-import type { OverflowPolicy } from '../../engine/pipeline/types.js';
-import { defaultCatalog, findModel, isQuantized } from '../../models/catalog.js';
+import { EngineError, type OverflowPolicy } from '../../engine/index.js';
+import { defaultCatalog, findModel, isQuantized } from '../../models/index.js';
 import { catalogNames, DEFAULT_MODELS, LOCAL_DIRECTORY, NO_PUNCTUATION } from './model-options.js';
 
 export type StreamSourceKind = 'url' | 'credential';

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { EngineError } from '../../engine/errors.js';
 import type { LivePipeline } from '../../engine/pipeline/live-pipeline.js';
-import type { PipelineStatus, Sentence } from '../../engine/pipeline/types.js';
+import type { PipelineStatus, Sentence } from '../../engine/pipeline/events.js';
 
 export interface Recorded {
 	sentences: (Sentence & { receivedAt: number })[];

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { ICredentialDataDecryptedObject, IDataObject, INode, INodeExecutionData, INodeType, IRun, ITriggerFunctions, ITriggerResponse } from 'n8n-workflow';
-import type { LivePipelineEvents, LivePipelineOptions, Sentence } from '../../engine/pipeline/types.js';
+import type { LivePipelineOptions } from '../../engine/config.js';
+import type { LivePipelineEvents, Sentence } from '../../engine/pipeline/events.js';
 import type { DonePromise } from '../../nodes/RtmpAsr/execution-queue.js';
 import { pipelineFactory, type TriggerPipeline } from '../../nodes/RtmpAsr/pipeline-factory.js';
 

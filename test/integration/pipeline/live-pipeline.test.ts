@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import { LivePipeline } from '../../../engine/pipeline/live-pipeline.js';
-import type { LivePipelineOptions } from '../../../engine/pipeline/types.js';
+import type { LivePipelineOptions } from '../../../engine/config.js';
 import { freePort } from '../../helpers/free-port.js';
 import { sharedPath } from '../../helpers/paths.js';
 import { activeTimers, ffmpegReadersOf, record, waitFor, type Recorded } from '../../helpers/pipeline-recorder.js';

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { LivePipeline } from '../../../engine/pipeline/live-pipeline.js';
 import { acquireInferenceClient } from '../../../engine/runtime/inference-client.js';
 import { readWav } from '../../../engine/source/wav.js';
-import type { LivePipelineOptions } from '../../../engine/pipeline/types.js';
+import type { LivePipelineOptions } from '../../../engine/config.js';
 import { sharedPath } from '../../helpers/paths.js';
 import { record, type Recorded } from '../../helpers/pipeline-recorder.js';
 import { characterErrorRate } from '../../helpers/text.js';

@@ -13,7 +13,7 @@ import {
 	WireFormatError,
 	type WireField,
 } from '../../../engine/onnx/protobuf-wire.js';
-import { ort } from '../../../engine/runtime/onnx-session.js';
+import { ort } from '../../../engine/onnx/onnx-session.js';
 import { fixturePath, sharedPath } from '../../helpers/paths.js';
 
 /** Protobuf's varint encoding, written from the specification with bigint (independent of the reader's arithmetic). */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { RecognitionQueue } from '../../../engine/pipeline/recognition-queue.js';
-import type { OverflowPolicy } from '../../../engine/pipeline/types.js';
+import type { OverflowPolicy } from '../../../engine/config.js';
 
 interface Item {
 	id: number;

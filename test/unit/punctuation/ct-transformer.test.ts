@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import type { EngineErrorCode } from '../../../engine/errors.js';
 import { PunctuationCache, Punctuator, realtimeMask } from '../../../engine/punctuation/ct-transformer.js';
 import { splitPunctuationWords } from '../../../engine/punctuation/punc-tokenizer.js';
-import { createSession, ort } from '../../../engine/runtime/onnx-session.js';
+import { createSession, ort } from '../../../engine/onnx/onnx-session.js';
 import { assertLoadFails, ModelCopies } from '../../helpers/model-copies.js';
 import { fixturePath, sharedPath } from '../../helpers/paths.js';
 

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import * as ort from 'onnxruntime-node';
 import { WireFormatError } from '../../../engine/onnx/protobuf-wire.js';
-import { convertToSignedInt8Weights, hasFastSignedInt8, readModelForThisCpu } from '../../../engine/runtime/signed-int8-weights.js';
+import { convertToSignedInt8Weights, hasFastSignedInt8, readModelForThisCpu } from '../../../engine/onnx/signed-int8-weights.js';
 import { fixturePath } from '../../helpers/paths.js';
 
 const QUANTIZED = fixturePath('models', 'tiny-paraformer', 'model_quant.onnx');

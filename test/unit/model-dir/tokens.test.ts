@@ -3,7 +3,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { loadTokens, parseTokensTxt, tokenIds } from '../../../engine/asr/tokens.js';
+import { loadTokens, parseTokensTxt, tokenIds } from '../../../engine/model-dir/tokens.js';
 import { EngineError } from '../../../engine/errors.js';
 import { sharedPath } from '../../helpers/paths.js';
 

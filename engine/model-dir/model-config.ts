@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { EngineError } from './errors.js';
+import { EngineError } from '../errors.js';
 
 export type YamlMap = Record<string, unknown>;
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { splitSentences } from '../../../engine/emitter/sentences.js';
+import { splitSentences } from '../../../engine/sentences/sentences.js';
 
 const split = (text: string, startMs: number, endMs: number, textRaw?: string) =>
 	splitSentences({ text, startMs, endMs, ...(textRaw !== undefined ? { textRaw } : {}) });

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { arch } from 'node:os';
-import { readFields, readVarint, WIRE_LENGTH_DELIMITED, WIRE_VARINT, type WireField } from '../onnx/protobuf-wire.js';
+import { readFields, readVarint, WIRE_LENGTH_DELIMITED, WIRE_VARINT, type WireField } from './protobuf-wire.js';
 
 /**
  * FunASR quantises its models with uint8 weights (`quantize_dynamic(weight_type=QUInt8)`), so every

@@ -1,0 +1,32 @@
+// The engine's one entry point: nodes/, cli/ and demo/ import the engine from here only
+// (.dependency-cruiser.cjs enforces it), so its folders can change behind this list.
+// n8n loads this module when it starts, with the node: nothing here may load onnxruntime, which
+// belongs in the inference workers (loadVad below is imported on first use for that reason).
+
+export { describeError, EngineError, errorMessage, isEngineError } from './errors.js';
+export type { EngineErrorCode } from './errors.js';
+export type {
+	LivePipelineOptions,
+	ModelSelection,
+	OverflowPolicy,
+	QueueSettings,
+	ReconnectSettings,
+	VadSettings,
+} from './config.js';
+export { requireModelFiles } from './model-dir/model-config.js';
+
+export { decodeFile, FfmpegSource } from './source/ffmpeg-source.js';
+export { redactText, redactUrl } from './source/redact.js';
+export { parseStreamInput } from './source/stream-url.js';
+export { readWav } from './source/wav.js';
+
+export { loadCmvn } from './frontend/cmvn.js';
+export { computeFbank } from './frontend/fbank.js';
+export { computeFeatures } from './frontend/feature-extractor.js';
+export { loadFrontendOptions } from './frontend/frontend-options.js';
+
+/** FSMN-VAD in this thread (`FsmnVadModel`, `StreamingVad`), for the CLI's `vad` command. */
+export const loadVad = () => import('./vad/streaming-vad.js');
+
+export { LivePipeline } from './pipeline/live-pipeline.js';
+export type { LivePipelineEvents, PipelineStatus, SegmentTiming, Sentence } from './pipeline/events.js';

@@ -7,9 +7,14 @@ import tseslint from 'typescript-eslint';
 const communityNodes = n8nCommunityNodesPlugin.configs.recommendedWithoutN8nCloudSupport;
 
 export default tseslint.config(
+	{ ignores: ['dist/**', 'node_modules/**', 'test/fixtures/**'] },
+	{
+		files: ['**/*.ts'],
+		extends: [tseslint.configs.recommended],
+	},
 	{
 		files: ['nodes/**/*.ts', 'credentials/**/*.ts'],
-		extends: [tseslint.configs.recommended, communityNodes],
+		extends: [communityNodes],
 	},
 	{
 		files: ['package.json'],

@@ -101,6 +101,18 @@ export function isQuantized(model: CatalogModel): boolean {
 	return model.files.some((file) => file.name === 'model_quant.onnx');
 }
 
+/** How much larger than an approximate catalog size a file may be: a fraction of it plus a fixed allowance for small files. */
+export const APPROXIMATE_SIZE_MARGIN = { fraction: 0.25, bytes: 1_000_000 } as const;
+
+/**
+ * The most a download of `file` may bring: its exact size, or its approximate size plus the margin.
+ * A server announcing more is refused, a body running longer is cut off.
+ */
+export function maxBytesOf(file: CatalogFile): number {
+	if (!file.approximate) return file.bytes;
+	return Math.ceil(file.bytes * (1 + APPROXIMATE_SIZE_MARGIN.fraction)) + APPROXIMATE_SIZE_MARGIN.bytes;
+}
+
 export function totalBytes(model: CatalogModel): number {
 	return model.files.reduce((sum, file) => sum + file.bytes, 0);
 }

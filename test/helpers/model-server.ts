@@ -14,7 +14,9 @@ export type Misbehaviour =
 	/** Status 200 without a length, then bytes for as long as the client reads. */
 	| { endless: true }
 	/** Announces this Content-Length, sends the start of the file, then neither sends more nor closes. */
-	| { announce: number };
+	| { announce: number }
+	/** 302 to this URL. */
+	| { redirectTo: string };
 
 export interface RecordedRequest {
 	path: string;
@@ -92,6 +94,10 @@ export class ModelServer {
 			response.writeHead(behaviour.status, { 'content-type': 'text/plain' }).end(behaviour.body ?? `status ${behaviour.status}`);
 			return;
 		}
+		if (behaviour && 'redirectTo' in behaviour) {
+			response.writeHead(302, { location: behaviour.redirectTo }).end();
+			return;
+		}
 		if (behaviour && 'endless' in behaviour) {
 			void this.sendForever(response);
 			return;
@@ -137,7 +143,7 @@ export class ModelServer {
 		response.writeHead(200, { 'content-type': 'application/octet-stream' });
 		const chunk = Buffer.alloc(64 * 1024, 0x5a);
 		while (!response.destroyed && !response.writableEnded) {
-			if (!response.write(chunk)) await new Promise((resolve) => response.once('drain', resolve).once('close', resolve));
+			if (!response.write(chunk)) await drainedOrClosed(response);
 			this.endlessBytesSent += chunk.length;
 		}
 	}
@@ -163,6 +169,16 @@ export async function refusedUrl(): Promise<string> {
 	const { port } = server.address() as AddressInfo;
 	await new Promise<void>((resolve) => server.close(() => resolve()));
 	return `http://127.0.0.1:${port}`;
+}
+
+function drainedOrClosed(response: ServerResponse): Promise<void> {
+	return new Promise((resolve) => {
+		const done = () => {
+			response.off('drain', done).off('close', done);
+			resolve();
+		};
+		response.on('drain', done).on('close', done);
+	});
 }
 
 function header(request: IncomingMessage, name: string): string | null {

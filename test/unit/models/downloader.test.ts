@@ -442,6 +442,22 @@ test('a mirror URL with credentials and a token works: Basic authorization, the 
 	assert.ok(shown.includes(`/private/models/${ID}/model_quant.onnx?token=***`), shown);
 });
 
+test('a mirror\'s credentials are not sent on to another host it redirects to', async () => {
+	const other = await ModelServer.start();
+	try {
+		other.serve(`/elsewhere/${ID}/model_quant.onnx`, WEIGHTS);
+		for (const [name, body] of CONTENT) server.serve(`/private/${ID}/${name}`, body);
+		server.misbehave(`/private/${ID}/model_quant.onnx`, { redirectTo: `${other.url}/elsewhere/${ID}/model_quant.onnx` });
+		const mirror = `${server.url.replace('http://', 'http://reader:hunter2@')}/private/`;
+		await pull(testCatalog(), [], { env: { RTMP_ASR_MODEL_MIRROR: mirror } });
+		assertInstalled();
+		assert.equal(server.requests.find((request) => request.path.endsWith('/model_quant.onnx'))!.authorization, `Basic ${Buffer.from('reader:hunter2').toString('base64')}`);
+		assert.deepEqual(other.requests.map((request) => request.authorization), [null]);
+	} finally {
+		await other.close();
+	}
+});
+
 test('a failing mirror with credentials is named in errors without them', async () => {
 	server.requireAuthorization = 'Basic nobody';
 	const mirror = `${server.url.replace('http://', 'http://reader:hunter2@')}/private/?token=SECRET-TOKEN`;

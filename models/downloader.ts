@@ -157,11 +157,19 @@ function progressReporter(model: CatalogModel, file: CatalogFile, options: PullO
 	};
 }
 
+/** Creates the model's directory; one that is a link is refused, as files written there would land wherever it points. */
 function createDirectory(directory: string, root: string): void {
 	try {
 		mkdirSync(directory, { recursive: true });
 	} catch (cause) {
 		throw unwritable(directory, root, cause);
+	}
+	if (lstatSync(directory).isSymbolicLink()) {
+		throw new EngineError(
+			'MODEL_INVALID',
+			`The model directory "${directory}" is a symbolic link; downloads never write through links.`,
+			`Remove the link, and check who else can write to "${root}"; to keep the models elsewhere, point --dir or RTMP_ASR_MODEL_DIR (the node's Options → "Model Cache Directory") there instead.`,
+		);
 	}
 }
 

@@ -394,6 +394,19 @@ test('a .partial planted as a link to another file is refused: the file is neith
 	assert.ok(!existsSync(join(root, `${ID}.lock`)), 'the lock is released');
 });
 
+test('a model directory that is a link is refused, and nothing is written where it points', async () => {
+	const elsewhere = join(root, 'elsewhere');
+	mkdirSync(elsewhere);
+	symlinkSync(elsewhere, join(root, ID));
+	await assert.rejects(pull(testCatalog()), (error: unknown) => {
+		assert.ok(error instanceof EngineError);
+		assert.equal(error.message, `The model directory "${join(root, ID)}" is a symbolic link; downloads never write through links.`);
+		return true;
+	});
+	assert.deepEqual(readdirSync(elsewhere), []);
+	assert.equal(server.requests.length, 0);
+});
+
 test('the .partial.json beside a partial file is not followed either', async () => {
 	const victim = join(root, 'precious.json');
 	writeFileSync(victim, '{"keep":true}');

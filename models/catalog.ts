@@ -8,7 +8,7 @@ const KINDS: readonly ModelKind[] = ['asr', 'vad', 'punc'];
 export interface CatalogFile {
 	/** File name inside the model directory, exactly as FunASR's export names it. */
 	name: string;
-	/** Size in bytes; only a hint for display and progress when `approximate`. */
+	/** Size in bytes. When `approximate`, a hint for display and progress, and with a margin the most a download may bring (maxBytesOf). */
 	bytes: number;
 	approximate: boolean;
 	/** Lower-case hex; checked after download and by `models verify` when present. */

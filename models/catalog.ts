@@ -8,7 +8,7 @@ const KINDS: readonly ModelKind[] = ['asr', 'vad', 'punc'];
 export interface CatalogFile {
 	/** File name inside the model directory, exactly as FunASR's export names it. */
 	name: string;
-	/** Size in bytes; only a hint for display and progress when `approximate`. */
+	/** Size in bytes. When `approximate`, a hint for display and progress, and with a margin the most a download may bring (maxBytesOf). */
 	bytes: number;
 	approximate: boolean;
 	/** Lower-case hex; checked after download and by `models verify` when present. */
@@ -99,6 +99,18 @@ export function findModel(catalog: Catalog, nameOrId: string): CatalogModel {
 /** Whether the model's weights are FunASR's int8 export: pass it as the loaders' `quantized` option. */
 export function isQuantized(model: CatalogModel): boolean {
 	return model.files.some((file) => file.name === 'model_quant.onnx');
+}
+
+/** How much larger than an approximate catalog size a file may be: a fraction of it plus a fixed allowance for small files. */
+export const APPROXIMATE_SIZE_MARGIN = { fraction: 0.25, bytes: 1_000_000 } as const;
+
+/**
+ * The most a download of `file` may bring: its exact size, or its approximate size plus the margin.
+ * A server announcing more is refused, a body running longer is cut off.
+ */
+export function maxBytesOf(file: CatalogFile): number {
+	if (!file.approximate) return file.bytes;
+	return Math.ceil(file.bytes * (1 + APPROXIMATE_SIZE_MARGIN.fraction)) + APPROXIMATE_SIZE_MARGIN.bytes;
 }
 
 export function totalBytes(model: CatalogModel): number {

@@ -1,5 +1,9 @@
-import { open, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { errorMessage } from '../engine/errors.js';
+import { createHash } from 'node:crypto';
+import { constants as fsConstants } from 'node:fs';
+import { lstat, open, rm, type FileHandle } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { EngineError, errorMessage } from '../engine/errors.js';
+import { formatBytes } from './progress.js';
 import { errorCode } from './system-error.js';
 
 export type FetchFunction = typeof fetch;
@@ -9,6 +13,10 @@ export interface TransferOptions {
 	signal?: AbortSignal;
 	/** An attempt receiving nothing for this long is abandoned (a stalled connection never errors by itself). */
 	stallTimeoutMs: number;
+	/** The most the whole file may have: a larger announced size is refused, a longer body is cut off. */
+	maxBytes: number;
+	/** Sent with every request (a mirror's Authorization). */
+	headers?: Readonly<Record<string, string>>;
 	/** Called for every chunk written, with the size of the partial file so far and the full size when known. */
 	onData?: (received: number, total: number | null) => void;
 }
@@ -35,8 +43,12 @@ export class TransferFailure extends Error {
 	}
 }
 
+/** A response larger than the catalog allows: its partial file is discarded, and the source is not retried. */
+class OversizeFailure extends TransferFailure {}
+
 /** What a partial file was cut from, so that its remainder is only ever taken from the same file. */
 interface PartialInfo {
+	/** sha256 of the URL: a mirror's query may carry a token, which has no place on disk. */
 	url: string;
 	total: number | null;
 	validator: string | null;
@@ -50,13 +62,20 @@ const partialInfoPath = (partialPath: string): string => `${partialPath}.json`;
  * the body is complete; the caller verifies and renames.
  */
 export async function transferToPartial(url: string, partialPath: string, options: TransferOptions): Promise<TransferResult> {
+	const urlHash = createHash('sha256').update(url).digest('hex');
+	await refuseLink(partialPath);
+	await refuseLink(partialInfoPath(partialPath));
 	for (let restart = 0; ; restart++) {
-		const offset = await sizeOf(partialPath);
+		let offset = await sizeOf(partialPath);
+		if (offset > options.maxBytes) {
+			await discardPartial(partialPath);
+			offset = 0;
+		}
 		const info = offset > 0 ? await readPartialInfo(partialPath) : null;
-		const headers: Record<string, string> = { 'accept-encoding': 'identity' };
+		const headers: Record<string, string> = { ...options.headers, 'accept-encoding': 'identity' };
 		if (offset > 0) {
 			headers.range = `bytes=${offset}-`;
-			if (info?.url === url && info.validator) headers['if-range'] = info.validator;
+			if (info?.url === urlHash && info.validator) headers['if-range'] = info.validator;
 		}
 		const stall = new StallTimer(options.stallTimeoutMs);
 		const signal = options.signal ? AbortSignal.any([options.signal, stall.signal]) : stall.signal;
@@ -79,9 +98,19 @@ export async function transferToPartial(url: string, partialPath: string, option
 				await discardBody(response);
 				throw new TransferFailure(plan.reason, plan.resumable, 0);
 			}
+			if (plan.total !== undefined && plan.total > options.maxBytes) {
+				await discardBody(response);
+				throw new TransferFailure(`the server announced ${plan.total} bytes, more than the ${options.maxBytes} this file may have`, false, 0);
+			}
 			const startAt = plan.resume ? offset : 0;
-			await writeFile(partialInfoPath(partialPath), JSON.stringify({ url, total: plan.total ?? null, validator: validatorOf(response) } satisfies PartialInfo));
-			const written = await appendBody(response, partialPath, startAt, plan.total, stall, options);
+			await writePartialInfo(partialPath, { url: urlHash, total: plan.total ?? null, validator: validatorOf(response) });
+			let written: number;
+			try {
+				written = await appendBody(response, partialPath, startAt, plan.total, stall, options);
+			} catch (error) {
+				if (error instanceof OversizeFailure) await discardPartial(partialPath);
+				throw error;
+			}
 			const received = written - startAt;
 			if (plan.total !== undefined && written < plan.total) throw new TransferFailure(`the connection closed after ${written} of ${plan.total} bytes`, true, received);
 			return { announcedBytes: plan.total, resumedFrom: startAt };
@@ -123,7 +152,13 @@ function planBody(response: Response, offset: number, info: PartialInfo | null):
 }
 
 async function appendBody(response: Response, partialPath: string, startAt: number, total: number | undefined, stall: StallTimer, options: TransferOptions): Promise<number> {
-	const file = await open(partialPath, startAt > 0 ? 'a' : 'w');
+	let file: FileHandle;
+	try {
+		file = await openWithoutFollowing(partialPath, fsConstants.O_WRONLY | fsConstants.O_CREAT | (startAt > 0 ? fsConstants.O_APPEND : fsConstants.O_TRUNC));
+	} catch (error) {
+		await discardBody(response);
+		throw error;
+	}
 	let written = startAt;
 	try {
 		if (response.body) {
@@ -137,6 +172,10 @@ async function appendBody(response: Response, partialPath: string, startAt: numb
 				}
 				if (next.done) break;
 				stall.reset();
+				if (written + next.value.byteLength > options.maxBytes) {
+					await discardBody(response);
+					throw new OversizeFailure(`the server sent more than the ${options.maxBytes} bytes this file may have (${formatBytes(options.maxBytes)}); the download was stopped`, false, written - startAt);
+				}
 				await file.write(next.value);
 				written += next.value.byteLength;
 				options.onData?.(written, total ?? null);
@@ -196,20 +235,76 @@ function validatorOf(response: Response): string | null {
 }
 
 async function readPartialInfo(partialPath: string): Promise<PartialInfo | null> {
+	let file: FileHandle | undefined;
 	try {
-		const parsed = JSON.parse(await readFile(partialInfoPath(partialPath), 'utf8')) as PartialInfo;
+		file = await openWithoutFollowing(partialInfoPath(partialPath), fsConstants.O_RDONLY);
+		const parsed = JSON.parse(await file.readFile('utf8')) as PartialInfo;
 		return typeof parsed.url === 'string' ? parsed : null;
 	} catch {
 		return null;
+	} finally {
+		await file?.close();
 	}
 }
 
+async function writePartialInfo(partialPath: string, info: PartialInfo): Promise<void> {
+	const file = await openWithoutFollowing(partialInfoPath(partialPath), fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_TRUNC);
+	try {
+		await file.writeFile(JSON.stringify(info));
+	} finally {
+		await file.close();
+	}
+}
+
+/** Size of the partial file itself (never of what a link points to); 0 when absent. */
 async function sizeOf(path: string): Promise<number> {
 	try {
-		return (await stat(path)).size;
+		const stats = await lstat(path);
+		return stats.isFile() ? stats.size : 0;
 	} catch {
 		return 0;
 	}
+}
+
+/**
+ * Opens a file of the cache without following a link at its place (O_NOFOLLOW): whoever can write to
+ * a shared cache could otherwise plant `model.onnx.partial → /any/file` and have a pull truncate or
+ * append to that file. Where the platform lacks O_NOFOLLOW, the lstat check before it still applies.
+ */
+async function openWithoutFollowing(path: string, flags: number): Promise<FileHandle> {
+	await refuseLink(path);
+	let file: FileHandle;
+	try {
+		file = await open(path, flags | (fsConstants.O_NOFOLLOW ?? 0), 0o644);
+	} catch (error) {
+		if (errorCode(error) === 'ELOOP') throw linkInCache(path);
+		throw error;
+	}
+	if (!(await file.stat()).isFile()) {
+		await file.close();
+		throw linkInCache(path);
+	}
+	return file;
+}
+
+/** Throws when `path` exists and is a symbolic link (or anything but a regular file). */
+export async function refuseLink(path: string): Promise<void> {
+	let stats;
+	try {
+		stats = await lstat(path);
+	} catch (error) {
+		if (errorCode(error) === 'ENOENT') return;
+		throw error;
+	}
+	if (!stats.isFile()) throw linkInCache(path);
+}
+
+function linkInCache(path: string): EngineError {
+	return new EngineError(
+		'MODEL_INVALID',
+		`"${path}" is a symbolic link or not a regular file, where the model cache expects a regular file; downloads never write through links.`,
+		`Remove it, and check who else can write to "${dirname(path)}" (a shared cache should be writable only by the users running n8n and rtmp-asr); then pull again.`,
+	);
 }
 
 /** Aborts an attempt that has received nothing for `timeoutMs`. */

@@ -1,10 +1,11 @@
-import { mkdirSync, statSync } from 'node:fs';
+import { lstatSync, mkdirSync, statSync } from 'node:fs';
 import { rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EngineError, errorMessage } from '../engine/errors.js';
+import { redactText } from '../engine/source/redact.js';
 import { listOf, lockPath, modelDirectory, modelRoot, PARTIAL_SUFFIX, type CacheOptions, type InstalledModel } from './cache.js';
-import { defaultCatalog, findModel, type CatalogFile, type CatalogModel } from './catalog.js';
-import { discardPartial, TransferFailure, transferToPartial, type FetchFunction } from './download-file.js';
+import { defaultCatalog, findModel, maxBytesOf, type CatalogFile, type CatalogModel } from './catalog.js';
+import { discardPartial, refuseLink, TransferFailure, transferToPartial, type FetchFunction } from './download-file.js';
 import { fileProblem } from './file-checks.js';
 import { acquireLock, type HeldLock } from './lock.js';
 import { RateMeter } from './progress.js';
@@ -63,6 +64,7 @@ export async function pullModel(nameOrId: string, options: PullOptions = {}): Pr
 		const downloaded: DownloadedFile[] = [];
 		for (const [index, file] of model.files.entries()) {
 			const path = join(directory, file.name);
+			await refuseLink(path);
 			const present = await presentSize(file, path);
 			if (present !== null) {
 				options.onProgress?.({ type: 'present', model: model.name, file: file.name, bytes: present });
@@ -100,16 +102,19 @@ async function downloadFile(
 	for (const [sourceIndex, source] of sources.entries()) {
 		const url = source.fileUrl(model.id, file.name);
 		const next = sources[sourceIndex + 1]?.name ?? null;
-		const fallback = (reason: string) => {
+		const fallback = (failure: string) => {
+			const reason = redactText(failure);
 			failures.push(`${source.name}: ${reason}`);
 			options.onProgress?.({ type: 'fallback', model: model.name, file: file.name, source: source.name, reason, next });
 		};
 		for (let resumes = 0; ; resumes++) {
-			options.onProgress?.({ type: 'start', model: model.name, file: file.name, fileIndex: index, fileCount: model.files.length, source: source.name, url, resumeFrom: partialSize(partial) });
+			options.onProgress?.({ type: 'start', model: model.name, file: file.name, fileIndex: index, fileCount: model.files.length, source: source.name, url: source.shownFileUrl(model.id, file.name), resumeFrom: partialSize(partial) });
 			try {
 				const transfer = await transferToPartial(url, partial, {
 					fetch: options.fetch ?? fetch,
 					stallTimeoutMs: options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS,
+					maxBytes: maxBytesOf(file),
+					headers: source.headers,
 					onData: progressReporter(model, file, options),
 					...(options.signal ? { signal: options.signal } : {}),
 				});
@@ -127,7 +132,7 @@ async function downloadFile(
 			} catch (error) {
 				if (!(error instanceof TransferFailure)) throw localFailure(error, path, root);
 				if (error.resumable && error.received > 0 && resumes < MAX_RESUMES_PER_SOURCE) {
-					options.onProgress?.({ type: 'retry', model: model.name, file: file.name, source: source.name, reason: error.reason });
+					options.onProgress?.({ type: 'retry', model: model.name, file: file.name, source: source.name, reason: redactText(error.reason) });
 					continue;
 				}
 				fallback(error.reason);
@@ -152,11 +157,19 @@ function progressReporter(model: CatalogModel, file: CatalogFile, options: PullO
 	};
 }
 
+/** Creates the model's directory; one that is a link is refused, as files written there would land wherever it points. */
 function createDirectory(directory: string, root: string): void {
 	try {
 		mkdirSync(directory, { recursive: true });
 	} catch (cause) {
 		throw unwritable(directory, root, cause);
+	}
+	if (lstatSync(directory).isSymbolicLink()) {
+		throw new EngineError(
+			'MODEL_INVALID',
+			`The model directory "${directory}" is a symbolic link; downloads never write through links.`,
+			`Remove the link, and check who else can write to "${root}"; to keep the models elsewhere, point --dir or RTMP_ASR_MODEL_DIR (the node's Options → "Model Cache Directory") there instead.`,
+		);
 	}
 }
 
@@ -201,7 +214,8 @@ function unreachable(model: CatalogModel, file: CatalogFile, failures: string[],
 
 function partialSize(partial: string): number {
 	try {
-		return statSync(partial).size;
+		const stats = lstatSync(partial);
+		return stats.isFile() ? stats.size : 0;
 	} catch {
 		return 0;
 	}

@@ -1,3 +1,4 @@
+import { lstatSync } from 'node:fs';
 import { inspectModel, type ModelState } from './cache.js';
 import type { CatalogModel } from './catalog.js';
 import { fileProblem } from './file-checks.js';
@@ -8,25 +9,34 @@ export interface FileReport {
 	/** Size on disk, or null when missing. */
 	bytes: number | null;
 	problem: string | null;
+	/**
+	 * Whether the file matched a published sha256. Without one in the catalog, a file of the right
+	 * size and format can still be another model's: it passes, but unverified.
+	 */
+	verified: boolean;
 }
 
 export interface ModelReport {
 	model: CatalogModel;
 	directory: string;
 	files: FileReport[];
+	/** No file has a problem. */
 	ok: boolean;
+	/** Every file matched its published sha256. */
+	verified: boolean;
 }
 
-/** Checks every file of an installed (or partly installed) model: present, size, content, sha256 when known. */
+/** Checks every file of an installed (or partly installed) model: present, a regular file, size, content, sha256 when known. */
 export async function verifyModel(model: CatalogModel, root: string): Promise<ModelReport> {
 	const state = inspectModel(model, root);
-	const files = await Promise.all(state.files.map(async (file): Promise<FileReport> => ({
-		name: file.file.name,
-		path: file.path,
-		bytes: file.bytes,
-		problem: file.bytes === null ? 'missing' : await fileProblem(file.file, file.path),
-	})));
-	return { model, directory: state.directory, files, ok: files.every((file) => file.problem === null) };
+	const files = await Promise.all(state.files.map(async (file): Promise<FileReport> => {
+		const problem = isLink(file.path) ? 'it is a symbolic link, not a regular file (the cache holds regular files only)'
+			: file.bytes === null ? 'missing'
+			: await fileProblem(file.file, file.path);
+		return { name: file.file.name, path: file.path, bytes: file.bytes, problem, verified: problem === null && file.file.sha256 !== undefined };
+	}));
+	const ok = files.every((file) => file.problem === null);
+	return { model, directory: state.directory, files, ok, verified: ok && files.every((file) => file.verified) };
 }
 
 /**
@@ -35,4 +45,12 @@ export async function verifyModel(model: CatalogModel, root: string): Promise<Mo
  */
 export function hasWeights(state: ModelState): boolean {
 	return state.files.some((file) => file.file.name.endsWith('.onnx') && (file.bytes !== null || file.partialBytes !== null));
+}
+
+function isLink(path: string): boolean {
+	try {
+		return lstatSync(path).isSymbolicLink();
+	} catch {
+		return false;
+	}
 }

@@ -32,8 +32,9 @@ function list(root: string, json: boolean): void {
 		return;
 	}
 	process.stdout.write(`Model cache: ${root}\n`);
-	const rows = states.map((state) => [state.model.name, state.model.kind, sizeColumn(state), statusOf(state), state.model.id]);
-	process.stdout.write(table([['NAME', 'KIND', 'SIZE', 'STATUS', 'FUNASR ID'], ...rows]));
+	const rows = states.map((state) => [state.model.name, state.model.kind, sizeColumn(state), statusOf(state), checksColumn(state.model), state.model.id]);
+	process.stdout.write(table([['NAME', 'KIND', 'SIZE', 'STATUS', 'CHECKS', 'FUNASR ID'], ...rows]));
+	if (states.some((state) => !hasPublishedHashes(state.model))) process.stdout.write(UNVERIFIED_NOTE);
 }
 
 async function pull(root: string, names: string[]): Promise<void> {
@@ -66,9 +67,10 @@ async function verify(root: string, names: string[], json: boolean): Promise<voi
 		process.stdout.write(`No models in "${root}".\n`);
 	} else {
 		for (const report of reports) {
-			process.stdout.write(`${report.model.name} (${report.directory}): ${report.ok ? 'OK' : 'PROBLEMS'}\n`);
-			process.stdout.write(table(report.files.map((file) => ['', file.name, file.bytes === null ? '-' : formatBytes(file.bytes), file.problem ?? 'ok'])));
+			process.stdout.write(`${report.model.name} (${report.directory}): ${report.verified ? 'OK' : report.ok ? 'UNVERIFIED' : 'PROBLEMS'}\n`);
+			process.stdout.write(table(report.files.map((file) => ['', file.name, file.bytes === null ? '-' : formatBytes(file.bytes), file.problem ?? (file.verified ? 'ok (sha256)' : 'unverified (size and format only)')])));
 		}
+		if (reports.some((report) => report.ok && !report.verified)) process.stdout.write(UNVERIFIED_NOTE);
 	}
 	const bad = reports.filter((report) => !report.ok);
 	if (bad.length === 0) return;
@@ -78,6 +80,20 @@ async function verify(root: string, names: string[], json: boolean): Promise<voi
 		`${problems.length} problem${problems.length === 1 ? '' : 's'} in "${root}": ${problems.join('; ')}.`,
 		`Run \`rtmp-asr models pull ${bad.map((report) => report.model.name).join(' ')} --dir ${root}\` to download the missing or damaged files again.`,
 	);
+}
+
+/** Why "unverified" is not a failure, and what it leaves open. */
+const UNVERIFIED_NOTE =
+	'unverified: the catalog has no published sha256 for these files, so only their size and format are checked; another model\'s files of the same format would pass.\n';
+
+function hasPublishedHashes(model: CatalogModel): boolean {
+	return model.files.every((file) => file.sha256 !== undefined);
+}
+
+function checksColumn(model: CatalogModel): string {
+	const hashed = model.files.filter((file) => file.sha256 !== undefined).length;
+	if (hashed === model.files.length) return 'sha256';
+	return hashed === 0 ? 'unverified' : `unverified (${model.files.length - hashed}/${model.files.length} files)`;
 }
 
 function describeState(state: ModelState) {
@@ -90,12 +106,13 @@ function describeState(state: ModelState) {
 		installed: state.installed,
 		bytes: totalBytes(state.model),
 		approximate: isApproximate(state.model),
-		files: state.files.map((file) => ({ name: file.file.name, bytes: file.file.bytes, approximate: file.file.approximate, installedBytes: file.bytes, partialBytes: file.partialBytes })),
+		verifiable: hasPublishedHashes(state.model),
+		files: state.files.map((file) => ({ name: file.file.name, bytes: file.file.bytes, approximate: file.file.approximate, sha256: file.file.sha256 ?? null, installedBytes: file.bytes, partialBytes: file.partialBytes })),
 	};
 }
 
 function describeReport(report: ModelReport) {
-	return { name: report.model.name, id: report.model.id, directory: report.directory, ok: report.ok, files: report.files };
+	return { name: report.model.name, id: report.model.id, directory: report.directory, ok: report.ok, verified: report.verified, files: report.files };
 }
 
 function sizeColumn(state: ModelState): string {

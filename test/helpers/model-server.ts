@@ -10,12 +10,21 @@ export type Misbehaviour =
 	/** Sends this many bytes, then neither sends more nor closes. */
 	| { stallAfter: number }
 	/** Sends this body instead of the file, with status 200. */
-	| { replaceWith: Buffer };
+	| { replaceWith: Buffer }
+	/** Status 200 without a length, then bytes for as long as the client reads. */
+	| { endless: true }
+	/** Announces this Content-Length, sends the start of the file, then neither sends more nor closes. */
+	| { announce: number }
+	/** 302 to this URL. */
+	| { redirectTo: string };
 
 export interface RecordedRequest {
 	path: string;
 	range: string | null;
 	ifRange: string | null;
+	authorization: string | null;
+	/** The query string, `?` included; empty when none. */
+	search: string;
 }
 
 /**
@@ -29,6 +38,10 @@ export class ModelServer {
 	private readonly sockets = new Set<Socket>();
 	/** Bytes per second per response; 0 sends at once. */
 	bytesPerSecond = 0;
+	/** When set, a request without exactly this Authorization header gets 401. */
+	requireAuthorization: string | null = null;
+	/** Bytes sent by endless responses so far. */
+	endlessBytesSent = 0;
 
 	private constructor(
 		private readonly server: Server,
@@ -67,12 +80,26 @@ export class ModelServer {
 	}
 
 	private handle(request: IncomingMessage, response: ServerResponse): void {
-		const path = decodeURIComponent(new URL(request.url ?? '/', this.url).pathname);
-		this.requests.push({ path, range: header(request, 'range'), ifRange: header(request, 'if-range') });
+		const url = new URL(request.url ?? '/', this.url);
+		const path = decodeURIComponent(url.pathname);
+		const authorization = header(request, 'authorization');
+		this.requests.push({ path, range: header(request, 'range'), ifRange: header(request, 'if-range'), authorization, search: url.search });
+		if (this.requireAuthorization !== null && authorization !== this.requireAuthorization) {
+			response.writeHead(401, { 'content-type': 'text/plain', 'www-authenticate': 'Basic realm="models"' }).end('unauthorized');
+			return;
+		}
 		const behaviour = this.misbehaviours.get(path)?.shift();
 		const file = this.files.get(path);
 		if (behaviour && 'status' in behaviour) {
 			response.writeHead(behaviour.status, { 'content-type': 'text/plain' }).end(behaviour.body ?? `status ${behaviour.status}`);
+			return;
+		}
+		if (behaviour && 'redirectTo' in behaviour) {
+			response.writeHead(302, { location: behaviour.redirectTo }).end();
+			return;
+		}
+		if (behaviour && 'endless' in behaviour) {
+			void this.sendForever(response);
 			return;
 		}
 		if (behaviour && 'replaceWith' in behaviour) {
@@ -93,6 +120,11 @@ export class ModelServer {
 			return;
 		}
 		const body = file.subarray(start);
+		if (behaviour && 'announce' in behaviour) {
+			response.writeHead(200, { 'content-length': behaviour.announce });
+			response.write(body.subarray(0, 1024));
+			return;
+		}
 		const headers: Record<string, string | number> = { 'content-length': body.length, etag, 'accept-ranges': 'bytes' };
 		if (honourRange) headers['content-range'] = `bytes ${start}-${file.length - 1}/${file.length}`;
 		response.writeHead(honourRange ? 206 : 200, headers);
@@ -105,6 +137,15 @@ export class ModelServer {
 			return;
 		}
 		void this.send(response, body);
+	}
+
+	private async sendForever(response: ServerResponse): Promise<void> {
+		response.writeHead(200, { 'content-type': 'application/octet-stream' });
+		const chunk = Buffer.alloc(64 * 1024, 0x5a);
+		while (!response.destroyed && !response.writableEnded) {
+			if (!response.write(chunk)) await drainedOrClosed(response);
+			this.endlessBytesSent += chunk.length;
+		}
 	}
 
 	private async send(response: ServerResponse, body: Buffer): Promise<void> {
@@ -128,6 +169,16 @@ export async function refusedUrl(): Promise<string> {
 	const { port } = server.address() as AddressInfo;
 	await new Promise<void>((resolve) => server.close(() => resolve()));
 	return `http://127.0.0.1:${port}`;
+}
+
+function drainedOrClosed(response: ServerResponse): Promise<void> {
+	return new Promise((resolve) => {
+		const done = () => {
+			response.off('drain', done).off('close', done);
+			resolve();
+		};
+		response.on('drain', done).on('close', done);
+	});
 }
 
 function header(request: IncomingMessage, name: string): string | null {

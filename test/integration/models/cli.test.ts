@@ -61,15 +61,17 @@ test('models list shows the catalog, the cache inside n8n\'s folder and what is 
 	assert.equal(before.code, 0, before.stderr);
 	const lines = before.stdout.trimEnd().split('\n');
 	assert.equal(lines[0], `Model cache: ${root}`);
-	assert.match(lines[1]!, /^NAME +KIND +SIZE +STATUS +FUNASR ID$/);
-	assert.deepEqual(lines.slice(2).map((line) => line.split(/ +/).slice(0, 4)), [
+	assert.match(lines[1]!, /^NAME +KIND +SIZE +STATUS +CHECKS +FUNASR ID$/);
+	assert.equal(lines.at(-1), 'unverified: the catalog has no published sha256 for these files, so only their size and format are checked; another model\'s files of the same format would pass.');
+	const rows = lines.slice(2, -1);
+	assert.deepEqual(rows.map((line) => line.split(/ +/).slice(0, 4)), [
 		['paraformer-zh', 'asr', '~880.1', 'MB'],
 		['paraformer-zh-int8', 'asr', '~238.1', 'MB'],
 		['fsmn-vad', 'vad', '~1.73', 'MB'],
 		['ct-punc', 'punc', '~294.2', 'MB'],
 		['ct-punc-realtime', 'punc', '~294.2', 'MB'],
 	]);
-	assert.ok(lines.slice(2).every((line) => / missing /.test(line)));
+	assert.ok(rows.every((line) => / missing +unverified +/.test(line)));
 
 	assert.equal((await cli('models', 'pull', 'fsmn-vad')).code, 0);
 	const listed = JSON.parse((await cli('models', 'list', '--json')).stdout) as { root: string; models: { name: string; installed: boolean; directory: string; files: { installedBytes: number | null }[] }[] };
@@ -79,7 +81,7 @@ test('models list shows the catalog, the cache inside n8n\'s folder and what is 
 	assert.equal(vad.directory, join(root, VAD_ID));
 	assert.deepEqual(vad.files.map((file) => file.installedBytes), VAD_FILES.map((file) => readFileSync(sharedPath('models', 'fsmn-vad', file)).length));
 	assert.deepEqual(listed.models.filter((model) => model.installed).map((model) => model.name), ['fsmn-vad']);
-	assert.match((await cli('models', 'list')).stdout, /\nfsmn-vad +vad +1\.73 MB +installed +speech_fsmn_vad/);
+	assert.match((await cli('models', 'list')).stdout, /\nfsmn-vad +vad +1\.73 MB +installed +unverified +speech_fsmn_vad/);
 });
 
 test('models pull downloads the real FSMN-VAD from the ModelScope override; the engine loads it', async () => {
@@ -105,14 +107,17 @@ test('models verify passes installed files, names a damaged one, and pull repair
 	assert.equal((await cli('models', 'pull', 'fsmn-vad')).code, 0);
 	const good = await cli('models', 'verify');
 	assert.equal(good.code, 0, good.stderr);
-	assert.match(good.stdout, new RegExp(`^fsmn-vad \\(${join(root, VAD_ID).replaceAll('/', '\\/')}\\): OK\\n`));
-	assert.match(good.stdout, /model\.onnx +1\.72 MB +ok/);
+	assert.match(good.stdout, new RegExp(`^fsmn-vad \\(${join(root, VAD_ID).replaceAll('/', '\\/')}\\): UNVERIFIED\\n`));
+	assert.match(good.stdout, /model\.onnx +1\.72 MB +unverified \(size and format only\)/);
+	assert.match(good.stdout, /\nunverified: the catalog has no published sha256 for these files/);
 
 	truncateSync(join(root, VAD_ID, 'model.onnx'), 1_000_000);
 	const bad = await cli('models', 'verify', '--json');
 	assert.equal(bad.code, 1);
-	const report = JSON.parse(bad.stdout) as { models: { ok: boolean; files: { name: string; problem: string | null }[] }[] };
+	const report = JSON.parse(bad.stdout) as { models: { ok: boolean; verified: boolean; files: { name: string; problem: string | null; verified: boolean }[] }[] };
 	assert.equal(report.models[0]!.ok, false);
+	assert.equal(report.models[0]!.verified, false);
+	assert.deepEqual(report.models[0]!.files.map((file) => file.verified), [false, false, false]);
 	assert.match(report.models[0]!.files.find((file) => file.name === 'model.onnx')!.problem!, /has field 7 at byte \d+ running to byte \d+, past the end at byte 1000000: truncated/);
 	assert.match(bad.stderr, /^rtmp-asr models: 1 problem in ".*": fsmn-vad\/model\.onnx: it has field 7 at byte \d+ running to byte \d+, past the end at byte 1000000: truncated\. Run `rtmp-asr models pull fsmn-vad --dir .*` to download the missing or damaged files again\.\n$/);
 

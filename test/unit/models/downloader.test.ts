@@ -1,14 +1,16 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, beforeEach, test } from 'node:test';
 import { EngineError } from '../../../engine/errors.js';
 import { resolveModel } from '../../../models/cache.js';
-import { validateCatalog, type Catalog } from '../../../models/catalog.js';
+import { maxBytesOf, validateCatalog, type Catalog } from '../../../models/catalog.js';
 import { pullModel } from '../../../models/downloader.js';
+import { describeEvent } from '../../../models/progress.js';
 import type { PullEvent } from '../../../models/pull-events.js';
+import { verifyModel } from '../../../models/verify.js';
 import { fixturePath } from '../../helpers/paths.js';
 import { ModelServer, refusedUrl } from '../../helpers/model-server.js';
 
@@ -31,6 +33,7 @@ beforeEach(() => {
 	root = mkdtempSync(join(tmpdir(), 'rtmp-asr-pull-'));
 	server.requests.length = 0;
 	server.bytesPerSecond = 0;
+	server.requireAuthorization = null;
 	for (const [name, body] of CONTENT) {
 		server.serve(`/first/${ID}/${name}`, body);
 		server.serve(`/second/${ID}/${name}`, body);
@@ -326,4 +329,161 @@ test('RTMP_ASR_MODEL_MIRROR is tried first', async () => {
 	const result = await pull(testCatalog(), [], { env: { RTMP_ASR_MODEL_MIRROR: `${server.url}/mirror/` } });
 	assertInstalled();
 	assert.deepEqual(result.downloaded.map((file) => file.source), FILES.map(() => 'mirror'));
+});
+
+test('an endless response is cut off at the size the catalog allows (approximate size + margin), and the next source is used', { timeout: 20_000 }, async () => {
+	server.misbehave(`/first/${ID}/model_quant.onnx`, { endless: true });
+	const catalog = testCatalog();
+	const limit = maxBytesOf(catalog.models[0]!.files[0]!);
+	assert.equal(limit, Math.ceil(WEIGHTS.length * 1.25) + 1_000_000);
+	const events: PullEvent[] = [];
+	let largestPartial = 0;
+	const result = await pull(catalog, events, {
+		onProgress: (event) => {
+			events.push(event);
+			if (event.type === 'progress') largestPartial = Math.max(largestPartial, event.progress.received);
+		},
+	});
+	assertInstalled();
+	assert.equal(result.downloaded[0]!.source, 'second');
+	assert.ok(largestPartial <= limit, `the partial file grew to ${largestPartial} bytes, past the limit of ${limit}`);
+	const fallback = events.find((event) => event.type === 'fallback');
+	assert.ok(fallback?.type === 'fallback');
+	assert.match(fallback.reason, new RegExp(`^the server sent more than the ${limit} bytes this file may have \\(\\d+\\.\\d+ MB\\); the download was stopped$`));
+});
+
+test('an announced Content-Length beyond the limit is refused before anything is written', { timeout: 20_000 }, async () => {
+	server.misbehave(`/first/${ID}/model_quant.onnx`, { announce: 10_000_000_000 });
+	const events: PullEvent[] = [];
+	const catalog = testCatalog();
+	const result = await pull(catalog, events);
+	assertInstalled();
+	assert.equal(result.downloaded[0]!.source, 'second');
+	assert.ok(!events.some((event) => event.type === 'progress' && event.progress.total === 10_000_000_000), 'nothing of the refused body was counted');
+	const fallback = events.find((event) => event.type === 'fallback');
+	assert.ok(fallback?.type === 'fallback');
+	assert.equal(fallback.reason, `the server announced 10000000000 bytes, more than the ${maxBytesOf(catalog.models[0]!.files[0]!)} this file may have`);
+});
+
+test('an exact catalog size is the limit itself: one byte more is cut off', { timeout: 20_000 }, async () => {
+	server.misbehave(`/first/${ID}/model_quant.onnx`, { endless: true });
+	const events: PullEvent[] = [];
+	await pull(testCatalog({}, { 'model_quant.onnx': { bytes: WEIGHTS.length, approximate: false } }), events);
+	assertInstalled();
+	const fallback = events.find((event) => event.type === 'fallback');
+	assert.ok(fallback?.type === 'fallback');
+	assert.match(fallback.reason, new RegExp(`more than the ${WEIGHTS.length} bytes this file may have`));
+});
+
+test('a .partial planted as a link to another file is refused: the file is neither written nor moved into the cache', async () => {
+	const victim = join(root, 'precious.txt');
+	writeFileSync(victim, 'precious content');
+	mkdirSync(join(root, ID), { recursive: true });
+	const partial = join(root, ID, 'model_quant.onnx.partial');
+	symlinkSync(victim, partial);
+	await assert.rejects(pull(testCatalog()), (error: unknown) => {
+		assert.ok(error instanceof EngineError);
+		assert.equal(error.code, 'MODEL_INVALID');
+		assert.equal(error.message, `"${partial}" is a symbolic link or not a regular file, where the model cache expects a regular file; downloads never write through links.`);
+		assert.match(error.fix, /^Remove it, and check who else can write to ".*tiny-paraformer-onnx"/);
+		return true;
+	});
+	assert.equal(readFileSync(victim, 'utf8'), 'precious content');
+	assert.ok(lstatSync(partial).isSymbolicLink(), 'the link is left for the user to inspect');
+	assert.ok(!existsSync(join(root, ID, 'model_quant.onnx')));
+	assert.ok(!existsSync(join(root, `${ID}.lock`)), 'the lock is released');
+});
+
+test('a model directory that is a link is refused, and nothing is written where it points', async () => {
+	const elsewhere = join(root, 'elsewhere');
+	mkdirSync(elsewhere);
+	symlinkSync(elsewhere, join(root, ID));
+	await assert.rejects(pull(testCatalog()), (error: unknown) => {
+		assert.ok(error instanceof EngineError);
+		assert.equal(error.message, `The model directory "${join(root, ID)}" is a symbolic link; downloads never write through links.`);
+		return true;
+	});
+	assert.deepEqual(readdirSync(elsewhere), []);
+	assert.equal(server.requests.length, 0);
+});
+
+test('the .partial.json beside a partial file is not followed either', async () => {
+	const victim = join(root, 'precious.json');
+	writeFileSync(victim, '{"keep":true}');
+	mkdirSync(join(root, ID), { recursive: true });
+	symlinkSync(victim, join(root, ID, 'config.yaml.partial.json'));
+	await assert.rejects(pull(testCatalog()), /config\.yaml\.partial\.json" is a symbolic link/);
+	assert.equal(readFileSync(victim, 'utf8'), '{"keep":true}');
+});
+
+test('an installed file that is a link is refused by pull and named by verify', async () => {
+	const elsewhere = join(root, 'config.yaml');
+	writeFileSync(elsewhere, CONTENT.get('config.yaml')!);
+	mkdirSync(join(root, ID), { recursive: true });
+	symlinkSync(elsewhere, join(root, ID, 'config.yaml'));
+	const catalog = testCatalog();
+	await assert.rejects(pull(catalog), /config\.yaml" is a symbolic link or not a regular file/);
+	const report = await verifyModel(catalog.models[0]!, root);
+	assert.equal(report.ok, false);
+	assert.equal(report.files.find((file) => file.name === 'config.yaml')!.problem, 'it is a symbolic link, not a regular file (the cache holds regular files only)');
+});
+
+test('verify tells verified files (published sha256 matched) from unverified ones', async () => {
+	const sha256 = createHash('sha256').update(WEIGHTS).digest('hex');
+	const catalog = testCatalog({}, { 'model_quant.onnx': { sha256, bytes: WEIGHTS.length, approximate: false } });
+	await pull(catalog);
+	const report = await verifyModel(catalog.models[0]!, root);
+	assert.equal(report.ok, true);
+	assert.equal(report.verified, false, 'three files have no sha256');
+	assert.deepEqual(report.files.map((file) => [file.name, file.verified]), FILES.map((name) => [name, name === 'model_quant.onnx']));
+});
+
+test('a mirror URL with credentials and a token works: Basic authorization, the path before the query, nothing secret shown', async () => {
+	for (const [name, body] of CONTENT) server.serve(`/private/models/${ID}/${name}`, body);
+	server.requireAuthorization = `Basic ${Buffer.from('reader:p@ss word').toString('base64')}`;
+	const mirror = `${server.url.replace('http://', 'http://reader:p%40ss%20word@')}/private/models/?token=SECRET-TOKEN`;
+	const events: PullEvent[] = [];
+	const result = await pull(testCatalog(), events, { env: { RTMP_ASR_MODEL_MIRROR: mirror } });
+	assertInstalled();
+	assert.deepEqual(result.downloaded.map((file) => file.source), FILES.map(() => 'mirror'));
+	for (const request of server.requests) {
+		assert.match(request.path, new RegExp(`^/private/models/${ID}/`));
+		assert.equal(request.search, '?token=SECRET-TOKEN');
+	}
+	const shown = events.map((event) => describeEvent(event) ?? '').join('\n') + JSON.stringify(events);
+	for (const secret of ['SECRET-TOKEN', 'p%40ss', 'p@ss', 'reader']) assert.ok(!shown.includes(secret), `"${secret}" shown: ${shown}`);
+	assert.ok(shown.includes(`/private/models/${ID}/model_quant.onnx?token=***`), shown);
+});
+
+test('a mirror\'s credentials are not sent on to another host it redirects to', async () => {
+	const other = await ModelServer.start();
+	try {
+		other.serve(`/elsewhere/${ID}/model_quant.onnx`, WEIGHTS);
+		for (const [name, body] of CONTENT) server.serve(`/private/${ID}/${name}`, body);
+		server.misbehave(`/private/${ID}/model_quant.onnx`, { redirectTo: `${other.url}/elsewhere/${ID}/model_quant.onnx` });
+		const mirror = `${server.url.replace('http://', 'http://reader:hunter2@')}/private/`;
+		await pull(testCatalog(), [], { env: { RTMP_ASR_MODEL_MIRROR: mirror } });
+		assertInstalled();
+		assert.equal(server.requests.find((request) => request.path.endsWith('/model_quant.onnx'))!.authorization, `Basic ${Buffer.from('reader:hunter2').toString('base64')}`);
+		assert.deepEqual(other.requests.map((request) => request.authorization), [null]);
+	} finally {
+		await other.close();
+	}
+});
+
+test('a failing mirror with credentials is named in errors without them', async () => {
+	server.requireAuthorization = 'Basic nobody';
+	const mirror = `${server.url.replace('http://', 'http://reader:hunter2@')}/private/?token=SECRET-TOKEN`;
+	const catalog = testCatalog({ first: `${await refusedUrl()}/first`, second: `${await refusedUrl()}/second` });
+	await assert.rejects(pull(catalog, [], { env: { RTMP_ASR_MODEL_MIRROR: mirror } }), (error: unknown) => {
+		assert.ok(error instanceof EngineError);
+		assert.match(error.message, /mirror: HTTP 401 Unauthorized; first: connection refused/);
+		for (const secret of ['SECRET-TOKEN', 'hunter2', 'reader']) assert.ok(!`${error.message} ${error.fix}`.includes(secret), `${error.message} ${error.fix}`);
+		return true;
+	});
+	await assert.rejects(pull(catalog, [], { env: { RTMP_ASR_MODEL_MIRROR: 'ftp://reader:hunter2@host/m?token=SECRET-TOKEN' } }), (error: unknown) => {
+		assert.ok(error instanceof EngineError);
+		assert.equal(error.message, 'RTMP_ASR_MODEL_MIRROR="ftp://***@host/m?token=***" is not an http(s) URL.');
+		return true;
+	});
 });

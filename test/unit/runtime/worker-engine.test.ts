@@ -72,7 +72,7 @@ test('each worker refuses the other\'s requests', async () => {
 	await vad.handle({ id: 0, type: 'close', streamId: 's' });
 });
 
-test('the VAD worker punctuates, its model at its own precision: an fp32 recogniser with FunASR\'s int8-only punctuation', async () => {
+test('the VAD worker punctuates, its model at its own precision: an fp32 recognizer with FunASR\'s int8-only punctuation', async () => {
 	const engine = new WorkerEngine('vad');
 	const puncDir = fixturePath('models', 'tiny-punc-realtime');
 	await engine.handle({ id: 0, type: 'open', streamId: 's', config: { models: { ...models, puncDir, quantized: false, puncQuantized: true } } });

@@ -1,5 +1,6 @@
 import type { SpeechSegment, StreamConfig } from '../../engine/runtime/inference-protocol.js';
 import { WorkerEngine } from '../../engine/runtime/worker-engine.js';
+import { handleRequest } from '../../engine/runtime/worker-requests.js';
 import type { Precision, SetupMessage } from '../contender-protocol.js';
 import { readCorpusAudio } from '../corpus.js';
 import type { Contender } from './contender.js';
@@ -50,10 +51,10 @@ export function memoryContender(setup: SetupMessage, precision: Precision, threa
 			const streamsBytes = settledRss();
 			const heapAfter = heapBytes();
 			const second = new WorkerEngine('recognizer');
-			await second.handle({ id: 0, type: 'open', streamId: 'first', config });
-			for (const segment of await segmentsOf(engine, 'longest', config, longest)) await second.handle({ id: 0, type: 'recognize', streamId: 'first', fbank: segment.fbank });
+			await handleRequest(second, { id: 0, type: 'open', streamId: 'first', config });
+			for (const segment of await segmentsOf(engine, 'longest', config, longest)) await handleRequest(second, { id: 0, type: 'recognize', streamId: 'first', fbank: segment.fbank });
 			const secondRecognizerBytes = settledRss() - streamsBytes;
-			await second.handle({ id: 0, type: 'shutdown' });
+			await handleRequest(second, { id: 0, type: 'shutdown' });
 			for (let i = 0; i < streams; i++) await close(engine, `extra-${i}`);
 			await close(engine, 'first');
 			const figures: MemoryFigures = {
@@ -79,26 +80,26 @@ interface Engines {
 }
 
 async function open(engine: Engines, streamId: string, config: StreamConfig): Promise<void> {
-	await engine.vad.handle({ id: 0, type: 'open', streamId, config });
-	await engine.recognizer.handle({ id: 0, type: 'open', streamId, config });
+	await handleRequest(engine.vad, { id: 0, type: 'open', streamId, config });
+	await handleRequest(engine.recognizer, { id: 0, type: 'open', streamId, config });
 }
 
 async function close(engine: Engines, streamId: string): Promise<void> {
-	await engine.vad.handle({ id: 0, type: 'close', streamId });
-	await engine.recognizer.handle({ id: 0, type: 'close', streamId });
+	await handleRequest(engine.vad, { id: 0, type: 'close', streamId });
+	await handleRequest(engine.recognizer, { id: 0, type: 'close', streamId });
 }
 
 /** One session: the samples in 100 ms chunks, flushed, every segment recognised. */
 async function recogniseSession(engine: Engines, streamId: string, samples: Float32Array): Promise<void> {
-	const segments = [...(await sendAudio(engine, streamId, samples)), ...(await engine.vad.handle({ id: 0, type: 'flush', streamId }))];
-	for (const segment of segments) await engine.recognizer.handle({ id: 0, type: 'recognize', streamId, fbank: segment.fbank });
+	const segments = [...(await sendAudio(engine, streamId, samples)), ...(await handleRequest(engine.vad, { id: 0, type: 'flush', streamId }))];
+	for (const segment of segments) await handleRequest(engine.recognizer, { id: 0, type: 'recognize', streamId, fbank: segment.fbank });
 }
 
 /** The segments of one whole session, cut by a VAD stream of their own. */
 async function segmentsOf(engine: Engines, streamId: string, config: StreamConfig, samples: Float32Array): Promise<SpeechSegment[]> {
-	await engine.vad.handle({ id: 0, type: 'open', streamId, config });
-	const segments = [...(await sendAudio(engine, streamId, samples)), ...(await engine.vad.handle({ id: 0, type: 'flush', streamId }))];
-	await engine.vad.handle({ id: 0, type: 'close', streamId });
+	await handleRequest(engine.vad, { id: 0, type: 'open', streamId, config });
+	const segments = [...(await sendAudio(engine, streamId, samples)), ...(await handleRequest(engine.vad, { id: 0, type: 'flush', streamId }))];
+	await handleRequest(engine.vad, { id: 0, type: 'close', streamId });
 	return segments;
 }
 
@@ -106,7 +107,7 @@ async function segmentsOf(engine: Engines, streamId: string, config: StreamConfi
 async function sendAudio(engine: Engines, streamId: string, samples: Float32Array): Promise<SpeechSegment[]> {
 	const segments: SpeechSegment[] = [];
 	for (let offset = 0; offset < samples.length; offset += CHUNK_SAMPLES) {
-		segments.push(...(await engine.vad.handle({ id: 0, type: 'audio', streamId, samples: samples.slice(offset, offset + CHUNK_SAMPLES) })).closed);
+		segments.push(...(await handleRequest(engine.vad, { id: 0, type: 'audio', streamId, samples: samples.slice(offset, offset + CHUNK_SAMPLES) })).closed);
 	}
 	return segments;
 }

@@ -4,6 +4,7 @@ import { loadTokens, TOKEN_FILES } from '../model-dir/tokens.js';
 import { EngineError } from '../errors.js';
 import { readModelConfig, requireModelFiles, yamlSection, type YamlMap } from '../model-dir/model-config.js';
 import { createSession, ort, requireInterface, type Session } from '../onnx/onnx-session.js';
+import { SerialQueue } from '../serial-queue.js';
 import { PunctuationVocabulary, splitPunctuationWords } from './punc-tokenizer.js';
 import { punctuateOffline, punctuateRealtime, type PunctuatedWords } from './punctuate-words.js';
 import { PunctuationLabels } from './punctuation-labels.js';
@@ -33,17 +34,11 @@ export type PunctuationResult = PunctuatedWords;
  */
 export class PunctuationCache {
 	words: string[] = [];
-	private queue: Promise<unknown> = Promise.resolve();
+	/** Calls on this cache, one after another. */
+	readonly turns = new SerialQueue();
 
 	clear(): void {
 		this.words = [];
-	}
-
-	/** Runs `work` after every earlier call on this cache has finished. */
-	inTurn<T>(work: () => Promise<T>): Promise<T> {
-		const result = this.queue.then(work);
-		this.queue = result.catch(() => undefined);
-		return result;
 	}
 }
 
@@ -92,7 +87,7 @@ export class Punctuator {
 		const words = splitPunctuationWords(text);
 		if (this.kind === 'offline') return punctuateOffline(words, this.vocabulary.encode(words), this.labels, (ids) => this.labelWords(ids, 0));
 		const state = cache ?? new PunctuationCache();
-		return state.inTurn(async () => {
+		return state.turns.run(async () => {
 			const all = state.words.concat(words);
 			const result = await punctuateRealtime(all, this.vocabulary.encode(all), state.words.length, this.labels, (ids, cacheSize) => this.labelWords(ids, cacheSize));
 			state.words = result.cache;

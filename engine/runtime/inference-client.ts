@@ -68,7 +68,7 @@ export class InferenceClient {
 
 	/** The samples are transferred: the caller must not use them afterwards. */
 	audio(streamId: string, samples: Float32Array): Promise<Segmentation> {
-		return this.vad.call({ type: 'audio', streamId, samples }, [samples.buffer as ArrayBuffer]);
+		return this.vad.call({ type: 'audio', streamId, samples });
 	}
 
 	flush(streamId: string): Promise<SpeechSegment[]> {
@@ -108,7 +108,7 @@ export class InferenceClient {
 		const channel = this.channelsOf(stream).find((candidate) => candidate.pending === 0 && candidate.recentBusyShare < EARLY_RECOGNITION_MAX_BUSY_SHARE);
 		if (!channel) return false;
 		stream.provisional = { id: segment.id, channel };
-		const ran = await channel.call({ type: 'recognize-provisional', streamId, segment }, [segment.fbank.buffer as ArrayBuffer]);
+		const ran = await channel.call({ type: 'recognize-provisional', streamId, segment });
 		if (!ran && stream.provisional?.id === segment.id) stream.provisional = null;
 		return ran;
 	}

@@ -31,31 +31,6 @@ export interface RecognizedSegment {
 	early: boolean;
 }
 
-export type WorkerRequest =
-	| { id: number; type: 'open'; streamId: string; config: StreamConfig }
-	| { id: number; type: 'audio'; streamId: string; samples: Float32Array }
-	| { id: number; type: 'flush'; streamId: string }
-	| { id: number; type: 'recognize'; streamId: string; fbank: Float32Array; provisionalId?: number }
-	/** Recognises a provisional segment if the recognizer is idle; a later `recognize` of the same segment takes its result. */
-	| { id: number; type: 'recognize-provisional'; streamId: string; segment: ProvisionalSegment }
-	/** The stream's texts are punctuated in the order they are sent. */
-	| { id: number; type: 'punctuate'; streamId: string; textRaw: string }
-	| { id: number; type: 'close'; streamId: string }
-	/** Finish what is in flight, release every model, end the thread: never terminated mid-run (see WorkerChannel.terminate). */
-	| { id: number; type: 'shutdown' };
-
-export interface WorkerResults {
-	open: null;
-	audio: Segmentation;
-	flush: SpeechSegment[];
-	recognize: RecognizedSegment;
-	/** Whether it ran (the recognizer was idle), once it has. */
-	'recognize-provisional': boolean;
-	punctuate: string;
-	close: null;
-	shutdown: null;
-}
-
 export interface SerializedError {
 	code: EngineErrorCode;
 	message: string;

@@ -1,6 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { serializeError, type Segmentation, type SpeechSegment, type WorkerRequest, type WorkerResponse, type WorkerRole } from './inference-protocol.js';
+import { serializeError, type WorkerResponse, type WorkerRole } from './inference-protocol.js';
 import { WorkerEngine } from './worker-engine.js';
+import { handleRequest, requestHandler, type WorkerRequest } from './worker-requests.js';
 
 // An inference worker thread's entry: ONNX inference runs here, off the event loop of n8n.
 const port = parentPort;
@@ -18,10 +19,10 @@ port.on('message', (request: WorkerRequest) => {
 });
 
 function answer(request: WorkerRequest): Promise<void> {
-	const answered = engine.handle(request).then(
+	const answered = handleRequest(engine, request).then(
 		(result) => {
 			const response: WorkerResponse = { id: request.id, ok: true, result };
-			port!.postMessage(response, transferablesOf(result));
+			port!.postMessage(response, requestHandler(engine.role, request.type)?.transferResult?.(result) ?? []);
 		},
 		(error: unknown) => {
 			const response: WorkerResponse = { id: request.id, ok: false, error: serializeError(error) };
@@ -31,11 +32,4 @@ function answer(request: WorkerRequest): Promise<void> {
 	inFlight.add(answered);
 	void answered.finally(() => inFlight.delete(answered));
 	return answered;
-}
-
-/** Segments' rows cross to the main thread without a copy. */
-function transferablesOf(result: unknown): ArrayBuffer[] {
-	const segmentation = result as Partial<Segmentation> | null;
-	const segments: SpeechSegment[] = Array.isArray(result) ? (result as SpeechSegment[]) : [...(segmentation?.closed ?? []), ...(segmentation?.provisional ? [segmentation.provisional] : [])];
-	return segments.map((segment) => segment.fbank.buffer as ArrayBuffer);
 }

@@ -2,14 +2,13 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { EngineError } from '../errors.js';
 import { BusyShare } from './busy-share.js';
-import { deserializeError, type WorkerRequest, type WorkerResponse, type WorkerResults, type WorkerRole } from './inference-protocol.js';
+import { deserializeError, type WorkerResponse, type WorkerRole } from './inference-protocol.js';
+import { requestHandler, type RequestBody, type RequestResult, type RequestType, type WorkerRequest } from './worker-requests.js';
 
 /** How long a worker may take to finish its last recognition before it is terminated anyway. */
 const SHUTDOWN_GRACE_MS = 30_000;
 /** `recentBusyShare` weights about this much of the past. */
 const BUSY_TIME_CONSTANT_MS = 5000;
-
-export type RequestBody = WorkerRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
 
 interface InFlight {
 	body: RequestBody;
@@ -18,13 +17,11 @@ interface InFlight {
 	retried: boolean;
 }
 
-/** What a replacement worker can redo for its streams once they are reopened. */
-const RETRIED = new Set<RequestBody['type']>(['recognize', 'punctuate']);
-
 /**
- * Requests to one inference worker thread and their answers. A worker that dies is replaced at
- * once: `onRestart` reopens its streams, then recognitions and punctuations that were in flight
- * are sent again, once; every other call in flight fails.
+ * Requests to one inference worker thread and their answers; what each request transfers and
+ * whether it is retried come from its role's request table. A worker that dies is replaced at
+ * once: `onRestart` reopens its streams, then the requests in flight that the table retries
+ * (recognitions, punctuations) are sent again, once; every other call in flight fails.
  */
 export class WorkerChannel {
 	private worker: Worker;
@@ -53,12 +50,12 @@ export class WorkerChannel {
 		return this.busy.current();
 	}
 
-	call<K extends RequestBody['type']>(body: Extract<RequestBody, { type: K }>, transfer: ArrayBuffer[] = []): Promise<WorkerResults[K]> {
+	call<K extends RequestType>(body: Extract<RequestBody, { type: K }>): Promise<RequestResult<K>> {
 		return new Promise((resolve, reject) => {
 			const id = this.nextId++;
 			this.inFlight.set(id, { body, resolve: resolve as (value: unknown) => void, reject, retried: false });
 			this.updateBusy();
-			this.worker.postMessage({ ...body, id }, transfer);
+			this.worker.postMessage({ ...body, id } satisfies WorkerRequest, requestHandler(this.role, body.type)?.transfer?.(body) ?? []);
 		});
 	}
 
@@ -76,7 +73,7 @@ export class WorkerChannel {
 		if (this.terminating) return;
 		this.terminating = true;
 		const worker = this.worker;
-		worker.postMessage({ id: this.nextId++, type: 'shutdown' });
+		worker.postMessage({ id: this.nextId++, type: 'shutdown' } satisfies WorkerRequest);
 		const stuck = setTimeout(() => void worker.terminate(), SHUTDOWN_GRACE_MS);
 		await this.exited;
 		clearTimeout(stuck);
@@ -119,7 +116,7 @@ export class WorkerChannel {
 		const retry: InFlight[] = [];
 		for (const [id, call] of this.inFlight) {
 			this.inFlight.delete(id);
-			if (RETRIED.has(call.body.type) && !call.retried) retry.push(call);
+			if (requestHandler(this.role, call.body.type)?.retriedAfterCrash && !call.retried) retry.push(call);
 			else call.reject(lost);
 		}
 		this.updateBusy();

@@ -1,4 +1,5 @@
 import { EngineError } from '../errors.js';
+import { SerialQueue } from '../serial-queue.js';
 import { FeatureExtractor, type FbankTap } from '../frontend/feature-extractor.js';
 import { E2eVad, type VadSegment } from './e2e-vad.js';
 import { FsmnVadModel, type FsmnVadCache } from './fsmn-vad-model.js';
@@ -18,7 +19,7 @@ export class StreamingVad {
 	private readonly features: FeatureExtractor;
 	private readonly detector: E2eVad;
 	private cache: FsmnVadCache;
-	private queue: Promise<unknown> = Promise.resolve();
+	private readonly queue = new SerialQueue();
 
 	/** `fbankTap` receives the VAD's fbank rows, so another model can reuse them. */
 	constructor(model: FsmnVadModel, overrides?: Partial<VadOptions>, fbankTap?: FbankTap) {
@@ -35,7 +36,7 @@ export class StreamingVad {
 
 	/** Segments that end within the audio given so far. */
 	accept(samples: Float32Array): Promise<VadSegment[]> {
-		return this.enqueue(async () => {
+		return this.queue.run(async () => {
 			await this.detect(this.features.accept(samples), false);
 			return this.detector.takeSegments();
 		});
@@ -48,7 +49,7 @@ export class StreamingVad {
 
 	/** End of the stream: the remaining frames, and the segment in progress closed at the end. The VAD then starts a new stream at 0 ms. */
 	finish(): Promise<VadSegment[]> {
-		return this.enqueue(async () => {
+		return this.queue.run(async () => {
 			await this.detect(this.features.finish(), true);
 			this.detector.finish();
 			this.cache = this.model.createCache();
@@ -67,11 +68,5 @@ export class StreamingVad {
 			for (const id of ids) silence += probabilities[row * classes + id];
 			this.detector.acceptFrame(silence, lastChunk && row === rows - 1);
 		}
-	}
-
-	private enqueue<T>(work: () => Promise<T>): Promise<T> {
-		const result = this.queue.then(work);
-		this.queue = result.catch(() => undefined);
-		return result;
 	}
 }

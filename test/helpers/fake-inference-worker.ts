@@ -1,5 +1,6 @@
 import { parentPort } from 'node:worker_threads';
-import type { WorkerRequest, WorkerResponse } from '../../engine/runtime/inference-protocol.js';
+import type { WorkerResponse } from '../../engine/runtime/inference-protocol.js';
+import type { WorkerRequest } from '../../engine/runtime/worker-requests.js';
 
 // A stand-in inference worker for WorkerChannel's unit tests: answers after a short delay, and dies
 // on a recognition when it was started with FAKE_WORKER_CRASH set (process.env is copied at spawn).

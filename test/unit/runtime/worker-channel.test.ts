@@ -1,14 +1,15 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import type { WorkerRole } from '../../../engine/runtime/inference-protocol.js';
 import { WorkerChannel } from '../../../engine/runtime/worker-channel.js';
 
 const fakeWorker = join(__dirname, '..', '..', 'helpers', 'fake-inference-worker.js');
 
-function channel(crashing: 'first worker' | 'every worker'): { channel: WorkerChannel; restarts: string[] } {
+function channel(crashing: 'first worker' | 'every worker', role: WorkerRole = 'recognizer'): { channel: WorkerChannel; restarts: string[] } {
 	const restarts: string[] = [];
 	process.env.FAKE_WORKER_CRASH = '1';
-	const created = new WorkerChannel('recognizer', async (reason) => {
+	const created = new WorkerChannel(role, async (reason) => {
 		restarts.push(reason);
 	}, fakeWorker);
 	if (crashing === 'first worker') delete process.env.FAKE_WORKER_CRASH;
@@ -43,4 +44,15 @@ test('terminate lets the worker answer what is in flight, then ends it', async (
 	const inFlight = vad.call({ type: 'flush', streamId: 's' });
 	await vad.terminate();
 	assert.deepEqual(await inFlight, null);
+});
+
+test('what a request moves to the worker comes from its role\'s table: audio samples are transferred, not copied', async () => {
+	const { channel: vad } = channel('first worker', 'vad');
+	const samples = new Float32Array(1600);
+	try {
+		assert.equal(await vad.call({ type: 'audio', streamId: 's', samples }), null);
+		assert.equal(samples.length, 0, 'the samples were moved to the worker');
+	} finally {
+		await vad.terminate();
+	}
 });

@@ -5,12 +5,11 @@ import { EngineError, isEngineError } from '../../engine/errors.js';
 import type { LivePipelineOptions, ModelSelection, PipelineStatus, Sentence } from '../../engine/pipeline/types.js';
 import { redactText } from '../../engine/source/redact.js';
 import { parseStreamInput } from '../../engine/source/stream-url.js';
+import { CREDENTIAL_NAME, joinStreamUrl, type StreamCredentials } from './credentials/stream-credentials.js';
 import { ExecutionQueue } from './execution-queue.js';
-import { provideModels } from './model-provisioning.js';
+import { provideModels } from './models.js';
+import { readTriggerSettings, type TriggerSettings } from './parameters.js';
 import { pipelineFactory, type TriggerPipeline } from './pipeline-factory.js';
-import { CREDENTIAL_NAME, joinStreamUrl, type StreamCredentials } from './stream-credentials.js';
-import { sentenceItem, statusItem, warningItem } from './trigger-items.js';
-import { readTriggerSettings, type TriggerSettings } from './trigger-settings.js';
 
 /** Everything a run needs, checked before anything starts. */
 interface TriggerSetup {
@@ -230,4 +229,41 @@ export function toNodeError(node: INode, error: unknown): NodeOperationError {
 		return nodeError;
 	}
 	return new NodeOperationError(node, error instanceof Error ? error : String(error));
+}
+
+interface SentenceContext {
+	/** Keywords found in the sentence. */
+	keywords: string[];
+	/** The stream, secrets masked. */
+	stream: string;
+	model: string;
+}
+
+/** One execution's item for a final sentence. */
+function sentenceItem(sentence: Sentence, context: SentenceContext): IDataObject {
+	return {
+		text: sentence.text,
+		textRaw: sentence.textRaw,
+		index: sentence.index,
+		sessionId: sentence.sessionId,
+		startMs: sentence.startMs,
+		endMs: sentence.endMs,
+		startedAt: sentence.startedAt,
+		endedAt: sentence.endedAt,
+		durationMs: sentence.durationMs,
+		latencyMs: sentence.latencyMs,
+		keywords: context.keywords,
+		stream: context.stream,
+		model: context.model,
+	};
+}
+
+/** An item for the Status output: what happened to the connection, and when. */
+function statusItem(status: PipelineStatus, at: Date): IDataObject {
+	return { ...status, at: at.toISOString() };
+}
+
+/** A transient problem the pipeline recovers from, for the Status output. */
+function warningItem(warning: EngineError, stream: string, at: Date, redact: (text: string) => string): IDataObject {
+	return { type: 'warning', stream, code: warning.code, message: redact(warning.message), fix: redact(warning.fix), at: at.toISOString() };
 }

@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import type { IDataObject } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 import { defaultCatalog, findModel } from '../../../models/index.js';
-import { CLI_PATH } from '../../../nodes/RtmpAsr/model-provisioning.js';
+import { CLI_PATH } from '../../../nodes/RtmpAsr/models.js';
 import { RtmpAsrTrigger } from '../../../nodes/RtmpAsr/RtmpAsrTrigger.node.js';
 import { installStandIn, modelScopePath, serveStandIns } from '../../helpers/catalog-stand-ins.js';
 import { ModelServer, refusedUrl } from '../../helpers/model-server.js';

@@ -1,6 +1,8 @@
-import { describeError } from '../../engine/errors.js';
-import { FfmpegSource } from '../../engine/source/ffmpeg-source.js';
-import { redactText } from '../../engine/source/redact.js';
+import type { ICredentialsDecrypted, INodeCredentialTestResult } from 'n8n-workflow';
+import { describeError, isEngineError } from '../../../engine/errors.js';
+import { FfmpegSource } from '../../../engine/source/ffmpeg-source.js';
+import { redactText } from '../../../engine/source/redact.js';
+import { joinStreamUrl, type StreamCredentials } from './stream-credentials.js';
 
 export interface ProbeOptions {
 	/** Extra strings to mask (stream key, password). */
@@ -57,4 +59,16 @@ export async function probeStream(url: string, options: ProbeOptions = {}): Prom
 	});
 	await source.stop();
 	return verdict(outcome.ok, outcome.message);
+}
+
+/** The RTMP Stream credential's test: joins the URL and really reads a little audio from it. */
+export async function testStreamCredential(credential: ICredentialsDecrypted, options: Omit<ProbeOptions, 'secrets'> = {}): Promise<INodeCredentialTestResult> {
+	let stream;
+	try {
+		stream = joinStreamUrl((credential.data ?? {}) as StreamCredentials);
+	} catch (error) {
+		return { status: 'Error', message: isEngineError(error) ? error.describe() : String(error) };
+	}
+	const result = await probeStream(stream.url, { ...options, secrets: stream.secrets });
+	return { status: result.ok ? 'OK' : 'Error', message: result.message };
 }

@@ -1,5 +1,5 @@
-import { EngineError } from '../../engine/errors.js';
-import { redactUrl } from '../../engine/source/redact.js';
+import { EngineError } from '../../../engine/errors.js';
+import { redactUrl } from '../../../engine/source/redact.js';
 
 export const CREDENTIAL_NAME = 'rtmpStreamApi';
 /** The node method that tests the credential (`methods.credentialTest`). */

@@ -4,6 +4,8 @@ import type { KeywordMatchMode } from '../../engine/emitter/keywords.js';
 import { EngineError } from '../../engine/errors.js';
 import type { OverflowPolicy } from '../../engine/pipeline/types.js';
 import { defaultCatalog, findModel, isQuantized } from '../../models/index.js';
+import { SERVER_URL } from './credentials/stream-credentials.js';
+import type { GivenPath } from './file-access.js';
 import { catalogChoices, DEFAULT_MODELS, LOCAL_DIRECTORY, localDirectoryChoice, NO_PUNCTUATION, type ModelPlan, type ModelSource } from './models.js';
 
 /**
@@ -415,9 +417,25 @@ function modelSource(chosen: string, { get }: Parameters, local: LocalDirectory)
 	return { kind: 'directory', directory: resolve(directory) };
 }
 
-/** The display name of a parameter (`options.x` for an option), for messages that point at it. */
-export function parameterLabel(name: keyof typeof PARAMETERS | `options.${keyof typeof OPTIONS}`): string {
-	return name.startsWith('options.') ? OPTIONS[name.slice('options.'.length) as keyof typeof OPTIONS].property.displayName : PARAMETERS[name as keyof typeof PARAMETERS].property.displayName;
+/**
+ * The local paths the settings hand to ffmpeg and onnxruntime, each named by its parameter: n8n's
+ * file-access rules apply to them. A bare FFmpeg Path (no directory) is looked up on n8n's PATH,
+ * as the default ffmpeg is.
+ */
+export function localPaths(settings: TriggerSettings, streamFile: string | null): GivenPath[] {
+	const paths: GivenPath[] = [];
+	if (streamFile !== null) paths.push({ parameter: settings.source === 'url' ? PARAMETERS.url.label : SERVER_URL, path: streamFile });
+	const { asr, vad, punctuation, cacheDirectory } = settings.models;
+	for (const [source, parameter] of [
+		[asr, PARAMETERS.modelDirectory],
+		[vad, PARAMETERS.vadModelDirectory],
+		[punctuation, PARAMETERS.punctuationModelDirectory],
+	] as const) {
+		if (source?.kind === 'directory') paths.push({ parameter: parameter.label, path: source.directory });
+	}
+	if (cacheDirectory !== undefined) paths.push({ parameter: OPTIONS.modelCacheDirectory.label, path: cacheDirectory });
+	if (settings.ffmpegPath !== undefined && /[/\\]/.test(settings.ffmpegPath)) paths.push({ parameter: OPTIONS.ffmpegPath.label, path: settings.ffmpegPath });
+	return paths;
 }
 
 function text(value: unknown, name: string): string {

@@ -7,8 +7,9 @@ import { redactText } from '../../engine/source/redact.js';
 import { parseStreamInput } from '../../engine/source/stream-url.js';
 import { CREDENTIAL_NAME, joinStreamUrl, type StreamCredentials } from './credentials/stream-credentials.js';
 import { ExecutionQueue } from './execution-queue.js';
+import { assertFileAccess } from './file-access.js';
 import { provideModels } from './models.js';
-import { readTriggerSettings, type TriggerSettings } from './parameters.js';
+import { localPaths, readTriggerSettings, type TriggerSettings } from './parameters.js';
 import { pipelineFactory, type TriggerPipeline } from './pipeline-factory.js';
 
 /** Everything a run needs, checked before anything starts. */
@@ -44,6 +45,7 @@ async function prepare(context: ITriggerFunctions): Promise<TriggerSetup> {
 	const { url, secrets } =
 		settings.source === 'credential' ? joinStreamUrl(await context.getCredentials<StreamCredentials>(CREDENTIAL_NAME)) : { url: settings.url, secrets: [] as string[] };
 	const input = parseStreamInput(url);
+	await assertFileAccess(localPaths(settings, input.protocol === 'file' ? input.display : null));
 	const allSecrets = [...secrets, ...input.secrets];
 	const redact = (text: string) => redactText(text, allSecrets);
 	const matcher = new KeywordMatcher(settings.keywords, { mode: settings.keywordMatch, caseSensitive: settings.caseSensitive });

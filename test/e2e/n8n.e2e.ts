@@ -54,7 +54,8 @@ const lines = (path: string) => (existsSync(path) ? readFileSync(path, 'utf8').s
 
 before(async () => {
 	const n8nDir = await timed('install n8n (cached after the first run)', installN8n);
-	options = { n8nDir, userFolder: join(work, 'home'), fileAccess: files };
+	// The node's Model Directory (the toy model) must be allowed as n8n's file nodes' folder is.
+	options = { n8nDir, userFolder: join(work, 'home'), fileAccess: `${files};${sharedPath('models')}` };
 	mkdirSync(files, { recursive: true });
 	const tarball = await timed('npm pack', () => packRepository(work));
 	await timed('install as a community package', () => installCommunityPackage(options.userFolder, tarball));

@@ -2,7 +2,9 @@ import type { ICredentialsDecrypted, INodeCredentialTestResult } from 'n8n-workf
 import { describeError, isEngineError } from '../../../engine/errors.js';
 import { FfmpegSource } from '../../../engine/source/ffmpeg-source.js';
 import { redactText } from '../../../engine/source/redact.js';
-import { joinStreamUrl, type StreamCredentials } from './stream-credentials.js';
+import { parseStreamInput } from '../../../engine/source/stream-url.js';
+import { assertFileAccess } from '../file-access.js';
+import { joinStreamUrl, SERVER_URL, type StreamCredentials } from './stream-credentials.js';
 
 export interface ProbeOptions {
 	/** Extra strings to mask (stream key, password). */
@@ -66,6 +68,8 @@ export async function testStreamCredential(credential: ICredentialsDecrypted, op
 	let stream;
 	try {
 		stream = joinStreamUrl((credential.data ?? {}) as StreamCredentials);
+		const input = parseStreamInput(stream.url);
+		if (input.protocol === 'file') await assertFileAccess([{ parameter: SERVER_URL, path: input.display }]);
 	} catch (error) {
 		return { status: 'Error', message: isEngineError(error) ? error.describe() : String(error) };
 	}

@@ -21,11 +21,17 @@ const MODELS: IDataObject = {
 const node = new RtmpAsrTrigger();
 let server: RtmpServer;
 
+const savedFileAccess = process.env.N8N_RESTRICT_FILE_ACCESS_TO;
+
 before(async () => {
+	// As an n8n that lets nodes use the shared models (semicolon-separated, as n8n reads it).
+	process.env.N8N_RESTRICT_FILE_ACCESS_TO = `${sharedPath('models')}; ${sharedPath('audio')}`;
 	server = await startRtmpServer();
 });
 
 after(async () => {
+	if (savedFileAccess === undefined) delete process.env.N8N_RESTRICT_FILE_ACCESS_TO;
+	else process.env.N8N_RESTRICT_FILE_ACCESS_TO = savedFileAccess;
 	await server?.stop();
 });
 

@@ -10,6 +10,10 @@ import { RtmpStreamApi } from '../../../credentials/RtmpStreamApi.credentials.js
 import { CREDENTIAL_NAME } from '../../../nodes/RtmpAsr/credentials/stream-credentials.js';
 import { testTriggerNode, withFakePipelines, type TriggerHarness } from '../../helpers/trigger-harness.js';
 
+// An n8n without a file-access restriction (n8n 2.x restricts to ~/.n8n-files unless told otherwise):
+// these tests use made-up model directories; file-access.test.ts tests the restriction.
+process.env.N8N_RESTRICT_FILE_ACCESS_TO = '';
+
 const node = new RtmpAsrTrigger();
 const URL_WITH_KEY = 'rtmp://127.0.0.1:1935/live/sk-secret-1234';
 /** Local model directories: nothing is looked up in the model cache (see trigger-models.test.ts for that). */

@@ -13,6 +13,10 @@ import { installStandIn, modelScopePath, serveStandIns } from '../../helpers/cat
 import { ModelServer, refusedUrl } from '../../helpers/model-server.js';
 import { testTriggerNode, withFakePipelines, type TriggerHarness } from '../../helpers/trigger-harness.js';
 
+// An n8n without a file-access restriction (n8n 2.x restricts to ~/.n8n-files unless told otherwise):
+// these tests use made-up model directories; file-access.test.ts tests the restriction.
+process.env.N8N_RESTRICT_FILE_ACCESS_TO = '';
+
 /**
  * The node's catalog models: found in the model cache, downloaded from a local server standing in
  * for ModelScope when missing, or reported with the way to install them by hand. The pipeline is a

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import type { IDataObject, IRun } from 'n8n-workflow';
 import { RtmpAsrTrigger } from '../../../nodes/RtmpAsr/RtmpAsrTrigger.node.js';
@@ -24,8 +24,9 @@ let server: RtmpServer;
 const savedFileAccess = process.env.N8N_RESTRICT_FILE_ACCESS_TO;
 
 before(async () => {
-	// As an n8n that lets nodes use the shared models (semicolon-separated, as n8n reads it).
-	process.env.N8N_RESTRICT_FILE_ACCESS_TO = `${sharedPath('models')}; ${sharedPath('audio')}`;
+	// As an n8n that lets nodes use the shared models: real paths (n8n compares the file's real path
+	// with the directories as written), separated by a semicolon.
+	process.env.N8N_RESTRICT_FILE_ACCESS_TO = `${realpathSync(sharedPath('models'))}; ${realpathSync(sharedPath('audio'))}`;
 	server = await startRtmpServer();
 });
 

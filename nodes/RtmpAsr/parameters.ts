@@ -308,7 +308,7 @@ function parametersOf(read: ParameterReader) {
 	};
 }
 
-type Parameters = ReturnType<typeof parametersOf>;
+type ParameterValues = ReturnType<typeof parametersOf>;
 
 /** The node's parameters as settings; throws BAD_OPTION naming the parameter and a sensible value. */
 export function readTriggerSettings(read: ParameterReader): TriggerSettings {
@@ -383,7 +383,7 @@ const PUNCTUATION_DIRECTORY: LocalDirectory = {
  * directory. A catalog model's precision is the catalog's; a local recogniser's is the Quantized switch,
  * which a local punctuation model follows.
  */
-function readModelPlan(parameters: Parameters): Omit<ModelPlan, 'threads' | 'recognizers'> {
+function readModelPlan(parameters: ParameterValues): Omit<ModelPlan, 'threads' | 'recognizers'> {
 	const { get, option } = parameters;
 	const asr = modelSource(get('model'), parameters, ASR_DIRECTORY);
 	const vad = modelSource(get('vadModel'), parameters, VAD_DIRECTORY);
@@ -403,7 +403,7 @@ function readModelPlan(parameters: Parameters): Omit<ModelPlan, 'threads' | 'rec
 	};
 }
 
-function modelSource(chosen: string, { get }: Parameters, local: LocalDirectory): ModelSource {
+function modelSource(chosen: string, { get }: ParameterValues, local: LocalDirectory): ModelSource {
 	if (chosen !== LOCAL_DIRECTORY) return { kind: 'catalog', name: chosen };
 	const directory = get(local.parameter);
 	if (directory === '') {

@@ -1,13 +1,13 @@
 import type { IDataObject, INode, INodeExecutionData, IRun, ITriggerFunctions, ITriggerResponse } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 import { KeywordMatcher } from '../../engine/emitter/keywords.js';
-import { EngineError, isEngineError, parseStreamInput, redactText, type LivePipelineOptions, type ModelSelection, type PipelineStatus, type Sentence } from '../../engine/index.js';
+import { EngineError, isEngineError, type LivePipelineOptions, type ModelSelection, parseStreamInput, type PipelineStatus, redactText, type Sentence } from '../../engine/index.js';
+import { CREDENTIAL_NAME, joinStreamUrl, type StreamCredentials } from './credentials/stream-credentials.js';
 import { ExecutionQueue } from './execution-queue.js';
-import { provideModels } from './model-provisioning.js';
+import { assertFileAccess } from './file-access.js';
+import { provideModels } from './models.js';
+import { localPaths, readTriggerSettings, type TriggerSettings } from './parameters.js';
 import { pipelineFactory, type TriggerPipeline } from './pipeline-factory.js';
-import { CREDENTIAL_NAME, joinStreamUrl, type StreamCredentials } from './stream-credentials.js';
-import { sentenceItem, statusItem, warningItem } from './trigger-items.js';
-import { readTriggerSettings, type TriggerSettings } from './trigger-settings.js';
 
 /** Everything a run needs, checked before anything starts. */
 interface TriggerSetup {
@@ -42,6 +42,7 @@ async function prepare(context: ITriggerFunctions): Promise<TriggerSetup> {
 	const { url, secrets } =
 		settings.source === 'credential' ? joinStreamUrl(await context.getCredentials<StreamCredentials>(CREDENTIAL_NAME)) : { url: settings.url, secrets: [] as string[] };
 	const input = parseStreamInput(url);
+	await assertFileAccess(localPaths(settings, input.protocol === 'file' ? input.display : null));
 	const allSecrets = [...secrets, ...input.secrets];
 	const redact = (text: string) => redactText(text, allSecrets);
 	const matcher = new KeywordMatcher(settings.keywords, { mode: settings.keywordMatch, caseSensitive: settings.caseSensitive });
@@ -227,4 +228,41 @@ export function toNodeError(node: INode, error: unknown): NodeOperationError {
 		return nodeError;
 	}
 	return new NodeOperationError(node, error instanceof Error ? error : String(error));
+}
+
+interface SentenceContext {
+	/** Keywords found in the sentence. */
+	keywords: string[];
+	/** The stream, secrets masked. */
+	stream: string;
+	model: string;
+}
+
+/** One execution's item for a final sentence. */
+function sentenceItem(sentence: Sentence, context: SentenceContext): IDataObject {
+	return {
+		text: sentence.text,
+		textRaw: sentence.textRaw,
+		index: sentence.index,
+		sessionId: sentence.sessionId,
+		startMs: sentence.startMs,
+		endMs: sentence.endMs,
+		startedAt: sentence.startedAt,
+		endedAt: sentence.endedAt,
+		durationMs: sentence.durationMs,
+		latencyMs: sentence.latencyMs,
+		keywords: context.keywords,
+		stream: context.stream,
+		model: context.model,
+	};
+}
+
+/** An item for the Status output: what happened to the connection, and when. */
+function statusItem(status: PipelineStatus, at: Date): IDataObject {
+	return { ...status, at: at.toISOString() };
+}
+
+/** A transient problem the pipeline recovers from, for the Status output. */
+function warningItem(warning: EngineError, stream: string, at: Date, redact: (text: string) => string): IDataObject {
+	return { type: 'warning', stream, code: warning.code, message: redact(warning.message), fix: redact(warning.fix), at: at.toISOString() };
 }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -54,7 +54,8 @@ const lines = (path: string) => (existsSync(path) ? readFileSync(path, 'utf8').s
 
 before(async () => {
 	const n8nDir = await timed('install n8n (cached after the first run)', installN8n);
-	options = { n8nDir, userFolder: join(work, 'home'), fileAccess: files };
+	// The node's Model Directory (the toy model) must be allowed, by its real path, as the files folder is.
+	options = { n8nDir, userFolder: join(work, 'home'), fileAccess: `${files};${realpathSync(sharedPath('models'))}` };
 	mkdirSync(files, { recursive: true });
 	const tarball = await timed('npm pack', () => packRepository(work));
 	await timed('install as a community package', () => installCommunityPackage(options.userFolder, tarball));

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { ICredentialsDecrypted } from 'n8n-workflow';
-import { testStreamCredential } from '../../../nodes/RtmpAsr/credential-test.js';
+import { testStreamCredential } from '../../../nodes/RtmpAsr/credentials/stream-probe.js';
 import { freePort } from '../../helpers/free-port.js';
 import { ffmpegReadersOf, waitFor } from '../../helpers/pipeline-recorder.js';
 import { startPublisher, type Publisher } from '../../helpers/publisher.js';

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -18,7 +18,7 @@ import { testTriggerNode } from '../../helpers/trigger-harness.js';
  * (stand-ins with FunASR's interfaces under the catalog's ids), and loaded at the catalog's precision.
  */
 
-const ENV_KEYS = ['RTMP_ASR_MODELSCOPE_URL', 'RTMP_ASR_HF_URL', 'RTMP_ASR_MODEL_MIRROR'] as const;
+const ENV_KEYS = ['RTMP_ASR_MODELSCOPE_URL', 'RTMP_ASR_HF_URL', 'RTMP_ASR_MODEL_MIRROR', 'N8N_RESTRICT_FILE_ACCESS_TO'] as const;
 const savedEnv = new Map<string, string | undefined>(ENV_KEYS.map((key) => [key, process.env[key]]));
 const node = new RtmpAsrTrigger();
 let models: ModelServer;
@@ -33,6 +33,8 @@ before(async () => {
 	delete process.env.RTMP_ASR_MODEL_MIRROR;
 	rtmp = await startRtmpServer();
 	cache = mkdtempSync(join(tmpdir(), 'rtmp-asr-node-catalog-'));
+	// As an n8n that lets nodes use the cache (n8n compares real paths with the directories as written).
+	process.env.N8N_RESTRICT_FILE_ACCESS_TO = realpathSync(cache);
 });
 
 after(async () => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import type { IDataObject, IRun } from 'n8n-workflow';
 import { RtmpAsrTrigger } from '../../../nodes/RtmpAsr/RtmpAsrTrigger.node.js';
@@ -21,11 +21,18 @@ const MODELS: IDataObject = {
 const node = new RtmpAsrTrigger();
 let server: RtmpServer;
 
+const savedFileAccess = process.env.N8N_RESTRICT_FILE_ACCESS_TO;
+
 before(async () => {
+	// As an n8n that lets nodes use the shared models: real paths (n8n compares the file's real path
+	// with the directories as written), separated by a semicolon.
+	process.env.N8N_RESTRICT_FILE_ACCESS_TO = `${realpathSync(sharedPath('models'))}; ${realpathSync(sharedPath('audio'))}`;
 	server = await startRtmpServer();
 });
 
 after(async () => {
+	if (savedFileAccess === undefined) delete process.env.N8N_RESTRICT_FILE_ACCESS_TO;
+	else process.env.N8N_RESTRICT_FILE_ACCESS_TO = savedFileAccess;
 	await server?.stop();
 });
 

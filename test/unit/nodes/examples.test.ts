@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { IDataObject, INodeProperties } from 'n8n-workflow';
 import { RtmpAsrTrigger } from '../../../nodes/RtmpAsr/RtmpAsrTrigger.node.js';
-import { readTriggerSettings } from '../../../nodes/RtmpAsr/trigger-settings.js';
+import { readTriggerSettings } from '../../../nodes/RtmpAsr/parameters.js';
 import { REPO_ROOT } from '../../helpers/paths.js';
 
 const EXAMPLES_DIR = join(REPO_ROOT, 'examples');

@@ -1,15 +1,18 @@
 import assert from 'node:assert/strict';
 import { setImmediate as tick } from 'node:timers/promises';
 import { describe, it } from 'node:test';
-import type { IDataObject, INodeProperties, INodePropertyOptions, IRun } from 'n8n-workflow';
+import type { IDataObject, INodePropertyOptions, IRun } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 import { EngineError } from '../../../engine/errors.js';
 import { defaultCatalog } from '../../../models/index.js';
 import { RtmpAsrTrigger } from '../../../nodes/RtmpAsr/RtmpAsrTrigger.node.js';
 import { RtmpStreamApi } from '../../../credentials/RtmpStreamApi.credentials.js';
-import { CREDENTIAL_NAME } from '../../../nodes/RtmpAsr/stream-credentials.js';
-import { DEFAULTS } from '../../../nodes/RtmpAsr/trigger-settings.js';
+import { CREDENTIAL_NAME } from '../../../nodes/RtmpAsr/credentials/stream-credentials.js';
 import { testTriggerNode, withFakePipelines, type TriggerHarness } from '../../helpers/trigger-harness.js';
+
+// An n8n without a file-access restriction (n8n 2.x restricts to ~/.n8n-files unless told otherwise):
+// these tests use made-up model directories; file-access.test.ts tests the restriction.
+process.env.N8N_RESTRICT_FILE_ACCESS_TO = '';
 
 const node = new RtmpAsrTrigger();
 const URL_WITH_KEY = 'rtmp://127.0.0.1:1935/live/sk-secret-1234';
@@ -35,31 +38,6 @@ describe('RtmpAsrTrigger description', () => {
 		assert.deepEqual(description.credentials?.[0], { name: 'rtmpStreamApi', required: true, testedBy: 'rtmpStreamApiTest', displayOptions: { show: { source: ['credential'] } } });
 		assert.equal(typeof node.methods.credentialTest.rtmpStreamApiTest, 'function');
 		assert.equal(new RtmpStreamApi().name, 'rtmpStreamApi');
-	});
-
-	it('declares every parameter the node reads, with a default', () => {
-		const declared = new Map<string, INodeProperties>();
-		for (const property of node.description.properties) {
-			declared.set(property.name, property);
-			for (const option of (property.options ?? []) as INodeProperties[]) if ('displayName' in option && 'type' in option) declared.set(`${property.name}.${option.name}`, option);
-		}
-		for (const name of ['source', 'url', 'model', 'modelDirectory', 'quantized', 'vadModel', 'vadModelDirectory', 'punctuationModel', 'punctuationModelDirectory', 'keywords', 'keywordMatch', 'caseSensitive', 'onlyMatching', 'statusOutput']) {
-			assert.ok(declared.has(name), `top-level parameter ${name}`);
-		}
-		for (const name of ['ffmpegPath', 'parallelProcessing', 'modelCacheDirectory']) assert.ok(declared.has(`options.${name}`), `option ${name}`);
-		assert.equal(declared.get('options.downloadModels')?.default, true, 'missing models are downloaded unless switched off');
-		const defaults: Record<string, unknown> = {
-			threads: DEFAULTS.threads,
-			recognizers: DEFAULTS.recognizers,
-			earlyRecognition: true,
-			manualTimeoutSeconds: DEFAULTS.manualTimeoutSeconds,
-			maxSentenceSeconds: DEFAULTS.maxSentenceSeconds,
-			queueSeconds: DEFAULTS.queueSeconds,
-			overflow: DEFAULTS.overflow,
-			reconnectMaxDelaySeconds: DEFAULTS.reconnectMaxDelaySeconds,
-			endSilenceMs: DEFAULTS.maxEndSilenceMs,
-		};
-		for (const [name, value] of Object.entries(defaults)) assert.equal(declared.get(`options.${name}`)?.default, value, `the UI default of ${name} is the one the node applies`);
 	});
 
 	it('offers the catalog\'s models of each kind, or a local directory that only then is asked for', () => {

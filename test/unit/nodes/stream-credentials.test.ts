@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { EngineError } from '../../../engine/errors.js';
 import { redactText } from '../../../engine/source/redact.js';
-import { joinStreamUrl } from '../../../nodes/RtmpAsr/stream-credentials.js';
+import { joinStreamUrl } from '../../../nodes/RtmpAsr/credentials/stream-credentials.js';
 
 const badOption = (pattern: RegExp) => (error: unknown) => error instanceof EngineError && error.code === 'BAD_OPTION' && pattern.test(error.message);
 

@@ -7,11 +7,15 @@ import { after, before, describe, it } from 'node:test';
 import type { IDataObject } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 import { defaultCatalog, findModel } from '../../../models/index.js';
-import { CLI_PATH } from '../../../nodes/RtmpAsr/model-provisioning.js';
+import { CLI_PATH } from '../../../nodes/RtmpAsr/models.js';
 import { RtmpAsrTrigger } from '../../../nodes/RtmpAsr/RtmpAsrTrigger.node.js';
 import { installStandIn, modelScopePath, serveStandIns } from '../../helpers/catalog-stand-ins.js';
 import { ModelServer, refusedUrl } from '../../helpers/model-server.js';
 import { testTriggerNode, withFakePipelines, type TriggerHarness } from '../../helpers/trigger-harness.js';
+
+// An n8n without a file-access restriction (n8n 2.x restricts to ~/.n8n-files unless told otherwise):
+// these tests use made-up model directories; file-access.test.ts tests the restriction.
+process.env.N8N_RESTRICT_FILE_ACCESS_TO = '';
 
 /**
  * The node's catalog models: found in the model cache, downloaded from a local server standing in

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import type { IDataObject } from 'n8n-workflow';
 import { EngineError } from '../../../engine/errors.js';
-import { readTriggerSettings } from '../../../nodes/RtmpAsr/trigger-settings.js';
+import { readTriggerSettings } from '../../../nodes/RtmpAsr/parameters.js';
 
 /** Local directories, as before the catalog: these tests are about the parameters, not the cache. */
 const BASE: IDataObject = { url: 'rtmp://127.0.0.1/live/stream', model: 'local', modelDirectory: '/models/paraformer-zh', vadModel: 'local', vadModelDirectory: '/models/fsmn-vad', punctuationModel: 'off' };

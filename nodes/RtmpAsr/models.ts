@@ -1,7 +1,62 @@
 import { resolve } from 'node:path';
+import type { INodePropertyOptions } from 'n8n-workflow';
 import { EngineError, isEngineError, type ModelSelection } from '../../engine/index.js';
-import { defaultCatalog, ensureModel, findModel, formatBytes, modelDirectory, modelRoot, progressPrinter, totalBytes } from '../../models/index.js';
-import type { ModelPlan, ModelSource } from './trigger-settings.js';
+import { defaultCatalog, ensureModel, findModel, formatBytes, modelDirectory, modelRoot, progressPrinter, totalBytes, type ModelKind } from '../../models/index.js';
+
+/** A catalog model (installed in the model cache, downloaded when missing) or a directory filled by hand. */
+export type ModelSource = { kind: 'catalog'; name: string } | { kind: 'directory'; directory: string };
+
+/** Which models the trigger loads and where catalog models come from. */
+export interface ModelPlan {
+	asr: ModelSource;
+	vad: ModelSource;
+	/** Null: no punctuation. */
+	punctuation: ModelSource | null;
+	/** The recogniser's int8 weights (model_quant.onnx). */
+	quantized: boolean;
+	/** The punctuation model's: a catalog model's own precision, a local one's as the recogniser's. */
+	punctuationQuantized: boolean;
+	threads: number;
+	/** Recognizer workers, each with its own copy of the Paraformer. */
+	recognizers: number;
+	/** Cache root for catalog models; undefined: RTMP_ASR_MODEL_DIR, else inside n8n's folder. */
+	cacheDirectory: string | undefined;
+	/** Download catalog models missing from the cache on activation. */
+	download: boolean;
+}
+
+/** The choice that shows a directory parameter: a FunASR export copied to the machine by hand. */
+export const LOCAL_DIRECTORY = 'local';
+export const NO_PUNCTUATION = 'off';
+
+export const DEFAULT_MODELS = {
+	asr: 'paraformer-zh-int8',
+	vad: 'fsmn-vad',
+	/** Keeps context from one sentence to the next, as live captions need. */
+	punctuation: 'ct-punc-realtime',
+} as const;
+
+/** Names of the catalog's models of one kind, in catalog order. */
+export function catalogNames(kind: ModelKind): string[] {
+	return defaultCatalog()
+		.models.filter((model) => model.kind === kind)
+		.map((model) => model.name);
+}
+
+/** The catalog's models of one kind as choices of an options parameter, each with its download size. */
+export function catalogChoices(kind: ModelKind): INodePropertyOptions[] {
+	return defaultCatalog()
+		.models.filter((model) => model.kind === kind)
+		.map((model) => ({
+			name: model.name,
+			value: model.name,
+			description: `${model.description}; about ${formatBytes(totalBytes(model))}, downloaded into the model cache when missing`,
+		}));
+}
+
+export function localDirectoryChoice(what: string): INodePropertyOptions {
+	return { name: 'Local Directory', value: LOCAL_DIRECTORY, description: `A FunASR ${what} ONNX export copied to this machine by hand` };
+}
 
 export interface ModelLog {
 	info(message: string): void;

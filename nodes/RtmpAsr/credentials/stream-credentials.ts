@@ -1,8 +1,10 @@
-import { EngineError, redactUrl } from '../../engine/index.js';
+import { EngineError, redactUrl } from '../../../engine/index.js';
 
 export const CREDENTIAL_NAME = 'rtmpStreamApi';
 /** The node method that tests the credential (`methods.credentialTest`). */
 export const CREDENTIAL_TEST = 'rtmpStreamApiTest';
+/** The credential field that may name a local file (file:///…), for n8n's file-access rules. */
+export const SERVER_URL = "RTMP Stream credential's Server URL";
 
 /** The fields of the RTMP Stream credential. */
 export interface StreamCredentials {

@@ -1,4 +1,7 @@
-import { describeError, FfmpegSource, redactText } from '../../engine/index.js';
+import type { ICredentialsDecrypted, INodeCredentialTestResult } from 'n8n-workflow';
+import { describeError, FfmpegSource, isEngineError, parseStreamInput, redactText } from '../../../engine/index.js';
+import { assertFileAccess } from '../file-access.js';
+import { joinStreamUrl, SERVER_URL, type StreamCredentials } from './stream-credentials.js';
 
 export interface ProbeOptions {
 	/** Extra strings to mask (stream key, password). */
@@ -55,4 +58,18 @@ export async function probeStream(url: string, options: ProbeOptions = {}): Prom
 	});
 	await source.stop();
 	return verdict(outcome.ok, outcome.message);
+}
+
+/** The RTMP Stream credential's test: joins the URL and really reads a little audio from it. */
+export async function testStreamCredential(credential: ICredentialsDecrypted, options: Omit<ProbeOptions, 'secrets'> = {}): Promise<INodeCredentialTestResult> {
+	let stream;
+	try {
+		stream = joinStreamUrl((credential.data ?? {}) as StreamCredentials);
+		const input = parseStreamInput(stream.url);
+		if (input.protocol === 'file') await assertFileAccess([{ parameter: SERVER_URL, path: input.display }]);
+	} catch (error) {
+		return { status: 'Error', message: isEngineError(error) ? error.describe() : String(error) };
+	}
+	const result = await probeStream(stream.url, { ...options, secrets: stream.secrets });
+	return { status: result.ok ? 'OK' : 'Error', message: result.message };
 }

@@ -1,6 +1,6 @@
 import type { IDataObject, INode, INodeExecutionData, IRun, ITriggerFunctions, ITriggerResponse } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
-import { KeywordMatcher } from '../../engine/emitter/keywords.js';
+import { KeywordMatcher } from './keywords.js';
 import { EngineError, isEngineError } from '../../engine/errors.js';
 import type { LivePipelineOptions, ModelSelection, PipelineStatus, Sentence } from '../../engine/pipeline/types.js';
 import { redactText } from '../../engine/source/redact.js';

@@ -1,5 +1,5 @@
 import { basename, resolve } from 'node:path';
-import type { KeywordMatchMode } from '../../engine/emitter/keywords.js';
+import type { KeywordMatchMode } from './keywords.js';
 import { EngineError } from '../../engine/errors.js';
 import type { OverflowPolicy } from '../../engine/pipeline/types.js';
 import { defaultCatalog, findModel, isQuantized } from '../../models/catalog.js';

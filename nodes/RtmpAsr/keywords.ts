@@ -1,4 +1,4 @@
-import { EngineError, errorMessage } from '../errors.js';
+import { EngineError, errorMessage } from '../../engine/errors.js';
 
 export type KeywordMatchMode = 'words' | 'substrings' | 'regex';
 

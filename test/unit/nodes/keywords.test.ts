@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { KeywordMatcher } from '../../../engine/emitter/keywords.js';
+import { KeywordMatcher } from '../../../nodes/RtmpAsr/keywords.js';
 import { EngineError } from '../../../engine/errors.js';
 import { sharedPath } from '../../helpers/paths.js';
 

@@ -1,6 +1,6 @@
 import { basename, resolve } from 'node:path';
 import type { INodeProperties, INodePropertyOptions } from 'n8n-workflow';
-import type { KeywordMatchMode } from '../../engine/emitter/keywords.js';
+import type { KeywordMatchMode } from './keywords.js';
 import { EngineError, type OverflowPolicy } from '../../engine/index.js';
 import { defaultCatalog, findModel, isQuantized } from '../../models/index.js';
 import { SERVER_URL } from './credentials/stream-credentials.js';

@@ -1,10 +1,10 @@
 import type { IDataObject, INode, INodeExecutionData, IRun, ITriggerFunctions, ITriggerResponse } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
-import { KeywordMatcher } from '../../engine/emitter/keywords.js';
 import { EngineError, isEngineError, type LivePipelineOptions, type ModelSelection, parseStreamInput, type PipelineStatus, redactText, type Sentence } from '../../engine/index.js';
 import { CREDENTIAL_NAME, joinStreamUrl, type StreamCredentials } from './credentials/stream-credentials.js';
 import { ExecutionQueue } from './execution-queue.js';
 import { assertFileAccess } from './file-access.js';
+import { createKeywordMatcher, KeywordMatcher, type RegexKeywordMatcher } from './keywords.js';
 import { provideModels } from './models.js';
 import { localPaths, readTriggerSettings, type TriggerSettings } from './parameters.js';
 import { pipelineFactory, type TriggerPipeline } from './pipeline-factory.js';
@@ -14,7 +14,7 @@ interface TriggerSetup {
 	settings: TriggerSettings;
 	/** Everything but the models, which are installed (perhaps downloaded) when the run starts. */
 	pipelineOptions: Omit<LivePipelineOptions, 'models'>;
-	matcher: KeywordMatcher;
+	matcher: KeywordMatcher | RegexKeywordMatcher;
 	/** The stream as items and logs show it. */
 	stream: string;
 	redact: (text: string) => string;
@@ -45,7 +45,7 @@ async function prepare(context: ITriggerFunctions): Promise<TriggerSetup> {
 	await assertFileAccess(localPaths(settings, input.protocol === 'file' ? input.display : null));
 	const allSecrets = [...secrets, ...input.secrets];
 	const redact = (text: string) => redactText(text, allSecrets);
-	const matcher = new KeywordMatcher(settings.keywords, { mode: settings.keywordMatch, caseSensitive: settings.caseSensitive });
+	const matcher = createKeywordMatcher(settings.keywords, { mode: settings.keywordMatch, caseSensitive: settings.caseSensitive });
 	const pipelineOptions: Omit<LivePipelineOptions, 'models'> = {
 		url,
 		secrets: allSecrets,
@@ -78,18 +78,16 @@ async function liveRun(context: ITriggerFunctions, setup: TriggerSetup): Promise
 		return output === 0 ? [items, []] : [[], items];
 	};
 
-	pipeline.on('sentence', (sentence) => {
-		const item = matchedItem(setup, sentence);
-		if (item) queue.push(outputs(0, item));
-	});
+	const warn = (warning: EngineError) => {
+		context.logger.warn(setup.redact(warning.describe()));
+		if (setup.settings.statusOutput) queue.push(outputs(1, warningItem(warning, setup.stream, new Date(), setup.redact)));
+	};
+	pipeline.on('sentence', matchedItems(setup, warn, (item) => queue.push(outputs(0, item))));
 	pipeline.on('status', (status) => {
 		context.logger.info(setup.redact(describeStatus(status)));
 		if (setup.settings.statusOutput) queue.push(outputs(1, statusItem(status, new Date())));
 	});
-	pipeline.on('warning', (warning) => {
-		context.logger.warn(setup.redact(warning.describe()));
-		if (setup.settings.statusOutput) queue.push(outputs(1, warningItem(warning, setup.stream, new Date(), setup.redact)));
-	});
+	pipeline.on('warning', warn);
 	pipeline.on('end', () => {
 		context.logger.info(`${setup.stream} ended; everything it said was emitted.`);
 		if (setup.settings.statusOutput) queue.push(outputs(1, { type: 'end', stream: setup.stream, at: new Date().toISOString() }));
@@ -103,12 +101,14 @@ async function liveRun(context: ITriggerFunctions, setup: TriggerSetup): Promise
 		await pipeline.start();
 	} catch (error) {
 		await pipeline.close();
+		await closeMatcher(setup);
 		throw toTriggerError(node, error);
 	}
 	return {
 		closeFunction: async () => {
 			queue.close();
 			await pipeline.close();
+			await closeMatcher(setup);
 		},
 	};
 }
@@ -144,6 +144,7 @@ function manualRun(context: ITriggerFunctions, setup: TriggerSetup): ITriggerRes
 		closeFunction: async () => {
 			stop.abort(stoppedError());
 			await running?.close();
+			await closeMatcher(setup);
 		},
 	};
 }
@@ -159,11 +160,9 @@ async function firstSentence(pipeline: TriggerPipeline, setup: TriggerSetup, sto
 	const result = new Promise<IDataObject>((resolve, reject) => (settle = { resolve, reject }));
 	// A failure while the models load is only awaited after start(): not an unhandled rejection.
 	result.catch(() => undefined);
-	pipeline.on('sentence', (sentence) => {
-		const item = matchedItem(setup, sentence);
-		if (item) settle?.resolve(item);
-	});
-	pipeline.on('warning', (warning) => (lastProblem = setup.redact(warning.describe())));
+	const warn = (warning: EngineError) => (lastProblem = setup.redact(warning.describe()));
+	pipeline.on('sentence', matchedItems(setup, warn, (item) => settle?.resolve(item)));
+	pipeline.on('warning', warn);
 	pipeline.on('error', (error) => settle?.reject(error));
 	pipeline.on('end', () => settle?.reject(new EngineError('INPUT_NOT_AUDIO', `${setup.stream} ended without a sentence${setup.settings.onlyMatching ? ' containing a keyword' : ''}.`, 'Give an input with speech.')));
 	const stopped = () => settle?.reject(stop.reason);
@@ -184,11 +183,28 @@ async function firstSentence(pipeline: TriggerPipeline, setup: TriggerSetup, sto
 	}
 }
 
-/** The sentence's item, or null when only matching sentences are wanted and it has no keyword. */
-function matchedItem(setup: TriggerSetup, sentence: Sentence): IDataObject | null {
-	const keywords = setup.matcher.match(sentence.text, sentence.textRaw);
-	if (setup.settings.onlyMatching && keywords.length === 0) return null;
-	return sentenceItem(sentence, { keywords, stream: setup.stream, model: setup.settings.modelName });
+/**
+ * A sentence listener that passes each sentence's item to `found`, in sentence order, unless only
+ * matching sentences are wanted and it has no keyword. Words and substrings match synchronously;
+ * regular expressions in a worker, so their items follow a moment later.
+ */
+function matchedItems(setup: TriggerSetup, warn: (warning: EngineError) => void, found: (item: IDataObject) => void): (sentence: Sentence) => void {
+	const { matcher } = setup;
+	const take = (sentence: Sentence, keywords: string[]) => {
+		if (setup.settings.onlyMatching && keywords.length === 0) return;
+		found(sentenceItem(sentence, { keywords, stream: setup.stream, model: setup.settings.modelName }));
+	};
+	if (matcher instanceof KeywordMatcher) return (sentence) => take(sentence, matcher.match(sentence.text, sentence.textRaw));
+	return (sentence) => {
+		void matcher.match(sentence.text, sentence.textRaw).then(({ keywords, warnings }) => {
+			warnings.forEach(warn);
+			take(sentence, keywords);
+		});
+	};
+}
+
+async function closeMatcher(setup: TriggerSetup): Promise<void> {
+	if (!(setup.matcher instanceof KeywordMatcher)) await setup.matcher.close();
 }
 
 /** Why a manual run ends when n8n closes the trigger, be it downloading a model or listening. */

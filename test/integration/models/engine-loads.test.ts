@@ -47,8 +47,11 @@ test('the files the catalog pulls for each model are what the engine\'s loaders 
 		if (model.kind === 'asr') await (await Paraformer.load(directory, { quantized })).release();
 		if (model.kind === 'punc') {
 			const punctuator = await Punctuator.load(directory, { quantized });
-			assert.equal(punctuator.kind, name === 'ct-punc-realtime' ? 'vad_realtime' : 'offline');
-			await punctuator.release();
+			try {
+				assert.equal(punctuator.kind, name === 'ct-punc-realtime' ? 'vad_realtime' : 'offline');
+			} finally {
+				await punctuator.release();
+			}
 		}
 		if (model.kind === 'vad') await (await FsmnVadModel.load(directory)).release();
 	}

@@ -95,7 +95,11 @@ describe('the trigger node on the real engine and a real RTMP stream', { concurr
 	test('manual mode with nobody publishing: a clear timeout', async () => {
 		const url = server.url('live', 'silent-room');
 		const harness = await testTriggerNode(node, { mode: 'manual', parameters: { url, ...MODELS, options: { manualTimeoutSeconds: 3 } } });
-		await assert.rejects(harness.response.manualTriggerFunction!(), /No sentence was heard on rtmp:\/\/127\.0\.0\.1:\d+\/live\/\*\*\* within 3 s\./);
-		await waitFor(() => ffmpegReadersOf(url).length === 0, 3000, 'no ffmpeg left');
+		try {
+			await assert.rejects(harness.response.manualTriggerFunction!(), /No sentence was heard on rtmp:\/\/127\.0\.0\.1:\d+\/live\/\*\*\* within 3 s\./);
+			await waitFor(() => ffmpegReadersOf(url).length === 0, 3000, 'no ffmpeg left');
+		} finally {
+			await harness.close();
+		}
 	});
 });

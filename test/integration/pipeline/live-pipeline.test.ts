@@ -60,13 +60,15 @@ describe('live pipeline against a real RTMP server', { concurrency: false }, () 
 		const { pipeline, recorded } = pipelineFor(url);
 		await pipeline.start();
 		const publisher = publish(url, { file: sharedPath('audio', 'toy', 'toy_stream.wav'), channels: 2, sampleRate: 44100 });
+		let playing = true;
+		void publisher.exited.then(() => (playing = false));
 		await waitFor(() => recorded.sentences.length >= 1, 20_000, 'the first sentence');
-		const firstAt = recorded.sentences[0]!.receivedAt;
+		const firstWhilePlaying = playing;
 		await publisher.exited;
 		const endedAt = recorded.statuses.length;
 		await waitFor(() => recorded.sentences.length >= STREAM_SENTENCES.length, 15_000, `${STREAM_SENTENCES.length} sentences (have ${JSON.stringify(texts(recorded))})`);
 		assert.ok(endedAt > 0);
-		assert.ok(firstAt < 10_000, `the first sentence came ${firstAt} ms after start, while the 44 s stream was playing`);
+		assert.ok(firstWhilePlaying, 'the first sentence came while the 44 s stream was still playing');
 		assert.equal(recorded.sentences.length, STREAM_SENTENCES.length, JSON.stringify(texts(recorded)));
 		const cer = characterErrorRate(STREAM_SENTENCES, texts(recorded));
 		assert.ok(cer <= 0.05, `CER ${cer}: ${JSON.stringify(texts(recorded))}`);
@@ -76,7 +78,8 @@ describe('live pipeline against a real RTMP server', { concurrency: false }, () 
 				assert.ok(sentence.startMs >= recorded.sentences[i - 1]!.endMs, 'times increase');
 				assert.ok(Date.parse(sentence.startedAt) >= Date.parse(recorded.sentences[i - 1]!.endedAt) - 1);
 			}
-			assert.ok(sentence.latencyMs < 5000, `latency ${sentence.latencyMs}`);
+			// Under a second unloaded; the bound only says no sentence waits for the 44 s stream to end, with room for a loaded 2-core machine.
+			assert.ok(sentence.latencyMs < 15_000, `latency ${sentence.latencyMs}`);
 			assert.equal(sentence.durationMs, sentence.endMs - sentence.startMs);
 		});
 		assert.equal(new Set(recorded.sentences.map((sentence) => sentence.sessionId)).size, 1);
@@ -178,7 +181,8 @@ describe('live pipeline against a real RTMP server', { concurrency: false }, () 
 		const stalledAt = performance.now();
 		await waitFor(() => recorded.statuses.some((status) => status.type === 'disconnected'), 10_000, 'the stall');
 		const detectedAfter = performance.now() - stalledAt;
-		assert.ok(detectedAfter < 2000 + 1500, `stall detected after ${Math.round(detectedAfter)} ms`);
+		// The stall time (2 s) plus generous room for a loaded machine: a missed stall would never be detected.
+		assert.ok(detectedAfter < 2000 + 5000, `stall detected after ${Math.round(detectedAfter)} ms`);
 		assert.ok(recorded.warnings.some((warning) => /No audio/.test(warning.message)));
 		publisher.resume();
 		const before = recorded.sentences.length;
@@ -225,7 +229,8 @@ describe('live pipeline against a real RTMP server', { concurrency: false }, () 
 		await waitFor(() => backingOff.recorded.statuses.some((status) => status.type === 'reconnecting'), 10_000, 'backing off');
 		const closing = performance.now();
 		await backingOff.pipeline.close();
-		assert.ok(performance.now() - closing < 2000);
+		// Far below the 60 s reconnect delay it must not wait for, with room for a loaded machine.
+		assert.ok(performance.now() - closing < 10_000);
 		assert.deepEqual(ffmpegReadersOf(deadUrl), []);
 		// A killed publisher's SIGKILL grace timer (2 s) may still run; a pipeline's reconnect timer
 		// (30–60 s here) or stall watchdog would outlive this wait.

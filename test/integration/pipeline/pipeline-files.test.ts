@@ -123,9 +123,12 @@ test('closing releases a pipeline held by its consumer; what it held is reported
 	const pipeline = new LivePipeline({ url: STREAM, models, ready: () => new Promise<void>(() => undefined) });
 	const recorded = record(pipeline);
 	const segment = new Promise<void>((resolve) => pipeline.once('segment', () => resolve()));
-	await pipeline.start();
-	await segment;
-	await pipeline.close();
+	try {
+		await pipeline.start();
+		await segment;
+	} finally {
+		await pipeline.close();
+	}
 	assert.deepEqual(recorded.sentences, []);
 	assert.ok(recorded.warnings.some((warning) => /not transcribed: the pipeline was closed/.test(warning.message)), recorded.warnings.map((w) => w.message).join('; '));
 });
@@ -141,10 +144,13 @@ test('fatal misconfiguration rejects start() with the fix, and is not retried', 
 	for (const [options, message] of cases) {
 		const pipeline = new LivePipeline({ url: STREAM, models, ...options });
 		const recorded = record(pipeline);
-		await assert.rejects(pipeline.start(), (error: Error & { fix?: string }) => message.test(error.message) && Boolean(error.fix));
-		assert.equal(pipeline.running, false);
-		assert.deepEqual(recorded.statuses, []);
-		await pipeline.close();
+		try {
+			await assert.rejects(pipeline.start(), (error: Error & { fix?: string }) => message.test(error.message) && Boolean(error.fix));
+			assert.equal(pipeline.running, false);
+			assert.deepEqual(recorded.statuses, []);
+		} finally {
+			await pipeline.close();
+		}
 	}
 });
 

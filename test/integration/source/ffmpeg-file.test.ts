@@ -82,8 +82,9 @@ test('decodeFile refuses a stream URL', async () => {
 	await rejectsWith(decodeFile('rtmp://127.0.0.1/live/key'), (error) => assert.equal(error.code, 'BAD_OPTION'));
 });
 
-test('a file read in real time arrives at real-time pace, and stop() ends ffmpeg for sure', async () => {
+test('a file read in real time arrives at real-time pace, and stop() ends ffmpeg for sure', async (t) => {
 	const source = new FfmpegSource({ url: sharedPath('audio', 'toy', 'toy_stream.wav'), realtime: true });
+	t.after(() => source.stop());
 	let samples = 0;
 	let firstAt = 0;
 	source.on('audio', (chunk) => {
@@ -107,6 +108,7 @@ test('a file read in real time arrives at real-time pace, and stop() ends ffmpeg
 	const end = await ended;
 	assert.equal(end.stopped, true);
 	assert.equal(isAlive(pid), false, 'ffmpeg is gone when stop() resolves');
-	assert.ok(performance.now() - stopAt < 1500);
+	// stop()'s kill grace, with room for a loaded 2-core machine: without the kill it would run the 44 s file out.
+	assert.ok(performance.now() - stopAt < 5000);
 	await waitUntilGone(pid, 0);
 });

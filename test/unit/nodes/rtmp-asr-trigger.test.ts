@@ -154,6 +154,27 @@ describe('RtmpAsrTrigger executions', () => {
 		});
 	});
 
+	it('matches regular expressions off the main thread: items in sentence order, a runaway expression reported', async () => {
+		await withFakePipelines(async (pipelines) => {
+			const harness = await run({ keywords: ['^(\\p{L}+\\s?)+$', '会议'], keywordMatch: 'regex', statusOutput: true, options: { parallelProcessing: true } });
+			try {
+				const pipeline = pipelines[0]!;
+				pipeline.say('今天下午三点我们在会议室讨论明年的工作计划和预算安排以及人员调整。', 0);
+				pipeline.say('会议', 1);
+				const deadline = Date.now() + 10_000;
+				while (harness.emissions.length < 3 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+				const [warning, slow, quick] = harness.emissions.map((emission) => emission.data);
+				assert.equal(warning![1]![0]!.json.type, 'warning');
+				assert.match(String(warning![1]![0]!.json.message), /took longer than 1 s/);
+				assert.deepEqual([slow![0]![0]!.json.text, slow![0]![0]!.json.keywords], ['今天下午三点我们在会议室讨论明年的工作计划和预算安排以及人员调整。', ['会议']]);
+				assert.deepEqual([quick![0]![0]!.json.text, quick![0]![0]!.json.keywords], ['会议', ['^(\\p{L}+\\s?)+$', '会议']]);
+				assert.ok(harness.logs.some((line) => line.level === 'warn' && /backtracks exponentially/.test(line.message)));
+			} finally {
+				await harness.close();
+			}
+		});
+	});
+
 	it('in order: starts the next execution only after the previous one has finished', async () => {
 		await withFakePipelines(async (pipelines) => {
 			const harness = await run();

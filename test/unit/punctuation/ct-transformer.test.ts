@@ -72,13 +72,13 @@ describe('Punctuator, offline tiny-punc', () => {
 		assert.deepEqual([...punctuator.vocabulary.encode(words)], entry.inputs[0]);
 	});
 
-	it('matches the torch logits and labels of the reference text', async () => {
+	it('matches the torch logits and labels of the reference text', async (t) => {
 		const entry = cases.get('text')!;
 		const ids = Int32Array.from(entry.inputs[0]!);
 		const { logits, classes } = await punctuator.run(ids, 0);
 		assert.equal(classes, 6);
 		const worst = largestDifference(logits, entry.logits[0]!);
-		console.log(`tiny-punc text: largest logit difference ${worst.toExponential(2)}`);
+		t.diagnostic(`tiny-punc text: largest logit difference ${worst.toExponential(2)}`);
 		assert.ok(worst <= TOLERANCE, `largest logit difference ${worst}`);
 		assert.deepEqual([...(await punctuator.labelWords(ids, 0))], entry.argmax[0]);
 	});
@@ -124,7 +124,7 @@ describe('Punctuator, vad_realtime tiny-punc-realtime', () => {
 	});
 
 	for (const name of ['no_cache', 'with_cache']) {
-		it(`case "${name}": builds the reference masks and matches the torch logits`, async () => {
+		it(`case "${name}": builds the reference masks and matches the torch logits`, async (t) => {
 			const entry = cases.get(name)!;
 			const words = splitPunctuationWords(`${entry.cache ?? ''} ${entry.text!}`);
 			assert.deepEqual(words, entry.tokens);
@@ -135,7 +135,7 @@ describe('Punctuator, vad_realtime tiny-punc-realtime', () => {
 			assert.deepEqual(mask, flatMask(entry.sub_masks!));
 			const { logits } = await punctuator.run(ids, entry.cache_size!);
 			const worst = largestDifference(logits, entry.logits[0]!);
-			console.log(`tiny-punc-realtime ${name}: largest logit difference ${worst.toExponential(2)}`);
+			t.diagnostic(`tiny-punc-realtime ${name}: largest logit difference ${worst.toExponential(2)}`);
 			assert.ok(worst <= TOLERANCE, `largest logit difference ${worst}`);
 			assert.deepEqual([...(await punctuator.labelWords(ids, entry.cache_size!))], entry.argmax[0]);
 		});

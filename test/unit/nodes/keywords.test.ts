@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { KeywordMatcher } from '../../../engine/emitter/keywords.js';
+import { createKeywordMatcher, KeywordMatcher, RegexKeywordMatcher } from '../../../nodes/RtmpAsr/keywords.js';
 import { EngineError } from '../../../engine/errors.js';
 import { sharedPath } from '../../helpers/paths.js';
 
@@ -71,20 +71,61 @@ describe('KeywordMatcher, substrings', () => {
 	});
 });
 
-describe('KeywordMatcher, regular expressions', () => {
-	it('tests each expression, case-insensitively by default', () => {
-		const matcher = new KeywordMatcher(['^会议', '[一二三]{3}', 'al(ar)?m'], { mode: 'regex' });
-		assert.deepEqual(matcher.match('会议开始'), ['^会议']);
-		assert.deepEqual(matcher.match('明天会议开始'), []);
-		assert.deepEqual(matcher.match('一二三四'), ['[一二三]{3}']);
-		assert.deepEqual(matcher.match('ALARM'), ['al(ar)?m']);
+describe('RegexKeywordMatcher', () => {
+	it('tests each expression, case-insensitively by default', async (t) => {
+		const matcher = new RegexKeywordMatcher(['^会议', '[一二三]{3}', 'al(ar)?m']);
+		t.after(() => matcher.close());
+		assert.deepEqual(await matcher.match('会议开始'), { keywords: ['^会议'], warnings: [] });
+		assert.deepEqual(await matcher.match('明天会议开始'), { keywords: [], warnings: [] });
+		assert.deepEqual(await matcher.match('一二三四'), { keywords: ['[一二三]{3}'], warnings: [] });
+		assert.deepEqual(await matcher.match('ALARM'), { keywords: ['al(ar)?m'], warnings: [] });
 	});
 
 	it('rejects an invalid expression with a BAD_OPTION that names it', () => {
 		assert.throws(
-			() => new KeywordMatcher(['ok', '(unclosed'], { mode: 'regex' }),
+			() => createKeywordMatcher(['ok', '(unclosed'], { mode: 'regex' }),
 			(error: unknown) => error instanceof EngineError && error.code === 'BAD_OPTION' && error.message.includes('/(unclosed/') && error.fix.includes('words or substrings'),
 		);
+	});
+
+	it('keeps the event loop responsive on a catastrophically backtracking expression, and reports it', async (t) => {
+		// ~3 s on 24 characters that end in "。" (once compiled to native code, 0.6 s on 25), ×4 per 2 more: here 33.
+		const sentence = '今天下午三点我们在会议室讨论明年的工作计划和预算安排以及人员调整。';
+		const matcher = new RegexKeywordMatcher(['^(\\p{L}+\\s?)+$', '会议']);
+		t.after(() => matcher.close());
+		// Starting the worker costs the main thread some tens of ms (75 ms measured under load); the old code stalled 5 s.
+		let longestGapMs = 0;
+		let last = performance.now();
+		const heartbeat = setInterval(() => {
+			const now = performance.now();
+			longestGapMs = Math.max(longestGapMs, now - last);
+			last = now;
+		}, 10);
+		try {
+			const result = await matcher.match(sentence);
+			// The same regex engine a moment later on a shorter text: a fresh worker answers.
+			const after = await matcher.match('报警');
+			assert.ok(longestGapMs < 500, `the main thread stalled ${Math.round(longestGapMs)} ms`);
+			assert.deepEqual(result.keywords, ['会议'], 'the other expressions are still tested');
+			assert.equal(result.warnings.length, 1);
+			const [warning] = result.warnings;
+			assert.equal(warning?.code, 'BAD_OPTION');
+			assert.match(warning?.message ?? '', /\/\^\(\\p\{L\}\+\\s\?\)\+\$\/ took longer than 1 s on the sentence "今天下午三点/);
+			assert.match(warning?.fix ?? '', /backtracks exponentially/);
+			assert.deepEqual(after, { keywords: ['^(\\p{L}+\\s?)+$'], warnings: [] });
+		} finally {
+			clearInterval(heartbeat);
+		}
+	});
+
+	it('answers in call order and stays quiet about what was in flight when closed', async () => {
+		const matcher = new RegexKeywordMatcher(['^(a+)+$', 'b'], { deadlineMs: 5_000 });
+		const first = matcher.match('b');
+		const slow = matcher.match(`${'a'.repeat(40)}!`);
+		assert.deepEqual(await first, { keywords: ['b'], warnings: [] });
+		await matcher.close();
+		assert.deepEqual(await slow, { keywords: [], warnings: [] });
+		assert.deepEqual(await matcher.match('b'), { keywords: [], warnings: [] }, 'nothing is started after close');
 	});
 });
 

@@ -141,17 +141,18 @@ export function redactTypedUrl(text: string): string {
 }
 
 /**
- * Masks every explicit secret (and its percent-encoded form) wherever it appears, then every URL
- * in the text with {@link redactUrl}. Meant for anything that reaches a log, an error or an item,
- * ffmpeg's stderr included.
+ * Masks every URL in the text with {@link redactUrl}, then every explicit secret (and its
+ * percent-encoded form) wherever it still appears. URLs first, so that they keep their readable
+ * structure (`streamid=#!::r=***,m=request`). Meant for anything that reaches a log, an error or
+ * an item, ffmpeg's stderr included.
  */
 export function redactText(text: string, secrets: readonly string[] = []): string {
-	let redacted = text;
-	for (const secret of secretVariants(secrets)) redacted = redacted.split(secret).join(MASK);
-	return redacted.replace(URL_IN_TEXT, (match) => {
+	let redacted = text.replace(URL_IN_TEXT, (match) => {
 		const trailing = TRAILING_PUNCTUATION.exec(match)?.[0] ?? '';
 		return redactUrl(match.slice(0, match.length - trailing.length)) + trailing;
 	});
+	for (const secret of secretVariants(secrets)) redacted = redacted.split(secret).join(MASK);
+	return redacted;
 }
 
 function maskStreamKey(path: string): string {

@@ -128,14 +128,14 @@ export function urlSecrets(parts: UrlParts): string[] {
 /**
  * A URL as a person typed it, for an error message: masked, and nothing after its first space or
  * line break (a key pasted with a comment, a second URL on the next line). Text that is no
- * `scheme://` URL shows only up to its first `:`, `/`, `?`, `#` or `@`.
+ * `scheme://` URL shows only up to its first `/`, `?`, `#` or `@` (`host:1935`, not a path).
  */
 export function redactTypedUrl(text: string): string {
 	const trimmed = text.trim();
 	const end = trimmed.search(SPACE_OR_CONTROL);
 	const first = end >= 0 ? trimmed.slice(0, end) : trimmed;
 	const parts = splitUrl(first);
-	const shown = parts ? maskUrl(parts) : first.slice(0, first.search(/[:/?#@]|$/));
+	const shown = parts ? maskUrl(parts) : first.slice(0, first.search(/[/?#@]|$/));
 	const cutShort = end >= 0 || (!parts && shown !== first);
 	return cutShort ? `${shown} …` : shown;
 }

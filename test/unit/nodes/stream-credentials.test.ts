@@ -30,7 +30,7 @@ describe('joinStreamUrl', () => {
 
 	it('rejects a server URL that is empty, has no scheme, or has a query string the key cannot follow, without showing its secrets', () => {
 		assert.throws(() => joinStreamUrl({ serverUrl: '', streamKey: 'k' }), badOption(/server URL is empty/));
-		assert.throws(() => joinStreamUrl({ serverUrl: 'host:1935/live' }), badOption(/server URL is "host …", not a URL/));
+		assert.throws(() => joinStreamUrl({ serverUrl: 'host:1935/live' }), badOption(/server URL is "host:1935 …", not a URL/));
 		assert.throws(
 			() => joinStreamUrl({ serverUrl: 'rtmp://host/live/secretkey?token=t0ps3cret', streamKey: 'x' }),
 			(error: unknown) => badOption(/has a query string/)(error) && !(error as Error).message.includes('t0ps3cret') && !(error as Error).message.includes('secretkey'),

@@ -68,6 +68,7 @@ test('urlSecrets lists what ffmpeg may print apart from the URL, SRT stream id v
 test('redactTypedUrl shows nothing after the URL: a comment or a second URL may hold a key', () => {
 	assert.equal(redactTypedUrl('rtmp://host/live/KEY1\nrtmp://host/live/KEY2'), `rtmp://host/live/${MASK} …`);
 	assert.equal(redactTypedUrl('rtmp://host/live/ KEY1 # my key'), 'rtmp://host/live/ …');
-	assert.equal(redactTypedUrl('rtmp:/host/live/KEY1'), 'rtmp …');
+	assert.equal(redactTypedUrl('rtmp:/host/live/KEY1'), 'rtmp: …');
+	assert.equal(redactTypedUrl('localhost:1935'), 'localhost:1935');
 	assert.equal(redactTypedUrl('rtmp://host/live/KEY1'), `rtmp://host/live/${MASK}`);
 });

@@ -16,7 +16,7 @@ export type {
 export { requireModelFiles } from './model-dir/model-config.js';
 
 export { decodeFile, FfmpegSource } from './source/ffmpeg-source.js';
-export { redactText, redactUrl } from './source/redact.js';
+export { joinUrl, redactText, redactTypedUrl, redactUrl, splitUrl } from './source/redact.js';
 export { parseStreamInput } from './source/stream-url.js';
 export { readWav } from './source/wav.js';
 

@@ -6,6 +6,7 @@ import { EngineError, errorMessage } from '../errors.js';
 import { acquireInferenceClient, type InferenceClient } from '../runtime/inference-client.js';
 import { recognitionsInFlight } from '../runtime/batcher.js';
 import type { RecognizedSegment, Segmentation, SpeechSegment, StreamConfig } from '../runtime/inference-protocol.js';
+import type { StreamInput } from '../source/stream-url.js';
 import { Backoff } from './backoff.js';
 import { RecognitionQueue } from './recognition-queue.js';
 import { AudioSource, describeStream, validateSourceOptions, type SourceExit } from './source-adapter.js';
@@ -45,6 +46,7 @@ export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 	private state: State = 'idle';
 	private worker: { client: InferenceClient; release: () => Promise<void> } | null = null;
 	private source: AudioSource | null = null;
+	private input: StreamInput | null = null;
 	private session: { id: string; startedAt: number; connectedAt: number; lastAudioAt: number; receivedMs: number; feed: VadFeed } | null = null;
 	private queueFull = false;
 	private vadBehind = false;
@@ -90,7 +92,7 @@ export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 	/** Loads the models (rejecting on a fatal misconfiguration), then connects in the background. */
 	async start(): Promise<void> {
 		if (this.state !== 'idle') throw new EngineError('BAD_OPTION', 'This pipeline was already started.', 'Create a new one.');
-		validateSourceOptions(this.options);
+		this.input = validateSourceOptions(this.options);
 		this.state = 'connecting';
 		const config: StreamConfig = {
 			models: this.options.models,
@@ -130,7 +132,7 @@ export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 
 	private connect(): void {
 		this.state = 'connecting';
-		const source = new AudioSource(this.options);
+		const source = new AudioSource(this.options, this.input!);
 		this.source = source;
 		this.session = null;
 		source.on('audio', (samples) => this.onAudio(source, samples));
@@ -344,7 +346,7 @@ export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 	}
 
 	private finishesAtEnd(): boolean {
-		return this.options.finishAtEnd ?? !/^[a-z][a-z0-9+.-]*:\/\//i.test(this.options.url);
+		return this.options.finishAtEnd ?? this.input?.isNetwork !== true;
 	}
 
 	private warn(error: unknown): void {

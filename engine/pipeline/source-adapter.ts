@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { EngineError } from '../errors.js';
 import { FfmpegSource } from '../source/ffmpeg-source.js';
 import { redactText, redactUrl } from '../source/redact.js';
-import { parseStreamInput } from '../source/stream-url.js';
+import { parseStreamInput, type StreamInput } from '../source/stream-url.js';
 import { resolveFfmpegBinary } from '../source/ffmpeg-binary.js';
 import type { LivePipelineOptions } from '../config.js';
 
@@ -24,9 +24,9 @@ export class AudioSource extends EventEmitter<AudioSourceEvents> {
 	private readonly ffmpeg: FfmpegSource;
 	private failure: EngineError | undefined;
 
-	constructor(options: LivePipelineOptions) {
+	constructor(options: LivePipelineOptions, input: StreamInput) {
 		super();
-		this.ffmpeg = new FfmpegSource({ url: options.url, secrets: options.secrets ?? [], ...(options.ffmpegPath ? { ffmpegPath: options.ffmpegPath } : {}) });
+		this.ffmpeg = new FfmpegSource({ url: input, secrets: options.secrets ?? [], ...(options.ffmpegPath ? { ffmpegPath: options.ffmpegPath } : {}) });
 		this.ffmpeg.on('audio', (samples) => this.emit('audio', samples));
 		this.ffmpeg.once('end', () => this.emit('exit', this.failure ? { error: this.failure } : {}));
 		this.ffmpeg.once('error', (error) => this.emit('exit', { error: this.failure ?? error }));
@@ -59,10 +59,11 @@ export class AudioSource extends EventEmitter<AudioSourceEvents> {
 	}
 }
 
-/** Throws the fatal configuration errors (invalid URL, no ffmpeg) before anything starts. */
-export function validateSourceOptions(options: LivePipelineOptions): void {
-	parseStreamInput(options.url);
+/** The parsed input; throws the fatal configuration errors (invalid URL, no ffmpeg) before anything starts. */
+export function validateSourceOptions(options: LivePipelineOptions): StreamInput {
+	const input = parseStreamInput(options.url);
 	resolveFfmpegBinary(options.ffmpegPath);
+	return input;
 }
 
 /** The stream's name as logs, errors and items may show it: secrets masked. */

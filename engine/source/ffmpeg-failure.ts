@@ -19,9 +19,11 @@ export type StreamFailureReason =
 	| 'no-audio'
 	| 'not-audio'
 	| 'unreadable'
-	/** A protocol the input needs is outside its whitelist (a playlist pointing at local files). */
+	/** A protocol the input needs is outside its whitelist (a playlist pointing at local files, an http → https redirect). */
 	| 'protocol-blocked'
 	| 'ffmpeg-missing'
+	/** The system refused to start ffmpeg: its arguments and environment are too long (E2BIG). */
+	| 'command-too-long'
 	| 'killed'
 	| 'failed';
 
@@ -56,16 +58,31 @@ export interface FfmpegExit {
 	readTimeoutMs: number;
 }
 
+/** Failures described from the exit alone; a blocked protocol is named, a spawn failure has no exit. */
+type ExitReason = Exclude<StreamFailureReason, 'protocol-blocked' | 'command-too-long'>;
+
 interface Rule {
 	pattern: RegExp;
-	reason: StreamFailureReason;
+	reason: ExitReason;
 	/** Only for local files, where the same words mean something else than on a network. */
 	fileOnly?: boolean;
 }
 
+/**
+ * What ffmpeg 5.1 prints when an input points it to a protocol it may not open, with the
+ * protocol's name in the first group: the whitelist itself, and the HLS demuxer's own refusals of
+ * playlist entries that are not http(s) (`concat:…` segments, `data:` segments and keys).
+ */
+const BLOCKED_PROTOCOL = [
+	/Protocol '([^']+)' not on whitelist/,
+	/Error when loading first segment '(?!https?:)([a-z][a-z0-9+.-]*):/i,
+	/URL (?!https?:)([a-z][a-z0-9+.-]*):\S* is not in allowed_segment_extensions/i,
+	/Filename extension of '(?!https?:)([a-z][a-z0-9+.-]*):[^']*' is not a common multimedia extension/i,
+	/Unable to open key file (?!https?:)([a-z][a-z0-9+.-]*):/i,
+];
+
 /** First match wins; order matters where one failure prints several of these lines. */
 const RULES: readonly Rule[] = [
-	{ pattern: /not on whitelist/, reason: 'protocol-blocked' },
 	{ pattern: /failed to execute/, reason: 'ffmpeg-missing' },
 	{ pattern: /matches no streams|does not contain any stream/, reason: 'no-audio' },
 	{ pattern: /Connection refused/, reason: 'connection-refused' },
@@ -84,6 +101,8 @@ const IO_ERROR = /Input\/output error/;
 export function classifyFfmpegExit(exit: FfmpegExit): StreamError | undefined {
 	if (exit.signal !== undefined) return describe(exit, 'killed');
 	const text = exit.stderr.join('\n');
+	const blocked = exit.exitCode === 0 ? undefined : blockedProtocol(text);
+	if (blocked !== undefined) return describeBlocked(exit, blocked);
 	// With exit code 0 such lines were warnings about single packets, not the end of the run.
 	const rule = exit.exitCode === 0 ? undefined : RULES.find((candidate) => candidate.pattern.test(text) && (!candidate.fileOnly || !exit.input.isNetwork));
 	if (rule) return describe(exit, rule.reason);
@@ -95,7 +114,7 @@ export function classifyFfmpegExit(exit: FfmpegExit): StreamError | undefined {
 	return describe(exit, 'failed');
 }
 
-function describe(exit: FfmpegExit, reason: StreamFailureReason): StreamError {
+function describe(exit: FfmpegExit, reason: ExitReason): StreamError {
 	const where = exit.input.display;
 	const seconds = `${Math.round(exit.readTimeoutMs / 100) / 10} s`;
 	switch (reason) {
@@ -117,8 +136,6 @@ function describe(exit: FfmpegExit, reason: StreamFailureReason): StreamError {
 			return failure(exit, reason, `${where} is not an audio or video file ffmpeg can read.`, 'Give a file in a format ffmpeg supports (wav, mp3, m4a, flac, mp4…).', 'INPUT_NOT_AUDIO');
 		case 'unreadable':
 			return failure(exit, reason, `${where} cannot be read.`, 'Check the path and its permissions.', 'INPUT_UNREADABLE');
-		case 'protocol-blocked':
-			return failure(exit, reason, `${where} points ffmpeg to a protocol this input may not use (${lastLine(exit)}).`, `Only ${exit.input.protocols.join(', ')} are allowed for a ${exit.input.protocol} input; serve everything through the same protocol.`, 'BAD_OPTION');
 		case 'ffmpeg-missing':
 			return failure(exit, reason, 'ffmpeg could not be started.', 'Install ffmpeg or set the ffmpeg path option to the binary.', 'FFMPEG_MISSING');
 		case 'killed':
@@ -128,8 +145,37 @@ function describe(exit: FfmpegExit, reason: StreamFailureReason): StreamError {
 	}
 }
 
+function blockedProtocol(text: string): string | undefined {
+	for (const pattern of BLOCKED_PROTOCOL) {
+		const match = pattern.exec(text);
+		if (match) return match[1].toLowerCase();
+	}
+	return undefined;
+}
+
+function describeBlocked(exit: FfmpegExit, protocol: string): StreamError {
+	const where = exit.input.display;
+	// http follows a redirect itself and opens https as tls; an HLS playlist cannot name tls://.
+	if (exit.input.protocol === 'http' && protocol === 'tls') {
+		return failure(exit, 'protocol-blocked', `The server redirected ${where} to https, which an http:// input may not open (protocol not allowed: ${protocol}).`, 'Use the https:// URL of the stream.', 'BAD_OPTION');
+	}
+	const allowed = `Only ${exit.input.protocols.join(', ')} are allowed for a ${exit.input.protocol} input`;
+	const fix = exit.input.protocol === 'http' && protocol === 'https' ? 'Use the https:// URL of the stream (an https input may open http too).' : `${allowed}; serve the playlist and everything it names through the same protocol.`;
+	return failure(exit, 'protocol-blocked', `${where} points ffmpeg to a protocol this input may not use (protocol not allowed: ${protocol}).`, fix, 'BAD_OPTION');
+}
+
+/** Why ffmpeg could not be started at all (execa's error code, such as ENOENT or E2BIG). */
+export function describeSpawnFailure(spawn: { binary: string; code: string | undefined; stderr: readonly string[]; redact: (text: string) => string }): StreamError {
+	const options = { fatal: true, stderr: spawn.stderr };
+	if (spawn.code === 'E2BIG') {
+		return new StreamError('command-too-long', 'BAD_OPTION', `ffmpeg (${spawn.binary}) could not be started: its command line and environment are longer than the system allows (E2BIG).`, 'Shorten the stream URL, and check for very large environment variables in the process running n8n.', options);
+	}
+	const cause = spawn.redact(spawn.code ?? 'unknown error');
+	return new StreamError('ffmpeg-missing', 'FFMPEG_MISSING', `ffmpeg (${spawn.binary}) could not be started: ${cause}.`, 'Install ffmpeg or set the ffmpeg path option to the binary.', options);
+}
+
 /** Network failures are retried by the supervisor; configuration errors and bad files are not. */
-const ALWAYS_FATAL = new Set<StreamFailureReason>(['protocol-blocked', 'ffmpeg-missing']);
+const ALWAYS_FATAL = new Set<StreamFailureReason>(['protocol-blocked', 'ffmpeg-missing', 'command-too-long']);
 
 function failure(exit: FfmpegExit, reason: StreamFailureReason, message: string, fix: string, code: EngineErrorCode = 'STREAM_FAILED'): StreamError {
 	const fatal = ALWAYS_FATAL.has(reason) || !exit.input.isNetwork;

@@ -5,15 +5,15 @@ import { EngineError } from '../errors.js';
 import { boundToParent } from './child-lifetime.js';
 import { buildFfmpegArgs, DEFAULT_READ_TIMEOUT_MS, type FfmpegArgsOptions } from './ffmpeg-args.js';
 import { resolveFfmpegBinary } from './ffmpeg-binary.js';
-import { classifyFfmpegExit, StreamError } from './ffmpeg-failure.js';
+import { classifyFfmpegExit, describeSpawnFailure, type StreamError } from './ffmpeg-failure.js';
 import { redactText } from './redact.js';
 import { S16leDecoder } from './s16le-decoder.js';
 import { StderrTail } from './stderr-tail.js';
 import { parseStreamInput, type StreamInput } from './stream-url.js';
 
 export interface FfmpegSourceOptions extends FfmpegArgsOptions {
-	/** Stream URL (rtmp, rtmps, rtsp, srt, http(s)/HLS, udp) or a local file path. */
-	url: string;
+	/** Stream URL (rtmp, rtmps, rtsp, srt, http(s)/HLS, udp) or a local file path, or either already parsed. */
+	url: string | StreamInput;
 	/** More strings to mask in errors and logs (a stream key or password given separately). */
 	secrets?: readonly string[];
 	/** ffmpeg binary; default: `ffmpeg` on PATH. */
@@ -77,7 +77,7 @@ export class FfmpegSource extends EventEmitter<FfmpegSourceEvents> {
 
 	constructor(options: FfmpegSourceOptions) {
 		super();
-		this.input = parseStreamInput(options.url);
+		this.input = typeof options.url === 'string' ? parseStreamInput(options.url) : options.url;
 		this.binary = resolveFfmpegBinary(options.ffmpegPath);
 		this.args = buildFfmpegArgs(this.input, options);
 		this.secrets = [...this.input.secrets, ...(options.secrets ?? [])];
@@ -158,7 +158,7 @@ export class FfmpegSource extends EventEmitter<FfmpegSourceEvents> {
 			return;
 		}
 		if (result.exitCode === undefined && result.signal === undefined) {
-			this.emit('error', this.spawnFailure(result));
+			this.emit('error', describeSpawnFailure({ binary: this.binary, code: result.code ?? result.originalMessage, stderr: this.stderr, redact: this.redact }));
 			return;
 		}
 		const failure = classifyFfmpegExit({
@@ -174,14 +174,6 @@ export class FfmpegSource extends EventEmitter<FfmpegSourceEvents> {
 		});
 		if (failure) this.emit('error', failure);
 		else this.emit('end', { stopped: false, samples: this.samples, runMs });
-	}
-
-	private spawnFailure(result: Result): StreamError {
-		const cause = this.redact(String(result.code ?? result.originalMessage ?? 'unknown error'));
-		return new StreamError('ffmpeg-missing', 'FFMPEG_MISSING', `ffmpeg (${this.binary}) could not be started: ${cause}.`, 'Install ffmpeg or set the ffmpeg path option to the binary.', {
-			fatal: true,
-			stderr: this.stderr,
-		});
 	}
 }
 

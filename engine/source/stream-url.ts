@@ -2,14 +2,14 @@ import { accessSync, constants, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EngineError } from '../errors.js';
-import { redactUrl } from './redact.js';
+import { joinUrl, maskUrl, redactTypedUrl, splitUrl, urlSecrets } from './redact.js';
 
 export type InputProtocol = 'rtmp' | 'rtmps' | 'rtsp' | 'rtsps' | 'srt' | 'http' | 'https' | 'udp' | 'file';
 
 /** A validated input, ready for ffmpeg. */
 export interface StreamInput {
 	protocol: InputProtocol;
-	/** The argument for ffmpeg's `-i`; local files get an explicit `file:` prefix. */
+	/** The argument for ffmpeg's `-i`: the scheme in lower case; local files get an explicit `file:` prefix. */
 	ffmpegUrl: string;
 	/** Safe to log: secrets masked. */
 	display: string;
@@ -39,44 +39,51 @@ const PROTOCOLS: Record<Exclude<InputProtocol, 'file'>, readonly string[]> = {
 /** Schemes that may omit the host: they can listen on a local port (udp://@:1234, srt://:9000?mode=listener). */
 const LISTENING_SCHEMES = new Set(['srt', 'udp']);
 
-/** Shorter values are too common to mask in free text; inside URLs they are masked anyway. */
-const MIN_SECRET_LENGTH = 4;
+/**
+ * ffmpeg copies URLs into 4,096-byte buffers and silently cuts what is longer (measured with
+ * ffmpeg 5.1: an http path of 5,000 bytes was requested as 4,095); past 128 KiB the system refuses
+ * to start ffmpeg at all (E2BIG).
+ */
+export const MAX_URL_BYTES = 4095;
 
 const SCHEME = /^([a-z][a-z0-9+.-]*):/i;
-const NETWORK_URL = /^([a-z][a-z0-9+.-]*):\/\/([^/?#]*)([^?#]*)(\?[^#]*)?(#.*)?$/is;
 const HOST = /^(\[[0-9a-f:.]+\]|[a-z0-9_.-]+)$/i;
-const CONTROL_OR_SPACE = /[\s\u0000-\u001f\u007f]/;
+const CONTROL_OR_SPACE = /[\s\p{Cc}]/u;
 
 const SUPPORTED = 'rtmp://, rtmps://, rtsp://, rtsps://, srt://, http(s):// (HLS too), udp:// or a local file path';
 
-/** Validates a stream URL or a local file path; throws EngineError (BAD_OPTION, INPUT_UNREADABLE). */
+/**
+ * Validates a stream URL or a local file path, once: the result holds everything callers need
+ * (the protocol, ffmpeg's URL with the scheme in lower case, the masked display, network or not,
+ * the secrets to mask). Throws EngineError (BAD_OPTION, INPUT_UNREADABLE) with secrets masked.
+ */
 export function parseStreamInput(input: string): StreamInput {
 	const text = input.trim();
 	if (text === '') {
 		throw new EngineError('BAD_OPTION', 'The stream URL is empty.', `Give a URL (${SUPPORTED}).`);
+	}
+	const bytes = Buffer.byteLength(text);
+	if (bytes > MAX_URL_BYTES) {
+		throw new EngineError('BAD_OPTION', `The stream URL is ${bytes.toLocaleString('en-US')} bytes long; ffmpeg reads at most ${MAX_URL_BYTES.toLocaleString('en-US')}.`, 'Give the stream URL alone (no pasted text around it), with its key and tokens only once.');
 	}
 	if (text.toLowerCase().startsWith('file:')) return parseLocalFile(fileUrlToPath(text));
 	const scheme = SCHEME.exec(text)?.[1].toLowerCase();
 	// "C:\audio.wav" style paths and plain paths have no scheme of two letters or more.
 	if (scheme === undefined || scheme.length === 1) return parseLocalFile(text);
 	if (!(scheme in PROTOCOLS)) {
-		throw new EngineError('BAD_OPTION', `Unsupported input scheme "${scheme}:" in ${redactUrl(text)}.`, `Use ${SUPPORTED}.`);
+		throw new EngineError('BAD_OPTION', `Unsupported input scheme "${scheme}:" in ${redactTypedUrl(text)}.`, `Use ${SUPPORTED}.`);
 	}
 	return parseNetworkUrl(text, scheme as Exclude<InputProtocol, 'file'>);
 }
 
 function parseNetworkUrl(url: string, protocol: Exclude<InputProtocol, 'file'>): StreamInput {
-	const display = redactUrl(url);
-	const parts = NETWORK_URL.exec(url);
+	const parts = splitUrl(url);
 	if (!parts || CONTROL_OR_SPACE.test(url)) {
-		throw new EngineError('BAD_OPTION', `${display} is not a valid URL.`, `Write it as ${protocol}://host[:port]/path, without spaces.`);
+		throw new EngineError('BAD_OPTION', `${redactTypedUrl(url)} is not a valid URL: it contains a space, a line break or a control character.`, `Give one URL alone, written as ${protocol}://host[:port]/path, without comments; write a space inside it as %20.`);
 	}
-	const [, , authority, path, query = ''] = parts;
-	const at = authority.lastIndexOf('@');
-	const userinfo = at >= 0 ? authority.slice(0, at) : '';
-	const hostAndPort = at >= 0 ? authority.slice(at + 1) : authority;
-	const portMatch = /:(\d*)$/.exec(hostAndPort);
-	const host = portMatch ? hostAndPort.slice(0, portMatch.index) : hostAndPort;
+	const display = maskUrl(parts);
+	const portMatch = /:(\d*)$/.exec(parts.hostAndPort);
+	const host = portMatch ? parts.hostAndPort.slice(0, portMatch.index) : parts.hostAndPort;
 	if (portMatch) {
 		const port = Number(portMatch[1]);
 		if (portMatch[1] === '' || port < 1 || port > 65535) {
@@ -86,26 +93,18 @@ function parseNetworkUrl(url: string, protocol: Exclude<InputProtocol, 'file'>):
 	if (host === '' ? !LISTENING_SCHEMES.has(protocol) || !portMatch : !HOST.test(host)) {
 		throw new EngineError('BAD_OPTION', `${display} has no valid host.`, `Write it as ${protocol}://host[:port]/…`);
 	}
-	const segments = path.split('/').filter((segment) => segment !== '');
+	const segments = parts.path.split('/').filter((segment) => segment !== '');
 	if ((protocol === 'rtmp' || protocol === 'rtmps') && segments.length < 2) {
 		throw new EngineError('BAD_OPTION', `${display} has no application and stream key.`, `Write it as ${protocol}://host[:port]/application/streamkey (for example rtmp://host/live/mystream).`);
 	}
 	return {
 		protocol,
-		ffmpegUrl: url,
+		ffmpegUrl: joinUrl(parts),
 		display,
 		isNetwork: true,
 		protocols: PROTOCOLS[protocol],
-		secrets: urlSecrets(protocol, userinfo, segments, query),
+		secrets: urlSecrets(parts),
 	};
-}
-
-function urlSecrets(protocol: InputProtocol, userinfo: string, segments: string[], query: string): string[] {
-	const secrets: string[] = [];
-	if (userinfo !== '') secrets.push(userinfo, ...userinfo.split(':'));
-	if (protocol === 'rtmp' || protocol === 'rtmps') secrets.push(segments[segments.length - 1]);
-	for (const field of query.slice(1).split('&')) secrets.push(field.slice(field.indexOf('=') + 1));
-	return [...new Set(secrets.flatMap((secret) => [secret, safeDecode(secret)]))].filter((secret) => secret.length >= MIN_SECRET_LENGTH);
 }
 
 function parseLocalFile(path: string): StreamInput {
@@ -131,14 +130,6 @@ function fileUrlToPath(url: string): string {
 	try {
 		return fileURLToPath(url);
 	} catch {
-		throw new EngineError('BAD_OPTION', `${url} is not a valid file URL.`, 'Write it as file:///absolute/path, or give the path itself.');
-	}
-}
-
-function safeDecode(text: string): string {
-	try {
-		return decodeURIComponent(text);
-	} catch {
-		return text;
+		throw new EngineError('BAD_OPTION', `${redactTypedUrl(url)} is not a valid file URL.`, 'Write it as file:///absolute/path, or give the path itself.');
 	}
 }

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { EngineError, errorMessage } from '../../engine/errors.js';
+import { EngineError, errorMessage } from '../../engine/index.js';
 import type { KeywordRequest, KeywordWorkerData } from './keyword-worker.js';
 
 export type KeywordMatchMode = 'words' | 'substrings' | 'regex';

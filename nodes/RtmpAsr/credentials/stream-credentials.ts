@@ -1,4 +1,4 @@
-import { EngineError, redactUrl } from '../../../engine/index.js';
+import { EngineError, joinUrl, redactTypedUrl, splitUrl } from '../../../engine/index.js';
 
 export const CREDENTIAL_NAME = 'rtmpStreamApi';
 /** The node method that tests the credential (`methods.credentialTest`). */
@@ -21,7 +21,6 @@ export interface CredentialStream {
 	secrets: string[];
 }
 
-const URL_PARTS = /^([a-z][a-z0-9+.-]*):\/\/([^/?#]*)([^?#]*)(\?[^#]*)?$/i;
 const CONTROL_OR_SPACE = /[\s\p{Cc}]/u;
 
 /**
@@ -36,25 +35,25 @@ export function joinStreamUrl(credentials: StreamCredentials): CredentialStream 
 	const password = credentials.password ?? '';
 	const secrets = [streamKey, password, username === '' ? '' : `${username}:${password}`].filter((secret) => secret !== '');
 
-	const parts = URL_PARTS.exec(serverUrl);
+	const parts = CONTROL_OR_SPACE.test(serverUrl) ? undefined : splitUrl(serverUrl);
 	if (!parts) {
-		const shown = serverUrl === '' ? 'empty' : `"${redactUrl(serverUrl)}"`;
+		const shown = serverUrl === '' ? 'empty' : `"${redactTypedUrl(serverUrl)}", not a URL`;
 		throw new EngineError('BAD_OPTION', `The credential's server URL is ${shown}.`, 'Write it as scheme://host[:port]/application (e.g. rtmp://host:1935/live), with the stream key in its own field.');
 	}
 	if (CONTROL_OR_SPACE.test(streamKey)) {
 		throw new EngineError('BAD_OPTION', 'The stream key contains spaces or control characters.', 'Copy the stream key again exactly as the streaming server shows it.');
 	}
-	const [, scheme, authority, path, query = ''] = parts;
-	if (query !== '' && streamKey !== '') {
-		throw new EngineError('BAD_OPTION', `The server URL "${redactUrl(serverUrl)}" has a query string, so the stream key cannot be appended to it.`, 'Move the query string into the Stream Key field (key?name=value), or leave the Stream Key empty and give the whole URL.');
+	if (parts.query !== undefined && streamKey !== '') {
+		throw new EngineError('BAD_OPTION', `The server URL "${redactTypedUrl(serverUrl)}" has a query string, so the stream key cannot be appended to it.`, 'Move the query string into the Stream Key field (key?name=value), or leave the Stream Key empty and give the whole URL.');
 	}
-	let host = authority;
+	let userinfo = parts.userinfo;
 	if (username !== '' || password !== '') {
-		if (authority.includes('@')) {
+		if (userinfo !== undefined) {
 			throw new EngineError('BAD_OPTION', 'The credential gives a login both in the server URL and in the username/password fields.', 'Remove user:password@ from the server URL and keep the fields.');
 		}
-		host = `${encodeURIComponent(username)}:${encodeURIComponent(password)}@${authority}`;
+		userinfo = `${encodeURIComponent(username)}:${encodeURIComponent(password)}`;
 	}
-	if (streamKey === '') return { url: `${scheme}://${host}${path}${query}`, secrets };
-	return { url: `${scheme}://${host}${path.replace(/\/+$/, '')}/${streamKey}`, secrets };
+	if (streamKey === '') return { url: joinUrl({ ...parts, userinfo }), secrets };
+	// The key may carry its own ?token=…: it is appended as text, not as a path segment.
+	return { url: `${joinUrl({ ...parts, userinfo, path: parts.path.replace(/\/+$/, '') })}/${streamKey}`, secrets };
 }

@@ -20,7 +20,15 @@ before(async () => {
 	await execa('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-i', CLIP, '-c:a', 'aac', '-f', 'hls', '-hls_time', '1', '-hls_list_size', '0', join(dir, 'index.m3u8')]);
 	const playlist = (segment: string) => `#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXTINF:1.0,\n${segment}\n#EXT-X-ENDLIST\n`;
 	writeFileSync(join(dir, 'local-file.m3u8'), playlist(`file://${CLIP}`));
+	writeFileSync(join(dir, 'concat-segment.m3u8'), playlist('concat:index0.ts|index1.ts'));
+	writeFileSync(join(dir, 'data-segment.m3u8'), playlist('data:application/octet-stream;base64,AAAA'));
+	writeFileSync(join(dir, 'concat-variant.m3u8'), '#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1000\nconcat:index.m3u8|index.m3u8\n');
 	server = createServer((request, response) => {
+		if (request.url?.startsWith('/redirect/')) {
+			// Port 1: the whitelist must refuse https before any connection is tried.
+			response.writeHead(302, { location: 'https://127.0.0.1:1/index.m3u8' }).end();
+			return;
+		}
 		try {
 			response.end(readFileSync(join(dir, basename(new URL(request.url ?? '/', 'http://x').pathname))));
 		} catch {
@@ -68,4 +76,25 @@ test('HTTP 404 is a missing stream', async () => {
 	const { error } = await run(`${base}/nothing-here.m3u8`);
 	assert.equal(error?.reason, 'not-found');
 	assert.equal(error?.fatal, false);
+});
+
+test('an upper-case HTTP:// scheme plays: ffmpeg gets it in lower case', async () => {
+	const result = await run(`${base.replace(/^http:/, 'HTTP:')}/index.m3u8`);
+	assert.equal(result.error, undefined, result.error?.describe());
+	assert.ok(result.samples > 16000);
+});
+
+test('concat: and data: playlist entries are refused fatally, naming the protocol', async () => {
+	for (const [playlist, protocol] of [['concat-segment', 'concat'], ['data-segment', 'data'], ['concat-variant', 'concat']]) {
+		const { error } = await run(`${base}/${playlist}.m3u8`);
+		assert.deepEqual([error?.reason, error?.code, error?.fatal], ['protocol-blocked', 'BAD_OPTION', true], `${playlist}: ${error?.describe()}`);
+		assert.match(error?.message ?? '', new RegExp(`protocol not allowed: ${protocol}\\)`));
+	}
+});
+
+test('an http URL redirected to https fails fatally, saying so and naming the https URL as the fix', async () => {
+	const { error } = await run(`${base}/redirect/index.m3u8`);
+	assert.deepEqual([error?.reason, error?.fatal], ['protocol-blocked', true], error?.describe());
+	assert.match(error?.message ?? '', /redirected .* to https/);
+	assert.match(error?.fix ?? '', /https:\/\/ URL/);
 });

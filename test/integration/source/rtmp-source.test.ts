@@ -277,3 +277,11 @@ test('video and audio from a server that holds audio until a key frame (wait_vid
 	t.diagnostic(`wait_video server, A/V stream: first PCM after ${reader.firstAudioMs} ms`);
 	assert.ok(reader.rms() > 300);
 });
+
+test('an upper-case RTMP:// scheme plays: ffmpeg gets it in lower case', async (t) => {
+	const { server, publish, read } = await setUp(t);
+	publish();
+	await waitForPublish(server);
+	const upper = read(server.url('live', 'stream').replace(/^rtmp:/, 'RTMP:'));
+	await upper.waitForSeconds(0.5, 5000);
+});

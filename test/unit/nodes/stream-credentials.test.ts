@@ -30,7 +30,7 @@ describe('joinStreamUrl', () => {
 
 	it('rejects a server URL that is empty, has no scheme, or has a query string the key cannot follow, without showing its secrets', () => {
 		assert.throws(() => joinStreamUrl({ serverUrl: '', streamKey: 'k' }), badOption(/server URL is empty/));
-		assert.throws(() => joinStreamUrl({ serverUrl: 'host:1935/live' }), badOption(/server URL is "host:1935\/live"/));
+		assert.throws(() => joinStreamUrl({ serverUrl: 'host:1935/live' }), badOption(/server URL is "host:1935 …", not a URL/));
 		assert.throws(
 			() => joinStreamUrl({ serverUrl: 'rtmp://host/live/secretkey?token=t0ps3cret', streamKey: 'x' }),
 			(error: unknown) => badOption(/has a query string/)(error) && !(error as Error).message.includes('t0ps3cret') && !(error as Error).message.includes('secretkey'),
@@ -40,5 +40,22 @@ describe('joinStreamUrl', () => {
 	it('rejects a stream key with spaces and a login given twice', () => {
 		assert.throws(() => joinStreamUrl({ serverUrl: 'rtmp://host/live', streamKey: 'ab cd' }), badOption(/spaces/));
 		assert.throws(() => joinStreamUrl({ serverUrl: 'rtmp://a:b@host/live', username: 'a', password: 'b' }), badOption(/both in the server URL/));
+	});
+});
+
+describe('joinStreamUrl with SRT and odd cases', () => {
+	it("accepts SRT's access-control stream id in the server URL and masks it in errors", () => {
+		const url = 'srt://host:9000?streamid=#!::r=live/SECRETKEY,m=request,s=TOKEN123';
+		assert.equal(joinStreamUrl({ serverUrl: url }).url, url);
+		assert.throws(
+			() => joinStreamUrl({ serverUrl: url, streamKey: 'other' }),
+			(error: unknown) => badOption(/has a query string/)(error) && !/SECRETKEY|TOKEN123/.test((error as Error).message),
+		);
+	});
+
+	it('writes the scheme in lower case and never shows a server URL that is not one', () => {
+		assert.equal(joinStreamUrl({ serverUrl: 'RTMP://host/live', streamKey: 'k1' }).url, 'rtmp://host/live/k1');
+		assert.throws(() => joinStreamUrl({ serverUrl: 'rtmp:/host/live/SECRETKEY' }), (error: unknown) => badOption(/not a URL/)(error) && !(error as Error).message.includes('SECRETKEY'));
+		assert.throws(() => joinStreamUrl({ serverUrl: 'rtmp://host/live/SECRETKEY # comment' }), (error: unknown) => badOption(/not a URL/)(error) && !(error as Error).message.includes('SECRETKEY'));
 	});
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { redactText } from '../../../engine/source/redact.js';
-import { classifyFfmpegExit, type FfmpegExit, type StreamFailureReason } from '../../../engine/source/ffmpeg-failure.js';
+import { classifyFfmpegExit, describeSpawnFailure, type FfmpegExit, type StreamFailureReason } from '../../../engine/source/ffmpeg-failure.js';
 import { parseStreamInput } from '../../../engine/source/stream-url.js';
 import { sharedPath } from '../../helpers/paths.js';
 
@@ -86,4 +86,47 @@ test('a stream key that is also a word is masked in the error, yet does not hide
 	const noAudio = classifyFfmpegExit(exit({ input, stderr: ["Stream map '0:a:0' matches no streams."] }))!;
 	assert.equal(noAudio.reason, 'no-audio');
 	assert.deepEqual(noAudio.stderr, ["Stream map '0:a:0' matches no ***s."]);
+});
+
+// Printed by ffmpeg 5.1 for an http HLS input whose playlist or server points elsewhere.
+const HTTP = parseStreamInput('http://127.0.0.1:8765/x.m3u8');
+const BLOCKED: Array<[string, string[]]> = [
+	['concat', ['[hls @ 0x1] Failed to open segment 0 of playlist 0', "[hls @ 0x1] Error when loading first segment 'concat:index0.ts|index1.ts'", 'http://127.0.0.1:8765/x.m3u8: Invalid data found when processing input']],
+	['data', ['[hls @ 0x1] URL data:application/octet-stream;base64,AAAA is not in allowed_segment_extensions', 'http://127.0.0.1:8765/x.m3u8: Invalid data found when processing input']],
+	['concat', ["[concat @ 0x1] Protocol 'concat' not on whitelist 'http,tcp,hls,crypto'!", '[hls @ 0x1] parse_playlist error Invalid argument [concat:a.m3u8|b.m3u8]', 'http://127.0.0.1:8765/x.m3u8: Invalid argument']],
+	['data', ["[hls @ 0x1] Filename extension of 'data:text/plain;base64,AAAA' is not a common multimedia extension, blocked for security reasons.", '[hls @ 0x1] Unable to open key file data:text/plain;base64,AAAA', "[hls @ 0x1] Error when loading first segment 'http://127.0.0.1:8765/index0.ts'"]],
+	['https', ["[https @ 0x1] Protocol 'https' not on whitelist 'http,tcp,hls,crypto'!", "[hls @ 0x1] Error when loading first segment 'https://127.0.0.1:1/index0.ts'"]],
+];
+
+test('playlist entries of a protocol the input may not use are fatal and name the protocol', () => {
+	for (const [protocol, stderr] of BLOCKED) {
+		const blocked = classifyFfmpegExit(exit({ input: HTTP, stderr }))!;
+		assert.deepEqual([blocked.reason, blocked.code, blocked.fatal], ['protocol-blocked', 'BAD_OPTION', true], stderr.join('\n'));
+		assert.match(blocked.message, new RegExp(`protocol not allowed: ${protocol}\\)`));
+	}
+	const missingSegment = classifyFfmpegExit(exit({ input: HTTP, stderr: ['[http @ 0x1] HTTP error 404 Not Found', "[hls @ 0x1] Error when loading first segment 'http://127.0.0.1:8765/index0.ts'"] }))!;
+	assert.equal(missingSegment.reason, 'not-found', 'an http segment that fails is no blocked protocol');
+});
+
+test('an http input redirected to https says so and names the https URL as the fix', () => {
+	const redirected = classifyFfmpegExit(exit({ input: HTTP, stderr: ["[tls @ 0x1] Protocol 'tls' not on whitelist 'http,tcp,hls,crypto'!", 'http://127.0.0.1:8765/x.m3u8: Invalid argument'] }))!;
+	assert.deepEqual([redirected.reason, redirected.fatal], ['protocol-blocked', true]);
+	assert.match(redirected.message, /^The server redirected http:\/\/127\.0\.0\.1:8765\/x\.m3u8 to https/);
+	assert.match(redirected.fix, /https:\/\/ URL/);
+});
+
+test('E2BIG is a command line too long, not a missing ffmpeg', () => {
+	const tooLong = describeSpawnFailure({ binary: '/usr/bin/ffmpeg', code: 'E2BIG', stderr: [], redact: (text) => text });
+	assert.deepEqual([tooLong.reason, tooLong.code, tooLong.fatal], ['command-too-long', 'BAD_OPTION', true]);
+	assert.doesNotMatch(tooLong.message + tooLong.fix, /Install ffmpeg/);
+	const missing = describeSpawnFailure({ binary: '/opt/ffmpeg', code: 'ENOENT', stderr: [], redact: (text) => text });
+	assert.deepEqual([missing.reason, missing.code], ['ffmpeg-missing', 'FFMPEG_MISSING']);
+});
+
+test('an SRT failure shows neither the stream key nor the token, in the message or the stderr lines', () => {
+	const input = parseStreamInput('srt://127.0.0.1:1?streamid=#!::r=live/SECRETKEY,m=request,s=TOKEN123&passphrase=0123456789abc');
+	const url = input.ffmpegUrl;
+	const failed = classifyFfmpegExit(exit({ input, stderr: [`[srt @ 0x1] Connection to ${url} failed: Input/output error`, `${url}: Input/output error`] }))!;
+	const shown = [failed.message, failed.fix, ...failed.stderr].join('\n');
+	assert.ok(!/SECRETKEY|TOKEN123|0123456789abc/.test(shown), shown);
 });

@@ -82,3 +82,35 @@ test('error messages never contain the secret they reject', () => {
 	assert.throws(() => parseStreamInput('rtmp://host:0/live/topsecretkey'), (error: unknown) => error instanceof EngineError && !error.message.includes('topsecretkey'));
 	assert.throws(() => parseStreamInput('gopher://u:topsecret@host/x'), (error: unknown) => error instanceof EngineError && !error.message.includes('topsecret'));
 });
+
+test("an SRT access-control stream id is a query value: the URL reaches ffmpeg whole, its key and token are secrets", () => {
+	const url = 'srt://host:9000?streamid=#!::r=live/SECRETKEY,m=request,s=TOKEN123';
+	const input = parseStreamInput(url);
+	assert.equal(input.ffmpegUrl, url);
+	assert.equal(input.display, 'srt://host:9000?streamid=#!::r=***,m=request,s=***');
+	for (const secret of ['SECRETKEY', 'TOKEN123', 'live/SECRETKEY']) assert.ok(input.secrets.includes(secret), secret);
+});
+
+test('the scheme reaches ffmpeg in lower case: its protocol lookup is case-sensitive', () => {
+	const input = parseStreamInput('RTMP://Live.Example.com/app/Key');
+	assert.equal(input.protocol, 'rtmp');
+	assert.equal(input.ffmpegUrl, 'rtmp://Live.Example.com/app/Key');
+	assert.equal(parseStreamInput('Srt://host:9000?streamid=x').ffmpegUrl, 'srt://host:9000?streamid=x');
+});
+
+test('a URL longer than ffmpeg reads is refused with its length, not cut or passed to a failing spawn', () => {
+	rejects(`rtmp://host/live/${'k'.repeat(4100)}`, 'BAD_OPTION', /4,117 bytes long; ffmpeg reads at most 4,095/);
+	assert.equal(parseStreamInput(`rtmp://host/live/${'k'.repeat(4095 - 17)}`).protocol, 'rtmp');
+});
+
+test('an invalid URL is shown masked and without the text after it', () => {
+	const cases = ['rtmp://host/live/KEY1\nrtmp://other/live/KEY2', 'rtmp://host/live/KEY1 my KEY2 comment', 'rtmp://host/live/ KEY2', 'rtmp:/host/live/KEY1', 'srt://h:9000?streamid=#!::r=live/KEY1,s=KEY2 x'];
+	for (const url of cases) {
+		assert.throws(
+			() => parseStreamInput(url),
+			(error: unknown) => error instanceof EngineError && error.code === 'BAD_OPTION' && /not a valid URL/.test(error.message) && !/KEY1|KEY2/.test(error.message + error.fix),
+			url,
+		);
+	}
+	rejects('gopher://h/KEY1 KEY2', 'BAD_OPTION', /^Unsupported input scheme "gopher:" in gopher:\/\/h\/KEY1 …\.$/);
+});

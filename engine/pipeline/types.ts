@@ -1,4 +1,7 @@
 import type { EngineError } from '../errors.js';
+import type { Sentence } from '../sentences/sentence-assembly.js';
+
+export type { Sentence };
 
 /** Where the models come from: FunASR export directories, loaded unchanged. */
 export interface ModelSelection {
@@ -54,11 +57,18 @@ export interface LivePipelineOptions {
 	reconnect?: ReconnectSettings;
 	/** No audio for this long counts as a stalled stream, ms. */
 	stallTimeoutMs?: number;
+	/**
+	 * No audio this long after ffmpeg starts counts as a failed connection (a server that accepts
+	 * and then sends nothing playable, or trickles bytes), reported and retried, ms. Default 20 000.
+	 */
+	startTimeoutMs?: number;
 	/** ffmpeg binary; default: `ffmpeg` on PATH. */
 	ffmpegPath?: string;
 	/**
-	 * At a clean end of input, finish (recognise what is left, emit 'end') instead of reconnecting:
-	 * for files. Default: true for files, false for network streams.
+	 * At a clean end of input, finish (recognise what is left, emit 'end') instead of reconnecting.
+	 * Default: by the input (engine/source/input-extent.ts): true for files (paths and file:// URLs)
+	 * and network inputs ffmpeg reports a duration for (http(s) media files, HLS with
+	 * #EXT-X-ENDLIST); false for live streams.
 	 */
 	finishAtEnd?: boolean;
 	/**
@@ -75,26 +85,6 @@ export interface LivePipelineOptions {
 	ready?: () => Promise<void>;
 }
 
-/** One final sentence: what a workflow execution receives. */
-export interface Sentence {
-	text: string;
-	/** Before punctuation. */
-	textRaw: string;
-	/** Continues across reconnects. */
-	index: number;
-	/** Identifies one connection of the stream. */
-	sessionId: string;
-	/** Offsets in the stream session. */
-	startMs: number;
-	endMs: number;
-	/** Wall-clock ISO times. */
-	startedAt: string;
-	endedAt: string;
-	durationMs: number;
-	/** From the end of speech (VAD end) to the emit. */
-	latencyMs: number;
-}
-
 export type PipelineStatus =
 	| { type: 'connected'; sessionId: string; stream: string }
 	| { type: 'disconnected'; sessionId: string; stream: string; reason: string }
@@ -108,7 +98,7 @@ export type PipelineStatus =
  * - 'error' (EngineError): unrecoverable; the pipeline has stopped retrying.
  * - 'warning' (EngineError): transient; the supervisor retries.
  * - 'segment' (SegmentTiming): the VAD closed a segment (for latency measurements).
- * - 'end': the input ended and everything was recognised (finishAtEnd only).
+ * - 'end': a finite input ended and everything was recognised; nothing follows.
  */
 export interface LivePipelineEvents {
 	sentence: [Sentence];

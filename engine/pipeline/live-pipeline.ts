@@ -7,17 +7,16 @@ import { recognitionsInFlight } from '../runtime/batcher.js';
 import type { RecognizedSegment, Segmentation, SpeechSegment, StreamConfig } from '../runtime/inference-protocol.js';
 import { SentenceAssembly, type SessionSegment } from '../sentences/sentence-assembly.js';
 import { OUTPUT_SAMPLE_RATE } from '../source/ffmpeg-args.js';
-import { StreamError } from '../source/ffmpeg-failure.js';
+import type { StreamError } from '../source/ffmpeg-failure.js';
 import { describeStream, FfmpegSource, validateSourceOptions } from '../source/ffmpeg-source.js';
 import { inputExtent } from '../source/input-extent.js';
 import { parseStreamInput } from '../source/stream-url.js';
 import { Backoff } from './backoff.js';
+import { ConnectionWatch } from './connection-watch.js';
 import { RecognitionQueue } from './recognition-queue.js';
 import type { LivePipelineEvents, LivePipelineOptions } from './types.js';
 import { VadFeed } from './vad-feed.js';
 
-export const DEFAULT_STALL_TIMEOUT_MS = 10_000;
-export const DEFAULT_START_TIMEOUT_MS = 20_000;
 const SAMPLES_PER_MS = OUTPUT_SAMPLE_RATE / 1000;
 /**
  * Live inputs: once a sentence's trailing silence has lasted this long (past the VAD window's
@@ -42,7 +41,6 @@ interface Session {
 	/** Wall-clock ms of the session's first sample (estimated). */
 	startedAt: number;
 	connectedAt: number;
-	lastAudioAt: number;
 	receivedMs: number;
 	feed: VadFeed;
 }
@@ -67,7 +65,7 @@ export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 	private vadBehind = false;
 	private paused = false;
 	private reconnectTimer: NodeJS.Timeout | null = null;
-	private watchdog: NodeJS.Timeout | null = null;
+	private watch: ConnectionWatch | null = null;
 	/** Resolves on close(): a consumer's `ready` must not hold a closing pipeline. */
 	private readonly closing: Promise<void>;
 	private markClosing: () => void = () => undefined;
@@ -155,7 +153,7 @@ export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 		source.start();
 		this.paused = false;
 		this.updateFlow();
-		this.armStartDeadline(source);
+		this.watch = new ConnectionWatch(source, { stream: this.stream, startTimeoutMs: this.options.startTimeoutMs, stallTimeoutMs: this.options.stallTimeoutMs, paused: () => this.paused });
 	}
 
 	private onAudio(source: FfmpegSource, samples: Float32Array): void {
@@ -165,9 +163,8 @@ export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 			this.session = this.startSession(now - samples.length / SAMPLES_PER_MS);
 			this.state = 'streaming';
 			this.emit('status', { type: 'connected', sessionId: this.session.id, stream: this.stream });
-			this.armWatchdog(source);
 		}
-		this.session.lastAudioAt = now;
+		this.watch?.audio();
 		this.session.receivedMs += samples.length / SAMPLES_PER_MS;
 		// Live audio cannot arrive before it was spoken: the earliest `arrival − audio so far` is the
 		// best estimate of the session's start (ffmpeg's probed audio arrives as one late burst).
@@ -182,7 +179,6 @@ export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 			id: randomUUID(),
 			startedAt,
 			connectedAt: now,
-			lastAudioAt: now,
 			receivedMs: 0,
 			feed: new VadFeed(this.worker!.client, this.streamId, {
 				segmented: (segmentation, caughtUp) => this.onSegmentation(session, segmentation, caughtUp),
@@ -259,45 +255,6 @@ export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 			this.reconnectTimer = null;
 			if (this.state === 'waiting') this.connect();
 		}, delayMs);
-	}
-
-	/**
-	 * Until the first audio: ffmpeg's read timeout ends a connection that sends nothing, not one
-	 * that trickles bytes (or keeps ffmpeg probing), which would stay connecting forever.
-	 */
-	private armStartDeadline(source: FfmpegSource): void {
-		const timeoutMs = this.options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS;
-		const check = () => {
-			this.watchdog = null;
-			if (source !== this.source || this.session) return;
-			// A reader paused on purpose receives nothing; that is not a failed start.
-			if (this.paused) {
-				this.watchdog = setTimeout(check, timeoutMs);
-				return;
-			}
-			const seconds = Math.round(timeoutMs / 100) / 10;
-			source.fail(new StreamError('timeout', 'STREAM_STALLED', `No audio from ${this.stream} within ${seconds} s of connecting.`, 'The server accepted the connection but sent no playable audio (stalled or too slow); reconnecting.', { fatal: false, stderr: source.stderr }));
-		};
-		this.watchdog = setTimeout(check, timeoutMs);
-	}
-
-	/** Stall detection watches the bytes: a stalled publisher leaves ffmpeg blocked, not exited. */
-	private armWatchdog(source: FfmpegSource): void {
-		const timeoutMs = this.options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS;
-		const check = () => {
-			this.watchdog = null;
-			if (source !== this.source || !this.session) return;
-			// A reader paused on purpose receives nothing; that is not a stall.
-			if (this.paused) this.session.lastAudioAt = Date.now();
-			const silentFor = Date.now() - this.session.lastAudioAt;
-			if (silentFor >= timeoutMs) {
-				source.fail(new StreamError('timeout', 'STREAM_STALLED', `No audio from ${this.stream} for ${Math.round(silentFor / 1000)} s.`, 'The publisher stalled or the network is down; reconnecting.', { fatal: false, stderr: source.stderr }));
-				return;
-			}
-			this.watchdog = setTimeout(check, Math.max(100, timeoutMs - silentFor));
-		};
-		if (this.watchdog) clearTimeout(this.watchdog);
-		this.watchdog = setTimeout(check, timeoutMs);
 	}
 
 	private enqueue(segments: SpeechSegment[], session: Session): void {
@@ -382,9 +339,9 @@ export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 
 	private clearTimers(): void {
 		if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
-		if (this.watchdog) clearTimeout(this.watchdog);
+		this.watch?.stop();
 		this.reconnectTimer = null;
-		this.watchdog = null;
+		this.watch = null;
 	}
 
 	private async releaseWorker(): Promise<void> {

@@ -55,7 +55,7 @@ export const DEFAULT_KILL_GRACE_MS = 500;
  */
 const FLUSH_BYTES = 256;
 
-/** A stderr line that never ends must not grow without bound (the tail cuts lines at 1000 too). */
+/** A stderr line that never ends must not grow without bound; its start holds the level tag. */
 const MAX_PARTIAL_LENGTH = 1000;
 
 /**
@@ -166,7 +166,7 @@ export class FfmpegSource extends EventEmitter<FfmpegSourceEvents> {
 
 	private onStderr(chunk: string): void {
 		const lines = (this.stderrPartial + chunk).split('\n');
-		this.stderrPartial = lines.pop()!.slice(-MAX_PARTIAL_LENGTH);
+		this.stderrPartial = lines.pop()!.slice(0, MAX_PARTIAL_LENGTH);
 		for (const line of lines) this.onStderrLine(line);
 	}
 

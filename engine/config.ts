@@ -54,11 +54,18 @@ export interface LivePipelineOptions {
 	reconnect?: ReconnectSettings;
 	/** No audio for this long counts as a stalled stream, ms. */
 	stallTimeoutMs?: number;
+	/**
+	 * No audio this long after ffmpeg starts counts as a failed connection (a server that accepts
+	 * and then sends nothing playable, or trickles bytes), reported and retried, ms. Default 20 000.
+	 */
+	startTimeoutMs?: number;
 	/** ffmpeg binary; default: `ffmpeg` on PATH. */
 	ffmpegPath?: string;
 	/**
-	 * At a clean end of input, finish (recognise what is left, emit 'end') instead of reconnecting:
-	 * for files. Default: true for files, false for network streams.
+	 * At a clean end of input, finish (recognise what is left, emit 'end') instead of reconnecting.
+	 * Default: by the input (engine/source/input-extent.ts): true for files (paths and file:// URLs)
+	 * and network inputs ffmpeg reports a duration for (http(s) media files, HLS with
+	 * #EXT-X-ENDLIST); false for live streams.
 	 */
 	finishAtEnd?: boolean;
 	/**

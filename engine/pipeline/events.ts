@@ -1,24 +1,7 @@
 import type { EngineError } from '../errors.js';
+import type { Sentence } from '../sentences/sentence-assembly.js';
 
-/** One final sentence: what a workflow execution receives. */
-export interface Sentence {
-	text: string;
-	/** Before punctuation. */
-	textRaw: string;
-	/** Continues across reconnects. */
-	index: number;
-	/** Identifies one connection of the stream. */
-	sessionId: string;
-	/** Offsets in the stream session. */
-	startMs: number;
-	endMs: number;
-	/** Wall-clock ISO times. */
-	startedAt: string;
-	endedAt: string;
-	durationMs: number;
-	/** From the end of speech (VAD end) to the emit. */
-	latencyMs: number;
-}
+export type { Sentence };
 
 export type PipelineStatus =
 	| { type: 'connected'; sessionId: string; stream: string }
@@ -33,7 +16,7 @@ export type PipelineStatus =
  * - 'error' (EngineError): unrecoverable; the pipeline has stopped retrying.
  * - 'warning' (EngineError): transient; the supervisor retries.
  * - 'segment' (SegmentTiming): the VAD closed a segment (for latency measurements).
- * - 'end': the input ended and everything was recognised (finishAtEnd only).
+ * - 'end': a finite input ended and everything was recognised; nothing follows.
  */
 export interface LivePipelineEvents {
 	sentence: [Sentence];

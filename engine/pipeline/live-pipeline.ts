@@ -1,20 +1,24 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
-import { splitSentences } from '../sentences/sentences.js';
 import { EngineError, errorMessage } from '../errors.js';
 import { acquireInferenceClient, type InferenceClient } from '../runtime/inference-client.js';
 import { recognitionsInFlight } from '../runtime/batcher.js';
 import type { RecognizedSegment, Segmentation, SpeechSegment, StreamConfig } from '../runtime/inference-protocol.js';
+import { SentenceAssembly, type SessionSegment } from '../sentences/sentence-assembly.js';
+import { OUTPUT_SAMPLE_RATE } from '../source/ffmpeg-args.js';
+import type { StreamError } from '../source/ffmpeg-failure.js';
+import { describeStream, FfmpegSource, validateSourceOptions } from '../source/ffmpeg-source.js';
+import { inputExtent } from '../source/input-extent.js';
 import type { StreamInput } from '../source/stream-url.js';
 import { Backoff } from './backoff.js';
+import { ConnectionWatch } from './connection-watch.js';
 import { RecognitionQueue } from './recognition-queue.js';
-import { AudioSource, describeStream, validateSourceOptions, type SourceExit } from './source-adapter.js';
 import type { LivePipelineOptions } from '../config.js';
-import type { LivePipelineEvents, Sentence } from './events.js';
+import type { LivePipelineEvents } from './events.js';
 import { VadFeed } from './vad-feed.js';
 
-export const DEFAULT_STALL_TIMEOUT_MS = 10_000;
+const SAMPLES_PER_MS = OUTPUT_SAMPLE_RATE / 1000;
 /**
  * Live inputs: once a sentence's trailing silence has lasted this long (past the VAD window's
  * switch to silence, ~50 ms after the voice stops), an idle recognizer starts on it, so that its
@@ -32,6 +36,16 @@ interface PendingSegment extends SpeechSegment {
 
 type State = 'idle' | 'connecting' | 'streaming' | 'waiting' | 'finished' | 'closed';
 
+/** One connection's audio, from its first sample: its clock and its feed to the VAD. */
+interface Session {
+	id: string;
+	/** Wall-clock ms of the session's first sample (estimated). */
+	startedAt: number;
+	connectedAt: number;
+	receivedMs: number;
+	feed: VadFeed;
+}
+
 /**
  * One live stream: ffmpeg → VAD worker → bounded queue → recognizer worker (Paraformer,
  * punctuation) → sentences. Supervises the connection: a dropped or stalled stream is flushed (the sentence in
@@ -45,15 +59,15 @@ export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 	private readonly queue: RecognitionQueue<PendingSegment, RecognizedSegment | null>;
 	private state: State = 'idle';
 	private worker: { client: InferenceClient; release: () => Promise<void> } | null = null;
-	private source: AudioSource | null = null;
+	private source: FfmpegSource | null = null;
 	private input: StreamInput | null = null;
-	private session: { id: string; startedAt: number; connectedAt: number; lastAudioAt: number; receivedMs: number; feed: VadFeed } | null = null;
+	private session: Session | null = null;
+	private readonly sentences = new SentenceAssembly();
 	private queueFull = false;
 	private vadBehind = false;
 	private paused = false;
 	private reconnectTimer: NodeJS.Timeout | null = null;
-	private watchdog: NodeJS.Timeout | null = null;
-	private nextIndex = 0;
+	private watch: ConnectionWatch | null = null;
 	/** Resolves on close(): a consumer's `ready` must not hold a closing pipeline. */
 	private readonly closing: Promise<void>;
 	private markClosing: () => void = () => undefined;
@@ -73,7 +87,7 @@ export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 			{
 				recognize: (segment) => this.recognize(segment),
 				deliver: async (segment, result) => {
-					if (result) this.emitSentences(segment, { textRaw: result.textRaw, text: await this.punctuate(result.textRaw) });
+					if (result) this.emitSentences({ ...segment, textRaw: result.textRaw, text: await this.punctuate(result.textRaw) });
 				},
 				dropped: (segments, reason) => this.reportDropped(segments, reason),
 				pressure: (full) => {
@@ -132,41 +146,41 @@ export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 
 	private connect(): void {
 		this.state = 'connecting';
-		const source = new AudioSource(this.options, this.input!);
+		const source = new FfmpegSource({ url: this.input!, secrets: this.options.secrets ?? [], ...(this.options.ffmpegPath ? { ffmpegPath: this.options.ffmpegPath } : {}) });
 		this.source = source;
 		this.session = null;
 		source.on('audio', (samples) => this.onAudio(source, samples));
-		source.once('exit', (exit) => void this.onExit(source, exit));
+		source.once('end', () => void this.onExit(source));
+		source.once('error', (error) => void this.onExit(source, error));
 		source.start();
 		this.paused = false;
 		this.updateFlow();
+		this.watch = new ConnectionWatch(source, { stream: this.stream, startTimeoutMs: this.options.startTimeoutMs, stallTimeoutMs: this.options.stallTimeoutMs, paused: () => this.paused });
 	}
 
-	private onAudio(source: AudioSource, samples: Float32Array): void {
+	private onAudio(source: FfmpegSource, samples: Float32Array): void {
 		if (source !== this.source) return;
 		const now = Date.now();
 		if (!this.session) {
-			this.session = this.startSession(now - samples.length / 16);
+			this.session = this.startSession(now - samples.length / SAMPLES_PER_MS);
 			this.state = 'streaming';
 			this.emit('status', { type: 'connected', sessionId: this.session.id, stream: this.stream });
-			this.armWatchdog(source);
 		}
-		this.session.lastAudioAt = now;
-		this.session.receivedMs += samples.length / 16;
+		this.watch?.audio();
+		this.session.receivedMs += samples.length / SAMPLES_PER_MS;
 		// Live audio cannot arrive before it was spoken: the earliest `arrival − audio so far` is the
 		// best estimate of the session's start (ffmpeg's probed audio arrives as one late burst).
-		if (!this.finishesAtEnd()) this.session.startedAt = Math.min(this.session.startedAt, now - this.session.receivedMs);
+		if (!this.endsByItself(source)) this.session.startedAt = Math.min(this.session.startedAt, now - this.session.receivedMs);
 		this.session.feed.push(samples);
 	}
 
 	/** One connection's session, its audio on the way to the VAD through a feed of its own. */
-	private startSession(startedAt: number): NonNullable<LivePipeline['session']> {
+	private startSession(startedAt: number): Session {
 		const now = Date.now();
-		const session: NonNullable<LivePipeline['session']> = {
+		const session: Session = {
 			id: randomUUID(),
 			startedAt,
 			connectedAt: now,
-			lastAudioAt: now,
 			receivedMs: 0,
 			feed: new VadFeed(this.worker!.client, this.streamId, {
 				segmented: (segmentation, caughtUp) => this.onSegmentation(session, segmentation, caughtUp),
@@ -180,7 +194,7 @@ export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 		return session;
 	}
 
-	private onSegmentation(session: NonNullable<LivePipeline['session']>, { closed, provisional }: Segmentation, caughtUp: boolean): void {
+	private onSegmentation(session: Session, { closed, provisional }: Segmentation, caughtUp: boolean): void {
 		this.enqueue(closed, session);
 		// Only at the live edge: behind it, the VAD is about to close (or extend) the segment anyway.
 		if (!provisional || !caughtUp || !this.worker || this.isClosed()) return;
@@ -201,7 +215,8 @@ export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 		else this.source?.resume();
 	}
 
-	private async onExit(source: AudioSource, exit: SourceExit): Promise<void> {
+	/** After ffmpeg has exited: no error is a clean end of input. */
+	private async onExit(source: FfmpegSource, error?: StreamError): Promise<void> {
 		if (source !== this.source) return;
 		this.source = null;
 		this.clearTimers();
@@ -216,21 +231,21 @@ export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 			this.backoff.healthyFor(Date.now() - session.connectedAt);
 		}
 		if (this.isClosed()) return;
-		const reason = exit.error ? exit.error.message : 'end of stream';
+		const reason = error ? error.message : 'end of stream';
 		if (session) this.emit('status', { type: 'disconnected', sessionId: session.id, stream: this.stream, reason });
-		if (exit.error?.fatal) {
+		if (error?.fatal) {
 			this.state = 'finished';
-			this.emit('error', exit.error);
+			this.emit('error', error);
 			return;
 		}
-		if (!exit.error && this.finishesAtEnd()) {
+		if (!error && this.endsByItself(source)) {
 			await this.queue.drain();
 			if (this.isClosed()) return;
 			this.state = 'finished';
 			this.emit('end');
 			return;
 		}
-		if (exit.error) this.emit('warning', exit.error);
+		if (error) this.emit('warning', error);
 		this.scheduleReconnect();
 	}
 
@@ -244,25 +259,7 @@ export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 		}, delayMs);
 	}
 
-	/** Stall detection watches the bytes: a stalled publisher leaves ffmpeg blocked, not exited. */
-	private armWatchdog(source: AudioSource): void {
-		const timeoutMs = this.options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS;
-		const check = () => {
-			this.watchdog = null;
-			if (source !== this.source || !this.session) return;
-			// A reader paused on purpose receives nothing; that is not a stall.
-			if (this.paused) this.session.lastAudioAt = Date.now();
-			const silentFor = Date.now() - this.session.lastAudioAt;
-			if (silentFor >= timeoutMs) {
-				source.fail(new EngineError('STREAM_STALLED', `No audio from ${this.stream} for ${Math.round(silentFor / 1000)} s.`, 'The publisher stalled or the network is down; reconnecting.', { fatal: false }));
-				return;
-			}
-			this.watchdog = setTimeout(check, Math.max(100, timeoutMs - silentFor));
-		};
-		this.watchdog = setTimeout(check, timeoutMs);
-	}
-
-	private enqueue(segments: SpeechSegment[], session: NonNullable<LivePipeline['session']>): void {
+	private enqueue(segments: SpeechSegment[], session: Session): void {
 		const closedAt = performance.now();
 		for (const segment of segments) {
 			this.emit('segment', { sessionId: session.id, startMs: segment.startMs, endMs: segment.endMs, closedAt });
@@ -300,21 +297,8 @@ export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 		}
 	}
 
-	private emitSentences(segment: PendingSegment, result: { textRaw: string; text: string }): void {
-		for (const part of splitSentences({ text: result.text, textRaw: result.textRaw, startMs: segment.startMs, endMs: segment.endMs })) {
-			const emittedAt = Date.now();
-			const sentence: Sentence = {
-				text: part.text,
-				textRaw: part.textRaw,
-				index: this.nextIndex++,
-				sessionId: segment.sessionId,
-				startMs: Math.round(part.startMs),
-				endMs: Math.round(part.endMs),
-				startedAt: new Date(segment.sessionStartedAt + part.startMs).toISOString(),
-				endedAt: new Date(segment.sessionStartedAt + part.endMs).toISOString(),
-				durationMs: Math.round(part.endMs - part.startMs),
-				latencyMs: Math.max(0, Math.round(emittedAt - (segment.sessionStartedAt + segment.endMs))),
-			};
+	private emitSentences(segment: SessionSegment): void {
+		for (const sentence of this.sentences.sentencesOf(segment)) {
 			try {
 				this.emit('sentence', sentence);
 			} catch (error) {
@@ -342,11 +326,12 @@ export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 
 	/** Provisional segments are recognised early for live inputs, where a caption's delay matters; a file is read faster than real time. */
 	private recognizesEarly(): boolean {
-		return !this.finishesAtEnd() && (this.options.earlyRecognition ?? true);
+		return !(this.options.finishAtEnd ?? inputExtent(this.input!) === 'finite') && (this.options.earlyRecognition ?? true);
 	}
 
-	private finishesAtEnd(): boolean {
-		return this.options.finishAtEnd ?? this.input?.isNetwork !== true;
+	/** At a clean end, whether this input is over (finish once) rather than disconnected (reconnect). */
+	private endsByItself(source: FfmpegSource): boolean {
+		return this.options.finishAtEnd ?? source.extent === 'finite';
 	}
 
 	private warn(error: unknown): void {
@@ -356,9 +341,9 @@ export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 
 	private clearTimers(): void {
 		if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
-		if (this.watchdog) clearTimeout(this.watchdog);
+		this.watch?.stop();
 		this.reconnectTimer = null;
-		this.watchdog = null;
+		this.watch = null;
 	}
 
 	private async releaseWorker(): Promise<void> {

@@ -34,7 +34,9 @@ export function buildFfmpegArgs(input: StreamInput, options: FfmpegArgsOptions =
 	return [
 		'-hide_banner',
 		'-nostdin',
-		'-loglevel', 'warning',
+		// Info lines describe the input (its duration); FfmpegSource keeps them apart from the warnings.
+		'-loglevel', 'level+info',
+		'-nostats',
 		'-protocol_whitelist', input.protocols.join(','),
 		...inputOptions,
 		'-i', input.ffmpegUrl,

@@ -5,10 +5,11 @@ import { EngineError } from '../errors.js';
 import { boundToParent } from './child-lifetime.js';
 import { buildFfmpegArgs, DEFAULT_READ_TIMEOUT_MS, type FfmpegArgsOptions } from './ffmpeg-args.js';
 import { resolveFfmpegBinary } from './ffmpeg-binary.js';
-import { classifyFfmpegExit, describeSpawnFailure, type StreamError } from './ffmpeg-failure.js';
-import { redactText } from './redact.js';
+import { classifyFfmpegExit, describeSpawnFailure, StreamError } from './ffmpeg-failure.js';
+import { inputExtent, parseReportedDuration, type InputExtent } from './input-extent.js';
+import { redactText, redactUrl } from './redact.js';
 import { S16leDecoder } from './s16le-decoder.js';
-import { StderrTail } from './stderr-tail.js';
+import { MAX_LINE_LENGTH, StderrTail } from './stderr-tail.js';
 import { parseStreamInput, type StreamInput } from './stream-url.js';
 
 export interface FfmpegSourceOptions extends FfmpegArgsOptions {
@@ -34,8 +35,9 @@ export interface SourceEnd {
 
 /**
  * - 'audio': 16 kHz mono samples on the int16 scale, as they arrive (a few hundred per packet).
- * - 'end' or 'error', exactly once, after ffmpeg has exited. Nothing is buffered or dropped
- *   here: a consumer that falls behind must apply its own policy.
+ * - 'end' or 'error', exactly once, after ffmpeg has exited (after fail(): 'error' with its
+ *   reason). Nothing is buffered or dropped here: a consumer that falls behind must apply its own
+ *   policy.
  */
 export interface FfmpegSourceEvents {
 	audio: [samples: Float32Array];
@@ -53,6 +55,14 @@ export const DEFAULT_KILL_GRACE_MS = 500;
  */
 const FLUSH_BYTES = 256;
 
+
+/**
+ * ffmpeg runs with `-loglevel level+info`: its info lines describe the input (the duration that
+ * tells a finite input from a live one) and are read here; its warnings and errors, without the
+ * level tag, go to the stderr tail that failures are classified and reported by.
+ */
+const LEVEL_TAG = /^((?:\[[^\]]+\] )*?)\[(quiet|panic|fatal|error|warning|info|verbose|debug|trace)\] /;
+
 /**
  * One ffmpeg process reading one input. The constructor validates the input and finds ffmpeg
  * (throwing EngineError); start() spawns; stop() ends the process for sure.
@@ -66,6 +76,9 @@ export class FfmpegSource extends EventEmitter<FfmpegSourceEvents> {
 	private readonly killGraceMs: number;
 	private readonly decoder = new S16leDecoder();
 	private readonly stderrTail: StderrTail;
+	private stderrPartial = '';
+	private reportedDuration: number | null | undefined;
+	private failure: StreamError | undefined;
 	private subprocess: FfmpegProcess | undefined;
 	private exited: Promise<void> | undefined;
 	private stopping = false;
@@ -100,6 +113,11 @@ export class FfmpegSource extends EventEmitter<FfmpegSourceEvents> {
 		return this.stderrTail.lines().map(this.redact);
 	}
 
+	/** Whether the input ends by itself, as far as known so far (ffmpeg describes it before its first audio). */
+	get extent(): InputExtent {
+		return inputExtent(this.input, this.reportedDuration);
+	}
+
 	/** Masks this input's secrets (stream key, userinfo, tokens, the secrets option) in any text. */
 	readonly redact = (text: string): string => redactText(text, this.secrets);
 
@@ -112,7 +130,7 @@ export class FfmpegSource extends EventEmitter<FfmpegSourceEvents> {
 		this.running = true;
 		subprocess.stdout.on('data', (chunk: Buffer) => this.onAudio(chunk));
 		subprocess.stderr.setEncoding('utf8');
-		subprocess.stderr.on('data', (chunk: string) => this.stderrTail.push(chunk));
+		subprocess.stderr.on('data', (chunk: string) => this.onStderr(chunk));
 		this.exited = subprocess.then((result) => this.onExit(result));
 	}
 
@@ -138,6 +156,29 @@ export class FfmpegSource extends EventEmitter<FfmpegSourceEvents> {
 		await this.exited;
 	}
 
+	/** Ends ffmpeg as stop() does; 'error' then reports `error` as the reason (a stall the consumer detected). */
+	fail(error: StreamError): void {
+		this.failure ??= error;
+		void this.stop();
+	}
+
+	/** A stderr line that never ends must not grow without bound; its start holds the level tag. */
+	private onStderr(chunk: string): void {
+		const lines = (this.stderrPartial + chunk).split('\n');
+		this.stderrPartial = lines.pop()!.slice(0, MAX_LINE_LENGTH);
+		for (const line of lines) this.onStderrLine(line);
+	}
+
+	private onStderrLine(line: string): void {
+		const tagged = LEVEL_TAG.exec(line);
+		if (tagged?.[2] !== 'info') {
+			this.stderrTail.push(`${tagged ? tagged[1] + line.slice(tagged[0].length) : line}\n`);
+			return;
+		}
+		const duration = parseReportedDuration(line.slice(tagged[0].length));
+		if (duration !== undefined && this.reportedDuration === undefined) this.reportedDuration = duration;
+	}
+
 	private onAudio(chunk: Buffer): void {
 		const now = performance.now();
 		this.audioBytes += chunk.length;
@@ -153,6 +194,12 @@ export class FfmpegSource extends EventEmitter<FfmpegSourceEvents> {
 		const exitedAt = performance.now();
 		this.running = false;
 		const runMs = Math.round(exitedAt - this.startedAt);
+		this.onStderrLine(this.stderrPartial);
+		this.stderrPartial = '';
+		if (this.failure) {
+			this.emit('error', this.failure);
+			return;
+		}
 		if (this.stopping) {
 			this.emit('end', { stopped: true, samples: this.samples, runMs });
 			return;
@@ -175,6 +222,18 @@ export class FfmpegSource extends EventEmitter<FfmpegSourceEvents> {
 		if (failure) this.emit('error', failure);
 		else this.emit('end', { stopped: false, samples: this.samples, runMs });
 	}
+}
+
+/** The parsed input; throws the fatal configuration errors (invalid URL, no ffmpeg) before anything starts. */
+export function validateSourceOptions(options: FfmpegSourceOptions): StreamInput {
+	const input = typeof options.url === 'string' ? parseStreamInput(options.url) : options.url;
+	resolveFfmpegBinary(options.ffmpegPath);
+	return input;
+}
+
+/** The stream's name as logs, errors and items may show it: secrets masked. */
+export function describeStream(options: FfmpegSourceOptions): string {
+	return redactText(typeof options.url === 'string' ? redactUrl(options.url) : options.url.display, options.secrets ?? []);
 }
 
 function spawnFfmpeg(binary: string, args: readonly string[], killGraceMs: number) {

@@ -14,7 +14,7 @@ function valueAfter(args: string[], flag: string): string | undefined {
 test('a live RTMP input: whitelist, probing, read timeout in µs, no -re, 16 kHz mono s16le to stdout', () => {
 	const args = buildFfmpegArgs(parseStreamInput('rtmp://127.0.0.1:1935/live/key'), { readTimeoutMs: 2000, probeMs: 500 });
 	assert.deepEqual(args, [
-		'-hide_banner', '-nostdin', '-loglevel', 'warning',
+		'-hide_banner', '-nostdin', '-loglevel', 'level+info', '-nostats',
 		'-protocol_whitelist', 'rtmp,tcp',
 		'-analyzeduration', '500000',
 		'-rw_timeout', '2000000',

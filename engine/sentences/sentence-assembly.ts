@@ -1,0 +1,59 @@
+import { splitSentences } from './sentences.js';
+
+/** One final sentence: what a workflow execution receives. */
+export interface Sentence {
+	text: string;
+	/** Before punctuation. */
+	textRaw: string;
+	/** Continues across reconnects. */
+	index: number;
+	/** Identifies one connection of the stream. */
+	sessionId: string;
+	/** Offsets in the stream session. */
+	startMs: number;
+	endMs: number;
+	/** Wall-clock ISO times. */
+	startedAt: string;
+	endedAt: string;
+	durationMs: number;
+	/** From the end of speech (VAD end) to the emit. */
+	latencyMs: number;
+}
+
+/** A recognised segment and where it lies in its session. */
+export interface SessionSegment {
+	sessionId: string;
+	/** Wall-clock ms of the session's first sample. */
+	sessionStartedAt: number;
+	startMs: number;
+	endMs: number;
+	text: string;
+	textRaw: string;
+}
+
+/** Numbers a stream's sentences, across its sessions, in the order their segments are assembled. */
+export class SentenceAssembly {
+	private nextIndex = 0;
+
+	/**
+	 * The final sentences of one segment, timed in its session and on the wall clock. Each is made
+	 * when it is taken: its latency counts until then, after the listeners of the one before.
+	 */
+	*sentencesOf(segment: SessionSegment): Generator<Sentence> {
+		for (const part of splitSentences({ text: segment.text, textRaw: segment.textRaw, startMs: segment.startMs, endMs: segment.endMs })) {
+			const emittedAt = Date.now();
+			yield {
+				text: part.text,
+				textRaw: part.textRaw,
+				index: this.nextIndex++,
+				sessionId: segment.sessionId,
+				startMs: Math.round(part.startMs),
+				endMs: Math.round(part.endMs),
+				startedAt: new Date(segment.sessionStartedAt + part.startMs).toISOString(),
+				endedAt: new Date(segment.sessionStartedAt + part.endMs).toISOString(),
+				durationMs: Math.round(part.endMs - part.startMs),
+				latencyMs: Math.max(0, Math.round(emittedAt - (segment.sessionStartedAt + segment.endMs))),
+			};
+		}
+	}
+}

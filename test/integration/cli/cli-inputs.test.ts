@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createReadStream, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -66,8 +68,14 @@ test(`vad and features stream a ${LONG_MINUTES}-minute input in under ${PEAK_RSS
 	assert.ok(vad.peakMb < PEAK_RSS_BOUND_MB, `vad peaked at ${vad.peakMb} MB`);
 });
 
-test('vad and features accept a URL, as transcribe does', async () => {
-	const url = `file://${sharedPath('audio', 'a_cn_16k.wav')}`;
+test('vad and features accept a stream URL, as transcribe does', async (t) => {
+	const server = createServer((_request, response) => {
+		response.writeHead(200, { 'content-type': 'audio/wav' });
+		createReadStream(sharedPath('audio', 'a_cn_16k.wav')).pipe(response);
+	});
+	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+	t.after(() => server.close());
+	const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/a_cn_16k.wav`;
 	const vad = await runCli(['vad', url, '--vad', VAD, '--json']);
 	assert.equal(vad.code, 0, vad.stderr);
 	assert.ok((JSON.parse(vad.stdout) as unknown[]).length > 0, vad.stdout);

@@ -4,7 +4,10 @@ import { parseCommand, requireValue } from '../args.js';
 
 const USAGE = 'rtmp-asr vad <file-or-url> --vad <dir> [--json] [--ffmpeg <path>]';
 
-/** Prints the speech segments of the input, in ms: each line as soon as its segment closes; `--json` at the end. */
+/**
+ * Prints the speech segments of the input, in ms: each line as soon as its segment closes; `--json`
+ * at the end. Interrupted, it still prints what it found, the segment under way closed there.
+ */
 export async function vadCommand(argv: string[], signal: AbortSignal): Promise<void> {
 	const { values, positionals } = parseCommand(argv, {
 		vad: { type: 'string' },
@@ -25,7 +28,6 @@ export async function vadCommand(argv: string[], signal: AbortSignal): Promise<v
 			}
 		};
 		await streamAudio(input, async (samples) => report(await vad.accept(samples)), { ...(values.ffmpeg ? { ffmpegPath: values.ffmpeg } : {}), signal });
-		if (signal.aborted) return;
 		report(await vad.finish());
 		if (values.json) process.stdout.write(`${JSON.stringify(found)}\n`);
 	} finally {

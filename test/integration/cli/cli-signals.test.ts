@@ -104,14 +104,34 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
 	});
 }
 
-test('vad closes on SIGINT while reading a stream', async () => {
+test('vad closes on SIGINT while reading a stream and prints the segments found', async () => {
 	const url = server.url('live', 'signal-vad');
 	publisher = startPublisher({ url, file: sharedPath('audio', 'toy', 'toy_stream.wav'), loops: -1 });
-	const run = start(['vad', url, '--vad', VAD]);
-	await waitFor(() => run.stdout().includes('\n'), 30_000, 'a first segment');
+	const run = start(['vad', url, '--vad', VAD, '--json']);
+	await waitFor(() => childrenOf(run.pid).length > 0, 30_000, 'ffmpeg reading the stream');
 	const children = childrenOf(run.pid);
-	assert.ok(children.length > 0, 'ffmpeg reads the stream');
+	await sleep(5000);
 	await assertClosesOn(run, 'SIGINT', children);
+	const segments = JSON.parse(run.stdout()) as [number, number][];
+	assert.ok(segments.length > 0 && segments.every(([startMs, endMs]) => startMs < endMs), run.stdout());
+	await publisher.stop();
+	publisher = undefined;
+});
+
+test('two signals in a row end the CLI with 143, leaving no child behind', async () => {
+	const url = server.url('live', 'signal-twice');
+	publisher = startPublisher({ url, file: sharedPath('audio', 'toy', 'toy_stream.wav'), loops: -1 });
+	const run = start(['transcribe', url, '--model', TOY, '--vad', VAD]);
+	await waitFor(() => childrenOf(run.pid).length > 0, 30_000, 'ffmpeg reading the stream');
+	const children = childrenOf(run.pid);
+	process.kill(run.pid, 'SIGTERM');
+	process.kill(run.pid, 'SIGTERM');
+	const { code, signal } = await run.exited;
+	assert.equal(signal, null, run.stderr());
+	assert.equal(code, 143, run.stderr());
+	assert.match(run.stderr(), /SIGTERM again, exiting at once|closed after SIGTERM/);
+	// ffmpeg is bound to the CLI (PR_SET_PDEATHSIG): it goes with it.
+	for (const pid of children) await waitFor(() => !isAlive(pid), 2000, `child ${pid} to end`);
 	await publisher.stop();
 	publisher = undefined;
 });

@@ -41,7 +41,7 @@ async function main(argv: string[]): Promise<number> {
 	let received: keyof typeof SIGNAL_EXIT_CODES | undefined;
 	const onSignal = (signal: keyof typeof SIGNAL_EXIT_CODES) => {
 		if (received || command.exitsOnSignal) {
-			process.stderr.write(`rtmp-asr ${name}: ${signal} again, exiting at once.\n`);
+			process.stderr.write(`rtmp-asr ${name}: ${signal}${received ? ' again' : ''}, exiting at once.\n`);
 			process.exit(SIGNAL_EXIT_CODES[signal]);
 		}
 		received = signal;

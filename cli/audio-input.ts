@@ -1,18 +1,54 @@
-import { existsSync } from 'node:fs';
-import { decodeFile, readWav } from '../engine/index.js';
+import { FfmpegSource } from '../engine/index.js';
+
+/** Chunks handed to the consumer but not yet processed, beyond which ffmpeg's output is left unread. */
+const MAX_PENDING_CHUNKS = 4;
+
+export interface AudioInputOptions {
+	ffmpegPath?: string;
+	/** Aborting stops ffmpeg; the promise then resolves with what was consumed so far. */
+	signal?: AbortSignal;
+}
 
 /**
- * Whole input as 16 kHz mono samples. A 16 kHz PCM WAV is read directly (bit-exact, no subprocess);
- * anything else goes through ffmpeg.
+ * Streams any input `transcribe` reads (a file in any format, or a stream URL) through ffmpeg as
+ * 16 kHz mono samples on the int16 scale, one chunk at a time. ffmpeg's output is left unread while
+ * the consumer is behind, so memory stays bounded whatever the input's length. Resolves once the
+ * input has ended and every chunk was consumed; rejects with ffmpeg's or the consumer's error.
  */
-export async function decodeAudio(input: string, ffmpegPath?: string): Promise<Float32Array> {
-	if (existsSync(input) && input.toLowerCase().endsWith('.wav')) {
-		try {
-			const audio = readWav(input);
-			if (audio.sampleRate === 16000) return audio.samples;
-		} catch {
-			// Not a plain PCM WAV: ffmpeg reads it, or says clearly why not.
-		}
+export async function streamAudio(input: string, consume: (samples: Float32Array) => void | Promise<void>, options: AudioInputOptions = {}): Promise<void> {
+	const source = new FfmpegSource({ url: input, ...(options.ffmpegPath ? { ffmpegPath: options.ffmpegPath } : {}) });
+	let consumed: Promise<void> = Promise.resolve();
+	let pending = 0;
+	let consumerFailure: unknown;
+	const stop = () => void source.stop();
+	const ended = new Promise<void>((resolve, reject) => {
+		source.once('end', () => resolve());
+		source.once('error', reject);
+	});
+	source.on('audio', (samples) => {
+		if (consumerFailure !== undefined) return;
+		pending++;
+		if (pending > MAX_PENDING_CHUNKS) source.pause();
+		consumed = consumed
+			.then(() => consume(samples))
+			.catch((error: unknown) => {
+				consumerFailure ??= error;
+				stop();
+			})
+			.finally(() => {
+				pending--;
+				if (pending <= MAX_PENDING_CHUNKS / 2) source.resume();
+			});
+	});
+	options.signal?.addEventListener('abort', stop, { once: true });
+	try {
+		if (options.signal?.aborted) return;
+		source.start();
+		await ended;
+		await consumed;
+	} finally {
+		options.signal?.removeEventListener('abort', stop);
+		await source.stop();
 	}
-	return decodeFile(input, ffmpegPath);
+	if (consumerFailure !== undefined) throw consumerFailure;
 }

@@ -21,12 +21,13 @@ export { parseStreamInput } from './source/stream-url.js';
 export { readWav } from './source/wav.js';
 
 export { loadCmvn } from './frontend/cmvn.js';
-export { computeFbank } from './frontend/fbank.js';
-export { computeFeatures } from './frontend/feature-extractor.js';
+export { computeFbank, OnlineFbank } from './frontend/fbank.js';
+export { computeFeatures, FeatureExtractor } from './frontend/feature-extractor.js';
 export { loadFrontendOptions } from './frontend/frontend-options.js';
 
 /** FSMN-VAD in this thread (`FsmnVadModel`, `StreamingVad`), for the CLI's `vad` command. */
 export const loadVad = () => import('./vad/streaming-vad.js');
+export type { VadSegment } from './vad/streaming-vad.js';
 
 export { LivePipeline } from './pipeline/live-pipeline.js';
 export type { LivePipelineEvents, PipelineStatus, SegmentTiming, Sentence } from './pipeline/events.js';

@@ -1,13 +1,16 @@
-import { writeFileSync } from 'node:fs';
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { computeFbank, computeFeatures, loadCmvn, loadFrontendOptions, requireModelFiles } from '../../engine/index.js';
-import { decodeAudio } from '../audio-input.js';
+import { FeatureExtractor, loadCmvn, loadFrontendOptions, OnlineFbank, requireModelFiles } from '../../engine/index.js';
+import { streamAudio } from '../audio-input.js';
 import { parseCommand, requireValue } from '../args.js';
 
-const USAGE = 'rtmp-asr features <wav-or-url> --model <dir> [--fbank] --out <file> [--ffmpeg <path>]';
+const USAGE = 'rtmp-asr features <file-or-url> --model <dir> [--fbank] --out <file> [--ffmpeg <path>]';
 
-/** Writes the features a model would see, float32 little-endian [T, D], like Kaldi's compute-fbank-feats. */
-export async function featuresCommand(argv: string[]): Promise<void> {
+/**
+ * Writes the features a model would see, float32 little-endian [T, D], like Kaldi's
+ * compute-fbank-feats; rows are written as they are computed.
+ */
+export async function featuresCommand(argv: string[], signal: AbortSignal): Promise<void> {
 	const { values, positionals } = parseCommand(argv, {
 		model: { type: 'string' },
 		fbank: { type: 'boolean', default: false },
@@ -19,8 +22,20 @@ export async function featuresCommand(argv: string[]): Promise<void> {
 	const out = requireValue(values.out, '--out <file>', USAGE);
 	requireModelFiles(modelDir, values.fbank ? ['config.yaml'] : ['config.yaml', 'am.mvn'], 'Model');
 	const options = loadFrontendOptions(modelDir);
-	const samples = await decodeAudio(input, values.ffmpeg);
-	const features = values.fbank ? computeFbank(samples, options) : computeFeatures(samples, options, loadCmvn(join(modelDir, 'am.mvn')));
-	writeFileSync(out, new Uint8Array(features.data.buffer, features.data.byteOffset, features.data.byteLength));
-	process.stderr.write(`${out}: [${features.rows}, ${features.dim}] float32 little-endian\n`);
+	const extractor = values.fbank ? new OnlineFbank(options) : new FeatureExtractor(options, loadCmvn(join(modelDir, 'am.mvn')));
+	const file = openSync(out, 'w');
+	let writtenValues = 0;
+	const write = (rows: Float32Array) => {
+		if (rows.length === 0) return;
+		writeSync(file, new Uint8Array(rows.buffer, rows.byteOffset, rows.byteLength));
+		writtenValues += rows.length;
+	};
+	try {
+		await streamAudio(input, (samples) => write(extractor.accept(samples)), { ...(values.ffmpeg ? { ffmpegPath: values.ffmpeg } : {}), signal });
+		if (extractor instanceof FeatureExtractor) write(extractor.finish());
+	} finally {
+		closeSync(file);
+	}
+	const rows = writtenValues / extractor.dim;
+	process.stderr.write(`${out}: [${rows}, ${extractor.dim}] float32 little-endian${signal.aborted ? ' (interrupted: the rows so far)' : ''}\n`);
 }

@@ -4,7 +4,7 @@ import { parseCommand, positiveInteger, requireValue } from '../args.js';
 const USAGE = 'rtmp-asr transcribe <file-or-url> --model <dir> --vad <dir> [--punc <dir>] [--json] [--quantized] [--threads N] [--recognizers N] [--ffmpeg <path>]';
 
 /** Prints one line per final sentence, as it is recognised. */
-export async function transcribeCommand(argv: string[]): Promise<void> {
+export async function transcribeCommand(argv: string[], signal: AbortSignal): Promise<void> {
 	const { values, positionals } = parseCommand(argv, {
 		model: { type: 'string' },
 		vad: { type: 'string' },
@@ -42,15 +42,11 @@ export async function transcribeCommand(argv: string[]): Promise<void> {
 		pipeline.once('end', resolve);
 		pipeline.once('error', reject);
 	});
-	const interrupt = () => void pipeline.close().then(() => process.exit(130));
-	process.once('SIGINT', interrupt);
-	process.once('SIGTERM', interrupt);
+	const interrupted = new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
 	try {
-		await pipeline.start();
-		await outcome;
+		if (signal.aborted) return;
+		await Promise.race([pipeline.start().then(() => outcome), interrupted]);
 	} finally {
-		process.off('SIGINT', interrupt);
-		process.off('SIGTERM', interrupt);
 		await pipeline.close();
 	}
 }

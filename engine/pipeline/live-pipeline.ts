@@ -73,6 +73,8 @@ export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 	private markClosing: () => void = () => undefined;
 	private totalDroppedSeconds = 0;
 	private stopCrashListener: (() => void) | null = null;
+	/** The models are loading: a close then must not queue behind the load. */
+	private opening = false;
 	/** Provisional segments recognised during their trailing silence, and how many of those texts a closed segment took. */
 	readonly earlyRecognitions = { started: 0, used: 0 };
 
@@ -121,11 +123,14 @@ export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 			}
 		});
 		try {
+			this.opening = true;
 			await this.worker.client.open(this.streamId, config);
 		} catch (error) {
 			await this.releaseWorker();
 			this.state = 'closed';
 			throw error;
+		} finally {
+			this.opening = false;
 		}
 		if (this.state === 'connecting') this.connect();
 	}
@@ -352,7 +357,9 @@ export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 		const worker = this.worker;
 		this.worker = null;
 		if (!worker) return;
-		await worker.client.close(this.streamId).catch(() => undefined);
+		// Closed during the load: the worker closes the stream after it (or dies with it); nobody waits.
+		const closed = worker.client.close(this.streamId).catch(() => undefined);
+		if (!this.opening) await closed;
 		await worker.release();
 	}
 }

@@ -1,6 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { EngineError } from '../errors.js';
 
+/** ffmpeg's PCM decoders refuse more channels than this ("Too many channels"); so does this reader, for the same verdict. */
+const MAX_CHANNELS = 512;
+
 export interface PcmAudio {
 	sampleRate: number;
 	/** Mono samples on the int16 scale. */
@@ -9,8 +12,8 @@ export interface PcmAudio {
 
 /**
  * Reads a 16-bit PCM RIFF/WAVE file, averaging channels to mono. Other encodings and sample rates
- * go through ffmpeg (`source/ffmpeg-decode.ts`); this reader exists so that tests and the `features`
- * command can read the reference WAVs bit-exactly without a subprocess.
+ * go through ffmpeg (`FfmpegSource`, which the CLI uses for every input, WAV included); this reader
+ * exists so that tests and benchmarks can read the reference WAVs without a subprocess.
  */
 export function readWav(path: string): PcmAudio {
 	const bytes = readFileSync(path);
@@ -32,9 +35,12 @@ export function readWav(path: string): PcmAudio {
 			sampleRate = bytes.readUInt32LE(body + 4);
 			bitsPerSample = bytes.readUInt16LE(body + 14);
 		} else if (id === 'data') {
-			const isPcm16 = (format === 1 || format === 0xfffe) && bitsPerSample === 16 && channels > 0;
+			const isPcm16 = (format === 1 || format === 0xfffe) && bitsPerSample === 16;
 			if (!isPcm16) {
 				throw new EngineError('INPUT_NOT_AUDIO', `${path} is not 16-bit PCM (format ${format}, ${bitsPerSample} bits).`, 'Convert it, or read it through ffmpeg.');
+			}
+			if (channels < 1 || channels > MAX_CHANNELS || sampleRate < 1) {
+				throw new EngineError('INPUT_NOT_AUDIO', `${path} is not audio: its header claims ${channels} channels at ${sampleRate} Hz.`, 'Give a complete, undamaged audio file.');
 			}
 			const end = Math.min(bytes.length, body + size);
 			const frames = Math.floor((end - body) / (2 * channels));

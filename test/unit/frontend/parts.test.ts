@@ -102,9 +102,42 @@ test('loadFrontendOptions reads frontend_conf and rejects impossible values', ()
 	const dir = mkdtempSync(join(tmpdir(), 'frontend-'));
 	try {
 		writeFileSync(join(dir, 'config.yaml'), 'frontend_conf:\n  fs: 16000\n  frame_length: 25.03\n  lfr_m: 0\n');
-		assert.throws(() => loadFrontendOptions(dir), /frame length 25.03 ms, lfr_m 0/);
+		assert.throws(() => loadFrontendOptions(dir), /frame_length 25\.03 ms \(must be .* a whole number of samples\); lfr_m 0 \(must be 1 to 32\)/);
 		writeFileSync(join(dir, 'config.yaml'), 'frontend_conf:\n  window: blackman\n');
 		assert.throws(() => loadFrontendOptions(dir), /window "blackman" is not supported/);
+	} finally {
+		rmSync(dir, { recursive: true, force: true });
+	}
+});
+
+test('loadFrontendOptions refuses what the 16 kHz pipeline or the model cannot take, naming file, key, range and fix', () => {
+	const dir = mkdtempSync(join(tmpdir(), 'frontend-'));
+	const config = join(dir, 'config.yaml');
+	const refuses = (frontend: string, message: RegExp, encoder = '') => {
+		writeFileSync(config, `frontend_conf:\n${frontend}${encoder}`);
+		assert.throws(
+			() => loadFrontendOptions(dir),
+			(error: unknown) =>
+				error instanceof EngineError &&
+				error.code === 'MODEL_INVALID' &&
+				error.message.startsWith(`${config}: frontend_conf has impossible values: `) &&
+				message.test(error.message) &&
+				/Restore the config\.yaml/.test(error.fix),
+			frontend,
+		);
+	};
+	try {
+		refuses('  n_mels: 100000000\n', /n_mels 100000000 \(must be 1 to 256 with this frame length\)/);
+		refuses('  fs: 8000\n', /fs 8000 \(must be 16000: every input is resampled to 16 kHz\)/);
+		refuses('  fs: 44100\n', /fs 44100 \(must be 16000/);
+		refuses('  frame_length: 1e12\n', /frame_length 1000000000000 ms \(must be 0\.0625 to 100 ms/);
+		refuses('  frame_length: 101\n', /frame_length 101 ms/);
+		refuses('  frame_shift: 30\n', /frame_shift 30 ms \(must be 0\.0625 ms to frame_length 25 ms/);
+		refuses('  lfr_m: 100000\n  lfr_n: 0\n', /lfr_m 100000 \(must be 1 to 32\); lfr_n 0 \(must be 1 to 32\)/);
+		refuses('  n_mels: 80\n  lfr_m: 5\n', /n_mels 80 × lfr_m 5 = 400 \(must equal the encoder's input dimension 560\)/, 'encoder_conf:\n  input_size: 560\n');
+		refuses('  n_mels: 80\n  lfr_m: 7\n', /= 560 \(must equal the encoder's input dimension 400\)/, 'encoder_conf:\n  input_dim: 400\n');
+		writeFileSync(config, 'frontend_conf:\n  n_mels: 80\n  lfr_m: 7\n  frame_length: 50\n  frame_shift: 50\nencoder_conf:\n  input_size: 560\n');
+		assert.equal(loadFrontendOptions(dir).frameLengthMs, 50);
 	} finally {
 		rmSync(dir, { recursive: true, force: true });
 	}

@@ -142,5 +142,5 @@ async function recognizeProvisional(stream: RecognizerStream, segment: Provision
 
 function run(stream: RecognizerStream, fbank: Float32Array): Promise<string> {
 	const dim = stream.recognizer.paraformer.frontend.numMelBins;
-	return stream.recognizer.batcher.run({ data: fbank, rows: fbank.length / dim, dim });
+	return stream.recognizer.batcher.run({ fbank: { data: fbank, rows: fbank.length / dim, dim }, hotwords: stream.hotwords });
 }

@@ -16,6 +16,7 @@ import time
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+from contextual import build_contextual_dir  # noqa: E402
 from ct_transformer import PunctuationSizes, build_punctuation_model  # noqa: E402
 from export import export_paraformer, export_punctuation  # noqa: E402
 from model_files import (  # noqa: E402
@@ -36,13 +37,18 @@ from staging import staged_directories  # noqa: E402
 FIXTURES_DIR = os.path.join(REPO_ROOT, 'test', 'fixtures', 'models')
 NODE = os.path.join(REPO_ROOT, 'node_modules', '.bin', 'node')
 VERIFY_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'verify.js')
+VERIFY_CONTEXTUAL_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'verify-contextual.js')
+CONTEXTUAL_DIR = 'tiny-contextual-paraformer'
 
 TINY_PARAFORMER_SEED = 8404
 TINY_PUNCTUATION_SEED = 272727
 TINY_REALTIME_SEED = 272728
+TINY_CONTEXTUAL_SEED = 8405
 LARGE_PARAFORMER_SEED = 220
 # LFR frames (60 ms each): about 3.4 s and 6.2 s of speech.
 TINY_LENGTHS = [57, 103]
+# About 0.8 s and 1.4 s: the hotword stand-in stays a few hundred kB.
+TINY_CONTEXTUAL_LENGTHS = [14, 23]
 # About 7.2 s and 10 s.
 LARGE_LENGTHS = [120, 167]
 
@@ -94,7 +100,12 @@ def build_large_dir(directory):
 
 def verify(directories):
 	"""Runs every directory's reference through onnxruntime-node: the runtime the project ships."""
-	subprocess.run([NODE, VERIFY_SCRIPT, *directories], check=True)
+	contextual = [directory for directory in directories if os.path.basename(directory).startswith(CONTEXTUAL_DIR)]
+	others = [directory for directory in directories if directory not in contextual]
+	if others:
+		subprocess.run([NODE, VERIFY_SCRIPT, *others], check=True)
+	if contextual:
+		subprocess.run([NODE, VERIFY_CONTEXTUAL_SCRIPT, *contextual], check=True)
 
 
 def main():
@@ -116,6 +127,7 @@ def main():
 			os.path.join(folder, 'tiny-paraformer'): lambda directory: build_paraformer_dir(directory, TINY_PARAFORMER, TINY_PARAFORMER_SEED, TINY_LENGTHS),
 			os.path.join(folder, 'tiny-punc'): lambda directory: build_punctuation_dir(directory, TINY_PUNCTUATION_SEED, realtime=False),
 			os.path.join(folder, 'tiny-punc-realtime'): lambda directory: build_punctuation_dir(directory, TINY_REALTIME_SEED, realtime=True),
+			os.path.join(folder, CONTEXTUAL_DIR): lambda directory: build_contextual_dir(directory, TINY_CONTEXTUAL_SEED, TINY_CONTEXTUAL_LENGTHS),
 		}
 	else:
 		builds = {os.path.abspath(args.out or default_large_dir()): build_large_dir}

@@ -18,6 +18,7 @@ from torch import nn
 from export import OPSET, PARAFORMER_AXES
 from model_files import PARAFORMER_SOURCE_DIR, paraformer_config, write_json, write_yaml
 from paraformer import DecoderLayer, ParaformerSizes, SourceAttention, build_paraformer
+from quantize import quantize_model
 from references import floats, reference_features, write_float32
 from sanm import layer_norm, score_bias_from_mask, sequence_mask
 
@@ -200,6 +201,8 @@ def build_contextual_dir(directory, seed, lengths):
 	model, embedder = build_contextual(sizes, seed)
 	write_contextual_files(directory, sizes, vocabulary)
 	export_contextual(model, embedder, directory)
+	# FunASR's int8 export quantises the backbone only; its runtimes load model_eb.onnx in float.
+	quantize_model(os.path.join(directory, 'model.onnx'), os.path.join(directory, 'model_quant.onnx'))
 	reference = contextual_reference(model, embedder, directory, vocabulary, seed, lengths)
 	with open(os.path.join(directory, 'reference.json'), 'w', encoding='utf-8') as file:
 		json.dump(reference, file, ensure_ascii=False)

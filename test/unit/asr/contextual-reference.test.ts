@@ -88,6 +88,19 @@ describe('contextual Paraformer (model_eb.onnx + bias_embed) against the torch r
 		});
 	}
 
+	it('its int8 form takes the same hotwords, through the same float model_eb.onnx', async () => {
+		const quantized = await Paraformer.load(DIR, { quantized: true });
+		try {
+			const mixed = reference.cases.find((c) => c.name === 'mixed')!;
+			const { bias } = await quantized.hotwords!.embed(mixed.hotwords);
+			const output = await quantized.infer(features, bias);
+			assert.deepEqual(output.tokenNum, mixed.token_num);
+			assert.deepEqual([output.batch, output.rows, output.vocabularySize], mixed.logits_shape);
+		} finally {
+			await quantized.release();
+		}
+	});
+
 	it('runs with the <s> row alone when no hotwords are given, as FunASR does with an empty list', async () => {
 		const empty = reference.cases.find((c) => c.name === 'empty')!;
 		const output = await paraformer.infer(features);

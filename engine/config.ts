@@ -67,6 +67,8 @@ export interface LivePipelineOptions {
 	 * spell is skipped with a warning. With a model that takes none, a warning says so.
 	 */
 	hotwords?: readonly string[];
+	/** Hotwords for a model that takes them, and without a warning for one that does not (the node's Keywords). */
+	hotwordsIfSupported?: readonly string[];
 	/** ffmpeg binary; default: `ffmpeg` on PATH. */
 	ffmpegPath?: string;
 	/**

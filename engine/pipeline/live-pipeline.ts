@@ -115,6 +115,7 @@ export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 			...(this.options.vad ? { vad: this.options.vad } : {}),
 			...(this.recognizesEarly() ? { provisionalAfterMs: PROVISIONAL_AFTER_MS } : {}),
 			...(this.options.hotwords ? { hotwords: this.options.hotwords } : {}),
+			...(this.options.hotwordsIfSupported ? { hotwordsIfSupported: this.options.hotwordsIfSupported } : {}),
 		};
 		this.worker = acquireInferenceClient();
 		this.stopCrashListener = this.worker.client.onCrash((crash) => {

@@ -10,6 +10,8 @@ export interface StreamConfig {
 	provisionalAfterMs?: number;
 	/** Words the recognizer is biased towards (see LivePipelineOptions.hotwords). */
 	hotwords?: readonly string[];
+	/** More of them, for a model that takes hotwords only (see LivePipelineOptions.hotwordsIfSupported). */
+	hotwordsIfSupported?: readonly string[];
 }
 
 /** What a worker answers to a stream's open: what the stream should know about its models. */

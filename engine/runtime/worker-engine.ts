@@ -163,10 +163,11 @@ async function openRecognizer(config: StreamConfig, acquire: Acquire, keys: stri
 	const recognizerKey = `asr:${models.asrDir}:${precision(quantized)}:${threads}`;
 	const recognizer = await acquire(recognizerKey, () => loadRecognizer(models.asrDir, quantized, threads), (r) => r.paraformer.release());
 	const stream: RecognizerStream = { role: 'recognizer', keys, recognizer, hotwords: null, provisional: null };
-	const hotwords = config.hotwords ?? [];
-	if (hotwords.length === 0) return { stream, warnings: [] };
 	const hotwordModel = recognizer.paraformer.hotwords;
-	if (!hotwordModel) return { stream, warnings: [hotwordsNotTaken(models.asrDir)] };
+	if (!hotwordModel) return { stream, warnings: (config.hotwords ?? []).length > 0 ? [hotwordsNotTaken(models.asrDir)] : [] };
+	const given = config.hotwords ?? [];
+	const hotwords = [...given, ...(config.hotwordsIfSupported ?? []).filter((word) => !given.includes(word))];
+	if (hotwords.length === 0) return { stream, warnings: [] };
 	// Changing hotwords embeds the new list with the loaded model; it never reloads the model.
 	const embedded = await acquire(`hotwords:${recognizerKey}:${JSON.stringify(hotwords)}`, () => hotwordModel.embed(hotwords), async () => undefined);
 	stream.hotwords = embedded.bias;

@@ -69,3 +69,14 @@ test('hotwords the model cannot spell are reported at open, by name; an oversize
 	);
 	assert.deepEqual(engine.loadedModels, []);
 });
+
+test('hotwords-if-supported (the node\'s keywords) join the hotwords once on a model that takes them, and are dropped silently by one that does not', async () => {
+	const engine = new WorkerEngine('recognizer');
+	const { warnings } = await handleRequest(engine, { id: 0, type: 'open', streamId: 'p', config: { models: plain, hotwordsIfSupported: ['魔搭'] } });
+	assert.deepEqual(warnings, []);
+	await handleRequest(engine, { id: 0, type: 'open', streamId: 'c', config: { models: contextual, hotwords: ['魔搭'], hotwordsIfSupported: ['魔搭', '达摩院'] } });
+	assert.ok(engine.loadedModels.some((key) => key.startsWith('hotwords:') && key.endsWith(JSON.stringify(['魔搭', '达摩院']))), engine.loadedModels.join(', '));
+	await handleRequest(engine, { id: 0, type: 'close', streamId: 'p' });
+	await handleRequest(engine, { id: 0, type: 'close', streamId: 'c' });
+	assert.deepEqual(engine.loadedModels, []);
+});

@@ -1,7 +1,8 @@
 import { LivePipeline, type Sentence } from '../../engine/index.js';
 import { parseCommand, positiveInteger, requireValue } from '../args.js';
+import { readHotwordOptions } from '../hotwords.js';
 
-const USAGE = 'rtmp-asr transcribe <file-or-url> --model <dir> --vad <dir> [--punc <dir>] [--json] [--quantized] [--threads N] [--recognizers N] [--ffmpeg <path>]';
+const USAGE = 'rtmp-asr transcribe <file-or-url> --model <dir> --vad <dir> [--punc <dir>] [--json] [--quantized] [--threads N] [--recognizers N] [--ffmpeg <path>] [--hotwords "词一 词二"] [--hotwords-file <file>]';
 
 /** Prints one line per final sentence, as it is recognised. */
 export async function transcribeCommand(argv: string[], signal: AbortSignal): Promise<void> {
@@ -14,7 +15,13 @@ export async function transcribeCommand(argv: string[], signal: AbortSignal): Pr
 		threads: { type: 'string' },
 		recognizers: { type: 'string' },
 		ffmpeg: { type: 'string' },
+		hotwords: { type: 'string' },
+		'hotwords-file': { type: 'string' },
 	}, USAGE);
+	const hotwords = readHotwordOptions(values.hotwords, values['hotwords-file']);
+	if (hotwords && hotwords.weighted > 0) {
+		process.stderr.write(`note: the weights of ${hotwords.weighted} hotword(s) are ignored: they steer FunASR's FST (n-gram) hotwords; NN hotwords have no weight.\n`);
+	}
 	const input = requireValue(positionals[0], 'the input file or URL', USAGE);
 	const pipeline = new LivePipeline({
 		url: input,
@@ -29,6 +36,7 @@ export async function transcribeCommand(argv: string[], signal: AbortSignal): Pr
 		// A file is transcribed whole: wait for recognition rather than drop speech.
 		queue: { overflow: 'backpressure', maxSeconds: 30 },
 		...(values.ffmpeg ? { ffmpegPath: values.ffmpeg } : {}),
+		...(hotwords ? { hotwords: hotwords.hotwords } : {}),
 	});
 	const print = values.json
 		? (s: Sentence) => `${JSON.stringify({ index: s.index, text: s.text, textRaw: s.textRaw, startMs: s.startMs, endMs: s.endMs })}\n`

@@ -178,8 +178,8 @@ async function openRecognizer(config: StreamConfig, acquire: Acquire, keys: stri
 function hotwordsNotTaken(asrDir: string): EngineError {
 	return new EngineError(
 		'BAD_OPTION',
-		`The recognizer "${asrDir}" takes no hotwords (its model.onnx has no bias_embed input, or no model_eb.onnx beside it): the hotwords set are ignored.`,
-		'Choose a hotword-capable model (catalog: paraformer-zh-contextual; or a FunASR contextual/SeACo export with model_eb.onnx), or clear the hotwords.',
+		`The recognizer "${asrDir}" takes no hotwords (its graph has no bias_embed input): the hotwords given are ignored.`,
+		'Choose a hotword model: paraformer-zh-contextual or paraformer-zh-contextual-int8 from the catalog, or a FunASR contextual/SeACo export with model_eb.onnx; or clear the hotwords.',
 		{ fatal: false },
 	);
 }

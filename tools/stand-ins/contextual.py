@@ -15,9 +15,9 @@ import shutil
 import torch
 from torch import nn
 
-from export import OPSET, PARAFORMER_AXES
-from model_files import PARAFORMER_SOURCE_DIR, paraformer_config, write_json, write_yaml
-from paraformer import DecoderLayer, ParaformerSizes, SourceAttention, build_paraformer
+from export import PARAFORMER_AXES, export
+from model_files import PARAFORMER_SOURCE_DIR, paraformer_config, read_paraformer_tokens, write_json, write_yaml
+from paraformer import PARAFORMER_LARGE, DecoderLayer, ParaformerSizes, SourceAttention, build_paraformer, parameter_count
 from quantize import quantize_model
 from references import floats, reference_features, write_float32
 from sanm import layer_norm, score_bias_from_mask, sequence_mask
@@ -143,16 +143,11 @@ def export_contextual(model, embedder, directory):
 	speech_lengths = torch.tensor([6, 30], dtype=torch.int32)
 	bias_embed = torch.randn(2, 3, model.sizes.size, generator=torch.Generator().manual_seed(1))
 	hotword = torch.tensor([[10, 11, 12, 0, 0, 0, 0, 0, 0, 0], [1, 0, 0, 0, 0, 0, 0, 0, 0, 0]], dtype=torch.int32)
-	with torch.no_grad():
-		torch.onnx.export(
-			model, (speech, speech_lengths, bias_embed), os.path.join(directory, 'model.onnx'), opset_version=OPSET, do_constant_folding=True,
-			input_names=['speech', 'speech_lengths', 'bias_embed'], output_names=['logits', 'token_num'],
-			dynamic_axes={**PARAFORMER_AXES, 'bias_embed': {0: 'batch_size', 1: 'num_hotwords'}},
-		)
-		torch.onnx.export(
-			embedder, (hotword,), os.path.join(directory, 'model_eb.onnx'), opset_version=OPSET, do_constant_folding=True,
-			input_names=['hotword'], output_names=['hw_embed'], dynamic_axes={'hotword': {0: 'num_hotwords'}, 'hw_embed': {1: 'num_hotwords'}},
-		)
+	export(
+		model, (speech, speech_lengths, bias_embed), os.path.join(directory, 'model.onnx'), ['speech', 'speech_lengths', 'bias_embed'], ['logits', 'token_num'],
+		{**PARAFORMER_AXES, 'bias_embed': {0: 'batch_size', 1: 'num_hotwords'}},
+	)
+	export(embedder, (hotword,), os.path.join(directory, 'model_eb.onnx'), ['hotword'], ['hw_embed'], {'hotword': {0: 'num_hotwords'}, 'hw_embed': {1: 'num_hotwords'}})
 
 
 def contextual_reference(model, embedder, directory, vocabulary, seed, lengths):
@@ -209,3 +204,14 @@ def build_contextual_dir(directory, seed, lengths):
 	size = sum(os.path.getsize(os.path.join(directory, name)) for name in os.listdir(directory))
 	changed = sum(case['argmax'] != reference['cases'][0]['argmax'] for case in reference['cases'][1:])
 	print(f'  vocabulary {len(vocabulary)}; {size / 1e3:.0f} kB in all; token_num {reference["cases"][0]["token_num"]}; hotwords change the argmax in {changed} of {len(reference["cases"]) - 1} lists')
+
+
+def build_large_contextual_dir(directory, seed):
+	"""Paraformer-large sizes and the real vocabulary, for the benchmark's hotword costs: no reference
+	(torch at this size takes minutes more), and no seg_dict pieces beyond the tiny ones."""
+	vocabulary = read_paraformer_tokens()
+	model, embedder = build_contextual(PARAFORMER_LARGE, seed)
+	write_contextual_files(directory, PARAFORMER_LARGE, vocabulary)
+	export_contextual(model, embedder, directory)
+	megabytes = {name: os.path.getsize(os.path.join(directory, name)) / 1e6 for name in ('model.onnx', 'model_eb.onnx')}
+	print(f'  parameters {parameter_count(model):,} + embedder {parameter_count(embedder):,}; model.onnx {megabytes["model.onnx"]:.0f} MB, model_eb.onnx {megabytes["model_eb.onnx"]:.1f} MB')

@@ -17,7 +17,7 @@ export { requireModelFiles } from './model-dir/model-config.js';
 
 export { decodeFile, FfmpegSource } from './source/ffmpeg-source.js';
 export { joinUrl, redactText, redactTypedUrl, redactUrl, splitUrl } from './source/redact.js';
-export { parseStreamInput } from './source/stream-url.js';
+export { localInputPath, parseStreamInput } from './source/stream-url.js';
 export { readWav } from './source/wav.js';
 
 export { loadCmvn } from './frontend/cmvn.js';

@@ -31,7 +31,7 @@ export interface SetupMessage {
 	asrDir: string;
 	corpus: CorpusFile[];
 	segments: Segment[];
-	/** Recognised text per segment, for punctuation. */
+	/** Recognized text per segment, for punctuation. */
 	texts: string[];
 }
 

@@ -254,7 +254,7 @@ async function measureLive(precision: Precision, layout: Layout, groups: ModelGr
 		log(`  ${verdict.sustained ? 'kept up' : 'fell behind'}: ${verdict.summary}`);
 		streams = nextStreamCount(trials, estimatedStreams, options.liveSteps);
 	}
-	// What early recognition saves: the same single stream, each sentence recognised only once the VAD closed it.
+	// What early recognition saves: the same single stream, each sentence recognized only once the VAD closed it.
 	let late: LiveTrial | null = null;
 	if (rtmp && layout.recognizers === 1) {
 		log(`live ${precision} ${describeLayout(layout)}: 1 stream, early recognition off`);

@@ -15,7 +15,7 @@ export interface MemoryFigures {
 	baselineBytes: number;
 	/** After the first stream opened (VAD, Paraformer, punctuation loaded). */
 	loadedBytes: number;
-	/** After that stream recognised the whole corpus (onnxruntime's arena grown to the longest segment). */
+	/** After that stream recognized the whole corpus (onnxruntime's arena grown to the longest segment). */
 	workingBytes: number;
 	streams: number;
 	/** After `streams` more streams opened, each in the middle of a session of 20 s of speech. */
@@ -41,7 +41,7 @@ export function memoryContender(setup: SetupMessage, precision: Precision, threa
 			const baselineBytes = settledRss();
 			await open(engine, 'first', config);
 			const loadedBytes = settledRss();
-			for (const samples of audio) await recogniseSession(engine, 'first', samples);
+			for (const samples of audio) await recognizeSession(engine, 'first', samples);
 			const workingBytes = settledRss();
 			const heapBefore = heapBytes();
 			for (let i = 0; i < streams; i++) {
@@ -89,8 +89,8 @@ async function close(engine: Engines, streamId: string): Promise<void> {
 	await handleRequest(engine.recognizer, { id: 0, type: 'close', streamId });
 }
 
-/** One session: the samples in 100 ms chunks, flushed, every segment recognised. */
-async function recogniseSession(engine: Engines, streamId: string, samples: Float32Array): Promise<void> {
+/** One session: the samples in 100 ms chunks, flushed, every segment recognized. */
+async function recognizeSession(engine: Engines, streamId: string, samples: Float32Array): Promise<void> {
 	const segments = [...(await sendAudio(engine, streamId, samples)), ...(await handleRequest(engine.vad, { id: 0, type: 'flush', streamId }))];
 	for (const segment of segments) await handleRequest(engine.recognizer, { id: 0, type: 'recognize', streamId, fbank: segment.fbank });
 }

@@ -47,7 +47,7 @@ async function feedAsFfmpeg(client: InferenceClient, streamId: string, samples: 
 /**
  * The whole pipeline as LivePipeline drives it, fed as fast as it goes: ffmpeg's reads through the
  * VAD worker (fbank, VAD), closed segments with their fbank rows into the recognition queue, each
- * recognised (LFR, CMVN, Paraformer) in a recognizer worker and punctuated in the VAD worker — every message crossing
+ * recognized (LFR, CMVN, Paraformer) in a recognizer worker and punctuated in the VAD worker — every message crossing
  * a thread boundary; a backlog goes to the worker together and is batched there, as LivePipeline's. One stream; each corpus file is one session (flushed at its end).
  */
 export async function pipelineContender(setup: SetupMessage, precision: Precision, layout: Layout): Promise<Contender> {

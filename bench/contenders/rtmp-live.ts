@@ -14,7 +14,7 @@ import type { Contender } from './contender.js';
 import { corpusWithPauses, type LiveSample, type LiveTrial } from './live.js';
 import { pipelineConfig } from './pipeline.js';
 
-/** After the trial, how long segments it closed may take to be recognised before they count as unfinished. */
+/** After the trial, how long segments it closed may take to be recognized before they count as unfinished. */
 const TAIL_MS = 5000;
 
 /**

@@ -16,7 +16,7 @@ export function isCjkOrDigit(token: string): boolean {
 }
 
 /**
- * Joins recognised tokens into text as FunASR's `sentence_postprocess` does: CJK characters and
+ * Joins recognized tokens into text as FunASR's `sentence_postprocess` does: CJK characters and
  * digits concatenate, `@@` word pieces join the following piece, words are separated by one space
  * (none before a CJK character), and runs of single letters become one upper-case abbreviation.
  */

@@ -16,7 +16,7 @@ export type PipelineStatus =
  * - 'error' (EngineError): unrecoverable; the pipeline has stopped retrying.
  * - 'warning' (EngineError): transient; the supervisor retries.
  * - 'segment' (SegmentTiming): the VAD closed a segment (for latency measurements).
- * - 'end': a finite input ended and everything was recognised; nothing follows.
+ * - 'end': a finite input ended and everything was recognized; nothing follows.
  */
 export interface LivePipelineEvents {
 	sentence: [Sentence];

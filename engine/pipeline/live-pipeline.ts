@@ -75,7 +75,7 @@ export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 	private stopCrashListener: (() => void) | null = null;
 	/** The models are loading: a close then must not queue behind the load. */
 	private opening = false;
-	/** Provisional segments recognised during their trailing silence, and how many of those texts a closed segment took. */
+	/** Provisional segments recognized during their trailing silence, and how many of those texts a closed segment took. */
 	readonly earlyRecognitions = { started: 0, used: 0 };
 
 	constructor(options: LivePipelineOptions) {
@@ -320,7 +320,7 @@ export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 			this.emit('status', { type: 'overflow', stream: this.stream, droppedSeconds: round(seconds), totalDroppedSeconds: round(this.totalDroppedSeconds) });
 			return;
 		}
-		const why = reason === 'closed' ? 'the pipeline was closed before they were recognised' : 'recognition failed twice';
+		const why = reason === 'closed' ? 'the pipeline was closed before they were recognized' : 'recognition failed twice';
 		this.emit('warning', new EngineError('WORKER_FAILED', `${segments.length} speech segment(s) (${round(seconds)} s) from ${this.stream} were not transcribed: ${why}.`, '', { fatal: false }));
 	}
 
@@ -329,7 +329,7 @@ export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 		return this.state === 'closed';
 	}
 
-	/** Provisional segments are recognised early for live inputs, where a caption's delay matters; a file is read faster than real time. */
+	/** Provisional segments are recognized early for live inputs, where a caption's delay matters; a file is read faster than real time. */
 	private recognizesEarly(): boolean {
 		return !(this.options.finishAtEnd ?? inputExtent(this.input!) === 'finite') && (this.options.earlyRecognition ?? true);
 	}

@@ -1,5 +1,5 @@
 /**
- * Segments worth recognising in one run with this many onnxruntime threads. Measured on the
+ * Segments worth recognizing in one run with this many onnxruntime threads. Measured on the
  * Paraformer-large-size stand-in, four 5 s segments in one run against one by one: at two threads
  * fp32 1.2× and int8 1.15× faster (AMD EPYC; 1.05× and 1.3× on a Xeon, sorted batches of 2–7.5 s);
  * at one thread no faster (nothing left to parallelise) and, with any padding, slower.

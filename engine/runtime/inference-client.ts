@@ -23,7 +23,7 @@ interface OpenStream {
 	config: StreamConfig;
 	/** The recognizer workers this stream uses: the first `models.recognizers` of the pool. */
 	recognizers: number;
-	/** The worker recognising the stream's latest provisional segment. */
+	/** The worker recognizing the stream's latest provisional segment. */
 	provisional: { id: number; channel: WorkerChannel } | null;
 }
 
@@ -98,7 +98,7 @@ export class InferenceClient {
 	}
 
 	/**
-	 * Recognises a provisional segment on a recognizer of its stream that is idle, and has mostly been
+	 * Recognizes a provisional segment on a recognizer of its stream that is idle, and has mostly been
 	 * for the last seconds (early runs spend spare time only: one that turns out wasted must not keep
 	 * other streams' sentences waiting). Its rows are transferred. Resolves, once the run is over,
 	 * whether it ran.
@@ -145,7 +145,7 @@ export class InferenceClient {
 
 	private stream(streamId: string): OpenStream {
 		const stream = this.openStreams.get(streamId);
-		if (!stream) throw new EngineError('BAD_OPTION', `Stream ${streamId} is not open.`, 'Open it before recognising its speech.', { fatal: false });
+		if (!stream) throw new EngineError('BAD_OPTION', `Stream ${streamId} is not open.`, 'Open it before recognizing its speech.', { fatal: false });
 		return stream;
 	}
 

@@ -27,7 +27,7 @@ export type WorkerRole = 'vad' | 'recognizer';
 /** What a recognizer worker answers: the text before punctuation. */
 export interface RecognizedSegment {
 	textRaw: string;
-	/** Recognised during the segment's trailing silence, before the VAD closed it. */
+	/** Recognized during the segment's trailing silence, before the VAD closed it. */
 	early: boolean;
 }
 

@@ -58,7 +58,7 @@ const recognizerRequests = {
 		handle: (engine, { streamId, fbank, provisionalId }: OfStream & { fbank: Float32Array; provisionalId?: number }) => recognize(engine.recognizerStream(streamId), fbank, provisionalId),
 		retriedAfterCrash: true,
 	}),
-	/** Recognises a provisional segment if the recognizer is idle; a later `recognize` of the same segment takes its result. Answers, once the run is over, whether it ran. */
+	/** Recognizes a provisional segment if the recognizer is idle; a later `recognize` of the same segment takes its result. Answers, once the run is over, whether it ran. */
 	'recognize-provisional': request({
 		handle: (engine, { streamId, segment }: OfStream & { segment: ProvisionalSegment }) => recognizeProvisional(engine.recognizerStream(streamId), segment),
 		transfer: ({ segment }) => [segment.fbank.buffer as ArrayBuffer],

@@ -20,7 +20,7 @@ export interface Sentence {
 	latencyMs: number;
 }
 
-/** A recognised segment and where it lies in its session. */
+/** A recognized segment and where it lies in its session. */
 export interface SessionSegment {
 	sessionId: string;
 	/** Wall-clock ms of the session's first sample. */

@@ -1,4 +1,4 @@
-/** One recognised segment: punctuated text, the recogniser's own text if known, and its time. */
+/** One recognized segment: punctuated text, the recognizer's own text if known, and its time. */
 export interface RecognizedSegment {
 	text: string;
 	/** Before punctuation; derived from `text` when absent. */
@@ -23,7 +23,7 @@ const SPOKEN = /[\p{L}\p{N}]/u;
 const PUNCTUATION_MARKS = /[，。？、！]/gu;
 
 /**
- * The final sentences of one recognised (and punctuated) segment. The offline Paraformer gives no
+ * The final sentences of one recognized (and punctuated) segment. The offline Paraformer gives no
  * timestamps, so the segment's time is shared out by each sentence's share of spoken characters: in
  * Mandarin one character is one syllable, which makes the share a fair estimate of speaking time.
  * Pieces with nothing spoken (a lone mark the realtime punctuator carried over) are dropped.

@@ -19,7 +19,7 @@ export interface SpeechSegment {
 
 /**
  * The segment the VAD has not closed yet, as it will close if the silence under way lasts: it can be
- * recognised during that silence, before the VAD confirms its end.
+ * recognized during that silence, before the VAD confirms its end.
  */
 export interface ProvisionalSegment extends SpeechSegment {
 	id: number;

@@ -21,7 +21,7 @@ export interface CredentialFile {
 }
 
 /**
- * The trigger's models for the end-to-end workflow: the toy recogniser from ../shared as a local
+ * The trigger's models for the end-to-end workflow: the toy recognizer from ../shared as a local
  * directory, and the catalog's fsmn-vad, which the test installs beforehand in n8n's model cache
  * (downloads off: the test is offline).
  */

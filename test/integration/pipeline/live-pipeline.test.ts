@@ -83,9 +83,9 @@ describe('live pipeline against a real RTMP server', { concurrency: false }, () 
 			assert.equal(sentence.durationMs, sentence.endMs - sentence.startMs);
 		});
 		assert.equal(new Set(recorded.sentences.map((sentence) => sentence.sessionId)).size, 1);
-		// Every sentence ends in a pause longer than the end silence: each was recognised in it, before the VAD closed it.
+		// Every sentence ends in a pause longer than the end silence: each was recognized in it, before the VAD closed it.
 		const { started, used } = pipeline.earlyRecognitions;
-		assert.ok(used >= STREAM_SENTENCES.length - 1 && started >= used, `${used} of ${recorded.sentences.length} sentences recognised early (${started} started)`);
+		assert.ok(used >= STREAM_SENTENCES.length - 1 && started >= used, `${used} of ${recorded.sentences.length} sentences recognized early (${started} started)`);
 		assert.doesNotMatch(JSON.stringify(recorded), /whole/, 'the stream key never shows');
 		await pipeline.close();
 		await assertNoReaderLeft(url);
@@ -237,7 +237,7 @@ describe('live pipeline against a real RTMP server', { concurrency: false }, () 
 		await waitFor(() => activeTimers() <= timersBefore, 5000, `no timer left behind (${activeTimers()} now, ${timersBefore} before)`);
 	});
 
-	test('9. early recognition off: every sentence is recognised after its VAD end, to the same text', async () => {
+	test('9. early recognition off: every sentence is recognized after its VAD end, to the same text', async () => {
 		const url = server.url('live', 'late');
 		const { pipeline, recorded } = pipelineFor(url, { earlyRecognition: false });
 		await pipeline.start();

@@ -27,7 +27,7 @@ describe('Paraformer on the toy recognizer', () => {
 	});
 	after(() => paraformer.release());
 
-	it('recognises the 8 short synthetic files (CER ≤ 5 %)', async () => {
+	it('recognizes the 8 short synthetic files (CER ≤ 5 %)', async () => {
 		assert.equal(files.length, 8);
 		const results = await paraformer.recognize(audio);
 		for (const result of results) assert.equal(result.tokens.join(''), result.text, 'CJK tokens concatenate into the text');

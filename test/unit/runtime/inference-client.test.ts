@@ -74,7 +74,7 @@ for (const role of ['vad', 'recognizer'] as const) {
 	});
 }
 
-test('with two recognizers, a stream\'s backlog is recognised on both at once; the VAD worker punctuates in call order', async () => {
+test('with two recognizers, a stream\'s backlog is recognized on both at once; the VAD worker punctuates in call order', async () => {
 	const puncDir = fixturePath('models', 'tiny-punc-realtime');
 	const frontend = loadFrontendOptions(models.asrDir);
 	const fbanks = ['toy_01_alarm.wav', 'toy_02_meeting.wav', 'toy_03_digits.wav', 'toy_04_open.wav', 'toy_05_close.wav', 'toy_01_alarm.wav'].map((file) => computeFbank(readWav(sharedPath('audio', 'toy', file)).samples, frontend).data);
@@ -121,7 +121,7 @@ test('a provisional segment runs on an idle recognizer, but not on one that was 
 		while (performance.now() < busyUntil) await client.recognize('s', fbank);
 		assert.equal((client as unknown as Internals).recognizers[0]!.pending, 0, 'idle now');
 		assert.equal(await client.recognizeProvisional('s', { ...segment, id: 2, fbank: alarmFbank() }), false, 'but busy most of the last seconds: declined');
-		assert.equal((await client.recognize('s', alarmFbank(), 2)).early, false, 'the closed segment is recognised then');
+		assert.equal((await client.recognize('s', alarmFbank(), 2)).early, false, 'the closed segment is recognized then');
 	} finally {
 		await client.terminate();
 	}

@@ -112,7 +112,7 @@ test('a batch gives each segment its own text; texts sent for punctuation withou
 	for (const engine of [recognizer, sequential, together]) await handleRequest(engine, { id: 0, type: 'shutdown' });
 });
 
-test('a provisional segment recognised on an idle recognizer gives the closed segment its text, the same as recognised after the close', async () => {
+test('a provisional segment recognized on an idle recognizer gives the closed segment its text, the same as recognized after the close', async () => {
 	const config = { models, provisionalAfterMs: 200 };
 	const vad = new WorkerEngine('vad');
 	const early = new WorkerEngine('recognizer');
@@ -138,7 +138,7 @@ test('a provisional segment recognised on an idle recognizer gives the closed se
 	const expected = transcripts['toy_stream.wav'] as string[];
 	assert.equal(results.length, expected.length);
 	assert.ok(started >= expected.length - 1, `${started} provisional recognitions started`);
-	assert.ok(results.filter((result) => result.early.early).length >= expected.length - 1, 'all but the last (closed by the end of the file) were recognised early');
+	assert.ok(results.filter((result) => result.early.early).length >= expected.length - 1, 'all but the last (closed by the end of the file) were recognized early');
 	assert.deepEqual(results.map((result) => result.early.textRaw), results.map((result) => result.late.textRaw), 'the same texts, in order');
 	assert.ok(results.every((result) => !result.late.early));
 	assert.ok(characterErrorRate(expected, results.map((result) => result.early.textRaw)) <= 0.05);

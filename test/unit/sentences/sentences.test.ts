@@ -46,7 +46,7 @@ describe('splitSentences', () => {
 		]);
 	});
 
-	it('cuts the recogniser text where the punctuated text was cut', () => {
+	it('cuts the recognizer text where the punctuated text was cut', () => {
 		const sentences = split('我们去， 公园hello。 world你好？谢谢', 0, 1000, '我们去公园hello world你好谢谢');
 		assert.deepEqual(sentences.map((s) => s.textRaw), ['我们去公园hello', 'world你好', '谢谢']);
 	});

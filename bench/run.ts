@@ -12,7 +12,7 @@ import type { FlopCount } from './contenders/flops.js';
 import type { Int8WeightsFigures } from './contenders/int8-weights.js';
 import { PAUSE_SECONDS, type LiveTrial } from './contenders/live.js';
 import type { MemoryFigures } from './contenders/memory.js';
-import { prepareCorpus, segmentSeconds, type Segment } from './corpus.js';
+import { prepareCorpus, segmentSeconds, type CorpusSegment } from './corpus.js';
 import { judgeLive, nextStreamCount } from './live-search.js';
 import { describeLayout, sameLayout } from './results.js';
 import { cpuAccount, describeMachine, othersLoad } from './machine.js';
@@ -55,7 +55,7 @@ async function main(): Promise<void> {
 
 	const corpus = prepareCorpus();
 	const context: Context = { asrDir: standIn.dir, corpus, segments: [], texts: [] };
-	const segments = (await runOnce({ kind: 'segments' }, context)).data as Segment[];
+	const segments = (await runOnce({ kind: 'segments' }, context)).data as CorpusSegment[];
 	context.segments = segments;
 	log(`corpus: ${corpus.length} files, ${sumSeconds(corpus).toFixed(1)} s, ${segments.length} VAD segments (${segmentSeconds(segments).toFixed(1)} s of speech)`);
 
@@ -190,7 +190,7 @@ async function measureStages(precisions: Precision[], context: Context, options:
 	}
 }
 
-async function measurePeaks(precisions: Precision[], segments: Segment[], context: Context, log: (line: string) => void): Promise<Peak[]> {
+async function measurePeaks(precisions: Precision[], segments: CorpusSegment[], context: Context, log: (line: string) => void): Promise<Peak[]> {
 	const modelDir = mkdtempSync(join(tmpdir(), 'rtmp-asr-peak-'));
 	try {
 		execFileSync(PYTHON, [join(REPO_ROOT, 'bench', 'peak_matmul.py'), modelDir, String(GEMM_INNER), String(GEMM_OUTER), String(GEMM_PAIRS)], { stdio: ['ignore', 'ignore', 'inherit'] });

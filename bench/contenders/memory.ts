@@ -1,4 +1,4 @@
-import type { SpeechSegment, StreamConfig } from '../../engine/runtime/inference-protocol.js';
+import type { Segment, StreamConfig } from '../../engine/runtime/inference-protocol.js';
 import { WorkerEngine } from '../../engine/runtime/worker-engine.js';
 import { handleRequest } from '../../engine/runtime/worker-requests.js';
 import type { Precision, SetupMessage } from '../contender-protocol.js';
@@ -96,7 +96,7 @@ async function recognizeSession(engine: Engines, streamId: string, samples: Floa
 }
 
 /** The segments of one whole session, cut by a VAD stream of their own. */
-async function segmentsOf(engine: Engines, streamId: string, config: StreamConfig, samples: Float32Array): Promise<SpeechSegment[]> {
+async function segmentsOf(engine: Engines, streamId: string, config: StreamConfig, samples: Float32Array): Promise<Segment[]> {
 	await handleRequest(engine.vad, { id: 0, type: 'open', streamId, config });
 	const segments = [...(await sendAudio(engine, streamId, samples)), ...(await handleRequest(engine.vad, { id: 0, type: 'flush', streamId }))];
 	await handleRequest(engine.vad, { id: 0, type: 'close', streamId });
@@ -104,8 +104,8 @@ async function segmentsOf(engine: Engines, streamId: string, config: StreamConfi
 }
 
 /** The samples in 100 ms chunks, as a live stream sends them; the session stays open. */
-async function sendAudio(engine: Engines, streamId: string, samples: Float32Array): Promise<SpeechSegment[]> {
-	const segments: SpeechSegment[] = [];
+async function sendAudio(engine: Engines, streamId: string, samples: Float32Array): Promise<Segment[]> {
+	const segments: Segment[] = [];
 	for (let offset = 0; offset < samples.length; offset += CHUNK_SAMPLES) {
 		segments.push(...(await handleRequest(engine.vad, { id: 0, type: 'audio', streamId, samples: samples.slice(offset, offset + CHUNK_SAMPLES) })).closed);
 	}

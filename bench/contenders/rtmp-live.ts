@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LivePipeline } from '../../engine/pipeline/live-pipeline.js';
-import type { SegmentTiming } from '../../engine/pipeline/events.js';
+import type { SegmentClosedEvent } from '../../engine/pipeline/events.js';
 import { startPublisher, type Publisher } from '../../test/helpers/publisher.js';
 import { startRtmpServer, type RtmpServer } from '../../test/helpers/rtmp-server.js';
 import type { Layout, Precision, SetupMessage } from '../contender-protocol.js';
@@ -35,7 +35,7 @@ export async function rtmpLiveContender(setup: SetupMessage, precision: Precisio
 	return {
 		async pass() {
 			const publishers: Publisher[] = files.map((file, i) => startPublisher({ url: server.url('live', `s${i}`), file, loops: -1 }));
-			const closed: (SegmentTiming & { stream: number })[] = [];
+			const closed: (SegmentClosedEvent & { stream: number })[] = [];
 			const samples: (LiveSample & { closeDelayMs: number })[] = [];
 			const pipelines = files.map((_, i) => {
 				const pipeline = new LivePipeline({
@@ -43,7 +43,7 @@ export async function rtmpLiveContender(setup: SetupMessage, precision: Precisio
 					models: pipelineConfig(setup.asrDir, precision, layout).models,
 					earlyRecognition,
 				});
-				const mine: SegmentTiming[] = [];
+				const mine: SegmentClosedEvent[] = [];
 				pipeline.on('segment', (segment) => {
 					mine.push(segment);
 					closed.push({ ...segment, stream: i });

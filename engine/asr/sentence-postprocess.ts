@@ -22,7 +22,7 @@ export function isCjkOrDigit(token: string): boolean {
  */
 export function joinTokens(tokens: readonly string[]): string {
 	const pieces: string[] = [];
-	let pendingWord = '';
+	let partialWord = '';
 	let endsWithSpace = false;
 	const closeWord = (word: string) => {
 		pieces.push(word, SPACE);
@@ -32,21 +32,21 @@ export function joinTokens(tokens: readonly string[]): string {
 		if (SILENT_TOKENS.has(token)) continue;
 		if (isCjkOrDigit(token)) {
 			// A word piece cut off by a CJK character stays a word, as in FunASR's C++ runtime (the Python one loses it).
-			if (pendingWord) {
-				closeWord(pendingWord);
-				pendingWord = '';
+			if (partialWord) {
+				closeWord(partialWord);
+				partialWord = '';
 			}
 			if (endsWithSpace) pieces.pop();
 			pieces.push(token);
 			endsWithSpace = false;
 		} else if (token.endsWith(WORD_PIECE_MARK)) {
-			pendingWord += token.slice(0, -WORD_PIECE_MARK.length);
+			partialWord += token.slice(0, -WORD_PIECE_MARK.length);
 		} else {
-			closeWord(pendingWord + token);
-			pendingWord = '';
+			closeWord(partialWord + token);
+			partialWord = '';
 		}
 	}
-	if (pendingWord) closeWord(pendingWord);
+	if (partialWord) closeWord(partialWord);
 	return mergeLetterRuns(pieces).join('').trim();
 }
 

@@ -3,11 +3,12 @@ import type { OverflowPolicy, QueueSettings } from '../config.js';
 
 export const DEFAULT_QUEUE: Required<QueueSettings> = { maxSeconds: 120, overflow: 'drop-oldest' };
 
-export interface QueuedSegment {
+/** What the queue holds, measured in seconds of audio. */
+export interface QueueItem {
 	durationSeconds: number;
 }
 
-export interface RecognitionQueueHooks<T extends QueuedSegment, R> {
+export interface RecognitionQueueHooks<T extends QueueItem, R> {
 	/** Recognizes one segment; several may run at once (see `concurrency`). Must not reject. */
 	recognize(segment: T): Promise<R>;
 	/** Each result, strictly in the order the segments were pushed; a promise returned is awaited before the next. */
@@ -28,7 +29,7 @@ interface Entry<T> {
  * recognized at once, so that a backlog reaches the worker together and is batched there; results
  * are delivered in order whatever order they finish in.
  */
-export class RecognitionQueue<T extends QueuedSegment, R = void> {
+export class RecognitionQueue<T extends QueueItem, R = void> {
 	private readonly queue: PQueue;
 	/** The last delivery: the next one waits for it. */
 	private delivered: Promise<void> = Promise.resolve();

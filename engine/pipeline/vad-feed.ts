@@ -1,5 +1,5 @@
 import type { InferenceClient } from '../runtime/inference-client.js';
-import type { Segmentation } from '../runtime/inference-protocol.js';
+import type { VadOutput } from '../runtime/inference-protocol.js';
 
 /** Live packets are 20–40 ms; the VAD runs per ~100 ms at least, which costs far less per audio second. */
 export const MIN_SEND_SAMPLES = 1600;
@@ -13,7 +13,7 @@ const MAX_UNSENT_SAMPLES = 64_000;
 
 export interface VadFeedHooks {
 	/** The VAD's answer to each call, in order; `caughtUp`: no more audio was waiting for the VAD. */
-	segmented(segmentation: Segmentation, caughtUp: boolean): void;
+	segmented(output: VadOutput, caughtUp: boolean): void;
 	failed(error: unknown): void;
 	/** Too much audio waits for the VAD: pause the reader (true), or resume it (false). */
 	pressure(full: boolean): void;
@@ -61,8 +61,8 @@ export class VadFeed {
 			if (!samples) return;
 			if (this.unsentSamples >= MIN_SEND_SAMPLES) this.schedule();
 			try {
-				const segmentation = await this.client.audio(this.streamId, samples);
-				this.hooks.segmented(segmentation, this.unsentSamples < MIN_SEND_SAMPLES);
+				const output = await this.client.audio(this.streamId, samples);
+				this.hooks.segmented(output, this.unsentSamples < MIN_SEND_SAMPLES);
 			} catch (error) {
 				this.hooks.failed(error);
 			}

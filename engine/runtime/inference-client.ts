@@ -1,5 +1,5 @@
 import { EngineError } from '../errors.js';
-import type { ProvisionalSegment, RecognizedSegment, Segmentation, SpeechSegment, StreamConfig, WorkerRole } from './inference-protocol.js';
+import type { ProvisionalSegment, RecognizerOutput, VadOutput, Segment, StreamConfig, WorkerRole } from './inference-protocol.js';
 import { WorkerChannel } from './worker-channel.js';
 
 export interface WorkerCrash {
@@ -67,11 +67,11 @@ export class InferenceClient {
 	}
 
 	/** The samples are transferred: the caller must not use them afterwards. */
-	audio(streamId: string, samples: Float32Array): Promise<Segmentation> {
+	audio(streamId: string, samples: Float32Array): Promise<VadOutput> {
 		return this.vad.call({ type: 'audio', streamId, samples });
 	}
 
-	flush(streamId: string): Promise<SpeechSegment[]> {
+	flush(streamId: string): Promise<Segment[]> {
 		return this.vad.call({ type: 'flush', streamId });
 	}
 
@@ -80,7 +80,7 @@ export class InferenceClient {
 	 * The fbank rows are copied, not transferred, so a retry after a crash still has them. A segment
 	 * that was offered as provisional names it: its text may be ready already.
 	 */
-	recognize(streamId: string, fbank: Float32Array, provisionalId?: number): Promise<RecognizedSegment> {
+	recognize(streamId: string, fbank: Float32Array, provisionalId?: number): Promise<RecognizerOutput> {
 		const stream = this.stream(streamId);
 		const held = stream.provisional;
 		stream.provisional = null;
@@ -105,7 +105,7 @@ export class InferenceClient {
 	 */
 	async recognizeProvisional(streamId: string, segment: ProvisionalSegment): Promise<boolean> {
 		const stream = this.stream(streamId);
-		const channel = this.channelsOf(stream).find((candidate) => candidate.pending === 0 && candidate.recentBusyShare < EARLY_RECOGNITION_MAX_BUSY_SHARE);
+		const channel = this.channelsOf(stream).find((candidate) => candidate.callsInFlight === 0 && candidate.recentBusyShare < EARLY_RECOGNITION_MAX_BUSY_SHARE);
 		if (!channel) return false;
 		stream.provisional = { id: segment.id, channel };
 		const ran = await channel.call({ type: 'recognize-provisional', streamId, segment });
@@ -126,7 +126,7 @@ export class InferenceClient {
 		return { vad: vad!, recognizer: recognizers.reduce((total, bytes) => total + bytes, 0) };
 	}
 
-	/** Ends every worker thread; pending calls are rejected. */
+	/** Ends every worker thread; calls in flight are rejected. */
 	async terminate(): Promise<void> {
 		await Promise.all(this.channels.map((channel) => channel.terminate()));
 	}
@@ -140,7 +140,7 @@ export class InferenceClient {
 	}
 
 	private leastBusy(stream: OpenStream): WorkerChannel {
-		return this.channelsOf(stream).reduce((best, channel) => (channel.pending < best.pending ? channel : best));
+		return this.channelsOf(stream).reduce((best, channel) => (channel.callsInFlight < best.callsInFlight ? channel : best));
 	}
 
 	private stream(streamId: string): OpenStream {

@@ -1,5 +1,5 @@
 import { EngineError } from '../errors.js';
-import type { ProvisionalSegment, RecognizedSegment, Segmentation, SpeechSegment, StreamConfig, WorkerRole } from './inference-protocol.js';
+import type { ProvisionalSegment, RecognizerOutput, VadOutput, Segment, StreamConfig, WorkerRole } from './inference-protocol.js';
 import type { RecognizerStream, VadStream, WorkerEngine } from './worker-engine.js';
 
 /**
@@ -40,7 +40,7 @@ const vadRequests = {
 	/** Samples in; the segments they close, and the open one offered early, out with their fbank rows. */
 	audio: request({
 		handle: (engine, { streamId, samples }: OfStream & { samples: Float32Array }) =>
-			inOrder(engine, streamId, async (stream): Promise<Segmentation> => ({ closed: await stream.segmenter.accept(samples), provisional: stream.segmenter.takeProvisional() })),
+			inOrder(engine, streamId, async (stream): Promise<VadOutput> => ({ closed: await stream.segmenter.accept(samples), provisional: stream.segmenter.takeProvisional() })),
 		transfer: ({ samples }) => [samples.buffer as ArrayBuffer],
 		transferResult: ({ closed, provisional }) => rowsOf(provisional ? [...closed, provisional] : closed),
 	}),
@@ -107,7 +107,7 @@ function inOrder<T>(engine: WorkerEngine, streamId: string, work: (stream: VadSt
 	return stream.queue.run(() => work(stream));
 }
 
-function rowsOf(segments: SpeechSegment[]): ArrayBuffer[] {
+function rowsOf(segments: Segment[]): ArrayBuffer[] {
 	return segments.map((segment) => segment.fbank.buffer as ArrayBuffer);
 }
 
@@ -116,7 +116,7 @@ async function punctuate(stream: VadStream, textRaw: string): Promise<string> {
 	return (await stream.punctuator.punctuate(textRaw, stream.punctuationCache)).text;
 }
 
-async function recognize(stream: RecognizerStream, fbank: Float32Array, provisionalId: number | undefined): Promise<RecognizedSegment> {
+async function recognize(stream: RecognizerStream, fbank: Float32Array, provisionalId: number | undefined): Promise<RecognizerOutput> {
 	const provisional = stream.provisional;
 	stream.provisional = null;
 	if (provisional !== null && provisional.id === provisionalId) {

@@ -1,5 +1,5 @@
-/** One recognized segment: punctuated text, the recognizer's own text if known, and its time. */
-export interface RecognizedSegment {
+/** A segment's recognized text (punctuated, and the recognizer's own if known) and its time. */
+export interface SegmentText {
 	text: string;
 	/** Before punctuation; derived from `text` when absent. */
 	textRaw?: string;
@@ -28,7 +28,7 @@ const PUNCTUATION_MARKS = /[，。？、！]/gu;
  * Mandarin one character is one syllable, which makes the share a fair estimate of speaking time.
  * Pieces with nothing spoken (a lone mark the realtime punctuator carried over) are dropped.
  */
-export function splitSentences(segment: RecognizedSegment): TimedSentence[] {
+export function splitSentences(segment: SegmentText): TimedSentence[] {
 	const pieces = (segment.text.match(SENTENCE_END) ?? [])
 		.map((piece) => ({ text: piece.trim(), weight: spokenCharacters(piece) }))
 		.filter((piece) => piece.weight > 0);

@@ -14,7 +14,7 @@ const ALARM_TEXT = '报警火灾请注意';
 
 interface Internals {
 	vad: { worker: Worker };
-	recognizers: { worker: Worker; pending: number }[];
+	recognizers: { worker: Worker; callsInFlight: number }[];
 }
 
 function workerOf(client: InferenceClient, role: 'vad' | 'recognizer', index = 0): Worker {
@@ -88,7 +88,7 @@ test('with two recognizers, a stream\'s backlog is recognized on both at once; t
 		for (const fbank of fbanks) raw.push((await one.recognize('s', fbank)).textRaw);
 		for (const textRaw of raw) expected.push(await one.punctuate('s', textRaw));
 		const results = fbanks.map((fbank) => two.recognize('s', fbank));
-		assert.deepEqual((two as unknown as Internals).recognizers.map((channel) => channel.pending), [3, 3], 'split between the two workers');
+		assert.deepEqual((two as unknown as Internals).recognizers.map((channel) => channel.callsInFlight), [3, 3], 'split between the two workers');
 		assert.deepEqual((await Promise.all(results)).map((result) => result.textRaw), raw);
 		// vad_realtime punctuation carries context: out of order, the texts would differ.
 		assert.deepEqual(await Promise.all(raw.map((textRaw) => two.punctuate('s', textRaw))), expected);
@@ -119,7 +119,7 @@ test('a provisional segment runs on an idle recognizer, but not on one that was 
 		const fbank = alarmFbank();
 		const busyUntil = performance.now() + 4000;
 		while (performance.now() < busyUntil) await client.recognize('s', fbank);
-		assert.equal((client as unknown as Internals).recognizers[0]!.pending, 0, 'idle now');
+		assert.equal((client as unknown as Internals).recognizers[0]!.callsInFlight, 0, 'idle now');
 		assert.equal(await client.recognizeProvisional('s', { ...segment, id: 2, fbank: alarmFbank() }), false, 'but busy most of the last seconds: declined');
 		assert.equal((await client.recognize('s', alarmFbank(), 2)).early, false, 'the closed segment is recognized then');
 	} finally {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import type { RecognizedSegment, SpeechSegment } from '../../../engine/runtime/inference-protocol.js';
+import type { RecognizerOutput, Segment } from '../../../engine/runtime/inference-protocol.js';
 import { computeFbank } from '../../../engine/frontend/fbank.js';
 import { loadFrontendOptions } from '../../../engine/frontend/frontend-options.js';
 import { WorkerEngine } from '../../../engine/runtime/worker-engine.js';
@@ -13,8 +13,8 @@ import { characterErrorRate } from '../../helpers/text.js';
 const models = { asrDir: sharedPath('models', 'toy-paraformer-zh'), vadDir: sharedPath('models', 'fsmn-vad') };
 const transcripts = JSON.parse(readFileSync(sharedPath('audio', 'toy', 'transcripts.json'), 'utf8')) as Record<string, string | string[]>;
 
-async function feed(engine: WorkerEngine, streamId: string, samples: Float32Array, chunk: number): Promise<SpeechSegment[]> {
-	const segments: SpeechSegment[] = [];
+async function feed(engine: WorkerEngine, streamId: string, samples: Float32Array, chunk: number): Promise<Segment[]> {
+	const segments: Segment[] = [];
 	for (let offset = 0; offset < samples.length; offset += chunk) {
 		// The worker receives transferred buffers it owns, so the test sends copies.
 		segments.push(...(await handleRequest(engine, { id: 0, type: 'audio', streamId, samples: samples.slice(offset, offset + chunk) })).closed);
@@ -119,9 +119,9 @@ test('a provisional segment recognized on an idle recognizer gives the closed se
 	const late = new WorkerEngine('recognizer');
 	for (const engine of [vad, early, late]) await handleRequest(engine, { id: 0, type: 'open', streamId: 's', config });
 	const { samples } = readWav(sharedPath('audio', 'toy', 'toy_stream.wav'));
-	const results: { early: RecognizedSegment; late: RecognizedSegment }[] = [];
+	const results: { early: RecognizerOutput; late: RecognizerOutput }[] = [];
 	let started = 0;
-	const recognize = async (segment: SpeechSegment) => {
+	const recognize = async (segment: Segment) => {
 		const fbank = segment.fbank;
 		const provisionalId = segment.provisionalId;
 		results.push({

@@ -48,9 +48,10 @@ interface Session {
 }
 
 /**
- * One live stream: ffmpeg → VAD worker → bounded queue → recognizer worker (Paraformer,
- * punctuation) → sentences. Supervises the connection: a dropped or stalled stream is flushed (the sentence in
- * progress is kept) and reconnected with backoff; fatal configuration errors stop it.
+ * One live stream: ffmpeg → VAD worker → bounded queue → recognizer worker (Paraformer) →
+ * punctuation (in the VAD worker, in spoken order) → sentences. Supervises the connection: a
+ * dropped or stalled stream is flushed (the sentence in progress is kept) and reconnected with
+ * backoff; fatal configuration errors stop it.
  */
 export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 	private readonly streamId = randomUUID();

@@ -5,7 +5,7 @@ import type { VadOutput } from '../runtime/inference-protocol.js';
 export const MIN_SEND_SAMPLES = 1600;
 /**
  * Audio that waited while the VAD was busy goes in one call, up to this much: each onnxruntime call
- * has a fixed cost (~0.1 ms) that 100 ms chunks pay ten times a second.
+ * has a fixed cost that 100 ms chunks pay ten times a second (measured: docs/measurements.md).
  */
 const MAX_SEND_SAMPLES = 32_000;
 /** Flow control: a reader this far ahead of the VAD (a file decoded at full speed) waits for it. */

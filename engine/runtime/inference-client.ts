@@ -14,8 +14,7 @@ const MAX_RECOGNIZERS = 16;
 /**
  * A recognizer busier than this lately runs no provisional segments: more than half of them turn
  * out wasted (the speaker went on), and with several streams they took the time other streams'
- * sentences needed (benchmarked with every idle moment spent early: 1.4–2.5 runs started per one
- * used, and one process sustained only 6–7 live streams).
+ * sentences needed (measured: docs/measurements.md).
  */
 const EARLY_RECOGNITION_MAX_BUSY_SHARE = 0.3;
 

@@ -43,7 +43,7 @@ export function readCorpusAudio(files: readonly CorpusFile[]): Float32Array[] {
 
 /** The samples of each segment (views, not copies). */
 export function cutSegments(audio: readonly Float32Array[], segments: readonly CorpusSegment[]): Float32Array[] {
-	return segments.map((segment) => audio[segment.file]!.subarray(segment.startMs * 16, segment.endMs * 16));
+	return segments.map((segment) => audio[segment.file].subarray(segment.startMs * 16, segment.endMs * 16));
 }
 
 export function segmentSeconds(segments: readonly CorpusSegment[]): number {

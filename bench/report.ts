@@ -82,13 +82,13 @@ export function renderMarkdown(results: BenchResults, options: BenchOptions): st
 	const peakOf = (f: (typeof figures)[number]) => results.peaks.find((p) => p.precision === f.group.precision && sameLayout(p, f.group));
 	const achievedWall = figures.map((f) => work(f.group.precision) / (f.runOnly * results.corpus.seconds));
 	const achievedCpu = figures.map((f) => work(f.group.precision) / (median(f.group.model.cpu) * results.corpus.seconds));
-	add(`| achieved in the model, G op/s: wall (per CPU second) | ${figures.map((_, i) => `${(achievedWall[i]! / 1e9).toFixed(0)} (${(achievedCpu[i]! / 1e9).toFixed(0)})`).join(' | ')} |`);
+	add(`| achieved in the model, G op/s: wall (per CPU second) | ${figures.map((_, i) => `${(achievedWall[i] / 1e9).toFixed(0)} (${(achievedCpu[i] / 1e9).toFixed(0)})`).join(' | ')} |`);
 	const peakShape = (peak: Peak) => (peak.pairs ? `${peak.pairs} × [${peak.rows}, ${peak.inner}]×[${peak.inner}, ${peak.outer}]×[${peak.outer}, ${peak.inner}]` : `one MatMul [${peak.rows}, ${peak.inner}]×[${peak.inner}, ${peak.outer}]`);
 	add(`| peak: the model's feed-forward GEMMs, G op/s: wall (per CPU second), shape | ${figures.map((f) => {
 		const peak = peakOf(f);
 		return peak ? `${(peak.opsPerSecond / 1e9).toFixed(0)} (${(peak.opsPerCpuSecond / 1e9).toFixed(0)}), ${peakShape(peak)}` : '–';
 	}).join(' | ')} |`);
-	add(`| **efficiency** (per CPU second: robust to other load) | ${figures.map((f, i) => `**${((achievedCpu[i]! / (peakOf(f)?.opsPerCpuSecond ?? Number.NaN)) * 100).toFixed(0)} %**`).join(' | ')} |`);
+	add(`| **efficiency** (per CPU second: robust to other load) | ${figures.map((f, i) => `**${((achievedCpu[i] / (peakOf(f)?.opsPerCpuSecond ?? Number.NaN)) * 100).toFixed(0)} %**`).join(' | ')} |`);
 	add(`| CPU RTF floor at that peak (per second of speech) | ${figures.map((f) => fixed(work(f.group.precision) / results.corpus.speechSeconds / (peakOf(f)?.opsPerCpuSecond ?? Number.NaN))).join(' | ')} |`);
 	add('');
 	if (results.standIn.analyticFlopsPerSecond) add(`The generator's analytic count for 10 s utterances is ${(results.standIn.analyticFlopsPerSecond / 1e9).toFixed(2)} GFLOP per second of speech; the profile's count differs with the real segment lengths (attention grows with the square of the length) and with how many tokens the random weights fire.`, '');

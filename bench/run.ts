@@ -64,7 +64,7 @@ async function main(): Promise<void> {
 	for (const precision of precisions) {
 		for (const layout of LAYOUTS) {
 			groups.push(await measureModelGroup(precision, layout, context, options, log));
-			if (context.texts.length === 0) context.texts = groups[0]!.texts;
+			if (context.texts.length === 0) context.texts = groups[0].texts;
 		}
 	}
 	const stages = await measureStages(precisions, context, options, log);
@@ -140,11 +140,11 @@ async function measureModelGroup(precision: Precision, layout: Layout, context: 
 		const results: PassResult[][] = specs.map(() => []);
 		for (let round = 0; round < options.rounds; round++) {
 			const order = round % 2 === 0 ? [0, 1, 2] : [2, 1, 0];
-			for (const i of order) results[i]!.push(await contenders[i]!.pass());
-			log(`  round ${round + 1}/${options.rounds}: ${order.map((i) => `${describeSpec(specs[i]!)} ${(results[i]!.at(-1)!.wallMs / 1000).toFixed(2)} s`).join(', ')}`);
+			for (const i of order) results[i].push(await contenders[i].pass());
+			log(`  round ${round + 1}/${options.rounds}: ${order.map((i) => `${describeSpec(specs[i])} ${(results[i].at(-1)!.wallMs / 1000).toFixed(2)} s`).join(', ')}`);
 		}
 		const [model, pipeline, sherpa] = results as [PassResult[], PassResult[], PassResult[]];
-		const modelTexts = firstPasses[0]!.texts ?? [];
+		const modelTexts = firstPasses[0].texts ?? [];
 		const streamSeconds = sumSeconds(context.corpus);
 		return {
 			precision,
@@ -153,9 +153,9 @@ async function measureModelGroup(precision: Precision, layout: Layout, context: 
 			modelRunOnly: model.map((pass) => (pass.data as { inferenceMs: number }).inferenceMs / 1000 / streamSeconds),
 			pipeline: rtfSeries(pipeline, streamSeconds),
 			sherpa: rtfSeries(sherpa, streamSeconds),
-			pipelineAgreement: agreement(modelTexts, firstPasses[1]!.texts ?? []),
-			sherpaAgreement: agreement(modelTexts, firstPasses[2]!.texts ?? []),
-			loadSeconds: { model: contenders[0]!.loadMs / 1000, pipeline: contenders[1]!.loadMs / 1000, sherpa: contenders[2]!.loadMs / 1000 },
+			pipelineAgreement: agreement(modelTexts, firstPasses[1].texts ?? []),
+			sherpaAgreement: agreement(modelTexts, firstPasses[2].texts ?? []),
+			loadSeconds: { model: contenders[0].loadMs / 1000, pipeline: contenders[1].loadMs / 1000, sherpa: contenders[2].loadMs / 1000 },
 			texts: modelTexts,
 		};
 	} finally {
@@ -182,9 +182,9 @@ async function measureStages(precisions: Precision[], context: Context, options:
 		for (let round = 0; round < options.rounds; round++) {
 			const order = contenders.map((_, i) => i);
 			if (round % 2 === 1) order.reverse();
-			for (const i of order) results[i]!.push(await contenders[i]!.pass());
+			for (const i of order) results[i].push(await contenders[i].pass());
 		}
-		return rows.map(({ row }, i) => ({ ...row, rtf: rtfSeries(results[i]!, sumSeconds(context.corpus)) }));
+		return rows.map(({ row }, i) => ({ ...row, rtf: rtfSeries(results[i], sumSeconds(context.corpus)) }));
 	} finally {
 		await Promise.all(contenders.map((contender) => contender.stop()));
 	}
@@ -258,7 +258,7 @@ async function measureLive(precision: Precision, layout: Layout, groups: ModelGr
 	let late: LiveTrial | null = null;
 	if (rtmp && layout.recognizers === 1) {
 		log(`live ${precision} ${describeLayout(layout)}: 1 stream, early recognition off`);
-		late = (await runOnce({ kind: 'rtmp-live', precision, ...layout, streams: 1, seconds: trials[0]!.seconds, earlyRecognition: false }, context)).data as LiveTrial;
+		late = (await runOnce({ kind: 'rtmp-live', precision, ...layout, streams: 1, seconds: trials[0].seconds, earlyRecognition: false }, context)).data as LiveTrial;
 		log(`  ${judgeLive(late).summary}`);
 	}
 	return { precision, ...layout, estimatedStreams, trials, late };

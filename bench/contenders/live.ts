@@ -86,7 +86,7 @@ export async function liveContender(setup: SetupMessage, precision: Precision, l
 			const machineBefore = cpuAccount();
 			const processBefore = process.cpuUsage();
 			const feeders = ids.map(async (id, stream) => {
-				const streamQueue = queues[stream]!;
+				const streamQueue = queues[stream];
 				const phaseMs = (stream * CHUNK_MS) / streams;
 				const firstSample = Math.floor((stream / streams) * (corpus.length / CHUNK_SAMPLES)) * CHUNK_SAMPLES;
 				let chain: Promise<void> = Promise.resolve();
@@ -145,6 +145,6 @@ export function corpusWithPauses(parts: readonly Float32Array[]): Float32Array {
 /** `length` samples from `start`, wrapping around the end: a copy, as ffmpeg's output would be. */
 function slice(audio: Float32Array, start: number, length: number): Float32Array {
 	const chunk = new Float32Array(length);
-	for (let i = 0; i < length; i++) chunk[i] = audio[(start + i) % audio.length]!;
+	for (let i = 0; i < length; i++) chunk[i] = audio[(start + i) % audio.length];
 	return chunk;
 }

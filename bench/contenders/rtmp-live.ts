@@ -114,7 +114,7 @@ function rotate(audio: Float32Array, start: number): Float32Array {
 /** 16 kHz mono 16-bit PCM WAV: what the publisher reads. */
 function writeWav(path: string, samples: Float32Array): void {
 	const data = Buffer.alloc(samples.length * 2);
-	for (let i = 0; i < samples.length; i++) data.writeInt16LE(Math.max(-32768, Math.min(32767, Math.round(samples[i]!))), i * 2);
+	for (let i = 0; i < samples.length; i++) data.writeInt16LE(Math.max(-32768, Math.min(32767, Math.round(samples[i]))), i * 2);
 	const header = Buffer.alloc(44);
 	header.write('RIFF', 0, 'ascii');
 	header.writeUInt32LE(36 + data.length, 4);

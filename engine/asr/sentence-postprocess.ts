@@ -55,15 +55,15 @@ function mergeLetterRuns(pieces: readonly string[]): string[] {
 	const merged: string[] = [];
 	let i = 0;
 	while (i < pieces.length) {
-		if (!isSingleLetter(pieces[i]!) || !(pieces[i + 1] === SPACE && isSingleLetter(pieces[i + 2] ?? ''))) {
-			merged.push(pieces[i]!);
+		if (!isSingleLetter(pieces[i]) || !(pieces[i + 1] === SPACE && isSingleLetter(pieces[i + 2] ?? ''))) {
+			merged.push(pieces[i]);
 			i++;
 			continue;
 		}
-		let run = pieces[i]!.toUpperCase();
+		let run = pieces[i].toUpperCase();
 		i++;
 		while (pieces[i] === SPACE && isSingleLetter(pieces[i + 1] ?? '')) {
-			run += pieces[i + 1]!.toUpperCase();
+			run += pieces[i + 1].toUpperCase();
 			i += 2;
 		}
 		merged.push(run);

@@ -73,7 +73,7 @@ export class VadFeed {
 	private take(): Float32Array | null {
 		if (this.unsentSamples === 0) return null;
 		const length = Math.min(this.unsentSamples, MAX_SEND_SAMPLES);
-		const first = this.unsent[0]!;
+		const first = this.unsent[0];
 		let taken: Float32Array;
 		// Transferred to the worker: only an array that owns its whole buffer goes as it is.
 		if (first.length === length && first.byteLength === first.buffer.byteLength) {
@@ -83,7 +83,7 @@ export class VadFeed {
 			taken = new Float32Array(length);
 			let filled = 0;
 			while (filled < length) {
-				const chunk = this.unsent[0]!;
+				const chunk = this.unsent[0];
 				const part = Math.min(chunk.length, length - filled);
 				taken.set(part === chunk.length ? chunk : chunk.subarray(0, part), filled);
 				filled += part;

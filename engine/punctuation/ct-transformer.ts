@@ -103,7 +103,7 @@ export class Punctuator {
 			const offset = word * classes;
 			let best = 0;
 			for (let label = 1; label < classes; label++) {
-				if (logits[offset + label]! > logits[offset + best]!) best = label;
+				if (logits[offset + label] > logits[offset + best]) best = label;
 			}
 			labels[word] = best;
 		}

@@ -59,7 +59,7 @@ export class InferenceClient {
 		const opened = await Promise.allSettled(channels.map((channel) => channel.call({ type: 'open', streamId, config })));
 		const failed = opened.find((result) => result.status === 'rejected');
 		if (failed) {
-			await Promise.all(channels.map((channel, i) => (opened[i]!.status === 'fulfilled' ? channel.call({ type: 'close', streamId }) : undefined)));
+			await Promise.all(channels.map((channel, i) => (opened[i].status === 'fulfilled' ? channel.call({ type: 'close', streamId }) : undefined)));
 			throw failed.reason;
 		}
 		this.openStreams.set(streamId, { config, recognizers, provisional: null });

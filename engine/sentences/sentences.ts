@@ -42,7 +42,7 @@ export function splitSentences(segment: SegmentText): TimedSentence[] {
 		const after = before + piece.weight;
 		sentences.push({
 			text: piece.text,
-			textRaw: rawParts[i]!,
+			textRaw: rawParts[i],
 			startMs: segment.startMs + Math.round((duration * before) / total),
 			endMs: segment.startMs + Math.round((duration * after) / total),
 		});
@@ -68,7 +68,7 @@ function cutBySpokenCharacters(text: string, counts: readonly number[]): string[
 			position = chars.length;
 		} else {
 			for (let spoken = 0; position < chars.length && spoken < count; position++) {
-				if (SPOKEN.test(chars[position]!)) spoken++;
+				if (SPOKEN.test(chars[position])) spoken++;
 			}
 		}
 		parts.push(chars.slice(start, position).join('').trim());

@@ -91,7 +91,7 @@ test('a sentence listener that throws is reported as a warning; the stream and t
 	}));
 	assert.equal(recorded.sentences.length, SENTENCES.length);
 	assert.deepEqual(recorded.warnings.map((warning) => warning.code), ['LISTENER_FAILED']);
-	assert.match(recorded.warnings[0]!.message, /sentence 0 \(handler bug\)/);
+	assert.match(recorded.warnings[0].message, /sentence 0 \(handler bug\)/);
 	assert.deepEqual(recorded.errors, []);
 });
 

@@ -19,7 +19,7 @@ interface Internals {
 
 function workerOf(client: InferenceClient, role: 'vad' | 'recognizer', index = 0): Worker {
 	const internals = client as unknown as Internals;
-	return role === 'vad' ? internals.vad.worker : internals.recognizers[index]!.worker;
+	return role === 'vad' ? internals.vad.worker : internals.recognizers[index].worker;
 }
 
 test('the VAD worker cuts segments with their fbank rows; the recognizer worker gives the spoken text', async () => {
@@ -28,8 +28,8 @@ test('the VAD worker cuts segments with their fbank rows; the recognizer worker 
 		await client.open('s', { models });
 		const segments = [...(await client.audio('s', alarm())).closed, ...(await client.flush('s'))];
 		assert.equal(segments.length, 1);
-		assert.ok(segments[0]!.fbank.length > 80 * 100, 'the segment comes back with its fbank rows');
-		assert.equal((await client.recognize('s', segments[0]!.fbank)).textRaw, ALARM_TEXT);
+		assert.ok(segments[0].fbank.length > 80 * 100, 'the segment comes back with its fbank rows');
+		assert.equal((await client.recognize('s', segments[0].fbank)).textRaw, ALARM_TEXT);
 		assert.equal((await client.recognize('s', alarmFbank())).textRaw, ALARM_TEXT);
 		assert.equal(await client.punctuate('s', ALARM_TEXT), ALARM_TEXT, 'no punctuation model: unchanged');
 		await client.close('s');
@@ -43,7 +43,7 @@ test('pipelines share the two workers; the last release ends both', async () => 
 	const second = acquireInferenceClient();
 	assert.equal(first.client, second.client);
 	const workers = [workerOf(first.client, 'vad'), workerOf(first.client, 'recognizer')];
-	assert.notEqual(workers[0]!.threadId, workers[1]!.threadId, 'two threads');
+	assert.notEqual(workers[0].threadId, workers[1].threadId, 'two threads');
 	const exited = Promise.all(workers.map((worker) => new Promise<number>((resolve) => worker.once('exit', resolve))));
 	await first.release();
 	await first.release();
@@ -67,7 +67,7 @@ for (const role of ['vad', 'recognizer'] as const) {
 			assert.deepEqual(crashes, [{ role, streams: ['s'], error: 'exit code 1' }]);
 			const segments = [...(await client.audio('s', alarm())).closed, ...(await client.flush('s'))];
 			assert.equal(segments.length, 1, 'the reopened stream cuts segments');
-			assert.equal((await client.recognize('s', segments[0]!.fbank)).textRaw, ALARM_TEXT);
+			assert.equal((await client.recognize('s', segments[0].fbank)).textRaw, ALARM_TEXT);
 		} finally {
 			await client.terminate();
 		}
@@ -119,7 +119,7 @@ test('a provisional segment runs on an idle recognizer, but not on one that was 
 		const fbank = alarmFbank();
 		const busyUntil = performance.now() + 4000;
 		while (performance.now() < busyUntil) await client.recognize('s', fbank);
-		assert.equal((client as unknown as Internals).recognizers[0]!.callsInFlight, 0, 'idle now');
+		assert.equal((client as unknown as Internals).recognizers[0].callsInFlight, 0, 'idle now');
 		assert.equal(await client.recognizeProvisional('s', { ...segment, id: 2, fbank: alarmFbank() }), false, 'but busy most of the last seconds: declined');
 		assert.equal((await client.recognize('s', alarmFbank(), 2)).early, false, 'the closed segment is recognized then');
 	} finally {

@@ -40,7 +40,7 @@ test('the VAD and recognizer engines turn the toy stream into its 14 sentences, 
 	assert.equal(texts.length, expected.length, `segments: ${JSON.stringify(texts)}`);
 	const cer = characterErrorRate(expected, texts);
 	assert.ok(cer <= 0.05, `CER ${cer} on ${JSON.stringify(texts)}`);
-	for (let i = 1; i < segments.length; i++) assert.ok(segments[i]!.startMs >= segments[i - 1]!.endMs);
+	for (let i = 1; i < segments.length; i++) assert.ok(segments[i].startMs >= segments[i - 1].endMs);
 	assert.deepEqual(vad.loadedModels, []);
 	assert.deepEqual(recognizer.loadedModels, []);
 });

@@ -82,7 +82,6 @@ export type RequestResult<K extends RequestType> = { [R in WorkerRole]: K extend
 
 export type WorkerRequest = RequestBody & { id: number };
 
-/** The handler of a request in a worker of the role; undefined for a request the role does not answer. */
 /** Runs one request on a worker's engine, after the stream's open if one is under way. */
 export async function handleRequest<K extends RequestType>(engine: WorkerEngine, request: Extract<WorkerRequest, { type: K }>): Promise<RequestResult<K>>;
 export async function handleRequest(engine: WorkerEngine, request: WorkerRequest): Promise<unknown> {
@@ -96,6 +95,7 @@ function wrongWorker(request: string, role: WorkerRole): EngineError {
 	return new EngineError('WORKER_FAILED', `A "${request}" request reached the ${role} worker.`, 'This is a bug; please report it with the log.', { fatal: false });
 }
 
+/** The handler of a request in a worker of the role; undefined for a request the role does not answer. */
 export function requestHandler(role: WorkerRole, type: string): RequestHandler<object, unknown> | undefined {
 	const requests: Record<string, RequestHandler<never, unknown>> = workerRequests[role];
 	return Object.hasOwn(requests, type) ? (requests[type] as RequestHandler<object, unknown>) : undefined;

@@ -27,7 +27,7 @@ export { loadFrontendOptions } from './frontend/frontend-options.js';
 
 /** FSMN-VAD in this thread (`FsmnVadModel`, `StreamingVad`), for the CLI's `vad` command. */
 export const loadVad = () => import('./vad/streaming-vad.js');
-export type { VadSegment } from './vad/streaming-vad.js';
+export type { SegmentSpan } from './vad/streaming-vad.js';
 
 export { LivePipeline } from './pipeline/live-pipeline.js';
-export type { LivePipelineEvents, PipelineStatus, SegmentTiming, Sentence } from './pipeline/events.js';
+export type { LivePipelineEvents, PipelineStatus, SegmentClosedEvent, Sentence } from './pipeline/events.js';

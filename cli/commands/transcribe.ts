@@ -3,7 +3,7 @@ import { parseCommand, positiveInteger, requireValue } from '../args.js';
 
 const USAGE = 'rtmp-asr transcribe <file-or-url> --model <dir> --vad <dir> [--punc <dir>] [--json] [--quantized] [--threads N] [--recognizers N] [--ffmpeg <path>]';
 
-/** Prints one line per final sentence, as it is recognised. */
+/** Prints one line per final sentence, as it is recognized. */
 export async function transcribeCommand(argv: string[], signal: AbortSignal): Promise<void> {
 	const { values, positionals } = parseCommand(argv, {
 		model: { type: 'string' },

@@ -17,7 +17,7 @@ export interface HotwordCost {
 	hotwords: number;
 	/** model_eb.onnx on the whole list, ms (median). */
 	embeddingMs: number;
-	/** Every segment recognised with the list, one run per segment, ms (median of the rounds). */
+	/** Every segment recognized with the list, one run per segment, ms (median of the rounds). */
 	recognitionMs: number;
 	/** recognitionMs over that without hotwords. */
 	slowdown: number;
@@ -25,7 +25,7 @@ export interface HotwordCost {
 
 /**
  * A contextual Paraformer with 0, 10, 100 and 1000 hotwords: the cost of embedding each list once,
- * and of recognising the corpus's segments with it (bias_embed grows with the list).
+ * and of recognizing the corpus's segments with it (bias_embed grows with the list).
  */
 export async function hotwordsContender(setup: SetupMessage, precision: Precision, threads: number): Promise<Contender> {
 	const paraformer = await Paraformer.load(setup.asrDir, { quantized: precision === 'int8', threads });
@@ -59,10 +59,10 @@ export async function hotwordsContender(setup: SetupMessage, precision: Precisio
 			await recognizeAll(hotwordModel.none);
 			const recognitionMs: number[][] = lists.map(() => []);
 			for (let round = 0; round < RECOGNITION_ROUNDS; round++) {
-				for (let i = 0; i < lists.length; i++) recognitionMs[i]!.push(await recognizeAll(biases[i * EMBEDDING_REPEATS]!));
+				for (let i = 0; i < lists.length; i++) recognitionMs[i].push(await recognizeAll(biases[i * EMBEDDING_REPEATS]));
 			}
 			const medians = recognitionMs.map(median);
-			const costs: HotwordCost[] = lists.map((list, i) => ({ hotwords: list.length, embeddingMs: embeddingMs[i]!, recognitionMs: medians[i]!, slowdown: medians[i]! / medians[0]! }));
+			const costs: HotwordCost[] = lists.map((list, i) => ({ hotwords: list.length, embeddingMs: embeddingMs[i], recognitionMs: medians[i], slowdown: medians[i] / medians[0] }));
 			return { data: costs };
 		},
 		close: () => paraformer.release(),
@@ -77,7 +77,7 @@ function hotwordList(tokens: readonly string[], count: number): string[] {
 	const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31);
 	while (words.length < count) {
 		const length = 2 + (next() % 4);
-		words.push(Array.from({ length }, () => characters[next() % characters.length]!).join(''));
+		words.push(Array.from({ length }, () => characters[next() % characters.length]).join(''));
 	}
 	return words;
 }

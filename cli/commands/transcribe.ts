@@ -4,7 +4,7 @@ import { readHotwordOptions } from '../hotwords.js';
 
 const USAGE = 'rtmp-asr transcribe <file-or-url> --model <dir> --vad <dir> [--punc <dir>] [--json] [--quantized] [--threads N] [--recognizers N] [--ffmpeg <path>] [--hotwords "词一 词二"] [--hotwords-file <file>]';
 
-/** Prints one line per final sentence, as it is recognised. */
+/** Prints one line per final sentence, as it is recognized. */
 export async function transcribeCommand(argv: string[], signal: AbortSignal): Promise<void> {
 	const { values, positionals } = parseCommand(argv, {
 		model: { type: 'string' },

@@ -38,7 +38,7 @@ export class HotwordEmbedder {
 		const session = await createSession(modelPath, 'Hotword embedder', { threads });
 		try {
 			const dim = checkInterface(session, modelPath);
-			return new HotwordEmbedder(session, modelPath, session.inputNames[0]!, session.outputNames[0]!, dim);
+			return new HotwordEmbedder(session, modelPath, session.inputNames[0], session.outputNames[0], dim);
 		} catch (error) {
 			await session.release();
 			throw error;
@@ -49,7 +49,7 @@ export class HotwordEmbedder {
 		const start = performance.now();
 		const count = rows.lengths.length;
 		const feeds = { [this.inputName]: new ort.Tensor('int32', rows.ids, [count, MAX_HOTWORD_TOKENS]) };
-		const output = (await this.session.run(feeds, [this.outputName]))[this.outputName]!;
+		const output = (await this.session.run(feeds, [this.outputName]))[this.outputName];
 		const [steps, hotwords, dim] = output.dims;
 		if (output.dims.length !== 3 || steps !== MAX_HOTWORD_TOKENS || hotwords !== count || dim === undefined) {
 			throw new EngineError(

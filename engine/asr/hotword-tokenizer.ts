@@ -90,7 +90,7 @@ export function parseSegDict(text: string): SegDict {
 	const entries = new Map<string, string[]>();
 	for (const line of text.split(/\r?\n/)) {
 		const fields = line.split('\t');
-		if (fields.length > 1) entries.set(fields[0]!, fields[1]!.split(' '));
+		if (fields.length > 1) entries.set(fields[0], fields[1].split(' '));
 	}
 	return entries;
 }

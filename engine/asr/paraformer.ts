@@ -123,12 +123,12 @@ export class Paraformer {
 	/** Model input features (LFR + CMVN rows) → text. Segments without rows give empty text. Hotwords: for a model that takes them; none given, the empty list. */
 	async recognizeFeatures(features: readonly FeatureMatrix[], hotwords?: HotwordBias): Promise<RecognizedText[]> {
 		const results: RecognizedText[] = features.map(() => ({ text: '', tokens: [] }));
-		const order = features.map((_, i) => i).filter((i) => features[i]!.rows > 0);
+		const order = features.map((_, i) => i).filter((i) => features[i].rows > 0);
 		// Runs of similar lengths waste the least on padding.
-		order.sort((a, b) => features[a]!.rows - features[b]!.rows);
+		order.sort((a, b) => features[a].rows - features[b].rows);
 		for (let first = 0; first < order.length; first += this.maxBatch) {
 			const batch = order.slice(first, first + this.maxBatch);
-			const output = await this.infer(batch.map((i) => features[i]!), hotwords);
+			const output = await this.infer(batch.map((i) => features[i]), hotwords);
 			batch.forEach((segment, b) => (results[segment] = this.decode(output, b)));
 		}
 		this.stats.segments += features.length;
@@ -174,8 +174,8 @@ export class Paraformer {
 		return {
 			logits: logits.data as Float32Array,
 			batch,
-			rows: logits.dims[1]!,
-			vocabularySize: logits.dims[2]!,
+			rows: logits.dims[1],
+			vocabularySize: logits.dims[2],
 			tokenNum,
 		};
 	}
@@ -187,21 +187,21 @@ export class Paraformer {
 	/** Argmax of the first `token_num - predictor_bias` rows of utterance `b`, specials and <unk> dropped. */
 	private decode(output: ParaformerOutput, b: number): RecognizedText {
 		const { logits, rows, vocabularySize } = output;
-		const count = Math.min(rows, Math.max(0, output.tokenNum[b]! - this.predictorBias));
+		const count = Math.min(rows, Math.max(0, output.tokenNum[b] - this.predictorBias));
 		const unknownId = this.tokens.length - 1;
 		const tokens: string[] = [];
 		for (let row = 0; row < count; row++) {
 			const offset = (b * rows + row) * vocabularySize;
 			let best = 0;
-			let bestScore = logits[offset]!;
+			let bestScore = logits[offset];
 			for (let id = 1; id < vocabularySize; id++) {
-				const score = logits[offset + id]!;
+				const score = logits[offset + id];
 				if (score > bestScore) {
 					bestScore = score;
 					best = id;
 				}
 			}
-			if (best >= SPECIAL_IDS && best !== unknownId) tokens.push(this.tokens[best]!);
+			if (best >= SPECIAL_IDS && best !== unknownId) tokens.push(this.tokens[best]);
 		}
 		return { text: joinTokens(tokens), tokens };
 	}

@@ -1,6 +1,6 @@
 import { EngineError, errorMessage, type EngineErrorCode } from '../errors.js';
 import type { ModelSelection, VadSettings } from '../config.js';
-import type { ProvisionalSegment, SpeechSegment } from '../vad/speech-segmenter.js';
+import type { ProvisionalSegment, Segment } from '../vad/speech-segmenter.js';
 
 /** What one stream needs loaded in the worker. */
 export interface StreamConfig {
@@ -20,11 +20,11 @@ export interface OpenedStream {
 	warnings: SerializedError[];
 }
 
-export type { ProvisionalSegment, SpeechSegment } from '../vad/speech-segmenter.js';
+export type { ProvisionalSegment, Segment } from '../vad/speech-segmenter.js';
 
 /** What the VAD worker answers to a chunk of audio. */
-export interface Segmentation {
-	closed: SpeechSegment[];
+export interface VadOutput {
+	closed: Segment[];
 	provisional: ProvisionalSegment | null;
 }
 
@@ -35,9 +35,9 @@ export interface Segmentation {
 export type WorkerRole = 'vad' | 'recognizer';
 
 /** What a recognizer worker answers: the text before punctuation. */
-export interface RecognizedSegment {
+export interface RecognizerOutput {
 	textRaw: string;
-	/** Recognised during the segment's trailing silence, before the VAD closed it. */
+	/** Recognized during the segment's trailing silence, before the VAD closed it. */
 	early: boolean;
 }
 

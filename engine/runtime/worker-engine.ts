@@ -40,7 +40,7 @@ export interface RecognizerStream {
 	recognizer: Recognizer;
 	/** The stream's hotwords, embedded once and shared by the streams that set the same list. */
 	hotwords: HotwordBias | null;
-	/** The text of the stream's latest provisional segment, being recognised early. */
+	/** The text of the stream's latest provisional segment, being recognized early. */
 	provisional: { id: number; text: Promise<string> } | null;
 }
 
@@ -195,8 +195,8 @@ async function recognizeByHotwords(paraformer: Paraformer, inputs: Recognition[]
 	const texts = new Array<string>(inputs.length);
 	for (const hotwords of new Set(inputs.map((input) => input.hotwords))) {
 		const members = inputs.flatMap((input, i) => (input.hotwords === hotwords ? [i] : []));
-		const results = await paraformer.recognizeFbank(members.map((i) => inputs[i]!.fbank), hotwords ?? undefined);
-		members.forEach((i, k) => (texts[i] = results[k]!.text));
+		const results = await paraformer.recognizeFbank(members.map((i) => inputs[i].fbank), hotwords ?? undefined);
+		members.forEach((i, k) => (texts[i] = results[k].text));
 	}
 	return texts;
 }

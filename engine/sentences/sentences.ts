@@ -1,5 +1,5 @@
-/** One recognised segment: punctuated text, the recogniser's own text if known, and its time. */
-export interface RecognizedSegment {
+/** A segment's recognized text (punctuated, and the recognizer's own if known) and its time. */
+export interface SegmentText {
 	text: string;
 	/** Before punctuation; derived from `text` when absent. */
 	textRaw?: string;
@@ -23,12 +23,12 @@ const SPOKEN = /[\p{L}\p{N}]/u;
 const PUNCTUATION_MARKS = /[，。？、！]/gu;
 
 /**
- * The final sentences of one recognised (and punctuated) segment. The offline Paraformer gives no
+ * The final sentences of one recognized (and punctuated) segment. The offline Paraformer gives no
  * timestamps, so the segment's time is shared out by each sentence's share of spoken characters: in
  * Mandarin one character is one syllable, which makes the share a fair estimate of speaking time.
  * Pieces with nothing spoken (a lone mark the realtime punctuator carried over) are dropped.
  */
-export function splitSentences(segment: RecognizedSegment): TimedSentence[] {
+export function splitSentences(segment: SegmentText): TimedSentence[] {
 	const pieces = (segment.text.match(SENTENCE_END) ?? [])
 		.map((piece) => ({ text: piece.trim(), weight: spokenCharacters(piece) }))
 		.filter((piece) => piece.weight > 0);
@@ -42,7 +42,7 @@ export function splitSentences(segment: RecognizedSegment): TimedSentence[] {
 		const after = before + piece.weight;
 		sentences.push({
 			text: piece.text,
-			textRaw: rawParts[i]!,
+			textRaw: rawParts[i],
 			startMs: segment.startMs + Math.round((duration * before) / total),
 			endMs: segment.startMs + Math.round((duration * after) / total),
 		});
@@ -68,7 +68,7 @@ function cutBySpokenCharacters(text: string, counts: readonly number[]): string[
 			position = chars.length;
 		} else {
 			for (let spoken = 0; position < chars.length && spoken < count; position++) {
-				if (SPOKEN.test(chars[position]!)) spoken++;
+				if (SPOKEN.test(chars[position])) spoken++;
 			}
 		}
 		parts.push(chars.slice(start, position).join('').trim());

@@ -34,7 +34,7 @@ const DIR = fixturePath('models', 'tiny-contextual-paraformer');
 function maxDifference(actual: ArrayLike<number>, expected: readonly number[]): number {
 	assert.equal(actual.length, expected.length);
 	let max = 0;
-	for (let i = 0; i < expected.length; i++) max = Math.max(max, Math.abs(actual[i]! - expected[i]!));
+	for (let i = 0; i < expected.length; i++) max = Math.max(max, Math.abs(actual[i] - expected[i]));
 	return max;
 }
 
@@ -63,7 +63,7 @@ describe('contextual Paraformer (model_eb.onnx + bias_embed) against the torch r
 
 	it('has lists whose bias changes the output, so the comparisons below can fail', () => {
 		assert.ok(reference.cases.length >= 4);
-		const empty = reference.cases[0]!;
+		const empty = reference.cases[0];
 		assert.deepEqual(empty.hotwords, []);
 		assert.ok(reference.cases.some((c) => JSON.stringify(c.argmax) !== JSON.stringify(empty.argmax)));
 	});

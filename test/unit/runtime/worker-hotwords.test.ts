@@ -37,7 +37,7 @@ test('each hotword list is embedded once with the loaded model; streams with oth
 	try {
 		const expected = async (hotwords: string[] | null) => {
 			const bias = hotwords ? (await paraformer.hotwords!.embed(hotwords)).bias : undefined;
-			return (await paraformer.recognizeFbank([{ data: fbank, rows: fbank.length / 80, dim: 80 }], bias))[0]!.text;
+			return (await paraformer.recognizeFbank([{ data: fbank, rows: fbank.length / 80, dim: 80 }], bias))[0].text;
 		};
 		assert.deepEqual(texts, [await expected(['魔搭 达摩院']), await expected(['语音识别']), await expected(['魔搭 达摩院']), await expected(null)]);
 	} finally {
@@ -51,9 +51,9 @@ test('hotwords given to a model that takes none: the stream opens, with a warnin
 	const engine = new WorkerEngine('recognizer');
 	const { warnings } = await handleRequest(engine, { id: 0, type: 'open', streamId: 's', config: { models: plain, hotwords: ['魔搭'] } });
 	assert.equal(warnings.length, 1);
-	assert.match(warnings[0]!.message, /tiny-paraformer" takes no hotwords/);
-	assert.match(warnings[0]!.fix, /paraformer-zh-contextual/);
-	assert.equal(warnings[0]!.fatal, false);
+	assert.match(warnings[0].message, /tiny-paraformer" takes no hotwords/);
+	assert.match(warnings[0].fix, /paraformer-zh-contextual/);
+	assert.equal(warnings[0].fatal, false);
 	await handleRequest(engine, { id: 0, type: 'close', streamId: 's' });
 });
 
@@ -61,7 +61,7 @@ test('hotwords the model cannot spell are reported at open, by name; an oversize
 	const engine = new WorkerEngine('recognizer');
 	const { warnings } = await handleRequest(engine, { id: 0, type: 'open', streamId: 's', config: { models: contextual, hotwords: ['吗呢', '魔搭'] } });
 	assert.equal(warnings.length, 1);
-	assert.match(warnings[0]!.message, /1 hotword\(s\) skipped .*"吗呢" \("吗" is not in the vocabulary\)/);
+	assert.match(warnings[0].message, /1 hotword\(s\) skipped .*"吗呢" \("吗" is not in the vocabulary\)/);
 	await handleRequest(engine, { id: 0, type: 'close', streamId: 's' });
 	await assert.rejects(
 		handleRequest(engine, { id: 0, type: 'open', streamId: 't', config: { models: contextual, hotwords: Array.from({ length: 1001 }, () => '魔搭') } }),

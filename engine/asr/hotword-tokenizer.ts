@@ -37,7 +37,7 @@ export interface HotwordRows {
  * first 10 that the vocabulary lacks, is skipped; the first 10 tokens are kept.
  */
 export function tokenizeHotwords(hotwords: readonly string[], vocabulary: ReadonlyMap<string, number>, segDict: SegDict | null): HotwordRows {
-	const words = hotwords.flatMap((entry) => entry.split(' ')).filter((word) => word.length > 0);
+	const words = hotwordWords(hotwords);
 	if (words.length > MAX_HOTWORDS) {
 		throw new EngineError(
 			'BAD_OPTION',
@@ -67,6 +67,32 @@ export function tokenizeHotwords(hotwords: readonly string[], vocabulary: Readon
 	const ids = new Int32Array(rows.length * MAX_HOTWORD_TOKENS);
 	rows.forEach((row, r) => ids.set(row, r * MAX_HOTWORD_TOKENS));
 	return { words: kept, skipped, ids, lengths: rows.map((row) => row.length) };
+}
+
+/** The words of a list: its entries split on spaces, as FunASR splits its hotword string. */
+export function hotwordWords(hotwords: readonly string[]): string[] {
+	return hotwords.flatMap((entry) => entry.split(' ')).filter((word) => word.length > 0);
+}
+
+/**
+ * The hotwords given, then as many optional ones (not given already) as fit within MAX_HOTWORDS,
+ * whole entries in order; `left` counts the optional entries that did not fit. The given ones are
+ * never cut: more than MAX_HOTWORDS of them is the caller's error (tokenizeHotwords says so).
+ */
+export function withOptionalHotwords(given: readonly string[], optional: readonly string[]): { hotwords: string[]; left: number } {
+	const hotwords = [...given];
+	let room = MAX_HOTWORDS - hotwordWords(given).length;
+	let left = 0;
+	for (const entry of optional.filter((word) => !given.includes(word))) {
+		const count = hotwordWords([entry]).length;
+		if (count > room) {
+			left++;
+			continue;
+		}
+		hotwords.push(entry);
+		room -= count;
+	}
+	return { hotwords, left };
 }
 
 /** Every UTF-16 unit in U+4E00..U+9FFF, as FunASR's `IsAllChineseCharactor`. */

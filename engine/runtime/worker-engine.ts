@@ -1,5 +1,5 @@
 import type { HotwordBias } from '../asr/hotword-embedding.js';
-import { skippedHotwordsWarning } from '../asr/hotword-tokenizer.js';
+import { MAX_HOTWORDS, skippedHotwordsWarning, withOptionalHotwords } from '../asr/hotword-tokenizer.js';
 import { Paraformer } from '../asr/paraformer.js';
 import { EngineError } from '../errors.js';
 import type { FeatureMatrix } from '../frontend/feature-matrix.js';
@@ -165,14 +165,24 @@ async function openRecognizer(config: StreamConfig, acquire: Acquire, keys: stri
 	const stream: RecognizerStream = { role: 'recognizer', keys, recognizer, hotwords: null, provisional: null };
 	const hotwordModel = recognizer.paraformer.hotwords;
 	if (!hotwordModel) return { stream, warnings: (config.hotwords ?? []).length > 0 ? [hotwordsNotTaken(models.asrDir)] : [] };
-	const given = config.hotwords ?? [];
-	const hotwords = [...given, ...(config.hotwordsIfSupported ?? []).filter((word) => !given.includes(word))];
+	const { hotwords, left } = withOptionalHotwords(config.hotwords ?? [], config.hotwordsIfSupported ?? []);
 	if (hotwords.length === 0) return { stream, warnings: [] };
+	const warnings: EngineError[] = left > 0 ? [optionalHotwordsLeft(left)] : [];
 	// Changing hotwords embeds the new list with the loaded model; it never reloads the model.
 	const embedded = await acquire(`hotwords:${recognizerKey}:${JSON.stringify(hotwords)}`, () => hotwordModel.embed(hotwords), async () => undefined);
 	stream.hotwords = embedded.bias;
 	const skipped = skippedHotwordsWarning(embedded.skipped, embedded.bias.words.length - 1, `"${models.asrDir}"`);
-	return { stream, warnings: skipped ? [skipped] : [] };
+	if (skipped) warnings.push(skipped);
+	return { stream, warnings };
+}
+
+function optionalHotwordsLeft(left: number): EngineError {
+	return new EngineError(
+		'BAD_OPTION',
+		`${left} keyword(s) are not used as hotwords: with the hotwords they would pass FunASR's limit of ${MAX_HOTWORDS}.`,
+		'They are still matched. Fewer hotwords or keywords, or Keywords as Hotwords off, silences this.',
+		{ fatal: false },
+	);
 }
 
 function hotwordsNotTaken(asrDir: string): EngineError {

@@ -1,7 +1,7 @@
 import { basename, resolve } from 'node:path';
 import type { INodeProperties, INodePropertyOptions } from 'n8n-workflow';
 import type { KeywordMatchMode } from './keywords.js';
-import { EngineError, type OverflowPolicy } from '../../engine/index.js';
+import { EngineError, hotwordWords, MAX_HOTWORDS, type OverflowPolicy } from '../../engine/index.js';
 import { defaultCatalog, findModel, isQuantized } from '../../models/index.js';
 import { SERVER_URL } from './credentials/stream-credentials.js';
 import type { GivenPath } from './file-access.js';
@@ -358,6 +358,11 @@ export function readTriggerSettings(read: ParameterReader): TriggerSettings {
 		throw new EngineError('BAD_OPTION', 'Emit Only Matching Sentences is on, but no keywords are given: nothing would ever be emitted.', 'Add keywords, or turn Emit Only Matching Sentences off.');
 	}
 
+	const hotwords = get('hotwords');
+	const hotwordCount = hotwordWords(hotwords).length;
+	if (hotwordCount > MAX_HOTWORDS) {
+		throw new EngineError('BAD_OPTION', `Hotwords holds ${hotwordCount} words; FunASR's hotword models take at most ${MAX_HOTWORDS}.`, `Keep the ${MAX_HOTWORDS} that matter most: each one costs recognition time and dilutes the others.`);
+	}
 	const keywordMatch = get('keywordMatch');
 	const ffmpegPath = option('ffmpegPath');
 	return {
@@ -368,7 +373,7 @@ export function readTriggerSettings(read: ParameterReader): TriggerSettings {
 		maxEndSilenceMs,
 		maxSegmentMs: Math.round(maxSentenceSeconds * 1000),
 		keywords,
-		hotwords: get('hotwords'),
+		hotwords,
 		keywordHotwords: option('keywordsAsHotwords') && keywordMatch !== 'regex' ? keywords : [],
 		keywordMatch,
 		caseSensitive: get('caseSensitive'),

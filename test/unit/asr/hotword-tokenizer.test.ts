@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { MAX_HOTWORD_TOKENS, MAX_HOTWORDS, parseSegDict, skippedHotwordsWarning, tokenizeHotwords } from '../../../engine/asr/hotword-tokenizer.js';
+import { MAX_HOTWORD_TOKENS, MAX_HOTWORDS, parseSegDict, skippedHotwordsWarning, tokenizeHotwords, withOptionalHotwords } from '../../../engine/asr/hotword-tokenizer.js';
 import { EngineError } from '../../../engine/errors.js';
 
 // Rules of FunASR's C++ runtime, Paraformer::CompileHotwordEmbedding (runtime/onnxruntime/src/paraformer.cpp).
@@ -80,6 +80,15 @@ describe('hotword tokenisation (FunASR C++ runtime rules)', () => {
 			() => tokenizeHotwords([list.join(' ')], vocabulary, null),
 			(error: unknown) => error instanceof EngineError && error.code === 'BAD_OPTION' && /1001 hotwords/.test(error.message) && /at most 1000/.test(error.message) && /Keep the 1000/.test(error.fix),
 		);
+	});
+
+	it('adds optional hotwords (the node\'s keywords) not given already, whole entries, as long as the list stays within the limit', () => {
+		assert.deepEqual(withOptionalHotwords(['魔搭'], ['魔搭', '报警', '火灾 地震']), { hotwords: ['魔搭', '报警', '火灾 地震'], left: 0 });
+		const given = Array.from({ length: MAX_HOTWORDS - 2 }, () => '魔搭');
+		const { hotwords, left } = withOptionalHotwords(given, ['火灾 地震 台风', '报警', '警报', '停电']);
+		assert.deepEqual(hotwords.slice(given.length), ['报警', '警报'], 'the three-word entry does not fit; two one-word ones do');
+		assert.equal(left, 2);
+		assert.deepEqual(withOptionalHotwords([...given, '一 二 三'], ['报警']), { hotwords: [...given, '一 二 三'], left: 1 }, 'given hotwords are never cut');
 	});
 
 	it('reports skipped hotwords once, each by name, and says when none is left', () => {

@@ -160,6 +160,7 @@ describe('readTriggerSettings', () => {
 		rejects({ keywords: [1, 2] }, /Keywords must be a list of text/);
 		rejects({ hotwords: { word: '魔搭' } }, /Hotwords must be a list of text/);
 		rejects({ options: { keywordsAsHotwords: 'yes' } }, /Keywords as Hotwords must be true or false/);
+		rejects({ hotwords: ['魔搭 '.repeat(1001)] }, /Hotwords holds 1001 words; FunASR's hotword models take at most 1000/);
 		rejects({ quantized: 'yes' }, /Quantized \(int8\) must be true or false/);
 		rejects({ onlyMatching: true, keywords: [] }, /no keywords are given/);
 	});

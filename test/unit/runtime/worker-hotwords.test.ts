@@ -80,3 +80,12 @@ test('hotwords-if-supported (the node\'s keywords) join the hotwords once on a m
 	await handleRequest(engine, { id: 0, type: 'close', streamId: 'c' });
 	assert.deepEqual(engine.loadedModels, []);
 });
+
+test('keywords beyond the hotword limit are left out of the list with a warning; the stream still opens', async () => {
+	const engine = new WorkerEngine('recognizer');
+	const hotwords = Array.from({ length: 999 }, () => '魔搭');
+	const { warnings } = await handleRequest(engine, { id: 0, type: 'open', streamId: 's', config: { models: contextual, hotwords, hotwordsIfSupported: ['达摩院', '语音', '识别'] } });
+	assert.equal(warnings.length, 1);
+	assert.match(warnings[0].message, /^2 keyword\(s\) are not used as hotwords: with the hotwords they would pass FunASR's limit of 1000\./);
+	await handleRequest(engine, { id: 0, type: 'close', streamId: 's' });
+});

@@ -100,7 +100,7 @@ export class Paraformer {
 		const session = await createSession(modelPath, 'Paraformer model', { threads: options.threads ?? 1, signedInt8Weights: options.quantized === true });
 		try {
 			const lengthType = checkInterface(session, modelPath, frontend.numMelBins * frontend.lfrM, tokens.length);
-			const givesTimestamps = TIMESTAMP_OUTPUTS.every((name) => session.outputNames.includes(name));
+			const givesTimestamps = hasTimestampOutputs(session, modelPath);
 			return new Paraformer(session, modelPath, frontend, cmvn, tokens, predictorBias, lengthType, maxBatch, givesTimestamps);
 		} catch (error) {
 			await session.release();
@@ -205,7 +205,10 @@ export class Paraformer {
 		await this.session.release();
 	}
 
-	/** Argmax of the first `token_num - predictor_bias` rows of utterance `b`, specials and <unk> dropped. */
+	/**
+	 * Argmax of the first `token_num - predictor_bias` rows of utterance `b`, specials and <unk>
+	 * dropped; from a timestamp export, the kept words' times (a dropped row keeps its frames).
+	 */
 	private decode(output: ParaformerOutput, b: number): RecognizedText {
 		const { logits, rows, vocabularySize } = output;
 		const count = Math.min(rows, Math.max(0, output.tokenNum[b]! - this.predictorBias));
@@ -233,6 +236,14 @@ export class Paraformer {
 		if (!spans) return { text, tokens };
 		return { text, tokens, timedTokens: timedWords(tokens, keptRows.map((row) => spans[row]!)) };
 	}
+}
+
+/** FunASR's runtimes take a Paraformer with both extra outputs for a timestamp export; one without the other is no known export. */
+function hasTimestampOutputs(session: Session, modelPath: string): boolean {
+	const present = TIMESTAMP_OUTPUTS.filter((name) => session.outputNames.includes(name));
+	if (present.length === 0 || present.length === TIMESTAMP_OUTPUTS.length) return present.length > 0;
+	const missing = TIMESTAMP_OUTPUTS.filter((name) => !present.includes(name));
+	throw new EngineError('MODEL_INTERFACE', `${WHAT} "${modelPath}" has the timestamp output ${present.join('')} but not ${missing.join('')}.`, `Use a FunASR timestamp export, which has both ${TIMESTAMP_OUTPUTS.join(' and ')}, or one with neither.`);
 }
 
 /** Utterance b's frames: its own feature rows' worth, as when it runs alone (FunASR's C++ runtime runs one at a time). */

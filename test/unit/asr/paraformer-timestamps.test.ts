@@ -18,9 +18,9 @@ const ALPHA_COLUMN = 11;
  * A graph with FunASR's timestamp interface whose outputs are read off the features: logits are the
  * first 8 columns, token_num is speech_lengths, and each row's columns 8-10 (11-13) are the
  * us_cif_peak (us_alphas) of its 3 up-sampled frames. `upsampled` frames per row other than 3 make
- * the outputs the wrong length.
+ * the outputs the wrong length; `withPeaks` false leaves us_cif_peak out.
  */
-function writeStandIn(dir: string, upsampled = 3) {
+function writeStandIn(dir: string, upsampled = 3, withPeaks = true) {
 	const model = encodeModel({
 		opset: 13,
 		inputs: [
@@ -31,7 +31,7 @@ function writeStandIn(dir: string, upsampled = 3) {
 			{ name: 'logits', type: 'float32', shape: ['batch', 'frames', TOKENS.length] },
 			{ name: 'token_num', type: 'int32', shape: ['batch'] },
 			{ name: 'us_alphas', type: 'float32', shape: ['batch', 'alphas_length'] },
-			{ name: 'us_cif_peak', type: 'float32', shape: ['batch', 'alphas_length'] },
+			...(withPeaks ? [{ name: 'us_cif_peak', type: 'float32' as const, shape: ['batch', 'alphas_length'] }] : []),
 		],
 		initializers: [
 			{ name: 'zero', values: [0] },
@@ -46,8 +46,12 @@ function writeStandIn(dir: string, upsampled = 3) {
 		nodes: [
 			{ op: 'Slice', inputs: ['speech', 'zero', 'vocab', 'axis'], outputs: ['logits'] },
 			{ op: 'Identity', inputs: ['speech_lengths'], outputs: ['token_num'] },
-			{ op: 'Slice', inputs: ['speech', 'peak_from', 'peak_to', 'axis'], outputs: ['peak_rows'] },
-			{ op: 'Reshape', inputs: ['peak_rows', 'flat'], outputs: ['us_cif_peak'] },
+			...(withPeaks
+				? [
+						{ op: 'Slice', inputs: ['speech', 'peak_from', 'peak_to', 'axis'], outputs: ['peak_rows'] },
+						{ op: 'Reshape', inputs: ['peak_rows', 'flat'], outputs: ['us_cif_peak'] },
+					]
+				: []),
 			{ op: 'Slice', inputs: ['speech', 'alpha_from', 'alpha_to', 'axis'], outputs: ['alpha_rows'] },
 			{ op: 'Reshape', inputs: ['alpha_rows', 'flat'], outputs: ['us_alphas'] },
 		],
@@ -132,6 +136,18 @@ describe('Paraformer with timestamp outputs of the wrong length', () => {
 			} finally {
 				await paraformer.release();
 			}
+		} finally {
+			rmSync(dir, { recursive: true, force: true });
+		}
+	});
+});
+
+describe('Paraformer with one timestamp output of the two', () => {
+	it('fails to load, naming the output that is missing', async () => {
+		const dir = mkdtempSync(join(tmpdir(), 'paraformer-timestamps-half-'));
+		try {
+			writeStandIn(dir, 3, false);
+			await assert.rejects(Paraformer.load(dir), /has the timestamp output us_alphas but not us_cif_peak\./);
 		} finally {
 			rmSync(dir, { recursive: true, force: true });
 		}

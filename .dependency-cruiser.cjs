@@ -4,11 +4,11 @@
 // The engine is built in layers; a module may import its own layer's folder and any layer below,
 // never one above:
 //
-//   0  engine/errors.ts, engine/config.ts, engine/model-dir/   what every layer reads
+//   0  engine/errors.ts, engine/config.ts,                    what every layer reads
+//      engine/serial-queue.ts, engine/model-dir/
 //   1  engine/source/, engine/frontend/, engine/onnx/          audio in, features, onnxruntime
 //   2  engine/vad/, engine/asr/, engine/punctuation/,          the models, and what their text
-//      engine/sentences/ (engine/emitter/: keywords, until     becomes
-//      they move to nodes/RtmpAsr)
+//      engine/sentences/                                       becomes
 //   3  engine/runtime/                                         the inference workers
 //   4  engine/pipeline/                                        LivePipeline: the main thread's side
 //   5  engine/index.ts                                         the one entry point
@@ -19,9 +19,9 @@
 
 /** Each layer's folders, bottom first, as the path patterns dependency-cruiser matches. */
 const LAYERS = [
-	{ name: 'leaf (errors, config, model-dir)', path: '^engine/(errors\\.ts|config\\.ts|model-dir/)' },
+	{ name: 'leaf (errors, config, serial-queue, model-dir)', path: '^engine/(errors\\.ts|config\\.ts|serial-queue\\.ts|model-dir/)' },
 	{ name: 'source, frontend, onnx', path: '^engine/(source|frontend|onnx)/' },
-	{ name: 'vad, asr, punctuation, sentences', path: '^engine/(vad|asr|punctuation|sentences|emitter)/' },
+	{ name: 'vad, asr, punctuation, sentences', path: '^engine/(vad|asr|punctuation|sentences)/' },
 	{ name: 'runtime (workers)', path: '^engine/runtime/' },
 	{ name: 'pipeline', path: '^engine/pipeline/' },
 	{ name: 'engine/index.ts', path: '^engine/index\\.ts$' },
@@ -37,7 +37,7 @@ const layerRules = LAYERS.slice(0, -1).map((layer, index) => ({
 }));
 
 /** Within layers 1 and 2 the folders are independent of each other: stages side by side. */
-const SIBLINGS = ['^engine/(source|frontend|onnx)/', '^engine/(vad|asr|punctuation|sentences|emitter)/'];
+const SIBLINGS = ['^engine/(source|frontend|onnx)/', '^engine/(vad|asr|punctuation|sentences)/'];
 const siblingRules = SIBLINGS.map((path, index) => ({
 	name: `layer-${index + 1}-folders-independent`,
 	comment: 'Folders of one layer do not import each other (punctuation/ does not borrow from asr/): what two of them share belongs a layer down.',
@@ -75,12 +75,10 @@ module.exports = {
 		},
 		{
 			name: 'engine-only-through-its-index',
-			comment:
-				'nodes/, cli/ and demo/ (and credentials/) import the engine from engine/index.ts only. ' +
-				'Exception until the keyword matcher moves into nodes/RtmpAsr (issue 13.1): engine/emitter/keywords.ts.',
+			comment: 'nodes/, cli/ and demo/ (and credentials/) import the engine from engine/index.ts only.',
 			severity: 'error',
 			from: { path: '^(nodes|cli|demo|credentials)/' },
-			to: { path: '^engine/', pathNot: '^engine/(index\\.ts|emitter/keywords\\.ts)$' },
+			to: { path: '^engine/', pathNot: '^engine/index\\.ts$' },
 		},
 		{
 			name: 'models-only-through-its-index',

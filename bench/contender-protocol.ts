@@ -1,4 +1,4 @@
-import type { CorpusFile, Segment } from './corpus.js';
+import type { CorpusFile, CorpusSegment } from './corpus.js';
 
 export type Precision = 'fp32' | 'int8';
 
@@ -30,8 +30,8 @@ export interface SetupMessage {
 	spec: ContenderSpec;
 	asrDir: string;
 	corpus: CorpusFile[];
-	segments: Segment[];
-	/** Recognised text per segment, for punctuation. */
+	segments: CorpusSegment[];
+	/** Recognized text per segment, for punctuation. */
 	texts: string[];
 }
 

@@ -14,7 +14,7 @@ export interface CorpusFile {
 }
 
 /** A speech segment the VAD cut from a corpus file. */
-export interface Segment {
+export interface CorpusSegment {
 	file: number;
 	startMs: number;
 	endMs: number;
@@ -42,11 +42,11 @@ export function readCorpusAudio(files: readonly CorpusFile[]): Float32Array[] {
 }
 
 /** The samples of each segment (views, not copies). */
-export function cutSegments(audio: readonly Float32Array[], segments: readonly Segment[]): Float32Array[] {
-	return segments.map((segment) => audio[segment.file]!.subarray(segment.startMs * 16, segment.endMs * 16));
+export function cutSegments(audio: readonly Float32Array[], segments: readonly CorpusSegment[]): Float32Array[] {
+	return segments.map((segment) => audio[segment.file].subarray(segment.startMs * 16, segment.endMs * 16));
 }
 
-export function segmentSeconds(segments: readonly Segment[]): number {
+export function segmentSeconds(segments: readonly CorpusSegment[]): number {
 	return segments.reduce((total, segment) => total + (segment.endMs - segment.startMs) / 1000, 0);
 }
 

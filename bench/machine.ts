@@ -48,14 +48,14 @@ export interface CpuAccount {
 
 export function cpuAccount(): CpuAccount {
 	const ticks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-	const total = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+	const total = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
 	// user nice system idle iowait irq softirq steal: idle and iowait are not busy.
 	const busy = total.slice(0, 8).reduce((sum, value, i) => (i === 3 || i === 4 ? sum : sum + value), 0);
 	// utime stime cutime cstime: this process and the children it has waited for.
 	const self = readFileSync('/proc/self/stat', 'utf8');
 	const fields = self.slice(self.lastIndexOf(')') + 2).split(' ').map(Number);
-	const own = fields[11]! + fields[12]! + fields[13]! + fields[14]!;
-	return { machineBusySeconds: busy / ticks, ownSeconds: own / ticks, wallSeconds: performance.now() / 1000, loadAverage: loadavg()[0]! };
+	const own = fields[11] + fields[12] + fields[13] + fields[14];
+	return { machineBusySeconds: busy / ticks, ownSeconds: own / ticks, wallSeconds: performance.now() / 1000, loadAverage: loadavg()[0] };
 }
 
 /** Cores the whole machine kept busy between two accounts, on average. */

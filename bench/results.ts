@@ -63,7 +63,7 @@ export interface LiveSeries extends Layout {
 	precision: Precision;
 	estimatedStreams: number;
 	trials: LiveTrial[];
-	/** One stream with early recognition off: each sentence recognised only once the VAD closed it. */
+	/** One stream with early recognition off: each sentence recognized only once the VAD closed it. */
 	late: LiveTrial | null;
 }
 

@@ -12,7 +12,7 @@ import type { FlopCount } from './contenders/flops.js';
 import type { Int8WeightsFigures } from './contenders/int8-weights.js';
 import { PAUSE_SECONDS, type LiveTrial } from './contenders/live.js';
 import type { MemoryFigures } from './contenders/memory.js';
-import { prepareCorpus, segmentSeconds, type Segment } from './corpus.js';
+import { prepareCorpus, segmentSeconds, type CorpusSegment } from './corpus.js';
 import { judgeLive, nextStreamCount } from './live-search.js';
 import { describeLayout, sameLayout } from './results.js';
 import { cpuAccount, describeMachine, othersLoad } from './machine.js';
@@ -55,7 +55,7 @@ async function main(): Promise<void> {
 
 	const corpus = prepareCorpus();
 	const context: Context = { asrDir: standIn.dir, corpus, segments: [], texts: [] };
-	const segments = (await runOnce({ kind: 'segments' }, context)).data as Segment[];
+	const segments = (await runOnce({ kind: 'segments' }, context)).data as CorpusSegment[];
 	context.segments = segments;
 	log(`corpus: ${corpus.length} files, ${sumSeconds(corpus).toFixed(1)} s, ${segments.length} VAD segments (${segmentSeconds(segments).toFixed(1)} s of speech)`);
 
@@ -64,7 +64,7 @@ async function main(): Promise<void> {
 	for (const precision of precisions) {
 		for (const layout of LAYOUTS) {
 			groups.push(await measureModelGroup(precision, layout, context, options, log));
-			if (context.texts.length === 0) context.texts = groups[0]!.texts;
+			if (context.texts.length === 0) context.texts = groups[0].texts;
 		}
 	}
 	const stages = await measureStages(precisions, context, options, log);
@@ -140,11 +140,11 @@ async function measureModelGroup(precision: Precision, layout: Layout, context: 
 		const results: PassResult[][] = specs.map(() => []);
 		for (let round = 0; round < options.rounds; round++) {
 			const order = round % 2 === 0 ? [0, 1, 2] : [2, 1, 0];
-			for (const i of order) results[i]!.push(await contenders[i]!.pass());
-			log(`  round ${round + 1}/${options.rounds}: ${order.map((i) => `${describeSpec(specs[i]!)} ${(results[i]!.at(-1)!.wallMs / 1000).toFixed(2)} s`).join(', ')}`);
+			for (const i of order) results[i].push(await contenders[i].pass());
+			log(`  round ${round + 1}/${options.rounds}: ${order.map((i) => `${describeSpec(specs[i])} ${(results[i].at(-1)!.wallMs / 1000).toFixed(2)} s`).join(', ')}`);
 		}
 		const [model, pipeline, sherpa] = results as [PassResult[], PassResult[], PassResult[]];
-		const modelTexts = firstPasses[0]!.texts ?? [];
+		const modelTexts = firstPasses[0].texts ?? [];
 		const streamSeconds = sumSeconds(context.corpus);
 		return {
 			precision,
@@ -153,9 +153,9 @@ async function measureModelGroup(precision: Precision, layout: Layout, context: 
 			modelRunOnly: model.map((pass) => (pass.data as { inferenceMs: number }).inferenceMs / 1000 / streamSeconds),
 			pipeline: rtfSeries(pipeline, streamSeconds),
 			sherpa: rtfSeries(sherpa, streamSeconds),
-			pipelineAgreement: agreement(modelTexts, firstPasses[1]!.texts ?? []),
-			sherpaAgreement: agreement(modelTexts, firstPasses[2]!.texts ?? []),
-			loadSeconds: { model: contenders[0]!.loadMs / 1000, pipeline: contenders[1]!.loadMs / 1000, sherpa: contenders[2]!.loadMs / 1000 },
+			pipelineAgreement: agreement(modelTexts, firstPasses[1].texts ?? []),
+			sherpaAgreement: agreement(modelTexts, firstPasses[2].texts ?? []),
+			loadSeconds: { model: contenders[0].loadMs / 1000, pipeline: contenders[1].loadMs / 1000, sherpa: contenders[2].loadMs / 1000 },
 			texts: modelTexts,
 		};
 	} finally {
@@ -182,15 +182,15 @@ async function measureStages(precisions: Precision[], context: Context, options:
 		for (let round = 0; round < options.rounds; round++) {
 			const order = contenders.map((_, i) => i);
 			if (round % 2 === 1) order.reverse();
-			for (const i of order) results[i]!.push(await contenders[i]!.pass());
+			for (const i of order) results[i].push(await contenders[i].pass());
 		}
-		return rows.map(({ row }, i) => ({ ...row, rtf: rtfSeries(results[i]!, sumSeconds(context.corpus)) }));
+		return rows.map(({ row }, i) => ({ ...row, rtf: rtfSeries(results[i], sumSeconds(context.corpus)) }));
 	} finally {
 		await Promise.all(contenders.map((contender) => contender.stop()));
 	}
 }
 
-async function measurePeaks(precisions: Precision[], segments: Segment[], context: Context, log: (line: string) => void): Promise<Peak[]> {
+async function measurePeaks(precisions: Precision[], segments: CorpusSegment[], context: Context, log: (line: string) => void): Promise<Peak[]> {
 	const modelDir = mkdtempSync(join(tmpdir(), 'rtmp-asr-peak-'));
 	try {
 		execFileSync(PYTHON, [join(REPO_ROOT, 'bench', 'peak_matmul.py'), modelDir, String(GEMM_INNER), String(GEMM_OUTER), String(GEMM_PAIRS)], { stdio: ['ignore', 'ignore', 'inherit'] });
@@ -254,11 +254,11 @@ async function measureLive(precision: Precision, layout: Layout, groups: ModelGr
 		log(`  ${verdict.sustained ? 'kept up' : 'fell behind'}: ${verdict.summary}`);
 		streams = nextStreamCount(trials, estimatedStreams, options.liveSteps);
 	}
-	// What early recognition saves: the same single stream, each sentence recognised only once the VAD closed it.
+	// What early recognition saves: the same single stream, each sentence recognized only once the VAD closed it.
 	let late: LiveTrial | null = null;
 	if (rtmp && layout.recognizers === 1) {
 		log(`live ${precision} ${describeLayout(layout)}: 1 stream, early recognition off`);
-		late = (await runOnce({ kind: 'rtmp-live', precision, ...layout, streams: 1, seconds: trials[0]!.seconds, earlyRecognition: false }, context)).data as LiveTrial;
+		late = (await runOnce({ kind: 'rtmp-live', precision, ...layout, streams: 1, seconds: trials[0].seconds, earlyRecognition: false }, context)).data as LiveTrial;
 		log(`  ${judgeLive(late).summary}`);
 	}
 	return { precision, ...layout, estimatedStreams, trials, late };

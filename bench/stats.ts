@@ -5,7 +5,7 @@ export function quantile(values: readonly number[], q: number): number {
 	const position = (sorted.length - 1) * q;
 	const below = Math.floor(position);
 	const above = Math.min(below + 1, sorted.length - 1);
-	return sorted[below]! + (sorted[above]! - sorted[below]!) * (position - below);
+	return sorted[below] + (sorted[above] - sorted[below]) * (position - below);
 }
 
 export const median = (values: readonly number[]): number => quantile(values, 0.5);

@@ -1,7 +1,7 @@
 import { FfmpegSource } from '../engine/index.js';
 
 /** Chunks handed to the consumer but not yet processed, beyond which ffmpeg's output is left unread. */
-const MAX_PENDING_CHUNKS = 4;
+const MAX_UNCONSUMED_CHUNKS = 4;
 
 export interface AudioInputOptions {
 	ffmpegPath?: string;
@@ -18,7 +18,7 @@ export interface AudioInputOptions {
 export async function streamAudio(input: string, consume: (samples: Float32Array) => void | Promise<void>, options: AudioInputOptions = {}): Promise<void> {
 	const source = new FfmpegSource({ url: input, ...(options.ffmpegPath ? { ffmpegPath: options.ffmpegPath } : {}) });
 	let consumed: Promise<void> = Promise.resolve();
-	let pending = 0;
+	let unconsumed = 0;
 	let consumerFailure: unknown;
 	const stop = () => void source.stop();
 	const ended = new Promise<void>((resolve, reject) => {
@@ -27,8 +27,8 @@ export async function streamAudio(input: string, consume: (samples: Float32Array
 	});
 	source.on('audio', (samples) => {
 		if (consumerFailure !== undefined) return;
-		pending++;
-		if (pending > MAX_PENDING_CHUNKS) source.pause();
+		unconsumed++;
+		if (unconsumed > MAX_UNCONSUMED_CHUNKS) source.pause();
 		consumed = consumed
 			.then(() => consume(samples))
 			.catch((error: unknown) => {
@@ -36,8 +36,8 @@ export async function streamAudio(input: string, consume: (samples: Float32Array
 				stop();
 			})
 			.finally(() => {
-				pending--;
-				if (pending <= MAX_PENDING_CHUNKS / 2) source.resume();
+				unconsumed--;
+				if (unconsumed <= MAX_UNCONSUMED_CHUNKS / 2) source.resume();
 			});
 	});
 	options.signal?.addEventListener('abort', stop, { once: true });

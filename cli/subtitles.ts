@@ -44,14 +44,14 @@ export function buildCues(sentence: SubtitleSentence): Cue[] {
 		if (last + 1 < words.length) {
 			// Back up to the last clause end inside the cue, when there is one.
 			for (let i = last; i > first; i--) {
-				if (CLAUSE_END.test(words[i]!.text)) {
+				if (CLAUSE_END.test(words[i].text)) {
 					last = i;
 					break;
 				}
 			}
 		}
 		const part = words.slice(first, last + 1);
-		cues.push({ startMs: part[0]!.startMs, endMs: part[part.length - 1]!.endMs, lines: breakLines(part) });
+		cues.push({ startMs: part[0].startMs, endMs: part[part.length - 1].endMs, lines: breakLines(part) });
 		first = last + 1;
 	}
 	return cues;
@@ -84,7 +84,7 @@ export function columns(text: string): number {
 }
 
 function fits(words: readonly TimedText[]): boolean {
-	return words[words.length - 1]!.endMs - words[0]!.startMs <= MAX_CUE_MS && breakLines(words).every((line) => columns(line) <= MAX_LINE_COLUMNS);
+	return words[words.length - 1].endMs - words[0].startMs <= MAX_CUE_MS && breakLines(words).every((line) => columns(line) <= MAX_LINE_COLUMNS);
 }
 
 /** One line if it fits, else MAX_LINES (two) broken between words as near the middle as possible. */
@@ -132,11 +132,11 @@ function piecesOfTokens(text: string, tokens: readonly TimedText[]): TimedText[]
 	for (const token of tokens) {
 		let piece = '';
 		for (const letter of spokenOf(token.text).toLowerCase()) {
-			while (position < chars.length && !SPOKEN.test(chars[position]!)) piece += chars[position++];
+			while (position < chars.length && !SPOKEN.test(chars[position])) piece += chars[position++];
 			if (chars[position]?.toLowerCase() !== letter) return null;
 			piece += chars[position++];
 		}
-		while (position < chars.length && !SPOKEN.test(chars[position]!)) piece += chars[position++];
+		while (position < chars.length && !SPOKEN.test(chars[position])) piece += chars[position++];
 		pieces.push({ text: piece, startMs: token.startMs, endMs: token.endMs });
 	}
 	return position === chars.length && pieces.length > 0 ? pieces : null;

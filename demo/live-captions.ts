@@ -30,7 +30,7 @@ async function main(): Promise<void> {
 	});
 	pipeline.on('warning', (warning) => console.log(`${clock()}  warning: ${warning.describe()}`));
 	console.log(`Live captioning demo: nginx-rtmp on 127.0.0.1:${server.port}, publishing ${speech} in real time (44 s),`);
-	console.log(`recognised with ${models.asrDir} (a small recognizer for this synthetic speech) and FSMN-VAD.\n`);
+	console.log(`recognized with ${models.asrDir} (a small recognizer for this synthetic speech) and FSMN-VAD.\n`);
 	await pipeline.start();
 	const publisher = startPublisher({ url, file: speech });
 	try {

@@ -15,7 +15,7 @@ export interface ModelSelection {
 	/** onnxruntime intra-op threads for recognition. */
 	threads?: number;
 	/**
-	 * Sentences recognised at once, each by a recognizer worker of its own with its own copy of the
+	 * Sentences recognized at once, each by a recognizer worker of its own with its own copy of the
 	 * Paraformer (memory × this); default 1. More keep up with more streams, or a backlog.
 	 */
 	recognizers?: number;
@@ -62,14 +62,14 @@ export interface LivePipelineOptions {
 	/** ffmpeg binary; default: `ffmpeg` on PATH. */
 	ffmpegPath?: string;
 	/**
-	 * At a clean end of input, finish (recognise what is left, emit 'end') instead of reconnecting.
+	 * At a clean end of input, finish (recognize what is left, emit 'end') instead of reconnecting.
 	 * Default: by the input (engine/source/input-extent.ts): true for files (paths and file:// URLs)
 	 * and network inputs ffmpeg reports a duration for (http(s) media files, HLS with
 	 * #EXT-X-ENDLIST); false for live streams.
 	 */
 	finishAtEnd?: boolean;
 	/**
-	 * Live inputs: recognise a sentence during its trailing silence, on an idle recognizer, so its
+	 * Live inputs: recognize a sentence during its trailing silence, on an idle recognizer, so its
 	 * text is ready when the VAD confirms the end (default true). Off saves the runs that a pause
 	 * shorter than the end silence wastes.
 	 */

@@ -17,7 +17,7 @@ export { requireModelFiles } from './model-dir/model-config.js';
 
 export { decodeFile, FfmpegSource } from './source/ffmpeg-source.js';
 export { joinUrl, redactText, redactTypedUrl, redactUrl, splitUrl } from './source/redact.js';
-export { parseStreamInput } from './source/stream-url.js';
+export { localInputPath, parseStreamInput } from './source/stream-url.js';
 export { readWav } from './source/wav.js';
 
 export { loadCmvn } from './frontend/cmvn.js';
@@ -27,7 +27,7 @@ export { loadFrontendOptions } from './frontend/frontend-options.js';
 
 /** FSMN-VAD in this thread (`FsmnVadModel`, `StreamingVad`), for the CLI's `vad` command. */
 export const loadVad = () => import('./vad/streaming-vad.js');
-export type { VadSegment } from './vad/streaming-vad.js';
+export type { SegmentSpan } from './vad/streaming-vad.js';
 
 export { LivePipeline } from './pipeline/live-pipeline.js';
-export type { LivePipelineEvents, PipelineStatus, SegmentTiming, Sentence } from './pipeline/events.js';
+export type { LivePipelineEvents, PipelineStatus, SegmentClosedEvent, Sentence } from './pipeline/events.js';

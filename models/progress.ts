@@ -15,12 +15,12 @@ export class RateMeter {
 		const time = this.now();
 		this.times.push(time);
 		this.counts.push(received);
-		while (this.times.length > 2 && time - this.times[1]! >= this.windowMs) {
+		while (this.times.length > 2 && time - this.times[1] >= this.windowMs) {
 			this.times.shift();
 			this.counts.shift();
 		}
-		const elapsedMs = time - this.times[0]!;
-		const bytesPerSecond = elapsedMs > 0 ? ((received - this.counts[0]!) * 1000) / elapsedMs : null;
+		const elapsedMs = time - this.times[0];
+		const bytesPerSecond = elapsedMs > 0 ? ((received - this.counts[0]) * 1000) / elapsedMs : null;
 		const etaSeconds = total !== null && bytesPerSecond ? Math.max(0, total - received) / bytesPerSecond : null;
 		return { received, total, bytesPerSecond, etaSeconds };
 	}

@@ -50,7 +50,7 @@ export async function int8WeightsContender(setup: SetupMessage): Promise<Contend
 			let referenceTokens = 0;
 			for (const [i, matrix] of features.entries()) {
 				const tokens = new Map<Paraformer, string[]>();
-				for (const paraformer of i % 2 === 0 ? [shipped, shifted] : [shifted, shipped]) tokens.set(paraformer, (await paraformer.recognizeFeatures([matrix]))[0]!.tokens);
+				for (const paraformer of i % 2 === 0 ? [shipped, shifted] : [shifted, shipped]) tokens.set(paraformer, (await paraformer.recognizeFeatures([matrix]))[0].tokens);
 				const reference = tokens.get(shipped)!;
 				const errors = editDistance(reference, tokens.get(shifted)!);
 				if (errors === 0) identicalSegments++;

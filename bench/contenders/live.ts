@@ -16,7 +16,7 @@ export const PAUSE_SECONDS = 1;
 /** How long recognitions may still finish after the audio stops before they count as unfinished. */
 const DRAIN_LIMIT_MS = 20_000;
 
-/** One recognised segment: its speech length and how long after the VAD closed it its text came. */
+/** One recognized segment: its speech length and how long after the VAD closed it its text came. */
 export interface LiveSample {
 	seconds: number;
 	latencyMs: number;
@@ -26,7 +26,7 @@ export interface LiveTrial {
 	streams: number;
 	seconds: number;
 	samples: LiveSample[];
-	/** Segments closed but not recognised within the drain limit after the audio stopped. */
+	/** Segments closed but not recognized within the drain limit after the audio stopped. */
 	unfinished: number;
 	/**
 	 * How late audio reached the VAD, ms, at the 95th percentile and at worst: through the worker, a
@@ -39,7 +39,7 @@ export interface LiveTrial {
 	busyCores: { machine: number; process: number };
 	/** 'worker': audio handed to the inference worker directly; 'rtmp': publisher → nginx-rtmp → ffmpeg → LivePipeline. */
 	path: 'worker' | 'rtmp';
-	/** Whether sentences were recognised during their trailing silence (LivePipeline's earlyRecognition). */
+	/** Whether sentences were recognized during their trailing silence (LivePipeline's earlyRecognition). */
 	earlyRecognition: boolean;
 	/** Early recognitions started, and those whose text a closed segment took (the rest were wasted). */
 	early: { started: number; used: number };
@@ -55,7 +55,7 @@ interface Queued {
  * Live streams at real-time pace through the inference worker (the path LivePipeline takes after
  * ffmpeg): every 100 ms each stream sends its next 100 ms chunk (the streams spread over the
  * interval), segments the VAD closes go through the stream's recognition queue, and the time from
- * the close to the recognised text is each segment's latency. Each stream starts at its own place
+ * the close to the recognized text is each segment's latency. Each stream starts at its own place
  * in the corpus (looped), so segments do not all close at once.
  */
 export async function liveContender(setup: SetupMessage, precision: Precision, layout: Layout, streams: number, seconds: number): Promise<Contender> {
@@ -86,7 +86,7 @@ export async function liveContender(setup: SetupMessage, precision: Precision, l
 			const machineBefore = cpuAccount();
 			const processBefore = process.cpuUsage();
 			const feeders = ids.map(async (id, stream) => {
-				const streamQueue = queues[stream]!;
+				const streamQueue = queues[stream];
 				const phaseMs = (stream * CHUNK_MS) / streams;
 				const firstSample = Math.floor((stream / streams) * (corpus.length / CHUNK_SAMPLES)) * CHUNK_SAMPLES;
 				let chain: Promise<void> = Promise.resolve();
@@ -145,6 +145,6 @@ export function corpusWithPauses(parts: readonly Float32Array[]): Float32Array {
 /** `length` samples from `start`, wrapping around the end: a copy, as ffmpeg's output would be. */
 function slice(audio: Float32Array, start: number, length: number): Float32Array {
 	const chunk = new Float32Array(length);
-	for (let i = 0; i < length; i++) chunk[i] = audio[(start + i) % audio.length]!;
+	for (let i = 0; i < length; i++) chunk[i] = audio[(start + i) % audio.length];
 	return chunk;
 }

@@ -1,4 +1,4 @@
-import type { SpeechSegment, StreamConfig } from '../../engine/runtime/inference-protocol.js';
+import type { Segment, StreamConfig } from '../../engine/runtime/inference-protocol.js';
 import { WorkerEngine } from '../../engine/runtime/worker-engine.js';
 import { handleRequest } from '../../engine/runtime/worker-requests.js';
 import type { Precision, SetupMessage } from '../contender-protocol.js';
@@ -15,7 +15,7 @@ export interface MemoryFigures {
 	baselineBytes: number;
 	/** After the first stream opened (VAD, Paraformer, punctuation loaded). */
 	loadedBytes: number;
-	/** After that stream recognised the whole corpus (onnxruntime's arena grown to the longest segment). */
+	/** After that stream recognized the whole corpus (onnxruntime's arena grown to the longest segment). */
 	workingBytes: number;
 	streams: number;
 	/** After `streams` more streams opened, each in the middle of a session of 20 s of speech. */
@@ -41,7 +41,7 @@ export function memoryContender(setup: SetupMessage, precision: Precision, threa
 			const baselineBytes = settledRss();
 			await open(engine, 'first', config);
 			const loadedBytes = settledRss();
-			for (const samples of audio) await recogniseSession(engine, 'first', samples);
+			for (const samples of audio) await recognizeSession(engine, 'first', samples);
 			const workingBytes = settledRss();
 			const heapBefore = heapBytes();
 			for (let i = 0; i < streams; i++) {
@@ -89,14 +89,14 @@ async function close(engine: Engines, streamId: string): Promise<void> {
 	await handleRequest(engine.recognizer, { id: 0, type: 'close', streamId });
 }
 
-/** One session: the samples in 100 ms chunks, flushed, every segment recognised. */
-async function recogniseSession(engine: Engines, streamId: string, samples: Float32Array): Promise<void> {
+/** One session: the samples in 100 ms chunks, flushed, every segment recognized. */
+async function recognizeSession(engine: Engines, streamId: string, samples: Float32Array): Promise<void> {
 	const segments = [...(await sendAudio(engine, streamId, samples)), ...(await handleRequest(engine.vad, { id: 0, type: 'flush', streamId }))];
 	for (const segment of segments) await handleRequest(engine.recognizer, { id: 0, type: 'recognize', streamId, fbank: segment.fbank });
 }
 
 /** The segments of one whole session, cut by a VAD stream of their own. */
-async function segmentsOf(engine: Engines, streamId: string, config: StreamConfig, samples: Float32Array): Promise<SpeechSegment[]> {
+async function segmentsOf(engine: Engines, streamId: string, config: StreamConfig, samples: Float32Array): Promise<Segment[]> {
 	await handleRequest(engine.vad, { id: 0, type: 'open', streamId, config });
 	const segments = [...(await sendAudio(engine, streamId, samples)), ...(await handleRequest(engine.vad, { id: 0, type: 'flush', streamId }))];
 	await handleRequest(engine.vad, { id: 0, type: 'close', streamId });
@@ -104,8 +104,8 @@ async function segmentsOf(engine: Engines, streamId: string, config: StreamConfi
 }
 
 /** The samples in 100 ms chunks, as a live stream sends them; the session stays open. */
-async function sendAudio(engine: Engines, streamId: string, samples: Float32Array): Promise<SpeechSegment[]> {
-	const segments: SpeechSegment[] = [];
+async function sendAudio(engine: Engines, streamId: string, samples: Float32Array): Promise<Segment[]> {
+	const segments: Segment[] = [];
 	for (let offset = 0; offset < samples.length; offset += CHUNK_SAMPLES) {
 		segments.push(...(await handleRequest(engine.vad, { id: 0, type: 'audio', streamId, samples: samples.slice(offset, offset + CHUNK_SAMPLES) })).closed);
 	}

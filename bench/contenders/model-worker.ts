@@ -2,7 +2,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { Paraformer } from '../../engine/asr/paraformer.js';
 import type { FeatureMatrix } from '../../engine/frontend/feature-matrix.js';
 
-// Paraformer alone on a thread of its own, one of several recognising at once (bench/contenders/model.ts):
+// Paraformer alone on a thread of its own, one of several recognizing at once (bench/contenders/model.ts):
 // features in, the text and the onnxruntime run time out.
 const port = parentPort!;
 const { asrDir, quantized, threads } = workerData as { asrDir: string; quantized: boolean; threads: number };

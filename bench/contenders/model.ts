@@ -24,7 +24,7 @@ export async function modelContender(setup: SetupMessage, precision: Precision, 
 			async pass() {
 				const inferenceBefore = paraformer.stats.inferenceMs;
 				const texts: string[] = [];
-				for (const matrix of features) texts.push((await paraformer.recognizeFeatures([matrix]))[0]!.text);
+				for (const matrix of features) texts.push((await paraformer.recognizeFeatures([matrix]))[0].text);
 				return { texts, data: { inferenceMs: paraformer.stats.inferenceMs - inferenceBefore } };
 			},
 			close: () => paraformer.release(),

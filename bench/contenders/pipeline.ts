@@ -2,7 +2,7 @@ import { RecognitionQueue } from '../../engine/pipeline/recognition-queue.js';
 import { InferenceClient } from '../../engine/runtime/inference-client.js';
 import { VadFeed } from '../../engine/pipeline/vad-feed.js';
 import { recognitionsInFlight } from '../../engine/runtime/batcher.js';
-import type { RecognizedSegment, SpeechSegment, StreamConfig } from '../../engine/runtime/inference-protocol.js';
+import type { RecognizerOutput, Segment, StreamConfig } from '../../engine/runtime/inference-protocol.js';
 import type { Layout, Precision, SetupMessage } from '../contender-protocol.js';
 import { readCorpusAudio } from '../corpus.js';
 import { PUNCTUATION_DIR, VAD_DIR } from '../paths.js';
@@ -22,7 +22,7 @@ export function pipelineConfig(asrDir: string, precision: Precision, { threads, 
  * One session of a file as LivePipeline feeds it to the VAD worker: ffmpeg's 100 ms reads as fast as
  * they come (paused while the VAD is far behind), through a VadFeed, then the flush.
  */
-async function feedAsFfmpeg(client: InferenceClient, streamId: string, samples: Float32Array, enqueue: (segments: SpeechSegment[]) => void): Promise<void> {
+async function feedAsFfmpeg(client: InferenceClient, streamId: string, samples: Float32Array, enqueue: (segments: Segment[]) => void): Promise<void> {
 	let failure: unknown = null;
 	let resume: (() => void) | null = null;
 	let paused = false;
@@ -47,7 +47,7 @@ async function feedAsFfmpeg(client: InferenceClient, streamId: string, samples: 
 /**
  * The whole pipeline as LivePipeline drives it, fed as fast as it goes: ffmpeg's reads through the
  * VAD worker (fbank, VAD), closed segments with their fbank rows into the recognition queue, each
- * recognised (LFR, CMVN, Paraformer) in a recognizer worker and punctuated in the VAD worker — every message crossing
+ * recognized (LFR, CMVN, Paraformer) in a recognizer worker and punctuated in the VAD worker — every message crossing
  * a thread boundary; a backlog goes to the worker together and is batched there, as LivePipeline's. One stream; each corpus file is one session (flushed at its end).
  */
 export async function pipelineContender(setup: SetupMessage, precision: Precision, layout: Layout): Promise<Contender> {
@@ -60,7 +60,7 @@ export async function pipelineContender(setup: SetupMessage, precision: Precisio
 		async pass() {
 			const texts: string[] = [];
 			const punctuated: string[] = [];
-			const queue = new RecognitionQueue<Queued, RecognizedSegment>(
+			const queue = new RecognitionQueue<Queued, RecognizerOutput>(
 				{ maxSeconds: Number.POSITIVE_INFINITY },
 				{
 					recognize: (segment) => client.recognize(streamId, segment.fbank),
@@ -74,7 +74,7 @@ export async function pipelineContender(setup: SetupMessage, precision: Precisio
 				},
 				recognitionsInFlight(config.models),
 			);
-			const enqueue = (segments: SpeechSegment[]) => {
+			const enqueue = (segments: Segment[]) => {
 				for (const segment of segments) queue.push({ fbank: segment.fbank, durationSeconds: (segment.endMs - segment.startMs) / 1000 });
 			};
 			for (const samples of audio) await feedAsFfmpeg(client, streamId, samples, enqueue);

@@ -3,7 +3,7 @@ import type { Precision, SetupMessage } from '../contender-protocol.js';
 import { PUNCTUATION_DIR } from '../paths.js';
 import type { Contender } from './contender.js';
 
-/** Punctuation alone over the recognised text of every segment, one stream's cache carried along. */
+/** Punctuation alone over the recognized text of every segment, one stream's cache carried along. */
 export async function punctuationContender(setup: SetupMessage, precision: Precision): Promise<Contender> {
 	const punctuator = await Punctuator.load(PUNCTUATION_DIR, { quantized: precision === 'int8', threads: 1 });
 	return {

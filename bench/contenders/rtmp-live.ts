@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LivePipeline } from '../../engine/pipeline/live-pipeline.js';
-import type { SegmentTiming } from '../../engine/pipeline/events.js';
+import type { SegmentClosedEvent } from '../../engine/pipeline/events.js';
 import { startPublisher, type Publisher } from '../../test/helpers/publisher.js';
 import { startRtmpServer, type RtmpServer } from '../../test/helpers/rtmp-server.js';
 import type { Layout, Precision, SetupMessage } from '../contender-protocol.js';
@@ -14,7 +14,7 @@ import type { Contender } from './contender.js';
 import { corpusWithPauses, type LiveSample, type LiveTrial } from './live.js';
 import { pipelineConfig } from './pipeline.js';
 
-/** After the trial, how long segments it closed may take to be recognised before they count as unfinished. */
+/** After the trial, how long segments it closed may take to be recognized before they count as unfinished. */
 const TAIL_MS = 5000;
 
 /**
@@ -35,7 +35,7 @@ export async function rtmpLiveContender(setup: SetupMessage, precision: Precisio
 	return {
 		async pass() {
 			const publishers: Publisher[] = files.map((file, i) => startPublisher({ url: server.url('live', `s${i}`), file, loops: -1 }));
-			const closed: (SegmentTiming & { stream: number })[] = [];
+			const closed: (SegmentClosedEvent & { stream: number })[] = [];
 			const samples: (LiveSample & { closeDelayMs: number })[] = [];
 			const pipelines = files.map((_, i) => {
 				const pipeline = new LivePipeline({
@@ -43,7 +43,7 @@ export async function rtmpLiveContender(setup: SetupMessage, precision: Precisio
 					models: pipelineConfig(setup.asrDir, precision, layout).models,
 					earlyRecognition,
 				});
-				const mine: SegmentTiming[] = [];
+				const mine: SegmentClosedEvent[] = [];
 				pipeline.on('segment', (segment) => {
 					mine.push(segment);
 					closed.push({ ...segment, stream: i });
@@ -114,7 +114,7 @@ function rotate(audio: Float32Array, start: number): Float32Array {
 /** 16 kHz mono 16-bit PCM WAV: what the publisher reads. */
 function writeWav(path: string, samples: Float32Array): void {
 	const data = Buffer.alloc(samples.length * 2);
-	for (let i = 0; i < samples.length; i++) data.writeInt16LE(Math.max(-32768, Math.min(32767, Math.round(samples[i]!))), i * 2);
+	for (let i = 0; i < samples.length; i++) data.writeInt16LE(Math.max(-32768, Math.min(32767, Math.round(samples[i]))), i * 2);
 	const header = Buffer.alloc(44);
 	header.write('RIFF', 0, 'ascii');
 	header.writeUInt32LE(36 + data.length, 4);

@@ -55,7 +55,7 @@ export function sherpaContender(setup: SetupMessage, precision: Precision, { thr
 			await Promise.all(Array.from({ length: recognizers }, async () => {
 				while (next < segments.length) {
 					const index = next++;
-					texts[index] = (await recognizer.decodeAsync(streamOf(segments[index]!))).text;
+					texts[index] = (await recognizer.decodeAsync(streamOf(segments[index]))).text;
 				}
 			}));
 			return { texts };

@@ -1,6 +1,6 @@
 import { FsmnVadModel, StreamingVad } from '../../engine/vad/streaming-vad.js';
 import type { SetupMessage } from '../contender-protocol.js';
-import { readCorpusAudio, type Segment } from '../corpus.js';
+import { readCorpusAudio, type CorpusSegment } from '../corpus.js';
 import { VAD_DIR } from '../paths.js';
 import type { Contender } from './contender.js';
 
@@ -16,7 +16,7 @@ export async function vadContender(setup: SetupMessage, chunkSamples = CHUNK_SAM
 	const audio = readCorpusAudio(setup.corpus);
 	return {
 		async pass() {
-			const segments: Segment[] = [];
+			const segments: CorpusSegment[] = [];
 			for (const [file, samples] of audio.entries()) {
 				const vad = new StreamingVad(model);
 				const found = [];

@@ -4,7 +4,7 @@ import { createFormatter, parseOutputFormat } from '../output-formats.js';
 
 const USAGE = 'rtmp-asr transcribe <file-or-url> --model <dir> --vad <dir> [--punc <dir>] [--format text|jsonl|srt|vtt] [--json] [--quantized] [--threads N] [--recognizers N] [--ffmpeg <path>]';
 
-/** Prints each final sentence as it is recognised: a line of text or JSON, or subtitle cues. `--json` is `--format jsonl`. */
+/** Prints each final sentence as it is recognized: a line of text or JSON, or subtitle cues. `--json` is `--format jsonl`. */
 export async function transcribeCommand(argv: string[], signal: AbortSignal): Promise<void> {
 	const { values, positionals } = parseCommand(argv, {
 		model: { type: 'string' },

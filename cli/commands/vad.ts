@@ -1,4 +1,4 @@
-import { loadVad, type VadSegment } from '../../engine/index.js';
+import { loadVad, type SegmentSpan } from '../../engine/index.js';
 import { streamAudio } from '../audio-input.js';
 import { parseCommand, requireValue } from '../args.js';
 
@@ -22,7 +22,7 @@ export async function vadCommand(argv: string[], signal: AbortSignal): Promise<v
 		if (signal.aborted) return;
 		const vad = new StreamingVad(model);
 		const found: [number, number][] = [];
-		const report = (segments: VadSegment[]) => {
+		const report = (segments: SegmentSpan[]) => {
 			for (const segment of segments) {
 				if (values.json) found.push([segment.startMs, segment.endMs]);
 				else process.stdout.write(`${segment.startMs}\t${segment.endMs}\n`);

@@ -127,12 +127,12 @@ export class Paraformer {
 	/** Model input features (LFR + CMVN rows) → text. Segments without rows give empty text. */
 	async recognizeFeatures(features: readonly FeatureMatrix[]): Promise<RecognizedText[]> {
 		const results: RecognizedText[] = features.map(() => ({ text: '', tokens: [] }));
-		const order = features.map((_, i) => i).filter((i) => features[i]!.rows > 0);
+		const order = features.map((_, i) => i).filter((i) => features[i].rows > 0);
 		// Runs of similar lengths waste the least on padding.
-		order.sort((a, b) => features[a]!.rows - features[b]!.rows);
+		order.sort((a, b) => features[a].rows - features[b].rows);
 		for (let first = 0; first < order.length; first += this.maxBatch) {
 			const batch = order.slice(first, first + this.maxBatch);
-			const output = await this.infer(batch.map((i) => features[i]!));
+			const output = await this.infer(batch.map((i) => features[i]));
 			batch.forEach((segment, b) => (results[segment] = this.decode(output, b)));
 		}
 		this.stats.segments += features.length;
@@ -177,8 +177,8 @@ export class Paraformer {
 		return {
 			logits: logits.data as Float32Array,
 			batch,
-			rows: logits.dims[1]!,
-			vocabularySize: logits.dims[2]!,
+			rows: logits.dims[1],
+			vocabularySize: logits.dims[2],
 			tokenNum,
 			speechRows,
 			...(this.givesTimestamps ? { timestamps: this.timestampOutputs(outputs, batch, rows) } : {}),
@@ -189,7 +189,7 @@ export class Paraformer {
 	private timestampOutputs(outputs: ort.InferenceSession.ReturnType, batch: number, rows: number): NonNullable<ParaformerOutput['timestamps']> {
 		const expected = [batch, rows * UPSAMPLE_TIMES];
 		for (const name of TIMESTAMP_OUTPUTS) {
-			const tensor = outputs[name]!;
+			const tensor = outputs[name];
 			if (tensor.type !== 'float32' || tensor.dims.length !== 2 || tensor.dims[0] !== expected[0] || tensor.dims[1] !== expected[1]) {
 				throw new EngineError(
 					'MODEL_INTERFACE',
@@ -198,7 +198,7 @@ export class Paraformer {
 				);
 			}
 		}
-		return { alphas: outputs.us_alphas!.data as Float32Array, peaks: outputs.us_cif_peak!.data as Float32Array, upsampledFrames: rows * UPSAMPLE_TIMES };
+		return { alphas: outputs.us_alphas.data as Float32Array, peaks: outputs.us_cif_peak.data as Float32Array, upsampledFrames: rows * UPSAMPLE_TIMES };
 	}
 
 	async release(): Promise<void> {
@@ -211,30 +211,30 @@ export class Paraformer {
 	 */
 	private decode(output: ParaformerOutput, b: number): RecognizedText {
 		const { logits, rows, vocabularySize } = output;
-		const count = Math.min(rows, Math.max(0, output.tokenNum[b]! - this.predictorBias));
+		const count = Math.min(rows, Math.max(0, output.tokenNum[b] - this.predictorBias));
 		const unknownId = this.tokens.length - 1;
 		const tokens: string[] = [];
 		const keptRows: number[] = [];
 		for (let row = 0; row < count; row++) {
 			const offset = (b * rows + row) * vocabularySize;
 			let best = 0;
-			let bestScore = logits[offset]!;
+			let bestScore = logits[offset];
 			for (let id = 1; id < vocabularySize; id++) {
-				const score = logits[offset + id]!;
+				const score = logits[offset + id];
 				if (score > bestScore) {
 					bestScore = score;
 					best = id;
 				}
 			}
 			if (best >= SPECIAL_IDS && best !== unknownId) {
-				tokens.push(this.tokens[best]!);
+				tokens.push(this.tokens[best]);
 				keptRows.push(row);
 			}
 		}
 		const text = joinTokens(tokens);
-		const spans = output.timestamps ? tokenSpans(itemFrames(output.timestamps, b, output.speechRows[b]!), count) : null;
+		const spans = output.timestamps ? tokenSpans(itemFrames(output.timestamps, b, output.speechRows[b]), count) : null;
 		if (!spans) return { text, tokens };
-		return { text, tokens, timedTokens: timedWords(tokens, keptRows.map((row) => spans[row]!)) };
+		return { text, tokens, timedTokens: timedWords(tokens, keptRows.map((row) => spans[row])) };
 	}
 }
 

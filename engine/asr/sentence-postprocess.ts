@@ -16,13 +16,13 @@ export function isCjkOrDigit(token: string): boolean {
 }
 
 /**
- * Joins recognised tokens into text as FunASR's `sentence_postprocess` does: CJK characters and
+ * Joins recognized tokens into text as FunASR's `sentence_postprocess` does: CJK characters and
  * digits concatenate, `@@` word pieces join the following piece, words are separated by one space
  * (none before a CJK character), and runs of single letters become one upper-case abbreviation.
  */
 export function joinTokens(tokens: readonly string[]): string {
 	const pieces: string[] = [];
-	let pendingWord = '';
+	let partialWord = '';
 	let endsWithSpace = false;
 	const closeWord = (word: string) => {
 		pieces.push(word, SPACE);
@@ -32,21 +32,21 @@ export function joinTokens(tokens: readonly string[]): string {
 		if (SILENT_TOKENS.has(token)) continue;
 		if (isCjkOrDigit(token)) {
 			// A word piece cut off by a CJK character stays a word, as in FunASR's C++ runtime (the Python one loses it).
-			if (pendingWord) {
-				closeWord(pendingWord);
-				pendingWord = '';
+			if (partialWord) {
+				closeWord(partialWord);
+				partialWord = '';
 			}
 			if (endsWithSpace) pieces.pop();
 			pieces.push(token);
 			endsWithSpace = false;
 		} else if (token.endsWith(WORD_PIECE_MARK)) {
-			pendingWord += token.slice(0, -WORD_PIECE_MARK.length);
+			partialWord += token.slice(0, -WORD_PIECE_MARK.length);
 		} else {
-			closeWord(pendingWord + token);
-			pendingWord = '';
+			closeWord(partialWord + token);
+			partialWord = '';
 		}
 	}
-	if (pendingWord) closeWord(pendingWord);
+	if (partialWord) closeWord(partialWord);
 	return mergeLetterRuns(pieces).join('').trim();
 }
 
@@ -55,15 +55,15 @@ function mergeLetterRuns(pieces: readonly string[]): string[] {
 	const merged: string[] = [];
 	let i = 0;
 	while (i < pieces.length) {
-		if (!isSingleLetter(pieces[i]!) || !(pieces[i + 1] === SPACE && isSingleLetter(pieces[i + 2] ?? ''))) {
-			merged.push(pieces[i]!);
+		if (!isSingleLetter(pieces[i]) || !(pieces[i + 1] === SPACE && isSingleLetter(pieces[i + 2] ?? ''))) {
+			merged.push(pieces[i]);
 			i++;
 			continue;
 		}
-		let run = pieces[i]!.toUpperCase();
+		let run = pieces[i].toUpperCase();
 		i++;
 		while (pieces[i] === SPACE && isSingleLetter(pieces[i + 1] ?? '')) {
-			run += pieces[i + 1]!.toUpperCase();
+			run += pieces[i + 1].toUpperCase();
 			i += 2;
 		}
 		merged.push(run);

@@ -19,7 +19,7 @@ export function timedWords(tokens: readonly string[], spans: readonly TokenSpan[
 		pending = null;
 	};
 	tokens.forEach((token, i) => {
-		const span = spans[i]!;
+		const span = spans[i];
 		if (SILENT_TOKENS.has(token)) return;
 		if (isCjkOrDigit(token)) {
 			closePending();
@@ -40,15 +40,15 @@ export function timedWords(tokens: readonly string[], spans: readonly TokenSpan[
 function mergeLetterRuns(words: ReadonlyArray<TimedToken & { english: boolean }>): TimedToken[] {
 	const merged: TimedToken[] = [];
 	for (let i = 0; i < words.length; i++) {
-		const word = words[i]!;
+		const word = words[i];
 		let end = i;
-		while (isLetter(words[end]!) && end + 1 < words.length && isLetter(words[end + 1]!)) end++;
+		while (isLetter(words[end]) && end + 1 < words.length && isLetter(words[end + 1])) end++;
 		if (end === i) {
 			merged.push({ text: word.text, startMs: word.startMs, endMs: word.endMs });
 			continue;
 		}
 		const run = words.slice(i, end + 1);
-		merged.push({ text: run.map((letter) => letter.text.toUpperCase()).join(''), startMs: word.startMs, endMs: words[end]!.endMs });
+		merged.push({ text: run.map((letter) => letter.text.toUpperCase()).join(''), startMs: word.startMs, endMs: words[end].endMs });
 		i = end;
 	}
 	return merged;

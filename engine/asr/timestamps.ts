@@ -51,7 +51,7 @@ export function tokenSpans(frames: UpsampledFrames, tokenCount: number): TokenSp
 /** Frames whose running integral reached the threshold, moved by the peak offset. */
 export function firePlaces(peaks: ArrayLike<number>): number[] {
 	const fires: number[] = [];
-	for (let i = 0; i < peaks.length; i++) if (peaks[i]! > FIRE_THRESHOLD) fires.push(i + PEAK_OFFSET_FRAMES);
+	for (let i = 0; i < peaks.length; i++) if (peaks[i] > FIRE_THRESHOLD) fires.push(i + PEAK_OFFSET_FRAMES);
 	return fires;
 }
 
@@ -64,18 +64,18 @@ export function firePlaces(peaks: ArrayLike<number>): number[] {
 export function peaksFromAlphas(alphas: ArrayLike<number>, peakCount: number): Float32Array | null {
 	const f = Math.fround;
 	let total = 0;
-	for (let i = 0; i < alphas.length; i++) total = f(total + alphas[i]!);
+	for (let i = 0; i < alphas.length; i++) total = f(total + alphas[i]);
 	const scale = f(total / peakCount);
 	if (scale === 0) return null;
 	const peaks = new Float32Array(alphas.length);
 	let sum = 0;
 	for (let i = 0; i < alphas.length; i++) {
-		sum = f(sum + f(alphas[i]! / scale));
+		sum = f(sum + f(alphas[i] / scale));
 		peaks[i] = sum;
 		if (sum >= FIRE_THRESHOLD) sum = f(sum - FIRE_THRESHOLD);
 	}
 	for (let i = peaks.length - 1; sum >= FIRE_THRESHOLD && i >= 0; i--) {
-		if (peaks[i]! < FIRE_THRESHOLD) {
+		if (peaks[i] < FIRE_THRESHOLD) {
 			peaks[i] = sum;
 			sum = f(sum - FIRE_THRESHOLD);
 		}
@@ -91,13 +91,13 @@ export function peaksFromAlphas(alphas: ArrayLike<number>, peakCount: number): F
 function spansFromFires(fires: readonly number[], frameCount: number): TokenSpan[] {
 	const spans: Array<[number, number]> = [];
 	for (let i = 0; i < fires.length - 1; i++) {
-		const start = fires[i]!;
-		const next = fires[i + 1]!;
+		const start = fires[i];
+		const next = fires[i + 1];
 		const isLast = i === fires.length - 2;
 		spans.push([start, isLast || next - start < MAX_TOKEN_DURATION ? next : start + MAX_TOKEN_DURATION]);
 	}
-	const lastFire = fires[fires.length - 1]!;
-	spans[spans.length - 1]![1] = frameCount - lastFire > START_END_THRESHOLD ? (frameCount + lastFire) / 2 : frameCount;
+	const lastFire = fires[fires.length - 1];
+	spans[spans.length - 1][1] = frameCount - lastFire > START_END_THRESHOLD ? (frameCount + lastFire) / 2 : frameCount;
 	// Frame times are multiples of a quarter frame: exact in ms, where the runtimes' float
 	// seconds truncated to ms sometimes come out 1 ms lower.
 	return spans.map(([start, end]) => ({ startMs: start * FRAME_MS, endMs: end * FRAME_MS }));

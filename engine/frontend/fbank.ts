@@ -29,8 +29,8 @@ export class OnlineFbank {
 	private readonly frame: Float64Array;
 	private readonly power: Float64Array;
 	private readonly energies: Float64Array;
-	private pending: Float32Array;
-	private pendingLength = 0;
+	private carried: Float32Array;
+	private carriedLength = 0;
 
 	constructor(options: FrontendOptions) {
 		validateFrontendOptions(options);
@@ -46,45 +46,45 @@ export class OnlineFbank {
 		this.frame = new Float64Array(fftSize);
 		this.power = new Float64Array(fftSize / 2 + 1);
 		this.energies = new Float64Array(options.numMelBins);
-		this.pending = new Float32Array(frameLength * 4);
+		this.carried = new Float32Array(frameLength * 4);
 	}
 
 	/** Rows [n, dim] of the frames this chunk completes. */
 	accept(samples: Float32Array): Float32Array {
 		this.append(samples);
-		const frames = countFrames(this.pendingLength, this.frameLength, this.frameShift);
+		const frames = countFrames(this.carriedLength, this.frameLength, this.frameShift);
 		if (frames === 0) return NO_ROWS;
 		const rows = new Float32Array(frames * this.dim);
 		for (let f = 0; f < frames; f++) this.computeFrame(f * this.frameShift, rows, f * this.dim);
 		const consumed = frames * this.frameShift;
-		this.pending.copyWithin(0, consumed, this.pendingLength);
-		this.pendingLength -= consumed;
+		this.carried.copyWithin(0, consumed, this.carriedLength);
+		this.carriedLength -= consumed;
 		return rows;
 	}
 
-	/** Forgets pending samples, for a new stream. */
+	/** Forgets the carried samples, for a new stream. */
 	reset(): void {
-		this.pendingLength = 0;
+		this.carriedLength = 0;
 	}
 
 	private append(samples: Float32Array): void {
-		const needed = this.pendingLength + samples.length;
-		if (needed > this.pending.length) {
-			let capacity = this.pending.length;
+		const needed = this.carriedLength + samples.length;
+		if (needed > this.carried.length) {
+			let capacity = this.carried.length;
 			while (capacity < needed) capacity *= 2;
 			const grown = new Float32Array(capacity);
-			grown.set(this.pending.subarray(0, this.pendingLength));
-			this.pending = grown;
+			grown.set(this.carried.subarray(0, this.carriedLength));
+			this.carried = grown;
 		}
-		this.pending.set(samples, this.pendingLength);
-		this.pendingLength = needed;
+		this.carried.set(samples, this.carriedLength);
+		this.carriedLength = needed;
 	}
 
 	private computeFrame(start: number, output: Float32Array, outputOffset: number): void {
-		const { frame, frameLength, window, pending } = this;
+		const { frame, frameLength, window, carried } = this;
 		let sum = 0;
 		for (let i = 0; i < frameLength; i++) {
-			const sample = pending[start + i];
+			const sample = carried[start + i];
 			frame[i] = sample;
 			sum += sample;
 		}

@@ -46,7 +46,7 @@ export function parseTokensTxt(text: string, source: string): string[] {
 	for (const match of numbered) {
 		const id = Number(match![2]);
 		if (tokens[id] !== undefined) throw invalid(source, `token id ${id} appears twice`);
-		tokens[id] = match![1]!;
+		tokens[id] = match![1];
 	}
 	const gap = tokens.findIndex((token) => token === undefined);
 	if (gap >= 0 || tokens.length !== lines.length) throw invalid(source, `token ids are not 0..${lines.length - 1} (id ${gap} is missing)`);

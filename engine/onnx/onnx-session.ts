@@ -26,8 +26,7 @@ export async function createSession(modelPath: string, what: string, options: Se
 		executionMode: 'sequential',
 		graphOptimizationLevel: 'all',
 		// Spinning pool threads stall every operator when another process (ffmpeg, n8n, another
-		// stream) takes their core: two threads ran Paraformer ~1.8x slower with spinning on a busy
-		// 2-core machine (bench/, BENCHMARKS.md).
+		// stream) takes their core (measured: docs/measurements.md).
 		extra: { session: { intra_op: { allow_spinning: '0' } } },
 	};
 	try {

@@ -100,7 +100,7 @@ function varintAt(bytes: Uint8Array, position: number, end: number, origin: numb
 	let value = 0;
 	let scale = 1;
 	for (let at = position, count = 1; at < available; at++, count++) {
-		const byte = bytes[at - origin]!;
+		const byte = bytes[at - origin];
 		// The tenth byte holds the 64th bit only.
 		if (count === MAX_VARINT_BYTES && byte > 1) throw new WireFormatError(`has a varint longer than 64 bits at byte ${position}`, position);
 		value += (byte & 0x7f) * scale;

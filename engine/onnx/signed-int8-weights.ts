@@ -57,16 +57,16 @@ export function convertToSignedInt8Weights(model: Uint8Array): number {
 	for (;;) {
 		const weightNodes = new Set(candidates);
 		const onlyWeights = (name: string) => (uses.get(name) ?? []).every(({ node, slot }) => weightNodes.has(node) && (slot === 1 || slot === 3));
-		const kept = candidates.filter((node) => onlyWeights(node.inputs[1]!) && onlyWeights(node.inputs[3]!));
+		const kept = candidates.filter((node) => onlyWeights(node.inputs[1]) && onlyWeights(node.inputs[3]));
 		if (kept.length === candidates.length) break;
 		candidates = kept;
 	}
-	const names = new Set(candidates.flatMap((node) => [node.inputs[1]!, node.inputs[3]!]));
+	const names = new Set(candidates.flatMap((node) => [node.inputs[1], node.inputs[3]]));
 	for (const name of names) {
 		const tensor = tensors.get(name)!;
 		model[tensor.dataTypeAt] = INT8;
 		const raw = tensor.raw!;
-		for (let i = raw.start; i < raw.end; i++) model[i]! ^= 0x80;
+		for (let i = raw.start; i < raw.end; i++) model[i] ^= 0x80;
 	}
 	return candidates.length;
 }

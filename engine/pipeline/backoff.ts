@@ -3,8 +3,9 @@ import type { ReconnectSettings } from '../config.js';
 export const DEFAULT_RECONNECT: Required<ReconnectSettings> = { initialDelayMs: 1000, maxDelayMs: 30_000, resetAfterMs: 60_000 };
 
 /**
- * Exponential backoff with full jitter in the upper half: delay doubles from `initialDelayMs` to
- * `maxDelayMs`; jitter keeps many pipelines from reconnecting to one server in lockstep.
+ * Exponential backoff with equal jitter: the ceiling doubles from `initialDelayMs` to `maxDelayMs`
+ * and each delay is drawn uniformly from its upper half, so it never drops below half the ceiling;
+ * jitter keeps many pipelines from reconnecting to one server in lockstep.
  */
 export class Backoff {
 	private attempt = 0;

@@ -15,19 +15,20 @@ export type PipelineStatus =
  * - 'status' (PipelineStatus)
  * - 'error' (EngineError): unrecoverable; the pipeline has stopped retrying.
  * - 'warning' (EngineError): transient; the supervisor retries.
- * - 'segment' (SegmentTiming): the VAD closed a segment (for latency measurements).
- * - 'end': a finite input ended and everything was recognised; nothing follows.
+ * - 'segment' (SegmentClosedEvent): the VAD closed a segment (for latency measurements).
+ * - 'end': a finite input ended and everything was recognized; nothing follows.
  */
 export interface LivePipelineEvents {
 	sentence: [Sentence];
 	status: [PipelineStatus];
 	error: [EngineError];
 	warning: [EngineError];
-	segment: [SegmentTiming];
+	segment: [SegmentClosedEvent];
 	end: [];
 }
 
-export interface SegmentTiming {
+/** The VAD closed a segment: where it lies in its session, and when it closed. */
+export interface SegmentClosedEvent {
 	sessionId: string;
 	startMs: number;
 	endMs: number;

@@ -4,9 +4,9 @@ import { performance } from 'node:perf_hooks';
 import { EngineError, errorMessage } from '../errors.js';
 import { acquireInferenceClient, type InferenceClient } from '../runtime/inference-client.js';
 import { recognitionsInFlight } from '../runtime/batcher.js';
-import type { RecognizedSegment, Segmentation, SpeechSegment, StreamConfig } from '../runtime/inference-protocol.js';
+import type { RecognizerOutput, VadOutput, Segment, StreamConfig } from '../runtime/inference-protocol.js';
 import { inSession } from '../asr/timed-words.js';
-import { SentenceAssembly, type SessionSegment } from '../sentences/sentence-assembly.js';
+import { SentenceAssembly, type SessionSegmentText } from '../sentences/sentence-assembly.js';
 import { OUTPUT_SAMPLE_RATE } from '../source/ffmpeg-args.js';
 import type { StreamError } from '../source/ffmpeg-failure.js';
 import { describeStream, FfmpegSource, validateSourceOptions } from '../source/ffmpeg-source.js';
@@ -28,7 +28,8 @@ const SAMPLES_PER_MS = OUTPUT_SAMPLE_RATE / 1000;
  */
 export const PROVISIONAL_AFTER_MS = 200;
 
-interface PendingSegment extends SpeechSegment {
+/** A segment to recognize, with its session: queued, then running, until its text is delivered. */
+interface RecognitionJob extends Segment {
 	sessionId: string;
 	/** Wall-clock ms of the session's first sample. */
 	sessionStartedAt: number;
@@ -48,16 +49,17 @@ interface Session {
 }
 
 /**
- * One live stream: ffmpeg → VAD worker → bounded queue → recognizer worker (Paraformer,
- * punctuation) → sentences. Supervises the connection: a dropped or stalled stream is flushed (the sentence in
- * progress is kept) and reconnected with backoff; fatal configuration errors stop it.
+ * One live stream: ffmpeg → VAD worker → bounded queue → recognizer worker (Paraformer) →
+ * punctuation (in the VAD worker, in spoken order) → sentences. Supervises the connection: a
+ * dropped or stalled stream is flushed (the sentence in progress is kept) and reconnected with
+ * backoff; fatal configuration errors stop it.
  */
 export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 	private readonly streamId = randomUUID();
 	private readonly options: LivePipelineOptions;
 	private readonly stream: string;
 	private readonly backoff: Backoff;
-	private readonly queue: RecognitionQueue<PendingSegment, RecognizedSegment | null>;
+	private readonly queue: RecognitionQueue<RecognitionJob, RecognizerOutput | null>;
 	private state: State = 'idle';
 	private worker: { client: InferenceClient; release: () => Promise<void> } | null = null;
 	private source: FfmpegSource | null = null;
@@ -76,7 +78,7 @@ export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 	private stopCrashListener: (() => void) | null = null;
 	/** The models are loading: a close then must not queue behind the load. */
 	private opening = false;
-	/** Provisional segments recognised during their trailing silence, and how many of those texts a closed segment took. */
+	/** Provisional segments recognized during their trailing silence, and how many of those texts a closed segment took. */
 	readonly earlyRecognitions = { started: 0, used: 0 };
 
 	constructor(options: LivePipelineOptions) {
@@ -85,7 +87,7 @@ export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 		this.closing = new Promise((resolve) => (this.markClosing = resolve));
 		this.stream = describeStream(options);
 		this.backoff = new Backoff(options.reconnect);
-		this.queue = new RecognitionQueue<PendingSegment, RecognizedSegment | null>(
+		this.queue = new RecognitionQueue<RecognitionJob, RecognizerOutput | null>(
 			options.queue ?? {},
 			{
 				recognize: (segment) => this.recognize(segment),
@@ -191,7 +193,7 @@ export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 			connectedAt: now,
 			receivedMs: 0,
 			feed: new VadFeed(this.worker!.client, this.streamId, {
-				segmented: (segmentation, caughtUp) => this.onSegmentation(session, segmentation, caughtUp),
+				segmented: (output, caughtUp) => this.onVadOutput(session, output, caughtUp),
 				failed: (error) => this.warn(error),
 				pressure: (full) => {
 					this.vadBehind = full;
@@ -202,7 +204,7 @@ export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 		return session;
 	}
 
-	private onSegmentation(session: Session, { closed, provisional }: Segmentation, caughtUp: boolean): void {
+	private onVadOutput(session: Session, { closed, provisional }: VadOutput, caughtUp: boolean): void {
 		this.enqueue(closed, session);
 		// Only at the live edge: behind it, the VAD is about to close (or extend) the segment anyway.
 		if (!provisional || !caughtUp || !this.worker || this.isClosed()) return;
@@ -267,7 +269,7 @@ export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 		}, delayMs);
 	}
 
-	private enqueue(segments: SpeechSegment[], session: Session): void {
+	private enqueue(segments: Segment[], session: Session): void {
 		const closedAt = performance.now();
 		for (const segment of segments) {
 			this.emit('segment', { sessionId: session.id, startMs: segment.startMs, endMs: segment.endMs, closedAt });
@@ -277,7 +279,7 @@ export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 	}
 
 	/** The text of one segment, before punctuation; null when it could not be had (reported). */
-	private async recognize(segment: PendingSegment): Promise<RecognizedSegment | null> {
+	private async recognize(segment: RecognitionJob): Promise<RecognizerOutput | null> {
 		if (this.options.ready) await Promise.race([this.options.ready(), this.closing]);
 		const client = this.worker?.client;
 		if (!client || this.isClosed()) {
@@ -305,7 +307,7 @@ export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 		}
 	}
 
-	private emitSentences(segment: SessionSegment): void {
+	private emitSentences(segment: SessionSegmentText): void {
 		for (const sentence of this.sentences.sentencesOf(segment)) {
 			try {
 				this.emit('sentence', sentence);
@@ -316,14 +318,14 @@ export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 		}
 	}
 
-	private reportDropped(segments: PendingSegment[], reason: 'overflow' | 'closed' | 'failed'): void {
+	private reportDropped(segments: RecognitionJob[], reason: 'overflow' | 'closed' | 'failed'): void {
 		const seconds = segments.reduce((sum, segment) => sum + segment.durationSeconds, 0);
 		this.totalDroppedSeconds += seconds;
 		if (reason === 'overflow') {
 			this.emit('status', { type: 'overflow', stream: this.stream, droppedSeconds: round(seconds), totalDroppedSeconds: round(this.totalDroppedSeconds) });
 			return;
 		}
-		const why = reason === 'closed' ? 'the pipeline was closed before they were recognised' : 'recognition failed twice';
+		const why = reason === 'closed' ? 'the pipeline was closed before they were recognized' : 'recognition failed twice';
 		this.emit('warning', new EngineError('WORKER_FAILED', `${segments.length} speech segment(s) (${round(seconds)} s) from ${this.stream} were not transcribed: ${why}.`, '', { fatal: false }));
 	}
 
@@ -332,7 +334,7 @@ export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 		return this.state === 'closed';
 	}
 
-	/** Provisional segments are recognised early for live inputs, where a caption's delay matters; a file is read faster than real time. */
+	/** Provisional segments are recognized early for live inputs, where a caption's delay matters; a file is read faster than real time. */
 	private recognizesEarly(): boolean {
 		return !(this.options.finishAtEnd ?? inputExtent(this.input!) === 'finite') && (this.options.earlyRecognition ?? true);
 	}

@@ -3,16 +3,17 @@ import type { OverflowPolicy, QueueSettings } from '../config.js';
 
 export const DEFAULT_QUEUE: Required<QueueSettings> = { maxSeconds: 120, overflow: 'drop-oldest' };
 
-export interface QueuedSegment {
+/** What the queue holds, measured in seconds of audio. */
+export interface QueueItem {
 	durationSeconds: number;
 }
 
-export interface RecognitionQueueHooks<T extends QueuedSegment, R> {
-	/** Recognises one segment; several may run at once (see `concurrency`). Must not reject. */
+export interface RecognitionQueueHooks<T extends QueueItem, R> {
+	/** Recognizes one segment; several may run at once (see `concurrency`). Must not reject. */
 	recognize(segment: T): Promise<R>;
 	/** Each result, strictly in the order the segments were pushed; a promise returned is awaited before the next. */
 	deliver(segment: T, result: R): unknown;
-	/** Segments that will never be recognised, and why; never silent. */
+	/** Segments that will never be recognized, and why; never silent. */
 	dropped(segments: T[], reason: 'overflow' | 'closed'): void;
 	/** Backpressure policy: pause the input while full, resume when drained. */
 	pressure?(full: boolean): void;
@@ -25,10 +26,10 @@ interface Entry<T> {
 
 /**
  * Segments waiting for recognition, bounded in seconds of audio. Up to `concurrency` segments are
- * recognised at once, so that a backlog reaches the worker together and is batched there; results
+ * recognized at once, so that a backlog reaches the worker together and is batched there; results
  * are delivered in order whatever order they finish in.
  */
-export class RecognitionQueue<T extends QueuedSegment, R = void> {
+export class RecognitionQueue<T extends QueueItem, R = void> {
 	private readonly queue: PQueue;
 	/** The last delivery: the next one waits for it. */
 	private delivered: Promise<void> = Promise.resolve();
@@ -48,7 +49,7 @@ export class RecognitionQueue<T extends QueuedSegment, R = void> {
 		this.policy = settings.overflow ?? DEFAULT_QUEUE.overflow;
 	}
 
-	/** Seconds of audio waiting (not yet being recognised). */
+	/** Seconds of audio waiting (not yet being recognized). */
 	get pendingSeconds(): number {
 		return this.waitingSeconds;
 	}
@@ -82,13 +83,13 @@ export class RecognitionQueue<T extends QueuedSegment, R = void> {
 		});
 	}
 
-	/** Resolves when every admitted segment has been recognised and delivered (or dropped). */
+	/** Resolves when every admitted segment has been recognized and delivered (or dropped). */
 	async drain(): Promise<void> {
 		await this.queue.onIdle();
 		await this.delivered;
 	}
 
-	/** Drops what waits (reported as 'closed') and waits for the segment being recognised. */
+	/** Drops what waits (reported as 'closed') and waits for the segment being recognized. */
 	async close(): Promise<void> {
 		const abandoned = this.waiting.splice(0).map((entry) => {
 			entry.dropped = true;

@@ -1,11 +1,11 @@
 import type { InferenceClient } from '../runtime/inference-client.js';
-import type { Segmentation } from '../runtime/inference-protocol.js';
+import type { VadOutput } from '../runtime/inference-protocol.js';
 
 /** Live packets are 20–40 ms; the VAD runs per ~100 ms at least, which costs far less per audio second. */
 export const MIN_SEND_SAMPLES = 1600;
 /**
  * Audio that waited while the VAD was busy goes in one call, up to this much: each onnxruntime call
- * has a fixed cost (~0.1 ms) that 100 ms chunks pay ten times a second.
+ * has a fixed cost that 100 ms chunks pay ten times a second (measured: docs/measurements.md).
  */
 const MAX_SEND_SAMPLES = 32_000;
 /** Flow control: a reader this far ahead of the VAD (a file decoded at full speed) waits for it. */
@@ -13,7 +13,7 @@ const MAX_UNSENT_SAMPLES = 64_000;
 
 export interface VadFeedHooks {
 	/** The VAD's answer to each call, in order; `caughtUp`: no more audio was waiting for the VAD. */
-	segmented(segmentation: Segmentation, caughtUp: boolean): void;
+	segmented(output: VadOutput, caughtUp: boolean): void;
 	failed(error: unknown): void;
 	/** Too much audio waits for the VAD: pause the reader (true), or resume it (false). */
 	pressure(full: boolean): void;
@@ -61,8 +61,8 @@ export class VadFeed {
 			if (!samples) return;
 			if (this.unsentSamples >= MIN_SEND_SAMPLES) this.schedule();
 			try {
-				const segmentation = await this.client.audio(this.streamId, samples);
-				this.hooks.segmented(segmentation, this.unsentSamples < MIN_SEND_SAMPLES);
+				const output = await this.client.audio(this.streamId, samples);
+				this.hooks.segmented(output, this.unsentSamples < MIN_SEND_SAMPLES);
 			} catch (error) {
 				this.hooks.failed(error);
 			}
@@ -73,7 +73,7 @@ export class VadFeed {
 	private take(): Float32Array | null {
 		if (this.unsentSamples === 0) return null;
 		const length = Math.min(this.unsentSamples, MAX_SEND_SAMPLES);
-		const first = this.unsent[0]!;
+		const first = this.unsent[0];
 		let taken: Float32Array;
 		// Transferred to the worker: only an array that owns its whole buffer goes as it is.
 		if (first.length === length && first.byteLength === first.buffer.byteLength) {
@@ -83,7 +83,7 @@ export class VadFeed {
 			taken = new Float32Array(length);
 			let filled = 0;
 			while (filled < length) {
-				const chunk = this.unsent[0]!;
+				const chunk = this.unsent[0];
 				const part = Math.min(chunk.length, length - filled);
 				taken.set(part === chunk.length ? chunk : chunk.subarray(0, part), filled);
 				filled += part;

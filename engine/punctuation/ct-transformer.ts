@@ -80,7 +80,7 @@ export class Punctuator {
 	}
 
 	/**
-	 * Punctuates recognised text. The realtime variant uses and updates `cache` (a fresh one if none is
+	 * Punctuates recognized text. The realtime variant uses and updates `cache` (a fresh one if none is
 	 * given); the offline variant ignores it.
 	 */
 	async punctuate(text: string, cache?: PunctuationCache): Promise<PunctuationResult> {
@@ -103,7 +103,7 @@ export class Punctuator {
 			const offset = word * classes;
 			let best = 0;
 			for (let label = 1; label < classes; label++) {
-				if (logits[offset + label]! > logits[offset + best]!) best = label;
+				if (logits[offset + label] > logits[offset + best]) best = label;
 			}
 			labels[word] = best;
 		}

@@ -44,8 +44,8 @@ export async function punctuateOffline(words: readonly string[], ids: Int32Array
 	for (const part of parts) {
 		// Spaces only within a mini-sentence: a cut always follows a sentence-end mark.
 		part.words.forEach((word, i) => {
-			const spaced = i > 0 && isAsciiChar(part.words[i - 1]!.at(-1)) && isAsciiChar(word[0]);
-			text += (spaced ? ' ' : '') + word + marks.textOf(part.labels[i]!);
+			const spaced = i > 0 && isAsciiChar(part.words[i - 1].at(-1)) && isAsciiChar(word[0]);
+			text += (spaced ? ' ' : '') + word + marks.textOf(part.labels[i]);
 		});
 		labels.push(...part.labels);
 	}
@@ -57,7 +57,7 @@ export async function punctuateOffline(words: readonly string[], ids: Int32Array
 		text += marks.marks[marks.period];
 		labels[labels.length - 1] = marks.period;
 	}
-	return { text, words: [...words], labels: labels.map((l) => marks.marks[l]!) };
+	return { text, words: [...words], labels: labels.map((l) => marks.marks[l]) };
 }
 
 /**
@@ -82,12 +82,12 @@ export async function punctuateRealtime(
 	const outLabels: number[] = [];
 	allWords.forEach((word, i) => {
 		if (i >= cacheSize) {
-			const spaced = i > cacheSize && isAsciiChar(allWords[i - 1]!.at(-1)) && isAsciiChar(word[0]);
+			const spaced = i > cacheSize && isAsciiChar(allWords[i - 1].at(-1)) && isAsciiChar(word[0]);
 			text += (spaced ? ' ' : '') + word;
 			outWords.push(word);
-			outLabels.push(allLabels[i]!);
+			outLabels.push(allLabels[i]);
 		}
-		if (i >= cacheSize - 1) text += marks.textOf(allLabels[i]!);
+		if (i >= cacheSize - 1) text += marks.textOf(allLabels[i]);
 	});
 	const trailingMark = marks.textOf(outLabels.at(-1)!);
 	if (trailingMark) {
@@ -98,7 +98,7 @@ export async function punctuateRealtime(
 	return {
 		text,
 		words: outWords,
-		labels: outLabels.map((l) => marks.marks[l]!),
+		labels: outLabels.map((l) => marks.marks[l]),
 		cache: allWords.slice(end + 1).slice(-MAX_CACHE_WORDS),
 	};
 }
@@ -144,7 +144,7 @@ async function labelMiniSentences(
 function cutPoint(labels: number[], marks: PunctuationLabels): number {
 	let lastComma = -1;
 	for (let i = labels.length - 2; i > 0; i--) {
-		if (marks.endsSentence(labels[i]!)) return i;
+		if (marks.endsSentence(labels[i])) return i;
 		if (lastComma < 0 && labels[i] === marks.comma) lastComma = i;
 	}
 	if (labels.length > CUT_AT_COMMA_OVER && lastComma > 0) {
@@ -157,7 +157,7 @@ function cutPoint(labels: number[], marks: PunctuationLabels): number {
 /** The last sentence end before the final word (whose mark is not yet certain); -1 if none. */
 function lastSentenceEnd(labels: readonly number[], marks: PunctuationLabels): number {
 	for (let i = labels.length - 2; i > 0; i--) {
-		if (marks.endsSentence(labels[i]!)) return i;
+		if (marks.endsSentence(labels[i])) return i;
 	}
 	return -1;
 }

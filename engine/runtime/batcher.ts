@@ -1,8 +1,7 @@
 /**
- * Segments worth recognising in one run with this many onnxruntime threads. Measured on the
- * Paraformer-large-size stand-in, four 5 s segments in one run against one by one: at two threads
- * fp32 1.2× and int8 1.15× faster (AMD EPYC; 1.05× and 1.3× on a Xeon, sorted batches of 2–7.5 s);
- * at one thread no faster (nothing left to parallelise) and, with any padding, slower.
+ * Segments worth recognizing in one run with this many onnxruntime threads: batching pays at two
+ * threads or more; at one thread nothing is left to parallelise, and any padding makes it slower
+ * (measured: docs/measurements.md).
  */
 export function recognitionBatchSize(threads: number): number {
 	return threads > 1 ? 8 : 1;
@@ -23,10 +22,8 @@ interface Pending<I, O> {
 /**
  * Runs one batch at a time; what arrives while a batch runs is batched together into the next run:
  * the oldest input first (none waits forever), with the others closest to it in size, as long as
- * zero-padding to the longest wastes little (padded cost ≤ `maxPadding` × real cost). Batching
- * gains 0–20 % (equal lengths, 2 threads, AMD EPYC and Xeon alike) and padding costs its share in
- * full: on the benchmark's 16 segments at two threads, fp32 ran 1.25× slower with maxPadding 1.5
- * than with 1.1, and int8 batched at 1.1 no slower than not at all.
+ * zero-padding to the longest wastes little (padded cost ≤ `maxPadding` × real cost): batching
+ * gains little and padding costs its share in full (measured: docs/measurements.md).
  */
 export class Batcher<I, O> {
 	private readonly pending: Pending<I, O>[] = [];

@@ -1,5 +1,5 @@
 import { EngineError } from '../errors.js';
-import type { ProvisionalSegment, RecognizedSegment, Segmentation, SpeechSegment, StreamConfig, WorkerRole } from './inference-protocol.js';
+import type { ProvisionalSegment, RecognizerOutput, VadOutput, Segment, StreamConfig, WorkerRole } from './inference-protocol.js';
 import { WorkerChannel } from './worker-channel.js';
 
 export interface WorkerCrash {
@@ -14,8 +14,7 @@ const MAX_RECOGNIZERS = 16;
 /**
  * A recognizer busier than this lately runs no provisional segments: more than half of them turn
  * out wasted (the speaker went on), and with several streams they took the time other streams'
- * sentences needed (benchmarked with every idle moment spent early: 1.4–2.5 runs started per one
- * used, and one process sustained only 6–7 live streams).
+ * sentences needed (measured: docs/measurements.md).
  */
 const EARLY_RECOGNITION_MAX_BUSY_SHARE = 0.3;
 
@@ -23,7 +22,7 @@ interface OpenStream {
 	config: StreamConfig;
 	/** The recognizer workers this stream uses: the first `models.recognizers` of the pool. */
 	recognizers: number;
-	/** The worker recognising the stream's latest provisional segment. */
+	/** The worker recognizing the stream's latest provisional segment. */
 	provisional: { id: number; channel: WorkerChannel } | null;
 }
 
@@ -60,18 +59,18 @@ export class InferenceClient {
 		const opened = await Promise.allSettled(channels.map((channel) => channel.call({ type: 'open', streamId, config })));
 		const failed = opened.find((result) => result.status === 'rejected');
 		if (failed) {
-			await Promise.all(channels.map((channel, i) => (opened[i]!.status === 'fulfilled' ? channel.call({ type: 'close', streamId }) : undefined)));
+			await Promise.all(channels.map((channel, i) => (opened[i].status === 'fulfilled' ? channel.call({ type: 'close', streamId }) : undefined)));
 			throw failed.reason;
 		}
 		this.openStreams.set(streamId, { config, recognizers, provisional: null });
 	}
 
 	/** The samples are transferred: the caller must not use them afterwards. */
-	audio(streamId: string, samples: Float32Array): Promise<Segmentation> {
+	audio(streamId: string, samples: Float32Array): Promise<VadOutput> {
 		return this.vad.call({ type: 'audio', streamId, samples });
 	}
 
-	flush(streamId: string): Promise<SpeechSegment[]> {
+	flush(streamId: string): Promise<Segment[]> {
 		return this.vad.call({ type: 'flush', streamId });
 	}
 
@@ -80,7 +79,7 @@ export class InferenceClient {
 	 * The fbank rows are copied, not transferred, so a retry after a crash still has them. A segment
 	 * that was offered as provisional names it: its text may be ready already.
 	 */
-	recognize(streamId: string, fbank: Float32Array, provisionalId?: number): Promise<RecognizedSegment> {
+	recognize(streamId: string, fbank: Float32Array, provisionalId?: number): Promise<RecognizerOutput> {
 		const stream = this.stream(streamId);
 		const held = stream.provisional;
 		stream.provisional = null;
@@ -98,14 +97,14 @@ export class InferenceClient {
 	}
 
 	/**
-	 * Recognises a provisional segment on a recognizer of its stream that is idle, and has mostly been
+	 * Recognizes a provisional segment on a recognizer of its stream that is idle, and has mostly been
 	 * for the last seconds (early runs spend spare time only: one that turns out wasted must not keep
 	 * other streams' sentences waiting). Its rows are transferred. Resolves, once the run is over,
 	 * whether it ran.
 	 */
 	async recognizeProvisional(streamId: string, segment: ProvisionalSegment): Promise<boolean> {
 		const stream = this.stream(streamId);
-		const channel = this.channelsOf(stream).find((candidate) => candidate.pending === 0 && candidate.recentBusyShare < EARLY_RECOGNITION_MAX_BUSY_SHARE);
+		const channel = this.channelsOf(stream).find((candidate) => candidate.callsInFlight === 0 && candidate.recentBusyShare < EARLY_RECOGNITION_MAX_BUSY_SHARE);
 		if (!channel) return false;
 		stream.provisional = { id: segment.id, channel };
 		const ran = await channel.call({ type: 'recognize-provisional', streamId, segment });
@@ -126,7 +125,7 @@ export class InferenceClient {
 		return { vad: vad!, recognizer: recognizers.reduce((total, bytes) => total + bytes, 0) };
 	}
 
-	/** Ends every worker thread; pending calls are rejected. */
+	/** Ends every worker thread; calls in flight are rejected. */
 	async terminate(): Promise<void> {
 		await Promise.all(this.channels.map((channel) => channel.terminate()));
 	}
@@ -140,12 +139,12 @@ export class InferenceClient {
 	}
 
 	private leastBusy(stream: OpenStream): WorkerChannel {
-		return this.channelsOf(stream).reduce((best, channel) => (channel.pending < best.pending ? channel : best));
+		return this.channelsOf(stream).reduce((best, channel) => (channel.callsInFlight < best.callsInFlight ? channel : best));
 	}
 
 	private stream(streamId: string): OpenStream {
 		const stream = this.openStreams.get(streamId);
-		if (!stream) throw new EngineError('BAD_OPTION', `Stream ${streamId} is not open.`, 'Open it before recognising its speech.', { fatal: false });
+		if (!stream) throw new EngineError('BAD_OPTION', `Stream ${streamId} is not open.`, 'Open it before recognizing its speech.', { fatal: false });
 		return stream;
 	}
 

@@ -1,7 +1,7 @@
 import { EngineError, errorMessage, type EngineErrorCode } from '../errors.js';
 import type { ModelSelection, VadSettings } from '../config.js';
 import type { TimedToken } from '../asr/timed-words.js';
-import type { ProvisionalSegment, SpeechSegment } from '../vad/speech-segmenter.js';
+import type { ProvisionalSegment, Segment } from '../vad/speech-segmenter.js';
 
 /** What one stream needs loaded in the worker. */
 export interface StreamConfig {
@@ -11,11 +11,11 @@ export interface StreamConfig {
 	provisionalAfterMs?: number;
 }
 
-export type { ProvisionalSegment, SpeechSegment } from '../vad/speech-segmenter.js';
+export type { ProvisionalSegment, Segment } from '../vad/speech-segmenter.js';
 
 /** What the VAD worker answers to a chunk of audio. */
-export interface Segmentation {
-	closed: SpeechSegment[];
+export interface VadOutput {
+	closed: Segment[];
 	provisional: ProvisionalSegment | null;
 }
 
@@ -26,11 +26,11 @@ export interface Segmentation {
 export type WorkerRole = 'vad' | 'recognizer';
 
 /** What a recognizer worker answers: the text before punctuation. */
-export interface RecognizedSegment {
+export interface RecognizerOutput {
 	textRaw: string;
 	/** Its words' times from the segment's start, when the model gives timestamps. */
 	timedTokens?: TimedToken[];
-	/** Recognised during the segment's trailing silence, before the VAD closed it. */
+	/** Recognized during the segment's trailing silence, before the VAD closed it. */
 	early: boolean;
 }
 

@@ -41,7 +41,7 @@ export class WorkerChannel {
 	}
 
 	/** Calls not answered yet. */
-	get pending(): number {
+	get callsInFlight(): number {
 		return this.inFlight.size;
 	}
 

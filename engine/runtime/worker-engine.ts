@@ -33,7 +33,7 @@ export interface RecognizerStream {
 	role: 'recognizer';
 	keys: string[];
 	recognizer: Recognizer;
-	/** The text of the stream's latest provisional segment, being recognised early. */
+	/** The text of the stream's latest provisional segment, being recognized early. */
 	provisional: { id: number; text: Promise<Recognition> } | null;
 }
 

@@ -1,5 +1,5 @@
 import { EngineError } from '../errors.js';
-import type { ProvisionalSegment, RecognizedSegment, Segmentation, SpeechSegment, StreamConfig, WorkerRole } from './inference-protocol.js';
+import type { ProvisionalSegment, RecognizerOutput, VadOutput, Segment, StreamConfig, WorkerRole } from './inference-protocol.js';
 import type { Recognition, RecognizerStream, VadStream, WorkerEngine } from './worker-engine.js';
 
 /**
@@ -40,7 +40,7 @@ const vadRequests = {
 	/** Samples in; the segments they close, and the open one offered early, out with their fbank rows. */
 	audio: request({
 		handle: (engine, { streamId, samples }: OfStream & { samples: Float32Array }) =>
-			inOrder(engine, streamId, async (stream): Promise<Segmentation> => ({ closed: await stream.segmenter.accept(samples), provisional: stream.segmenter.takeProvisional() })),
+			inOrder(engine, streamId, async (stream): Promise<VadOutput> => ({ closed: await stream.segmenter.accept(samples), provisional: stream.segmenter.takeProvisional() })),
 		transfer: ({ samples }) => [samples.buffer as ArrayBuffer],
 		transferResult: ({ closed, provisional }) => rowsOf(provisional ? [...closed, provisional] : closed),
 	}),
@@ -58,7 +58,7 @@ const recognizerRequests = {
 		handle: (engine, { streamId, fbank, provisionalId }: OfStream & { fbank: Float32Array; provisionalId?: number }) => recognize(engine.recognizerStream(streamId), fbank, provisionalId),
 		retriedAfterCrash: true,
 	}),
-	/** Recognises a provisional segment if the recognizer is idle; a later `recognize` of the same segment takes its result. Answers, once the run is over, whether it ran. */
+	/** Recognizes a provisional segment if the recognizer is idle; a later `recognize` of the same segment takes its result. Answers, once the run is over, whether it ran. */
 	'recognize-provisional': request({
 		handle: (engine, { streamId, segment }: OfStream & { segment: ProvisionalSegment }) => recognizeProvisional(engine.recognizerStream(streamId), segment),
 		transfer: ({ segment }) => [segment.fbank.buffer as ArrayBuffer],
@@ -82,7 +82,6 @@ export type RequestResult<K extends RequestType> = { [R in WorkerRole]: K extend
 
 export type WorkerRequest = RequestBody & { id: number };
 
-/** The handler of a request in a worker of the role; undefined for a request the role does not answer. */
 /** Runs one request on a worker's engine, after the stream's open if one is under way. */
 export async function handleRequest<K extends RequestType>(engine: WorkerEngine, request: Extract<WorkerRequest, { type: K }>): Promise<RequestResult<K>>;
 export async function handleRequest(engine: WorkerEngine, request: WorkerRequest): Promise<unknown> {
@@ -96,6 +95,7 @@ function wrongWorker(request: string, role: WorkerRole): EngineError {
 	return new EngineError('WORKER_FAILED', `A "${request}" request reached the ${role} worker.`, 'This is a bug; please report it with the log.', { fatal: false });
 }
 
+/** The handler of a request in a worker of the role; undefined for a request the role does not answer. */
 export function requestHandler(role: WorkerRole, type: string): RequestHandler<object, unknown> | undefined {
 	const requests: Record<string, RequestHandler<never, unknown>> = workerRequests[role];
 	return Object.hasOwn(requests, type) ? (requests[type] as RequestHandler<object, unknown>) : undefined;
@@ -107,7 +107,7 @@ function inOrder<T>(engine: WorkerEngine, streamId: string, work: (stream: VadSt
 	return stream.queue.run(() => work(stream));
 }
 
-function rowsOf(segments: SpeechSegment[]): ArrayBuffer[] {
+function rowsOf(segments: Segment[]): ArrayBuffer[] {
 	return segments.map((segment) => segment.fbank.buffer as ArrayBuffer);
 }
 
@@ -116,7 +116,7 @@ async function punctuate(stream: VadStream, textRaw: string): Promise<string> {
 	return (await stream.punctuator.punctuate(textRaw, stream.punctuationCache)).text;
 }
 
-async function recognize(stream: RecognizerStream, fbank: Float32Array, provisionalId: number | undefined): Promise<RecognizedSegment> {
+async function recognize(stream: RecognizerStream, fbank: Float32Array, provisionalId: number | undefined): Promise<RecognizerOutput> {
 	const provisional = stream.provisional;
 	stream.provisional = null;
 	if (provisional !== null && provisional.id === provisionalId) {
@@ -140,7 +140,7 @@ async function recognizeProvisional(stream: RecognizerStream, segment: Provision
 	return true;
 }
 
-function segmentOf({ text, timedTokens }: Recognition, early: boolean): RecognizedSegment {
+function segmentOf({ text, timedTokens }: Recognition, early: boolean): RecognizerOutput {
 	return { textRaw: text, early, ...(timedTokens ? { timedTokens } : {}) };
 }
 

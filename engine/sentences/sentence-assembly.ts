@@ -23,8 +23,8 @@ export interface Sentence {
 	latencyMs: number;
 }
 
-/** A recognised segment and where it lies in its session. */
-export interface SessionSegment {
+/** A segment's recognized text and where the segment lies in its session. */
+export interface SessionSegmentText {
 	sessionId: string;
 	/** Wall-clock ms of the session's first sample. */
 	sessionStartedAt: number;
@@ -44,7 +44,7 @@ export class SentenceAssembly {
 	 * The final sentences of one segment, timed in its session and on the wall clock. Each is made
 	 * when it is taken: its latency counts until then, after the listeners of the one before.
 	 */
-	*sentencesOf(segment: SessionSegment): Generator<Sentence> {
+	*sentencesOf(segment: SessionSegmentText): Generator<Sentence> {
 		for (const part of splitSentences({ text: segment.text, textRaw: segment.textRaw, startMs: segment.startMs, endMs: segment.endMs, ...(segment.tokens ? { tokens: segment.tokens } : {}) })) {
 			const emittedAt = Date.now();
 			yield {

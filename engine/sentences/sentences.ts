@@ -1,7 +1,7 @@
 import type { TimedToken } from '../asr/timed-words.js';
 
-/** One recognised segment: punctuated text, the recognizer's own text if known, and its time. */
-export interface RecognizedSegment {
+/** A segment's recognized text (punctuated, and the recognizer's own if known) and its time. */
+export interface SegmentText {
 	text: string;
 	/** Before punctuation; derived from `text` when absent. */
 	textRaw?: string;
@@ -29,14 +29,14 @@ const SPOKEN = /[\p{L}\p{N}]/u;
 const PUNCTUATION_MARKS = /[，。？、！]/gu;
 
 /**
- * The final sentences of one recognised (and punctuated) segment. With the words' times of a
+ * The final sentences of one recognized (and punctuated) segment. With the words' times of a
  * timestamp model, each sentence takes its words and lasts from its first word's start to its
  * last word's end. Without them, the segment's time is shared out by each sentence's share of
  * spoken characters: in Mandarin one character is one syllable, which makes the share a fair
  * estimate of speaking time. Pieces with nothing spoken (a lone mark the realtime punctuator
  * carried over) are dropped.
  */
-export function splitSentences(segment: RecognizedSegment): TimedSentence[] {
+export function splitSentences(segment: SegmentText): TimedSentence[] {
 	const pieces = (segment.text.match(SENTENCE_END) ?? [])
 		.map((piece) => ({ text: piece.trim(), weight: spokenCharacters(piece) }))
 		.filter((piece) => piece.weight > 0);
@@ -52,9 +52,9 @@ export function splitSentences(segment: RecognizedSegment): TimedSentence[] {
 		const tokens = tokenParts?.[i];
 		sentences.push({
 			text: piece.text,
-			textRaw: rawParts[i]!,
+			textRaw: rawParts[i],
 			...(tokens
-				? { startMs: tokens[0]!.startMs, endMs: tokens[tokens.length - 1]!.endMs, tokens }
+				? { startMs: tokens[0].startMs, endMs: tokens[tokens.length - 1].endMs, tokens }
 				: { startMs: segment.startMs + Math.round((duration * before) / total), endMs: segment.startMs + Math.round((duration * after) / total) }),
 		});
 		before = after;
@@ -73,7 +73,7 @@ function cutTokensBySpokenCharacters(tokens: readonly TimedToken[], counts: read
 		const part: TimedToken[] = [];
 		let spoken = 0;
 		while (spoken < count && next < tokens.length) {
-			const token = tokens[next++]!;
+			const token = tokens[next++];
 			spoken += spokenCharacters(token.text);
 			if (spoken > count) return null;
 			part.push({ text: token.text, startMs: token.startMs, endMs: token.endMs });
@@ -101,7 +101,7 @@ function cutBySpokenCharacters(text: string, counts: readonly number[]): string[
 			position = chars.length;
 		} else {
 			for (let spoken = 0; position < chars.length && spoken < count; position++) {
-				if (SPOKEN.test(chars[position]!)) spoken++;
+				if (SPOKEN.test(chars[position])) spoken++;
 			}
 		}
 		parts.push(chars.slice(start, position).join('').trim());

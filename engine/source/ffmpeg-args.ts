@@ -13,10 +13,10 @@ export interface FfmpegArgsOptions {
 	readTimeoutMs?: number;
 	/**
 	 * Network inputs: how much of the stream ffmpeg analyses before it decodes. 0 reads a single
-	 * packet (fastest start, ~0.4 s), but then an audio track behind the first video packet is never
+	 * packet (the fastest start), but then an audio track behind the first video packet is never
 	 * found: servers that hold audio until a video key frame (nginx-rtmp `wait_video on`) fail with
-	 * "Stream map '0:a:0' matches no streams". 500 ms finds it and starts in ~0.85 s; the probed
-	 * audio is not lost, it arrives in a burst.
+	 * "Stream map '0:a:0' matches no streams". 500 ms finds it at a slower start (start times:
+	 * docs/measurements.md); the probed audio is not lost, it arrives in a burst.
 	 */
 	probeMs?: number;
 }

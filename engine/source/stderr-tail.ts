@@ -3,7 +3,7 @@ import { MAX_URL_BYTES } from './stream-url.js';
 /**
  * A line that never ends must not grow without bound, yet a line must hold ffmpeg's words around a
  * whole URL, even twice: a URL cut short can show a piece of a secret that redaction no longer
- * recognises (a password without its `@`, a key without its scheme).
+ * recognizes (a password without its `@`, a key without its scheme).
  */
 export const MAX_LINE_LENGTH = 3 * MAX_URL_BYTES;
 

@@ -76,6 +76,19 @@ export function parseStreamInput(input: string): StreamInput {
 	return parseNetworkUrl(text, scheme as Exclude<InputProtocol, 'file'>);
 }
 
+/**
+ * The absolute path a local input names (a path or a file: URL) before anything looks at the file,
+ * so that a caller can check whether it may be read first (an error about a file it may not read
+ * would tell whether that file exists); null for a network URL or an empty input.
+ */
+export function localInputPath(input: string): string | null {
+	const text = input.trim();
+	if (text === '') return null;
+	if (text.toLowerCase().startsWith('file:')) return resolve(fileUrlToPath(text));
+	const scheme = SCHEME.exec(text)?.[1];
+	return scheme === undefined || scheme.length === 1 ? resolve(text) : null;
+}
+
 function parseNetworkUrl(url: string, protocol: Exclude<InputProtocol, 'file'>): StreamInput {
 	const parts = splitUrl(url);
 	if (!parts || CONTROL_OR_SPACE.test(url)) {

@@ -1,7 +1,8 @@
 import type { VadOptions } from './vad-options.js';
 import { WindowDetector } from './window-detector.js';
 
-export interface VadSegment {
+/** Where a segment lies: ms from the start of its session. */
+export interface SegmentSpan {
 	startMs: number;
 	endMs: number;
 }
@@ -35,7 +36,7 @@ export class E2eVad {
 	private segmentStartFrame = -1;
 	private lastSpeechFrame = 0;
 	private silenceFrames = 0;
-	private closed: VadSegment[] = [];
+	private closed: SegmentSpan[] = [];
 
 	constructor(options: VadOptions) {
 		this.options = options;
@@ -90,7 +91,7 @@ export class E2eVad {
 	 * segment's start, and the end that closing will give it. Null when no silence is under way in a
 	 * segment, or when the segment would reach maxSegment first.
 	 */
-	pendingEnd(): (VadSegment & { silenceMs: number }) | null {
+	provisionalEnd(): (SegmentSpan & { silenceMs: number }) | null {
 		if (!this.inSpeech || this.silenceFrames === 0) return null;
 		const closingFrame = this.frame - 1 + this.endSilenceFrames - this.silenceFrames;
 		if (closingFrame - this.segmentStartFrame > this.maxSegmentFrames) return null;
@@ -99,7 +100,7 @@ export class E2eVad {
 	}
 
 	/** Segments closed since the last call. */
-	takeSegments(): VadSegment[] {
+	takeSegments(): SegmentSpan[] {
 		const segments = this.closed;
 		this.closed = [];
 		return segments;

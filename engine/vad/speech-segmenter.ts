@@ -7,8 +7,8 @@ import type { VadOptions } from './vad-options.js';
 /** Audio kept beyond the longest segment: VAD look-back and detection delay. */
 const HISTORY_MARGIN_MS = 5000;
 
-/** A speech segment the VAD closed, as the recognizer's fbank rows. */
-export interface SpeechSegment {
+/** A segment the VAD closed, with the recognizer's fbank rows of its audio. */
+export interface Segment {
 	startMs: number;
 	endMs: number;
 	/** Rows × the recognizer's mel bins: exactly the fbank of the segment's audio cut out alone. */
@@ -19,9 +19,9 @@ export interface SpeechSegment {
 
 /**
  * The segment the VAD has not closed yet, as it will close if the silence under way lasts: it can be
- * recognised during that silence, before the VAD confirms its end.
+ * recognized during that silence, before the VAD confirms its end.
  */
-export interface ProvisionalSegment extends SpeechSegment {
+export interface ProvisionalSegment extends Segment {
 	id: number;
 }
 
@@ -56,7 +56,7 @@ export class SpeechSegmenter {
 	}
 
 	/** Segments that end within the audio given so far. */
-	async accept(samples: Float32Array): Promise<SpeechSegment[]> {
+	async accept(samples: Float32Array): Promise<Segment[]> {
 		if (this.recognizerFbank) this.history.append(this.recognizerFbank.accept(samples));
 		return this.cut(await this.vad.accept(samples));
 	}
@@ -67,17 +67,17 @@ export class SpeechSegmenter {
 	 */
 	takeProvisional(): ProvisionalSegment | null {
 		if (this.provisionalAfterMs === null) return null;
-		const pending = this.vad.pendingEnd();
-		if (!pending || pending.silenceMs < this.provisionalAfterMs) return null;
-		if (this.offered?.startMs === pending.startMs && this.offered.endMs === pending.endMs) return null;
-		const [first, end] = this.rowsOf(pending);
+		const provisional = this.vad.provisionalEnd();
+		if (!provisional || provisional.silenceMs < this.provisionalAfterMs) return null;
+		if (this.offered?.startMs === provisional.startMs && this.offered.endMs === provisional.endMs) return null;
+		const [first, end] = this.rowsOf(provisional);
 		if (end > this.history.totalRows) return null;
-		this.offered = { id: ++this.lastProvisionalId, startMs: pending.startMs, endMs: pending.endMs };
+		this.offered = { id: ++this.lastProvisionalId, startMs: provisional.startMs, endMs: provisional.endMs };
 		return { ...this.offered, fbank: this.history.slice(first, end) };
 	}
 
 	/** End of a session: the segment in progress is closed; the VAD and the rows start a new session at 0 ms. */
-	async finish(): Promise<SpeechSegment[]> {
+	async finish(): Promise<Segment[]> {
 		const segments = this.cut(await this.vad.finish());
 		this.history.clear();
 		this.recognizerFbank?.reset();
@@ -89,8 +89,8 @@ export class SpeechSegmenter {
 		return [Math.ceil(startMs / this.frameShiftMs), Math.floor((endMs - this.frameLengthMs) / this.frameShiftMs) + 1];
 	}
 
-	private cut(segments: readonly { startMs: number; endMs: number }[]): SpeechSegment[] {
-		const cut = segments.map(({ startMs, endMs }): SpeechSegment => {
+	private cut(segments: readonly { startMs: number; endMs: number }[]): Segment[] {
+		const cut = segments.map(({ startMs, endMs }): Segment => {
 			const fbank = this.history.slice(...this.rowsOf({ startMs, endMs }));
 			const offered = this.offered;
 			return offered?.startMs === startMs && offered.endMs === endMs ? { startMs, endMs, fbank, provisionalId: offered.id } : { startMs, endMs, fbank };

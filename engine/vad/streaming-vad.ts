@@ -1,11 +1,11 @@
 import { EngineError } from '../errors.js';
 import { SerialQueue } from '../serial-queue.js';
 import { FeatureExtractor, type FbankTap } from '../frontend/feature-extractor.js';
-import { E2eVad, type VadSegment } from './e2e-vad.js';
+import { E2eVad, type SegmentSpan } from './e2e-vad.js';
 import { FsmnVadModel, type FsmnVadCache } from './fsmn-vad-model.js';
 import { resolveVadOptions, type VadOptions } from './vad-options.js';
 
-export type { VadSegment } from './e2e-vad.js';
+export type { SegmentSpan } from './e2e-vad.js';
 export { FsmnVadModel } from './fsmn-vad-model.js';
 
 /**
@@ -35,20 +35,20 @@ export class StreamingVad {
 	}
 
 	/** Segments that end within the audio given so far. */
-	accept(samples: Float32Array): Promise<VadSegment[]> {
+	accept(samples: Float32Array): Promise<SegmentSpan[]> {
 		return this.queue.run(async () => {
 			await this.detect(this.features.accept(samples), false);
 			return this.detector.takeSegments();
 		});
 	}
 
-	/** The segment that closes if the silence under way lasts (see E2eVad.pendingEnd), after the audio accepted so far. */
-	pendingEnd(): ReturnType<E2eVad['pendingEnd']> {
-		return this.detector.pendingEnd();
+	/** The segment that closes if the silence under way lasts (see E2eVad.provisionalEnd), after the audio accepted so far. */
+	provisionalEnd(): ReturnType<E2eVad['provisionalEnd']> {
+		return this.detector.provisionalEnd();
 	}
 
 	/** End of the stream: the remaining frames, and the segment in progress closed at the end. The VAD then starts a new stream at 0 ms. */
-	finish(): Promise<VadSegment[]> {
+	finish(): Promise<SegmentSpan[]> {
 		return this.queue.run(async () => {
 			await this.detect(this.features.finish(), true);
 			this.detector.finish();

@@ -27,7 +27,7 @@ export class RtmpAsrTrigger implements INodeType {
 		version: 1,
 		// Not the URL: it may carry a stream key, and the canvas is often shared as a screenshot.
 		subtitle: '={{ $parameter.onlyMatching ? "sentences with " + $parameter.keywords.join(", ") : "every sentence" }}',
-		description: 'Listens to a live stream, recognises speech locally (FunASR Paraformer) and starts one execution per sentence',
+		description: 'Listens to a live stream, recognizes speech locally (FunASR Paraformer) and starts one execution per sentence',
 		eventTriggerDescription: 'Waiting for someone to speak on the stream',
 		defaults: {
 			name: 'RTMP Speech Recognition Trigger',
@@ -46,9 +46,9 @@ export class RtmpAsrTrigger implements INodeType {
 			header: '',
 			executionsHelp: {
 				inactive:
-					"<b>While building your workflow</b>, click 'Execute step' and speak on the stream: the first sentence recognised starts an execution shown here.<br /><br /><b>Once you're happy with your workflow</b>, publish it: then every sentence starts an execution, listed under executions.",
+					"<b>While building your workflow</b>, click 'Execute step' and speak on the stream: the first sentence recognized starts an execution shown here.<br /><br /><b>Once you're happy with your workflow</b>, publish it: then every sentence starts an execution, listed under executions.",
 				active:
-					"<b>While building your workflow</b>, click 'Execute step' and speak on the stream: the first sentence recognised starts an execution shown here.<br /><br /><b>Your workflow is also running</b>: every sentence starts an execution, listed under executions.",
+					"<b>While building your workflow</b>, click 'Execute step' and speak on the stream: the first sentence recognized starts an execution shown here.<br /><br /><b>Your workflow is also running</b>: every sentence starts an execution, listed under executions.",
 			},
 			activationHint: 'Once you have finished building your workflow, publish it to have it listen to the stream continuously.',
 		},

@@ -11,7 +11,7 @@ export interface ExecutionQueueHooks {
 	failed(error: unknown): void;
 }
 
-/** Sentences recognised ahead of a slow workflow; beyond, speech waits in the pipeline's queue. */
+/** Sentences recognized ahead of a slow workflow; beyond, speech waits in the pipeline's queue. */
 const MAX_WAITING_EXECUTIONS = 4;
 
 /**

@@ -12,9 +12,9 @@ export interface ModelPlan {
 	vad: ModelSource;
 	/** Null: no punctuation. */
 	punctuation: ModelSource | null;
-	/** The recogniser's int8 weights (model_quant.onnx). */
+	/** The recognizer's int8 weights (model_quant.onnx). */
 	quantized: boolean;
-	/** The punctuation model's: a catalog model's own precision, a local one's as the recogniser's. */
+	/** The punctuation model's: a catalog model's own precision, a local one's as the recognizer's. */
 	punctuationQuantized: boolean;
 	threads: number;
 	/** Recognizer workers, each with its own copy of the Paraformer. */

@@ -79,7 +79,7 @@ const PARAMETERS = {
 		displayName: 'Model',
 		options: [...catalogChoices('asr'), localDirectoryChoice('Paraformer')],
 		default: DEFAULT_MODELS.asr,
-		description: 'The speech recogniser. A model missing from the model cache is downloaded when the workflow is activated (see Options).',
+		description: 'The speech recognizer. A model missing from the model cache is downloaded when the workflow is activated (see Options).',
 	}),
 	modelDirectory: textParameter({
 		displayName: 'Model Directory',
@@ -112,7 +112,7 @@ const PARAMETERS = {
 	}),
 	punctuationModel: modelChoice({
 		displayName: 'Punctuation',
-		options: [{ name: 'Off', value: NO_PUNCTUATION, description: "The recogniser's text, without punctuation" }, ...catalogChoices('punc'), localDirectoryChoice('CT-Transformer')],
+		options: [{ name: 'Off', value: NO_PUNCTUATION, description: "The recognizer's text, without punctuation" }, ...catalogChoices('punc'), localDirectoryChoice('CT-Transformer')],
 		default: DEFAULT_MODELS.punctuation,
 		description: `Adds punctuation with a CT-Transformer model; sentences are then split at 。？！. ${DEFAULT_MODELS.punctuation} carries context from one sentence to the next, as live captions need.`,
 	}),
@@ -120,7 +120,7 @@ const PARAMETERS = {
 		displayName: 'Punctuation Model Directory',
 		required: true,
 		placeholder: '/home/node/.n8n-files/models/punc_ct-transformer_zh-cn-common-vad_realtime-vocab272727-onnx',
-		description: 'A FunASR CT-Transformer ONNX export, offline or vad_realtime, at the precision of the recogniser (model_quant.onnx when it is int8); within N8N_RESTRICT_FILE_ACCESS_TO',
+		description: 'A FunASR CT-Transformer ONNX export, offline or vad_realtime, at the precision of the recognizer (model_quant.onnx when it is int8); within N8N_RESTRICT_FILE_ACCESS_TO',
 		displayOptions: { show: { punctuationModel: [LOCAL_DIRECTORY] } },
 	}),
 	keywords: {
@@ -169,7 +169,7 @@ const OPTIONS = {
 		displayName: 'Early Recognition',
 		default: true,
 		description:
-			'Whether to recognise a sentence during its trailing silence, when the recognizer is idle, so its text is ready as the VAD End Silence confirms the end (captions about half a second sooner). Off saves the CPU that pauses shorter than the end silence waste.',
+			'Whether to recognize a sentence during its trailing silence, when the recognizer is idle, so its text is ready as the VAD End Silence confirms the end (captions about half a second sooner). Off saves the CPU that pauses shorter than the end silence waste.',
 	}),
 	ffmpegPath: textParameter({
 		displayName: 'FFmpeg Path',
@@ -217,7 +217,7 @@ const OPTIONS = {
 			displayName: 'Parallel Recognitions',
 			default: 1,
 			description:
-				'Sentences recognised at once, each by its own copy of the recognition model (memory grows by one model each). 2 on a machine with 2 or more cores keeps up with more streams than one recognition on two threads.',
+				'Sentences recognized at once, each by its own copy of the recognition model (memory grows by one model each). 2 on a machine with 2 or more cores keeps up with more streams than one recognition on two threads.',
 		},
 		{ min: 1, max: 8, whole: true, hint: 'Use 1 (the default), or up to the number of CPU cores when memory allows a copy of the model for each.' },
 	),
@@ -289,7 +289,7 @@ export interface TriggerSettings {
 	manualTimeoutMs: number;
 	/** Wait for each execution to finish before starting the next. */
 	ordered: boolean;
-	/** Recognise a sentence during its trailing silence. */
+	/** Recognize a sentence during its trailing silence. */
 	earlyRecognition: boolean;
 }
 
@@ -379,7 +379,7 @@ const PUNCTUATION_DIRECTORY: LocalDirectory = {
 
 /**
  * The Model, VAD Model and Punctuation choices: a catalog name, or "Local Directory" with its
- * directory. A catalog model's precision is the catalog's; a local recogniser's is the Quantized switch,
+ * directory. A catalog model's precision is the catalog's; a local recognizer's is the Quantized switch,
  * which a local punctuation model follows.
  */
 function readModelPlan(parameters: ParameterValues): Omit<ModelPlan, 'threads' | 'recognizers'> {

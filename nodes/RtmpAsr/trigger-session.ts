@@ -1,6 +1,6 @@
 import type { IDataObject, INode, INodeExecutionData, IRun, ITriggerFunctions, ITriggerResponse } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
-import { EngineError, isEngineError, type LivePipelineOptions, type ModelSelection, parseStreamInput, type PipelineStatus, redactText, type Sentence } from '../../engine/index.js';
+import { EngineError, isEngineError, type LivePipelineOptions, localInputPath, type ModelSelection, parseStreamInput, type PipelineStatus, redactText, type Sentence } from '../../engine/index.js';
 import { CREDENTIAL_NAME, joinStreamUrl, type StreamCredentials } from './credentials/stream-credentials.js';
 import { ExecutionQueue } from './execution-queue.js';
 import { assertFileAccess } from './file-access.js';
@@ -41,8 +41,8 @@ async function prepare(context: ITriggerFunctions): Promise<TriggerSetup> {
 	const settings = readTriggerSettings((name, fallback) => context.getNodeParameter(name, fallback));
 	const { url, secrets } =
 		settings.source === 'credential' ? joinStreamUrl(await context.getCredentials<StreamCredentials>(CREDENTIAL_NAME)) : { url: settings.url, secrets: [] as string[] };
+	await assertFileAccess(localPaths(settings, localInputPath(url)));
 	const input = parseStreamInput(url);
-	await assertFileAccess(localPaths(settings, input.protocol === 'file' ? input.display : null));
 	const allSecrets = [...secrets, ...input.secrets];
 	const redact = (text: string) => redactText(text, allSecrets);
 	const matcher = createKeywordMatcher(settings.keywords, { mode: settings.keywordMatch, caseSensitive: settings.caseSensitive });

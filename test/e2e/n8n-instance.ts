@@ -211,7 +211,7 @@ export class N8nClient {
 			...(body === undefined ? {} : { body: JSON.stringify(body) }),
 		});
 		const setCookie = response.headers.getSetCookie().find((value) => value.startsWith('n8n-auth='));
-		if (setCookie) this.cookie = setCookie.split(';')[0]!;
+		if (setCookie) this.cookie = setCookie.split(';')[0];
 		const text = await response.text();
 		if (!response.ok) throw new Error(`${method} ${path}: HTTP ${response.status} ${text.slice(0, 1000)}`);
 		const parsed = text === '' ? {} : (JSON.parse(text) as { data?: unknown });

@@ -161,8 +161,8 @@ describe('the node in n8n 2.40.7', { concurrency: false }, () => {
 			assert.equal(record.model, 'toy-paraformer-zh');
 			for (const field of ['textRaw', 'sessionId', 'startMs', 'endMs', 'startedAt', 'endedAt', 'durationMs', 'latencyMs', 'keywords']) assert.ok(field in record, `${field} in the record`);
 		});
-		assert.deepEqual(records[0]!.keywords, ['报警']);
-		assert.deepEqual(records[1]!.keywords, ['会议']);
+		assert.deepEqual(records[0].keywords, ['报警']);
+		assert.deepEqual(records[1].keywords, ['会议']);
 		const statuses = lines(statusPath).map((status) => status.type);
 		assert.equal(statuses[0], 'connected', JSON.stringify(statuses));
 		const everything = readFileSync(sentencesPath, 'utf8') + readFileSync(statusPath, 'utf8') + n8n!.log();

@@ -21,7 +21,7 @@ export interface CredentialFile {
 }
 
 /**
- * The trigger's models for the end-to-end workflow: the toy recogniser from ../shared as a local
+ * The trigger's models for the end-to-end workflow: the toy recognizer from ../shared as a local
  * directory, and the catalog's fsmn-vad, which the test installs beforehand in n8n's model cache
  * (downloads off: the test is offline).
  */
@@ -66,7 +66,7 @@ function appendJsonLines(prefix: string, path: string, x: number, y: number): No
 
 function chain(nodes: Node[]): IDataObject {
 	const connections: IDataObject = {};
-	for (let i = 0; i + 1 < nodes.length; i++) connections[nodes[i]!.name] = { main: [[{ node: nodes[i + 1]!.name, type: 'main', index: 0 }]] };
+	for (let i = 0; i + 1 < nodes.length; i++) connections[nodes[i].name] = { main: [[{ node: nodes[i + 1].name, type: 'main', index: 0 }]] };
 	return connections;
 }
 
@@ -80,7 +80,7 @@ export function transcriptWorkflow(id: string, trigger: IDataObject, credential:
 	const statuses = appendJsonLines('status', statusPath, 260, 120);
 	const connections: IDataObject = { ...chain(sentences), ...chain(statuses) };
 	connections[triggerNode.name] = {
-		main: [[{ node: sentences[0]!.name, type: 'main', index: 0 }], [{ node: statuses[0]!.name, type: 'main', index: 0 }]],
+		main: [[{ node: sentences[0].name, type: 'main', index: 0 }], [{ node: statuses[0].name, type: 'main', index: 0 }]],
 	};
 	return { id, name: 'E2E: transcript to file', active: false, nodes: [triggerNode, ...sentences, ...statuses], connections, settings: { executionOrder: 'v1' }, pinData: {} };
 }

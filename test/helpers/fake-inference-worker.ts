@@ -6,7 +6,7 @@ import type { WorkerRequest } from '../../engine/runtime/worker-requests.js';
 // on a recognition when it was started with FAKE_WORKER_CRASH set (process.env is copied at spawn).
 const port = parentPort!;
 const crashOnRecognize = process.env.FAKE_WORKER_CRASH === '1';
-const pending = new Set<Promise<void>>();
+const inFlight = new Set<Promise<void>>();
 
 port.on('message', (request: WorkerRequest) => {
 	if (request.type === 'recognize' && crashOnRecognize) process.exit(1);
@@ -17,6 +17,6 @@ port.on('message', (request: WorkerRequest) => {
 			resolve();
 		}, 50),
 	);
-	pending.add(answered);
-	if (request.type === 'shutdown') void Promise.all(pending).then(() => process.exit(0));
+	inFlight.add(answered);
+	if (request.type === 'shutdown') void Promise.all(inFlight).then(() => process.exit(0));
 });

@@ -49,11 +49,11 @@ export class ModelServer {
 	) {}
 
 	static async start(): Promise<ModelServer> {
-		let instance: ModelServer | undefined;
-		const server = createServer((request, response) => instance!.handle(request, response));
+		// No request can come before `instance` exists: nobody knows the port until listen() resolves.
+		const server = createServer((request, response) => instance.handle(request, response));
 		await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 		const { port } = server.address() as AddressInfo;
-		instance = new ModelServer(server, `http://127.0.0.1:${port}`);
+		const instance = new ModelServer(server, `http://127.0.0.1:${port}`);
 		server.on('connection', (socket) => {
 			instance!.sockets.add(socket);
 			socket.on('close', () => instance!.sockets.delete(socket));

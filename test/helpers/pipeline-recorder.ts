@@ -48,7 +48,7 @@ export function ffmpegReadersOf(url: string): number[] {
 	return pids;
 }
 
-/** Timers alive in this process (for "no pending timer after close"). */
+/** Timers alive in this process (for "no timer left after close"). */
 export function activeTimers(): number {
 	return process.getActiveResourcesInfo().filter((resource) => resource === 'Timeout').length;
 }

@@ -1,5 +1,5 @@
 import type { ICredentialsDecrypted, INodeCredentialTestResult } from 'n8n-workflow';
-import { describeError, FfmpegSource, isEngineError, parseStreamInput, redactText } from '../../../engine/index.js';
+import { describeError, FfmpegSource, isEngineError, localInputPath, parseStreamInput, redactText } from '../../../engine/index.js';
 import { assertFileAccess } from '../file-access.js';
 import { joinStreamUrl, SERVER_URL, type StreamCredentials } from './stream-credentials.js';
 
@@ -65,8 +65,9 @@ export async function testStreamCredential(credential: ICredentialsDecrypted, op
 	let stream;
 	try {
 		stream = joinStreamUrl((credential.data ?? {}) as StreamCredentials);
-		const input = parseStreamInput(stream.url);
-		if (input.protocol === 'file') await assertFileAccess([{ parameter: SERVER_URL, path: input.display }]);
+		const file = localInputPath(stream.url);
+		if (file !== null) await assertFileAccess([{ parameter: SERVER_URL, path: file }]);
+		parseStreamInput(stream.url);
 	} catch (error) {
 		return { status: 'Error', message: isEngineError(error) ? error.describe() : String(error) };
 	}

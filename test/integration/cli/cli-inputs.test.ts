@@ -85,7 +85,7 @@ test('vad and features accept a stream URL, as transcribe does', async (t) => {
 	const ours = readFloat32(out);
 	const golden = readFloat32(sharedPath('golden', 'a_cn_16k.vad_lfr_cmvn.f32'));
 	assert.equal(ours.length, golden.length);
-	assert.ok(ours.every((value, i) => Math.abs(value - golden[i]!) <= 1e-3));
+	assert.ok(ours.every((value, i) => Math.abs(value - golden[i]) <= 1e-3));
 });
 
 test('a WAV header claiming 65,535 channels gets the same verdict from every command', async () => {

@@ -68,6 +68,15 @@ async function waitFor(condition: () => boolean, timeoutMs: number, what: string
 	}
 }
 
+/** Whether process `pid` runs a thread named `name` (the inference workers name theirs). */
+function hasThread(pid: number, name: string): boolean {
+	try {
+		return readdirSync(`/proc/${pid}/task`).some((task) => readFileSync(`/proc/${pid}/task/${task}/comm`, 'utf8').startsWith(name));
+	} catch {
+		return false;
+	}
+}
+
 /** Sends the signal, then expects the CLI's own clean close: prompt, its message, the conventional code, no child left. */
 async function assertClosesOn(run: Run, signal: 'SIGINT' | 'SIGTERM', children: number[]): Promise<void> {
 	const sent = performance.now();
@@ -84,8 +93,10 @@ async function assertClosesOn(run: Run, signal: 'SIGINT' | 'SIGTERM', children: 
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
 	test(`${signal} during the model load closes the CLI cleanly and promptly`, async () => {
 		const run = start(['transcribe', sharedPath('audio', 'toy', 'toy_stream.wav'), '--model', TOY, '--vad', VAD, '--recognizers', '2']);
-		// Workers start loading as soon as the CLI runs; nothing is printed before the first sentence.
-		await sleep(250);
+		// The CLI listens for signals from just before it starts its inference workers, which then load
+		// the models; a signal before that (Node still starting) would rightly kill it. Nothing is printed
+		// before the first sentence.
+		await waitFor(() => hasThread(run.pid, 'rtmp-asr vad'), 10_000, 'the VAD worker to start');
 		assert.equal(run.stdout(), '', 'the signal must come before recognition');
 		await assertClosesOn(run, signal, []);
 		assert.equal(run.stdout(), '');

@@ -24,7 +24,7 @@ test('vad --json prints FunASR\'s segmentation of vad_example.wav', async () => 
 	const segments = JSON.parse(result.stdout) as number[][];
 	assert.equal(segments.length, FUNASR_VAD_EXAMPLE.length, result.stdout);
 	segments.forEach((segment, i) => {
-		assert.ok(Math.abs(segment[0]! - FUNASR_VAD_EXAMPLE[i]![0]!) <= 20 && Math.abs(segment[1]! - FUNASR_VAD_EXAMPLE[i]![1]!) <= 20, `segment ${i}: ${segment} vs ${FUNASR_VAD_EXAMPLE[i]}`);
+		assert.ok(Math.abs(segment[0] - FUNASR_VAD_EXAMPLE[i][0]) <= 20 && Math.abs(segment[1] - FUNASR_VAD_EXAMPLE[i][1]) <= 20, `segment ${i}: ${segment} vs ${FUNASR_VAD_EXAMPLE[i]}`);
 	});
 });
 
@@ -37,7 +37,7 @@ test('transcribe --json gives the toy stream\'s sentences, in order, with their 
 	const cer = characterErrorRate(truth.segments.map((s) => s.text), sentences.map((s) => s.text));
 	assert.ok(cer <= 0.05, `CER ${cer}`);
 	sentences.forEach((sentence, i) => {
-		const expected = truth.segments[i]!;
+		const expected = truth.segments[i];
 		assert.equal(sentence.index, i);
 		assert.ok(Math.abs(sentence.startMs - expected.start_s * 1000) <= 500, `start of ${i}: ${sentence.startMs} vs ${expected.start_s}`);
 		assert.ok(Math.abs(sentence.endMs - expected.end_s * 1000) <= 500, `end of ${i}: ${sentence.endMs} vs ${expected.end_s}`);
@@ -66,7 +66,7 @@ test('features writes the features each model sees, equal to the golden ones', a
 		const reference = readFloat32(sharedPath('golden', golden));
 		assert.equal(ours.length, reference.length);
 		let maxDiff = 0;
-		for (let i = 0; i < ours.length; i++) maxDiff = Math.max(maxDiff, Math.abs(ours[i]! - reference[i]!));
+		for (let i = 0; i < ours.length; i++) maxDiff = Math.max(maxDiff, Math.abs(ours[i] - reference[i]));
 		assert.ok(maxDiff <= 1e-3, `max diff ${maxDiff}`);
 	}
 	const fbank = join(work, 'fbank.f32');
@@ -90,7 +90,7 @@ test('bad input gets one clear line on stderr and a non-zero exit', async () => 
 		const result = await runCli(args);
 		assert.notEqual(result.code, 0, `${args.join(' ')} should fail`);
 		assert.match(result.stderr, message, args.join(' '));
-		assert.equal(result.stderr.trim().split('\n')[0]!.startsWith('rtmp-asr'), true, result.stderr);
+		assert.equal(result.stderr.trim().split('\n')[0].startsWith('rtmp-asr'), true, result.stderr);
 		assert.equal(result.stdout, '', args.join(' '));
 	}
 });

@@ -19,7 +19,7 @@ function parseCues(text: string, numbered: boolean) {
 		const time = CUE_TIME.exec(lines.shift() ?? '');
 		assert.ok(time, block);
 		const ms = (h: string, m: string, s: string, f: string) => ((Number(h) * 60 + Number(m)) * 60 + Number(s)) * 1000 + Number(f);
-		return { number, startMs: ms(time[1]!, time[2]!, time[3]!, time[4]!), endMs: ms(time[5]!, time[6]!, time[7]!, time[8]!), lines };
+		return { number, startMs: ms(time[1], time[2], time[3], time[4]), endMs: ms(time[5], time[6], time[7], time[8]), lines };
 	});
 }
 
@@ -31,7 +31,7 @@ test('transcribe --format srt writes numbered cues of the toy stream\'s sentence
 	assert.equal(cues.length, TRUTH.length, result.stdout);
 	cues.forEach((cue, i) => {
 		assert.ok(cue.lines.length >= 1 && cue.lines.length <= 2, JSON.stringify(cue));
-		assert.ok(Math.abs(cue.startMs - TRUTH[i]!.start_s * 1000) <= 500 && Math.abs(cue.endMs - TRUTH[i]!.end_s * 1000) <= 500, `cue ${i}: ${cue.startMs}-${cue.endMs} vs ${TRUTH[i]!.start_s}-${TRUTH[i]!.end_s}`);
+		assert.ok(Math.abs(cue.startMs - TRUTH[i].start_s * 1000) <= 500 && Math.abs(cue.endMs - TRUTH[i].end_s * 1000) <= 500, `cue ${i}: ${cue.startMs}-${cue.endMs} vs ${TRUTH[i].start_s}-${TRUTH[i].end_s}`);
 	});
 });
 
@@ -55,9 +55,9 @@ test('a timestamp model\'s sentences carry their words\' times, inside their spe
 		const { tokens } = sentence;
 		assert.ok(Array.isArray(tokens) && tokens.length > 0, JSON.stringify(sentence));
 		assert.equal(tokens.map((token) => token.text).join(''), sentence.text.replace(/ /g, ''));
-		assert.equal(sentence.startMs, tokens[0]!.startMs);
+		assert.equal(sentence.startMs, tokens[0].startMs);
 		assert.equal(sentence.endMs, tokens.at(-1)!.endMs);
-		tokens.forEach((token, i) => assert.ok(token.startMs < token.endMs && (i === 0 || token.startMs >= tokens[i - 1]!.endMs), JSON.stringify(tokens)));
+		tokens.forEach((token, i) => assert.ok(token.startMs < token.endMs && (i === 0 || token.startMs >= tokens[i - 1].endMs), JSON.stringify(tokens)));
 		// Within a spoken stretch, give or take the VAD's 200 ms lookback and the 30 ms peak offset.
 		assert.ok(TRUTH.some((segment) => sentence.startMs >= segment.start_s * 1000 - 500 && sentence.endMs <= segment.end_s * 1000 + 900), `${sentence.startMs}-${sentence.endMs}`);
 	}

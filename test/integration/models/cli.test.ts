@@ -61,7 +61,7 @@ test('models list shows the catalog, the cache inside n8n\'s folder and what is 
 	assert.equal(before.code, 0, before.stderr);
 	const lines = before.stdout.trimEnd().split('\n');
 	assert.equal(lines[0], `Model cache: ${root}`);
-	assert.match(lines[1]!, /^NAME +KIND +SIZE +STATUS +CHECKS +FUNASR ID$/);
+	assert.match(lines[1], /^NAME +KIND +SIZE +STATUS +CHECKS +FUNASR ID$/);
 	assert.equal(lines.at(-1), 'unverified: the catalog has no published sha256 for these files, so only their size and format are checked; another model\'s files of the same format would pass.');
 	const rows = lines.slice(2, -1);
 	assert.deepEqual(rows.map((line) => line.split(/ +/).slice(0, 4)), [
@@ -115,10 +115,10 @@ test('models verify passes installed files, names a damaged one, and pull repair
 	const bad = await cli('models', 'verify', '--json');
 	assert.equal(bad.code, 1);
 	const report = JSON.parse(bad.stdout) as { models: { ok: boolean; verified: boolean; files: { name: string; problem: string | null; verified: boolean }[] }[] };
-	assert.equal(report.models[0]!.ok, false);
-	assert.equal(report.models[0]!.verified, false);
-	assert.deepEqual(report.models[0]!.files.map((file) => file.verified), [false, false, false]);
-	assert.match(report.models[0]!.files.find((file) => file.name === 'model.onnx')!.problem!, /has field 7 at byte \d+ running to byte \d+, past the end at byte 1000000: truncated/);
+	assert.equal(report.models[0].ok, false);
+	assert.equal(report.models[0].verified, false);
+	assert.deepEqual(report.models[0].files.map((file) => file.verified), [false, false, false]);
+	assert.match(report.models[0].files.find((file) => file.name === 'model.onnx')!.problem!, /has field 7 at byte \d+ running to byte \d+, past the end at byte 1000000: truncated/);
 	assert.match(bad.stderr, /^rtmp-asr models: 1 problem in ".*": fsmn-vad\/model\.onnx: it has field 7 at byte \d+ running to byte \d+, past the end at byte 1000000: truncated\. Run `rtmp-asr models pull fsmn-vad --dir .*` to download the missing or damaged files again\.\n$/);
 
 	server.requests.length = 0;
@@ -137,7 +137,7 @@ test('two pull processes at once download each file once; the second waits for t
 	for (const file of VAD_FILES) assert.equal(server.count(servedPath(file)), 1, `${file} requested once`);
 	const waited = runs.filter((run) => run.stderr.includes('fsmn-vad: waiting for another download of it to finish (PID '));
 	assert.equal(waited.length, 1);
-	assert.match(waited[0]!.stderr, /model\.onnx already present/);
+	assert.match(waited[0].stderr, /model\.onnx already present/);
 });
 
 test('a pull killed mid-download leaves its lock and partial file; the next pull takes the lock over and resumes', async () => {

@@ -27,7 +27,7 @@ before(async () => {
 	root = mkdtempSync(join(tmpdir(), 'rtmp-asr-engine-loads-'));
 	for (const model of defaultCatalog().models) {
 		for (const file of model.files) {
-			const standIn = join(STAND_INS[model.name]!, file.name);
+			const standIn = join(STAND_INS[model.name], file.name);
 			if (existsSync(standIn)) server.serve(`/models/iic/${model.id}/resolve/master/${file.name}`, readFileSync(standIn));
 		}
 	}

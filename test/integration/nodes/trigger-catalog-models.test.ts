@@ -54,7 +54,7 @@ test('activated with the default models: downloaded into the cache, loaded by th
 	t.diagnostic(`activation (download and load) took ${Math.round(performance.now() - started)} ms`);
 	const publisher = startPublisher({ url });
 	try {
-		const statuses = () => harness.emissions.map((emission) => emission.data[1]![0]?.json.type).filter((type) => type !== undefined);
+		const statuses = () => harness.emissions.map((emission) => emission.data[1][0]?.json.type).filter((type) => type !== undefined);
 		await waitFor(() => statuses().includes('connected'), 20_000, `the connected status (have ${JSON.stringify(statuses())})`);
 		for (const name of ['paraformer-zh-int8', 'fsmn-vad', 'ct-punc-realtime']) {
 			const directory = join(cache, findModel(defaultCatalog(), name).id);

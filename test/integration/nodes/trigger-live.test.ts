@@ -46,7 +46,7 @@ describe('the trigger node on the real engine and a real RTMP stream', { concurr
 		}, 50);
 		try {
 			const publisher = startPublisher({ url });
-			const sentences = () => harness.emissions.filter((emission) => emission.data[0]!.length > 0).map((emission) => emission.data[0]![0]!.json);
+			const sentences = () => harness.emissions.filter((emission) => emission.data[0].length > 0).map((emission) => emission.data[0][0].json);
 			await publisher.exited;
 			await waitFor(() => sentences().length >= SENTENCES.length, 20_000, `${SENTENCES.length} sentences (have ${JSON.stringify(sentences().map((s) => s.text))})`);
 			const items = sentences();
@@ -61,7 +61,7 @@ describe('the trigger node on the real engine and a real RTMP stream', { concurr
 				assert.equal(item.model, 'toy-paraformer-zh');
 				assert.deepEqual(item.keywords, ['报警', '会议'].filter((keyword) => String(item.text).includes(keyword)));
 			});
-			const statuses = harness.emissions.filter((emission) => emission.data[1]!.length > 0).map((emission) => emission.data[1]![0]!.json.type);
+			const statuses = harness.emissions.filter((emission) => emission.data[1].length > 0).map((emission) => emission.data[1][0].json.type);
 			assert.equal(statuses[0], 'connected', JSON.stringify(statuses));
 			assert.ok(!JSON.stringify(harness.emissions).includes('node-key-5150'), 'the stream key is in no item');
 			assert.ok(!JSON.stringify(harness.logs).includes('node-key-5150'), 'the stream key is in no log line');
@@ -84,7 +84,7 @@ describe('the trigger node on the real engine and a real RTMP stream', { concurr
 			await harness.response.manualTriggerFunction!();
 			t.diagnostic(`first matching sentence after ${Math.round(performance.now() - started)} ms`);
 			assert.equal(harness.emissions.length, 1);
-			assert.equal(harness.emissions[0]!.data[0]![0]!.json.text, SENTENCES[1]);
+			assert.equal(harness.emissions[0].data[0][0].json.text, SENTENCES[1]);
 			assert.deepEqual(ffmpegReadersOf(url), []);
 		} finally {
 			await publisher.stop();

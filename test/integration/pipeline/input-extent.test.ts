@@ -115,7 +115,7 @@ test('a server that accepts and trickles bytes misses the start deadline: report
 	}
 	const stalled = recorded.warnings.filter((warning) => warning.code === 'STREAM_STALLED');
 	assert.ok(stalled.length >= 2, recorded.warnings.map((w) => w.message).join('; '));
-	assert.match(stalled[0]!.message, /No audio from http:\/\/127\.0\.0\.1:\d+\/audio\.wav.* within 1\.5 s of connecting/);
+	assert.match(stalled[0].message, /No audio from http:\/\/127\.0\.0\.1:\d+\/audio\.wav.* within 1\.5 s of connecting/);
 	const everything = JSON.stringify([recorded.statuses, recorded.warnings.map((w) => [w.message, w.fix])]);
 	assert.doesNotMatch(everything, /trickle-secret-token/);
 	assert.deepEqual(recorded.statuses.filter((status) => status.type === 'reconnecting').map((status) => status.type === 'reconnecting' && status.attempt).slice(0, 2), [1, 2]);

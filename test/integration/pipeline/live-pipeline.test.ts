@@ -75,17 +75,17 @@ describe('live pipeline against a real RTMP server', { concurrency: false }, () 
 		recorded.sentences.forEach((sentence, i) => {
 			assert.equal(sentence.index, i);
 			if (i > 0) {
-				assert.ok(sentence.startMs >= recorded.sentences[i - 1]!.endMs, 'times increase');
-				assert.ok(Date.parse(sentence.startedAt) >= Date.parse(recorded.sentences[i - 1]!.endedAt) - 1);
+				assert.ok(sentence.startMs >= recorded.sentences[i - 1].endMs, 'times increase');
+				assert.ok(Date.parse(sentence.startedAt) >= Date.parse(recorded.sentences[i - 1].endedAt) - 1);
 			}
 			// Under a second unloaded; the bound only says no sentence waits for the 44 s stream to end, with room for a loaded 2-core machine.
 			assert.ok(sentence.latencyMs < 15_000, `latency ${sentence.latencyMs}`);
 			assert.equal(sentence.durationMs, sentence.endMs - sentence.startMs);
 		});
 		assert.equal(new Set(recorded.sentences.map((sentence) => sentence.sessionId)).size, 1);
-		// Every sentence ends in a pause longer than the end silence: each was recognised in it, before the VAD closed it.
+		// Every sentence ends in a pause longer than the end silence: each was recognized in it, before the VAD closed it.
 		const { started, used } = pipeline.earlyRecognitions;
-		assert.ok(used >= STREAM_SENTENCES.length - 1 && started >= used, `${used} of ${recorded.sentences.length} sentences recognised early (${started} started)`);
+		assert.ok(used >= STREAM_SENTENCES.length - 1 && started >= used, `${used} of ${recorded.sentences.length} sentences recognized early (${started} started)`);
 		assert.doesNotMatch(JSON.stringify(recorded), /whole/, 'the stream key never shows');
 		await pipeline.close();
 		await assertNoReaderLeft(url);
@@ -99,18 +99,18 @@ describe('live pipeline against a real RTMP server', { concurrency: false }, () 
 		await waitFor(() => connections(recorded).length === 1, 10_000, 'connected');
 		// The third sentence (今天我们去山里) is spoken from 7.0 to 9.6 s.
 		await waitFor(() => recorded.sentences.length >= 2, 15_000, 'two sentences');
-		await sleep(Math.max(0, 8300 - (recorded.sentences[1]!.receivedAt - recorded.statuses[0]!.receivedAt)) - 1000);
+		await sleep(Math.max(0, 8300 - (recorded.sentences[1].receivedAt - recorded.statuses[0].receivedAt)) - 1000);
 		first.kill('SIGKILL');
 		await waitFor(() => recorded.statuses.some((status) => status.type === 'disconnected'), 20_000, 'the disconnect');
 		await waitFor(() => recorded.sentences.length >= 3, 5000, 'the flushed sentence');
-		const flushed = recorded.sentences[2]!;
-		assert.ok(flushed.text.length > 0 && [...flushed.text].every((char) => CLIP_SENTENCES[2]!.includes(char)), `flushed: ${flushed.text}`);
+		const flushed = recorded.sentences[2];
+		assert.ok(flushed.text.length > 0 && [...flushed.text].every((char) => CLIP_SENTENCES[2].includes(char)), `flushed: ${flushed.text}`);
 		assert.ok(recorded.statuses.some((status) => status.type === 'reconnecting'));
 		publish(url);
 		await waitFor(() => recorded.sentences.length >= 6, 25_000, `sentences after the restart (have ${JSON.stringify(texts(recorded))})`);
 		const sessions = connections(recorded);
 		assert.equal(sessions.length, 2);
-		assert.notEqual(sessions[0]!.type === 'connected' && sessions[0]!.sessionId, sessions[1]!.type === 'connected' && sessions[1]!.sessionId);
+		assert.notEqual(sessions[0].type === 'connected' && sessions[0].sessionId, sessions[1].type === 'connected' && sessions[1].sessionId);
 		assert.deepEqual(recorded.sentences.map((sentence) => sentence.index), [0, 1, 2, 3, 4, 5], 'the index continues across reconnects');
 		assert.ok(characterErrorRate(CLIP_SENTENCES, texts(recorded).slice(3, 6)) <= 0.05, JSON.stringify(texts(recorded)));
 		assert.deepEqual(recorded.errors, []);
@@ -160,11 +160,11 @@ describe('live pipeline against a real RTMP server', { concurrency: false }, () 
 			await waitFor(() => recorded.statuses.filter((status) => status.type === 'reconnecting').length >= 3, 30_000, `three retries of ${url}`);
 			await pipeline.close();
 			assert.ok(recorded.warnings.length >= 1);
-			assert.match(recorded.warnings[0]!.message, message, url);
-			assert.ok(recorded.warnings[0]!.fix.length > 0);
+			assert.match(recorded.warnings[0].message, message, url);
+			assert.ok(recorded.warnings[0].fix.length > 0);
 			const delays = recorded.statuses.flatMap((status) => (status.type === 'reconnecting' ? [status.delayMs] : []));
-			for (let i = 1; i < delays.length; i++) assert.ok(delays[i]! >= delays[i - 1]!, `delays grow: ${delays}`);
-			assert.ok(delays.at(-1)! > delays[0]!, `delays grow: ${delays}`);
+			for (let i = 1; i < delays.length; i++) assert.ok(delays[i] >= delays[i - 1], `delays grow: ${delays}`);
+			assert.ok(delays.at(-1)! > delays[0], `delays grow: ${delays}`);
 			assert.doesNotMatch(JSON.stringify({ warnings: recorded.warnings.map((w) => w.message), statuses: recorded.statuses }), /wrong-key/, 'the key is redacted');
 			assert.deepEqual(recorded.errors, [], 'network failures are retried, not fatal');
 			await assertNoReaderLeft(url);
@@ -237,7 +237,7 @@ describe('live pipeline against a real RTMP server', { concurrency: false }, () 
 		await waitFor(() => activeTimers() <= timersBefore, 5000, `no timer left behind (${activeTimers()} now, ${timersBefore} before)`);
 	});
 
-	test('9. early recognition off: every sentence is recognised after its VAD end, to the same text', async () => {
+	test('9. early recognition off: every sentence is recognized after its VAD end, to the same text', async () => {
 		const url = server.url('live', 'late');
 		const { pipeline, recorded } = pipelineFor(url, { earlyRecognition: false });
 		await pipeline.start();

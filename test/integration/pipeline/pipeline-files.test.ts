@@ -30,10 +30,10 @@ async function runToEnd(options: Partial<LivePipelineOptions>, listen?: (pipelin
 	return recorded;
 }
 
-test('a file is read to its end, every sentence recognised, then the pipeline ends by itself', async () => {
+test('a file is read to its end, every sentence recognized, then the pipeline ends by itself', async () => {
 	let pipeline: LivePipeline | null = null;
 	const recorded = await runToEnd({}, (created) => (pipeline = created));
-	assert.deepEqual(pipeline!.earlyRecognitions, { started: 0, used: 0 }, 'a file, read faster than real time, is not recognised early');
+	assert.deepEqual(pipeline!.earlyRecognitions, { started: 0, used: 0 }, 'a file, read faster than real time, is not recognized early');
 	assert.equal(recorded.sentences.length, SENTENCES.length);
 	assert.ok(characterErrorRate(SENTENCES, recorded.sentences.map((s) => s.text)) <= 0.05);
 	assert.deepEqual(recorded.warnings, []);
@@ -73,7 +73,7 @@ for (const overflow of ['drop-oldest', 'drop-newest'] as const) {
 		const droppedSum = Math.round(overflows.reduce((sum, status) => sum + status.droppedSeconds, 0) * 100) / 100;
 		assert.ok(Math.abs(droppedSum - dropped) < 0.05, `${droppedSum} vs ${dropped}`);
 		assert.ok(recorded.sentences.length < SENTENCES.length && recorded.sentences.length > 0, `${recorded.sentences.length} sentences`);
-		// What was recognised is right, in order, with no gaps in the index.
+		// What was recognized is right, in order, with no gaps in the index.
 		recorded.sentences.forEach((sentence, i) => {
 			assert.equal(sentence.index, i);
 			assert.ok(SENTENCES.includes(sentence.text), sentence.text);
@@ -91,7 +91,7 @@ test('a sentence listener that throws is reported as a warning; the stream and t
 	}));
 	assert.equal(recorded.sentences.length, SENTENCES.length);
 	assert.deepEqual(recorded.warnings.map((warning) => warning.code), ['LISTENER_FAILED']);
-	assert.match(recorded.warnings[0]!.message, /sentence 0 \(handler bug\)/);
+	assert.match(recorded.warnings[0].message, /sentence 0 \(handler bug\)/);
 	assert.deepEqual(recorded.errors, []);
 });
 
@@ -111,7 +111,7 @@ test('a consumer that falls behind holds speech in the bounded queue, where the 
 		pipeline.on('status', (status) => status.type === 'disconnected' && release());
 	});
 	const spoken = recorded.sentences.map((sentence) => SENTENCES.indexOf(sentence.text));
-	assert.deepEqual(spoken.slice(0, 3), [0, 1, 2], 'recognised while the consumer kept up');
+	assert.deepEqual(spoken.slice(0, 3), [0, 1, 2], 'recognized while the consumer kept up');
 	const dropped = recorded.statuses.flatMap((status) => (status.type === 'overflow' ? [status.droppedSeconds] : []));
 	assert.ok(dropped.length > 0, 'the held speech overflowed the 3 s bound and was reported');
 	assert.ok(spoken.length > 3 && spoken.length < SENTENCES.length, `${spoken.length} sentences`);

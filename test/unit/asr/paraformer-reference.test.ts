@@ -53,7 +53,7 @@ describe('Paraformer against the tiny-paraformer torch reference', () => {
 
 	for (const run of reference.runs) {
 		it(`run "${run.name}": same token_num, argmax and logits within ${TOLERANCE}`, async (t) => {
-			const output = await paraformer.infer(run.items.map((item) => features[item]!));
+			const output = await paraformer.infer(run.items.map((item) => features[item]));
 			assert.deepEqual([output.batch, output.rows, output.vocabularySize], run.logits_shape);
 			assert.deepEqual(output.tokenNum, run.token_num);
 			let worst = 0;
@@ -64,11 +64,11 @@ describe('Paraformer against the tiny-paraformer torch reference', () => {
 				for (let row = 0; row < output.rows; row++) {
 					const scores = output.logits.subarray((b * output.rows + row) * output.vocabularySize, (b * output.rows + row + 1) * output.vocabularySize);
 					let best = 0;
-					for (let id = 1; id < scores.length; id++) if (scores[id]! > scores[best]!) best = id;
-					assert.equal(best, run.argmax[b]![row], `argmax of item ${b} row ${row}`);
-					compare(scores[best]!, run.row_max[b]![row]!);
-					run.logits_head[b]![row]!.forEach((value, column) => compare(scores[column]!, value));
-					run.top5_ids[b]![row]!.forEach((id, k) => compare(scores[id]!, run.top5_values[b]![row]![k]!));
+					for (let id = 1; id < scores.length; id++) if (scores[id] > scores[best]) best = id;
+					assert.equal(best, run.argmax[b][row], `argmax of item ${b} row ${row}`);
+					compare(scores[best], run.row_max[b][row]);
+					run.logits_head[b][row].forEach((value, column) => compare(scores[column], value));
+					run.top5_ids[b][row].forEach((id, k) => compare(scores[id], run.top5_values[b][row][k]));
 				}
 			});
 			t.diagnostic(`tiny-paraformer ${run.name}: largest logit difference ${worst.toExponential(2)}`);
@@ -76,21 +76,21 @@ describe('Paraformer against the tiny-paraformer torch reference', () => {
 		});
 
 		it(`run "${run.name}": decodes the same tokens`, async () => {
-			const results = await paraformer.recognizeFeatures(run.items.map((item) => features[item]!));
+			const results = await paraformer.recognizeFeatures(run.items.map((item) => features[item]));
 			assert.deepEqual(results.map((result) => result.tokens), run.decoded.map((decoded) => decoded.tokens));
 			assert.ok(results.every((result) => result.text.length > 0));
 		});
 	}
 
 	it('gives empty text, not an error, when no item of a run fires a token (the decoder fails on nothing)', async () => {
-		const tiny = [1, 2].map((rows) => ({ data: features[0]!.data.subarray(0, rows * dim), rows, dim }));
+		const tiny = [1, 2].map((rows) => ({ data: features[0].data.subarray(0, rows * dim), rows, dim }));
 		const emptyRuns = paraformer.stats.emptyRuns;
 		const results = await paraformer.recognizeFeatures(tiny);
 		assert.deepEqual(results, [{ text: '', tokens: [] }, { text: '', tokens: [] }]);
 		assert.equal(paraformer.stats.emptyRuns, emptyRuns + 1);
 		const [noise] = await paraformer.recognize([Float32Array.from({ length: 1000 }, (_, i) => 300 * Math.sin(i))]);
 		assert.equal(noise!.text, '');
-		const [, long] = await paraformer.recognizeFeatures([tiny[0]!, features[1]!]);
+		const [, long] = await paraformer.recognizeFeatures([tiny[0], features[1]]);
 		assert.ok(long!.tokens.length > 0, 'a batch with a longer item still runs');
 	});
 
@@ -98,7 +98,7 @@ describe('Paraformer against the tiny-paraformer torch reference', () => {
 		const quantized = await Paraformer.load(DIR, { quantized: true });
 		try {
 			assert.match(quantized.modelPath, /model_quant\.onnx$/);
-			const output = await quantized.infer([features[1]!]);
+			const output = await quantized.infer([features[1]]);
 			assert.equal(output.vocabularySize, 8404);
 			assert.ok(output.logits.every(Number.isFinite));
 		} finally {

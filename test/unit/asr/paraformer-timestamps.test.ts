@@ -85,13 +85,13 @@ describe('Paraformer with timestamp outputs', () => {
 		rmSync(dir, { recursive: true, force: true });
 	});
 
-	it('is recognised by its outputs', () => assert.equal(paraformer.givesTimestamps, true));
+	it('is recognized by its outputs', () => assert.equal(paraformer.givesTimestamps, true));
 
 	it('times the kept words; dropped tokens keep their frames; @@ pieces make one word', async () => {
 		// Rows 你 hel@@ lo <unk> 好 </s>: 5 decoded, 6 peaks at frames 2 4 7 9 12 15 of 18 (fires 0.5 … 13.5).
 		const [result] = await paraformer.recognizeFeatures([features([3, 5, 6, 7, 4, 2], [2, 4, 7, 9, 12, 15])]);
-		assert.equal(result!.text, '你hello好');
-		assert.deepEqual(result!.timedTokens, [
+		assert.equal(result.text, '你hello好');
+		assert.deepEqual(result.timedTokens, [
 			{ text: '你', startMs: 10, endMs: 50 },
 			{ text: 'hello', startMs: 50, endMs: 150 },
 			{ text: '好', startMs: 210, endMs: 360 },
@@ -104,19 +104,19 @@ describe('Paraformer with timestamp outputs', () => {
 			features([3, 4, 2], [], { 1: 0.5, 4: 0.5, 7: 0.5 }),
 			features([4, 2], [1, 4]),
 		]);
-		assert.deepEqual(results[0]!.timedTokens, [
+		assert.deepEqual(results[0].timedTokens, [
 			{ text: '你', startMs: -10, endMs: 50 },
 			// 9 - 5.5 = 3.5 frames of tail: the last token runs to the end.
 			{ text: '好', startMs: 50, endMs: 180 },
 		]);
 		// The shorter item is cut to its own 6 frames: fires -0.5 and 2.5, a 3.5-frame tail.
-		assert.deepEqual(results[1]!.timedTokens, [{ text: '好', startMs: -10, endMs: 120 }]);
+		assert.deepEqual(results[1].timedTokens, [{ text: '好', startMs: -10, endMs: 120 }]);
 	});
 
 	it('gives text without times when no peaks can be had', async () => {
 		const [result] = await paraformer.recognizeFeatures([features([3, 4, 2], [])]);
-		assert.equal(result!.text, '你好');
-		assert.equal(result!.timedTokens, undefined);
+		assert.equal(result.text, '你好');
+		assert.equal(result.timedTokens, undefined);
 	});
 });
 
@@ -175,7 +175,7 @@ describe('the tiny-paraformer-timestamps stand-in against torch', () => {
 	const reference = JSON.parse(readFileSync(join(DIR, 'reference.json'), 'utf8')) as { tolerance: number; speech: { file: string; shape: number[]; lengths: number[] }; runs: ReferenceRun[] };
 	const [, maxRows, dim] = reference.speech.shape as [number, number, number];
 	const speech = readFloat32(join(DIR, reference.speech.file));
-	const itemFeatures = (item: number): FeatureMatrix => ({ data: speech.subarray(item * maxRows * dim, (item * maxRows + reference.speech.lengths[item]!) * dim), rows: reference.speech.lengths[item]!, dim });
+	const itemFeatures = (item: number): FeatureMatrix => ({ data: speech.subarray(item * maxRows * dim, (item * maxRows + reference.speech.lengths[item]) * dim), rows: reference.speech.lengths[item], dim });
 	let paraformer: Paraformer;
 	before(async () => (paraformer = await Paraformer.load(DIR)));
 	after(async () => paraformer.release());
@@ -189,11 +189,11 @@ describe('the tiny-paraformer-timestamps stand-in against torch', () => {
 			let worst = 0;
 			run.items.forEach((_, b) => {
 				for (let f = 0; f < run.us_shape[1]; f++) {
-					worst = Math.max(worst, Math.abs(timestamps.alphas[b * run.us_shape[1] + f]! - run.us_alphas[b]![f]!), Math.abs(timestamps.peaks[b * run.us_shape[1] + f]! - run.us_cif_peak[b]![f]!));
+					worst = Math.max(worst, Math.abs(timestamps.alphas[b * run.us_shape[1] + f] - run.us_alphas[b][f]), Math.abs(timestamps.peaks[b * run.us_shape[1] + f] - run.us_cif_peak[b][f]));
 				}
-				const frames = reference.speech.lengths[run.items[b]!]! * 3;
+				const frames = reference.speech.lengths[run.items[b]!] * 3;
 				const own = { alphas: timestamps.alphas.subarray(b * run.us_shape[1], b * run.us_shape[1] + frames), peaks: timestamps.peaks.subarray(b * run.us_shape[1], b * run.us_shape[1] + frames) };
-				const expected = run.timestamps[b]!;
+				const expected = run.timestamps[b];
 				assert.deepEqual(tokenSpans(own, expected.token_count)?.map((s) => [s.startMs, s.endMs]), expected.spans);
 				assert.deepEqual(tokenSpans(own, expected.rebuild_case.token_count)?.map((s) => [s.startMs, s.endMs]), expected.rebuild_case.spans);
 			});
@@ -209,9 +209,9 @@ describe('the tiny-paraformer-timestamps stand-in against torch', () => {
 			assert.ok(words.length > 0, `item ${item}: ${result.text}`);
 			assert.equal(words.map((w) => w.text).join(''), result.text.replace(/ /g, ''));
 			for (let i = 0; i < words.length; i++) {
-				assert.ok(words[i]!.startMs < words[i]!.endMs && (i === 0 || words[i]!.startMs >= words[i - 1]!.endMs), JSON.stringify(words));
+				assert.ok(words[i].startMs < words[i].endMs && (i === 0 || words[i].startMs >= words[i - 1].endMs), JSON.stringify(words));
 			}
-			assert.ok(words.at(-1)!.endMs <= reference.speech.lengths[item]! * 60);
+			assert.ok(words.at(-1)!.endMs <= reference.speech.lengths[item] * 60);
 		}
 	});
 });

@@ -68,7 +68,7 @@ describe('tokenSpans (FunASR time_stamp_lfr6_onnx / TimestampOnnx)', () => {
 		alphas[11] = 2;
 		const rebuilt = peaksFromAlphas(alphas, 3)!;
 		assert.deepEqual(firePlaces(rebuilt), [0.5, 8.5, 9.5]);
-		assert.ok(Math.abs(rebuilt[11]! - 2.0001) < 1e-6 && Math.abs(rebuilt[10]! - 1.0002) < 1e-6);
+		assert.ok(Math.abs(rebuilt[11] - 2.0001) < 1e-6 && Math.abs(rebuilt[10] - 1.0002) < 1e-6);
 		assert.deepEqual(spans(tokenSpans(framesFiringAt(12, [], alphas), 2)), [
 			[10, 170],
 			[170, 240],

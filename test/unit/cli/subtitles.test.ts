@@ -31,7 +31,7 @@ describe('buildCues', () => {
 			assert.ok(cue.lines.length <= 2 && cue.lines.every((line) => columns(line) <= MAX_LINE_COLUMNS), JSON.stringify(cue));
 		}
 		assert.equal(cues.map((cue) => cue.lines.join('')).join(''), text);
-		assert.equal(cues[0]!.lines.length, 2);
+		assert.equal(cues[0].lines.length, 2);
 	});
 
 	it('breaks English between words and matches word tokens whatever their case', () => {

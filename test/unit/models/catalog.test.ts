@@ -47,7 +47,7 @@ test('sources are ModelScope first, then the Hugging Face mirror, with their res
 
 test('models are found by short name or FunASR id; a shared id gives the first (fp32) entry', () => {
 	const catalog = defaultCatalog();
-	assert.equal(findModel(catalog, 'paraformer-zh-int8').files[0]!.name, 'model_quant.onnx');
+	assert.equal(findModel(catalog, 'paraformer-zh-int8').files[0].name, 'model_quant.onnx');
 	assert.equal(findModel(catalog, PARAFORMER_ID).name, 'paraformer-zh');
 	assert.equal(findModel(catalog, 'speech_fsmn_vad_zh-cn-16k-common-onnx').name, 'fsmn-vad');
 	assert.throws(() => findModel(catalog, 'whisper'), (error: unknown) => {
@@ -69,15 +69,15 @@ const VALID = () => ({
 
 test('catalog mistakes are reported with their place', () => {
 	const cases: [string, (catalog: ReturnType<typeof VALID>) => void, RegExp][] = [
-		['a file name with a path', (c) => { c.models[0]!.files[0]!.name = '../etc/passwd'; }, /models\[0\]\.files\[0\]\.name "\.\.\/etc\/passwd" may only contain/],
-		['an unknown kind', (c) => { c.models[0]!.kind = 'tts'; }, /models\[0\]\.kind must be one of asr, vad, punc, not "tts"/],
-		['a bad sha256', (c) => { Object.assign(c.models[0]!.files[0]!, { sha256: 'ABC' }); }, /models\[0\]\.files\[0\]\.sha256 must be 64 lower-case hex digits/],
-		['a zero size', (c) => { c.models[0]!.files[0]!.bytes = 0; }, /models\[0\]\.files\[0\]\.bytes must be a positive whole number/],
-		['a duplicate name', (c) => { c.models.push({ ...c.models[0]!, id: 'other' }); }, /the name "m" is used twice/],
-		['a name that is another model\'s id', (c) => { c.models.push({ ...c.models[0]!, name: 'model-id', id: 'x' }); }, /the name "model-id" is also a FunASR id/],
-		['a source without {file}', (c) => { c.sources[0]!.file = '{id}'; }, /sources\[0\]\.file must contain \{id\} and \{file\}/],
-		['a source that is not http', (c) => { c.sources[0]!.base = 'ftp://x'; }, /sources\[0\]\.base "ftp:\/\/x" must be an http\(s\) URL/],
-		['no files', (c) => { c.models[0]!.files = []; }, /models\[0\]\.files is empty/],
+		['a file name with a path', (c) => { c.models[0].files[0].name = '../etc/passwd'; }, /models\[0\]\.files\[0\]\.name "\.\.\/etc\/passwd" may only contain/],
+		['an unknown kind', (c) => { c.models[0].kind = 'tts'; }, /models\[0\]\.kind must be one of asr, vad, punc, not "tts"/],
+		['a bad sha256', (c) => { Object.assign(c.models[0].files[0], { sha256: 'ABC' }); }, /models\[0\]\.files\[0\]\.sha256 must be 64 lower-case hex digits/],
+		['a zero size', (c) => { c.models[0].files[0].bytes = 0; }, /models\[0\]\.files\[0\]\.bytes must be a positive whole number/],
+		['a duplicate name', (c) => { c.models.push({ ...c.models[0], id: 'other' }); }, /the name "m" is used twice/],
+		['a name that is another model\'s id', (c) => { c.models.push({ ...c.models[0], name: 'model-id', id: 'x' }); }, /the name "model-id" is also a FunASR id/],
+		['a source without {file}', (c) => { c.sources[0].file = '{id}'; }, /sources\[0\]\.file must contain \{id\} and \{file\}/],
+		['a source that is not http', (c) => { c.sources[0].base = 'ftp://x'; }, /sources\[0\]\.base "ftp:\/\/x" must be an http\(s\) URL/],
+		['no files', (c) => { c.models[0].files = []; }, /models\[0\]\.files is empty/],
 	];
 	assert.doesNotThrow(() => validateCatalog(VALID()));
 	for (const [what, spoil, expected] of cases) {

@@ -126,10 +126,10 @@ test('a download cut mid-way is resumed with a range request and completes byte 
 	// The client may drop bytes that were in flight when the socket closed: it resumes from what it wrote.
 	const offsets = resumed.map((range) => Number(/^bytes=(\d+)-$/.exec(range ?? '')?.[1]));
 	assert.equal(offsets.length, 2);
-	assert.ok(offsets[0]! > 0 && offsets[0]! <= 700_000, `first resume at ${offsets[0]}`);
-	assert.ok(offsets[1]! > offsets[0]! && offsets[1]! - offsets[0]! <= 500_000, `second resume at ${offsets[1]}`);
-	assert.equal(result.downloaded[0]!.source, 'first');
-	assert.equal(result.downloaded[0]!.resumedFrom, offsets[1]);
+	assert.ok(offsets[0] > 0 && offsets[0] <= 700_000, `first resume at ${offsets[0]}`);
+	assert.ok(offsets[1] > offsets[0] && offsets[1] - offsets[0] <= 500_000, `second resume at ${offsets[1]}`);
+	assert.equal(result.downloaded[0].source, 'first');
+	assert.equal(result.downloaded[0].resumedFrom, offsets[1]);
 	assert.equal(events.filter((event) => event.type === 'retry').length, 2);
 });
 
@@ -242,7 +242,7 @@ test('two concurrent pulls of the same model download each file once; both end i
 	assert.equal(a.directory, b.directory);
 	assert.deepEqual([a.downloaded.length, b.downloaded.length].sort(), [0, FILES.length]);
 	const waiter = a.downloaded.length === 0 ? events[0] : events[1];
-	assert.equal(waiter[0]!.type, 'waiting');
+	assert.equal(waiter[0].type, 'waiting');
 	assert.deepEqual(waiter.slice(1).map((event) => event.type), FILES.map(() => 'present'));
 });
 
@@ -259,7 +259,7 @@ test('a stalled connection is abandoned after the stall timeout: resumed when it
 	assert.ok(fallback?.type === 'fallback' && fallback.file === 'model_quant.onnx' && fallback.reason === 'no data for 0.3 s after 0 bytes', JSON.stringify(fallback));
 	const retry = events.find((event) => event.type === 'retry');
 	assert.ok(retry?.type === 'retry' && retry.file === 'config.yaml' && retry.reason === 'no data for 0.3 s after 100 bytes', JSON.stringify(retry));
-	assert.equal(server.requests.filter((request) => request.path === `/first/${ID}/config.yaml`)[1]!.range, 'bytes=100-');
+	assert.equal(server.requests.filter((request) => request.path === `/first/${ID}/config.yaml`)[1].range, 'bytes=100-');
 });
 
 test('aborting a pull keeps the partial file and releases the lock; the next pull resumes', async () => {
@@ -334,7 +334,7 @@ test('RTMP_ASR_MODEL_MIRROR is tried first', async () => {
 test('an endless response is cut off at the size the catalog allows (approximate size + margin), and the next source is used', { timeout: 20_000 }, async () => {
 	server.misbehave(`/first/${ID}/model_quant.onnx`, { endless: true });
 	const catalog = testCatalog();
-	const limit = maxBytesOf(catalog.models[0]!.files[0]!);
+	const limit = maxBytesOf(catalog.models[0].files[0]);
 	assert.equal(limit, Math.ceil(WEIGHTS.length * 1.25) + 1_000_000);
 	const events: PullEvent[] = [];
 	let largestPartial = 0;
@@ -345,7 +345,7 @@ test('an endless response is cut off at the size the catalog allows (approximate
 		},
 	});
 	assertInstalled();
-	assert.equal(result.downloaded[0]!.source, 'second');
+	assert.equal(result.downloaded[0].source, 'second');
 	assert.ok(largestPartial <= limit, `the partial file grew to ${largestPartial} bytes, past the limit of ${limit}`);
 	const fallback = events.find((event) => event.type === 'fallback');
 	assert.ok(fallback?.type === 'fallback');
@@ -358,11 +358,11 @@ test('an announced Content-Length beyond the limit is refused before anything is
 	const catalog = testCatalog();
 	const result = await pull(catalog, events);
 	assertInstalled();
-	assert.equal(result.downloaded[0]!.source, 'second');
+	assert.equal(result.downloaded[0].source, 'second');
 	assert.ok(!events.some((event) => event.type === 'progress' && event.progress.total === 10_000_000_000), 'nothing of the refused body was counted');
 	const fallback = events.find((event) => event.type === 'fallback');
 	assert.ok(fallback?.type === 'fallback');
-	assert.equal(fallback.reason, `the server announced 10000000000 bytes, more than the ${maxBytesOf(catalog.models[0]!.files[0]!)} this file may have`);
+	assert.equal(fallback.reason, `the server announced 10000000000 bytes, more than the ${maxBytesOf(catalog.models[0].files[0])} this file may have`);
 });
 
 test('an exact catalog size is the limit itself: one byte more is cut off', { timeout: 20_000 }, async () => {
@@ -423,7 +423,7 @@ test('an installed file that is a link is refused by pull and named by verify', 
 	symlinkSync(elsewhere, join(root, ID, 'config.yaml'));
 	const catalog = testCatalog();
 	await assert.rejects(pull(catalog), /config\.yaml" is a symbolic link or not a regular file/);
-	const report = await verifyModel(catalog.models[0]!, root);
+	const report = await verifyModel(catalog.models[0], root);
 	assert.equal(report.ok, false);
 	assert.equal(report.files.find((file) => file.name === 'config.yaml')!.problem, 'it is a symbolic link, not a regular file (the cache holds regular files only)');
 });
@@ -432,7 +432,7 @@ test('verify tells verified files (published sha256 matched) from unverified one
 	const sha256 = createHash('sha256').update(WEIGHTS).digest('hex');
 	const catalog = testCatalog({}, { 'model_quant.onnx': { sha256, bytes: WEIGHTS.length, approximate: false } });
 	await pull(catalog);
-	const report = await verifyModel(catalog.models[0]!, root);
+	const report = await verifyModel(catalog.models[0], root);
 	assert.equal(report.ok, true);
 	assert.equal(report.verified, false, 'three files have no sha256');
 	assert.deepEqual(report.files.map((file) => [file.name, file.verified]), FILES.map((name) => [name, name === 'model_quant.onnx']));

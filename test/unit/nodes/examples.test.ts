@@ -34,7 +34,7 @@ describe('the example workflows', () => {
 			const workflow = JSON.parse(readFileSync(join(EXAMPLES_DIR, file), 'utf8')) as WorkflowFile;
 			const triggers = workflow.nodes.filter((node) => node.type === TRIGGER_TYPE);
 			assert.equal(triggers.length, 1, `${workflow.name} has one trigger`);
-			const { parameters } = triggers[0]!;
+			const { parameters } = triggers[0];
 			for (const name of Object.keys(parameters)) assert.ok(properties.some((property) => property.name === name), `"${name}" is a parameter of the node`);
 			for (const name of Object.keys((parameters.options ?? {}) as IDataObject)) assert.ok(optionNames.includes(name), `"options.${name}" is an option of the node`);
 			const settings = readTriggerSettings(readerOf(parameters));

@@ -86,6 +86,8 @@ describe('the trigger honours the file-access rules at activation', () => {
 				[{ punctuationModel: 'local', punctuationModelDirectory: outside }, 'Punctuation Model Directory'],
 				[{ url: outsideFile }, 'Stream URL'],
 				[{ url: `file://${outsideFile}` }, 'Stream URL'],
+				// Refused as outside before anything looks at it: "No such file" would tell it does not exist.
+				[{ url: join(outside, 'missing.wav') }, 'Stream URL'],
 				[{ options: { ffmpegPath: join(outside, 'ffmpeg') } }, 'FFmpeg Path'],
 				[{ options: { modelCacheDirectory: join(outside, 'cache') } }, 'Model Cache Directory'],
 			];

@@ -23,7 +23,7 @@ const run = (parameters: IDataObject = {}, mode: 'trigger' | 'manual' = 'trigger
 	testTriggerNode(node, { mode, parameters: { ...BASE, ...parameters }, ...(credentials ? { credentials: credentials as never } : {}) });
 
 const jsonOf = (harness: TriggerHarness, output = 0) => harness.emissions.map((emission) => emission.data[output]?.[0]?.json);
-const finish = (harness: TriggerHarness, index: number) => harness.emissions[index]!.done!.resolve({} as IRun);
+const finish = (harness: TriggerHarness, index: number) => harness.emissions[index].done!.resolve({} as IRun);
 
 describe('RtmpAsrTrigger description', () => {
 	it('is a trigger with the Sentence output, a Status output on request, and the stream credential', () => {
@@ -99,7 +99,7 @@ describe('RtmpAsrTrigger activation', () => {
 		await withFakePipelines(
 			async (pipelines) => {
 				await assert.rejects(run(), (error: unknown) => error instanceof NodeOperationError && error.message === 'model.onnx is missing in /models/toy-paraformer-zh. Download the model.' && error.description === 'Download the model.');
-				assert.equal(pipelines[0]!.closed, true);
+				assert.equal(pipelines[0].closed, true);
 			},
 			(pipeline) => (pipeline.startError = new EngineError('MODEL_MISSING', 'model.onnx is missing in /models/toy-paraformer-zh.', 'Download the model.')),
 		);
@@ -110,12 +110,12 @@ describe('RtmpAsrTrigger executions', () => {
 	it('emits one item per sentence, with the documented fields and the stream key masked', async () => {
 		await withFakePipelines(async (pipelines) => {
 			const harness = await run({ keywords: ['火灾', '报警', '会议'] });
-			pipelines[0]!.say('火灾，报警。', 0, '火灾报警');
+			pipelines[0].say('火灾，报警。', 0, '火灾报警');
 			assert.equal(harness.emissions.length, 1);
-			const emission = harness.emissions[0]!;
+			const emission = harness.emissions[0];
 			assert.equal(emission.data.length, 1, 'one output without the Status output');
-			assert.equal(emission.data[0]!.length, 1, 'one item per execution');
-			assert.deepEqual(emission.data[0]![0]!.json, {
+			assert.equal(emission.data[0].length, 1, 'one item per execution');
+			assert.deepEqual(emission.data[0][0].json, {
 				text: '火灾，报警。',
 				textRaw: '火灾报警',
 				index: 0,
@@ -174,16 +174,16 @@ describe('RtmpAsrTrigger executions', () => {
 		await withFakePipelines(async (pipelines) => {
 			const harness = await run({ keywords: ['^(\\p{L}+\\s?)+$', '会议'], keywordMatch: 'regex', statusOutput: true, options: { parallelProcessing: true } });
 			try {
-				const pipeline = pipelines[0]!;
+				const pipeline = pipelines[0];
 				pipeline.say('今天下午三点我们在会议室讨论明年的工作计划和预算安排以及人员调整。', 0);
 				pipeline.say('会议', 1);
 				const deadline = Date.now() + 10_000;
 				while (harness.emissions.length < 3 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
 				const [warning, slow, quick] = harness.emissions.map((emission) => emission.data);
-				assert.equal(warning![1]![0]!.json.type, 'warning');
-				assert.match(String(warning![1]![0]!.json.message), /took longer than 1 s/);
-				assert.deepEqual([slow![0]![0]!.json.text, slow![0]![0]!.json.keywords], ['今天下午三点我们在会议室讨论明年的工作计划和预算安排以及人员调整。', ['会议']]);
-				assert.deepEqual([quick![0]![0]!.json.text, quick![0]![0]!.json.keywords], ['会议', ['^(\\p{L}+\\s?)+$', '会议']]);
+				assert.equal(warning![1][0].json.type, 'warning');
+				assert.match(String(warning![1][0].json.message), /took longer than 1 s/);
+				assert.deepEqual([slow![0][0].json.text, slow![0][0].json.keywords], ['今天下午三点我们在会议室讨论明年的工作计划和预算安排以及人员调整。', ['会议']]);
+				assert.deepEqual([quick![0][0].json.text, quick![0][0].json.keywords], ['会议', ['^(\\p{L}+\\s?)+$', '会议']]);
 				assert.ok(harness.logs.some((line) => line.level === 'warn' && /backtracks exponentially/.test(line.message)));
 			} finally {
 				await harness.close();
@@ -194,17 +194,17 @@ describe('RtmpAsrTrigger executions', () => {
 	it('in order: starts the next execution only after the previous one has finished', async () => {
 		await withFakePipelines(async (pipelines) => {
 			const harness = await run();
-			const pipeline = pipelines[0]!;
+			const pipeline = pipelines[0];
 			pipeline.say('一', 0);
 			pipeline.say('二', 1);
 			pipeline.say('三', 2);
 			await tick();
 			assert.deepEqual(jsonOf(harness).map((item) => item?.text), ['一'], 'the second waits for the first');
-			assert.ok(harness.emissions[0]!.done, 'a donePromise is passed to emit');
+			assert.ok(harness.emissions[0].done, 'a donePromise is passed to emit');
 			finish(harness, 0);
 			await tick();
 			assert.deepEqual(jsonOf(harness).map((item) => item?.text), ['一', '二']);
-			harness.emissions[1]!.done!.reject(new Error('the workflow failed'));
+			harness.emissions[1].done!.reject(new Error('the workflow failed'));
 			await tick();
 			assert.deepEqual(jsonOf(harness).map((item) => item?.text), ['一', '二', '三'], 'a failed execution does not stop the next');
 			assert.ok(harness.logs.some((line) => line.level === 'warn' && /the workflow failed/.test(line.message)));
@@ -216,9 +216,9 @@ describe('RtmpAsrTrigger executions', () => {
 	it('in order: behind a slow workflow the pipeline is held, so speech waits in its bounded queue', async () => {
 		await withFakePipelines(async (pipelines) => {
 			const harness = await run();
-			const ready = pipelines[0]!.options.ready!;
+			const ready = pipelines[0].options.ready!;
 			let held = true;
-			for (let index = 0; index < 6; index++) pipelines[0]!.say(`第${index}句`, index);
+			for (let index = 0; index < 6; index++) pipelines[0].say(`第${index}句`, index);
 			const gate = ready().then(() => (held = false));
 			await tick();
 			assert.equal(held, true, 'five sentences wait behind the first execution: recognition holds');
@@ -230,8 +230,8 @@ describe('RtmpAsrTrigger executions', () => {
 		});
 		await withFakePipelines(async (pipelines) => {
 			const harness = await run({ options: { parallelProcessing: true } });
-			for (let index = 0; index < 6; index++) pipelines[0]!.say(`第${index}句`, index);
-			await pipelines[0]!.options.ready!();
+			for (let index = 0; index < 6; index++) pipelines[0].say(`第${index}句`, index);
+			await pipelines[0].options.ready!();
 			await harness.close();
 		});
 	});
@@ -239,8 +239,8 @@ describe('RtmpAsrTrigger executions', () => {
 	it('closing releases a pipeline held behind a slow workflow', async () => {
 		await withFakePipelines(async (pipelines) => {
 			const harness = await run();
-			for (let index = 0; index < 6; index++) pipelines[0]!.say(`第${index}句`, index);
-			const gate = pipelines[0]!.options.ready!();
+			for (let index = 0; index < 6; index++) pipelines[0].say(`第${index}句`, index);
+			const gate = pipelines[0].options.ready!();
 			await harness.close();
 			await gate;
 		});
@@ -249,7 +249,7 @@ describe('RtmpAsrTrigger executions', () => {
 	it('in parallel: starts every execution at once, without a donePromise', async () => {
 		await withFakePipelines(async (pipelines) => {
 			const harness = await run({ options: { parallelProcessing: true } });
-			for (let index = 0; index < 3; index++) pipelines[0]!.say(`第${index}句`, index);
+			for (let index = 0; index < 3; index++) pipelines[0].say(`第${index}句`, index);
 			assert.deepEqual(jsonOf(harness).map((item) => item?.index), [0, 1, 2]);
 			assert.ok(harness.emissions.every((emission) => emission.done === undefined));
 			await harness.close();
@@ -269,12 +269,12 @@ describe('RtmpAsrTrigger executions', () => {
 			assert.equal(withStatus.emissions.length, 3);
 			const [connected, warning, sentence] = withStatus.emissions.map((emission) => emission.data);
 			assert.deepEqual(connected![0], []);
-			assert.equal(connected![1]![0]!.json.type, 'connected');
-			assert.match(String(connected![1]![0]!.json.at), /^\d{4}-\d\d-\d\dT/);
-			assert.deepEqual(warning![1]![0]!.json.type, 'warning');
-			assert.equal(warning![1]![0]!.json.code, 'STREAM_FAILED');
-			assert.equal(warning![1]![0]!.json.message, 'Connection to rtmp://127.0.0.1:1935/live/*** was refused.');
-			assert.equal(sentence![0]![0]!.json.text, '会议开始');
+			assert.equal(connected![1][0].json.type, 'connected');
+			assert.match(String(connected![1][0].json.at), /^\d{4}-\d\d-\d\dT/);
+			assert.deepEqual(warning![1][0].json.type, 'warning');
+			assert.equal(warning![1][0].json.code, 'STREAM_FAILED');
+			assert.equal(warning![1][0].json.message, 'Connection to rtmp://127.0.0.1:1935/live/*** was refused.');
+			assert.equal(sentence![0][0].json.text, '会议开始');
 			assert.deepEqual(sentence![1], []);
 			for (const harness of [withStatus, without]) {
 				assert.ok(harness.logs.some((line) => line.level === 'info' && /Connected to/.test(line.message)));
@@ -288,9 +288,9 @@ describe('RtmpAsrTrigger executions', () => {
 	it('reports a fatal pipeline error through emitError, as a NodeOperationError with the fix', async () => {
 		await withFakePipelines(async (pipelines) => {
 			const harness = await run();
-			pipelines[0]!.emit('error', new EngineError('FFMPEG_MISSING', 'ffmpeg was not found on PATH.', 'Install ffmpeg.'));
+			pipelines[0].emit('error', new EngineError('FFMPEG_MISSING', 'ffmpeg was not found on PATH.', 'Install ffmpeg.'));
 			assert.equal(harness.errors.length, 1);
-			const error = harness.errors[0]!;
+			const error = harness.errors[0];
 			assert.ok(error instanceof NodeOperationError);
 			assert.equal(error.message, 'ffmpeg was not found on PATH. Install ffmpeg.', 'n8n 2.x shows only the message of a trigger\'s failure: it carries the fix');
 			assert.equal(error.description, 'Install ffmpeg.');
@@ -301,7 +301,7 @@ describe('RtmpAsrTrigger executions', () => {
 	it('closes the pipeline on deactivation, releases a wait in progress and emits nothing afterwards', async () => {
 		await withFakePipelines(async (pipelines) => {
 			const harness = await run();
-			const pipeline = pipelines[0]!;
+			const pipeline = pipelines[0];
 			pipeline.say('一', 0);
 			pipeline.say('二', 1);
 			await harness.close();
@@ -316,7 +316,7 @@ describe('RtmpAsrTrigger executions', () => {
 		await withFakePipelines(async (pipelines) => {
 			const credentials = { rtmpStreamApi: { serverUrl: 'rtmp://127.0.0.1:1935/live', streamKey: 'key-from-credential', username: '', password: '' } };
 			const harness = await run({ source: 'credential', url: '', options: { parallelProcessing: true } }, 'trigger', credentials);
-			const pipeline = pipelines[0]!;
+			const pipeline = pipelines[0];
 			assert.equal(pipeline.options.url, 'rtmp://127.0.0.1:1935/live/key-from-credential');
 			assert.ok(pipeline.options.secrets?.includes('key-from-credential'));
 			pipeline.emit('warning', new EngineError('STREAM_FAILED', 'The server rejected key-from-credential.', '', { fatal: false }));
@@ -336,15 +336,15 @@ describe('RtmpAsrTrigger manual mode', () => {
 			assert.equal(pipelines.length, 0, 'nothing listens before the manual trigger');
 			const listening = harness.response.manualTriggerFunction!();
 			await until(() => pipelines[0]?.started === true);
-			pipelines[0]!.say('会议开始', 0);
-			pipelines[0]!.say('报警报警火灾请注意', 1);
-			pipelines[0]!.say('火灾报警请注意', 2);
+			pipelines[0].say('会议开始', 0);
+			pipelines[0].say('报警报警火灾请注意', 1);
+			pipelines[0].say('火灾报警请注意', 2);
 			await listening;
 			assert.equal(harness.emissions.length, 1);
-			assert.equal(harness.emissions[0]!.done, undefined);
-			assert.equal(harness.emissions[0]!.data[0]![0]!.json.text, '报警报警火灾请注意');
-			assert.deepEqual(harness.emissions[0]!.data[1], []);
-			assert.equal(pipelines[0]!.closed, true);
+			assert.equal(harness.emissions[0].done, undefined);
+			assert.equal(harness.emissions[0].data[0][0].json.text, '报警报警火灾请注意');
+			assert.deepEqual(harness.emissions[0].data[1], []);
+			assert.equal(pipelines[0].closed, true);
 			await harness.close();
 		});
 	});
@@ -355,7 +355,7 @@ describe('RtmpAsrTrigger manual mode', () => {
 			const started = performance.now();
 			const listening = harness.response.manualTriggerFunction!();
 			await until(() => pipelines[0]?.started === true);
-			pipelines[0]!.emit('warning', new EngineError('STREAM_FAILED', 'Connection to rtmp://127.0.0.1:1935/live/*** was refused.', 'Check the host and port.', { fatal: false }));
+			pipelines[0].emit('warning', new EngineError('STREAM_FAILED', 'Connection to rtmp://127.0.0.1:1935/live/*** was refused.', 'Check the host and port.', { fatal: false }));
 			await assert.rejects(listening, (error: unknown) => {
 				assert.ok(error instanceof NodeOperationError);
 				assert.match(error.message, /No sentence was heard on rtmp:\/\/127\.0\.0\.1:1935\/live\/\*\*\* within 1 s\. Last problem: Connection to .* was refused\. Check the host and port\./);
@@ -365,7 +365,7 @@ describe('RtmpAsrTrigger manual mode', () => {
 			const elapsed = performance.now() - started;
 			assert.ok(elapsed >= 990 && elapsed < 3000, `gave up after ${elapsed} ms`);
 			assert.equal(harness.emissions.length, 0);
-			assert.equal(pipelines[0]!.closed, true);
+			assert.equal(pipelines[0].closed, true);
 		});
 	});
 
@@ -374,15 +374,15 @@ describe('RtmpAsrTrigger manual mode', () => {
 			const harness = await run({}, 'manual');
 			const listening = harness.response.manualTriggerFunction!();
 			await until(() => pipelines[0]?.started === true);
-			pipelines[0]!.emit('error', new EngineError('STREAM_FAILED', 'The server has no stream at rtmp://127.0.0.1:1935/live/***.', 'Check the stream key.'));
+			pipelines[0].emit('error', new EngineError('STREAM_FAILED', 'The server has no stream at rtmp://127.0.0.1:1935/live/***.', 'Check the stream key.'));
 			await assert.rejects(listening, /The server has no stream/);
-			assert.equal(pipelines[0]!.closed, true);
+			assert.equal(pipelines[0].closed, true);
 		});
 		await withFakePipelines(
 			async (pipelines) => {
 				const harness = await run({}, 'manual');
 				await assert.rejects(harness.response.manualTriggerFunction!(), (error: unknown) => error instanceof NodeOperationError && /config\.yaml is missing/.test(error.message));
-				assert.equal(pipelines[0]!.closed, true);
+				assert.equal(pipelines[0].closed, true);
 			},
 			(pipeline) => (pipeline.startError = new EngineError('MODEL_MISSING', 'config.yaml is missing.', 'Copy it.')),
 		);
@@ -395,7 +395,7 @@ describe('RtmpAsrTrigger manual mode', () => {
 			await until(() => pipelines[0]?.started === true);
 			await harness.close();
 			await assert.rejects(listening, /stopped before a sentence was heard/);
-			assert.equal(pipelines[0]!.closed, true);
+			assert.equal(pipelines[0].closed, true);
 			assert.equal(harness.emissions.length, 0);
 		});
 	});

@@ -21,7 +21,7 @@ describe('an SRT stream with an access-control stream id', () => {
 		it(`from ${source}: key, token and passphrase stay out of items, status items and logs`, async () => {
 			await withFakePipelines(async (pipelines) => {
 				const harness = await testTriggerNode(new RtmpAsrTrigger(), { parameters: { ...BASE, ...parameters }, ...(credentials ? { credentials: credentials as never } : {}) });
-				const pipeline = pipelines[0]!;
+				const pipeline = pipelines[0];
 				assert.equal(pipeline.options.url, SRT_URL, 'ffmpeg gets the whole stream id');
 				pipeline.emit('warning', new EngineError('STREAM_FAILED', `[srt @ 0x1] Connection to ${SRT_URL} failed: Input/output error`, '', { fatal: false }));
 				pipeline.say('会议开始', 0);

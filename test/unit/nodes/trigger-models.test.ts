@@ -82,11 +82,11 @@ describe('the trigger\'s catalog models', { concurrency: false }, () => {
 		const requests = server.requests.length;
 		await withFakePipelines(async (pipelines) => {
 			const harness = await run({ options: { modelCacheDirectory: cache } });
-			assert.deepEqual(pipelines[0]!.options.models, defaultSelection(cache));
+			assert.deepEqual(pipelines[0].options.models, defaultSelection(cache));
 			assert.equal(server.requests.length, requests, 'nothing is downloaded');
 			assert.ok(!infoLines(harness).some((line) => /installing/.test(line)), infoLines(harness).join('\n'));
-			pipelines[0]!.say('会议开始', 0);
-			assert.equal(harness.emissions[0]!.data[0]![0]!.json.model, 'paraformer-zh-int8', 'items name the catalog model');
+			pipelines[0].say('会议开始', 0);
+			assert.equal(harness.emissions[0].data[0][0].json.model, 'paraformer-zh-int8', 'items name the catalog model');
 			await harness.close();
 		});
 	});
@@ -118,8 +118,8 @@ describe('the trigger\'s catalog models', { concurrency: false }, () => {
 		await throttled(4_000_000, async () => {
 		await withFakePipelines(async (pipelines) => {
 			const harness = await run({ options: { modelCacheDirectory: cache } });
-			assert.deepEqual(pipelines[0]!.options.models, defaultSelection(cache));
-			assert.equal(pipelines[0]!.started, true);
+			assert.deepEqual(pipelines[0].options.models, defaultSelection(cache));
+			assert.equal(pipelines[0].started, true);
 			await harness.close();
 			const lines = infoLines(harness);
 			const asrDir = directoryIn(cache, 'paraformer-zh-int8');
@@ -132,7 +132,7 @@ describe('the trigger\'s catalog models', { concurrency: false }, () => {
 		});
 		});
 		assert.deepEqual(
-			fileRequests(DEFAULT_MODELS).map((count, index) => count - before[index]!),
+			fileRequests(DEFAULT_MODELS).map((count, index) => count - before[index]),
 			fileRequests(DEFAULT_MODELS).map(() => 1),
 			'each file is fetched once',
 		);
@@ -151,7 +151,7 @@ describe('the trigger\'s catalog models', { concurrency: false }, () => {
 		});
 		});
 		assert.deepEqual(
-			fileRequests(DEFAULT_MODELS).map((count, index) => count - before[index]!),
+			fileRequests(DEFAULT_MODELS).map((count, index) => count - before[index]),
 			fileRequests(DEFAULT_MODELS).map(() => 1),
 		);
 	});
@@ -205,7 +205,7 @@ describe('the trigger\'s catalog models', { concurrency: false }, () => {
 		try {
 			await withFakePipelines(async (pipelines) => {
 				const harness = await run({ model: 'local', modelDirectory: '/models/toy', punctuationModel: 'off', options: { modelCacheDirectory: cache } });
-				assert.equal(pipelines[0]!.options.models.vadDir, directoryIn(cache, 'fsmn-vad'));
+				assert.equal(pipelines[0].options.models.vadDir, directoryIn(cache, 'fsmn-vad'));
 				assert.equal(server.count(mirrored), 1);
 				assert.ok(infoLines(harness).some((line) => line.startsWith('fsmn-vad: model.onnx [1/3] from mirror (')));
 				await harness.close();
@@ -230,7 +230,7 @@ describe('the trigger\'s catalog models', { concurrency: false }, () => {
 		const requests = server.requests.length;
 		await withFakePipelines(async (pipelines) => {
 			const harness = await run({ model: 'local', modelDirectory: '/models/toy', quantized: true, vadModel: 'local', vadModelDirectory: '/models/vad', punctuationModel: 'local', punctuationModelDirectory: '/models/punc' });
-			assert.deepEqual(pipelines[0]!.options.models, { asrDir: '/models/toy', vadDir: '/models/vad', puncDir: '/models/punc', quantized: true, puncQuantized: true, threads: 1, recognizers: 1 });
+			assert.deepEqual(pipelines[0].options.models, { asrDir: '/models/toy', vadDir: '/models/vad', puncDir: '/models/punc', quantized: true, puncQuantized: true, threads: 1, recognizers: 1 });
 			await harness.close();
 		});
 		assert.equal(server.requests.length, requests);
@@ -245,8 +245,8 @@ describe('the trigger\'s catalog models in manual mode', { concurrency: false },
 			assert.ok(!existsSync(directoryIn(cache, 'paraformer-zh-int8')), 'nothing is downloaded before the manual trigger');
 			const listening = harness.response.manualTriggerFunction!();
 			await eventually(() => pipelines[0]?.started === true, 10_000);
-			assert.deepEqual(pipelines[0]!.options.models, defaultSelection(cache));
-			pipelines[0]!.say('会议开始', 0);
+			assert.deepEqual(pipelines[0].options.models, defaultSelection(cache));
+			pipelines[0].say('会议开始', 0);
 			await listening;
 			assert.equal(harness.emissions.length, 1);
 			assert.ok(infoLines(harness).some((line) => line.startsWith('Model paraformer-zh-int8 is not in the model cache: installing it')));

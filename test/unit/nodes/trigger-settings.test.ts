@@ -75,13 +75,13 @@ describe('readTriggerSettings', () => {
 		assert.equal(settings.models.download, false);
 	});
 
-	it('loads a catalog punctuation model at its own precision, a local one at the recogniser\'s', () => {
+	it('loads a catalog punctuation model at its own precision, a local one at the recognizer\'s', () => {
 		const precisions = (parameters: IDataObject) => {
 			const { quantized, punctuationQuantized } = settingsOf(parameters).models;
 			return [quantized, punctuationQuantized];
 		};
-		assert.deepEqual(precisions({ model: 'paraformer-zh', punctuationModel: 'ct-punc-realtime' }), [false, true], 'fp32 recogniser, int8 catalog punctuation');
-		assert.deepEqual(precisions({ punctuationModel: 'ct-punc' }), [false, true], 'fp32 local recogniser, int8 catalog punctuation');
+		assert.deepEqual(precisions({ model: 'paraformer-zh', punctuationModel: 'ct-punc-realtime' }), [false, true], 'fp32 recognizer, int8 catalog punctuation');
+		assert.deepEqual(precisions({ punctuationModel: 'ct-punc' }), [false, true], 'fp32 local recognizer, int8 catalog punctuation');
 		assert.deepEqual(precisions({ quantized: true, punctuationModel: 'local', punctuationModelDirectory: '/models/punc' }), [true, true]);
 		assert.deepEqual(precisions({ quantized: false, punctuationModel: 'local', punctuationModelDirectory: '/models/punc' }), [false, false]);
 	});

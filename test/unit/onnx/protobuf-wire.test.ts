@@ -76,15 +76,15 @@ test('fields of every wire type come with their number, key and payload bounds',
 	]);
 	const fields = readFields(message);
 	assert.deepEqual(fields.map((field) => [field.number, field.wireType]), [[2, WIRE_LENGTH_DELIMITED], [3, WIRE_VARINT], [4, WIRE_FIXED32], [5, WIRE_FIXED64], [6, WIRE_LENGTH_DELIMITED], [2000, WIRE_LENGTH_DELIMITED]]);
-	assert.equal(text(message, fields[0]!), 'Paraformer');
-	assert.deepEqual([fields[0]!.keyAt, fields[0]!.start, fields[0]!.end], [0, 2, 12]);
-	assert.equal(readVarint(message, fields[1]!.start, fields[1]!.end).value, 2 ** 35, 'a varint field spans its own varint');
-	assert.deepEqual([...message.subarray(fields[2]!.start, fields[2]!.end)], [1, 2, 3, 4]);
-	assert.deepEqual([...message.subarray(fields[3]!.start, fields[3]!.end)], [1, 2, 3, 4, 5, 6, 7, 8]);
-	const inner = readFields(message, fields[4]!.start, fields[4]!.end);
+	assert.equal(text(message, fields[0]), 'Paraformer');
+	assert.deepEqual([fields[0].keyAt, fields[0].start, fields[0].end], [0, 2, 12]);
+	assert.equal(readVarint(message, fields[1].start, fields[1].end).value, 2 ** 35, 'a varint field spans its own varint');
+	assert.deepEqual([...message.subarray(fields[2].start, fields[2].end)], [1, 2, 3, 4]);
+	assert.deepEqual([...message.subarray(fields[3].start, fields[3].end)], [1, 2, 3, 4, 5, 6, 7, 8]);
+	const inner = readFields(message, fields[4].start, fields[4].end);
 	assert.deepEqual(inner.map((field) => [field.number, readVarint(message, field.start, field.end).value]), [[1, 150]]);
-	assert.equal(fields[5]!.start, fields[5]!.end, 'an empty payload');
-	assert.equal(fields[5]!.end, message.length, 'the last field ends the message');
+	assert.equal(fields[5].start, fields[5].end, 'an empty payload');
+	assert.equal(fields[5].end, message.length, 'the last field ends the message');
 	assert.deepEqual(readFields(message, 3, 3), [], 'an empty range has no fields');
 });
 
@@ -126,7 +126,7 @@ test('an ONNX model walks to its end, and its graph inputs and outputs are the o
 		assert.deepEqual(top.filter((field) => field.number === 1).map((field) => field.wireType), [WIRE_VARINT], 'one ir_version');
 		const graphs = top.filter((field) => field.number === 7);
 		assert.equal(graphs.length, 1, 'one graph');
-		const graph = readFields(model, graphs[0]!.start, graphs[0]!.end);
+		const graph = readFields(model, graphs[0].start, graphs[0].end);
 		const names = (number: number, nameField: number) =>
 			graph.filter((field) => field.number === number).map((field) => readFields(model, field.start, field.end).find((inner) => inner.number === nameField)!).map((name) => text(model, name));
 		const initializers = new Set(names(5, 8));

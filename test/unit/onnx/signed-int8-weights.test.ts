@@ -38,7 +38,7 @@ describe('int8 weights for FunASR uint8 exports', () => {
 		for (let i = 0; i < model.length; i++) {
 			if (model[i] === original[i]) continue;
 			changed++;
-			assert.ok(model[i] === (original[i]! ^ 0x80) || (original[i] === 2 && model[i] === 3), `byte ${i}: only a 128 shift or UINT8 → INT8`);
+			assert.ok(model[i] === (original[i] ^ 0x80) || (original[i] === 2 && model[i] === 3), `byte ${i}: only a 128 shift or UINT8 → INT8`);
 		}
 		assert.ok(changed > 1000, `${changed} bytes changed`);
 	});

@@ -9,7 +9,7 @@ interface Item {
 }
 
 function harness(policy: OverflowPolicy, maxSeconds: number) {
-	const recognised: number[] = [];
+	const recognized: number[] = [];
 	const dropped: { ids: number[]; reason: string }[] = [];
 	const pressure: boolean[] = [];
 	let release: () => void = () => undefined;
@@ -20,7 +20,7 @@ function harness(policy: OverflowPolicy, maxSeconds: number) {
 			recognize: async () => {
 				await gate;
 			},
-			deliver: (item) => recognised.push(item.id),
+			deliver: (item) => recognized.push(item.id),
 			dropped: (items, reason) => dropped.push({ ids: items.map((i) => i.id), reason }),
 			pressure: (full) => pressure.push(full),
 		},
@@ -29,14 +29,14 @@ function harness(policy: OverflowPolicy, maxSeconds: number) {
 		release();
 		gate = Promise.resolve();
 	};
-	return { queue, recognised, dropped, pressure, open };
+	return { queue, recognized, dropped, pressure, open };
 }
 
 const items = (...durations: number[]): Item[] => durations.map((durationSeconds, id) => ({ id, durationSeconds }));
 
 test('drop-oldest keeps the newest speech within the bound and reports what it dropped', async () => {
 	const h = harness('drop-oldest', 10);
-	// item 0 starts at once (being recognised, not waiting); 1..4 wait.
+	// item 0 starts at once (being recognized, not waiting); 1..4 wait.
 	for (const item of items(5, 4, 4, 4, 4)) h.queue.push(item);
 	h.open();
 	await h.queue.drain();
@@ -44,7 +44,7 @@ test('drop-oldest keeps the newest speech within the bound and reports what it d
 		{ ids: [1], reason: 'overflow' },
 		{ ids: [2], reason: 'overflow' },
 	]);
-	assert.deepEqual(h.recognised, [0, 3, 4]);
+	assert.deepEqual(h.recognized, [0, 3, 4]);
 });
 
 test('drop-newest keeps what waits and reports the newcomer', async () => {
@@ -56,7 +56,7 @@ test('drop-newest keeps what waits and reports the newcomer', async () => {
 		{ ids: [3], reason: 'overflow' },
 		{ ids: [4], reason: 'overflow' },
 	]);
-	assert.deepEqual(h.recognised, [0, 1, 2]);
+	assert.deepEqual(h.recognized, [0, 1, 2]);
 });
 
 test('backpressure drops nothing and signals full then drained', async () => {
@@ -66,7 +66,7 @@ test('backpressure drops nothing and signals full then drained', async () => {
 	h.open();
 	await h.queue.drain();
 	assert.deepEqual(h.dropped, []);
-	assert.deepEqual(h.recognised, [0, 1, 2, 3]);
+	assert.deepEqual(h.recognized, [0, 1, 2, 3]);
 	assert.deepEqual(h.pressure, [true, false]);
 });
 
@@ -75,7 +75,7 @@ test('a long segment is admitted into an empty queue', async () => {
 	h.open();
 	h.queue.push({ id: 7, durationSeconds: 60 });
 	await h.queue.drain();
-	assert.deepEqual(h.recognised, [7]);
+	assert.deepEqual(h.recognized, [7]);
 });
 
 test('close reports waiting segments as closed and finishes the running one', async () => {
@@ -84,7 +84,7 @@ test('close reports waiting segments as closed and finishes the running one', as
 	const closed = h.queue.close();
 	h.open();
 	await closed;
-	assert.deepEqual(h.recognised, [0]);
+	assert.deepEqual(h.recognized, [0]);
 	assert.deepEqual(h.dropped, [{ ids: [1, 2], reason: 'closed' }]);
 });
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { MIN_SEND_SAMPLES, VadFeed } from '../../../engine/pipeline/vad-feed.js';
 import type { InferenceClient } from '../../../engine/runtime/inference-client.js';
-import type { Segmentation } from '../../../engine/runtime/inference-protocol.js';
+import type { VadOutput } from '../../../engine/runtime/inference-protocol.js';
 
 /** A VAD worker that answers each call when told to, recording what it received. */
 function slowVad() {
@@ -11,7 +11,7 @@ function slowVad() {
 	const client = {
 		audio: (_streamId: string, samples: Float32Array) => {
 			calls.push(samples);
-			return new Promise<Segmentation>((resolve) => answers.push(() => resolve({ closed: [], provisional: null })));
+			return new Promise<VadOutput>((resolve) => answers.push(() => resolve({ closed: [], provisional: null })));
 		},
 	} as unknown as InferenceClient;
 	const tick = () => new Promise((resolve) => setImmediate(resolve));

@@ -37,7 +37,7 @@ function referenceCases(dir: string): Map<string, ReferenceCase> {
 function largestDifference(actual: Float32Array, expected: number[][]): number {
 	const flat = expected.flat();
 	assert.equal(actual.length, flat.length);
-	return flat.reduce((worst, value, i) => Math.max(worst, Math.abs(actual[i]! - value)), 0);
+	return flat.reduce((worst, value, i) => Math.max(worst, Math.abs(actual[i] - value)), 0);
 }
 
 const flatMask = (rows: number[][]) => Float32Array.from(rows.flat());
@@ -46,7 +46,7 @@ const flatMask = (rows: number[][]) => Float32Array.from(rows.flat());
 function realtimeText(words: string[], labels: string[], cacheSize: number): string {
 	let text = '';
 	words.forEach((word, i) => {
-		if (i >= cacheSize) text += (i > cacheSize && /^[\x00-\x7f]/.test(word) && /[\x00-\x7f]$/.test(words[i - 1]!) ? ' ' : '') + word;
+		if (i >= cacheSize) text += (i > cacheSize && /^[\x00-\x7f]/.test(word) && /[\x00-\x7f]$/.test(words[i - 1]) ? ' ' : '') + word;
 		if (i >= cacheSize - 1 && i < words.length - 1 && labels[i] !== '_') text += labels[i];
 	});
 	return text;
@@ -74,10 +74,10 @@ describe('Punctuator, offline tiny-punc', () => {
 
 	it('matches the torch logits and labels of the reference text', async (t) => {
 		const entry = cases.get('text')!;
-		const ids = Int32Array.from(entry.inputs[0]!);
+		const ids = Int32Array.from(entry.inputs[0]);
 		const { logits, classes } = await punctuator.run(ids, 0);
 		assert.equal(classes, 6);
-		const worst = largestDifference(logits, entry.logits[0]!);
+		const worst = largestDifference(logits, entry.logits[0]);
 		t.diagnostic(`tiny-punc text: largest logit difference ${worst.toExponential(2)}`);
 		assert.ok(worst <= TOLERANCE, `largest logit difference ${worst}`);
 		assert.deepEqual([...(await punctuator.labelWords(ids, 0))], entry.argmax[0]);
@@ -86,9 +86,9 @@ describe('Punctuator, offline tiny-punc', () => {
 	it('matches each row of the padded reference batch when run alone at its length', async () => {
 		const entry = cases.get('batch')!;
 		for (const [row, length] of entry.text_lengths.entries()) {
-			const ids = Int32Array.from(entry.inputs[row]!.slice(0, length));
+			const ids = Int32Array.from(entry.inputs[row].slice(0, length));
 			const { logits } = await punctuator.run(ids, 0);
-			assert.ok(largestDifference(logits, entry.logits[row]!.slice(0, length)) <= TOLERANCE, `row ${row}`);
+			assert.ok(largestDifference(logits, entry.logits[row].slice(0, length)) <= TOLERANCE, `row ${row}`);
 		}
 	});
 
@@ -134,7 +134,7 @@ describe('Punctuator, vad_realtime tiny-punc-realtime', () => {
 			assert.deepEqual(mask, flatMask(entry.vad_masks!));
 			assert.deepEqual(mask, flatMask(entry.sub_masks!));
 			const { logits } = await punctuator.run(ids, entry.cache_size!);
-			const worst = largestDifference(logits, entry.logits[0]!);
+			const worst = largestDifference(logits, entry.logits[0]);
 			t.diagnostic(`tiny-punc-realtime ${name}: largest logit difference ${worst.toExponential(2)}`);
 			assert.ok(worst <= TOLERANCE, `largest logit difference ${worst}`);
 			assert.deepEqual([...(await punctuator.labelWords(ids, entry.cache_size!))], entry.argmax[0]);
@@ -145,14 +145,14 @@ describe('Punctuator, vad_realtime tiny-punc-realtime', () => {
 		const entry = cases.get('distinct_masks')!;
 		const session = await createSession(join(REALTIME_DIR, 'model.onnx'), 'Punctuation model');
 		try {
-			const length = entry.text_lengths[0]!;
+			const length = entry.text_lengths[0];
 			const outputs = await session.run({
-				inputs: new ort.Tensor('int32', Int32Array.from(entry.inputs[0]!), [1, length]),
+				inputs: new ort.Tensor('int32', Int32Array.from(entry.inputs[0]), [1, length]),
 				text_lengths: new ort.Tensor('int32', Int32Array.of(length), [1]),
 				vad_masks: new ort.Tensor('float32', flatMask(entry.vad_masks!), [1, 1, length, length]),
 				sub_masks: new ort.Tensor('float32', flatMask(entry.sub_masks!), [1, 1, length, length]),
 			});
-			assert.ok(largestDifference(outputs.logits!.data as Float32Array, entry.logits[0]!) <= TOLERANCE);
+			assert.ok(largestDifference(outputs.logits!.data as Float32Array, entry.logits[0]) <= TOLERANCE);
 		} finally {
 			await session.release();
 		}
@@ -162,7 +162,7 @@ describe('Punctuator, vad_realtime tiny-punc-realtime', () => {
 		const entry = cases.get('no_cache')!;
 		const cache = new PunctuationCache();
 		const result = await punctuator.punctuate(entry.text!, cache);
-		const labels = entry.labels[0]!;
+		const labels = entry.labels[0];
 		assert.equal(result.text, realtimeText(entry.tokens!, labels, 0));
 		const lastEnd = labels.slice(0, -1).findLastIndex((label, i) => i > 0 && (label === '。' || label === '？'));
 		assert.deepEqual(cache.words, entry.tokens!.slice(lastEnd + 1));
@@ -177,7 +177,7 @@ describe('Punctuator, vad_realtime tiny-punc-realtime', () => {
 		const next = '我们 去 公园';
 		const result = await punctuator.punctuate(next, cache);
 		const words = [...cached, ...splitPunctuationWords(next)];
-		const labels = [...(await punctuator.labelWords(punctuator.vocabulary.encode(words), cached.length))].map((l) => punctuator.labels.marks[l]!);
+		const labels = [...(await punctuator.labelWords(punctuator.vocabulary.encode(words), cached.length))].map((l) => punctuator.labels.marks[l]);
 		assert.equal(result.text, realtimeText(words, labels, cached.length));
 		assert.deepEqual(result.words, splitPunctuationWords(next));
 		const lastEnd = labels.slice(0, -1).findLastIndex((label, i) => i > 0 && (label === '。' || label === '？'));

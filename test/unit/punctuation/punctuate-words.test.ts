@@ -85,7 +85,7 @@ describe('punctuateOffline', () => {
 		const { words, ids } = cjkWords(30);
 		const model = fakeModel((id) => (id === 19 ? PERIOD : NONE));
 		await punctuateOffline(words, ids, MARKS, model.label);
-		assert.equal(model.calls[1]!.ids.length, 30, 'the full stop on word 19 is not a cut: all 20 words are carried');
+		assert.equal(model.calls[1].ids.length, 30, 'the full stop on word 19 is not a cut: all 20 words are carried');
 	});
 
 	it('cuts a carried text of more than 200 words without sentence end at its last comma, made a full stop', async () => {

@@ -14,12 +14,12 @@ const ALARM_TEXT = '报警火灾请注意';
 
 interface Internals {
 	vad: { worker: Worker };
-	recognizers: { worker: Worker; pending: number }[];
+	recognizers: { worker: Worker; callsInFlight: number }[];
 }
 
 function workerOf(client: InferenceClient, role: 'vad' | 'recognizer', index = 0): Worker {
 	const internals = client as unknown as Internals;
-	return role === 'vad' ? internals.vad.worker : internals.recognizers[index]!.worker;
+	return role === 'vad' ? internals.vad.worker : internals.recognizers[index].worker;
 }
 
 test('the VAD worker cuts segments with their fbank rows; the recognizer worker gives the spoken text', async () => {
@@ -28,8 +28,8 @@ test('the VAD worker cuts segments with their fbank rows; the recognizer worker 
 		await client.open('s', { models });
 		const segments = [...(await client.audio('s', alarm())).closed, ...(await client.flush('s'))];
 		assert.equal(segments.length, 1);
-		assert.ok(segments[0]!.fbank.length > 80 * 100, 'the segment comes back with its fbank rows');
-		assert.equal((await client.recognize('s', segments[0]!.fbank)).textRaw, ALARM_TEXT);
+		assert.ok(segments[0].fbank.length > 80 * 100, 'the segment comes back with its fbank rows');
+		assert.equal((await client.recognize('s', segments[0].fbank)).textRaw, ALARM_TEXT);
 		assert.equal((await client.recognize('s', alarmFbank())).textRaw, ALARM_TEXT);
 		assert.equal(await client.punctuate('s', ALARM_TEXT), ALARM_TEXT, 'no punctuation model: unchanged');
 		await client.close('s');
@@ -43,7 +43,7 @@ test('pipelines share the two workers; the last release ends both', async () => 
 	const second = acquireInferenceClient();
 	assert.equal(first.client, second.client);
 	const workers = [workerOf(first.client, 'vad'), workerOf(first.client, 'recognizer')];
-	assert.notEqual(workers[0]!.threadId, workers[1]!.threadId, 'two threads');
+	assert.notEqual(workers[0].threadId, workers[1].threadId, 'two threads');
 	const exited = Promise.all(workers.map((worker) => new Promise<number>((resolve) => worker.once('exit', resolve))));
 	await first.release();
 	await first.release();
@@ -67,14 +67,14 @@ for (const role of ['vad', 'recognizer'] as const) {
 			assert.deepEqual(crashes, [{ role, streams: ['s'], error: 'exit code 1' }]);
 			const segments = [...(await client.audio('s', alarm())).closed, ...(await client.flush('s'))];
 			assert.equal(segments.length, 1, 'the reopened stream cuts segments');
-			assert.equal((await client.recognize('s', segments[0]!.fbank)).textRaw, ALARM_TEXT);
+			assert.equal((await client.recognize('s', segments[0].fbank)).textRaw, ALARM_TEXT);
 		} finally {
 			await client.terminate();
 		}
 	});
 }
 
-test('with two recognizers, a stream\'s backlog is recognised on both at once; the VAD worker punctuates in call order', async () => {
+test('with two recognizers, a stream\'s backlog is recognized on both at once; the VAD worker punctuates in call order', async () => {
 	const puncDir = fixturePath('models', 'tiny-punc-realtime');
 	const frontend = loadFrontendOptions(models.asrDir);
 	const fbanks = ['toy_01_alarm.wav', 'toy_02_meeting.wav', 'toy_03_digits.wav', 'toy_04_open.wav', 'toy_05_close.wav', 'toy_01_alarm.wav'].map((file) => computeFbank(readWav(sharedPath('audio', 'toy', file)).samples, frontend).data);
@@ -88,7 +88,7 @@ test('with two recognizers, a stream\'s backlog is recognised on both at once; t
 		for (const fbank of fbanks) raw.push((await one.recognize('s', fbank)).textRaw);
 		for (const textRaw of raw) expected.push(await one.punctuate('s', textRaw));
 		const results = fbanks.map((fbank) => two.recognize('s', fbank));
-		assert.deepEqual((two as unknown as Internals).recognizers.map((channel) => channel.pending), [3, 3], 'split between the two workers');
+		assert.deepEqual((two as unknown as Internals).recognizers.map((channel) => channel.callsInFlight), [3, 3], 'split between the two workers');
 		assert.deepEqual((await Promise.all(results)).map((result) => result.textRaw), raw);
 		// vad_realtime punctuation carries context: out of order, the texts would differ.
 		assert.deepEqual(await Promise.all(raw.map((textRaw) => two.punctuate('s', textRaw))), expected);
@@ -119,9 +119,9 @@ test('a provisional segment runs on an idle recognizer, but not on one that was 
 		const fbank = alarmFbank();
 		const busyUntil = performance.now() + 4000;
 		while (performance.now() < busyUntil) await client.recognize('s', fbank);
-		assert.equal((client as unknown as Internals).recognizers[0]!.pending, 0, 'idle now');
+		assert.equal((client as unknown as Internals).recognizers[0].callsInFlight, 0, 'idle now');
 		assert.equal(await client.recognizeProvisional('s', { ...segment, id: 2, fbank: alarmFbank() }), false, 'but busy most of the last seconds: declined');
-		assert.equal((await client.recognize('s', alarmFbank(), 2)).early, false, 'the closed segment is recognised then');
+		assert.equal((await client.recognize('s', alarmFbank(), 2)).early, false, 'the closed segment is recognized then');
 	} finally {
 		await client.terminate();
 	}

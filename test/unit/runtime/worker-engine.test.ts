@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import type { RecognizedSegment, SpeechSegment } from '../../../engine/runtime/inference-protocol.js';
+import type { RecognizerOutput, Segment } from '../../../engine/runtime/inference-protocol.js';
 import { computeFbank } from '../../../engine/frontend/fbank.js';
 import { loadFrontendOptions } from '../../../engine/frontend/frontend-options.js';
 import { WorkerEngine } from '../../../engine/runtime/worker-engine.js';
@@ -13,8 +13,8 @@ import { characterErrorRate } from '../../helpers/text.js';
 const models = { asrDir: sharedPath('models', 'toy-paraformer-zh'), vadDir: sharedPath('models', 'fsmn-vad') };
 const transcripts = JSON.parse(readFileSync(sharedPath('audio', 'toy', 'transcripts.json'), 'utf8')) as Record<string, string | string[]>;
 
-async function feed(engine: WorkerEngine, streamId: string, samples: Float32Array, chunk: number): Promise<SpeechSegment[]> {
-	const segments: SpeechSegment[] = [];
+async function feed(engine: WorkerEngine, streamId: string, samples: Float32Array, chunk: number): Promise<Segment[]> {
+	const segments: Segment[] = [];
 	for (let offset = 0; offset < samples.length; offset += chunk) {
 		// The worker receives transferred buffers it owns, so the test sends copies.
 		segments.push(...(await handleRequest(engine, { id: 0, type: 'audio', streamId, samples: samples.slice(offset, offset + chunk) })).closed);
@@ -40,7 +40,7 @@ test('the VAD and recognizer engines turn the toy stream into its 14 sentences, 
 	assert.equal(texts.length, expected.length, `segments: ${JSON.stringify(texts)}`);
 	const cer = characterErrorRate(expected, texts);
 	assert.ok(cer <= 0.05, `CER ${cer} on ${JSON.stringify(texts)}`);
-	for (let i = 1; i < segments.length; i++) assert.ok(segments[i]!.startMs >= segments[i - 1]!.endMs);
+	for (let i = 1; i < segments.length; i++) assert.ok(segments[i].startMs >= segments[i - 1].endMs);
 	assert.deepEqual(vad.loadedModels, []);
 	assert.deepEqual(recognizer.loadedModels, []);
 });
@@ -112,16 +112,16 @@ test('a batch gives each segment its own text; texts sent for punctuation withou
 	for (const engine of [recognizer, sequential, together]) await handleRequest(engine, { id: 0, type: 'shutdown' });
 });
 
-test('a provisional segment recognised on an idle recognizer gives the closed segment its text, the same as recognised after the close', async () => {
+test('a provisional segment recognized on an idle recognizer gives the closed segment its text, the same as recognized after the close', async () => {
 	const config = { models, provisionalAfterMs: 200 };
 	const vad = new WorkerEngine('vad');
 	const early = new WorkerEngine('recognizer');
 	const late = new WorkerEngine('recognizer');
 	for (const engine of [vad, early, late]) await handleRequest(engine, { id: 0, type: 'open', streamId: 's', config });
 	const { samples } = readWav(sharedPath('audio', 'toy', 'toy_stream.wav'));
-	const results: { early: RecognizedSegment; late: RecognizedSegment }[] = [];
+	const results: { early: RecognizerOutput; late: RecognizerOutput }[] = [];
 	let started = 0;
-	const recognize = async (segment: SpeechSegment) => {
+	const recognize = async (segment: Segment) => {
 		const fbank = segment.fbank;
 		const provisionalId = segment.provisionalId;
 		results.push({
@@ -138,7 +138,7 @@ test('a provisional segment recognised on an idle recognizer gives the closed se
 	const expected = transcripts['toy_stream.wav'] as string[];
 	assert.equal(results.length, expected.length);
 	assert.ok(started >= expected.length - 1, `${started} provisional recognitions started`);
-	assert.ok(results.filter((result) => result.early.early).length >= expected.length - 1, 'all but the last (closed by the end of the file) were recognised early');
+	assert.ok(results.filter((result) => result.early.early).length >= expected.length - 1, 'all but the last (closed by the end of the file) were recognized early');
 	assert.deepEqual(results.map((result) => result.early.textRaw), results.map((result) => result.late.textRaw), 'the same texts, in order');
 	assert.ok(results.every((result) => !result.late.early));
 	assert.ok(characterErrorRate(expected, results.map((result) => result.early.textRaw)) <= 0.05);

@@ -46,7 +46,7 @@ describe('splitSentences', () => {
 		]);
 	});
 
-	it('cuts the recogniser text where the punctuated text was cut', () => {
+	it('cuts the recognizer text where the punctuated text was cut', () => {
 		const sentences = split('我们去， 公园hello。 world你好？谢谢', 0, 1000, '我们去公园hello world你好谢谢');
 		assert.deepEqual(sentences.map((s) => s.textRaw), ['我们去公园hello', 'world你好', '谢谢']);
 	});
@@ -54,9 +54,9 @@ describe('splitSentences', () => {
 	it('covers the segment without gaps, in whole milliseconds', () => {
 		const sentences = split('一。二三。四五六。七八九十。', 12_345, 19_999);
 		assert.equal(sentences.length, 4);
-		assert.equal(sentences[0]!.startMs, 12_345);
+		assert.equal(sentences[0].startMs, 12_345);
 		assert.equal(sentences.at(-1)!.endMs, 19_999);
-		for (let i = 1; i < sentences.length; i++) assert.equal(sentences[i]!.startMs, sentences[i - 1]!.endMs);
+		for (let i = 1; i < sentences.length; i++) assert.equal(sentences[i].startMs, sentences[i - 1].endMs);
 		assert.ok(sentences.every((s) => Number.isInteger(s.startMs) && Number.isInteger(s.endMs) && s.endMs > s.startMs));
 	});
 

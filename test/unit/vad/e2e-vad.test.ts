@@ -79,42 +79,42 @@ test('a shorter max end silence ends segments sooner and splits at shorter pause
 	assert.deepEqual(short[0], [240, 2660]);
 });
 
-test('during the trailing silence, pendingEnd names the segment that silence will close, with the end it will get', () => {
+test('during the trailing silence, provisionalEnd names the segment that silence will close, with the end it will get', () => {
 	const vad = new E2eVad({ ...DEFAULT_VAD_OPTIONS });
 	const frames = posteriors([100, false], [300, true], [200, false]);
-	const pending: (ReturnType<E2eVad['pendingEnd']> & object)[] = [];
+	const ends: (ReturnType<E2eVad['provisionalEnd']> & object)[] = [];
 	let closedAt = -1;
 	frames.forEach((p, t) => {
 		vad.acceptFrame(p);
-		const now = vad.pendingEnd();
-		if (now) pending.push(now);
+		const now = vad.provisionalEnd();
+		if (now) ends.push(now);
 		if (closedAt < 0 && vad.takeSegments().length > 0) closedAt = t;
 		if (t < 405 || (closedAt >= 0 && t >= closedAt)) assert.equal(now, null, `frame ${t}: no silence under way in a segment`);
 	});
 	// Silence counts from frame 405 (see above) and closes the segment at 469, as [740, 4160].
 	assert.equal(closedAt, 469);
-	assert.equal(pending.length, 469 - 405);
-	pending.forEach((entry, i) => assert.deepEqual(entry, { startMs: 740, endMs: 4160, silenceMs: (i + 1) * 10 }));
+	assert.equal(ends.length, 469 - 405);
+	ends.forEach((entry, i) => assert.deepEqual(entry, { startMs: 740, endMs: 4160, silenceMs: (i + 1) * 10 }));
 });
 
-test('a pause shorter than the end silence changes the pending end; a segment that would reach max segment first has none', () => {
+test('a pause shorter than the end silence changes the provisional end; a segment that would reach max segment first has none', () => {
 	const vad = new E2eVad({ ...DEFAULT_VAD_OPTIONS });
 	const frames = posteriors([50, false], [200, true], [40, false], [200, true], [200, false]);
 	frames.slice(0, 286).forEach((p) => vad.acceptFrame(p));
-	const inPause = vad.pendingEnd();
+	const inPause = vad.provisionalEnd();
 	frames.slice(286).forEach((p) => vad.acceptFrame(p));
 	const [segment] = vad.takeSegments();
-	assert.ok(inPause && segment, 'a pending end in the pause, then one segment');
+	assert.ok(inPause && segment, 'a provisional end in the pause, then one segment');
 	assert.equal(inPause.startMs, segment.startMs);
-	assert.ok(inPause.endMs < segment.endMs, `the pause's pending end ${inPause.endMs} is not the segment's end ${segment.endMs}`);
+	assert.ok(inPause.endMs < segment.endMs, `the pause's provisional end ${inPause.endMs} is not the segment's end ${segment.endMs}`);
 
 	// Speech 10..259 starts at frame 0; its silence (from 265) would close it at 329, past the forced cut at 300.
 	const long = new E2eVad({ ...DEFAULT_VAD_OPTIONS, maxSegmentMs: 3000 });
-	const seen: ReturnType<E2eVad['pendingEnd']>[] = [];
+	const seen: ReturnType<E2eVad['provisionalEnd']>[] = [];
 	posteriors([10, false], [250, true], [100, false]).forEach((p) => {
 		long.acceptFrame(p);
-		seen.push(long.pendingEnd());
+		seen.push(long.provisionalEnd());
 	});
 	assert.deepEqual(long.takeSegments(), [{ startMs: 0, endMs: 3010 }]);
-	assert.deepEqual(seen.filter((entry) => entry !== null), [], 'no pending end: max segment cuts it first');
+	assert.deepEqual(seen.filter((entry) => entry !== null), [], 'no provisional end: max segment cuts it first');
 });

@@ -4,7 +4,7 @@ import { computeFbank } from '../../../engine/frontend/fbank.js';
 import { loadFrontendOptions, sameFbank, type FrontendOptions } from '../../../engine/frontend/frontend-options.js';
 import { readWav } from '../../../engine/source/wav.js';
 import { FsmnVadModel } from '../../../engine/vad/fsmn-vad-model.js';
-import { SpeechSegmenter, type ProvisionalSegment, type SpeechSegment } from '../../../engine/vad/speech-segmenter.js';
+import { SpeechSegmenter, type ProvisionalSegment, type Segment } from '../../../engine/vad/speech-segmenter.js';
 import { StreamingVad } from '../../../engine/vad/streaming-vad.js';
 import { sharedPath } from '../../helpers/paths.js';
 
@@ -19,8 +19,8 @@ after(async () => {
 	await model.release();
 });
 
-async function cutAll(segmenter: SpeechSegmenter, samples: Float32Array, chunk: number): Promise<SpeechSegment[]> {
-	const segments: SpeechSegment[] = [];
+async function cutAll(segmenter: SpeechSegmenter, samples: Float32Array, chunk: number): Promise<Segment[]> {
+	const segments: Segment[] = [];
 	for (let start = 0; start < samples.length; start += chunk) segments.push(...(await segmenter.accept(samples.slice(start, start + chunk))));
 	segments.push(...(await segmenter.finish()));
 	return segments;
@@ -62,7 +62,7 @@ test('rows older than the longest segment plus its margin are forgotten', async 
 test('a provisional segment, offered during the trailing silence, is exactly the segment the VAD closes after it', async () => {
 	const segmenter = new SpeechSegmenter(model, paraformerFrontend, {}, 200);
 	const offered: ProvisionalSegment[] = [];
-	const closed: SpeechSegment[] = [];
+	const closed: Segment[] = [];
 	for (const session of [1, 2]) {
 		for (let start = 0; start < vadExample.length; start += 1600) {
 			closed.push(...(await segmenter.accept(vadExample.slice(start, start + 1600))));
@@ -70,7 +70,7 @@ test('a provisional segment, offered during the trailing silence, is exactly the
 			if (provisional) offered.push(provisional);
 		}
 		closed.push(...(await segmenter.finish()));
-		assert.equal(segmenter.takeProvisional(), null, `session ${session}: nothing is pending after the end`);
+		assert.equal(segmenter.takeProvisional(), null, `session ${session}: no provisional segment after the end`);
 	}
 	const confirmed = closed.filter((segment) => segment.provisionalId !== undefined);
 	// The last segment of each session closes at the end of the file, not by silence.

@@ -4,7 +4,7 @@ import { after, before, test } from 'node:test';
 import { EngineError } from '../../../engine/errors.js';
 import { readWav } from '../../../engine/source/wav.js';
 import { FsmnVadModel } from '../../../engine/vad/fsmn-vad-model.js';
-import { StreamingVad, type VadSegment } from '../../../engine/vad/streaming-vad.js';
+import { StreamingVad, type SegmentSpan } from '../../../engine/vad/streaming-vad.js';
 import type { VadOptions } from '../../../engine/vad/vad-options.js';
 import { sharedPath } from '../../helpers/paths.js';
 
@@ -39,15 +39,15 @@ after(async () => {
 	await model.release();
 });
 
-async function segment(samples: Float32Array, chunkSamples = samples.length, overrides?: Partial<VadOptions>): Promise<VadSegment[]> {
+async function segment(samples: Float32Array, chunkSamples = samples.length, overrides?: Partial<VadOptions>): Promise<SegmentSpan[]> {
 	const vad = new StreamingVad(model, overrides);
-	const segments: VadSegment[] = [];
+	const segments: SegmentSpan[] = [];
 	for (let start = 0; start < samples.length; start += chunkSamples) segments.push(...(await vad.accept(samples.subarray(start, start + chunkSamples))));
 	segments.push(...(await vad.finish()));
 	return segments;
 }
 
-function assertPublished(segments: VadSegment[], label: string): void {
+function assertPublished(segments: SegmentSpan[], label: string): void {
 	assert.equal(segments.length, PUBLISHED.length, `${label}: ${JSON.stringify(segments)}`);
 	segments.forEach((found, i) => {
 		const [startMs, endMs] = PUBLISHED[i];
@@ -96,7 +96,7 @@ test('overrides change the endpointing of one stream only', async () => {
 	const strict = await segment(vadExample, 1600, { speechNoiseThreshold: 0.95 });
 	assert.ok(shortPauses.length > PUBLISHED.length, `300 ms: ${shortPauses.length} segments`);
 	assert.ok(longPauses.length < PUBLISHED.length, `3000 ms: ${longPauses.length} segments`);
-	const speechMs = (segments: VadSegment[]) => segments.reduce((sum, s) => sum + s.endMs - s.startMs, 0);
+	const speechMs = (segments: SegmentSpan[]) => segments.reduce((sum, s) => sum + s.endMs - s.startMs, 0);
 	assert.ok(speechMs(strict) < speechMs(PUBLISHED.map(([startMs, endMs]) => ({ startMs, endMs }))));
 	assertPublished(await segment(vadExample, 1600, {}), 'no overrides after overridden streams');
 });
@@ -125,7 +125,7 @@ test('streams sharing one model keep their own state, even when interleaved', as
 	const alone = [await segment(vadExample, 1600), await segment(toy, 1600)];
 	const streams = [new StreamingVad(model), new StreamingVad(model)];
 	const inputs = [vadExample, toy];
-	const found: VadSegment[][] = [[], []];
+	const found: SegmentSpan[][] = [[], []];
 	const chunk = 1600;
 	for (let start = 0; start < Math.max(vadExample.length, toy.length); start += chunk) {
 		const results = await Promise.all(streams.map((vad, i) => (start < inputs[i].length ? vad.accept(inputs[i].subarray(start, start + chunk)) : [])));
@@ -138,10 +138,10 @@ test('streams sharing one model keep their own state, even when interleaved', as
 
 test('calls made without waiting are processed in order, and finish() starts a new stream at 0 ms', async () => {
 	const vad = new StreamingVad(model);
-	const pending: Promise<VadSegment[]>[] = [];
-	for (let start = 0; start < vadExample.length; start += 4800) pending.push(vad.accept(vadExample.subarray(start, start + 4800)));
-	pending.push(vad.finish());
-	assertPublished((await Promise.all(pending)).flat(), 'unawaited');
+	const answers: Promise<SegmentSpan[]>[] = [];
+	for (let start = 0; start < vadExample.length; start += 4800) answers.push(vad.accept(vadExample.subarray(start, start + 4800)));
+	answers.push(vad.finish());
+	assertPublished((await Promise.all(answers)).flat(), 'unawaited');
 	assertPublished([...(await vad.accept(vadExample)), ...(await vad.finish())], 'second stream');
 });
 

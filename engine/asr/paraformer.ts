@@ -9,7 +9,8 @@ import { loadFrontendOptions, type FrontendOptions } from '../frontend/frontend-
 import { readModelConfig, requireModelFiles, yamlNumber, yamlSection } from '../model-dir/model-config.js';
 import { createSession, ort, requireInterface, type Session } from '../onnx/onnx-session.js';
 import { joinTokens } from './sentence-postprocess.js';
-import { timedWords, type TimedToken } from './timed-words.js';
+import type { TimedToken } from '../timed-token.js';
+import { timedWords } from './timed-words.js';
 import { TIMESTAMP_OUTPUTS, tokenSpans, UPSAMPLE_TIMES } from './timestamps.js';
 import { loadTokens } from '../model-dir/tokens.js';
 

@@ -1,10 +1,6 @@
 import { isCjkOrDigit, SILENT_TOKENS, WORD_PIECE_MARK } from './sentence-postprocess.js';
+import type { TimedToken } from '../timed-token.js';
 import type { TokenSpan } from './timestamps.js';
-
-/** A word of the text (one CJK character, a digit, or an English word) and when it was spoken. */
-export interface TimedToken extends TokenSpan {
-	text: string;
-}
 
 /**
  * The words `joinTokens` makes of the same tokens, each timed from its first piece's start to its

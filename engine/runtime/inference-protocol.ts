@@ -1,6 +1,6 @@
 import { EngineError, errorMessage, type EngineErrorCode } from '../errors.js';
 import type { ModelSelection, VadSettings } from '../config.js';
-import type { TimedToken } from '../asr/timed-words.js';
+import type { TimedToken } from '../timed-token.js';
 import type { ProvisionalSegment, Segment } from '../vad/speech-segmenter.js';
 
 /** What one stream needs loaded in the worker. */

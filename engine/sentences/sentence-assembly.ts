@@ -1,4 +1,4 @@
-import type { TimedToken } from '../asr/timed-words.js';
+import type { TimedToken } from '../timed-token.js';
 import { splitSentences } from './sentences.js';
 
 /** One final sentence: what a workflow execution receives. */

@@ -1,4 +1,4 @@
-import type { TimedToken } from '../asr/timed-words.js';
+import type { TimedToken } from '../timed-token.js';
 
 /** A segment's recognized text (punctuated, and the recognizer's own if known) and its time. */
 export interface SegmentText {

@@ -1,10 +1,5 @@
 /** Subtitle cues from final sentences, and their SRT and WebVTT text. */
-
-export interface TimedText {
-	text: string;
-	startMs: number;
-	endMs: number;
-}
+import type { TimedToken as TimedText } from '../engine/index.js';
 
 /** A sentence as the engine emits it; `tokens` (its words' times) only from a timestamp model. */
 export interface SubtitleSentence extends TimedText {

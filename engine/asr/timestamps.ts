@@ -31,7 +31,9 @@ export interface UpsampledFrames {
 }
 
 /**
- * The time of each of `tokenCount` tokens (the decoded rows, end-of-sentence row excluded).
+ * The time of each of `tokenCount` tokens: the decoded rows, `token_num - predictor_bias`, as the
+ * Python runtime passes them (the C++ one decodes `token_num` rows and drops a final `</s>`: the
+ * same rows whenever the last one is `</s>`, as a trained model's is).
  * There should be one peak per token plus the end-of-sentence peak; when there are not, the peaks
  * are rebuilt from the alphas as FunASR's C++ runtime does. Null when no time can be given:
  * no tokens, all-zero alphas, or peaks that still do not match after the rebuild.

@@ -1,9 +1,9 @@
 /** Subtitle cues from final sentences, and their SRT and WebVTT text. */
-import type { TimedToken as TimedText } from '../engine/index.js';
+import type { TimedToken } from '../engine/index.js';
 
 /** A sentence as the engine emits it; `tokens` (its words' times) only from a timestamp model. */
-export interface SubtitleSentence extends TimedText {
-	tokens?: readonly TimedText[];
+export interface SubtitleSentence extends TimedToken {
+	tokens?: readonly TimedToken[];
 }
 
 export interface Cue {
@@ -78,12 +78,12 @@ export function columns(text: string): number {
 	return width;
 }
 
-function fits(words: readonly TimedText[]): boolean {
+function fits(words: readonly TimedToken[]): boolean {
 	return words[words.length - 1].endMs - words[0].startMs <= MAX_CUE_MS && breakLines(words).every((line) => columns(line) <= MAX_LINE_COLUMNS);
 }
 
 /** One line if it fits, else MAX_LINES (two) broken between words as near the middle as possible. */
-function breakLines(words: readonly TimedText[]): string[] {
+function breakLines(words: readonly TimedToken[]): string[] {
 	const whole = words.map((word) => word.text).join('').trim();
 	if (columns(whole) <= MAX_LINE_COLUMNS || words.length < 2) return [whole];
 	let best: string[] = [whole];
@@ -104,7 +104,7 @@ function breakLines(words: readonly TimedText[]): string[] {
  * after it), each with a time: its token's when the tokens spell the text, else a share of the
  * sentence's time by spoken characters.
  */
-function timedWords(sentence: SubtitleSentence): TimedText[] {
+function timedWords(sentence: SubtitleSentence): TimedToken[] {
 	const spelled = sentence.tokens ? piecesOfTokens(sentence.text, sentence.tokens) : null;
 	if (spelled) return spelled;
 	const pieces = wordPieces(sentence.text);
@@ -120,9 +120,9 @@ function timedWords(sentence: SubtitleSentence): TimedText[] {
 }
 
 /** The text cut after each token's letters and the marks and spaces that follow; null when the tokens do not spell it. */
-function piecesOfTokens(text: string, tokens: readonly TimedText[]): TimedText[] | null {
+function piecesOfTokens(text: string, tokens: readonly TimedToken[]): TimedToken[] | null {
 	const chars = [...text];
-	const pieces: TimedText[] = [];
+	const pieces: TimedToken[] = [];
 	let position = 0;
 	for (const token of tokens) {
 		let piece = '';

@@ -2,7 +2,10 @@
 import type { TimedToken } from '../engine/index.js';
 
 /** A sentence as the engine emits it; `tokens` (its words' times) only from a timestamp model. */
-export interface SubtitleSentence extends TimedToken {
+export interface SubtitleSentence {
+	text: string;
+	startMs: number;
+	endMs: number;
 	tokens?: readonly TimedToken[];
 }
 

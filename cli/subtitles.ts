@@ -18,7 +18,6 @@ export interface Cue {
 
 /** A line of at most 42 columns (a CJK character takes two), the common broadcast limit. */
 export const MAX_LINE_COLUMNS = 42;
-export const MAX_LINES = 2;
 export const MAX_CUE_MS = 7000;
 
 const SPOKEN = /[\p{L}\p{N}]/u;
@@ -85,7 +84,7 @@ function fits(words: readonly TimedToken[]): boolean {
 	return words[words.length - 1].endMs - words[0].startMs <= MAX_CUE_MS && breakLines(words).every((line) => columns(line) <= MAX_LINE_COLUMNS);
 }
 
-/** One line if it fits, else MAX_LINES (two) broken between words as near the middle as possible. */
+/** One line if it fits, else two, broken between words as near the middle as possible. */
 function breakLines(words: readonly TimedToken[]): string[] {
 	const whole = words.map((word) => word.text).join('').trim();
 	if (columns(whole) <= MAX_LINE_COLUMNS || words.length < 2) return [whole];

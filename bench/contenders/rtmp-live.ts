@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -6,6 +6,7 @@ import { LivePipeline } from '../../engine/pipeline/live-pipeline.js';
 import type { SegmentClosedEvent } from '../../engine/pipeline/events.js';
 import { startPublisher, type Publisher } from '../../test/helpers/publisher.js';
 import { startRtmpServer, type RtmpServer } from '../../test/helpers/rtmp-server.js';
+import { writeWav } from '../../test/helpers/wav-file.js';
 import type { Layout, Precision, SetupMessage } from '../contender-protocol.js';
 import { readCorpusAudio } from '../corpus.js';
 import { cpuAccount, machineBusyCores } from '../machine.js';
@@ -109,24 +110,4 @@ function rotate(audio: Float32Array, start: number): Float32Array {
 	rotated.set(audio.subarray(start));
 	rotated.set(audio.subarray(0, start), audio.length - start);
 	return rotated;
-}
-
-/** 16 kHz mono 16-bit PCM WAV: what the publisher reads. */
-function writeWav(path: string, samples: Float32Array): void {
-	const data = Buffer.alloc(samples.length * 2);
-	for (let i = 0; i < samples.length; i++) data.writeInt16LE(Math.max(-32768, Math.min(32767, Math.round(samples[i]))), i * 2);
-	const header = Buffer.alloc(44);
-	header.write('RIFF', 0, 'ascii');
-	header.writeUInt32LE(36 + data.length, 4);
-	header.write('WAVEfmt ', 8, 'ascii');
-	header.writeUInt32LE(16, 16);
-	header.writeUInt16LE(1, 20);
-	header.writeUInt16LE(1, 22);
-	header.writeUInt32LE(16000, 24);
-	header.writeUInt32LE(32000, 28);
-	header.writeUInt16LE(2, 32);
-	header.writeUInt16LE(16, 34);
-	header.write('data', 36, 'ascii');
-	header.writeUInt32LE(data.length, 40);
-	writeFileSync(path, Buffer.concat([header, data]));
 }

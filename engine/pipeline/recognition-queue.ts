@@ -49,11 +49,6 @@ export class RecognitionQueue<T extends QueueItem, R = void> {
 		this.policy = settings.overflow ?? DEFAULT_QUEUE.overflow;
 	}
 
-	/** Seconds of audio waiting (not yet being recognized). */
-	get pendingSeconds(): number {
-		return this.waitingSeconds;
-	}
-
 	push(segment: T): void {
 		if (this.policy === 'drop-newest' && this.wouldOverflow(segment)) {
 			this.hooks.dropped([segment], 'overflow');

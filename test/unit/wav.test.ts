@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import { EngineError } from '../../engine/errors.js';
 import { readWav } from '../../engine/source/wav.js';
 import { sharedPath } from '../helpers/paths.js';
+import { wavHeader } from '../helpers/wav-file.js';
 
 test('readWav reads the reference recordings at 16 kHz', () => {
 	const audio = readWav(sharedPath('audio', 'a_cn_16k.wav'));
@@ -27,15 +28,7 @@ test('readWav rejects a file that is not WAV with a clear error', () => {
 test('readWav refuses a header claiming 65,535 channels, as ffmpeg does, instead of returning no samples', () => {
 	const dir = mkdtempSync(join(tmpdir(), 'wav-'));
 	try {
-		const header = Buffer.alloc(44);
-		header.write('RIFFxxxxWAVEfmt ', 0, 'ascii');
-		header.writeUInt32LE(16, 16);
-		header.writeUInt16LE(1, 20);
-		header.writeUInt16LE(65535, 22);
-		header.writeUInt32LE(16000, 24);
-		header.writeUInt16LE(16, 34);
-		header.write('data', 36, 'ascii');
-		header.writeUInt32LE(3200, 40);
+		const header = wavHeader({ channels: 65535, dataBytes: 3200 });
 		const path = join(dir, 'channels.wav');
 		writeFileSync(path, Buffer.concat([header, Buffer.alloc(3200)]));
 		assert.throws(() => readWav(path), (error: unknown) => error instanceof EngineError && error.code === 'INPUT_NOT_AUDIO' && /claims 65535 channels/.test(error.message));

@@ -9,6 +9,7 @@ import { after, before, test } from 'node:test';
 import { runCli } from '../../helpers/cli.js';
 import { ModelCopies } from '../../helpers/model-copies.js';
 import { REPO_ROOT, readFloat32, sharedPath } from '../../helpers/paths.js';
+import { wavHeader } from '../../helpers/wav-file.js';
 
 const TOY = sharedPath('models', 'toy-paraformer-zh');
 const VAD = sharedPath('models', 'fsmn-vad');
@@ -89,19 +90,7 @@ test('vad and features accept a stream URL, as transcribe does', async (t) => {
 });
 
 test('a WAV header claiming 65,535 channels gets the same verdict from every command', async () => {
-	const header = Buffer.alloc(44);
-	header.write('RIFF', 0, 'ascii');
-	header.writeUInt32LE(36 + 3200, 4);
-	header.write('WAVEfmt ', 8, 'ascii');
-	header.writeUInt32LE(16, 16);
-	header.writeUInt16LE(1, 20);
-	header.writeUInt16LE(65535, 22);
-	header.writeUInt32LE(16000, 24);
-	header.writeUInt32LE((16000 * 2 * 65535) >>> 0, 28);
-	header.writeUInt16LE((2 * 65535) & 0xffff, 32);
-	header.writeUInt16LE(16, 34);
-	header.write('data', 36, 'ascii');
-	header.writeUInt32LE(3200, 40);
+	const header = wavHeader({ channels: 65535, dataBytes: 3200 });
 	const wav = join(work, 'channels.wav');
 	writeFileSync(wav, Buffer.concat([header, Buffer.alloc(3200)]));
 	const out = join(work, 'channels.f32');

@@ -1,14 +1,16 @@
-import { LivePipeline, type Sentence } from '../../engine/index.js';
+import { EngineError, LivePipeline } from '../../engine/index.js';
 import { parseCommand, positiveInteger, requireValue } from '../args.js';
+import { createFormatter, parseOutputFormat } from '../output-formats.js';
 
-const USAGE = 'rtmp-asr transcribe <file-or-url> --model <dir> --vad <dir> [--punc <dir>] [--json] [--quantized] [--threads N] [--recognizers N] [--ffmpeg <path>]';
+const USAGE = 'rtmp-asr transcribe <file-or-url> --model <dir> --vad <dir> [--punc <dir>] [--format text|jsonl|srt|vtt] [--json] [--quantized] [--threads N] [--recognizers N] [--ffmpeg <path>]';
 
-/** Prints one line per final sentence, as it is recognized. */
+/** Prints each final sentence as it is recognized: a line of text or JSON, or subtitle cues. `--json` is `--format jsonl`. */
 export async function transcribeCommand(argv: string[], signal: AbortSignal): Promise<void> {
 	const { values, positionals } = parseCommand(argv, {
 		model: { type: 'string' },
 		vad: { type: 'string' },
 		punc: { type: 'string' },
+		format: { type: 'string' },
 		json: { type: 'boolean', default: false },
 		quantized: { type: 'boolean', default: false },
 		threads: { type: 'string' },
@@ -16,6 +18,10 @@ export async function transcribeCommand(argv: string[], signal: AbortSignal): Pr
 		ffmpeg: { type: 'string' },
 	}, USAGE);
 	const input = requireValue(positionals[0], 'the input file or URL', USAGE);
+	if (values.json && values.format !== undefined && values.format !== 'jsonl') {
+		throw new EngineError('BAD_OPTION', `--json means --format jsonl; it cannot go with --format ${values.format}.`, 'Give one of them.');
+	}
+	const formatter = createFormatter(values.json ? 'jsonl' : parseOutputFormat(values.format ?? 'text'));
 	const pipeline = new LivePipeline({
 		url: input,
 		models: {
@@ -30,10 +36,8 @@ export async function transcribeCommand(argv: string[], signal: AbortSignal): Pr
 		queue: { overflow: 'backpressure', maxSeconds: 30 },
 		...(values.ffmpeg ? { ffmpegPath: values.ffmpeg } : {}),
 	});
-	const print = values.json
-		? (s: Sentence) => `${JSON.stringify({ index: s.index, text: s.text, textRaw: s.textRaw, startMs: s.startMs, endMs: s.endMs })}\n`
-		: (s: Sentence) => `[${clock(s.startMs)} → ${clock(s.endMs)}] ${s.text}\n`;
-	pipeline.on('sentence', (sentence) => process.stdout.write(print(sentence)));
+	if (formatter.header) process.stdout.write(formatter.header);
+	pipeline.on('sentence', (sentence) => process.stdout.write(formatter.format(sentence)));
 	pipeline.on('warning', (warning) => process.stderr.write(`warning: ${warning.describe()}\n`));
 	pipeline.on('status', (status) => {
 		if (status.type === 'reconnecting') process.stderr.write(`reconnecting to ${status.stream} in ${(status.delayMs / 1000).toFixed(1)} s (attempt ${status.attempt})\n`);
@@ -49,10 +53,4 @@ export async function transcribeCommand(argv: string[], signal: AbortSignal): Pr
 	} finally {
 		await pipeline.close();
 	}
-}
-
-function clock(ms: number): string {
-	const totalSeconds = ms / 1000;
-	const minutes = Math.floor(totalSeconds / 60);
-	return `${String(minutes).padStart(2, '0')}:${(totalSeconds - minutes * 60).toFixed(3).padStart(6, '0')}`;
 }

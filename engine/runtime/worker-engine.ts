@@ -1,4 +1,4 @@
-import { Paraformer } from '../asr/paraformer.js';
+import { Paraformer, type RecognizedText } from '../asr/paraformer.js';
 import { EngineError } from '../errors.js';
 import type { FeatureMatrix } from '../frontend/feature-matrix.js';
 import { loadFrontendOptions } from '../frontend/frontend-options.js';
@@ -11,9 +11,12 @@ import { Batcher, recognitionBatchSize } from './batcher.js';
 import type { StreamConfig, WorkerRole } from './inference-protocol.js';
 import { SharedModels } from './shared-models.js';
 
+/** A segment's text and, from a timestamp model, its words' times. */
+export type Recognition = Pick<RecognizedText, 'text' | 'timedTokens'>;
+
 export interface Recognizer {
 	paraformer: Paraformer;
-	batcher: Batcher<FeatureMatrix, string>;
+	batcher: Batcher<FeatureMatrix, Recognition>;
 }
 
 export interface VadStream {
@@ -31,7 +34,7 @@ export interface RecognizerStream {
 	keys: string[];
 	recognizer: Recognizer;
 	/** The text of the stream's latest provisional segment, being recognized early. */
-	provisional: { id: number; text: Promise<string> } | null;
+	provisional: { id: number; text: Promise<Recognition> } | null;
 }
 
 type Stream = VadStream | RecognizerStream;
@@ -146,8 +149,8 @@ async function openRecognizer(config: StreamConfig, acquire: Acquire, keys: stri
 
 async function loadRecognizer(dir: string, quantized: boolean, threads: number): Promise<Recognizer> {
 	const paraformer = await Paraformer.load(dir, { quantized, threads });
-	const batcher = new Batcher<FeatureMatrix, string>(
-		async (fbanks) => (await paraformer.recognizeFbank(fbanks)).map((result) => result.text),
+	const batcher = new Batcher<FeatureMatrix, Recognition>(
+		async (fbanks) => (await paraformer.recognizeFbank(fbanks)).map(({ text, timedTokens }) => ({ text, ...(timedTokens ? { timedTokens } : {}) })),
 		(fbank) => fbank.rows,
 		recognitionBatchSize(threads),
 	);

@@ -5,7 +5,8 @@
 // never one above:
 //
 //   0  engine/errors.ts, engine/config.ts,                    what every layer reads
-//      engine/serial-queue.ts, engine/model-dir/
+//      engine/serial-queue.ts, engine/timed-token.ts,
+//      engine/model-dir/
 //   1  engine/source/, engine/frontend/, engine/onnx/          audio in, features, onnxruntime
 //   2  engine/vad/, engine/asr/, engine/punctuation/,          the models, and what their text
 //      engine/sentences/                                       becomes
@@ -19,7 +20,7 @@
 
 /** Each layer's folders, bottom first, as the path patterns dependency-cruiser matches. */
 const LAYERS = [
-	{ name: 'leaf (errors, config, serial-queue, model-dir)', path: '^engine/(errors\\.ts|config\\.ts|serial-queue\\.ts|model-dir/)' },
+	{ name: 'leaf (errors, config, serial-queue, timed-token, model-dir)', path: '^engine/(errors\\.ts|config\\.ts|serial-queue\\.ts|timed-token\\.ts|model-dir/)' },
 	{ name: 'source, frontend, onnx', path: '^engine/(source|frontend|onnx)/' },
 	{ name: 'vad, asr, punctuation, sentences', path: '^engine/(vad|asr|punctuation|sentences)/' },
 	{ name: 'runtime (workers)', path: '^engine/runtime/' },

@@ -16,7 +16,7 @@ interface Command {
 }
 
 const COMMANDS: Record<string, Command> = {
-	transcribe: { run: transcribeCommand, summary: 'transcribe <file-or-url> --model <dir> --vad <dir> [--punc <dir>] [--json]: one line per final sentence' },
+	transcribe: { run: transcribeCommand, summary: 'transcribe <file-or-url> --model <dir> --vad <dir> [--punc <dir>] [--format text|jsonl|srt|vtt]: each final sentence as a line, a JSON line or subtitle cues (--json = --format jsonl)' },
 	vad: { run: vadCommand, summary: 'vad <file-or-url> --vad <dir> [--json]: speech segments [[startMs, endMs], ...]' },
 	models: { run: modelsCommand, exitsOnSignal: true, summary: 'models list | pull <name>... | verify [<name>...] [--dir <dir>] [--json]: known and installed models; download with resume and checks; check installed files' },
 	features: { run: featuresCommand, summary: 'features <file-or-url> --model <dir> [--fbank] --out <file>: model input features, float32 [T, D]' },

@@ -5,6 +5,7 @@
 
 export { describeError, EngineError, errorMessage, isEngineError } from './errors.js';
 export type { EngineErrorCode } from './errors.js';
+export type { TimedToken } from './timed-token.js';
 export type {
 	LivePipelineOptions,
 	ModelSelection,

@@ -1,15 +1,17 @@
-import { LivePipeline, type Sentence } from '../../engine/index.js';
+import { EngineError, LivePipeline } from '../../engine/index.js';
 import { parseCommand, positiveInteger, requireValue } from '../args.js';
 import { readHotwordOptions } from '../hotwords.js';
+import { createFormatter, parseOutputFormat } from '../output-formats.js';
 
-const USAGE = 'rtmp-asr transcribe <file-or-url> --model <dir> --vad <dir> [--punc <dir>] [--json] [--quantized] [--threads N] [--recognizers N] [--ffmpeg <path>] [--hotwords "词一 词二"] [--hotwords-file <file>]';
+const USAGE = 'rtmp-asr transcribe <file-or-url> --model <dir> --vad <dir> [--punc <dir>] [--format text|jsonl|srt|vtt] [--json] [--quantized] [--threads N] [--recognizers N] [--ffmpeg <path>] [--hotwords "词一 词二"] [--hotwords-file <file>]';
 
-/** Prints one line per final sentence, as it is recognized. */
+/** Prints each final sentence as it is recognized: a line of text or JSON, or subtitle cues. `--json` is `--format jsonl`. */
 export async function transcribeCommand(argv: string[], signal: AbortSignal): Promise<void> {
 	const { values, positionals } = parseCommand(argv, {
 		model: { type: 'string' },
 		vad: { type: 'string' },
 		punc: { type: 'string' },
+		format: { type: 'string' },
 		json: { type: 'boolean', default: false },
 		quantized: { type: 'boolean', default: false },
 		threads: { type: 'string' },
@@ -23,6 +25,10 @@ export async function transcribeCommand(argv: string[], signal: AbortSignal): Pr
 		process.stderr.write(`note: the weights of ${hotwords.weighted} hotword(s) are ignored: they steer FunASR's FST (n-gram) hotwords; NN hotwords have no weight.\n`);
 	}
 	const input = requireValue(positionals[0], 'the input file or URL', USAGE);
+	if (values.json && values.format !== undefined && values.format !== 'jsonl') {
+		throw new EngineError('BAD_OPTION', `--json means --format jsonl; it cannot go with --format ${values.format}.`, 'Give one of them.');
+	}
+	const formatter = createFormatter(values.json ? 'jsonl' : parseOutputFormat(values.format ?? 'text'));
 	const pipeline = new LivePipeline({
 		url: input,
 		models: {
@@ -38,10 +44,8 @@ export async function transcribeCommand(argv: string[], signal: AbortSignal): Pr
 		...(values.ffmpeg ? { ffmpegPath: values.ffmpeg } : {}),
 		...(hotwords ? { hotwords: hotwords.hotwords } : {}),
 	});
-	const print = values.json
-		? (s: Sentence) => `${JSON.stringify({ index: s.index, text: s.text, textRaw: s.textRaw, startMs: s.startMs, endMs: s.endMs })}\n`
-		: (s: Sentence) => `[${clock(s.startMs)} → ${clock(s.endMs)}] ${s.text}\n`;
-	pipeline.on('sentence', (sentence) => process.stdout.write(print(sentence)));
+	if (formatter.header) process.stdout.write(formatter.header);
+	pipeline.on('sentence', (sentence) => process.stdout.write(formatter.format(sentence)));
 	pipeline.on('warning', (warning) => process.stderr.write(`warning: ${warning.describe()}\n`));
 	pipeline.on('status', (status) => {
 		if (status.type === 'reconnecting') process.stderr.write(`reconnecting to ${status.stream} in ${(status.delayMs / 1000).toFixed(1)} s (attempt ${status.attempt})\n`);
@@ -57,10 +61,4 @@ export async function transcribeCommand(argv: string[], signal: AbortSignal): Pr
 	} finally {
 		await pipeline.close();
 	}
-}
-
-function clock(ms: number): string {
-	const totalSeconds = ms / 1000;
-	const minutes = Math.floor(totalSeconds / 60);
-	return `${String(minutes).padStart(2, '0')}:${(totalSeconds - minutes * 60).toFixed(3).padStart(6, '0')}`;
 }

@@ -10,6 +10,9 @@ import { loadFrontendOptions, type FrontendOptions } from '../frontend/frontend-
 import { readModelConfig, requireModelFiles, yamlNumber, yamlSection } from '../model-dir/model-config.js';
 import { createSession, ort, requireInterface, type Session } from '../onnx/onnx-session.js';
 import { joinTokens } from './sentence-postprocess.js';
+import type { TimedToken } from '../timed-token.js';
+import { timedWords } from './timed-words.js';
+import { TIMESTAMP_OUTPUTS, tokenSpans, UPSAMPLE_TIMES } from './timestamps.js';
 import { loadTokens } from '../model-dir/tokens.js';
 import { EMBEDDER_FILE, HotwordModel, type HotwordBias } from './hotword-embedding.js';
 
@@ -37,6 +40,8 @@ export interface RecognizedText {
 	text: string;
 	/** The vocabulary tokens kept, before joining. */
 	tokens: string[];
+	/** The text's words and their times from the segment's start, when the model gives timestamps. */
+	timedTokens?: TimedToken[];
 }
 
 /** What one onnxruntime run returns, as numbers. */
@@ -48,6 +53,10 @@ export interface ParaformerOutput {
 	vocabularySize: number;
 	/** Decoded tokens per utterance, the end-of-sentence token included. */
 	tokenNum: number[];
+	/** Timestamp exports only: `us_alphas` and `us_cif_peak`, row-major [batch, upsampledFrames]. */
+	timestamps?: { alphas: Float32Array; peaks: Float32Array; upsampledFrames: number };
+	/** Feature rows of each utterance. */
+	speechRows: number[];
 }
 
 /** Running totals since load, for benchmarks. */
@@ -75,6 +84,8 @@ export class Paraformer {
 		readonly predictorBias: number,
 		private readonly lengthType: 'int32' | 'int64',
 		private readonly maxBatch: number,
+		/** The graph has FunASR's timestamp outputs. */
+		readonly givesTimestamps: boolean,
 		/** Null: the model takes no hotwords (its graph has no bias_embed input). */
 		readonly hotwords: HotwordModel | null,
 	) {
@@ -96,8 +107,9 @@ export class Paraformer {
 		const session = await createSession(modelPath, 'Paraformer model', { threads: options.threads ?? 1, signedInt8Weights: options.quantized === true });
 		try {
 			const lengthType = checkInterface(session, modelPath, frontend.numMelBins * frontend.lfrM, tokens.length);
+			const givesTimestamps = hasTimestampOutputs(session, modelPath);
 			const hotwords = await loadHotwordModel(session, modelDir, modelPath, tokens, options.threads ?? 1);
-			return new Paraformer(session, modelPath, frontend, cmvn, tokens, predictorBias, lengthType, maxBatch, hotwords);
+			return new Paraformer(session, modelPath, frontend, cmvn, tokens, predictorBias, lengthType, maxBatch, givesTimestamps, hotwords);
 		} catch (error) {
 			await session.release();
 			throw error;
@@ -142,6 +154,7 @@ export class Paraformer {
 		const rows = Math.max(...features.map((matrix) => matrix.rows));
 		const dim = this.featureDim;
 		const speech = new Float32Array(batch * rows * dim);
+		const speechRows = features.map((matrix) => matrix.rows);
 		const lengths = this.lengthType === 'int64' ? new BigInt64Array(batch) : new Int32Array(batch);
 		features.forEach((matrix, b) => {
 			if (matrix.dim !== dim) {
@@ -159,13 +172,13 @@ export class Paraformer {
 		else if (hotwords) throw new EngineError('BAD_OPTION', `${WHAT} "${this.modelPath}" takes no hotwords.`, 'Choose a hotword-capable model (one with model_eb.onnx), or give no hotwords.');
 		let outputs: ort.InferenceSession.ReturnType;
 		try {
-			outputs = await this.session.run(feeds, [...OUTPUTS], { logSeverityLevel: SILENT });
+			outputs = await this.session.run(feeds, [...OUTPUTS, ...(this.givesTimestamps ? TIMESTAMP_OUTPUTS : [])], { logSeverityLevel: SILENT });
 		} catch {
 			// When no item of a batch fires a single token, the export's decoder fails on its empty
 			// input. FunASR's runtimes take any failed run for silence or noise; so do we.
 			this.stats.inferenceMs += performance.now() - start;
 			this.stats.emptyRuns++;
-			return { logits: new Float32Array(0), batch, rows: 0, vocabularySize: this.tokens.length, tokenNum: new Array<number>(batch).fill(0) };
+			return { logits: new Float32Array(0), batch, rows: 0, vocabularySize: this.tokens.length, tokenNum: new Array<number>(batch).fill(0), speechRows };
 		}
 		const logits = outputs.logits!;
 		const tokenNum = Array.from(outputs.token_num!.data as Int32Array | BigInt64Array, Number);
@@ -177,19 +190,41 @@ export class Paraformer {
 			rows: logits.dims[1],
 			vocabularySize: logits.dims[2],
 			tokenNum,
+			speechRows,
+			...(this.givesTimestamps ? { timestamps: this.timestampOutputs(outputs, batch, rows) } : {}),
 		};
+	}
+
+	/** `us_alphas` and `us_cif_peak`, checked to hold UPSAMPLE_TIMES frames per feature row of the batch. */
+	private timestampOutputs(outputs: ort.InferenceSession.ReturnType, batch: number, rows: number): NonNullable<ParaformerOutput['timestamps']> {
+		const expected = [batch, rows * UPSAMPLE_TIMES];
+		for (const name of TIMESTAMP_OUTPUTS) {
+			const tensor = outputs[name];
+			if (tensor.type !== 'float32' || tensor.dims.length !== 2 || tensor.dims[0] !== expected[0] || tensor.dims[1] !== expected[1]) {
+				throw new EngineError(
+					'MODEL_INTERFACE',
+					`${WHAT} "${this.modelPath}" gave output "${name}" as ${tensor.type} [${tensor.dims.join(', ')}] for ${rows} feature rows; FunASR's timestamp export gives float32 [${expected.join(', ')}] (${UPSAMPLE_TIMES} frames of ${60 / UPSAMPLE_TIMES} ms per 60 ms feature row).`,
+					`Use a FunASR timestamp export (predictor up-sampling ×${UPSAMPLE_TIMES}, e.g. speech_paraformer-large-vad-punc_asr_nat-zh-cn-16k-common-vocab8404-onnx), or a model without the outputs ${TIMESTAMP_OUTPUTS.join(' and ')}.`,
+				);
+			}
+		}
+		return { alphas: outputs.us_alphas.data as Float32Array, peaks: outputs.us_cif_peak.data as Float32Array, upsampledFrames: rows * UPSAMPLE_TIMES };
 	}
 
 	async release(): Promise<void> {
 		await Promise.all([this.session.release(), this.hotwords?.release()]);
 	}
 
-	/** Argmax of the first `token_num - predictor_bias` rows of utterance `b`, specials and <unk> dropped. */
+	/**
+	 * Argmax of the first `token_num - predictor_bias` rows of utterance `b`, specials and <unk>
+	 * dropped; from a timestamp export, the kept words' times (a dropped row keeps its frames).
+	 */
 	private decode(output: ParaformerOutput, b: number): RecognizedText {
 		const { logits, rows, vocabularySize } = output;
 		const count = Math.min(rows, Math.max(0, output.tokenNum[b] - this.predictorBias));
 		const unknownId = this.tokens.length - 1;
 		const tokens: string[] = [];
+		const keptRows: number[] = [];
 		for (let row = 0; row < count; row++) {
 			const offset = (b * rows + row) * vocabularySize;
 			let best = 0;
@@ -201,10 +236,31 @@ export class Paraformer {
 					best = id;
 				}
 			}
-			if (best >= SPECIAL_IDS && best !== unknownId) tokens.push(this.tokens[best]);
+			if (best >= SPECIAL_IDS && best !== unknownId) {
+				tokens.push(this.tokens[best]);
+				keptRows.push(row);
+			}
 		}
-		return { text: joinTokens(tokens), tokens };
+		const text = joinTokens(tokens);
+		const spans = output.timestamps ? tokenSpans(itemFrames(output.timestamps, b, output.speechRows[b]), count) : null;
+		if (!spans) return { text, tokens };
+		return { text, tokens, timedTokens: timedWords(tokens, keptRows.map((row) => spans[row])) };
 	}
+}
+
+/** FunASR's runtimes take a Paraformer with both extra outputs for a timestamp export; one without the other is no known export. */
+function hasTimestampOutputs(session: Session, modelPath: string): boolean {
+	const present = TIMESTAMP_OUTPUTS.filter((name) => session.outputNames.includes(name));
+	if (present.length === 0 || present.length === TIMESTAMP_OUTPUTS.length) return present.length > 0;
+	const missing = TIMESTAMP_OUTPUTS.filter((name) => !present.includes(name));
+	throw new EngineError('MODEL_INTERFACE', `${WHAT} "${modelPath}" has the timestamp output ${present.join('')} but not ${missing.join('')}.`, `Use a FunASR timestamp export, which has both ${TIMESTAMP_OUTPUTS.join(' and ')}, or one with neither.`);
+}
+
+/** Utterance b's frames: its own feature rows' worth, as when it runs alone (FunASR's C++ runtime runs one at a time). */
+function itemFrames(timestamps: NonNullable<ParaformerOutput['timestamps']>, b: number, speechRows: number) {
+	const start = b * timestamps.upsampledFrames;
+	const end = start + speechRows * UPSAMPLE_TIMES;
+	return { alphas: timestamps.alphas.subarray(start, end), peaks: timestamps.peaks.subarray(start, end) };
 }
 
 /** The interface of an offline Paraformer export, and the type its speech_lengths takes. */

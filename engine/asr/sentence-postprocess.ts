@@ -1,6 +1,6 @@
 /** Tokens that carry no text: blank, sentence start/end and unknown. */
-const SILENT_TOKENS = new Set(['<blank>', '<s>', '</s>', '<unk>']);
-const WORD_PIECE_MARK = '@@';
+export const SILENT_TOKENS = new Set(['<blank>', '<s>', '</s>', '<unk>']);
+export const WORD_PIECE_MARK = '@@';
 const SPACE = ' ';
 
 /** CJK unified ideographs and ASCII digits: written without spaces between them. */

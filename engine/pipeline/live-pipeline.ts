@@ -5,6 +5,7 @@ import { EngineError, errorMessage } from '../errors.js';
 import { acquireInferenceClient, type InferenceClient } from '../runtime/inference-client.js';
 import { recognitionsInFlight } from '../runtime/batcher.js';
 import type { RecognizerOutput, VadOutput, Segment, StreamConfig } from '../runtime/inference-protocol.js';
+import { inSession } from '../asr/timed-words.js';
 import { SentenceAssembly, type SessionSegmentText } from '../sentences/sentence-assembly.js';
 import { OUTPUT_SAMPLE_RATE } from '../source/ffmpeg-args.js';
 import type { StreamError } from '../source/ffmpeg-failure.js';
@@ -91,7 +92,9 @@ export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 			{
 				recognize: (segment) => this.recognize(segment),
 				deliver: async (segment, result) => {
-					if (result) this.emitSentences({ ...segment, textRaw: result.textRaw, text: await this.punctuate(result.textRaw) });
+					if (!result) return;
+					const tokens = result.timedTokens ? inSession(result.timedTokens, segment.startMs) : undefined;
+					this.emitSentences({ ...segment, textRaw: result.textRaw, text: await this.punctuate(result.textRaw), ...(tokens ? { tokens } : {}) });
 				},
 				dropped: (segments, reason) => this.reportDropped(segments, reason),
 				pressure: (full) => {

@@ -1,5 +1,6 @@
 import { EngineError, errorMessage, type EngineErrorCode } from '../errors.js';
 import type { ModelSelection, VadSettings } from '../config.js';
+import type { TimedToken } from '../timed-token.js';
 import type { ProvisionalSegment, Segment } from '../vad/speech-segmenter.js';
 
 /** What one stream needs loaded in the worker. */
@@ -37,6 +38,8 @@ export type WorkerRole = 'vad' | 'recognizer';
 /** What a recognizer worker answers: the text before punctuation. */
 export interface RecognizerOutput {
 	textRaw: string;
+	/** Its words' times from the segment's start, when the model gives timestamps. */
+	timedTokens?: TimedToken[];
 	/** Recognized during the segment's trailing silence, before the VAD closed it. */
 	early: boolean;
 }

@@ -1,6 +1,6 @@
 import type { HotwordBias } from '../asr/hotword-embedding.js';
 import { MAX_HOTWORDS, skippedHotwordsWarning, withOptionalHotwords } from '../asr/hotword-tokenizer.js';
-import { Paraformer } from '../asr/paraformer.js';
+import { Paraformer, type RecognizedText } from '../asr/paraformer.js';
 import { EngineError } from '../errors.js';
 import type { FeatureMatrix } from '../frontend/feature-matrix.js';
 import { loadFrontendOptions } from '../frontend/frontend-options.js';
@@ -13,15 +13,18 @@ import { Batcher, recognitionBatchSize } from './batcher.js';
 import { serializeError, type OpenedStream, type StreamConfig, type WorkerRole } from './inference-protocol.js';
 import { SharedModels } from './shared-models.js';
 
+/** A segment's text and, from a timestamp model, its words' times. */
+export type Recognition = Pick<RecognizedText, 'text' | 'timedTokens'>;
+
 /** One segment's rows and the hotwords its stream set (null: none). */
-export interface Recognition {
+export interface RecognitionInput {
 	fbank: FeatureMatrix;
 	hotwords: HotwordBias | null;
 }
 
 export interface Recognizer {
 	paraformer: Paraformer;
-	batcher: Batcher<Recognition, string>;
+	batcher: Batcher<RecognitionInput, Recognition>;
 }
 
 export interface VadStream {
@@ -41,7 +44,7 @@ export interface RecognizerStream {
 	/** The stream's hotwords, embedded once and shared by the streams that set the same list. */
 	hotwords: HotwordBias | null;
 	/** The text of the stream's latest provisional segment, being recognized early. */
-	provisional: { id: number; text: Promise<string> } | null;
+	provisional: { id: number; text: Promise<Recognition> } | null;
 }
 
 type Stream = VadStream | RecognizerStream;
@@ -196,19 +199,25 @@ function hotwordsNotTaken(asrDir: string): EngineError {
 
 async function loadRecognizer(dir: string, quantized: boolean, threads: number): Promise<Recognizer> {
 	const paraformer = await Paraformer.load(dir, { quantized, threads });
-	const batcher = new Batcher<Recognition, string>((inputs) => recognizeByHotwords(paraformer, inputs), (input) => input.fbank.rows, recognitionBatchSize(threads));
+	const batcher = new Batcher<RecognitionInput, Recognition>((inputs) => recognizeByHotwords(paraformer, inputs), (input) => input.fbank.rows, recognitionBatchSize(threads));
 	return { paraformer, batcher };
 }
 
 /** One model run per hotword list in the batch: a run's utterances share one bias_embed. */
-async function recognizeByHotwords(paraformer: Paraformer, inputs: Recognition[]): Promise<string[]> {
-	const texts = new Array<string>(inputs.length);
+async function recognizeByHotwords(paraformer: Paraformer, inputs: RecognitionInput[]): Promise<Recognition[]> {
+	const recognitions = new Array<Recognition>(inputs.length);
 	for (const hotwords of new Set(inputs.map((input) => input.hotwords))) {
 		const members = inputs.flatMap((input, i) => (input.hotwords === hotwords ? [i] : []));
-		const results = await paraformer.recognizeFbank(members.map((i) => inputs[i].fbank), hotwords ?? undefined);
-		members.forEach((i, k) => (texts[i] = results[k].text));
+		const results = await paraformer.recognizeFbank(
+			members.map((i) => inputs[i].fbank),
+			hotwords ?? undefined,
+		);
+		members.forEach((i, k) => {
+			const { text, timedTokens } = results[k];
+			recognitions[i] = { text, ...(timedTokens ? { timedTokens } : {}) };
+		});
 	}
-	return texts;
+	return recognitions;
 }
 
 function precision(quantized: boolean): string {

@@ -1,6 +1,6 @@
 import { EngineError } from '../errors.js';
 import type { ProvisionalSegment, RecognizerOutput, VadOutput, Segment, StreamConfig, WorkerRole } from './inference-protocol.js';
-import type { RecognizerStream, VadStream, WorkerEngine } from './worker-engine.js';
+import type { Recognition, RecognizerStream, VadStream, WorkerEngine } from './worker-engine.js';
 
 /**
  * One request a worker role answers: what the worker does, and what the main thread needs to know
@@ -120,10 +120,10 @@ async function recognize(stream: RecognizerStream, fbank: Float32Array, provisio
 	const provisional = stream.provisional;
 	stream.provisional = null;
 	if (provisional !== null && provisional.id === provisionalId) {
-		const text = await provisional.text.catch(() => null);
-		if (text !== null) return { textRaw: text, early: true };
+		const recognition = await provisional.text.catch(() => null);
+		if (recognition !== null) return segmentOf(recognition, true);
 	}
-	return { textRaw: await run(stream, fbank), early: false };
+	return segmentOf(await run(stream, fbank), false);
 }
 
 /**
@@ -140,7 +140,11 @@ async function recognizeProvisional(stream: RecognizerStream, segment: Provision
 	return true;
 }
 
-function run(stream: RecognizerStream, fbank: Float32Array): Promise<string> {
+function segmentOf({ text, timedTokens }: Recognition, early: boolean): RecognizerOutput {
+	return { textRaw: text, early, ...(timedTokens ? { timedTokens } : {}) };
+}
+
+function run(stream: RecognizerStream, fbank: Float32Array): Promise<Recognition> {
 	const dim = stream.recognizer.paraformer.frontend.numMelBins;
 	return stream.recognizer.batcher.run({ fbank: { data: fbank, rows: fbank.length / dim, dim }, hotwords: stream.hotwords });
 }

@@ -1,3 +1,4 @@
+import type { TimedToken } from '../timed-token.js';
 import { splitSentences } from './sentences.js';
 
 /** One final sentence: what a workflow execution receives. */
@@ -9,9 +10,11 @@ export interface Sentence {
 	index: number;
 	/** Identifies one connection of the stream. */
 	sessionId: string;
-	/** Offsets in the stream session. */
+	/** Offsets in the stream session: from the first word's start to the last word's end with a timestamp model, else the segment's share. */
 	startMs: number;
 	endMs: number;
+	/** Timestamp models only: each word (a CJK character or an English word) and its offsets in the session. */
+	tokens?: TimedToken[];
 	/** Wall-clock ISO times. */
 	startedAt: string;
 	endedAt: string;
@@ -29,6 +32,8 @@ export interface SessionSegmentText {
 	endMs: number;
 	text: string;
 	textRaw: string;
+	/** The words of `textRaw` and their offsets in the session, from a timestamp model. */
+	tokens?: readonly TimedToken[];
 }
 
 /** Numbers a stream's sentences, across its sessions, in the order their segments are assembled. */
@@ -40,7 +45,7 @@ export class SentenceAssembly {
 	 * when it is taken: its latency counts until then, after the listeners of the one before.
 	 */
 	*sentencesOf(segment: SessionSegmentText): Generator<Sentence> {
-		for (const part of splitSentences({ text: segment.text, textRaw: segment.textRaw, startMs: segment.startMs, endMs: segment.endMs })) {
+		for (const part of splitSentences({ text: segment.text, textRaw: segment.textRaw, startMs: segment.startMs, endMs: segment.endMs, ...(segment.tokens ? { tokens: segment.tokens } : {}) })) {
 			const emittedAt = Date.now();
 			yield {
 				text: part.text,
@@ -53,6 +58,7 @@ export class SentenceAssembly {
 				endedAt: new Date(segment.sessionStartedAt + part.endMs).toISOString(),
 				durationMs: Math.round(part.endMs - part.startMs),
 				latencyMs: Math.max(0, Math.round(emittedAt - (segment.sessionStartedAt + segment.endMs))),
+				...(part.tokens ? { tokens: part.tokens } : {}),
 			};
 		}
 	}

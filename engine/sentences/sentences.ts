@@ -1,3 +1,5 @@
+import type { TimedToken } from '../timed-token.js';
+
 /** A segment's recognized text (punctuated, and the recognizer's own if known) and its time. */
 export interface SegmentText {
 	text: string;
@@ -5,6 +7,8 @@ export interface SegmentText {
 	textRaw?: string;
 	startMs: number;
 	endMs: number;
+	/** The words of `textRaw` with their times, from a timestamp model. */
+	tokens?: readonly TimedToken[];
 }
 
 export interface TimedSentence {
@@ -13,6 +17,8 @@ export interface TimedSentence {
 	textRaw: string;
 	startMs: number;
 	endMs: number;
+	/** Its words and their times, when the segment had them. */
+	tokens?: TimedToken[];
 }
 
 /** A sentence ends after a run of these marks; the marks stay with it. */
@@ -23,10 +29,12 @@ const SPOKEN = /[\p{L}\p{N}]/u;
 const PUNCTUATION_MARKS = /[，。？、！]/gu;
 
 /**
- * The final sentences of one recognized (and punctuated) segment. The offline Paraformer gives no
- * timestamps, so the segment's time is shared out by each sentence's share of spoken characters: in
- * Mandarin one character is one syllable, which makes the share a fair estimate of speaking time.
- * Pieces with nothing spoken (a lone mark the realtime punctuator carried over) are dropped.
+ * The final sentences of one recognized (and punctuated) segment. With the words' times of a
+ * timestamp model, each sentence takes its words and lasts from its first word's start to its
+ * last word's end. Without them, the segment's time is shared out by each sentence's share of
+ * spoken characters: in Mandarin one character is one syllable, which makes the share a fair
+ * estimate of speaking time. Pieces with nothing spoken (a lone mark the realtime punctuator
+ * carried over) are dropped.
  */
 export function splitSentences(segment: SegmentText): TimedSentence[] {
 	const pieces = (segment.text.match(SENTENCE_END) ?? [])
@@ -36,19 +44,44 @@ export function splitSentences(segment: SegmentText): TimedSentence[] {
 	const rawParts = cutBySpokenCharacters(raw, pieces.map((piece) => piece.weight));
 	const total = pieces.reduce((sum, piece) => sum + piece.weight, 0);
 	const duration = segment.endMs - segment.startMs;
+	const tokenParts = segment.tokens ? cutTokensBySpokenCharacters(segment.tokens, pieces.map((piece) => piece.weight)) : null;
 	const sentences: TimedSentence[] = [];
 	let before = 0;
 	pieces.forEach((piece, i) => {
 		const after = before + piece.weight;
+		const tokens = tokenParts?.[i];
 		sentences.push({
 			text: piece.text,
 			textRaw: rawParts[i],
-			startMs: segment.startMs + Math.round((duration * before) / total),
-			endMs: segment.startMs + Math.round((duration * after) / total),
+			...(tokens
+				? { startMs: tokens[0].startMs, endMs: tokens[tokens.length - 1].endMs, tokens }
+				: { startMs: segment.startMs + Math.round((duration * before) / total), endMs: segment.startMs + Math.round((duration * after) / total) }),
 		});
 		before = after;
 	});
 	return sentences;
+}
+
+/**
+ * The tokens of each sentence, by the same count of spoken characters; null when the tokens do not
+ * spell the text (then no sentence gets times it might not own).
+ */
+function cutTokensBySpokenCharacters(tokens: readonly TimedToken[], counts: readonly number[]): TimedToken[][] | null {
+	const parts: TimedToken[][] = [];
+	let next = 0;
+	for (const count of counts) {
+		const part: TimedToken[] = [];
+		let spoken = 0;
+		while (spoken < count && next < tokens.length) {
+			const token = tokens[next++];
+			spoken += spokenCharacters(token.text);
+			if (spoken > count) return null;
+			part.push({ text: token.text, startMs: token.startMs, endMs: token.endMs });
+		}
+		if (spoken !== count || part.length === 0) return null;
+		parts.push(part);
+	}
+	return next === tokens.length ? parts : null;
 }
 
 function spokenCharacters(text: string): number {

@@ -269,6 +269,7 @@ function sentenceItem(sentence: Sentence, context: SentenceContext): IDataObject
 		endedAt: sentence.endedAt,
 		durationMs: sentence.durationMs,
 		latencyMs: sentence.latencyMs,
+		...(sentence.tokens ? { tokens: sentence.tokens.map((token) => ({ ...token })) } : {}),
 		keywords: context.keywords,
 		stream: context.stream,
 		model: context.model,

@@ -15,6 +15,14 @@ PARAFORMER_AXES = {
 	'token_num': {0: 'batch_size'},
 }
 
+# bicif_paraformer/export_meta.py: the timestamp export's two extra outputs share one length axis.
+TIMESTAMP_OUTPUTS = PARAFORMER_OUTPUTS + ['us_alphas', 'us_cif_peak']
+TIMESTAMP_AXES = {
+	**PARAFORMER_AXES,
+	'us_alphas': {0: 'batch_size', 1: 'alphas_length'},
+	'us_cif_peak': {0: 'batch_size', 1: 'alphas_length'},
+}
+
 PUNCTUATION_INPUTS = ['inputs', 'text_lengths']
 PUNCTUATION_AXES = {
 	'inputs': {0: 'batch_size', 1: 'feats_length'},
@@ -52,6 +60,12 @@ def export_paraformer(model, path):
 	speech = torch.randn(2, 30, model.sizes.feature_size, generator=torch.Generator().manual_seed(0))
 	speech_lengths = torch.tensor([6, 30], dtype=torch.int32)
 	export(model, (speech, speech_lengths), path, PARAFORMER_INPUTS, PARAFORMER_OUTPUTS, PARAFORMER_AXES)
+
+
+def export_timestamp_paraformer(model, path):
+	speech = torch.randn(2, 30, model.sizes.feature_size, generator=torch.Generator().manual_seed(0))
+	speech_lengths = torch.tensor([6, 30], dtype=torch.int32)
+	export(model, (speech, speech_lengths), path, PARAFORMER_INPUTS, TIMESTAMP_OUTPUTS, TIMESTAMP_AXES)
 
 
 def export_punctuation(model, path, realtime):

@@ -18,13 +18,15 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from contextual import build_contextual_dir, build_large_contextual_dir  # noqa: E402
 from ct_transformer import PunctuationSizes, build_punctuation_model  # noqa: E402
-from export import export_paraformer, export_punctuation  # noqa: E402
+from export import export_paraformer, export_punctuation, export_timestamp_paraformer  # noqa: E402
 from model_files import (  # noqa: E402
 	REPO_ROOT,
 	add_sherpa_metadata,
+	paraformer_config,
 	punctuation_vocabulary,
 	read_paraformer_tokens,
 	write_json,
+	write_yaml,
 	write_paraformer_files,
 	write_punctuation_files,
 	write_sherpa_tokens,
@@ -33,6 +35,7 @@ from paraformer import PARAFORMER_LARGE, TINY_PARAFORMER, build_paraformer, flop
 from quantize import quantize_model  # noqa: E402
 from references import label_counts, paraformer_reference, punctuation_reference  # noqa: E402
 from staging import staged_directories  # noqa: E402
+from timestamps import TINY_TIMESTAMP_PARAFORMER, UPSAMPLE_TIMES, build_timestamp_paraformer, timestamp_reference  # noqa: E402
 
 FIXTURES_DIR = os.path.join(REPO_ROOT, 'test', 'fixtures', 'models')
 NODE = os.path.join(REPO_ROOT, 'node_modules', '.bin', 'node')
@@ -43,6 +46,9 @@ CONTEXTUAL_DIR = 'tiny-contextual-paraformer'
 TINY_PARAFORMER_SEED = 8404
 TINY_PUNCTUATION_SEED = 272727
 TINY_REALTIME_SEED = 272728
+TINY_TIMESTAMP_SEED = 8405
+# About 1.2 s and 2.2 s.
+TINY_TIMESTAMP_LENGTHS = [20, 37]
 TINY_CONTEXTUAL_SEED = 8405
 LARGE_PARAFORMER_SEED = 220
 LARGE_CONTEXTUAL_SEED = 221
@@ -79,6 +85,29 @@ def build_paraformer_dir(directory, sizes, seed, lengths):
 	print(f'  model.onnx {megabytes(model_path):.1f} MB, model_quant.onnx {megabytes(os.path.join(directory, "model_quant.onnx")):.1f} MB ({quantized} MatMuls int8)')
 	print(f'  reference: token_num {batch["token_num"]} for lengths {lengths}; min top-2 margin {reference["min_top2_margin"]:.3f}')
 	print(f'  built and exported in {exported - started:.1f} s, quantised and referenced in {time.monotonic() - exported:.1f} s')
+
+
+def build_timestamp_dir(directory):
+	"""FunASR's timestamp export (BiCif Paraformer, four outputs) in miniature, with the toy vocabulary to stay small."""
+	sizes = TINY_TIMESTAMP_PARAFORMER
+	vocabulary = punctuation_vocabulary()
+	if len(vocabulary) != sizes.vocab_size:
+		raise ValueError(f'the timestamp stand-in expects {sizes.vocab_size} tokens, the vocabulary has {len(vocabulary)}')
+	model = build_timestamp_paraformer(sizes, TINY_TIMESTAMP_SEED)
+	write_paraformer_files(directory, sizes)
+	config = paraformer_config(sizes)
+	config['model'] = 'bicif_paraformer'
+	config['predictor'] = 'cif_predictor_v3'
+	config['predictor_conf']['upsample_times'] = UPSAMPLE_TIMES
+	write_yaml(os.path.join(directory, 'config.yaml'), config)
+	write_json(os.path.join(directory, 'tokens.json'), vocabulary)
+	model_path = os.path.join(directory, 'model.onnx')
+	export_timestamp_paraformer(model, model_path)
+	reference = timestamp_reference(model, directory, vocabulary, TINY_TIMESTAMP_SEED, TINY_TIMESTAMP_LENGTHS)
+	write_json(os.path.join(directory, 'reference.json'), reference)
+	for run in reference['runs']:
+		print(f'  {run["name"]}: token_num {run["token_num"]}; ' + '; '.join(f'{t["peaks_fired"]} peaks for {t["token_count"]} tokens' + (' (rebuilt)' if t['rebuilt'] else '') for t in run['timestamps']))
+	print(f'  parameters {parameter_count(model):,}; model.onnx {megabytes(model_path) * 1000:.0f} KB')
 
 
 def build_punctuation_dir(directory, seed, realtime):
@@ -129,6 +158,7 @@ def main():
 			os.path.join(folder, 'tiny-paraformer'): lambda directory: build_paraformer_dir(directory, TINY_PARAFORMER, TINY_PARAFORMER_SEED, TINY_LENGTHS),
 			os.path.join(folder, 'tiny-punc'): lambda directory: build_punctuation_dir(directory, TINY_PUNCTUATION_SEED, realtime=False),
 			os.path.join(folder, 'tiny-punc-realtime'): lambda directory: build_punctuation_dir(directory, TINY_REALTIME_SEED, realtime=True),
+			os.path.join(folder, 'tiny-paraformer-timestamps'): build_timestamp_dir,
 			os.path.join(folder, CONTEXTUAL_DIR): lambda directory: build_contextual_dir(directory, TINY_CONTEXTUAL_SEED, TINY_CONTEXTUAL_LENGTHS),
 		}
 	elif args.large_contextual:

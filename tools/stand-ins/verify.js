@@ -12,6 +12,10 @@ const INTERFACES = {
 		inputs: [['speech', 'float32'], ['speech_lengths', 'int32']],
 		outputs: [['logits', 'float32'], ['token_num', 'int32']],
 	},
+	'paraformer-timestamps': {
+		inputs: [['speech', 'float32'], ['speech_lengths', 'int32']],
+		outputs: [['logits', 'float32'], ['token_num', 'int32'], ['us_alphas', 'float32'], ['us_cif_peak', 'float32']],
+	},
 	punctuation: {
 		inputs: [['inputs', 'int32'], ['text_lengths', 'int32']],
 		outputs: [['logits', 'float32']],
@@ -129,6 +133,10 @@ async function checkParaformer(session, directory, reference, comparison) {
 				run.logits_head[b][r].forEach((expected, v) => comparison.value(logits.data[offset + v], expected));
 				run.top5_ids[b][r].forEach((id, k) => comparison.value(logits.data[offset + id], run.top5_values[b][r][k]));
 			}
+			for (const name of run.us_shape ? ['us_alphas', 'us_cif_peak'] : []) {
+				const frames = result[name].dims[1];
+				run[name][b].forEach((expected, t) => comparison.value(result[name].data[b * frames + t], expected));
+			}
 		}
 	}
 }
@@ -169,7 +177,7 @@ async function verifyDirectory(directory) {
 		const session = await ort.InferenceSession.create(path, { intraOpNumThreads: Number(process.env.THREADS ?? 2), graphOptimizationLevel: 'all' });
 		checkInterface(session, reference.kind, path);
 		const comparison = new Comparison(`${directory}/${file}`, reference.tolerance ?? DEFAULT_TOLERANCE);
-		if (reference.kind === 'paraformer') await checkParaformer(session, directory, reference, comparison);
+		if (reference.kind.startsWith('paraformer')) await checkParaformer(session, directory, reference, comparison);
 		else await checkPunctuation(session, reference, comparison);
 		console.log(comparison.summary());
 		// int8 weights change the numbers by design: it must load, keep the interface and run.

@@ -8,7 +8,7 @@ import { defaultCatalog } from '../../../models/index.js';
 import { RtmpAsrTrigger } from '../../../nodes/RtmpAsr/RtmpAsrTrigger.node.js';
 import { RtmpStreamApi } from '../../../credentials/RtmpStreamApi.credentials.js';
 import { CREDENTIAL_NAME } from '../../../nodes/RtmpAsr/credentials/stream-credentials.js';
-import { testTriggerNode, withFakePipelines, type TriggerHarness } from '../../helpers/trigger-harness.js';
+import { fakeSentence, testTriggerNode, withFakePipelines, type TriggerHarness } from '../../helpers/trigger-harness.js';
 
 // An n8n without a file-access restriction (n8n 2.x restricts to ~/.n8n-files unless told otherwise):
 // these tests use made-up model directories; file-access.test.ts tests the restriction.
@@ -147,7 +147,23 @@ describe('RtmpAsrTrigger executions', () => {
 		});
 	});
 
-	it('emits only sentences with a keyword when asked, and every sentence otherwise', async () => {
+	it('adds the words\' times as tokens when the model gives timestamps', async () => {
+		await withFakePipelines(async (pipelines) => {
+			const harness = await run();
+			const tokens = [
+				{ text: '火', startMs: 230, endMs: 410 },
+				{ text: '灾', startMs: 410, endMs: 700 },
+			];
+			pipelines[0]!.emit('sentence', { ...fakeSentence('火灾。', 0, '火灾'), startMs: 230, endMs: 700, tokens });
+			const item = jsonOf(harness)[0]!;
+			assert.deepEqual(item.tokens, tokens);
+			assert.deepEqual([item.startMs, item.endMs], [230, 700]);
+			assert.deepEqual(Object.keys(item).slice(9, 11), ['latencyMs', 'tokens']);
+			await harness.close();
+		});
+	});
+
+		it('emits only sentences with a keyword when asked, and every sentence otherwise', async () => {
 		await withFakePipelines(async (pipelines) => {
 			const filtered = await run({ keywords: ['报警'], onlyMatching: true, options: { parallelProcessing: true } });
 			const all = await run({ keywords: ['报警'], options: { parallelProcessing: true } });

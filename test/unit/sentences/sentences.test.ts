@@ -59,4 +59,29 @@ describe('splitSentences', () => {
 		for (let i = 1; i < sentences.length; i++) assert.equal(sentences[i].startMs, sentences[i - 1].endMs);
 		assert.ok(sentences.every((s) => Number.isInteger(s.startMs) && Number.isInteger(s.endMs) && s.endMs > s.startMs));
 	});
+
+	it('with word times, gives each sentence its words and times it from its first to its last word', () => {
+		const tokens = [...'今天好我们走'].map((text, i) => ({ text, startMs: 1000 + i * 200, endMs: 1180 + i * 200 }));
+		assert.deepEqual(splitSentences({ text: '今天好。我们走？', textRaw: '今天好我们走', startMs: 900, endMs: 2500, tokens }), [
+			{ text: '今天好。', textRaw: '今天好', startMs: 1000, endMs: 1580, tokens: tokens.slice(0, 3) },
+			{ text: '我们走？', textRaw: '我们走', startMs: 1600, endMs: 2180, tokens: tokens.slice(3) },
+		]);
+	});
+
+	it('matches English words to sentences by their letters, whatever the case and spaces', () => {
+		const tokens = [
+			{ text: 'hello', startMs: 0, endMs: 400 },
+			{ text: '你', startMs: 400, endMs: 600 },
+			{ text: 'ABC', startMs: 600, endMs: 900 },
+		];
+		assert.deepEqual(splitSentences({ text: 'Hello。你 ABC。', startMs: 0, endMs: 1000, tokens }).map((s) => [s.text, s.startMs, s.endMs, s.tokens?.length]), [
+			['Hello。', 0, 400, 1],
+			['你 ABC。', 400, 900, 2],
+		]);
+	});
+
+	it('falls back to the share of the segment when the words do not spell the text', () => {
+		const tokens = [{ text: '好', startMs: 100, endMs: 200 }];
+		assert.deepEqual(splitSentences({ text: '好的。', startMs: 0, endMs: 1000, tokens }), [{ text: '好的。', textRaw: '好的', startMs: 0, endMs: 1000 }]);
+	});
 });

@@ -1,0 +1,41 @@
+import { EngineError, type Sentence } from '../engine/index.js';
+import { buildCues, formatSrtCue, formatVttCue, VTT_HEADER } from './subtitles.js';
+
+export const OUTPUT_FORMATS = ['text', 'jsonl', 'srt', 'vtt'] as const;
+export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+
+/** What `transcribe` writes: a header once, then each sentence's text as it comes. */
+export interface SentenceFormatter {
+	header: string;
+	format(sentence: Sentence): string;
+}
+
+export function parseOutputFormat(value: string): OutputFormat {
+	if ((OUTPUT_FORMATS as readonly string[]).includes(value)) return value as OutputFormat;
+	throw new EngineError('BAD_OPTION', `--format must be one of ${OUTPUT_FORMATS.join(', ')}, not "${value}".`, 'Give e.g. --format srt.');
+}
+
+export function createFormatter(format: OutputFormat): SentenceFormatter {
+	switch (format) {
+		case 'text':
+			return { header: '', format: (s) => `[${minutesClock(s.startMs)} → ${minutesClock(s.endMs)}] ${s.text}\n` };
+		case 'jsonl':
+			return {
+				header: '',
+				format: (s) => `${JSON.stringify({ index: s.index, text: s.text, textRaw: s.textRaw, startMs: s.startMs, endMs: s.endMs, ...(s.tokens ? { tokens: s.tokens } : {}) })}\n`,
+			};
+		case 'srt': {
+			// SRT numbers its cues from 1 across the whole file.
+			let next = 1;
+			return { header: '', format: (s) => buildCues(s).map((cue) => formatSrtCue(cue, next++)).join('') };
+		}
+		case 'vtt':
+			return { header: VTT_HEADER, format: (s) => buildCues(s).map(formatVttCue).join('') };
+	}
+}
+
+function minutesClock(ms: number): string {
+	const totalSeconds = ms / 1000;
+	const minutes = Math.floor(totalSeconds / 60);
+	return `${String(minutes).padStart(2, '0')}:${(totalSeconds - minutes * 60).toFixed(3).padStart(6, '0')}`;
+}

@@ -21,6 +21,7 @@ export type ContenderSpec =
 	| ({ kind: 'model' | 'pipeline' | 'sherpa'; precision: Precision } & Layout)
 	| { kind: 'flops'; precision: Precision }
 	| { kind: 'int8-weights' }
+	| { kind: 'hotwords'; precision: Precision; threads: number }
 	| { kind: 'matmul'; modelPath: string; threads: number; rows: number; inner: number; outer: number; pairs: number }
 	| { kind: 'memory'; precision: Precision; threads: number; streams: number }
 	| ({ kind: 'live' | 'rtmp-live'; precision: Precision; streams: number; seconds: number; earlyRecognition: boolean } & Layout);

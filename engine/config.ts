@@ -59,6 +59,16 @@ export interface LivePipelineOptions {
 	 * and then sends nothing playable, or trickles bytes), reported and retried, ms. Default 20 000.
 	 */
 	startTimeoutMs?: number;
+	/**
+	 * Words the recognizer is biased towards (FunASR's NN hotwords), for a model that takes them (a
+	 * contextual or SeACo Paraformer: model_eb.onnx beside a model.onnx with a bias_embed input).
+	 * Each entry may hold several words separated by spaces; at most 1000 words. A Chinese word is
+	 * its characters, another word the pieces the model's seg_dict lists; a word the model cannot
+	 * spell is skipped with a warning. With a model that takes none, a warning says so.
+	 */
+	hotwords?: readonly string[];
+	/** Hotwords for a model that takes them, and without a warning for one that does not (the node's Keywords). */
+	hotwordsIfSupported?: readonly string[];
 	/** ffmpeg binary; default: `ffmpeg` on PATH. */
 	ffmpegPath?: string;
 	/**

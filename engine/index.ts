@@ -15,6 +15,7 @@ export type {
 	VadSettings,
 } from './config.js';
 export { requireModelFiles } from './model-dir/model-config.js';
+export { hotwordWords, MAX_HOTWORDS } from './asr/hotword-tokenizer.js';
 
 export { decodeFile, FfmpegSource } from './source/ffmpeg-source.js';
 export { joinUrl, redactText, redactTypedUrl, redactUrl, splitUrl } from './source/redact.js';

@@ -2,6 +2,7 @@ import type { SetupMessage } from '../contender-protocol.js';
 import type { Contender } from './contender.js';
 import { flopsContender } from './flops.js';
 import { frontendContender } from './frontend.js';
+import { hotwordsContender } from './hotwords.js';
 import { int8WeightsContender } from './int8-weights.js';
 import { liveContender } from './live.js';
 import { matmulContender } from './matmul.js';
@@ -36,6 +37,8 @@ export async function createContender(setup: SetupMessage): Promise<Contender> {
 			return flopsContender(setup, spec.precision);
 		case 'int8-weights':
 			return int8WeightsContender(setup);
+		case 'hotwords':
+			return hotwordsContender(setup, spec.precision, spec.threads);
 		case 'matmul':
 			return matmulContender(spec.modelPath, spec.threads, spec.rows, spec.inner, spec.outer, spec.pairs);
 		case 'memory':

@@ -1,8 +1,9 @@
 import { EngineError, LivePipeline } from '../../engine/index.js';
 import { parseCommand, positiveInteger, requireValue } from '../args.js';
+import { readHotwordOptions } from '../hotwords.js';
 import { createFormatter, parseOutputFormat } from '../output-formats.js';
 
-const USAGE = 'rtmp-asr transcribe <file-or-url> --model <dir> --vad <dir> [--punc <dir>] [--format text|jsonl|srt|vtt] [--json] [--quantized] [--threads N] [--recognizers N] [--ffmpeg <path>]';
+const USAGE = 'rtmp-asr transcribe <file-or-url> --model <dir> --vad <dir> [--punc <dir>] [--format text|jsonl|srt|vtt] [--json] [--quantized] [--threads N] [--recognizers N] [--ffmpeg <path>] [--hotwords "词一 词二"] [--hotwords-file <file>]';
 
 /** Prints each final sentence as it is recognized: a line of text or JSON, or subtitle cues. `--json` is `--format jsonl`. */
 export async function transcribeCommand(argv: string[], signal: AbortSignal): Promise<void> {
@@ -16,7 +17,13 @@ export async function transcribeCommand(argv: string[], signal: AbortSignal): Pr
 		threads: { type: 'string' },
 		recognizers: { type: 'string' },
 		ffmpeg: { type: 'string' },
+		hotwords: { type: 'string' },
+		'hotwords-file': { type: 'string' },
 	}, USAGE);
+	const hotwords = readHotwordOptions(values.hotwords, values['hotwords-file']);
+	if (hotwords && hotwords.weighted > 0) {
+		process.stderr.write(`note: the weights of ${hotwords.weighted} hotword(s) are ignored: they steer FunASR's FST (n-gram) hotwords; NN hotwords have no weight.\n`);
+	}
 	const input = requireValue(positionals[0], 'the input file or URL', USAGE);
 	if (values.json && values.format !== undefined && values.format !== 'jsonl') {
 		throw new EngineError('BAD_OPTION', `--json means --format jsonl; it cannot go with --format ${values.format}.`, 'Give one of them.');
@@ -35,6 +42,7 @@ export async function transcribeCommand(argv: string[], signal: AbortSignal): Pr
 		// A file is transcribed whole: wait for recognition rather than drop speech.
 		queue: { overflow: 'backpressure', maxSeconds: 30 },
 		...(values.ffmpeg ? { ffmpegPath: values.ffmpeg } : {}),
+		...(hotwords ? { hotwords: hotwords.hotwords } : {}),
 	});
 	if (formatter.header) process.stdout.write(formatter.header);
 	pipeline.on('sentence', (sentence) => process.stdout.write(formatter.format(sentence)));

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { EngineError } from '../errors.js';
@@ -13,10 +14,13 @@ import type { TimedToken } from '../timed-token.js';
 import { timedWords } from './timed-words.js';
 import { TIMESTAMP_OUTPUTS, tokenSpans, UPSAMPLE_TIMES } from './timestamps.js';
 import { loadTokens } from '../model-dir/tokens.js';
+import { EMBEDDER_FILE, HotwordModel, type HotwordBias } from './hotword-embedding.js';
 
 const WHAT = 'Paraformer model (FunASR speech_paraformer-large_asr_nat-zh-cn-16k-common-vocab8404-onnx or an export with its interface)';
 const INPUTS = ['speech', 'speech_lengths'] as const;
 const OUTPUTS = ['logits', 'token_num'] as const;
+/** The input of FunASR's contextual and SeACo exports that takes the embedded hotwords. */
+const BIAS_INPUT = 'bias_embed';
 /** <blank>, <s>, </s>: never text. */
 const SPECIAL_IDS = 3;
 const DEFAULT_MAX_BATCH = 8;
@@ -82,6 +86,8 @@ export class Paraformer {
 		private readonly maxBatch: number,
 		/** The graph has FunASR's timestamp outputs. */
 		readonly givesTimestamps: boolean,
+		/** Null: the model takes no hotwords (its graph has no bias_embed input). */
+		readonly hotwords: HotwordModel | null,
 	) {
 		this.featureDim = frontend.numMelBins * frontend.lfrM;
 	}
@@ -102,7 +108,8 @@ export class Paraformer {
 		try {
 			const lengthType = checkInterface(session, modelPath, frontend.numMelBins * frontend.lfrM, tokens.length);
 			const givesTimestamps = hasTimestampOutputs(session, modelPath);
-			return new Paraformer(session, modelPath, frontend, cmvn, tokens, predictorBias, lengthType, maxBatch, givesTimestamps);
+			const hotwords = await loadHotwordModel(session, modelDir, modelPath, tokens, options.threads ?? 1);
+			return new Paraformer(session, modelPath, frontend, cmvn, tokens, predictorBias, lengthType, maxBatch, givesTimestamps, hotwords);
 		} catch (error) {
 			await session.release();
 			throw error;
@@ -118,22 +125,22 @@ export class Paraformer {
 	}
 
 	/** Segments' fbank rows (this model's mel bins, computed by a shared front end) → text. */
-	async recognizeFbank(fbanks: readonly FeatureMatrix[]): Promise<RecognizedText[]> {
+	async recognizeFbank(fbanks: readonly FeatureMatrix[], hotwords?: HotwordBias): Promise<RecognizedText[]> {
 		const start = performance.now();
 		const features = fbanks.map((fbank) => featuresFromFbank(fbank, this.frontend, this.cmvn));
 		this.stats.featureMs += performance.now() - start;
-		return this.recognizeFeatures(features);
+		return this.recognizeFeatures(features, hotwords);
 	}
 
-	/** Model input features (LFR + CMVN rows) → text. Segments without rows give empty text. */
-	async recognizeFeatures(features: readonly FeatureMatrix[]): Promise<RecognizedText[]> {
+	/** Model input features (LFR + CMVN rows) → text. Segments without rows give empty text. Hotwords: for a model that takes them; none given, the empty list. */
+	async recognizeFeatures(features: readonly FeatureMatrix[], hotwords?: HotwordBias): Promise<RecognizedText[]> {
 		const results: RecognizedText[] = features.map(() => ({ text: '', tokens: [] }));
 		const order = features.map((_, i) => i).filter((i) => features[i].rows > 0);
 		// Runs of similar lengths waste the least on padding.
 		order.sort((a, b) => features[a].rows - features[b].rows);
 		for (let first = 0; first < order.length; first += this.maxBatch) {
 			const batch = order.slice(first, first + this.maxBatch);
-			const output = await this.infer(batch.map((i) => features[i]));
+			const output = await this.infer(batch.map((i) => features[i]), hotwords);
 			batch.forEach((segment, b) => (results[segment] = this.decode(output, b)));
 		}
 		this.stats.segments += features.length;
@@ -141,7 +148,7 @@ export class Paraformer {
 	}
 
 	/** One onnxruntime run over features zero-padded to the longest; a failed run gives no tokens. */
-	async infer(features: readonly FeatureMatrix[]): Promise<ParaformerOutput> {
+	async infer(features: readonly FeatureMatrix[], hotwords?: HotwordBias): Promise<ParaformerOutput> {
 		const start = performance.now();
 		const batch = features.length;
 		const rows = Math.max(...features.map((matrix) => matrix.rows));
@@ -157,10 +164,12 @@ export class Paraformer {
 			if (lengths instanceof BigInt64Array) lengths[b] = BigInt(matrix.rows);
 			else lengths[b] = matrix.rows;
 		});
-		const feeds = {
+		const feeds: Record<string, ort.Tensor> = {
 			speech: new ort.Tensor('float32', speech, [batch, rows, dim]),
 			speech_lengths: new ort.Tensor(this.lengthType, lengths, [batch]),
 		};
+		if (this.hotwords) feeds[BIAS_INPUT] = biasTensor(hotwords ?? this.hotwords.none, batch);
+		else if (hotwords) throw new EngineError('BAD_OPTION', `${WHAT} "${this.modelPath}" takes no hotwords.`, 'Choose a hotword-capable model (one with model_eb.onnx), or give no hotwords.');
 		let outputs: ort.InferenceSession.ReturnType;
 		try {
 			outputs = await this.session.run(feeds, [...OUTPUTS, ...(this.givesTimestamps ? TIMESTAMP_OUTPUTS : [])], { logSeverityLevel: SILENT });
@@ -203,7 +212,7 @@ export class Paraformer {
 	}
 
 	async release(): Promise<void> {
-		await this.session.release();
+		await Promise.all([this.session.release(), this.hotwords?.release()]);
 	}
 
 	/**
@@ -276,6 +285,31 @@ function checkInterface(session: Session, modelPath: string, featureDim: number,
 		throw new EngineError('MODEL_INTERFACE', `${WHAT} "${modelPath}" does not fit: ${problems.join('; ')}.`, 'Use model.onnx, config.yaml, am.mvn and tokens from the same FunASR export.');
 	}
 	return lengthType as 'int32' | 'int64';
+}
+
+/**
+ * A graph with a bias_embed input takes hotwords, through the model_eb.onnx exported with it:
+ * FunASR's C++ runtime switches hotwords on when that file exists.
+ */
+async function loadHotwordModel(session: Session, modelDir: string, modelPath: string, tokens: readonly string[], threads: number): Promise<HotwordModel | null> {
+	if (!session.inputNames.includes(BIAS_INPUT)) return null;
+	if (!existsSync(join(modelDir, EMBEDDER_FILE))) {
+		throw new EngineError(
+			'MODEL_MISSING',
+			`${WHAT} "${modelPath}" takes hotwords (input "${BIAS_INPUT}") but its directory has no ${EMBEDDER_FILE}, which embeds them.`,
+			`Copy ${EMBEDDER_FILE} from the same FunASR export into "${modelDir}".`,
+		);
+	}
+	const bias = tensorMetadata(session.inputMetadata, BIAS_INPUT);
+	const biasDim = bias?.shape.at(-1);
+	return HotwordModel.load(modelDir, tokens, threads, typeof biasDim === 'number' ? biasDim : null);
+}
+
+/** The same embedded list for every utterance of the batch: [batch, rows, dim]. */
+function biasTensor(hotwords: HotwordBias, batch: number): ort.Tensor {
+	const data = new Float32Array(batch * hotwords.data.length);
+	for (let b = 0; b < batch; b++) data.set(hotwords.data, b * hotwords.data.length);
+	return new ort.Tensor('float32', data, [batch, hotwords.rows, hotwords.dim]);
 }
 
 function tensorMetadata(metadata: readonly ort.InferenceSession.ValueMetadata[], name: string): ort.InferenceSession.TensorValueMetadata | undefined {

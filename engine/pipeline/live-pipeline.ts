@@ -119,6 +119,8 @@ export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 			models: this.options.models,
 			...(this.options.vad ? { vad: this.options.vad } : {}),
 			...(this.recognizesEarly() ? { provisionalAfterMs: PROVISIONAL_AFTER_MS } : {}),
+			...(this.options.hotwords ? { hotwords: this.options.hotwords } : {}),
+			...(this.options.hotwordsIfSupported ? { hotwordsIfSupported: this.options.hotwordsIfSupported } : {}),
 		};
 		this.worker = acquireInferenceClient();
 		this.stopCrashListener = this.worker.client.onCrash((crash) => {
@@ -129,7 +131,8 @@ export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 		});
 		try {
 			this.opening = true;
-			await this.worker.client.open(this.streamId, config);
+			const warnings = await this.worker.client.open(this.streamId, config);
+			for (const warning of warnings) this.emit('warning', warning);
 		} catch (error) {
 			await this.releaseWorker();
 			this.state = 'closed';

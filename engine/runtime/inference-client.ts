@@ -1,5 +1,5 @@
 import { EngineError } from '../errors.js';
-import type { ProvisionalSegment, RecognizerOutput, VadOutput, Segment, StreamConfig, WorkerRole } from './inference-protocol.js';
+import { deserializeError, type ProvisionalSegment, type RecognizerOutput, type VadOutput, type Segment, type StreamConfig, type WorkerRole } from './inference-protocol.js';
 import { WorkerChannel } from './worker-channel.js';
 
 export interface WorkerCrash {
@@ -46,7 +46,8 @@ export class InferenceClient {
 		return () => this.crashListeners.delete(listener);
 	}
 
-	async open(streamId: string, config: StreamConfig): Promise<void> {
+	/** Loads the stream's models in every worker it uses; answers the warnings about its settings, each once. */
+	async open(streamId: string, config: StreamConfig): Promise<EngineError[]> {
 		const recognizers = config.models.recognizers ?? 1;
 		if (!Number.isInteger(recognizers) || recognizers < 1 || recognizers > MAX_RECOGNIZERS) {
 			throw new EngineError('BAD_OPTION', `${recognizers} parallel recognitions make no sense.`, `Give 1 to ${MAX_RECOGNIZERS}: each holds its own copy of the model, so up to the number of CPU cores.`);
@@ -63,6 +64,11 @@ export class InferenceClient {
 			throw failed.reason;
 		}
 		this.openStreams.set(streamId, { config, recognizers, provisional: null });
+		const warnings = new Map<string, EngineError>();
+		for (const result of opened) {
+			if (result.status === 'fulfilled') for (const warning of result.value.warnings) warnings.set(warning.message, deserializeError(warning));
+		}
+		return [...warnings.values()];
 	}
 
 	/** The samples are transferred: the caller must not use them afterwards. */

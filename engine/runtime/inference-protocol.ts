@@ -9,6 +9,16 @@ export interface StreamConfig {
 	vad?: VadSettings;
 	/** Offer the open segment as provisional once its trailing silence has lasted this long, ms (see SpeechSegmenter). */
 	provisionalAfterMs?: number;
+	/** Words the recognizer is biased towards (see LivePipelineOptions.hotwords). */
+	hotwords?: readonly string[];
+	/** More of them, for a model that takes hotwords only (see LivePipelineOptions.hotwordsIfSupported). */
+	hotwordsIfSupported?: readonly string[];
+}
+
+/** What a worker answers to a stream's open: what the stream should know about its models. */
+export interface OpenedStream {
+	/** Settings that cannot work as given but do not stop the stream (hotwords skipped or not taken). */
+	warnings: SerializedError[];
 }
 
 export type { ProvisionalSegment, Segment } from '../vad/speech-segmenter.js';

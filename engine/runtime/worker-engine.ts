@@ -1,3 +1,5 @@
+import type { HotwordBias } from '../asr/hotword-embedding.js';
+import { MAX_HOTWORDS, skippedHotwordsWarning, withOptionalHotwords } from '../asr/hotword-tokenizer.js';
 import { Paraformer, type RecognizedText } from '../asr/paraformer.js';
 import { EngineError } from '../errors.js';
 import type { FeatureMatrix } from '../frontend/feature-matrix.js';
@@ -8,15 +10,21 @@ import { SpeechSegmenter } from '../vad/speech-segmenter.js';
 import { FsmnVadModel } from '../vad/streaming-vad.js';
 import type { VadOptions } from '../vad/vad-options.js';
 import { Batcher, recognitionBatchSize } from './batcher.js';
-import type { StreamConfig, WorkerRole } from './inference-protocol.js';
+import { serializeError, type OpenedStream, type StreamConfig, type WorkerRole } from './inference-protocol.js';
 import { SharedModels } from './shared-models.js';
 
 /** A segment's text and, from a timestamp model, its words' times. */
 export type Recognition = Pick<RecognizedText, 'text' | 'timedTokens'>;
 
+/** One segment's rows and the hotwords its stream set (null: none). */
+export interface RecognitionInput {
+	fbank: FeatureMatrix;
+	hotwords: HotwordBias | null;
+}
+
 export interface Recognizer {
 	paraformer: Paraformer;
-	batcher: Batcher<FeatureMatrix, Recognition>;
+	batcher: Batcher<RecognitionInput, Recognition>;
 }
 
 export interface VadStream {
@@ -33,6 +41,8 @@ export interface RecognizerStream {
 	role: 'recognizer';
 	keys: string[];
 	recognizer: Recognizer;
+	/** The stream's hotwords, embedded once and shared by the streams that set the same list. */
+	hotwords: HotwordBias | null;
 	/** The text of the stream's latest provisional segment, being recognized early. */
 	provisional: { id: number; text: Promise<Recognition> } | null;
 }
@@ -63,15 +73,19 @@ export class WorkerEngine {
 		await this.opening.get(streamId)?.catch(() => undefined);
 	}
 
-	async open(streamId: string, config: StreamConfig): Promise<null> {
+	async open(streamId: string, config: StreamConfig): Promise<OpenedStream> {
 		const opened = this.load(streamId, config);
-		this.opening.set(streamId, opened);
+		// The stream's other requests wait for its open, whatever its outcome (see opened()).
+		const settled = opened.then(
+			() => undefined,
+			() => undefined,
+		);
+		this.opening.set(streamId, settled);
 		try {
-			await opened;
+			return { warnings: (await opened).map(serializeError) };
 		} finally {
-			if (this.opening.get(streamId) === opened) this.opening.delete(streamId);
+			if (this.opening.get(streamId) === settled) this.opening.delete(streamId);
 		}
-		return null;
 	}
 
 	async close(streamId: string): Promise<null> {
@@ -100,7 +114,7 @@ export class WorkerEngine {
 		return stream;
 	}
 
-	private async load(streamId: string, config: StreamConfig): Promise<void> {
+	private async load(streamId: string, config: StreamConfig): Promise<EngineError[]> {
 		if (this.streams.has(streamId)) throw new EngineError('BAD_OPTION', `Stream ${streamId} is already open.`, 'Close it first.');
 		const acquired: string[] = [];
 		const acquire = async <T>(key: string, load: () => Promise<T>, release: (model: T) => Promise<void>): Promise<T> => {
@@ -109,7 +123,13 @@ export class WorkerEngine {
 			return model;
 		};
 		try {
-			this.streams.set(streamId, this.role === 'vad' ? await openVad(config, acquire, acquired) : await openRecognizer(config, acquire, acquired));
+			if (this.role === 'vad') {
+				this.streams.set(streamId, await openVad(config, acquire, acquired));
+				return [];
+			}
+			const { stream, warnings } = await openRecognizer(config, acquire, acquired);
+			this.streams.set(streamId, stream);
+			return warnings;
 		} catch (error) {
 			await Promise.all(acquired.map((key) => this.models.release(key)));
 			throw error;
@@ -139,22 +159,65 @@ async function openVad(config: StreamConfig, acquire: Acquire, keys: string[]): 
 	return { role: 'vad', keys, segmenter, punctuator, punctuationCache: new PunctuationCache(), queue: new SerialQueue() };
 }
 
-async function openRecognizer(config: StreamConfig, acquire: Acquire, keys: string[]): Promise<RecognizerStream> {
+async function openRecognizer(config: StreamConfig, acquire: Acquire, keys: string[]): Promise<{ stream: RecognizerStream; warnings: EngineError[] }> {
 	const { models } = config;
 	const threads = models.threads ?? 1;
 	const quantized = models.quantized ?? false;
-	const recognizer = await acquire(`asr:${models.asrDir}:${precision(quantized)}:${threads}`, () => loadRecognizer(models.asrDir, quantized, threads), (r) => r.paraformer.release());
-	return { role: 'recognizer', keys, recognizer, provisional: null };
+	const recognizerKey = `asr:${models.asrDir}:${precision(quantized)}:${threads}`;
+	const recognizer = await acquire(recognizerKey, () => loadRecognizer(models.asrDir, quantized, threads), (r) => r.paraformer.release());
+	const stream: RecognizerStream = { role: 'recognizer', keys, recognizer, hotwords: null, provisional: null };
+	const hotwordModel = recognizer.paraformer.hotwords;
+	if (!hotwordModel) return { stream, warnings: (config.hotwords ?? []).length > 0 ? [hotwordsNotTaken(models.asrDir)] : [] };
+	const { hotwords, left } = withOptionalHotwords(config.hotwords ?? [], config.hotwordsIfSupported ?? []);
+	if (hotwords.length === 0) return { stream, warnings: [] };
+	const warnings: EngineError[] = left > 0 ? [optionalHotwordsLeft(left)] : [];
+	// Changing hotwords embeds the new list with the loaded model; it never reloads the model.
+	const embedded = await acquire(`hotwords:${recognizerKey}:${JSON.stringify(hotwords)}`, () => hotwordModel.embed(hotwords), async () => undefined);
+	stream.hotwords = embedded.bias;
+	const skipped = skippedHotwordsWarning(embedded.skipped, embedded.bias.words.length - 1, `"${models.asrDir}"`);
+	if (skipped) warnings.push(skipped);
+	return { stream, warnings };
+}
+
+function optionalHotwordsLeft(left: number): EngineError {
+	return new EngineError(
+		'BAD_OPTION',
+		`${left} keyword(s) are not used as hotwords: with the hotwords they would pass FunASR's limit of ${MAX_HOTWORDS}.`,
+		'They are still matched. Fewer hotwords or keywords, or Keywords as Hotwords off, silences this.',
+		{ fatal: false },
+	);
+}
+
+function hotwordsNotTaken(asrDir: string): EngineError {
+	return new EngineError(
+		'BAD_OPTION',
+		`The recognizer "${asrDir}" takes no hotwords (its graph has no bias_embed input): the hotwords given are ignored.`,
+		'Choose a hotword model: paraformer-zh-contextual or paraformer-zh-contextual-int8 from the catalog, or a FunASR contextual/SeACo export with model_eb.onnx; or clear the hotwords.',
+		{ fatal: false },
+	);
 }
 
 async function loadRecognizer(dir: string, quantized: boolean, threads: number): Promise<Recognizer> {
 	const paraformer = await Paraformer.load(dir, { quantized, threads });
-	const batcher = new Batcher<FeatureMatrix, Recognition>(
-		async (fbanks) => (await paraformer.recognizeFbank(fbanks)).map(({ text, timedTokens }) => ({ text, ...(timedTokens ? { timedTokens } : {}) })),
-		(fbank) => fbank.rows,
-		recognitionBatchSize(threads),
-	);
+	const batcher = new Batcher<RecognitionInput, Recognition>((inputs) => recognizeByHotwords(paraformer, inputs), (input) => input.fbank.rows, recognitionBatchSize(threads));
 	return { paraformer, batcher };
+}
+
+/** One model run per hotword list in the batch: a run's utterances share one bias_embed. */
+async function recognizeByHotwords(paraformer: Paraformer, inputs: RecognitionInput[]): Promise<Recognition[]> {
+	const recognitions = new Array<Recognition>(inputs.length);
+	for (const hotwords of new Set(inputs.map((input) => input.hotwords))) {
+		const members = inputs.flatMap((input, i) => (input.hotwords === hotwords ? [i] : []));
+		const results = await paraformer.recognizeFbank(
+			members.map((i) => inputs[i].fbank),
+			hotwords ?? undefined,
+		);
+		members.forEach((i, k) => {
+			const { text, timedTokens } = results[k];
+			recognitions[i] = { text, ...(timedTokens ? { timedTokens } : {}) };
+		});
+	}
+	return recognitions;
 }
 
 function precision(quantized: boolean): string {

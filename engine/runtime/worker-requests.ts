@@ -146,5 +146,5 @@ function segmentOf({ text, timedTokens }: Recognition, early: boolean): Recogniz
 
 function run(stream: RecognizerStream, fbank: Float32Array): Promise<Recognition> {
 	const dim = stream.recognizer.paraformer.frontend.numMelBins;
-	return stream.recognizer.batcher.run({ data: fbank, rows: fbank.length / dim, dim });
+	return stream.recognizer.batcher.run({ fbank: { data: fbank, rows: fbank.length / dim, dim }, hotwords: stream.hotwords });
 }

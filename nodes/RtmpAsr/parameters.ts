@@ -1,7 +1,7 @@
 import { basename, resolve } from 'node:path';
 import type { INodeProperties, INodePropertyOptions } from 'n8n-workflow';
 import type { KeywordMatchMode } from './keywords.js';
-import { EngineError, type OverflowPolicy } from '../../engine/index.js';
+import { EngineError, hotwordWords, MAX_HOTWORDS, type OverflowPolicy } from '../../engine/index.js';
 import { defaultCatalog, findModel, isQuantized } from '../../models/index.js';
 import { SERVER_URL } from './credentials/stream-credentials.js';
 import type { GivenPath } from './file-access.js';
@@ -133,7 +133,7 @@ const PARAMETERS = {
 			description: 'Words to look for in each sentence; the ones found are listed in the item\'s "keywords" field',
 		},
 		label: 'Keywords',
-		check: keywordList,
+		check: (value) => textList(value, 'Keywords', 'keyword'),
 	} satisfies Parameter<string[]>,
 	keywordMatch: choiceParameter<KeywordMatchMode>({
 		displayName: 'Keyword Match',
@@ -150,6 +150,19 @@ const PARAMETERS = {
 		default: false,
 		description: 'Whether to start executions only for sentences that contain at least one keyword',
 	}),
+	hotwords: {
+		property: {
+			displayName: 'Hotwords',
+			type: 'string',
+			typeOptions: { multipleValues: true, multipleValueButtonText: 'Add Hotword' },
+			default: [],
+			placeholder: '魔搭',
+			description:
+				'Words the recognizer should favour: names, products, rare terms (FunASR NN hotwords, at most 1000, each up to 10 characters). Only a hotword model takes them (paraformer-zh-contextual or a local contextual/SeACo export with model_eb.onnx); with another model activation warns that they are ignored.',
+		},
+		label: 'Hotwords',
+		check: (value) => textList(value, 'Hotwords', 'hotword'),
+	} satisfies Parameter<string[]>,
 	statusOutput: flagParameter({
 		displayName: 'Status Output',
 		default: false,
@@ -184,6 +197,12 @@ const OPTIONS = {
 		},
 		{ min: 0, max: 64, whole: true, hint: 'Use 1 (the default) to 4, or 0 to let onnxruntime choose.' },
 	),
+	keywordsAsHotwords: flagParameter({
+		displayName: 'Keywords as Hotwords',
+		default: true,
+		description:
+			'Whether the recognizer also favours the Keywords (not regular expressions), when the model takes hotwords; with a model that takes none they are only matched, without a warning',
+	}),
 	manualTimeoutSeconds: numberParameter(
 		{
 			displayName: 'Manual Mode Timeout',
@@ -278,6 +297,10 @@ export interface TriggerSettings {
 	maxEndSilenceMs: number;
 	maxSegmentMs: number;
 	keywords: string[];
+	/** The recognizer's hotwords, as given; a model that takes none warns. */
+	hotwords: string[];
+	/** Keywords the recognizer favours too when its model takes hotwords (none for regular expressions). */
+	keywordHotwords: string[];
 	keywordMatch: KeywordMatchMode;
 	caseSensitive: boolean;
 	onlyMatching: boolean;
@@ -335,6 +358,12 @@ export function readTriggerSettings(read: ParameterReader): TriggerSettings {
 		throw new EngineError('BAD_OPTION', 'Emit Only Matching Sentences is on, but no keywords are given: nothing would ever be emitted.', 'Add keywords, or turn Emit Only Matching Sentences off.');
 	}
 
+	const hotwords = get('hotwords');
+	const hotwordCount = hotwordWords(hotwords).length;
+	if (hotwordCount > MAX_HOTWORDS) {
+		throw new EngineError('BAD_OPTION', `Hotwords holds ${hotwordCount} words; FunASR's hotword models take at most ${MAX_HOTWORDS}.`, `Keep the ${MAX_HOTWORDS} that matter most: each one costs recognition time and dilutes the others.`);
+	}
+	const keywordMatch = get('keywordMatch');
 	const ffmpegPath = option('ffmpegPath');
 	return {
 		source,
@@ -344,7 +373,9 @@ export function readTriggerSettings(read: ParameterReader): TriggerSettings {
 		maxEndSilenceMs,
 		maxSegmentMs: Math.round(maxSentenceSeconds * 1000),
 		keywords,
-		keywordMatch: get('keywordMatch'),
+		hotwords,
+		keywordHotwords: option('keywordsAsHotwords') && keywordMatch !== 'regex' ? keywords : [],
+		keywordMatch,
 		caseSensitive: get('caseSensitive'),
 		onlyMatching,
 		statusOutput: get('statusOutput'),
@@ -468,10 +499,10 @@ function choice<T extends string>(value: unknown, allowed: readonly T[], name: s
 }
 
 /** n8n gives a multiple-values string parameter as an array; an expression may give one string. */
-function keywordList(value: unknown): string[] {
+function textList(value: unknown, name: string, entry: string): string[] {
 	const items = typeof value === 'string' ? [value] : value;
 	if (!Array.isArray(items) || items.some((item) => typeof item !== 'string')) {
-		throw new EngineError('BAD_OPTION', `Keywords must be a list of text, not ${describe(value)}.`, 'Add each keyword as its own entry.');
+		throw new EngineError('BAD_OPTION', `${name} must be a list of text, not ${describe(value)}.`, `Add each ${entry} as its own entry.`);
 	}
 	return (items as string[]).filter((item) => item.trim() !== '');
 }

@@ -53,6 +53,8 @@ async function prepare(context: ITriggerFunctions): Promise<TriggerSetup> {
 		queue: { maxSeconds: settings.queueSeconds, overflow: settings.overflow },
 		reconnect: { maxDelayMs: settings.reconnectMaxDelayMs },
 		earlyRecognition: settings.earlyRecognition,
+		...(settings.hotwords.length > 0 ? { hotwords: settings.hotwords } : {}),
+		...(settings.keywordHotwords.length > 0 ? { hotwordsIfSupported: settings.keywordHotwords } : {}),
 		...(settings.ffmpegPath === undefined ? {} : { ffmpegPath: settings.ffmpegPath }),
 	};
 	return { settings, pipelineOptions, matcher, stream: redact(input.display), redact };

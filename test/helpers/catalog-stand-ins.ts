@@ -8,6 +8,8 @@ import { fixturePath, sharedPath } from './paths.js';
 export const STAND_IN_DIRECTORIES: Readonly<Record<string, string>> = {
 	'paraformer-zh': fixturePath('models', 'tiny-paraformer'),
 	'paraformer-zh-int8': fixturePath('models', 'tiny-paraformer'),
+	'paraformer-zh-contextual': fixturePath('models', 'tiny-contextual-paraformer'),
+	'paraformer-zh-contextual-int8': fixturePath('models', 'tiny-contextual-paraformer'),
 	'fsmn-vad': sharedPath('models', 'fsmn-vad'),
 	'ct-punc': fixturePath('models', 'tiny-punc'),
 	'ct-punc-realtime': fixturePath('models', 'tiny-punc-realtime'),

@@ -16,6 +16,7 @@ import time
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+from contextual import build_contextual_dir, build_large_contextual_dir  # noqa: E402
 from ct_transformer import PunctuationSizes, build_punctuation_model  # noqa: E402
 from export import export_paraformer, export_punctuation, export_timestamp_paraformer  # noqa: E402
 from model_files import (  # noqa: E402
@@ -39,6 +40,8 @@ from timestamps import TINY_TIMESTAMP_PARAFORMER, UPSAMPLE_TIMES, build_timestam
 FIXTURES_DIR = os.path.join(REPO_ROOT, 'test', 'fixtures', 'models')
 NODE = os.path.join(REPO_ROOT, 'node_modules', '.bin', 'node')
 VERIFY_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'verify.js')
+VERIFY_CONTEXTUAL_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'verify-contextual.js')
+CONTEXTUAL_DIR = 'tiny-contextual-paraformer'
 
 TINY_PARAFORMER_SEED = 8404
 TINY_PUNCTUATION_SEED = 272727
@@ -46,16 +49,20 @@ TINY_REALTIME_SEED = 272728
 TINY_TIMESTAMP_SEED = 8405
 # About 1.2 s and 2.2 s.
 TINY_TIMESTAMP_LENGTHS = [20, 37]
+TINY_CONTEXTUAL_SEED = 8405
 LARGE_PARAFORMER_SEED = 220
+LARGE_CONTEXTUAL_SEED = 221
 # LFR frames (60 ms each): about 3.4 s and 6.2 s of speech.
 TINY_LENGTHS = [57, 103]
+# About 0.8 s and 1.4 s: the hotword stand-in stays a few hundred kB.
+TINY_CONTEXTUAL_LENGTHS = [14, 23]
 # About 7.2 s and 10 s.
 LARGE_LENGTHS = [120, 167]
 
 
-def default_large_dir():
+def default_large_dir(name='paraformer-large'):
 	cache = os.environ.get('XDG_CACHE_HOME') or os.path.join(os.path.expanduser('~'), '.cache')
-	return os.path.join(cache, 'rtmp-asr', 'stand-ins', 'paraformer-large')
+	return os.path.join(cache, 'rtmp-asr', 'stand-ins', name)
 
 
 def megabytes(path):
@@ -123,7 +130,12 @@ def build_large_dir(directory):
 
 def verify(directories):
 	"""Runs every directory's reference through onnxruntime-node: the runtime the project ships."""
-	subprocess.run([NODE, VERIFY_SCRIPT, *directories], check=True)
+	contextual = [directory for directory in directories if os.path.basename(directory).startswith(CONTEXTUAL_DIR)]
+	others = [directory for directory in directories if directory not in contextual]
+	if others:
+		subprocess.run([NODE, VERIFY_SCRIPT, *others], check=True)
+	if contextual:
+		subprocess.run([NODE, VERIFY_CONTEXTUAL_SCRIPT, *contextual], check=True)
 
 
 def main():
@@ -131,6 +143,7 @@ def main():
 	what = parser.add_mutually_exclusive_group(required=True)
 	what.add_argument('--tiny', action='store_true', help=f'write the committed fixtures tiny-* under {FIXTURES_DIR}')
 	what.add_argument('--large', action='store_true', help='write a Paraformer-large-sized stand-in (about 880 MB + 230 MB int8)')
+	what.add_argument('--large-contextual', action='store_true', help='write a Paraformer-large-sized contextual (hotword) stand-in, fp32, without reference (for the benchmark)')
 	parser.add_argument('--out', help=f'directory for --large (default {default_large_dir()}), or the folder of the tiny-* directories for --tiny')
 	parser.add_argument('--no-verify', action='store_true', help='skip the onnxruntime-node check')
 	args = parser.parse_args()
@@ -146,7 +159,12 @@ def main():
 			os.path.join(folder, 'tiny-punc'): lambda directory: build_punctuation_dir(directory, TINY_PUNCTUATION_SEED, realtime=False),
 			os.path.join(folder, 'tiny-punc-realtime'): lambda directory: build_punctuation_dir(directory, TINY_REALTIME_SEED, realtime=True),
 			os.path.join(folder, 'tiny-paraformer-timestamps'): build_timestamp_dir,
+			os.path.join(folder, CONTEXTUAL_DIR): lambda directory: build_contextual_dir(directory, TINY_CONTEXTUAL_SEED, TINY_CONTEXTUAL_LENGTHS),
 		}
+	elif args.large_contextual:
+		builds = {os.path.abspath(args.out or default_large_dir('paraformer-large-contextual')): lambda directory: build_large_contextual_dir(directory, LARGE_CONTEXTUAL_SEED)}
+		# No reference.json to check it against: torch at this size would take minutes more.
+		args.no_verify = True
 	else:
 		builds = {os.path.abspath(args.out or default_large_dir()): build_large_dir}
 	# Every model is written and checked beside its target and only then renamed into place.

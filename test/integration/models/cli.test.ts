@@ -67,6 +67,8 @@ test('models list shows the catalog, the cache inside n8n\'s folder and what is 
 	assert.deepEqual(rows.map((line) => line.split(/ +/).slice(0, 4)), [
 		['paraformer-zh', 'asr', '~880.1', 'MB'],
 		['paraformer-zh-int8', 'asr', '~238.1', 'MB'],
+		['paraformer-zh-contextual', 'asr', '~937.1', 'MB'],
+		['paraformer-zh-contextual-int8', 'asr', '~282.1', 'MB'],
 		['fsmn-vad', 'vad', '~1.73', 'MB'],
 		['ct-punc', 'punc', '~294.2', 'MB'],
 		['ct-punc-realtime', 'punc', '~294.2', 'MB'],
@@ -178,7 +180,7 @@ test('without any network, pull fails with one message naming the directory and 
 test('unknown models and actions are clear errors', async () => {
 	const unknown = await cli('models', 'pull', 'whisper');
 	assert.equal(unknown.code, 1);
-	assert.equal(unknown.stderr, 'rtmp-asr models: Unknown model "whisper". Known models: paraformer-zh, paraformer-zh-int8, fsmn-vad, ct-punc, ct-punc-realtime (or their FunASR ids; see `rtmp-asr models list`).\n');
+	assert.equal(unknown.stderr, 'rtmp-asr models: Unknown model "whisper". Known models: paraformer-zh, paraformer-zh-int8, paraformer-zh-contextual, paraformer-zh-contextual-int8, fsmn-vad, ct-punc, ct-punc-realtime (or their FunASR ids; see `rtmp-asr models list`).\n');
 	const action = await cli('models', 'fetch');
 	assert.equal(action.code, 1);
 	assert.match(action.stderr, /^rtmp-asr models: Unknown action "fetch" \(list, pull or verify\)\. Usage: /);

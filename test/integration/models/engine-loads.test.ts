@@ -14,6 +14,8 @@ import { fixturePath, sharedPath } from '../../helpers/paths.js';
 const STAND_INS: Record<string, string> = {
 	'paraformer-zh': fixturePath('models', 'tiny-paraformer'),
 	'paraformer-zh-int8': fixturePath('models', 'tiny-paraformer'),
+	'paraformer-zh-contextual': fixturePath('models', 'tiny-contextual-paraformer'),
+	'paraformer-zh-contextual-int8': fixturePath('models', 'tiny-contextual-paraformer'),
 	'fsmn-vad': sharedPath('models', 'fsmn-vad'),
 	'ct-punc': fixturePath('models', 'tiny-punc'),
 	'ct-punc-realtime': fixturePath('models', 'tiny-punc-realtime'),
@@ -44,7 +46,11 @@ test('the files the catalog pulls for each model are what the engine\'s loaders 
 	for (const name of Object.keys(STAND_INS)) {
 		const { model, directory } = await ensureModel(name, { dir: root, env: env(), download: true });
 		const quantized = isQuantized(model);
-		if (model.kind === 'asr') await (await Paraformer.load(directory, { quantized })).release();
+		if (model.kind === 'asr') {
+			const paraformer = await Paraformer.load(directory, { quantized });
+			await paraformer.release();
+			assert.equal(paraformer.hotwords !== null, name.includes('contextual'), `${name} takes hotwords when it is a contextual export`);
+		}
 		if (model.kind === 'punc') {
 			const punctuator = await Punctuator.load(directory, { quantized });
 			try {

@@ -7,19 +7,24 @@ import { downloadSources } from '../../../models/sources.js';
 import { sharedPath } from '../../helpers/paths.js';
 
 const PARAFORMER_ID = 'speech_paraformer-large_asr_nat-zh-cn-16k-common-vocab8404-onnx';
+/** The NN-hotword model FunASR's runtime docs name (runtime/docs/SDK_advanced_guide_offline_zh.md). */
+const CONTEXTUAL_ID = 'speech_paraformer-large-contextual_asr_nat-zh-cn-16k-common-vocab8404-onnx';
+const HOTWORD_FILES = ['model_eb.onnx', 'config.yaml', 'am.mvn', 'tokens.json', 'seg_dict'];
 
-test('the bundled catalog lists the five FunASR models with the files their ONNX exports hold', () => {
+test('the bundled catalog lists the seven FunASR models with the files their ONNX exports hold', () => {
 	const catalog = defaultCatalog();
 	const summary = catalog.models.map((model) => [model.name, model.id, model.kind, model.files.map((file) => file.name)]);
 	assert.deepEqual(summary, [
 		['paraformer-zh', PARAFORMER_ID, 'asr', ['model.onnx', 'config.yaml', 'am.mvn', 'tokens.json']],
 		['paraformer-zh-int8', PARAFORMER_ID, 'asr', ['model_quant.onnx', 'config.yaml', 'am.mvn', 'tokens.json']],
+		['paraformer-zh-contextual', CONTEXTUAL_ID, 'asr', ['model.onnx', ...HOTWORD_FILES]],
+		['paraformer-zh-contextual-int8', CONTEXTUAL_ID, 'asr', ['model_quant.onnx', ...HOTWORD_FILES]],
 		['fsmn-vad', 'speech_fsmn_vad_zh-cn-16k-common-onnx', 'vad', ['model.onnx', 'config.yaml', 'am.mvn']],
 		['ct-punc', 'punc_ct-transformer_zh-cn-common-vocab272727-onnx', 'punc', ['model_quant.onnx', 'config.yaml', 'tokens.json']],
 		['ct-punc-realtime', 'punc_ct-transformer_zh-cn-common-vad_realtime-vocab272727-onnx', 'punc', ['model_quant.onnx', 'config.yaml', 'tokens.json']],
 	]);
 	assert.ok(catalog.models.every((model) => model.files.every((file) => file.approximate && file.sha256 === undefined)), 'no size or hash is claimed exact without having been checked');
-	assert.deepEqual(catalog.models.filter(isQuantized).map((model) => model.name), ['paraformer-zh-int8', 'ct-punc', 'ct-punc-realtime']);
+	assert.deepEqual(catalog.models.filter(isQuantized).map((model) => model.name), ['paraformer-zh-int8', 'paraformer-zh-contextual-int8', 'ct-punc', 'ct-punc-realtime']);
 });
 
 test('catalog sizes agree with the published figures (within their spread)', () => {
@@ -53,7 +58,7 @@ test('models are found by short name or FunASR id; a shared id gives the first (
 	assert.throws(() => findModel(catalog, 'whisper'), (error: unknown) => {
 		assert.ok(error instanceof EngineError && error.code === 'BAD_OPTION');
 		assert.equal(error.message, 'Unknown model "whisper".');
-		assert.match(error.fix, /paraformer-zh, paraformer-zh-int8, fsmn-vad, ct-punc, ct-punc-realtime/);
+		assert.match(error.fix, /paraformer-zh, paraformer-zh-int8, paraformer-zh-contextual, paraformer-zh-contextual-int8, fsmn-vad, ct-punc, ct-punc-realtime/);
 		return true;
 	});
 });

@@ -80,6 +80,19 @@ describe('RtmpAsrTrigger activation', () => {
 		});
 	});
 
+	it('hands the Hotwords to the pipeline, and the Keywords as hotwords for a model that takes them', async () => {
+		await withFakePipelines(async (pipelines) => {
+			const harness = await run({ hotwords: ['魔搭', '达摩院 阿里巴巴'], keywords: ['报警'] });
+			assert.deepEqual(pipelines[0].options.hotwords, ['魔搭', '达摩院 阿里巴巴']);
+			assert.deepEqual(pipelines[0].options.hotwordsIfSupported, ['报警']);
+			await harness.close();
+			const without = await run({ keywords: ['报警'], options: { keywordsAsHotwords: false } });
+			assert.equal(pipelines[1].options.hotwords, undefined);
+			assert.equal(pipelines[1].options.hotwordsIfSupported, undefined);
+			await without.close();
+		});
+	});
+
 	it('fails activation with a NodeOperationError that says what to fix', async () => {
 		await withFakePipelines(async (pipelines) => {
 			const invalid: [IDataObject, RegExp][] = [

@@ -136,7 +136,7 @@ describe('readTriggerSettings', () => {
 		rejects({ modelDirectory: ' ' }, /Model is "Local Directory", but the Model Directory is empty/);
 		rejects({ vadModelDirectory: '' }, /VAD Model is "Local Directory", but the VAD Model Directory is empty/);
 		rejects({ punctuationModel: 'local' }, /Punctuation is "Local Directory", but the Punctuation Model Directory is empty/);
-		rejects({ model: 'whisper' }, /Model must be one of paraformer-zh, paraformer-zh-int8, local, not "whisper"/);
+		rejects({ model: 'whisper' }, /Model must be one of paraformer-zh, paraformer-zh-int8, paraformer-zh-contextual, paraformer-zh-contextual-int8, local, not "whisper"/);
 		rejects({ vadModel: 'paraformer-zh' }, /VAD Model must be one of fsmn-vad, local/);
 		rejects({ punctuationModel: true }, /Punctuation must be one of off, ct-punc, ct-punc-realtime, local, not true/);
 		rejects({ options: { downloadModels: 'yes' } }, /Download Missing Models must be true or false/);
@@ -158,8 +158,22 @@ describe('readTriggerSettings', () => {
 		rejects({ keywordMatch: 'fuzzy' }, /Keyword Match/);
 		rejects({ source: 'carrier-pigeon' }, /Stream Source/);
 		rejects({ keywords: [1, 2] }, /Keywords must be a list of text/);
+		rejects({ hotwords: { word: '魔搭' } }, /Hotwords must be a list of text/);
+		rejects({ options: { keywordsAsHotwords: 'yes' } }, /Keywords as Hotwords must be true or false/);
+		rejects({ hotwords: ['魔搭 '.repeat(1001)] }, /Hotwords holds 1001 words; FunASR's hotword models take at most 1000/);
 		rejects({ quantized: 'yes' }, /Quantized \(int8\) must be true or false/);
 		rejects({ onlyMatching: true, keywords: [] }, /no keywords are given/);
+	});
+
+	it('reads the hotwords, and the keywords as hotwords by default but never regular expressions', () => {
+		assert.deepEqual(settingsOf({}).hotwords, []);
+		assert.deepEqual(settingsOf({}).keywordHotwords, []);
+		const settings = settingsOf({ hotwords: ['魔搭', ' ', '达摩院 阿里巴巴'], keywords: ['报警', '火灾'] });
+		assert.deepEqual(settings.hotwords, ['魔搭', '达摩院 阿里巴巴']);
+		assert.deepEqual(settings.keywordHotwords, ['报警', '火灾']);
+		assert.deepEqual(settingsOf({ hotwords: '魔搭' }).hotwords, ['魔搭'], 'an expression may give one text');
+		assert.deepEqual(settingsOf({ keywords: ['报警'], options: { keywordsAsHotwords: false } }).keywordHotwords, []);
+		assert.deepEqual(settingsOf({ keywords: ['报.'], keywordMatch: 'regex' }).keywordHotwords, []);
 	});
 
 	it('does not need a URL when the stream comes from the credential', () => {

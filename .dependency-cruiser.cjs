@@ -20,7 +20,10 @@
 
 /** Each layer's folders, bottom first, as the path patterns dependency-cruiser matches. */
 const LAYERS = [
-	{ name: 'leaf (errors, config, serial-queue, timed-token, model-dir)', path: '^engine/(errors\\.ts|config\\.ts|serial-queue\\.ts|timed-token\\.ts|model-dir/)' },
+	{
+		name: 'leaf (errors, config, serial-queue, timed-token, model-dir)',
+		path: '^engine/(errors\\.ts|config\\.ts|serial-queue\\.ts|timed-token\\.ts|model-dir/)',
+	},
 	{ name: 'source, frontend, onnx', path: '^engine/(source|frontend|onnx)/' },
 	{ name: 'vad, asr, punctuation, sentences', path: '^engine/(vad|asr|punctuation|sentences)/' },
 	{ name: 'runtime (workers)', path: '^engine/runtime/' },
@@ -31,7 +34,11 @@ const LAYERS = [
 /** Lower layers never import higher ones: one rule per layer, naming everything above it. */
 const layerRules = LAYERS.slice(0, -1).map((layer, index) => ({
 	name: `layer-${index}-imports-no-higher-layer`,
-	comment: `engine layer ${index} (${layer.name}) may not import a higher layer: ${LAYERS.slice(index + 1).map((higher) => higher.name).join('; ')}.`,
+	comment: `engine layer ${index} (${layer.name}) may not import a higher layer: ${LAYERS.slice(
+		index + 1,
+	)
+		.map((higher) => higher.name)
+		.join('; ')}.`,
 	severity: 'error',
 	from: { path: layer.path },
 	to: { path: LAYERS.slice(index + 1).map((higher) => higher.path) },
@@ -41,7 +48,8 @@ const layerRules = LAYERS.slice(0, -1).map((layer, index) => ({
 const SIBLINGS = ['^engine/(source|frontend|onnx)/', '^engine/(vad|asr|punctuation|sentences)/'];
 const siblingRules = SIBLINGS.map((path, index) => ({
 	name: `layer-${index + 1}-folders-independent`,
-	comment: 'Folders of one layer do not import each other (punctuation/ does not borrow from asr/): what two of them share belongs a layer down.',
+	comment:
+		'Folders of one layer do not import each other (punctuation/ does not borrow from asr/): what two of them share belongs a layer down.',
 	severity: 'error',
 	from: { path },
 	to: { path, pathNot: '^engine/$1/' },
@@ -52,7 +60,8 @@ module.exports = {
 	forbidden: [
 		{
 			name: 'no-folder-cycle',
-			comment: 'No two folders import each other, directly or round a loop: each folder is one layer of one picture.',
+			comment:
+				'No two folders import each other, directly or round a loop: each folder is one layer of one picture.',
 			severity: 'error',
 			scope: 'folder',
 			from: { path: '^(engine|models|nodes|cli|demo|credentials)' },
@@ -76,14 +85,16 @@ module.exports = {
 		},
 		{
 			name: 'engine-only-through-its-index',
-			comment: 'nodes/, cli/ and demo/ (and credentials/) import the engine from engine/index.ts only.',
+			comment:
+				'nodes/, cli/ and demo/ (and credentials/) import the engine from engine/index.ts only.',
 			severity: 'error',
 			from: { path: '^(nodes|cli|demo|credentials)/' },
 			to: { path: '^engine/', pathNot: '^engine/index\\.ts$' },
 		},
 		{
 			name: 'models-only-through-its-index',
-			comment: 'nodes/, cli/ and demo/ import the model catalog and downloader from models/index.ts only.',
+			comment:
+				'nodes/, cli/ and demo/ import the model catalog and downloader from models/index.ts only.',
 			severity: 'error',
 			from: { path: '^(nodes|cli|demo|credentials)/' },
 			to: { path: '^models/', pathNot: '^models/index\\.ts$' },
@@ -91,11 +102,14 @@ module.exports = {
 		{
 			name: 'models-beside-the-engine-bottom',
 			comment:
-				'models/ downloads and checks model files: it may use the engine\'s errors, its ONNX reader and its ' +
+				"models/ downloads and checks model files: it may use the engine's errors, its ONNX reader and its " +
 				'redaction of URLs (mirror URLs carry credentials), nothing that runs a model.',
 			severity: 'error',
 			from: { path: '^models/' },
-			to: { path: '^engine/', pathNot: '^engine/(errors\\.ts|onnx/protobuf-wire\\.ts|source/redact\\.ts)$' },
+			to: {
+				path: '^engine/',
+				pathNot: '^engine/(errors\\.ts|onnx/protobuf-wire\\.ts|source/redact\\.ts)$',
+			},
 		},
 		{
 			name: 'no-test-code-in-production',
@@ -108,10 +122,15 @@ module.exports = {
 		},
 		{
 			name: 'no-dev-dependency-in-production',
-			comment: 'What ships never imports a devDependency (n8n-workflow is a peer dependency that n8n provides).',
+			comment:
+				'What ships never imports a devDependency (n8n-workflow is a peer dependency that n8n provides).',
 			severity: 'error',
 			from: { path: '^(engine|models|nodes|cli|credentials)/' },
-			to: { dependencyTypes: ['npm-dev'], dependencyTypesNot: ['npm-peer'], pathNot: '(^|/)node_modules/@types/' },
+			to: {
+				dependencyTypes: ['npm-dev'],
+				dependencyTypesNot: ['npm-peer'],
+				pathNot: '(^|/)node_modules/@types/',
+			},
 		},
 		{
 			name: 'no-unresolvable-import',

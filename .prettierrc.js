@@ -10,4 +10,6 @@ module.exports = {
 	quoteProps: 'as-needed',
 	endOfLine: 'lf',
 	printWidth: 100,
+	// npm writes package.json with two spaces on every install.
+	overrides: [{ files: ['package.json'], options: { useTabs: false } }],
 };

@@ -13,7 +13,10 @@ export default tseslint.config(
 		extends: [tseslint.configs.recommended],
 		rules: {
 			// `_name` marks what is taken apart only to be left out ({ devDependencies: _dev, ...kept }).
-			'@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', ignoreRestSiblings: true }],
+			'@typescript-eslint/no-unused-vars': [
+				'error',
+				{ argsIgnorePattern: '^_', varsIgnorePattern: '^_', ignoreRestSiblings: true },
+			],
 			// sherpa-onnx-node is a native module only the benchmark's contender loads, when it runs.
 			'@typescript-eslint/no-require-imports': ['error', { allow: ['^sherpa-onnx-node$'] }],
 		},

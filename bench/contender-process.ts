@@ -1,6 +1,11 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import type { ChildMessage, ContenderSpec, PassResult, SetupMessage } from './contender-protocol.js';
+import type {
+	ChildMessage,
+	ContenderSpec,
+	PassResult,
+	SetupMessage,
+} from './contender-protocol.js';
 
 export type Context = Omit<SetupMessage, 'type' | 'spec'>;
 
@@ -14,7 +19,11 @@ export class ContenderProcess {
 	) {}
 
 	static async start(spec: ContenderSpec, context: Context): Promise<ContenderProcess> {
-		const child = fork(join(__dirname, 'contender.js'), [], { execArgv: ['--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
+		const child = fork(join(__dirname, 'contender.js'), [], {
+			execArgv: ['--expose-gc'],
+			stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+			serialization: 'advanced',
+		});
 		const setup: SetupMessage = { type: 'setup', spec, ...context };
 		child.send(setup);
 		try {
@@ -57,7 +66,12 @@ export async function runOnce(spec: ContenderSpec, context: Context): Promise<Pa
 export function describeSpec(spec: ContenderSpec): string {
 	const parts: string[] = [spec.kind];
 	if ('precision' in spec) parts.push(spec.precision);
-	if ('threads' in spec) parts.push('recognizers' in spec && spec.recognizers > 1 ? `${spec.recognizers}×${spec.threads}t` : `${spec.threads}t`);
+	if ('threads' in spec)
+		parts.push(
+			'recognizers' in spec && spec.recognizers > 1
+				? `${spec.recognizers}×${spec.threads}t`
+				: `${spec.threads}t`,
+		);
 	if ('streams' in spec) parts.push(`${spec.streams} streams`);
 	return parts.join(' ');
 }
@@ -66,7 +80,8 @@ function nextMessage(child: ChildProcess, spec: ContenderSpec): Promise<ChildMes
 	return new Promise((resolve, reject) => {
 		const onMessage = (message: ChildMessage) => {
 			cleanup();
-			if (message.type === 'failed') reject(new Error(`${describeSpec(spec)} failed: ${message.error}`));
+			if (message.type === 'failed')
+				reject(new Error(`${describeSpec(spec)} failed: ${message.error}`));
 			else resolve(message);
 		};
 		const onExit = (code: number | null, signal: string | null) => {

@@ -22,9 +22,23 @@ export type ContenderSpec =
 	| { kind: 'flops'; precision: Precision }
 	| { kind: 'int8-weights' }
 	| { kind: 'hotwords'; precision: Precision; threads: number }
-	| { kind: 'matmul'; modelPath: string; threads: number; rows: number; inner: number; outer: number; pairs: number }
+	| {
+			kind: 'matmul';
+			modelPath: string;
+			threads: number;
+			rows: number;
+			inner: number;
+			outer: number;
+			pairs: number;
+	  }
 	| { kind: 'memory'; precision: Precision; threads: number; streams: number }
-	| ({ kind: 'live' | 'rtmp-live'; precision: Precision; streams: number; seconds: number; earlyRecognition: boolean } & Layout);
+	| ({
+			kind: 'live' | 'rtmp-live';
+			precision: Precision;
+			streams: number;
+			seconds: number;
+			earlyRecognition: boolean;
+	  } & Layout);
 
 export interface SetupMessage {
 	type: 'setup';

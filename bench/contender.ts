@@ -8,7 +8,12 @@ import { createContender, type Contender } from './contenders/index.js';
 let contender: Contender | null = null;
 
 process.on('message', (message: ParentMessage) => {
-	void handle(message).catch((error: unknown) => send({ type: 'failed', error: error instanceof Error ? (error.stack ?? error.message) : String(error) }));
+	void handle(message).catch((error: unknown) =>
+		send({
+			type: 'failed',
+			error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+		}),
+	);
 });
 
 async function handle(message: ParentMessage): Promise<void> {
@@ -23,7 +28,10 @@ async function handle(message: ParentMessage): Promise<void> {
 			const output = await contender.pass();
 			const wallMs = performance.now() - started;
 			const cpu = process.cpuUsage(cpuBefore);
-			send({ type: 'result', result: { wallMs, cpuMs: (cpu.user + cpu.system) / 1000, ...output } });
+			send({
+				type: 'result',
+				result: { wallMs, cpuMs: (cpu.user + cpu.system) / 1000, ...output },
+			});
 			return;
 		}
 		case 'exit':

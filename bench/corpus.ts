@@ -25,7 +25,9 @@ export interface CorpusSegment {
  * file at 16 kHz; files at other rates are resampled once by ffmpeg into the cache.
  */
 export function prepareCorpus(): CorpusFile[] {
-	const names = readdirSync(AUDIO_DIR).filter((name) => name.endsWith('.wav')).sort();
+	const names = readdirSync(AUDIO_DIR)
+		.filter((name) => name.endsWith('.wav'))
+		.sort();
 	return names.map((name) => {
 		let path = join(AUDIO_DIR, name);
 		let audio = readWav(path);
@@ -42,8 +44,13 @@ export function readCorpusAudio(files: readonly CorpusFile[]): Float32Array[] {
 }
 
 /** The samples of each segment (views, not copies). */
-export function cutSegments(audio: readonly Float32Array[], segments: readonly CorpusSegment[]): Float32Array[] {
-	return segments.map((segment) => audio[segment.file].subarray(segment.startMs * 16, segment.endMs * 16));
+export function cutSegments(
+	audio: readonly Float32Array[],
+	segments: readonly CorpusSegment[],
+): Float32Array[] {
+	return segments.map((segment) =>
+		audio[segment.file].subarray(segment.startMs * 16, segment.endMs * 16),
+	);
 }
 
 export function segmentSeconds(segments: readonly CorpusSegment[]): number {
@@ -56,7 +63,20 @@ function resampled(path: string): string {
 	if (existsSync(target)) return target;
 	mkdirSync(dir, { recursive: true });
 	const partial = `${target}.partial-${process.pid}.wav`;
-	execFileSync('ffmpeg', ['-v', 'error', '-y', '-i', path, '-ac', '1', '-ar', String(SAMPLE_RATE), '-c:a', 'pcm_s16le', partial]);
+	execFileSync('ffmpeg', [
+		'-v',
+		'error',
+		'-y',
+		'-i',
+		path,
+		'-ac',
+		'1',
+		'-ar',
+		String(SAMPLE_RATE),
+		'-c:a',
+		'pcm_s16le',
+		partial,
+	]);
 	renameSync(partial, target);
 	return target;
 }

@@ -63,15 +63,29 @@ export function groupFigures(group: ModelGroup): GroupFigures {
 }
 
 /** Latencies (ms) of the single-stream live trial: all sentences, and those of about 5 s. */
-export function singleStreamLatency(results: BenchResults, precision: 'fp32' | 'int8', layout: Layout) {
-	const trial = results.live.find((series) => series.precision === precision && sameLayout(series, layout))?.trials.find((candidate) => candidate.streams === 1);
+export function singleStreamLatency(
+	results: BenchResults,
+	precision: 'fp32' | 'int8',
+	layout: Layout,
+) {
+	const trial = results.live
+		.find((series) => series.precision === precision && sameLayout(series, layout))
+		?.trials.find((candidate) => candidate.streams === 1);
 	if (!trial) return null;
-	return { all: trial.samples.map((sample) => sample.latencyMs), fiveSeconds: fiveSecondLatencies(trial), verdict: judgeLive(trial) };
+	return {
+		all: trial.samples.map((sample) => sample.latencyMs),
+		fiveSeconds: fiveSecondLatencies(trial),
+		verdict: judgeLive(trial),
+	};
 }
 
 /** Latencies (ms) of a trial's sentences of about 5 s. */
 export function fiveSecondLatencies(trial: LiveTrial): number[] {
-	return trial.samples.filter((sample) => sample.seconds >= SENTENCE_SECONDS[0] && sample.seconds <= SENTENCE_SECONDS[1]).map((sample) => sample.latencyMs);
+	return trial.samples
+		.filter(
+			(sample) => sample.seconds >= SENTENCE_SECONDS[0] && sample.seconds <= SENTENCE_SECONDS[1],
+		)
+		.map((sample) => sample.latencyMs);
 }
 
 export function targets(results: BenchResults): Target[] {
@@ -91,24 +105,46 @@ export function targets(results: BenchResults): Target[] {
 		verdict: verdictOf(figures.map((f) => f.overhead < 0.05)),
 	});
 	const latencies = results.live
-		.map((series) => ({ label: `${series.precision} ${describeLayout(series)}`, latency: singleStreamLatency(results, series.precision, series) }))
+		.map((series) => ({
+			label: `${series.precision} ${describeLayout(series)}`,
+			latency: singleStreamLatency(results, series.precision, series),
+		}))
 		.filter((entry) => entry.latency !== null);
 	list.push({
 		name: '5 s sentence after its VAD end',
 		goal: '≤ 150 ms (p95, two threads, one live stream)',
-		measured: latencies.map(({ label, latency }) => latency!.fiveSeconds.length > 0
-			? `${label}: p95 ${quantile(latency!.fiveSeconds, 0.95).toFixed(0)} ms, p50 ${quantile(latency!.fiveSeconds, 0.5).toFixed(0)} ms over ${latency!.fiveSeconds.length} sentences of ${SENTENCE_SECONDS[0]}–${SENTENCE_SECONDS[1]} s`
-			: `${label}: no ${SENTENCE_SECONDS[0]}–${SENTENCE_SECONDS[1]} s sentence`).join('; ') || 'not measured',
-		verdict: verdictOf(latencies.filter(({ latency }) => latency!.fiveSeconds.length > 0).map(({ latency }) => quantile(latency!.fiveSeconds, 0.95) <= 150)),
+		measured:
+			latencies
+				.map(({ label, latency }) =>
+					latency!.fiveSeconds.length > 0
+						? `${label}: p95 ${quantile(latency!.fiveSeconds, 0.95).toFixed(0)} ms, p50 ${quantile(latency!.fiveSeconds, 0.5).toFixed(0)} ms over ${latency!.fiveSeconds.length} sentences of ${SENTENCE_SECONDS[0]}–${SENTENCE_SECONDS[1]} s`
+						: `${label}: no ${SENTENCE_SECONDS[0]}–${SENTENCE_SECONDS[1]} s sentence`,
+				)
+				.join('; ') || 'not measured',
+		verdict: verdictOf(
+			latencies
+				.filter(({ latency }) => latency!.fiveSeconds.length > 0)
+				.map(({ latency }) => quantile(latency!.fiveSeconds, 0.95) <= 150),
+		),
 	});
-	const int8 = figures.filter((f) => f.group.precision === 'fp32').map((fp32) => {
-		const quantized = figures.find((f) => f.group.precision === 'int8' && sameLayout(f.group, fp32.group));
-		return quantized ? { layout: describeLayout(fp32.group), speedup: fp32.runOnly / quantized.runOnly } : null;
-	}).filter((entry) => entry !== null);
+	const int8 = figures
+		.filter((f) => f.group.precision === 'fp32')
+		.map((fp32) => {
+			const quantized = figures.find(
+				(f) => f.group.precision === 'int8' && sameLayout(f.group, fp32.group),
+			);
+			return quantized
+				? { layout: describeLayout(fp32.group), speedup: fp32.runOnly / quantized.runOnly }
+				: null;
+		})
+		.filter((entry) => entry !== null);
 	list.push({
 		name: 'int8 vs fp32 (Paraformer run)',
 		goal: '≥ 1.8× faster',
-		measured: int8.length > 0 ? int8.map((entry) => `${entry.layout}: ${entry.speedup.toFixed(2)}×`).join('; ') : 'no model_quant.onnx',
+		measured:
+			int8.length > 0
+				? int8.map((entry) => `${entry.layout}: ${entry.speedup.toFixed(2)}×`).join('; ')
+				: 'no model_quant.onnx',
 		verdict: verdictOf(int8.map((entry) => entry.speedup >= 1.8)),
 	});
 	return list;

@@ -24,7 +24,11 @@ export function judgeLive(trial: LiveTrial): LiveVerdict {
 	const p50 = quantile(latencies, 0.5);
 	const p95 = quantile(latencies, 0.95);
 	const unfinishedShare = trial.unfinished / Math.max(1, trial.samples.length + trial.unfinished);
-	const sustained = trial.samples.length > 0 && unfinishedShare <= UNFINISHED_LIMIT && p95 <= LATENCY_LIMIT_MS && trial.audioLagMs.p95 <= AUDIO_LAG_LIMIT_MS;
+	const sustained =
+		trial.samples.length > 0 &&
+		unfinishedShare <= UNFINISHED_LIMIT &&
+		p95 <= LATENCY_LIMIT_MS &&
+		trial.audioLagMs.p95 <= AUDIO_LAG_LIMIT_MS;
 	const summary = `${trial.samples.length} sentences, latency p50 ${p50.toFixed(0)} ms, p95 ${p95.toFixed(0)} ms, ${trial.unfinished} unfinished, audio lag p95 ${trial.audioLagMs.p95.toFixed(0)} ms, max ${trial.audioLagMs.max.toFixed(0)} ms`;
 	return { sustained, p50, p95, summary };
 }
@@ -36,19 +40,30 @@ export function judgeLive(trial: LiveTrial): LiveVerdict {
  */
 /** The most streams a series of trials kept up with; 0 when none. */
 export function sustainedStreams(trials: readonly LiveTrial[]): number {
-	return Math.max(0, ...trials.filter((trial) => judgeLive(trial).sustained).map((trial) => trial.streams));
+	return Math.max(
+		0,
+		...trials.filter((trial) => judgeLive(trial).sustained).map((trial) => trial.streams),
+	);
 }
 
-export function nextStreamCount(trials: readonly LiveTrial[], estimate: number, steps: number): number | null {
+export function nextStreamCount(
+	trials: readonly LiveTrial[],
+	estimate: number,
+	steps: number,
+): number | null {
 	if (trials.length === 1) return estimate > 1 ? estimate : null;
 	if (trials.length >= steps + 2) return null;
 	const kept = trials.filter((trial) => judgeLive(trial).sustained).map((trial) => trial.streams);
-	const failed = trials.filter((trial) => !judgeLive(trial).sustained).map((trial) => trial.streams);
+	const failed = trials
+		.filter((trial) => !judgeLive(trial).sustained)
+		.map((trial) => trial.streams);
 	const best = kept.length > 0 ? Math.max(...kept) : 0;
 	const worst = failed.length > 0 ? Math.min(...failed) : Number.POSITIVE_INFINITY;
 	let next: number;
 	if (worst === Number.POSITIVE_INFINITY) next = Math.ceil(best * 1.33);
 	else if (best <= 1) next = Math.max(2, Math.floor(worst * 0.6));
 	else next = Math.floor((best + worst) / 2);
-	return next > best && next < worst && !trials.some((trial) => trial.streams === next) ? next : null;
+	return next > best && next < worst && !trials.some((trial) => trial.streams === next)
+		? next
+		: null;
 }

@@ -19,7 +19,16 @@ export interface Machine {
 	date: string;
 }
 
-const SIMD_FLAGS = ['avx2', 'fma', 'avx512f', 'avx512bw', 'avx512_vnni', 'avx_vnni', 'avx512_bf16', 'amx_int8'];
+const SIMD_FLAGS = [
+	'avx2',
+	'fma',
+	'avx512f',
+	'avx512bw',
+	'avx512_vnni',
+	'avx_vnni',
+	'avx512_bf16',
+	'amx_int8',
+];
 
 export function describeMachine(): Machine {
 	const cpuinfo = readFileSync('/proc/cpuinfo', 'utf8');
@@ -48,30 +57,53 @@ export interface CpuAccount {
 
 export function cpuAccount(): CpuAccount {
 	const ticks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-	const total = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+	const total = readFileSync('/proc/stat', 'utf8')
+		.split('\n')[0]
+		.trim()
+		.split(/\s+/)
+		.slice(1)
+		.map(Number);
 	// user nice system idle iowait irq softirq steal: idle and iowait are not busy.
-	const busy = total.slice(0, 8).reduce((sum, value, i) => (i === 3 || i === 4 ? sum : sum + value), 0);
+	const busy = total
+		.slice(0, 8)
+		.reduce((sum, value, i) => (i === 3 || i === 4 ? sum : sum + value), 0);
 	// utime stime cutime cstime: this process and the children it has waited for.
 	const self = readFileSync('/proc/self/stat', 'utf8');
-	const fields = self.slice(self.lastIndexOf(')') + 2).split(' ').map(Number);
+	const fields = self
+		.slice(self.lastIndexOf(')') + 2)
+		.split(' ')
+		.map(Number);
 	const own = fields[11] + fields[12] + fields[13] + fields[14];
-	return { machineBusySeconds: busy / ticks, ownSeconds: own / ticks, wallSeconds: performance.now() / 1000, loadAverage: loadavg()[0] };
+	return {
+		machineBusySeconds: busy / ticks,
+		ownSeconds: own / ticks,
+		wallSeconds: performance.now() / 1000,
+		loadAverage: loadavg()[0],
+	};
 }
 
 /** Cores the whole machine kept busy between two accounts, on average. */
 export function machineBusyCores(before: CpuAccount, after: CpuAccount): number {
-	return (after.machineBusySeconds - before.machineBusySeconds) / (after.wallSeconds - before.wallSeconds);
+	return (
+		(after.machineBusySeconds - before.machineBusySeconds) /
+		(after.wallSeconds - before.wallSeconds)
+	);
 }
 
 /** Core-seconds other processes used between two accounts, per second of wall time. */
 export function othersLoad(before: CpuAccount, after: CpuAccount): number {
-	const others = after.machineBusySeconds - before.machineBusySeconds - (after.ownSeconds - before.ownSeconds);
+	const others =
+		after.machineBusySeconds - before.machineBusySeconds - (after.ownSeconds - before.ownSeconds);
 	return Math.max(0, others) / (after.wallSeconds - before.wallSeconds);
 }
 
 function packageVersion(name: string): string {
 	try {
-		return (JSON.parse(readFileSync(join(REPO_ROOT, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+		return (
+			JSON.parse(readFileSync(join(REPO_ROOT, 'node_modules', name, 'package.json'), 'utf8')) as {
+				version: string;
+			}
+		).version;
 	} catch {
 		return 'not installed';
 	}
@@ -87,8 +119,14 @@ function sherpaOnnxruntimeVersion(): string {
 
 function gitCommit(): string {
 	try {
-		const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
-		const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
+		const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
+			cwd: REPO_ROOT,
+			encoding: 'utf8',
+		}).trim();
+		const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], {
+			cwd: REPO_ROOT,
+			encoding: 'utf8',
+		}).trim();
 		return dirty ? `${commit} (with uncommitted changes)` : commit;
 	} catch {
 		return 'unknown';

@@ -25,9 +25,19 @@ export function parseOptions(args: readonly string[]): BenchOptions {
 	const roundsAt = args.indexOf('--rounds');
 	const known = new Set(['--quick', '--rounds', '--report-only']);
 	const unknown = args.filter((arg, i) => !known.has(arg) && i !== roundsAt + 1);
-	if (unknown.length > 0) throw new EngineError('BAD_OPTION', `Unknown benchmark option ${unknown.join(' ')}.`, `Usage: ${USAGE}`);
+	if (unknown.length > 0)
+		throw new EngineError(
+			'BAD_OPTION',
+			`Unknown benchmark option ${unknown.join(' ')}.`,
+			`Usage: ${USAGE}`,
+		);
 	const rounds = roundsAt >= 0 ? Number(args[roundsAt + 1]) : quick ? 1 : 5;
-	if (!Number.isInteger(rounds) || rounds < 1) throw new EngineError('BAD_OPTION', `--rounds ${args[roundsAt + 1]} is not a positive integer.`, `Usage: ${USAGE}`);
+	if (!Number.isInteger(rounds) || rounds < 1)
+		throw new EngineError(
+			'BAD_OPTION',
+			`--rounds ${args[roundsAt + 1]} is not a positive integer.`,
+			`Usage: ${USAGE}`,
+		);
 	// A quick run's indicative numbers stay out of the repository.
 	const outDir = quick ? join(CACHE_DIR, 'bench-quick') : join(REPO_ROOT, 'bench', 'results');
 	return {

@@ -6,7 +6,9 @@ export const REPO_ROOT = resolve(__dirname, '..', '..');
 /** Read-only data beside the repository: the FSMN-VAD model, real speech. */
 export const SHARED_DIR = process.env.RTMP_ASR_SHARED_DIR ?? resolve(REPO_ROOT, '..', 'shared');
 /** Generated models and resampled audio, kept between runs, never in the repository. */
-export const CACHE_DIR = process.env.RTMP_ASR_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'rtmp-asr');
+export const CACHE_DIR =
+	process.env.RTMP_ASR_CACHE ??
+	join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'rtmp-asr');
 
 export const VAD_DIR = join(SHARED_DIR, 'models', 'fsmn-vad');
 export const AUDIO_DIR = join(SHARED_DIR, 'audio');

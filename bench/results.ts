@@ -71,8 +71,21 @@ export interface BenchResults {
 	quick: boolean;
 	rounds: number;
 	machine: Machine;
-	standIn: { dir: string; generatedSeconds: number | null; generatedNow: boolean; modelMegabytes: number; quantizedMegabytes: number | null; analyticFlopsPerSecond: number | null };
-	corpus: { files: { name: string; seconds: number }[]; seconds: number; segments: number; speechSeconds: number; segmentSeconds: number[] };
+	standIn: {
+		dir: string;
+		generatedSeconds: number | null;
+		generatedNow: boolean;
+		modelMegabytes: number;
+		quantizedMegabytes: number | null;
+		analyticFlopsPerSecond: number | null;
+	};
+	corpus: {
+		files: { name: string; seconds: number }[];
+		seconds: number;
+		segments: number;
+		speechSeconds: number;
+		segmentSeconds: number[];
+	};
 	stages: StageRow[];
 	groups: ModelGroup[];
 	flops: Partial<Record<Precision, FlopCount>>;

@@ -1,5 +1,13 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+	existsSync,
+	mkdirSync,
+	mkdtempSync,
+	readFileSync,
+	rmSync,
+	statSync,
+	writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isEngineError } from '../engine/errors.js';
@@ -40,11 +48,17 @@ const LAYOUTS: readonly Layout[] = [
 async function main(): Promise<void> {
 	const options = parseOptions(process.argv.slice(2));
 	if (options.reportOnly) {
-		writeReport(JSON.parse(readFileSync(join(options.outDir, 'results.json'), 'utf8')) as BenchResults, options);
+		writeReport(
+			JSON.parse(readFileSync(join(options.outDir, 'results.json'), 'utf8')) as BenchResults,
+			options,
+		);
 		return;
 	}
 	const started = performance.now();
-	const log = (line: string) => console.error(`[bench ${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s] ${line}`);
+	const log = (line: string) =>
+		console.error(
+			`[bench ${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s] ${line}`,
+		);
 	const machine = describeMachine();
 	const standIn = ensureStandIn(log);
 	if (standIn.generatedNow) log(`stand-in generated in ${standIn.generatedSeconds!.toFixed(0)} s`);
@@ -57,7 +71,9 @@ async function main(): Promise<void> {
 	const context: Context = { asrDir: standIn.dir, corpus, segments: [], texts: [] };
 	const segments = (await runOnce({ kind: 'segments' }, context)).data as CorpusSegment[];
 	context.segments = segments;
-	log(`corpus: ${corpus.length} files, ${sumSeconds(corpus).toFixed(1)} s, ${segments.length} VAD segments (${segmentSeconds(segments).toFixed(1)} s of speech)`);
+	log(
+		`corpus: ${corpus.length} files, ${sumSeconds(corpus).toFixed(1)} s, ${segments.length} VAD segments (${segmentSeconds(segments).toFixed(1)} s of speech)`,
+	);
 
 	const accountBefore = cpuAccount();
 	const groups: (ModelGroup & { texts: string[] })[] = [];
@@ -74,16 +90,23 @@ async function main(): Promise<void> {
 		flops[precision] = (await runOnce({ kind: 'flops', precision }, context)).data as FlopCount;
 	}
 	const peaks = await measurePeaks(precisions, segments, context, log);
-	const int8Weights = quantized && !hasFastSignedInt8() ? await measureInt8Weights(context, log) : undefined;
+	const int8Weights =
+		quantized && !hasFastSignedInt8() ? await measureInt8Weights(context, log) : undefined;
 	const memory: BenchResults['memory'] = {};
 	for (const precision of precisions) {
 		log(`memory (${precision}): model loaded, then ${options.memoryStreams} more streams`);
-		memory[precision] = (await runOnce({ kind: 'memory', precision, threads: 2, streams: options.memoryStreams }, context)).data as MemoryFigures;
+		memory[precision] = (
+			await runOnce(
+				{ kind: 'memory', precision, threads: 2, streams: options.memoryStreams },
+				context,
+			)
+		).data as MemoryFigures;
 	}
 	const accountAfter = cpuAccount();
 	const live: LiveSeries[] = [];
 	for (const precision of precisions) {
-		for (const layout of LAYOUTS.filter(({ threads, recognizers }) => threads * recognizers === 2)) live.push(await measureLive(precision, layout, groups, context, options, log));
+		for (const layout of LAYOUTS.filter(({ threads, recognizers }) => threads * recognizers === 2))
+			live.push(await measureLive(precision, layout, groups, context, options, log));
 	}
 
 	const results: BenchResults = {
@@ -124,13 +147,27 @@ function writeReport(results: BenchResults, options: BenchOptions): void {
 	writeCharts(results, options.outDir);
 	writeFileSync(options.markdownPath, renderMarkdown(results, options));
 	console.log(renderSummary(results));
-	console.error(`wrote ${options.markdownPath} and the charts in ${options.outDir} (data: ${join(options.outDir, 'results.json')})`);
+	console.error(
+		`wrote ${options.markdownPath} and the charts in ${options.outDir} (data: ${join(options.outDir, 'results.json')})`,
+	);
 }
 
 /** Paraformer alone, the whole pipeline and sherpa-onnx, loaded side by side and run in alternating rounds. */
-async function measureModelGroup(precision: Precision, layout: Layout, context: Context, options: BenchOptions, log: (line: string) => void): Promise<ModelGroup & { texts: string[] }> {
-	const specs: ContenderSpec[] = (['model', 'pipeline', 'sherpa'] as const).map((kind) => ({ kind, precision, ...layout }));
-	log(`${precision}, ${describeLayout(layout)}: loading Paraformer alone, the pipeline and sherpa-onnx`);
+async function measureModelGroup(
+	precision: Precision,
+	layout: Layout,
+	context: Context,
+	options: BenchOptions,
+	log: (line: string) => void,
+): Promise<ModelGroup & { texts: string[] }> {
+	const specs: ContenderSpec[] = (['model', 'pipeline', 'sherpa'] as const).map((kind) => ({
+		kind,
+		precision,
+		...layout,
+	}));
+	log(
+		`${precision}, ${describeLayout(layout)}: loading Paraformer alone, the pipeline and sherpa-onnx`,
+	);
 	const contenders: ContenderProcess[] = [];
 	try {
 		for (const spec of specs) contenders.push(await ContenderProcess.start(spec, context));
@@ -141,7 +178,9 @@ async function measureModelGroup(precision: Precision, layout: Layout, context: 
 		for (let round = 0; round < options.rounds; round++) {
 			const order = round % 2 === 0 ? [0, 1, 2] : [2, 1, 0];
 			for (const i of order) results[i].push(await contenders[i].pass());
-			log(`  round ${round + 1}/${options.rounds}: ${order.map((i) => `${describeSpec(specs[i])} ${(results[i].at(-1)!.wallMs / 1000).toFixed(2)} s`).join(', ')}`);
+			log(
+				`  round ${round + 1}/${options.rounds}: ${order.map((i) => `${describeSpec(specs[i])} ${(results[i].at(-1)!.wallMs / 1000).toFixed(2)} s`).join(', ')}`,
+			);
 		}
 		const [model, pipeline, sherpa] = results as [PassResult[], PassResult[], PassResult[]];
 		const modelTexts = firstPasses[0].texts ?? [];
@@ -150,12 +189,18 @@ async function measureModelGroup(precision: Precision, layout: Layout, context: 
 			precision,
 			...layout,
 			model: rtfSeries(model, streamSeconds),
-			modelRunOnly: model.map((pass) => (pass.data as { inferenceMs: number }).inferenceMs / 1000 / streamSeconds),
+			modelRunOnly: model.map(
+				(pass) => (pass.data as { inferenceMs: number }).inferenceMs / 1000 / streamSeconds,
+			),
 			pipeline: rtfSeries(pipeline, streamSeconds),
 			sherpa: rtfSeries(sherpa, streamSeconds),
 			pipelineAgreement: agreement(modelTexts, firstPasses[1].texts ?? []),
 			sherpaAgreement: agreement(modelTexts, firstPasses[2].texts ?? []),
-			loadSeconds: { model: contenders[0].loadMs / 1000, pipeline: contenders[1].loadMs / 1000, sherpa: contenders[2].loadMs / 1000 },
+			loadSeconds: {
+				model: contenders[0].loadMs / 1000,
+				pipeline: contenders[1].loadMs / 1000,
+				sherpa: contenders[2].loadMs / 1000,
+			},
 			texts: modelTexts,
 		};
 	} finally {
@@ -163,14 +208,44 @@ async function measureModelGroup(precision: Precision, layout: Layout, context: 
 	}
 }
 
-async function measureStages(precisions: Precision[], context: Context, options: BenchOptions, log: (line: string) => void): Promise<StageRow[]> {
+async function measureStages(
+	precisions: Precision[],
+	context: Context,
+	options: BenchOptions,
+	log: (line: string) => void,
+): Promise<StageRow[]> {
 	const rows: { spec: ContenderSpec; row: Omit<StageRow, 'rtf'> }[] = [
-		{ spec: { kind: 'frontend' }, row: { stage: 'front end', precision: 'fp32', note: 'fbank + LFR 7/6 + CMVN of every segment' } },
-		{ spec: { kind: 'vad', chunkSamples: LIVE_CHUNK_SAMPLES }, row: { stage: 'VAD', precision: 'fp32', note: 'real FSMN-VAD, whole files in 100 ms chunks, as live audio comes (per second of stream, not of speech)' } },
-		{ spec: { kind: 'vad', chunkSamples: BACKLOG_CHUNK_SAMPLES }, row: { stage: 'VAD (backlog)', precision: 'fp32', note: 'the same in 2 s chunks, as VadFeed sends audio that waited (a file)' } },
+		{
+			spec: { kind: 'frontend' },
+			row: {
+				stage: 'front end',
+				precision: 'fp32',
+				note: 'fbank + LFR 7/6 + CMVN of every segment',
+			},
+		},
+		{
+			spec: { kind: 'vad', chunkSamples: LIVE_CHUNK_SAMPLES },
+			row: {
+				stage: 'VAD',
+				precision: 'fp32',
+				note: 'real FSMN-VAD, whole files in 100 ms chunks, as live audio comes (per second of stream, not of speech)',
+			},
+		},
+		{
+			spec: { kind: 'vad', chunkSamples: BACKLOG_CHUNK_SAMPLES },
+			row: {
+				stage: 'VAD (backlog)',
+				precision: 'fp32',
+				note: 'the same in 2 s chunks, as VadFeed sends audio that waited (a file)',
+			},
+		},
 		...precisions.map((precision) => ({
 			spec: { kind: 'punctuation', precision } as ContenderSpec,
-			row: { stage: 'punctuation' as const, precision, note: 'tiny random-weight CT-Transformer (vad_realtime) fixture: no real-size punctuation model here' },
+			row: {
+				stage: 'punctuation' as const,
+				precision,
+				note: 'tiny random-weight CT-Transformer (vad_realtime) fixture: no real-size punctuation model here',
+			},
 		})),
 	];
 	log(`stages alone: ${rows.map(({ spec }) => describeSpec(spec)).join(', ')}`);
@@ -184,33 +259,80 @@ async function measureStages(precisions: Precision[], context: Context, options:
 			if (round % 2 === 1) order.reverse();
 			for (const i of order) results[i].push(await contenders[i].pass());
 		}
-		return rows.map(({ row }, i) => ({ ...row, rtf: rtfSeries(results[i], sumSeconds(context.corpus)) }));
+		return rows.map(({ row }, i) => ({
+			...row,
+			rtf: rtfSeries(results[i], sumSeconds(context.corpus)),
+		}));
 	} finally {
 		await Promise.all(contenders.map((contender) => contender.stop()));
 	}
 }
 
-async function measurePeaks(precisions: Precision[], segments: CorpusSegment[], context: Context, log: (line: string) => void): Promise<Peak[]> {
+async function measurePeaks(
+	precisions: Precision[],
+	segments: CorpusSegment[],
+	context: Context,
+	log: (line: string) => void,
+): Promise<Peak[]> {
 	const modelDir = mkdtempSync(join(tmpdir(), 'rtmp-asr-peak-'));
 	try {
-		execFileSync(PYTHON, [join(REPO_ROOT, 'bench', 'peak_matmul.py'), modelDir, String(GEMM_INNER), String(GEMM_OUTER), String(GEMM_PAIRS)], { stdio: ['ignore', 'ignore', 'inherit'] });
+		execFileSync(
+			PYTHON,
+			[
+				join(REPO_ROOT, 'bench', 'peak_matmul.py'),
+				modelDir,
+				String(GEMM_INNER),
+				String(GEMM_OUTER),
+				String(GEMM_PAIRS),
+			],
+			{ stdio: ['ignore', 'ignore', 'inherit'] },
+		);
 		// The GEMM of a typical second of speech (the LFR rows, one per 60 ms, of the segment it lies in)
 		// and of the longest segment: the model runs both, and small row counts fall short of the peak.
 		const lengthsMs = segments.map((segment) => segment.endMs - segment.startMs);
-		const rowCounts = [...new Set([medianSecondOfSpeech(lengthsMs), Math.max(...lengthsMs)].map((ms) => Math.ceil(ms / 60)))];
+		const rowCounts = [
+			...new Set(
+				[medianSecondOfSpeech(lengthsMs), Math.max(...lengthsMs)].map((ms) => Math.ceil(ms / 60)),
+			),
+		];
 		const peaks: Peak[] = [];
 		for (const precision of precisions) {
 			for (const layout of LAYOUTS) {
 				let best: Peak | null = null;
 				for (const rows of rowCounts) {
-					const spec: ContenderSpec = { kind: 'matmul', modelPath: join(modelDir, `matmul_${precision}.onnx`), threads: layout.threads, rows, inner: GEMM_INNER, outer: GEMM_OUTER, pairs: GEMM_PAIRS };
+					const spec: ContenderSpec = {
+						kind: 'matmul',
+						modelPath: join(modelDir, `matmul_${precision}.onnx`),
+						threads: layout.threads,
+						rows,
+						inner: GEMM_INNER,
+						outer: GEMM_OUTER,
+						pairs: GEMM_PAIRS,
+					};
 					// Several recognizers: as many processes multiplying at once, their rates added.
-					const results = await Promise.all(Array.from({ length: layout.recognizers }, () => runOnce(spec, context)));
-					const rates = results.map((result) => result.data as { opsPerSecond: number; opsPerCpuSecond: number });
+					const results = await Promise.all(
+						Array.from({ length: layout.recognizers }, () => runOnce(spec, context)),
+					);
+					const rates = results.map(
+						(result) => result.data as { opsPerSecond: number; opsPerCpuSecond: number },
+					);
 					const opsPerSecond = rates.reduce((total, rate) => total + rate.opsPerSecond, 0);
-					const opsPerCpuSecond = rates.reduce((total, rate) => total + rate.opsPerCpuSecond, 0) / rates.length;
-					log(`peak ${precision} ${describeLayout(layout)} on ${GEMM_PAIRS} x [${rows},${GEMM_INNER}]x[${GEMM_INNER},${GEMM_OUTER}]x[${GEMM_OUTER},${GEMM_INNER}]: ${(opsPerSecond / 1e9).toFixed(1)} G op/s, ${(opsPerCpuSecond / 1e9).toFixed(1)} per CPU second`);
-					if (!best || opsPerCpuSecond > best.opsPerCpuSecond) best = { precision, ...layout, rows, inner: GEMM_INNER, outer: GEMM_OUTER, pairs: GEMM_PAIRS, opsPerSecond, opsPerCpuSecond };
+					const opsPerCpuSecond =
+						rates.reduce((total, rate) => total + rate.opsPerCpuSecond, 0) / rates.length;
+					log(
+						`peak ${precision} ${describeLayout(layout)} on ${GEMM_PAIRS} x [${rows},${GEMM_INNER}]x[${GEMM_INNER},${GEMM_OUTER}]x[${GEMM_OUTER},${GEMM_INNER}]: ${(opsPerSecond / 1e9).toFixed(1)} G op/s, ${(opsPerCpuSecond / 1e9).toFixed(1)} per CPU second`,
+					);
+					if (!best || opsPerCpuSecond > best.opsPerCpuSecond)
+						best = {
+							precision,
+							...layout,
+							rows,
+							inner: GEMM_INNER,
+							outer: GEMM_OUTER,
+							pairs: GEMM_PAIRS,
+							opsPerSecond,
+							opsPerCpuSecond,
+						};
 				}
 				peaks.push(best!);
 			}
@@ -222,13 +344,18 @@ async function measurePeaks(precisions: Precision[], segments: CorpusSegment[], 
 }
 
 /** Without VNNI: FunASR's uint8 weights against the same shifted to int8 (what the engine does with VNNI), after a warm-up pass. */
-async function measureInt8Weights(context: Context, log: (line: string) => void): Promise<Int8WeightsFigures> {
-	log('int8 without VNNI: FunASR\'s uint8 weights against the same shifted to int8, one thread');
+async function measureInt8Weights(
+	context: Context,
+	log: (line: string) => void,
+): Promise<Int8WeightsFigures> {
+	log("int8 without VNNI: FunASR's uint8 weights against the same shifted to int8, one thread");
 	const contender = await ContenderProcess.start({ kind: 'int8-weights' }, context);
 	try {
 		await contender.pass();
 		const figures = (await contender.pass()).data as Int8WeightsFigures;
-		log(`  int8 weights ${(figures.uint8RunMs / figures.int8RunMs).toFixed(2)}x as fast, ${figures.identicalSegments}/${figures.segments} segments with the same tokens`);
+		log(
+			`  int8 weights ${(figures.uint8RunMs / figures.int8RunMs).toFixed(2)}x as fast, ${figures.identicalSegments}/${figures.segments} segments with the same tokens`,
+		);
 		return figures;
 	} finally {
 		await contender.stop();
@@ -236,19 +363,45 @@ async function measureInt8Weights(context: Context, log: (line: string) => void)
 }
 
 /** One stream for latency, then a search for the most streams one process keeps up with. */
-async function measureLive(precision: Precision, layout: Layout, groups: ModelGroup[], context: Context, options: BenchOptions, log: (line: string) => void): Promise<LiveSeries> {
-	const group = groups.find((candidate) => candidate.precision === precision && sameLayout(candidate, layout))!;
+async function measureLive(
+	precision: Precision,
+	layout: Layout,
+	groups: ModelGroup[],
+	context: Context,
+	options: BenchOptions,
+	log: (line: string) => void,
+): Promise<LiveSeries> {
+	const group = groups.find(
+		(candidate) => candidate.precision === precision && sameLayout(candidate, layout),
+	)!;
 	const estimatedStreams = Math.max(2, Math.floor(0.9 / median(group.pipeline.wall)));
 	const trials: LiveTrial[] = [];
 	const rtmp = rtmpAvailable();
-	if (!rtmp) log('nginx with the RTMP module is not installed: live streams go to the inference worker directly');
+	if (!rtmp)
+		log(
+			'nginx with the RTMP module is not installed: live streams go to the inference worker directly',
+		);
 	// One stream goes through the whole corpus once: the most sentences for the latency target.
 	const wholeCorpus = Math.ceil(sumSeconds(context.corpus) + context.corpus.length * PAUSE_SECONDS);
 	let streams: number | null = 1;
 	while (streams !== null) {
 		const seconds = streams === 1 && !options.quick ? wholeCorpus : options.liveSeconds;
-		log(`live ${precision} ${describeLayout(layout)}: ${streams} stream(s) at real-time pace for ${seconds} s`);
-		const trial = (await runOnce({ kind: rtmp ? 'rtmp-live' : 'live', precision, ...layout, streams, seconds, earlyRecognition: true }, context)).data as LiveTrial;
+		log(
+			`live ${precision} ${describeLayout(layout)}: ${streams} stream(s) at real-time pace for ${seconds} s`,
+		);
+		const trial = (
+			await runOnce(
+				{
+					kind: rtmp ? 'rtmp-live' : 'live',
+					precision,
+					...layout,
+					streams,
+					seconds,
+					earlyRecognition: true,
+				},
+				context,
+			)
+		).data as LiveTrial;
 		trials.push(trial);
 		const verdict = judgeLive(trial);
 		log(`  ${verdict.sustained ? 'kept up' : 'fell behind'}: ${verdict.summary}`);
@@ -258,7 +411,19 @@ async function measureLive(precision: Precision, layout: Layout, groups: ModelGr
 	let late: LiveTrial | null = null;
 	if (rtmp && layout.recognizers === 1) {
 		log(`live ${precision} ${describeLayout(layout)}: 1 stream, early recognition off`);
-		late = (await runOnce({ kind: 'rtmp-live', precision, ...layout, streams: 1, seconds: trials[0].seconds, earlyRecognition: false }, context)).data as LiveTrial;
+		late = (
+			await runOnce(
+				{
+					kind: 'rtmp-live',
+					precision,
+					...layout,
+					streams: 1,
+					seconds: trials[0].seconds,
+					earlyRecognition: false,
+				},
+				context,
+			)
+		).data as LiveTrial;
 		log(`  ${judgeLive(late).summary}`);
 	}
 	return { precision, ...layout, estimatedStreams, trials, late };
@@ -277,7 +442,10 @@ function rtmpAvailable(): boolean {
 }
 
 function rtfSeries(passes: readonly PassResult[], streamSeconds: number): Rtf {
-	return { wall: passes.map((pass) => pass.wallMs / 1000 / streamSeconds), cpu: passes.map((pass) => pass.cpuMs / 1000 / streamSeconds) };
+	return {
+		wall: passes.map((pass) => pass.wallMs / 1000 / streamSeconds),
+		cpu: passes.map((pass) => pass.cpuMs / 1000 / streamSeconds),
+	};
 }
 
 /**
@@ -295,8 +463,15 @@ function agreement(reference: readonly string[], other: readonly string[]): numb
 /** The generator's own estimate from the architecture (10 s utterances), to check the profile's count. */
 function analyticFlops(): number | null {
 	try {
-		const script = 'import sys; sys.path.insert(0, "tools/stand-ins"); from paraformer import PARAFORMER_LARGE, flops_per_audio_second; print(flops_per_audio_second(PARAFORMER_LARGE))';
-		return Number(execFileSync(PYTHON, ['-c', script], { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim());
+		const script =
+			'import sys; sys.path.insert(0, "tools/stand-ins"); from paraformer import PARAFORMER_LARGE, flops_per_audio_second; print(flops_per_audio_second(PARAFORMER_LARGE))';
+		return Number(
+			execFileSync(PYTHON, ['-c', script], {
+				cwd: REPO_ROOT,
+				encoding: 'utf8',
+				stdio: ['ignore', 'pipe', 'ignore'],
+			}).trim(),
+		);
 	} catch {
 		return null;
 	}

@@ -28,13 +28,28 @@ interface Sample {
 }
 
 async function main(): Promise<void> {
-	const { values } = parseArgs({ options: { minutes: { type: 'string', default: '10' }, 'kill-every': { type: 'string', default: '3' }, out: { type: 'string' } } });
+	const { values } = parseArgs({
+		options: {
+			minutes: { type: 'string', default: '10' },
+			'kill-every': { type: 'string', default: '3' },
+			out: { type: 'string' },
+		},
+	});
 	const minutes = Number(values.minutes);
 	const killEveryMs = Number(values['kill-every']) * 60_000;
-	if (!(minutes > 0) || !(killEveryMs > 0)) throw new Error('--minutes and --kill-every take positive numbers.');
+	if (!(minutes > 0) || !(killEveryMs > 0))
+		throw new Error('--minutes and --kill-every take positive numbers.');
 	const server = await startRtmpServer();
 	const url = server.url('live', 'soak');
-	const pipeline = new LivePipeline({ url, models: { asrDir: sharedPath('models', 'toy-paraformer-zh'), vadDir: sharedPath('models', 'fsmn-vad') }, stallTimeoutMs: 3000, reconnect: { initialDelayMs: 500, maxDelayMs: 5000 } });
+	const pipeline = new LivePipeline({
+		url,
+		models: {
+			asrDir: sharedPath('models', 'toy-paraformer-zh'),
+			vadDir: sharedPath('models', 'fsmn-vad'),
+		},
+		stallTimeoutMs: 3000,
+		reconnect: { initialDelayMs: 500, maxDelayMs: 5000 },
+	});
 	let sentences = 0;
 	let reconnects = 0;
 	const warnings = new Map<string, number>();
@@ -42,9 +57,15 @@ async function main(): Promise<void> {
 	pipeline.on('status', (status) => {
 		if (status.type === 'connected') reconnects++;
 	});
-	pipeline.on('warning', (warning) => warnings.set(warning.code, (warnings.get(warning.code) ?? 0) + 1));
+	pipeline.on('warning', (warning) =>
+		warnings.set(warning.code, (warnings.get(warning.code) ?? 0) + 1),
+	);
 	await pipeline.start();
-	let publisher: Publisher = startPublisher({ url, file: sharedPath('audio', 'toy', 'toy_stream.wav'), loops: -1 });
+	let publisher: Publisher = startPublisher({
+		url,
+		file: sharedPath('audio', 'toy', 'toy_stream.wav'),
+		loops: -1,
+	});
 	const startedAt = performance.now();
 	const samples: Sample[] = [];
 	// The pipeline's own workers: the shared client, held for the run.
@@ -59,7 +80,12 @@ async function main(): Promise<void> {
 			rssMb: megabytes(memory.rss),
 			heapMb: megabytes(memory.heapUsed),
 			heapCodeMb: megabytes(code.code_and_metadata_size + code.bytecode_and_metadata_size),
-			workerHeapMb: Object.fromEntries(Object.entries(await workers.client.workerHeapBytes()).map(([role, bytes]) => [role, megabytes(bytes)])),
+			workerHeapMb: Object.fromEntries(
+				Object.entries(await workers.client.workerHeapBytes()).map(([role, bytes]) => [
+					role,
+					megabytes(bytes),
+				]),
+			),
 			handles: process.getActiveResourcesInfo().length,
 			readers: ffmpegReadersOf(url).length,
 			threads: readdirSync('/proc/self/task').length,
@@ -72,9 +98,15 @@ async function main(): Promise<void> {
 	// The publisher stays away longer than the stall time, so that every kill is a real disconnect.
 	const killer = setInterval(() => {
 		publisher.kill('SIGKILL');
-		void publisher.exited.then(() => setTimeout(() => {
-			publisher = startPublisher({ url, file: sharedPath('audio', 'toy', 'toy_stream.wav'), loops: -1 });
-		}, 5000));
+		void publisher.exited.then(() =>
+			setTimeout(() => {
+				publisher = startPublisher({
+					url,
+					file: sharedPath('audio', 'toy', 'toy_stream.wav'),
+					loops: -1,
+				});
+			}, 5000),
+		);
 	}, killEveryMs);
 	await new Promise((resolve) => setTimeout(resolve, minutes * 60_000));
 	clearInterval(sampler);
@@ -85,7 +117,13 @@ async function main(): Promise<void> {
 	await publisher.stop();
 	await server.stop();
 	const leftoverReaders = ffmpegReadersOf(url).length;
-	const report = verdict(samples, { sentences, reconnects, warnings: Object.fromEntries(warnings), leftoverReaders, minutes });
+	const report = verdict(samples, {
+		sentences,
+		reconnects,
+		warnings: Object.fromEntries(warnings),
+		leftoverReaders,
+		minutes,
+	});
 	console.log(JSON.stringify(report, null, 2));
 	if (values.out) writeFileSync(values.out, JSON.stringify({ report, samples }, null, 2));
 }
@@ -103,22 +141,43 @@ const megabytes = (bytes: number) => oneDecimal(bytes / 1e6);
 function verdict(samples: Sample[], totals: Record<string, unknown>) {
 	const afterWarmUp = samples.filter((entry) => entry.minute >= 1);
 	const half = Math.floor(afterWarmUp.length / 2);
-	const mean = (entries: Sample[], key: Measure) => entries.reduce((sum, entry) => sum + (typeof key === 'function' ? key(entry) : entry[key]), 0) / Math.max(1, entries.length);
+	const mean = (entries: Sample[], key: Measure) =>
+		entries.reduce((sum, entry) => sum + (typeof key === 'function' ? key(entry) : entry[key]), 0) /
+		Math.max(1, entries.length);
 	const first = afterWarmUp.slice(0, half);
 	const second = afterWarmUp.slice(half);
 	const growth = (key: Measure) => mean(second, key) - mean(first, key);
-	const halves = (key: Measure) => ({ first: oneDecimal(mean(first, key)), second: oneDecimal(mean(second, key)) });
+	const halves = (key: Measure) => ({
+		first: oneDecimal(mean(first, key)),
+		second: oneDecimal(mean(second, key)),
+	});
 	const dataHeap = (entry: Sample) => entry.heapMb - entry.heapCodeMb;
 	return {
 		...totals,
-		rssMb: { first: Math.round(mean(first, 'rssMb')), second: Math.round(mean(second, 'rssMb')), max: Math.max(...samples.map((entry) => entry.rssMb)) },
+		rssMb: {
+			first: Math.round(mean(first, 'rssMb')),
+			second: Math.round(mean(second, 'rssMb')),
+			max: Math.max(...samples.map((entry) => entry.rssMb)),
+		},
 		heapMb: halves('heapMb'),
 		heapCodeMb: halves('heapCodeMb'),
-		workerHeapMb: Object.fromEntries(Object.keys(samples[0]?.workerHeapMb ?? {}).map((role) => [role, halves((entry) => entry.workerHeapMb[role] ?? 0)])),
+		workerHeapMb: Object.fromEntries(
+			Object.keys(samples[0]?.workerHeapMb ?? {}).map((role) => [
+				role,
+				halves((entry) => entry.workerHeapMb[role] ?? 0),
+			]),
+		),
 		handles: { first: mean(first, 'handles'), second: mean(second, 'handles') },
 		maxReaders: Math.max(...samples.map((entry) => entry.readers)),
-		threads: { min: Math.min(...samples.map((entry) => entry.threads)), max: Math.max(...samples.map((entry) => entry.threads)) },
-		flat: half > 0 && growth('rssMb') <= 0.1 * mean(first, 'rssMb') && growth(dataHeap) <= 0.1 * mean(first, dataHeap) && growth('handles') <= 2,
+		threads: {
+			min: Math.min(...samples.map((entry) => entry.threads)),
+			max: Math.max(...samples.map((entry) => entry.threads)),
+		},
+		flat:
+			half > 0 &&
+			growth('rssMb') <= 0.1 * mean(first, 'rssMb') &&
+			growth(dataHeap) <= 0.1 * mean(first, dataHeap) &&
+			growth('handles') <= 2,
 	};
 }
 

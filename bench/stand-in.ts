@@ -6,7 +6,15 @@ import { PYTHON, REPO_ROOT, STAND_IN_DIR } from './paths.js';
 
 const GENERATOR = join(REPO_ROOT, 'tools', 'stand-ins', 'generate.py');
 /** What a complete stand-in holds (the generator renames its directory into place only when all are written). */
-const COMPLETE_MARKERS = ['model.onnx', 'model_quant.onnx', 'am.mvn', 'config.yaml', 'tokens.json', 'tokens.txt', 'reference.json'];
+const COMPLETE_MARKERS = [
+	'model.onnx',
+	'model_quant.onnx',
+	'am.mvn',
+	'config.yaml',
+	'tokens.json',
+	'tokens.txt',
+	'reference.json',
+];
 const DEBIAN_PACKAGES = ['python3-torch', 'python3-onnx', 'python3-yaml', 'python3-numpy'];
 
 export interface StandIn {
@@ -22,21 +30,38 @@ const GENERATION_RECORD = 'bench-generation.json';
 
 /** The Paraformer-large-size stand-in, generated once into the cache (never into the repository). */
 export function ensureStandIn(log: (line: string) => void): StandIn {
-	if (isComplete(STAND_IN_DIR)) return { dir: STAND_IN_DIR, generatedSeconds: recordedSeconds(STAND_IN_DIR), generatedNow: false };
+	if (isComplete(STAND_IN_DIR))
+		return {
+			dir: STAND_IN_DIR,
+			generatedSeconds: recordedSeconds(STAND_IN_DIR),
+			generatedNow: false,
+		};
 	ensurePythonPackages(log);
 	// A directory of its own, renamed when complete, so an interrupted run never leaves half a model.
 	const partial = `${STAND_IN_DIR}.partial-${process.pid}`;
 	rmSync(partial, { recursive: true, force: true });
 	mkdirSync(dirname(STAND_IN_DIR), { recursive: true });
-	log(`Generating the Paraformer-large-size stand-in into ${STAND_IN_DIR} (once; a few minutes)...`);
+	log(
+		`Generating the Paraformer-large-size stand-in into ${STAND_IN_DIR} (once; a few minutes)...`,
+	);
 	const started = performance.now();
-	const result = spawnSync(PYTHON, [GENERATOR, '--large', '--out', partial], { cwd: REPO_ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
+	const result = spawnSync(PYTHON, [GENERATOR, '--large', '--out', partial], {
+		cwd: REPO_ROOT,
+		stdio: ['ignore', 'inherit', 'inherit'],
+	});
 	if (result.status !== 0 || !isComplete(partial)) {
 		rmSync(partial, { recursive: true, force: true });
-		throw new EngineError('MODEL_MISSING', `${GENERATOR} --large failed (exit ${result.status ?? result.signal}).`, 'Run it by hand to see why; it needs Debian python3-torch and python3-onnx.');
+		throw new EngineError(
+			'MODEL_MISSING',
+			`${GENERATOR} --large failed (exit ${result.status ?? result.signal}).`,
+			'Run it by hand to see why; it needs Debian python3-torch and python3-onnx.',
+		);
 	}
 	const seconds = (performance.now() - started) / 1000;
-	writeFileSync(join(partial, GENERATION_RECORD), `${JSON.stringify({ seconds, date: new Date().toISOString() })}\n`);
+	writeFileSync(
+		join(partial, GENERATION_RECORD),
+		`${JSON.stringify({ seconds, date: new Date().toISOString() })}\n`,
+	);
 	rmSync(STAND_IN_DIR, { recursive: true, force: true });
 	renameSync(partial, STAND_IN_DIR);
 	return { dir: STAND_IN_DIR, generatedSeconds: seconds, generatedNow: true };
@@ -44,7 +69,9 @@ export function ensureStandIn(log: (line: string) => void): StandIn {
 
 function recordedSeconds(dir: string): number | null {
 	try {
-		const record = JSON.parse(readFileSync(join(dir, GENERATION_RECORD), 'utf8')) as { seconds?: unknown };
+		const record = JSON.parse(readFileSync(join(dir, GENERATION_RECORD), 'utf8')) as {
+			seconds?: unknown;
+		};
 		return typeof record.seconds === 'number' ? record.seconds : null;
 	} catch {
 		return null;
@@ -68,5 +95,8 @@ function ensurePythonPackages(log: (line: string) => void): void {
 	log(`Installing ${DEBIAN_PACKAGES.join(' ')} from Debian (for the stand-in generator)...`);
 	const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
 	execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
-	execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...DEBIAN_PACKAGES], { stdio: 'inherit', env });
+	execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...DEBIAN_PACKAGES], {
+		stdio: 'inherit',
+		env,
+	});
 }

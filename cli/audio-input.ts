@@ -15,8 +15,15 @@ export interface AudioInputOptions {
  * the consumer is behind, so memory stays bounded whatever the input's length. Resolves once the
  * input has ended and every chunk was consumed; rejects with ffmpeg's or the consumer's error.
  */
-export async function streamAudio(input: string, consume: (samples: Float32Array) => void | Promise<void>, options: AudioInputOptions = {}): Promise<void> {
-	const source = new FfmpegSource({ url: input, ...(options.ffmpegPath ? { ffmpegPath: options.ffmpegPath } : {}) });
+export async function streamAudio(
+	input: string,
+	consume: (samples: Float32Array) => void | Promise<void>,
+	options: AudioInputOptions = {},
+): Promise<void> {
+	const source = new FfmpegSource({
+		url: input,
+		...(options.ffmpegPath ? { ffmpegPath: options.ffmpegPath } : {}),
+	});
 	let consumed: Promise<void> = Promise.resolve();
 	let unconsumed = 0;
 	let consumerFailure: unknown;

@@ -16,14 +16,34 @@ interface Command {
 }
 
 const COMMANDS: Record<string, Command> = {
-	transcribe: { run: transcribeCommand, summary: 'transcribe <file-or-url> --model <dir> --vad <dir> [--punc <dir>] [--format text|jsonl|srt|vtt]: each final sentence as a line, a JSON line or subtitle cues (--json = --format jsonl)' },
-	vad: { run: vadCommand, summary: 'vad <file-or-url> --vad <dir> [--json]: speech segments [[startMs, endMs], ...]' },
-	models: { run: modelsCommand, exitsOnSignal: true, summary: 'models list | pull <name>... | verify [<name>...] [--dir <dir>] [--json]: known and installed models; download with resume and checks; check installed files' },
-	features: { run: featuresCommand, summary: 'features <file-or-url> --model <dir> [--fbank] --out <file>: model input features, float32 [T, D]' },
+	transcribe: {
+		run: transcribeCommand,
+		summary:
+			'transcribe <file-or-url> --model <dir> --vad <dir> [--punc <dir>] [--format text|jsonl|srt|vtt]: each final sentence as a line, a JSON line or subtitle cues (--json = --format jsonl)',
+	},
+	vad: {
+		run: vadCommand,
+		summary: 'vad <file-or-url> --vad <dir> [--json]: speech segments [[startMs, endMs], ...]',
+	},
+	models: {
+		run: modelsCommand,
+		exitsOnSignal: true,
+		summary:
+			'models list | pull <name>... | verify [<name>...] [--dir <dir>] [--json]: known and installed models; download with resume and checks; check installed files',
+	},
+	features: {
+		run: featuresCommand,
+		summary:
+			'features <file-or-url> --model <dir> [--fbank] --out <file>: model input features, float32 [T, D]',
+	},
 };
 
 function usage(): string {
-	return ['Usage: rtmp-asr <command> [options]', '', ...Object.values(COMMANDS).map((command) => `  rtmp-asr ${command.summary}`)].join('\n');
+	return [
+		'Usage: rtmp-asr <command> [options]',
+		'',
+		...Object.values(COMMANDS).map((command) => `  rtmp-asr ${command.summary}`),
+	].join('\n');
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -41,7 +61,9 @@ async function main(argv: string[]): Promise<number> {
 	let received: keyof typeof SIGNAL_EXIT_CODES | undefined;
 	const onSignal = (signal: keyof typeof SIGNAL_EXIT_CODES) => {
 		if (received || command.exitsOnSignal) {
-			process.stderr.write(`rtmp-asr ${name}: ${signal}${received ? ' again' : ''}, exiting at once.\n`);
+			process.stderr.write(
+				`rtmp-asr ${name}: ${signal}${received ? ' again' : ''}, exiting at once.\n`,
+			);
 			process.exit(SIGNAL_EXIT_CODES[signal]);
 		}
 		received = signal;

@@ -12,22 +12,36 @@ export interface SentenceFormatter {
 
 export function parseOutputFormat(value: string): OutputFormat {
 	if ((OUTPUT_FORMATS as readonly string[]).includes(value)) return value as OutputFormat;
-	throw new EngineError('BAD_OPTION', `--format must be one of ${OUTPUT_FORMATS.join(', ')}, not "${value}".`, 'Give e.g. --format srt.');
+	throw new EngineError(
+		'BAD_OPTION',
+		`--format must be one of ${OUTPUT_FORMATS.join(', ')}, not "${value}".`,
+		'Give e.g. --format srt.',
+	);
 }
 
 export function createFormatter(format: OutputFormat): SentenceFormatter {
 	switch (format) {
 		case 'text':
-			return { header: '', format: (s) => `[${minutesClock(s.startMs)} → ${minutesClock(s.endMs)}] ${s.text}\n` };
+			return {
+				header: '',
+				format: (s) => `[${minutesClock(s.startMs)} → ${minutesClock(s.endMs)}] ${s.text}\n`,
+			};
 		case 'jsonl':
 			return {
 				header: '',
-				format: (s) => `${JSON.stringify({ index: s.index, text: s.text, textRaw: s.textRaw, startMs: s.startMs, endMs: s.endMs, ...(s.tokens ? { tokens: s.tokens } : {}) })}\n`,
+				format: (s) =>
+					`${JSON.stringify({ index: s.index, text: s.text, textRaw: s.textRaw, startMs: s.startMs, endMs: s.endMs, ...(s.tokens ? { tokens: s.tokens } : {}) })}\n`,
 			};
 		case 'srt': {
 			// SRT numbers its cues from 1 across the whole file.
 			let next = 1;
-			return { header: '', format: (s) => buildCues(s).map((cue) => formatSrtCue(cue, next++)).join('') };
+			return {
+				header: '',
+				format: (s) =>
+					buildCues(s)
+						.map((cue) => formatSrtCue(cue, next++))
+						.join(''),
+			};
 		}
 		case 'vtt':
 			return { header: VTT_HEADER, format: (s) => buildCues(s).map(formatVttCue).join('') };

@@ -21,7 +21,8 @@ export const MAX_LINE_COLUMNS = 42;
 export const MAX_CUE_MS = 7000;
 
 const SPOKEN = /[\p{L}\p{N}]/u;
-const WIDE = /[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]/u;
+const WIDE =
+	/[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]/u;
 /** A cue may end after these (a clause or sentence end), in preference to anywhere else. */
 const CLAUSE_END = /[，。？！、；：,.?!;:]\s*$/u;
 
@@ -48,7 +49,11 @@ export function buildCues(sentence: SubtitleSentence): Cue[] {
 			}
 		}
 		const part = words.slice(first, last + 1);
-		cues.push({ startMs: part[0].startMs, endMs: part[part.length - 1].endMs, lines: breakLines(part) });
+		cues.push({
+			startMs: part[0].startMs,
+			endMs: part[part.length - 1].endMs,
+			lines: breakLines(part),
+		});
 		first = last + 1;
 	}
 	return cues;
@@ -81,17 +86,28 @@ export function columns(text: string): number {
 }
 
 function fits(words: readonly TimedToken[]): boolean {
-	return words[words.length - 1].endMs - words[0].startMs <= MAX_CUE_MS && breakLines(words).every((line) => columns(line) <= MAX_LINE_COLUMNS);
+	return (
+		words[words.length - 1].endMs - words[0].startMs <= MAX_CUE_MS &&
+		breakLines(words).every((line) => columns(line) <= MAX_LINE_COLUMNS)
+	);
 }
 
 /** One line if it fits, else two, broken between words as near the middle as possible. */
 function breakLines(words: readonly TimedToken[]): string[] {
-	const whole = words.map((word) => word.text).join('').trim();
+	const whole = words
+		.map((word) => word.text)
+		.join('')
+		.trim();
 	if (columns(whole) <= MAX_LINE_COLUMNS || words.length < 2) return [whole];
 	let best: string[] = [whole];
 	let bestLonger = Infinity;
 	for (let cut = 1; cut < words.length; cut++) {
-		const lines = [words.slice(0, cut), words.slice(cut)].map((part) => part.map((word) => word.text).join('').trim());
+		const lines = [words.slice(0, cut), words.slice(cut)].map((part) =>
+			part
+				.map((word) => word.text)
+				.join('')
+				.trim(),
+		);
 		const longer = Math.max(...lines.map(columns));
 		if (longer < bestLonger) {
 			best = lines;
@@ -115,7 +131,11 @@ function timedWords(sentence: SubtitleSentence): TimedToken[] {
 	let before = 0;
 	return pieces.map((text) => {
 		const after = before + spokenOf(text).length;
-		const word = { text, startMs: sentence.startMs + Math.round((duration * before) / total), endMs: sentence.startMs + Math.round((duration * after) / total) };
+		const word = {
+			text,
+			startMs: sentence.startMs + Math.round((duration * before) / total),
+			endMs: sentence.startMs + Math.round((duration * after) / total),
+		};
 		before = after;
 		return word;
 	});

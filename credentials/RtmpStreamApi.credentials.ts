@@ -9,7 +9,10 @@ export class RtmpStreamApi implements ICredentialType {
 
 	displayName = 'RTMP Stream API';
 
-	icon: Icon = { light: 'file:../nodes/RtmpAsr/rtmpAsr.svg', dark: 'file:../nodes/RtmpAsr/rtmpAsr.dark.svg' };
+	icon: Icon = {
+		light: 'file:../nodes/RtmpAsr/rtmpAsr.svg',
+		dark: 'file:../nodes/RtmpAsr/rtmpAsr.dark.svg',
+	};
 
 	documentationUrl = 'https://www.npmjs.com/package/n8n-nodes-rtmp-asr#credentials';
 
@@ -21,7 +24,8 @@ export class RtmpStreamApi implements ICredentialType {
 			default: '',
 			required: true,
 			placeholder: 'rtmp://host:1935/live',
-			description: 'The stream server and application, without the stream key: rtmp://, rtmps://, rtsp://, srt:// or http(s):// (HLS)',
+			description:
+				'The stream server and application, without the stream key: rtmp://, rtmps://, rtsp://, srt:// or http(s):// (HLS)',
 		},
 		// A stream key lets anyone who has it play, or even publish, the stream: it is a secret.
 		// eslint-disable-next-line @n8n/community-nodes/credential-unnecessary-password
@@ -31,7 +35,8 @@ export class RtmpStreamApi implements ICredentialType {
 			type: 'string',
 			typeOptions: { password: true },
 			default: '',
-			description: 'Appended to the server URL as the last path segment (it may carry a query such as ?token=…). Leave empty when the server URL is complete.',
+			description:
+				'Appended to the server URL as the last path segment (it may carry a query such as ?token=…). Leave empty when the server URL is complete.',
 		},
 		{
 			displayName: 'Username',

@@ -10,10 +10,14 @@ import { startRtmpServer } from '../test/helpers/rtmp-server.js';
  * exactly as the n8n trigger would emit them.
  */
 async function main(): Promise<void> {
-	const models = { asrDir: sharedPath('models', 'toy-paraformer-zh'), vadDir: sharedPath('models', 'fsmn-vad') };
+	const models = {
+		asrDir: sharedPath('models', 'toy-paraformer-zh'),
+		vadDir: sharedPath('models', 'fsmn-vad'),
+	};
 	const speech = sharedPath('audio', 'toy', 'toy_stream.wav');
 	for (const path of [models.asrDir, models.vadDir, speech]) {
-		if (!existsSync(path)) throw new Error(`The demo needs ${path} (the project's shared data beside the repository).`);
+		if (!existsSync(path))
+			throw new Error(`The demo needs ${path} (the project's shared data beside the repository).`);
 	}
 	const server = await startRtmpServer();
 	const url = server.url('live', 'demo-key');
@@ -22,15 +26,23 @@ async function main(): Promise<void> {
 	const clock = () => `${((performance.now() - startedAt) / 1000).toFixed(1).padStart(5)} s`;
 	pipeline.on('status', (status) => {
 		if (status.type === 'connected') console.log(`${clock()}  connected to ${status.stream}`);
-		else if (status.type === 'disconnected') console.log(`${clock()}  disconnected: ${status.reason}`);
-		else if (status.type === 'reconnecting') console.log(`${clock()}  reconnecting in ${(status.delayMs / 1000).toFixed(1)} s`);
+		else if (status.type === 'disconnected')
+			console.log(`${clock()}  disconnected: ${status.reason}`);
+		else if (status.type === 'reconnecting')
+			console.log(`${clock()}  reconnecting in ${(status.delayMs / 1000).toFixed(1)} s`);
 	});
 	pipeline.on('sentence', (sentence) => {
-		console.log(`${clock()}  #${sentence.index} [${(sentence.startMs / 1000).toFixed(2)}–${(sentence.endMs / 1000).toFixed(2)} s, ${sentence.latencyMs} ms after speech ended]  ${sentence.text}`);
+		console.log(
+			`${clock()}  #${sentence.index} [${(sentence.startMs / 1000).toFixed(2)}–${(sentence.endMs / 1000).toFixed(2)} s, ${sentence.latencyMs} ms after speech ended]  ${sentence.text}`,
+		);
 	});
 	pipeline.on('warning', (warning) => console.log(`${clock()}  warning: ${warning.describe()}`));
-	console.log(`Live captioning demo: nginx-rtmp on 127.0.0.1:${server.port}, publishing ${speech} in real time (44 s),`);
-	console.log(`recognized with ${models.asrDir} (a small recognizer for this synthetic speech) and FSMN-VAD.\n`);
+	console.log(
+		`Live captioning demo: nginx-rtmp on 127.0.0.1:${server.port}, publishing ${speech} in real time (44 s),`,
+	);
+	console.log(
+		`recognized with ${models.asrDir} (a small recognizer for this synthetic speech) and FSMN-VAD.\n`,
+	);
 	await pipeline.start();
 	const publisher = startPublisher({ url, file: speech });
 	try {

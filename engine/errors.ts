@@ -21,7 +21,12 @@ export class EngineError extends Error {
 	readonly fix: string;
 	readonly fatal: boolean;
 
-	constructor(code: EngineErrorCode, message: string, fix: string, options: { fatal?: boolean; cause?: unknown } = {}) {
+	constructor(
+		code: EngineErrorCode,
+		message: string,
+		fix: string,
+		options: { fatal?: boolean; cause?: unknown } = {},
+	) {
 		super(message, { cause: options.cause });
 		this.name = 'EngineError';
 		this.code = code;

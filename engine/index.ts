@@ -32,4 +32,9 @@ export const loadVad = () => import('./vad/streaming-vad.js');
 export type { SegmentSpan } from './vad/streaming-vad.js';
 
 export { LivePipeline } from './pipeline/live-pipeline.js';
-export type { LivePipelineEvents, PipelineStatus, SegmentClosedEvent, Sentence } from './pipeline/events.js';
+export type {
+	LivePipelineEvents,
+	PipelineStatus,
+	SegmentClosedEvent,
+	Sentence,
+} from './pipeline/events.js';

@@ -2,7 +2,13 @@ import { statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { EngineError } from '../engine/errors.js';
-import { defaultCatalog, findModel, type Catalog, type CatalogFile, type CatalogModel } from './catalog.js';
+import {
+	defaultCatalog,
+	findModel,
+	type Catalog,
+	type CatalogFile,
+	type CatalogModel,
+} from './catalog.js';
 import { downloadSources, type Environment } from './sources.js';
 
 /** Overrides the default cache root (an explicit directory overrides both). */
@@ -38,7 +44,8 @@ export interface ModelState {
 
 /** The folder n8n keeps its data in: `<N8N_USER_FOLDER or the home directory>/.n8n`, as n8n derives it. */
 export function n8nFolder(env: Environment = process.env): string {
-	const home = env.N8N_USER_FOLDER || (process.platform === 'win32' ? env.USERPROFILE : env.HOME) || homedir();
+	const home =
+		env.N8N_USER_FOLDER || (process.platform === 'win32' ? env.USERPROFILE : env.HOME) || homedir();
 	return join(home, '.n8n');
 }
 
@@ -76,7 +83,11 @@ function isComplete(state: FileState): boolean {
  * The directory of an installed model, or an error naming the directory, the command that fills it
  * and the files to copy there by hand.
  */
-export function resolveModel(nameOrId: string, dir?: string, options: CacheOptions = {}): InstalledModel {
+export function resolveModel(
+	nameOrId: string,
+	dir?: string,
+	options: CacheOptions = {},
+): InstalledModel {
 	const env = options.env ?? process.env;
 	const model = findModel(options.catalog ?? defaultCatalog(), nameOrId);
 	const root = modelRoot(dir, env);
@@ -85,9 +96,16 @@ export function resolveModel(nameOrId: string, dir?: string, options: CacheOptio
 	throw notInstalled(state, root, options.catalog ?? defaultCatalog(), env);
 }
 
-function notInstalled(state: ModelState, root: string, catalog: Catalog, env: Environment): EngineError {
+function notInstalled(
+	state: ModelState,
+	root: string,
+	catalog: Catalog,
+	env: Environment,
+): EngineError {
 	const missing = state.files.filter((file) => !isComplete(file)).map((file) => file.file.name);
-	const interrupted = state.files.filter((file) => file.partialBytes !== null).map((file) => file.file.name + PARTIAL_SUFFIX);
+	const interrupted = state.files
+		.filter((file) => file.partialBytes !== null)
+		.map((file) => file.file.name + PARTIAL_SUFFIX);
 	const [source] = downloadSources(catalog, env);
 	const from = source ? ` from ${source.pageUrl(state.model.id)}` : '';
 	return new EngineError(

@@ -55,7 +55,12 @@ export function loadCatalog(path: string): Catalog {
 	try {
 		raw = JSON.parse(readFileSync(path, 'utf8'));
 	} catch (cause) {
-		throw new EngineError('MODEL_INVALID', `The model catalog "${path}" is missing or not JSON.`, 'Reinstall the package (the build copies models/catalog.json).', { cause });
+		throw new EngineError(
+			'MODEL_INVALID',
+			`The model catalog "${path}" is missing or not JSON.`,
+			'Reinstall the package (the build copies models/catalog.json).',
+			{ cause },
+		);
 	}
 	return validateCatalog(raw, path);
 }
@@ -63,7 +68,11 @@ export function loadCatalog(path: string): Catalog {
 /** Checks a parsed catalog field by field; the first problem found is reported with its place. */
 export function validateCatalog(raw: unknown, where = 'model catalog'): Catalog {
 	const problem = (what: string): EngineError =>
-		new EngineError('MODEL_INVALID', `${where}: ${what}.`, 'Fix the catalog entry (see models/catalog.json for the format).');
+		new EngineError(
+			'MODEL_INVALID',
+			`${where}: ${what}.`,
+			'Fix the catalog entry (see models/catalog.json for the format).',
+		);
 	const root = record(raw, 'the catalog', problem);
 	const sources = array(root.sources, 'sources', problem).map((value, i) => {
 		const source = record(value, `sources[${i}]`, problem);
@@ -74,26 +83,36 @@ export function validateCatalog(raw: unknown, where = 'model catalog'): Catalog 
 			file: text(source.file, `sources[${i}].file`, problem),
 			page: text(source.page, `sources[${i}].page`, problem),
 		};
-		if (!parsed.file.includes('{id}') || !parsed.file.includes('{file}')) throw problem(`sources[${i}].file must contain {id} and {file}`);
+		if (!parsed.file.includes('{id}') || !parsed.file.includes('{file}'))
+			throw problem(`sources[${i}].file must contain {id} and {file}`);
 		return parsed;
 	});
-	const models = array(root.models, 'models', problem).map((value, i) => parseModel(value, `models[${i}]`, problem));
+	const models = array(root.models, 'models', problem).map((value, i) =>
+		parseModel(value, `models[${i}]`, problem),
+	);
 	const names = new Set<string>();
 	for (const model of models) {
 		if (names.has(model.name)) throw problem(`the name "${model.name}" is used twice`);
 		names.add(model.name);
 	}
 	for (const model of models) {
-		if (models.some((other) => other.id === model.name)) throw problem(`the name "${model.name}" is also a FunASR id`);
+		if (models.some((other) => other.id === model.name))
+			throw problem(`the name "${model.name}" is also a FunASR id`);
 	}
 	return { sources, models };
 }
 
 /** A model by short name or FunASR id; an id shared by several entries (fp32 and int8) gives the first listed. */
 export function findModel(catalog: Catalog, nameOrId: string): CatalogModel {
-	const model = catalog.models.find((m) => m.name === nameOrId) ?? catalog.models.find((m) => m.id === nameOrId);
+	const model =
+		catalog.models.find((m) => m.name === nameOrId) ??
+		catalog.models.find((m) => m.id === nameOrId);
 	if (model) return model;
-	throw new EngineError('BAD_OPTION', `Unknown model "${nameOrId}".`, `Known models: ${catalog.models.map((m) => m.name).join(', ')} (or their FunASR ids; see \`rtmp-asr models list\`).`);
+	throw new EngineError(
+		'BAD_OPTION',
+		`Unknown model "${nameOrId}".`,
+		`Known models: ${catalog.models.map((m) => m.name).join(', ')} (or their FunASR ids; see \`rtmp-asr models list\`).`,
+	);
 }
 
 /** Whether the model's weights are FunASR's int8 export: pass it as the loaders' `quantized` option. */
@@ -110,7 +129,9 @@ export const APPROXIMATE_SIZE_MARGIN = { fraction: 0.25, bytes: 1_000_000 } as c
  */
 export function maxBytesOf(file: CatalogFile): number {
 	if (!file.approximate) return file.bytes;
-	return Math.ceil(file.bytes * (1 + APPROXIMATE_SIZE_MARGIN.fraction)) + APPROXIMATE_SIZE_MARGIN.bytes;
+	return (
+		Math.ceil(file.bytes * (1 + APPROXIMATE_SIZE_MARGIN.fraction)) + APPROXIMATE_SIZE_MARGIN.bytes
+	);
 }
 
 export function totalBytes(model: CatalogModel): number {
@@ -122,8 +143,11 @@ type Problem = (what: string) => EngineError;
 function parseModel(value: unknown, at: string, problem: Problem): CatalogModel {
 	const entry = record(value, at, problem);
 	const kind = text(entry.kind, `${at}.kind`, problem);
-	if (!(KINDS as readonly string[]).includes(kind)) throw problem(`${at}.kind must be one of ${KINDS.join(', ')}, not "${kind}"`);
-	const files = array(entry.files, `${at}.files`, problem).map((file, i) => parseFile(file, `${at}.files[${i}]`, problem));
+	if (!(KINDS as readonly string[]).includes(kind))
+		throw problem(`${at}.kind must be one of ${KINDS.join(', ')}, not "${kind}"`);
+	const files = array(entry.files, `${at}.files`, problem).map((file, i) =>
+		parseFile(file, `${at}.files[${i}]`, problem),
+	);
 	if (files.length === 0) throw problem(`${at}.files is empty`);
 	const fileNames = new Set(files.map((file) => file.name));
 	if (fileNames.size !== files.length) throw problem(`${at}.files lists a file twice`);
@@ -139,19 +163,26 @@ function parseModel(value: unknown, at: string, problem: Problem): CatalogModel 
 function parseFile(value: unknown, at: string, problem: Problem): CatalogFile {
 	const entry = record(value, at, problem);
 	const bytes = entry.bytes;
-	if (typeof bytes !== 'number' || !Number.isSafeInteger(bytes) || bytes <= 0) throw problem(`${at}.bytes must be a positive whole number`);
+	if (typeof bytes !== 'number' || !Number.isSafeInteger(bytes) || bytes <= 0)
+		throw problem(`${at}.bytes must be a positive whole number`);
 	const approximate = entry.approximate ?? false;
 	if (typeof approximate !== 'boolean') throw problem(`${at}.approximate must be true or false`);
-	const file: CatalogFile = { name: safeName(entry.name, `${at}.name`, problem), bytes, approximate };
+	const file: CatalogFile = {
+		name: safeName(entry.name, `${at}.name`, problem),
+		bytes,
+		approximate,
+	};
 	if (entry.sha256 !== undefined) {
-		if (typeof entry.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(entry.sha256)) throw problem(`${at}.sha256 must be 64 lower-case hex digits`);
+		if (typeof entry.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(entry.sha256))
+			throw problem(`${at}.sha256 must be 64 lower-case hex digits`);
 		file.sha256 = entry.sha256;
 	}
 	return file;
 }
 
 function record(value: unknown, at: string, problem: Problem): Record<string, unknown> {
-	if (value && typeof value === 'object' && !Array.isArray(value)) return value as Record<string, unknown>;
+	if (value && typeof value === 'object' && !Array.isArray(value))
+		return value as Record<string, unknown>;
 	throw problem(`${at} must be an object`);
 }
 

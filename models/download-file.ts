@@ -61,7 +61,11 @@ const partialInfoPath = (partialPath: string): string => `${partialPath}.json`;
  * (`If-Range` guards it when the same URL gave it: a changed file is then sent whole). Resolves when
  * the body is complete; the caller verifies and renames.
  */
-export async function transferToPartial(url: string, partialPath: string, options: TransferOptions): Promise<TransferResult> {
+export async function transferToPartial(
+	url: string,
+	partialPath: string,
+	options: TransferOptions,
+): Promise<TransferResult> {
 	const urlHash = createHash('sha256').update(url).digest('hex');
 	await refuseLink(partialPath);
 	await refuseLink(partialInfoPath(partialPath));
@@ -100,10 +104,18 @@ export async function transferToPartial(url: string, partialPath: string, option
 			}
 			if (plan.total !== undefined && plan.total > options.maxBytes) {
 				await discardBody(response);
-				throw new TransferFailure(`the server announced ${plan.total} bytes, more than the ${options.maxBytes} this file may have`, false, 0);
+				throw new TransferFailure(
+					`the server announced ${plan.total} bytes, more than the ${options.maxBytes} this file may have`,
+					false,
+					0,
+				);
 			}
 			const startAt = plan.resume ? offset : 0;
-			await writePartialInfo(partialPath, { url: urlHash, total: plan.total ?? null, validator: validatorOf(response) });
+			await writePartialInfo(partialPath, {
+				url: urlHash,
+				total: plan.total ?? null,
+				validator: validatorOf(response),
+			});
 			let written: number;
 			try {
 				written = await appendBody(response, partialPath, startAt, plan.total, stall, options);
@@ -112,7 +124,12 @@ export async function transferToPartial(url: string, partialPath: string, option
 				throw error;
 			}
 			const received = written - startAt;
-			if (plan.total !== undefined && written < plan.total) throw new TransferFailure(`the connection closed after ${written} of ${plan.total} bytes`, true, received);
+			if (plan.total !== undefined && written < plan.total)
+				throw new TransferFailure(
+					`the connection closed after ${written} of ${plan.total} bytes`,
+					true,
+					received,
+				);
 			return { announcedBytes: plan.total, resumedFrom: startAt };
 		} finally {
 			stall.stop();
@@ -137,9 +154,17 @@ function planBody(response: Response, offset: number, info: PartialInfo | null):
 	if (status === 200) return { kind: 'write', resume: false, total: contentLength(response) };
 	if (status === 206) {
 		const range = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(response.headers.get('content-range') ?? '');
-		if (!range || Number(range[1]) !== offset) return { kind: 'restart', reason: `the server answered a range request with "${response.headers.get('content-range')}"` };
+		if (!range || Number(range[1]) !== offset)
+			return {
+				kind: 'restart',
+				reason: `the server answered a range request with "${response.headers.get('content-range')}"`,
+			};
 		const total = range[3] === '*' ? undefined : Number(range[3]);
-		if (total !== undefined && info?.total != null && total !== info.total) return { kind: 'restart', reason: `the file changed size on the server (${info.total} → ${total} bytes)` };
+		if (total !== undefined && info?.total != null && total !== info.total)
+			return {
+				kind: 'restart',
+				reason: `the file changed size on the server (${info.total} → ${total} bytes)`,
+			};
 		return { kind: 'write', resume: true, total };
 	}
 	if (status === 416) {
@@ -148,13 +173,29 @@ function planBody(response: Response, offset: number, info: PartialInfo | null):
 		return { kind: 'restart', reason: 'the server refused the range of the partial file' };
 	}
 	const resumable = status >= 500 || status === 408 || status === 429;
-	return { kind: 'failed', reason: `HTTP ${status}${response.statusText ? ` ${response.statusText}` : ''}`, resumable };
+	return {
+		kind: 'failed',
+		reason: `HTTP ${status}${response.statusText ? ` ${response.statusText}` : ''}`,
+		resumable,
+	};
 }
 
-async function appendBody(response: Response, partialPath: string, startAt: number, total: number | undefined, stall: StallTimer, options: TransferOptions): Promise<number> {
+async function appendBody(
+	response: Response,
+	partialPath: string,
+	startAt: number,
+	total: number | undefined,
+	stall: StallTimer,
+	options: TransferOptions,
+): Promise<number> {
 	let file: FileHandle;
 	try {
-		file = await openWithoutFollowing(partialPath, fsConstants.O_WRONLY | fsConstants.O_CREAT | (startAt > 0 ? fsConstants.O_APPEND : fsConstants.O_TRUNC));
+		file = await openWithoutFollowing(
+			partialPath,
+			fsConstants.O_WRONLY |
+				fsConstants.O_CREAT |
+				(startAt > 0 ? fsConstants.O_APPEND : fsConstants.O_TRUNC),
+		);
 	} catch (error) {
 		await discardBody(response);
 		throw error;
@@ -174,7 +215,11 @@ async function appendBody(response: Response, partialPath: string, startAt: numb
 				stall.reset();
 				if (written + next.value.byteLength > options.maxBytes) {
 					await discardBody(response);
-					throw new OversizeFailure(`the server sent more than the ${options.maxBytes} bytes this file may have (${formatBytes(options.maxBytes)}); the download was stopped`, false, written - startAt);
+					throw new OversizeFailure(
+						`the server sent more than the ${options.maxBytes} bytes this file may have (${formatBytes(options.maxBytes)}); the download was stopped`,
+						false,
+						written - startAt,
+					);
 				}
 				await file.write(next.value);
 				written += next.value.byteLength;
@@ -189,10 +234,17 @@ async function appendBody(response: Response, partialPath: string, startAt: numb
 }
 
 /** The abort's reason when the caller aborted, else a failure naming what went wrong on the network. */
-function failure(error: unknown, userSignal: AbortSignal | undefined, stall: StallTimer, received: number, written?: number): unknown {
+function failure(
+	error: unknown,
+	userSignal: AbortSignal | undefined,
+	stall: StallTimer,
+	received: number,
+	written?: number,
+): unknown {
 	if (userSignal?.aborted) return userSignal.reason;
 	const where = written === undefined ? '' : ` after ${written} bytes`;
-	if (stall.fired) return new TransferFailure(`no data for ${stall.timeoutMs / 1000} s${where}`, true, received);
+	if (stall.fired)
+		return new TransferFailure(`no data for ${stall.timeoutMs / 1000} s${where}`, true, received);
 	return new TransferFailure(`${describeNetworkError(error)}${where}`, true, received);
 }
 
@@ -248,7 +300,10 @@ async function readPartialInfo(partialPath: string): Promise<PartialInfo | null>
 }
 
 async function writePartialInfo(partialPath: string, info: PartialInfo): Promise<void> {
-	const file = await openWithoutFollowing(partialInfoPath(partialPath), fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_TRUNC);
+	const file = await openWithoutFollowing(
+		partialInfoPath(partialPath),
+		fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_TRUNC,
+	);
 	try {
 		await file.writeFile(JSON.stringify(info));
 	} finally {

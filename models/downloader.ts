@@ -3,9 +3,29 @@ import { rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EngineError, errorMessage } from '../engine/errors.js';
 import { redactText } from '../engine/source/redact.js';
-import { listOf, lockPath, modelDirectory, modelRoot, PARTIAL_SUFFIX, type CacheOptions, type InstalledModel } from './cache.js';
-import { defaultCatalog, findModel, maxBytesOf, type CatalogFile, type CatalogModel } from './catalog.js';
-import { discardPartial, refuseLink, TransferFailure, transferToPartial, type FetchFunction } from './download-file.js';
+import {
+	listOf,
+	lockPath,
+	modelDirectory,
+	modelRoot,
+	PARTIAL_SUFFIX,
+	type CacheOptions,
+	type InstalledModel,
+} from './cache.js';
+import {
+	defaultCatalog,
+	findModel,
+	maxBytesOf,
+	type CatalogFile,
+	type CatalogModel,
+} from './catalog.js';
+import {
+	discardPartial,
+	refuseLink,
+	TransferFailure,
+	transferToPartial,
+	type FetchFunction,
+} from './download-file.js';
 import { fileProblem } from './file-checks.js';
 import { acquireLock, type HeldLock } from './lock.js';
 import { RateMeter } from './progress.js';
@@ -67,7 +87,12 @@ export async function pullModel(nameOrId: string, options: PullOptions = {}): Pr
 			await refuseLink(path);
 			const present = await presentSize(file, path);
 			if (present !== null) {
-				options.onProgress?.({ type: 'present', model: model.name, file: file.name, bytes: present });
+				options.onProgress?.({
+					type: 'present',
+					model: model.name,
+					file: file.name,
+					bytes: present,
+				});
 				continue;
 			}
 			downloaded.push(await downloadFile(model, file, index, path, sources, root, options));
@@ -105,10 +130,26 @@ async function downloadFile(
 		const fallback = (failure: string) => {
 			const reason = redactText(failure);
 			failures.push(`${source.name}: ${reason}`);
-			options.onProgress?.({ type: 'fallback', model: model.name, file: file.name, source: source.name, reason, next });
+			options.onProgress?.({
+				type: 'fallback',
+				model: model.name,
+				file: file.name,
+				source: source.name,
+				reason,
+				next,
+			});
 		};
 		for (let resumes = 0; ; resumes++) {
-			options.onProgress?.({ type: 'start', model: model.name, file: file.name, fileIndex: index, fileCount: model.files.length, source: source.name, url: source.shownFileUrl(model.id, file.name), resumeFrom: partialSize(partial) });
+			options.onProgress?.({
+				type: 'start',
+				model: model.name,
+				file: file.name,
+				fileIndex: index,
+				fileCount: model.files.length,
+				source: source.name,
+				url: source.shownFileUrl(model.id, file.name),
+				resumeFrom: partialSize(partial),
+			});
 			try {
 				const transfer = await transferToPartial(url, partial, {
 					fetch: options.fetch ?? fetch,
@@ -127,12 +168,24 @@ async function downloadFile(
 				await rename(partial, path);
 				await discardPartial(partial);
 				const bytes = statSync(path).size;
-				options.onProgress?.({ type: 'done', model: model.name, file: file.name, bytes, source: source.name });
+				options.onProgress?.({
+					type: 'done',
+					model: model.name,
+					file: file.name,
+					bytes,
+					source: source.name,
+				});
 				return { name: file.name, bytes, source: source.name, resumedFrom: transfer.resumedFrom };
 			} catch (error) {
 				if (!(error instanceof TransferFailure)) throw localFailure(error, path, root);
 				if (error.resumable && error.received > 0 && resumes < MAX_RESUMES_PER_SOURCE) {
-					options.onProgress?.({ type: 'retry', model: model.name, file: file.name, source: source.name, reason: redactText(error.reason) });
+					options.onProgress?.({
+						type: 'retry',
+						model: model.name,
+						file: file.name,
+						source: source.name,
+						reason: redactText(error.reason),
+					});
 					continue;
 				}
 				fallback(error.reason);
@@ -143,7 +196,11 @@ async function downloadFile(
 	throw unreachable(model, file, failures, modelDirectory(root, model), root, sources);
 }
 
-function progressReporter(model: CatalogModel, file: CatalogFile, options: PullOptions): ((received: number, total: number | null) => void) | undefined {
+function progressReporter(
+	model: CatalogModel,
+	file: CatalogFile,
+	options: PullOptions,
+): ((received: number, total: number | null) => void) | undefined {
 	const onProgress = options.onProgress;
 	if (!onProgress) return undefined;
 	const meter = new RateMeter();
@@ -153,7 +210,12 @@ function progressReporter(model: CatalogModel, file: CatalogFile, options: PullO
 		const known = total ?? (file.approximate ? null : file.bytes);
 		if (now - lastAt < PROGRESS_INTERVAL_MS && received !== known) return;
 		lastAt = now;
-		onProgress({ type: 'progress', model: model.name, file: file.name, progress: meter.update(received, known) });
+		onProgress({
+			type: 'progress',
+			model: model.name,
+			file: file.name,
+			progress: meter.update(received, known),
+		});
 	};
 }
 
@@ -173,13 +235,23 @@ function createDirectory(directory: string, root: string): void {
 	}
 }
 
-async function takeLock(root: string, model: CatalogModel, options: PullOptions): Promise<HeldLock> {
+async function takeLock(
+	root: string,
+	model: CatalogModel,
+	options: PullOptions,
+): Promise<HeldLock> {
 	const path = lockPath(root, model);
 	try {
 		return await acquireLock(path, {
 			...(options.signal ? { signal: options.signal } : {}),
 			...(options.lockStaleAfterMs !== undefined ? { staleAfterMs: options.lockStaleAfterMs } : {}),
-			onWait: (holder) => options.onProgress?.({ type: 'waiting', model: model.name, lockPath: path, holderPid: holder?.pid ?? null }),
+			onWait: (holder) =>
+				options.onProgress?.({
+					type: 'waiting',
+					model: model.name,
+					lockPath: path,
+					holderPid: holder?.pid ?? null,
+				}),
 		});
 	} catch (cause) {
 		if (!isFileSystemError(cause)) throw cause;
@@ -202,7 +274,14 @@ function localFailure(error: unknown, path: string, root: string): unknown {
 	return unwritable(path + PARTIAL_SUFFIX, root, error);
 }
 
-function unreachable(model: CatalogModel, file: CatalogFile, failures: string[], directory: string, root: string, sources: DownloadSource[]): EngineError {
+function unreachable(
+	model: CatalogModel,
+	file: CatalogFile,
+	failures: string[],
+	directory: string,
+	root: string,
+	sources: DownloadSource[],
+): EngineError {
 	const page = sources.find((source) => !source.name.startsWith('mirror')) ?? sources[0];
 	return new EngineError(
 		'MODEL_MISSING',
@@ -220,4 +299,3 @@ function partialSize(partial: string): number {
 		return 0;
 	}
 }
-

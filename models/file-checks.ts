@@ -10,9 +10,14 @@ import { onnxStructureProblem } from './onnx-structure.js';
  * a Kaldi am.mvn) and its sha256 when the catalog has one. Catches error pages served with 200, cut
  * downloads and wrong files before they are renamed into place.
  */
-export async function fileProblem(file: CatalogFile, path: string, announcedBytes?: number): Promise<string | null> {
+export async function fileProblem(
+	file: CatalogFile,
+	path: string,
+	announcedBytes?: number,
+): Promise<string | null> {
 	const bytes = statSync(path).size;
-	if (announcedBytes !== undefined && bytes !== announcedBytes) return `it has ${bytes} bytes but the server announced ${announcedBytes}`;
+	if (announcedBytes !== undefined && bytes !== announcedBytes)
+		return `it has ${bytes} bytes but the server announced ${announcedBytes}`;
 	if (!file.approximate && bytes !== file.bytes) return `it has ${bytes} bytes, not ${file.bytes}`;
 	const content = contentProblem(file.name, path);
 	if (content) return content;
@@ -54,12 +59,16 @@ function jsonProblem(path: string): string | null {
 function yamlProblem(path: string): string | null {
 	try {
 		const parsed: unknown = parse(readFileSync(path, 'utf8'));
-		return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? null : 'it is not a YAML mapping';
+		return parsed && typeof parsed === 'object' && !Array.isArray(parsed)
+			? null
+			: 'it is not a YAML mapping';
 	} catch {
 		return 'it is not valid YAML';
 	}
 }
 
 function mvnProblem(path: string): string | null {
-	return readFileSync(path, 'utf8').trimStart().startsWith('<Nnet>') ? null : 'it is not a Kaldi nnet CMVN file (no <Nnet> header)';
+	return readFileSync(path, 'utf8').trimStart().startsWith('<Nnet>')
+		? null
+		: 'it is not a Kaldi nnet CMVN file (no <Nnet> header)';
 }

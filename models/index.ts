@@ -2,9 +2,24 @@ import { isEngineError } from '../engine/errors.js';
 import { resolveModel, type InstalledModel } from './cache.js';
 import { pullModel, type PullOptions } from './downloader.js';
 
-export { CATALOG_PATH, defaultCatalog, findModel, isQuantized, loadCatalog, totalBytes, validateCatalog } from './catalog.js';
+export {
+	CATALOG_PATH,
+	defaultCatalog,
+	findModel,
+	isQuantized,
+	loadCatalog,
+	totalBytes,
+	validateCatalog,
+} from './catalog.js';
 export type { Catalog, CatalogFile, CatalogModel, CatalogSource, ModelKind } from './catalog.js';
-export { inspectModel, MODEL_DIR_ENV, modelDirectory, modelRoot, n8nFolder, resolveModel } from './cache.js';
+export {
+	inspectModel,
+	MODEL_DIR_ENV,
+	modelDirectory,
+	modelRoot,
+	n8nFolder,
+	resolveModel,
+} from './cache.js';
 export type { CacheOptions, FileState, InstalledModel, ModelState } from './cache.js';
 export { pullModel } from './downloader.js';
 export type { DownloadedFile, PullOptions, PullResult } from './downloader.js';
@@ -24,7 +39,10 @@ export interface EnsureModelOptions extends PullOptions {
  * The directory of an installed model; when it is missing, downloads it if `download` is set, else
  * throws resolveModel's error (which names the directory, the pull command and the files to copy).
  */
-export async function ensureModel(nameOrId: string, options: EnsureModelOptions = {}): Promise<InstalledModel> {
+export async function ensureModel(
+	nameOrId: string,
+	options: EnsureModelOptions = {},
+): Promise<InstalledModel> {
 	try {
 		return resolveModel(nameOrId, options.dir, options);
 	} catch (error) {

@@ -1,5 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { closeSync, openSync, readFileSync, statSync, unlinkSync, utimesSync, writeSync } from 'node:fs';
+import {
+	closeSync,
+	openSync,
+	readFileSync,
+	statSync,
+	unlinkSync,
+	utimesSync,
+	writeSync,
+} from 'node:fs';
 import { hostname } from 'node:os';
 import { setTimeout as delay } from 'node:timers/promises';
 import { errorCode } from './system-error.js';
@@ -82,14 +90,17 @@ function tryCreate(path: string, me: LockHolder): boolean {
 }
 
 function hold(path: string, me: LockHolder, staleAfterMs: number): HeldLock {
-	const heartbeat = setInterval(() => {
-		try {
-			const now = new Date();
-			utimesSync(path, now, now);
-		} catch {
-			// Taken over or removed: release() checks ownership before deleting anything.
-		}
-	}, Math.max(10, staleAfterMs / 4));
+	const heartbeat = setInterval(
+		() => {
+			try {
+				const now = new Date();
+				utimesSync(path, now, now);
+			} catch {
+				// Taken over or removed: release() checks ownership before deleting anything.
+			}
+		},
+		Math.max(10, staleAfterMs / 4),
+	);
 	heartbeat.unref();
 	return {
 		path,
@@ -105,7 +116,8 @@ function readHolder(path: string): LockHolder | null {
 		const parsed: unknown = JSON.parse(readFileSync(path, 'utf8'));
 		if (parsed && typeof parsed === 'object') {
 			const { pid, hostname: host, token } = parsed as Record<string, unknown>;
-			if (typeof pid === 'number' && typeof host === 'string' && typeof token === 'string') return { pid, hostname: host, token };
+			if (typeof pid === 'number' && typeof host === 'string' && typeof token === 'string')
+				return { pid, hostname: host, token };
 		}
 	} catch {
 		// Gone, or being written right now: judged by its age alone.
@@ -113,7 +125,11 @@ function readHolder(path: string): LockHolder | null {
 	return null;
 }
 
-function lockState(path: string, holder: LockHolder | null, staleAfterMs: number): 'held' | 'abandoned' | 'gone' {
+function lockState(
+	path: string,
+	holder: LockHolder | null,
+	staleAfterMs: number,
+): 'held' | 'abandoned' | 'gone' {
 	let modifiedMs: number;
 	try {
 		modifiedMs = statSync(path).mtimeMs;

@@ -1,5 +1,12 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { MAX_FIELD_HEADER_BYTES, readField, readVarint, WIRE_LENGTH_DELIMITED, WIRE_VARINT, WireFormatError } from '../engine/onnx/protobuf-wire.js';
+import {
+	MAX_FIELD_HEADER_BYTES,
+	readField,
+	readVarint,
+	WIRE_LENGTH_DELIMITED,
+	WIRE_VARINT,
+	WireFormatError,
+} from '../engine/onnx/protobuf-wire.js';
 
 const IR_VERSION_FIELD = 1;
 /** Field 1 as a varint: the first byte of every ONNX export. */
@@ -27,16 +34,19 @@ export function onnxStructureProblem(path: string): string | null {
 
 function walk(file: PositionalReader): string | null {
 	if (file.size === 0) return 'it is empty';
-	if (file.byteAt(0) !== IR_VERSION_KEY) return `it does not start like an ONNX model (first bytes ${file.hexAt(0, 8)}${looksLikeText(file) ? ', which is text: an error page?' : ''})`;
+	if (file.byteAt(0) !== IR_VERSION_KEY)
+		return `it does not start like an ONNX model (first bytes ${file.hexAt(0, 8)}${looksLikeText(file) ? ', which is text: an error page?' : ''})`;
 	let sawGraph = false;
 	try {
 		for (let position = 0, fields = 0; position < file.size; fields++) {
-			if (fields === MAX_TOP_LEVEL_FIELDS) return 'it has too many top-level fields to be an ONNX model';
+			if (fields === MAX_TOP_LEVEL_FIELDS)
+				return 'it has too many top-level fields to be an ONNX model';
 			const header = file.bytes(position, MAX_FIELD_HEADER_BYTES);
 			const field = readField(header, position, file.size, position);
 			if (field.wireType === WIRE_VARINT) {
 				const value = readVarint(header, field.start, field.end, position).value;
-				if (field.number === IR_VERSION_FIELD && (value < 1 || value > MAX_IR_VERSION)) return `its ir_version ${value} is not plausible`;
+				if (field.number === IR_VERSION_FIELD && (value < 1 || value > MAX_IR_VERSION))
+					return `its ir_version ${value} is not plausible`;
 			} else if (field.wireType === WIRE_LENGTH_DELIMITED) {
 				if (field.number === GRAPH_FIELD) sawGraph = true;
 			} else {
@@ -53,7 +63,9 @@ function walk(file: PositionalReader): string | null {
 
 function looksLikeText(reader: PositionalReader): boolean {
 	const head = reader.bytes(0, 16);
-	return head.every((byte) => byte === 0x09 || byte === 0x0a || byte === 0x0d || (byte >= 0x20 && byte < 0x7f));
+	return head.every(
+		(byte) => byte === 0x09 || byte === 0x0a || byte === 0x0d || (byte >= 0x20 && byte < 0x7f),
+	);
 }
 
 /** Small reads at arbitrary offsets of an open file. */
@@ -75,6 +87,8 @@ class PositionalReader {
 	}
 
 	hexAt(position: number, count: number): string {
-		return [...this.bytes(position, count)].map((byte) => byte.toString(16).padStart(2, '0')).join(' ');
+		return [...this.bytes(position, count)]
+			.map((byte) => byte.toString(16).padStart(2, '0'))
+			.join(' ');
 	}
 }

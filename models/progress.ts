@@ -21,7 +21,8 @@ export class RateMeter {
 		}
 		const elapsedMs = time - this.times[0];
 		const bytesPerSecond = elapsedMs > 0 ? ((received - this.counts[0]) * 1000) / elapsedMs : null;
-		const etaSeconds = total !== null && bytesPerSecond ? Math.max(0, total - received) / bytesPerSecond : null;
+		const etaSeconds =
+			total !== null && bytesPerSecond ? Math.max(0, total - received) / bytesPerSecond : null;
 		return { received, total, bytesPerSecond, etaSeconds };
 	}
 }
@@ -44,18 +45,24 @@ export function formatDuration(seconds: number): string {
 	const h = Math.floor(whole / 3600);
 	const m = Math.floor((whole % 3600) / 60);
 	const s = whole % 60;
-	return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${String(s).padStart(2, '0')}` : `${m}:${String(s).padStart(2, '0')}`;
+	return h > 0
+		? `${h}:${String(m).padStart(2, '0')}:${String(s).padStart(2, '0')}`
+		: `${m}:${String(s).padStart(2, '0')}`;
 }
 
 /** One line describing a transfer: percentage, sizes, rate and ETA as far as known. */
 export function describeProgress(progress: TransferProgress): string {
 	const parts: string[] = [];
 	if (progress.total !== null && progress.total > 0) {
-		parts.push(`${Math.floor((progress.received / progress.total) * 100)}%`, `${formatBytes(progress.received)} of ${formatBytes(progress.total)}`);
+		parts.push(
+			`${Math.floor((progress.received / progress.total) * 100)}%`,
+			`${formatBytes(progress.received)} of ${formatBytes(progress.total)}`,
+		);
 	} else {
 		parts.push(formatBytes(progress.received));
 	}
-	if (progress.bytesPerSecond !== null) parts.push(`${formatBytes(Math.round(progress.bytesPerSecond))}/s`);
+	if (progress.bytesPerSecond !== null)
+		parts.push(`${formatBytes(Math.round(progress.bytesPerSecond))}/s`);
 	if (progress.etaSeconds !== null) parts.push(`ETA ${formatDuration(progress.etaSeconds)}`);
 	return parts.join(', ');
 }
@@ -94,7 +101,10 @@ const PLAIN_INTERVAL_MS = 10_000;
  * event and a progress line every 10 % — or every 10 s when the size is unknown — short of 100 %,
  * which the "done" line says.
  */
-export function progressPrinter(stream: ProgressStream, now: () => number = () => performance.now()): (event: PullEvent) => void {
+export function progressPrinter(
+	stream: ProgressStream,
+	now: () => number = () => performance.now(),
+): (event: PullEvent) => void {
 	let barShown = false;
 	let lastPercent = 0;
 	let lastLineAt = 0;
@@ -120,7 +130,10 @@ export function progressPrinter(stream: ProgressStream, now: () => number = () =
 		}
 		const percent = progress.total ? Math.floor((progress.received / progress.total) * 100) : null;
 		if (percent === 100) return;
-		const due = percent !== null ? percent >= lastPercent + PLAIN_STEP_PERCENT : now() - lastLineAt >= PLAIN_INTERVAL_MS;
+		const due =
+			percent !== null
+				? percent >= lastPercent + PLAIN_STEP_PERCENT
+				: now() - lastLineAt >= PLAIN_INTERVAL_MS;
 		if (!due) return;
 		if (percent !== null) lastPercent = percent - (percent % PLAIN_STEP_PERCENT);
 		lastLineAt = now();
@@ -131,7 +144,8 @@ export function progressPrinter(stream: ProgressStream, now: () => number = () =
 function barLine(file: string, progress: TransferProgress, columns: number): string {
 	const text = describeProgress(progress);
 	const room = columns - file.length - text.length - 5;
-	if (progress.total === null || progress.total === 0 || room < 10) return `${file} ${text}`.slice(0, columns - 1);
+	if (progress.total === null || progress.total === 0 || room < 10)
+		return `${file} ${text}`.slice(0, columns - 1);
 	const width = Math.min(30, room);
 	const filled = Math.min(width, Math.round((progress.received / progress.total) * width));
 	return `${file} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${text}`;

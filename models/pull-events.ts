@@ -12,8 +12,24 @@ export interface TransferProgress {
 export type PullEvent =
 	| { type: 'waiting'; model: string; lockPath: string; holderPid: number | null }
 	| { type: 'present'; model: string; file: string; bytes: number }
-	| { type: 'start'; model: string; file: string; fileIndex: number; fileCount: number; source: string; url: string; resumeFrom: number }
+	| {
+			type: 'start';
+			model: string;
+			file: string;
+			fileIndex: number;
+			fileCount: number;
+			source: string;
+			url: string;
+			resumeFrom: number;
+	  }
 	| { type: 'progress'; model: string; file: string; progress: TransferProgress }
 	| { type: 'retry'; model: string; file: string; source: string; reason: string }
-	| { type: 'fallback'; model: string; file: string; source: string; reason: string; next: string | null }
+	| {
+			type: 'fallback';
+			model: string;
+			file: string;
+			source: string;
+			reason: string;
+			next: string | null;
+	  }
 	| { type: 'done'; model: string; file: string; bytes: number; source: string };

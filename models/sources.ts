@@ -24,9 +24,19 @@ export interface DownloadSource {
  * Where to download from, in the order to try: the mirrors of RTMP_ASR_MODEL_MIRROR (comma-separated),
  * then the catalog's sites, each with its base URL replaced by its environment variable when set.
  */
-export function downloadSources(catalog: Catalog, env: Environment = process.env): DownloadSource[] {
+export function downloadSources(
+	catalog: Catalog,
+	env: Environment = process.env,
+): DownloadSource[] {
 	const mirrors = (env[MIRROR_ENV] ?? '').split(/[\s,]+/).filter((base) => base.length > 0);
-	const fromMirrors = mirrors.map((base, i) => template(mirrors.length > 1 ? `mirror ${i + 1}` : 'mirror', checkedBase(base, MIRROR_ENV), '{id}/{file}', '{id}/'));
+	const fromMirrors = mirrors.map((base, i) =>
+		template(
+			mirrors.length > 1 ? `mirror ${i + 1}` : 'mirror',
+			checkedBase(base, MIRROR_ENV),
+			'{id}/{file}',
+			'{id}/',
+		),
+	);
 	const fromCatalog = catalog.sources.map((source) => {
 		const override = env[source.baseEnv];
 		const base = override ? checkedBase(override, source.baseEnv) : new URL(source.base);
@@ -72,5 +82,9 @@ function checkedBase(value: string, variable: string): URL {
 			// Reported below, like any other malformed base.
 		}
 	}
-	throw new EngineError('BAD_OPTION', `${variable}="${redactUrl(value)}" is not an http(s) URL.`, `Set ${variable} to a base URL such as http://<host>:<port>/models (credentials as http://<user>:<password>@<host>/models), or unset it.`);
+	throw new EngineError(
+		'BAD_OPTION',
+		`${variable}="${redactUrl(value)}" is not an http(s) URL.`,
+		`Set ${variable} to a base URL such as http://<host>:<port>/models (credentials as http://<user>:<password>@<host>/models), or unset it.`,
+	);
 }

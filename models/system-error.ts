@@ -7,5 +7,7 @@ export function errorCode(error: unknown): string | undefined {
 
 /** A system call's error (`mkdir`, `open`, `write`…): fetch wraps network errors, so what surfaces raw is the file system's. */
 export function isFileSystemError(error: unknown): boolean {
-	return errorCode(error) !== undefined && typeof (error as { syscall?: unknown }).syscall === 'string';
+	return (
+		errorCode(error) !== undefined && typeof (error as { syscall?: unknown }).syscall === 'string'
+	);
 }

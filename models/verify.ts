@@ -29,14 +29,30 @@ export interface ModelReport {
 /** Checks every file of an installed (or partly installed) model: present, a regular file, size, content, sha256 when known. */
 export async function verifyModel(model: CatalogModel, root: string): Promise<ModelReport> {
 	const state = inspectModel(model, root);
-	const files = await Promise.all(state.files.map(async (file): Promise<FileReport> => {
-		const problem = isLink(file.path) ? 'it is a symbolic link, not a regular file (the cache holds regular files only)'
-			: file.bytes === null ? 'missing'
-			: await fileProblem(file.file, file.path);
-		return { name: file.file.name, path: file.path, bytes: file.bytes, problem, verified: problem === null && file.file.sha256 !== undefined };
-	}));
+	const files = await Promise.all(
+		state.files.map(async (file): Promise<FileReport> => {
+			const problem = isLink(file.path)
+				? 'it is a symbolic link, not a regular file (the cache holds regular files only)'
+				: file.bytes === null
+					? 'missing'
+					: await fileProblem(file.file, file.path);
+			return {
+				name: file.file.name,
+				path: file.path,
+				bytes: file.bytes,
+				problem,
+				verified: problem === null && file.file.sha256 !== undefined,
+			};
+		}),
+	);
 	const ok = files.every((file) => file.problem === null);
-	return { model, directory: state.directory, files, ok, verified: ok && files.every((file) => file.verified) };
+	return {
+		model,
+		directory: state.directory,
+		files,
+		ok,
+		verified: ok && files.every((file) => file.verified),
+	};
 }
 
 /**
@@ -44,7 +60,10 @@ export async function verifyModel(model: CatalogModel, root: string): Promise<Mo
  * looks at by default. The config files alone don't count: the fp32 and int8 Paraformer share them.
  */
 export function hasWeights(state: ModelState): boolean {
-	return state.files.some((file) => file.file.name.endsWith('.onnx') && (file.bytes !== null || file.partialBytes !== null));
+	return state.files.some(
+		(file) =>
+			file.file.name.endsWith('.onnx') && (file.bytes !== null || file.partialBytes !== null),
+	);
 }
 
 function isLink(path: string): boolean {

@@ -11,8 +11,21 @@ import { cutSegments, readCorpusAudio, segmentSeconds } from '../corpus.js';
 import type { Contender } from './contender.js';
 
 /** Operations that multiply matrices: 2·K floating-point (or integer) operations per output value. */
-const MATRIX_OPS = new Set(['MatMul', 'FusedMatMul', 'Gemm', 'MatMulInteger', 'MatMulIntegerToFloat', 'DynamicQuantizeMatMul', 'QLinearMatMul']);
-const INTEGER_OPS = new Set(['MatMulInteger', 'MatMulIntegerToFloat', 'DynamicQuantizeMatMul', 'QLinearMatMul']);
+const MATRIX_OPS = new Set([
+	'MatMul',
+	'FusedMatMul',
+	'Gemm',
+	'MatMulInteger',
+	'MatMulIntegerToFloat',
+	'DynamicQuantizeMatMul',
+	'QLinearMatMul',
+]);
+const INTEGER_OPS = new Set([
+	'MatMulInteger',
+	'MatMulIntegerToFloat',
+	'DynamicQuantizeMatMul',
+	'QLinearMatMul',
+]);
 
 export interface FlopCount {
 	/** Multiply-add work ×2 of float matrix products and convolutions, over the whole corpus. */
@@ -29,17 +42,26 @@ export interface FlopCount {
 interface ProfileEvent {
 	cat?: string;
 	dur?: number;
-	args?: { op_name?: string; input_type_shape?: Record<string, number[]>[]; output_type_shape?: Record<string, number[]>[] };
+	args?: {
+		op_name?: string;
+		input_type_shape?: Record<string, number[]>[];
+		output_type_shape?: Record<string, number[]>[];
+	};
 }
 
 /**
  * Counts the work of the model as onnxruntime actually ran it (after its graph optimisations): one
  * profiled run per segment, then the shapes of every matrix product and convolution in the profile.
  */
-export async function flopsContender(setup: SetupMessage, precision: Precision): Promise<Contender> {
+export async function flopsContender(
+	setup: SetupMessage,
+	precision: Precision,
+): Promise<Contender> {
 	const profileDir = mkdtempSync(join(tmpdir(), 'rtmp-asr-profile-'));
 	// The model as the engine loads it (int8 weights where this CPU is faster with them).
-	const model = readModelForThisCpu(join(setup.asrDir, precision === 'int8' ? 'model_quant.onnx' : 'model.onnx')).model;
+	const model = readModelForThisCpu(
+		join(setup.asrDir, precision === 'int8' ? 'model_quant.onnx' : 'model.onnx'),
+	).model;
 	const session = await ort.InferenceSession.create(model, {
 		intraOpNumThreads: 1,
 		interOpNumThreads: 1,
@@ -52,14 +74,18 @@ export async function flopsContender(setup: SetupMessage, precision: Precision):
 	const int64 = lengths?.isTensor === true && lengths.type === 'int64';
 	const options = loadFrontendOptions(setup.asrDir);
 	const cmvn = loadCmvn(join(setup.asrDir, 'am.mvn'));
-	const features = cutSegments(readCorpusAudio(setup.corpus), setup.segments).map((samples) => computeFeatures(samples, options, cmvn));
+	const features = cutSegments(readCorpusAudio(setup.corpus), setup.segments).map((samples) =>
+		computeFeatures(samples, options, cmvn),
+	);
 	return {
 		async pass() {
 			for (const matrix of features) {
 				if (matrix.rows === 0) continue;
 				await session.run({
 					speech: new ort.Tensor('float32', matrix.data, [1, matrix.rows, matrix.dim]),
-					speech_lengths: int64 ? new ort.Tensor('int64', BigInt64Array.of(BigInt(matrix.rows)), [1]) : new ort.Tensor('int32', Int32Array.of(matrix.rows), [1]),
+					speech_lengths: int64
+						? new ort.Tensor('int64', BigInt64Array.of(BigInt(matrix.rows)), [1])
+						: new ort.Tensor('int32', Int32Array.of(matrix.rows), [1]),
 				});
 			}
 			session.endProfiling();

@@ -27,12 +27,23 @@ export interface HotwordCost {
  * A contextual Paraformer with 0, 10, 100 and 1000 hotwords: the cost of embedding each list once,
  * and of recognizing the corpus's segments with it (bias_embed grows with the list).
  */
-export async function hotwordsContender(setup: SetupMessage, precision: Precision, threads: number): Promise<Contender> {
-	const paraformer = await Paraformer.load(setup.asrDir, { quantized: precision === 'int8', threads });
+export async function hotwordsContender(
+	setup: SetupMessage,
+	precision: Precision,
+	threads: number,
+): Promise<Contender> {
+	const paraformer = await Paraformer.load(setup.asrDir, {
+		quantized: precision === 'int8',
+		threads,
+	});
 	const hotwordModel = paraformer.hotwords;
 	if (!hotwordModel) {
 		await paraformer.release();
-		throw new EngineError('MODEL_INTERFACE', `${setup.asrDir} takes no hotwords.`, 'Give the hotword contender a contextual stand-in (tools/stand-ins/generate.py --large-contextual).');
+		throw new EngineError(
+			'MODEL_INTERFACE',
+			`${setup.asrDir} takes no hotwords.`,
+			'Give the hotword contender a contextual stand-in (tools/stand-ins/generate.py --large-contextual).',
+		);
 	}
 	const features = segmentFeatures(setup);
 	const lists = HOTWORD_COUNTS.map((count) => hotwordList(paraformer.tokens, count));
@@ -59,10 +70,16 @@ export async function hotwordsContender(setup: SetupMessage, precision: Precisio
 			await recognizeAll(hotwordModel.none);
 			const recognitionMs: number[][] = lists.map(() => []);
 			for (let round = 0; round < RECOGNITION_ROUNDS; round++) {
-				for (let i = 0; i < lists.length; i++) recognitionMs[i].push(await recognizeAll(biases[i * EMBEDDING_REPEATS]));
+				for (let i = 0; i < lists.length; i++)
+					recognitionMs[i].push(await recognizeAll(biases[i * EMBEDDING_REPEATS]));
 			}
 			const medians = recognitionMs.map(median);
-			const costs: HotwordCost[] = lists.map((list, i) => ({ hotwords: list.length, embeddingMs: embeddingMs[i], recognitionMs: medians[i], slowdown: medians[i] / medians[0] }));
+			const costs: HotwordCost[] = lists.map((list, i) => ({
+				hotwords: list.length,
+				embeddingMs: embeddingMs[i],
+				recognitionMs: medians[i],
+				slowdown: medians[i] / medians[0],
+			}));
 			return { data: costs };
 		},
 		close: () => paraformer.release(),

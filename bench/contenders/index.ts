@@ -40,12 +40,26 @@ export async function createContender(setup: SetupMessage): Promise<Contender> {
 		case 'hotwords':
 			return hotwordsContender(setup, spec.precision, spec.threads);
 		case 'matmul':
-			return matmulContender(spec.modelPath, spec.threads, spec.rows, spec.inner, spec.outer, spec.pairs);
+			return matmulContender(
+				spec.modelPath,
+				spec.threads,
+				spec.rows,
+				spec.inner,
+				spec.outer,
+				spec.pairs,
+			);
 		case 'memory':
 			return memoryContender(setup, spec.precision, spec.threads, spec.streams);
 		case 'live':
 			return liveContender(setup, spec.precision, spec, spec.streams, spec.seconds);
 		case 'rtmp-live':
-			return rtmpLiveContender(setup, spec.precision, spec, spec.streams, spec.seconds, spec.earlyRecognition);
+			return rtmpLiveContender(
+				setup,
+				spec.precision,
+				spec,
+				spec.streams,
+				spec.seconds,
+				spec.earlyRecognition,
+			);
 	}
 }

@@ -1,4 +1,11 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+	mkdtempSync,
+	readdirSync,
+	readFileSync,
+	rmSync,
+	symlinkSync,
+	writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Paraformer } from '../../engine/asr/paraformer.js';
@@ -31,7 +38,8 @@ export interface Int8WeightsFigures {
 export async function int8WeightsContender(setup: SetupMessage): Promise<Contender> {
 	const copyDir = mkdtempSync(join(tmpdir(), 'rtmp-asr-int8-weights-'));
 	try {
-		for (const name of readdirSync(setup.asrDir)) if (name !== QUANTIZED_MODEL) symlinkSync(join(setup.asrDir, name), join(copyDir, name));
+		for (const name of readdirSync(setup.asrDir))
+			if (name !== QUANTIZED_MODEL) symlinkSync(join(setup.asrDir, name), join(copyDir, name));
 		const model = readFileSync(join(setup.asrDir, QUANTIZED_MODEL));
 		convertToSignedInt8Weights(model);
 		writeFileSync(join(copyDir, QUANTIZED_MODEL), model);
@@ -50,7 +58,8 @@ export async function int8WeightsContender(setup: SetupMessage): Promise<Contend
 			let referenceTokens = 0;
 			for (const [i, matrix] of features.entries()) {
 				const tokens = new Map<Paraformer, string[]>();
-				for (const paraformer of i % 2 === 0 ? [shipped, shifted] : [shifted, shipped]) tokens.set(paraformer, (await paraformer.recognizeFeatures([matrix]))[0].tokens);
+				for (const paraformer of i % 2 === 0 ? [shipped, shifted] : [shifted, shipped])
+					tokens.set(paraformer, (await paraformer.recognizeFeatures([matrix]))[0].tokens);
 				const reference = tokens.get(shipped)!;
 				const errors = editDistance(reference, tokens.get(shifted)!);
 				if (errors === 0) identicalSegments++;

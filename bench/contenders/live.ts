@@ -58,7 +58,13 @@ interface Queued {
  * the close to the recognized text is each segment's latency. Each stream starts at its own place
  * in the corpus (looped), so segments do not all close at once.
  */
-export async function liveContender(setup: SetupMessage, precision: Precision, layout: Layout, streams: number, seconds: number): Promise<Contender> {
+export async function liveContender(
+	setup: SetupMessage,
+	precision: Precision,
+	layout: Layout,
+	streams: number,
+	seconds: number,
+): Promise<Contender> {
 	const client = new InferenceClient();
 	const ids = Array.from({ length: streams }, (_, i) => `live-${i}`);
 	const config = pipelineConfig(setup.asrDir, precision, layout);
@@ -69,18 +75,24 @@ export async function liveContender(setup: SetupMessage, precision: Precision, l
 			const samples: LiveSample[] = [];
 			const lags: number[] = [];
 			let closed = 0;
-			const queues = ids.map((id) => new RecognitionQueue<Queued, string>(
-				{ maxSeconds: Number.POSITIVE_INFINITY },
-				{
-					recognize: async (segment) => (await client.recognize(id, segment.fbank)).textRaw,
-					deliver: async (segment, textRaw) => {
-						await client.punctuate(id, textRaw);
-						samples.push({ seconds: segment.durationSeconds, latencyMs: performance.now() - segment.closedAt });
-					},
-					dropped: () => undefined,
-				},
-				recognitionsInFlight(config.models),
-			));
+			const queues = ids.map(
+				(id) =>
+					new RecognitionQueue<Queued, string>(
+						{ maxSeconds: Number.POSITIVE_INFINITY },
+						{
+							recognize: async (segment) => (await client.recognize(id, segment.fbank)).textRaw,
+							deliver: async (segment, textRaw) => {
+								await client.punctuate(id, textRaw);
+								samples.push({
+									seconds: segment.durationSeconds,
+									latencyMs: performance.now() - segment.closedAt,
+								});
+							},
+							dropped: () => undefined,
+						},
+						recognitionsInFlight(config.models),
+					),
+			);
 			const chunks = Math.floor((seconds * 1000) / CHUNK_MS);
 			const started = performance.now();
 			const machineBefore = cpuAccount();
@@ -88,7 +100,8 @@ export async function liveContender(setup: SetupMessage, precision: Precision, l
 			const feeders = ids.map(async (id, stream) => {
 				const streamQueue = queues[stream];
 				const phaseMs = (stream * CHUNK_MS) / streams;
-				const firstSample = Math.floor((stream / streams) * (corpus.length / CHUNK_SAMPLES)) * CHUNK_SAMPLES;
+				const firstSample =
+					Math.floor((stream / streams) * (corpus.length / CHUNK_SAMPLES)) * CHUNK_SAMPLES;
 				let chain: Promise<void> = Promise.resolve();
 				for (let k = 0; k < chunks; k++) {
 					const dueAt = started + phaseMs + (k + 1) * CHUNK_MS;
@@ -101,7 +114,11 @@ export async function liveContender(setup: SetupMessage, precision: Precision, l
 						lags.push(now - dueAt);
 						for (const segment of segments) {
 							closed++;
-							streamQueue.push({ fbank: segment.fbank, durationSeconds: (segment.endMs - segment.startMs) / 1000, closedAt: now });
+							streamQueue.push({
+								fbank: segment.fbank,
+								durationSeconds: (segment.endMs - segment.startMs) / 1000,
+								closedAt: now,
+							});
 						}
 					});
 				}
@@ -115,9 +132,13 @@ export async function liveContender(setup: SetupMessage, precision: Precision, l
 			const trial: LiveTrial = {
 				streams,
 				seconds,
-				samples: [...samples], unfinished: closed - samples.length,
+				samples: [...samples],
+				unfinished: closed - samples.length,
 				audioLagMs: { p95: quantile(lags, 0.95), max: Math.max(0, ...lags) },
-				busyCores: { machine: machineBusyCores(machineBefore, machineAfter), process: (processCpu.user + processCpu.system) / 1e6 / fedSeconds },
+				busyCores: {
+					machine: machineBusyCores(machineBefore, machineAfter),
+					process: (processCpu.user + processCpu.system) / 1e6 / fedSeconds,
+				},
 				path: 'worker',
 				earlyRecognition: false,
 				early: { started: 0, used: 0 },

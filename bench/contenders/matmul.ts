@@ -9,7 +9,14 @@ const MEASURE_MS = 1500;
  * ([rows, inner] × [inner, outer] × [outer, inner], bench/peak_matmul.py) in one run, back to back.
  * Per second of wall clock and per second of CPU (the latter holds on a machine other processes share).
  */
-export async function matmulContender(modelPath: string, threads: number, rows: number, inner: number, outer: number, pairs: number): Promise<Contender> {
+export async function matmulContender(
+	modelPath: string,
+	threads: number,
+	rows: number,
+	inner: number,
+	outer: number,
+	pairs: number,
+): Promise<Contender> {
 	// As the engine's sessions run (engine/onnx/onnx-session.ts): int8 weights where this CPU is
 	// faster with them, no spinning.
 	const session = await ort.InferenceSession.create(readModelForThisCpu(modelPath).model, {
@@ -35,7 +42,12 @@ export async function matmulContender(modelPath: string, threads: number, rows: 
 			const seconds = (performance.now() - started) / 1000;
 			const cpu = process.cpuUsage(cpuBefore);
 			const ops = pairs * 2 * (2 * rows * inner * outer) * runs;
-			return { data: { opsPerSecond: ops / seconds, opsPerCpuSecond: ops / ((cpu.user + cpu.system) / 1e6) } };
+			return {
+				data: {
+					opsPerSecond: ops / seconds,
+					opsPerCpuSecond: ops / ((cpu.user + cpu.system) / 1e6),
+				},
+			};
 		},
 		close: () => session.release(),
 	};

@@ -31,12 +31,20 @@ export interface MemoryFigures {
 }
 
 /** Resident memory of the worker engine (in this process): the model loaded, then per extra stream. */
-export function memoryContender(setup: SetupMessage, precision: Precision, threads: number, streams: number): Contender {
+export function memoryContender(
+	setup: SetupMessage,
+	precision: Precision,
+	threads: number,
+	streams: number,
+): Contender {
 	const audio = readCorpusAudio(setup.corpus);
 	const longest = audio.reduce((a, b) => (b.length > a.length ? b : a));
 	return {
 		async pass() {
-			const engine: Engines = { vad: new WorkerEngine('vad'), recognizer: new WorkerEngine('recognizer') };
+			const engine: Engines = {
+				vad: new WorkerEngine('vad'),
+				recognizer: new WorkerEngine('recognizer'),
+			};
 			const config = pipelineConfig(setup.asrDir, precision, { threads, recognizers: 1 });
 			const baselineBytes = settledRss();
 			await open(engine, 'first', config);
@@ -52,7 +60,13 @@ export function memoryContender(setup: SetupMessage, precision: Precision, threa
 			const heapAfter = heapBytes();
 			const second = new WorkerEngine('recognizer');
 			await handleRequest(second, { id: 0, type: 'open', streamId: 'first', config });
-			for (const segment of await segmentsOf(engine, 'longest', config, longest)) await handleRequest(second, { id: 0, type: 'recognize', streamId: 'first', fbank: segment.fbank });
+			for (const segment of await segmentsOf(engine, 'longest', config, longest))
+				await handleRequest(second, {
+					id: 0,
+					type: 'recognize',
+					streamId: 'first',
+					fbank: segment.fbank,
+				});
 			const secondRecognizerBytes = settledRss() - streamsBytes;
 			await handleRequest(second, { id: 0, type: 'shutdown' });
 			for (let i = 0; i < streams; i++) await close(engine, `extra-${i}`);
@@ -90,24 +104,58 @@ async function close(engine: Engines, streamId: string): Promise<void> {
 }
 
 /** One session: the samples in 100 ms chunks, flushed, every segment recognized. */
-async function recognizeSession(engine: Engines, streamId: string, samples: Float32Array): Promise<void> {
-	const segments = [...(await sendAudio(engine, streamId, samples)), ...(await handleRequest(engine.vad, { id: 0, type: 'flush', streamId }))];
-	for (const segment of segments) await handleRequest(engine.recognizer, { id: 0, type: 'recognize', streamId, fbank: segment.fbank });
+async function recognizeSession(
+	engine: Engines,
+	streamId: string,
+	samples: Float32Array,
+): Promise<void> {
+	const segments = [
+		...(await sendAudio(engine, streamId, samples)),
+		...(await handleRequest(engine.vad, { id: 0, type: 'flush', streamId })),
+	];
+	for (const segment of segments)
+		await handleRequest(engine.recognizer, {
+			id: 0,
+			type: 'recognize',
+			streamId,
+			fbank: segment.fbank,
+		});
 }
 
 /** The segments of one whole session, cut by a VAD stream of their own. */
-async function segmentsOf(engine: Engines, streamId: string, config: StreamConfig, samples: Float32Array): Promise<Segment[]> {
+async function segmentsOf(
+	engine: Engines,
+	streamId: string,
+	config: StreamConfig,
+	samples: Float32Array,
+): Promise<Segment[]> {
 	await handleRequest(engine.vad, { id: 0, type: 'open', streamId, config });
-	const segments = [...(await sendAudio(engine, streamId, samples)), ...(await handleRequest(engine.vad, { id: 0, type: 'flush', streamId }))];
+	const segments = [
+		...(await sendAudio(engine, streamId, samples)),
+		...(await handleRequest(engine.vad, { id: 0, type: 'flush', streamId })),
+	];
 	await handleRequest(engine.vad, { id: 0, type: 'close', streamId });
 	return segments;
 }
 
 /** The samples in 100 ms chunks, as a live stream sends them; the session stays open. */
-async function sendAudio(engine: Engines, streamId: string, samples: Float32Array): Promise<Segment[]> {
+async function sendAudio(
+	engine: Engines,
+	streamId: string,
+	samples: Float32Array,
+): Promise<Segment[]> {
 	const segments: Segment[] = [];
 	for (let offset = 0; offset < samples.length; offset += CHUNK_SAMPLES) {
-		segments.push(...(await handleRequest(engine.vad, { id: 0, type: 'audio', streamId, samples: samples.slice(offset, offset + CHUNK_SAMPLES) })).closed);
+		segments.push(
+			...(
+				await handleRequest(engine.vad, {
+					id: 0,
+					type: 'audio',
+					streamId,
+					samples: samples.slice(offset, offset + CHUNK_SAMPLES),
+				})
+			).closed,
+		);
 	}
 	return segments;
 }

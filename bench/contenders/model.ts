@@ -15,7 +15,11 @@ import type { Contender } from './contender.js';
  * With several recognizers, as many sessions in threads of their own take the segments in turn; the
  * run time is then the busiest session's.
  */
-export async function modelContender(setup: SetupMessage, precision: Precision, layout: Layout): Promise<Contender> {
+export async function modelContender(
+	setup: SetupMessage,
+	precision: Precision,
+	layout: Layout,
+): Promise<Contender> {
 	const features = segmentFeatures(setup);
 	const quantized = precision === 'int8';
 	if (layout.recognizers === 1) {
@@ -24,37 +28,46 @@ export async function modelContender(setup: SetupMessage, precision: Precision, 
 			async pass() {
 				const inferenceBefore = paraformer.stats.inferenceMs;
 				const texts: string[] = [];
-				for (const matrix of features) texts.push((await paraformer.recognizeFeatures([matrix]))[0].text);
+				for (const matrix of features)
+					texts.push((await paraformer.recognizeFeatures([matrix]))[0].text);
 				return { texts, data: { inferenceMs: paraformer.stats.inferenceMs - inferenceBefore } };
 			},
 			close: () => paraformer.release(),
 		};
 	}
-	const workers = await Promise.all(Array.from({ length: layout.recognizers }, () => startWorker(setup.asrDir, quantized, layout.threads)));
+	const workers = await Promise.all(
+		Array.from({ length: layout.recognizers }, () =>
+			startWorker(setup.asrDir, quantized, layout.threads),
+		),
+	);
 	return {
 		async pass() {
 			const texts: string[] = new Array<string>(features.length);
 			let next = 0;
-			const inference = await Promise.all(workers.map(async (worker) => {
-				let inferenceMs = 0;
-				while (next < features.length) {
-					const index = next++;
-					const reply = recognized(worker);
-					worker.postMessage(features[index]);
-					const { text, inferenceMs: ms } = await reply;
-					texts[index] = text;
-					inferenceMs += ms;
-				}
-				return inferenceMs;
-			}));
+			const inference = await Promise.all(
+				workers.map(async (worker) => {
+					let inferenceMs = 0;
+					while (next < features.length) {
+						const index = next++;
+						const reply = recognized(worker);
+						worker.postMessage(features[index]);
+						const { text, inferenceMs: ms } = await reply;
+						texts[index] = text;
+						inferenceMs += ms;
+					}
+					return inferenceMs;
+				}),
+			);
 			return { texts, data: { inferenceMs: Math.max(...inference) } };
 		},
 		async close() {
-			await Promise.all(workers.map(async (worker) => {
-				const exited = once(worker, 'exit');
-				worker.postMessage(null);
-				await exited;
-			}));
+			await Promise.all(
+				workers.map(async (worker) => {
+					const exited = once(worker, 'exit');
+					worker.postMessage(null);
+					await exited;
+				}),
+			);
 		},
 	};
 }
@@ -63,13 +76,21 @@ export async function modelContender(setup: SetupMessage, precision: Precision, 
 export function segmentFeatures(setup: SetupMessage): FeatureMatrix[] {
 	const options = loadFrontendOptions(setup.asrDir);
 	const cmvn = loadCmvn(join(setup.asrDir, 'am.mvn'));
-	return cutSegments(readCorpusAudio(setup.corpus), setup.segments).map((samples) => computeFeatures(samples, options, cmvn));
+	return cutSegments(readCorpusAudio(setup.corpus), setup.segments).map((samples) =>
+		computeFeatures(samples, options, cmvn),
+	);
 }
 
 async function startWorker(asrDir: string, quantized: boolean, threads: number): Promise<Worker> {
-	const worker = new Worker(join(__dirname, 'model-worker.js'), { workerData: { asrDir, quantized, threads } });
-	const [message] = (await Promise.race([once(worker, 'message'), once(worker, 'error').then(([error]) => Promise.reject(error as Error))])) as [unknown];
-	if (message !== 'ready') throw new Error(`unexpected ${String(message)} from the Paraformer worker`);
+	const worker = new Worker(join(__dirname, 'model-worker.js'), {
+		workerData: { asrDir, quantized, threads },
+	});
+	const [message] = (await Promise.race([
+		once(worker, 'message'),
+		once(worker, 'error').then(([error]) => Promise.reject(error as Error)),
+	])) as [unknown];
+	if (message !== 'ready')
+		throw new Error(`unexpected ${String(message)} from the Paraformer worker`);
 	return worker;
 }
 

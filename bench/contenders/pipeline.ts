@@ -2,7 +2,11 @@ import { RecognitionQueue } from '../../engine/pipeline/recognition-queue.js';
 import { InferenceClient } from '../../engine/runtime/inference-client.js';
 import { VadFeed } from '../../engine/pipeline/vad-feed.js';
 import { recognitionsInFlight } from '../../engine/runtime/batcher.js';
-import type { RecognizerOutput, Segment, StreamConfig } from '../../engine/runtime/inference-protocol.js';
+import type {
+	RecognizerOutput,
+	Segment,
+	StreamConfig,
+} from '../../engine/runtime/inference-protocol.js';
 import type { Layout, Precision, SetupMessage } from '../contender-protocol.js';
 import { readCorpusAudio } from '../corpus.js';
 import { PUNCTUATION_DIR, VAD_DIR } from '../paths.js';
@@ -14,15 +18,33 @@ interface Queued {
 	durationSeconds: number;
 }
 
-export function pipelineConfig(asrDir: string, precision: Precision, { threads, recognizers }: Layout): StreamConfig {
-	return { models: { asrDir, vadDir: VAD_DIR, puncDir: PUNCTUATION_DIR, quantized: precision === 'int8', threads, recognizers } };
+export function pipelineConfig(
+	asrDir: string,
+	precision: Precision,
+	{ threads, recognizers }: Layout,
+): StreamConfig {
+	return {
+		models: {
+			asrDir,
+			vadDir: VAD_DIR,
+			puncDir: PUNCTUATION_DIR,
+			quantized: precision === 'int8',
+			threads,
+			recognizers,
+		},
+	};
 }
 
 /**
  * One session of a file as LivePipeline feeds it to the VAD worker: ffmpeg's 100 ms reads as fast as
  * they come (paused while the VAD is far behind), through a VadFeed, then the flush.
  */
-async function feedAsFfmpeg(client: InferenceClient, streamId: string, samples: Float32Array, enqueue: (segments: Segment[]) => void): Promise<void> {
+async function feedAsFfmpeg(
+	client: InferenceClient,
+	streamId: string,
+	samples: Float32Array,
+	enqueue: (segments: Segment[]) => void,
+): Promise<void> {
 	let failure: unknown = null;
 	let resume: (() => void) | null = null;
 	let paused = false;
@@ -50,7 +72,11 @@ async function feedAsFfmpeg(client: InferenceClient, streamId: string, samples: 
  * recognized (LFR, CMVN, Paraformer) in a recognizer worker and punctuated in the VAD worker — every message crossing
  * a thread boundary; a backlog goes to the worker together and is batched there, as LivePipeline's. One stream; each corpus file is one session (flushed at its end).
  */
-export async function pipelineContender(setup: SetupMessage, precision: Precision, layout: Layout): Promise<Contender> {
+export async function pipelineContender(
+	setup: SetupMessage,
+	precision: Precision,
+	layout: Layout,
+): Promise<Contender> {
 	const client = new InferenceClient();
 	const streamId = 'bench';
 	const config = pipelineConfig(setup.asrDir, precision, layout);
@@ -75,7 +101,11 @@ export async function pipelineContender(setup: SetupMessage, precision: Precisio
 				recognitionsInFlight(config.models),
 			);
 			const enqueue = (segments: Segment[]) => {
-				for (const segment of segments) queue.push({ fbank: segment.fbank, durationSeconds: (segment.endMs - segment.startMs) / 1000 });
+				for (const segment of segments)
+					queue.push({
+						fbank: segment.fbank,
+						durationSeconds: (segment.endMs - segment.startMs) / 1000,
+					});
 			};
 			for (const samples of audio) await feedAsFfmpeg(client, streamId, samples, enqueue);
 			await queue.drain();

@@ -24,7 +24,14 @@ const TAIL_MS = 5000;
  * worker. Latency: the pipeline's 'segment' event (VAD closed a segment) to its 'sentence' event.
  * Each publisher starts at its own place in the corpus so that segments do not all close at once.
  */
-export async function rtmpLiveContender(setup: SetupMessage, precision: Precision, layout: Layout, streams: number, seconds: number, earlyRecognition: boolean): Promise<Contender> {
+export async function rtmpLiveContender(
+	setup: SetupMessage,
+	precision: Precision,
+	layout: Layout,
+	streams: number,
+	seconds: number,
+	earlyRecognition: boolean,
+): Promise<Contender> {
 	const dir = mkdtempSync(join(tmpdir(), 'rtmp-asr-bench-live-'));
 	const corpus = corpusWithPauses(readCorpusAudio(setup.corpus));
 	const files = Array.from({ length: streams }, (_, i) => {
@@ -35,7 +42,9 @@ export async function rtmpLiveContender(setup: SetupMessage, precision: Precisio
 	const server: RtmpServer = await startRtmpServer();
 	return {
 		async pass() {
-			const publishers: Publisher[] = files.map((file, i) => startPublisher({ url: server.url('live', `s${i}`), file, loops: -1 }));
+			const publishers: Publisher[] = files.map((file, i) =>
+				startPublisher({ url: server.url('live', `s${i}`), file, loops: -1 }),
+			);
 			const closed: (SegmentClosedEvent & { stream: number })[] = [];
 			const samples: (LiveSample & { closeDelayMs: number })[] = [];
 			const pipelines = files.map((_, i) => {
@@ -51,13 +60,22 @@ export async function rtmpLiveContender(setup: SetupMessage, precision: Precisio
 				});
 				pipeline.on('sentence', (sentence) => {
 					const now = performance.now();
-					const index = mine.findIndex((segment) => segment.sessionId === sentence.sessionId && segment.startMs <= sentence.startMs + 1 && sentence.endMs <= segment.endMs + 1);
+					const index = mine.findIndex(
+						(segment) =>
+							segment.sessionId === sentence.sessionId &&
+							segment.startMs <= sentence.startMs + 1 &&
+							sentence.endMs <= segment.endMs + 1,
+					);
 					if (index < 0) return;
 					const [segment] = mine.splice(index, 1);
 					const latencyMs = now - segment!.closedAt;
 					// sentence.latencyMs runs from the segment's end in stream time: minus the recognition, what
 					// is left is the VAD's trailing silence plus how late the audio reached it (ffmpeg, queues).
-					samples.push({ seconds: (segment!.endMs - segment!.startMs) / 1000, latencyMs, closeDelayMs: sentence.latencyMs - latencyMs });
+					samples.push({
+						seconds: (segment!.endMs - segment!.startMs) / 1000,
+						latencyMs,
+						closeDelayMs: sentence.latencyMs - latencyMs,
+					});
 				});
 				pipeline.on('warning', () => undefined);
 				pipeline.on('error', () => undefined);
@@ -72,7 +90,13 @@ export async function rtmpLiveContender(setup: SetupMessage, precision: Precisio
 			const machineAfter = cpuAccount();
 			const stoppedAt = performance.now();
 			await sleep(TAIL_MS);
-			const unfinished = pipelines.reduce((count, { mine }) => count + mine.filter((segment) => segment.closedAt >= started && segment.closedAt <= stoppedAt).length, 0);
+			const unfinished = pipelines.reduce(
+				(count, { mine }) =>
+					count +
+					mine.filter((segment) => segment.closedAt >= started && segment.closedAt <= stoppedAt)
+						.length,
+				0,
+			);
 			await Promise.all(pipelines.map(({ pipeline }) => pipeline.close()));
 			await Promise.all(publishers.map((publisher) => publisher.stop()));
 			const trial: LiveTrial = {
@@ -81,12 +105,21 @@ export async function rtmpLiveContender(setup: SetupMessage, precision: Precisio
 				samples: samples.map(({ seconds: length, latencyMs }) => ({ seconds: length, latencyMs })),
 				unfinished,
 				audioLagMs: lagBeyondFastest(samples.map((sample) => sample.closeDelayMs)),
-				busyCores: { machine: machineBusyCores(machineBefore, machineAfter), process: (processCpu.user + processCpu.system) / 1e6 / seconds },
+				busyCores: {
+					machine: machineBusyCores(machineBefore, machineAfter),
+					process: (processCpu.user + processCpu.system) / 1e6 / seconds,
+				},
 				path: 'rtmp',
 				earlyRecognition,
 				early: {
-					started: pipelines.reduce((total, { pipeline }) => total + pipeline.earlyRecognitions.started, 0),
-					used: pipelines.reduce((total, { pipeline }) => total + pipeline.earlyRecognitions.used, 0),
+					started: pipelines.reduce(
+						(total, { pipeline }) => total + pipeline.earlyRecognitions.started,
+						0,
+					),
+					used: pipelines.reduce(
+						(total, { pipeline }) => total + pipeline.earlyRecognitions.used,
+						0,
+					),
 				},
 			};
 			return { data: trial };

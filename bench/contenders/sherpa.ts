@@ -20,12 +20,18 @@ interface SherpaRecognizer {
  * after the other, or with several recognizers as many `decodeAsync` at once on the one recognizer
  * (sherpa-onnx runs them on libuv's threads, sharing its onnxruntime session).
  */
-export function sherpaContender(setup: SetupMessage, precision: Precision, { threads, recognizers }: Layout): Contender {
+export function sherpaContender(
+	setup: SetupMessage,
+	precision: Precision,
+	{ threads, recognizers }: Layout,
+): Contender {
 	const sherpa = require('sherpa-onnx-node') as SherpaOnnx;
 	const recognizer = new sherpa.OfflineRecognizer({
 		featConfig: { sampleRate: 16000, featureDim: 80 },
 		modelConfig: {
-			paraformer: { model: join(setup.asrDir, precision === 'int8' ? 'model_quant.onnx' : 'model.onnx') },
+			paraformer: {
+				model: join(setup.asrDir, precision === 'int8' ? 'model_quant.onnx' : 'model.onnx'),
+			},
 			tokens: join(setup.asrDir, 'tokens.txt'),
 			numThreads: threads,
 			provider: 'cpu',
@@ -33,7 +39,9 @@ export function sherpaContender(setup: SetupMessage, precision: Precision, { thr
 		},
 	});
 	// sherpa-onnx takes samples in [-1, 1]; converted beforehand so the pass times only recognition.
-	const segments = cutSegments(readCorpusAudio(setup.corpus), setup.segments).map((samples) => Float32Array.from(samples, (value) => value / 32768));
+	const segments = cutSegments(readCorpusAudio(setup.corpus), setup.segments).map((samples) =>
+		Float32Array.from(samples, (value) => value / 32768),
+	);
 	const streamOf = (samples: Float32Array) => {
 		const stream = recognizer.createStream();
 		stream.acceptWaveform({ samples, sampleRate: 16000 });
@@ -52,12 +60,14 @@ export function sherpaContender(setup: SetupMessage, precision: Precision, { thr
 			}
 			const texts: string[] = new Array<string>(segments.length);
 			let next = 0;
-			await Promise.all(Array.from({ length: recognizers }, async () => {
-				while (next < segments.length) {
-					const index = next++;
-					texts[index] = (await recognizer.decodeAsync(streamOf(segments[index]))).text;
-				}
-			}));
+			await Promise.all(
+				Array.from({ length: recognizers }, async () => {
+					while (next < segments.length) {
+						const index = next++;
+						texts[index] = (await recognizer.decodeAsync(streamOf(segments[index]))).text;
+					}
+				}),
+			);
 			return { texts };
 		},
 		async close() {},

@@ -11,7 +11,10 @@ export const CHUNK_SAMPLES = 1600;
  * FSMN-VAD alone, streaming each whole file in chunks of `chunkSamples` (100 ms: live audio; 2 s: a
  * backlog, as VadFeed sends it); its segments are the corpus's segments (any chunking gives the same).
  */
-export async function vadContender(setup: SetupMessage, chunkSamples = CHUNK_SAMPLES): Promise<Contender> {
+export async function vadContender(
+	setup: SetupMessage,
+	chunkSamples = CHUNK_SAMPLES,
+): Promise<Contender> {
 	const model = await FsmnVadModel.load(VAD_DIR, { threads: 1 });
 	const audio = readCorpusAudio(setup.corpus);
 	return {

@@ -3,32 +3,45 @@ import { parseCommand, positiveInteger, requireValue } from '../args.js';
 import { readHotwordOptions } from '../hotwords.js';
 import { createFormatter, parseOutputFormat } from '../output-formats.js';
 
-const USAGE = 'rtmp-asr transcribe <file-or-url> --model <dir> --vad <dir> [--punc <dir>] [--format text|jsonl|srt|vtt] [--json] [--quantized] [--threads N] [--recognizers N] [--ffmpeg <path>] [--hotwords "词一 词二"] [--hotwords-file <file>]';
+const USAGE =
+	'rtmp-asr transcribe <file-or-url> --model <dir> --vad <dir> [--punc <dir>] [--format text|jsonl|srt|vtt] [--json] [--quantized] [--threads N] [--recognizers N] [--ffmpeg <path>] [--hotwords "词一 词二"] [--hotwords-file <file>]';
 
 /** Prints each final sentence as it is recognized: a line of text or JSON, or subtitle cues. `--json` is `--format jsonl`. */
 export async function transcribeCommand(argv: string[], signal: AbortSignal): Promise<void> {
-	const { values, positionals } = parseCommand(argv, {
-		model: { type: 'string' },
-		vad: { type: 'string' },
-		punc: { type: 'string' },
-		format: { type: 'string' },
-		json: { type: 'boolean', default: false },
-		quantized: { type: 'boolean', default: false },
-		threads: { type: 'string' },
-		recognizers: { type: 'string' },
-		ffmpeg: { type: 'string' },
-		hotwords: { type: 'string' },
-		'hotwords-file': { type: 'string' },
-	}, USAGE);
+	const { values, positionals } = parseCommand(
+		argv,
+		{
+			model: { type: 'string' },
+			vad: { type: 'string' },
+			punc: { type: 'string' },
+			format: { type: 'string' },
+			json: { type: 'boolean', default: false },
+			quantized: { type: 'boolean', default: false },
+			threads: { type: 'string' },
+			recognizers: { type: 'string' },
+			ffmpeg: { type: 'string' },
+			hotwords: { type: 'string' },
+			'hotwords-file': { type: 'string' },
+		},
+		USAGE,
+	);
 	const hotwords = readHotwordOptions(values.hotwords, values['hotwords-file']);
 	if (hotwords && hotwords.weighted > 0) {
-		process.stderr.write(`note: the weights of ${hotwords.weighted} hotword(s) are ignored: they steer FunASR's FST (n-gram) hotwords; NN hotwords have no weight.\n`);
+		process.stderr.write(
+			`note: the weights of ${hotwords.weighted} hotword(s) are ignored: they steer FunASR's FST (n-gram) hotwords; NN hotwords have no weight.\n`,
+		);
 	}
 	const input = requireValue(positionals[0], 'the input file or URL', USAGE);
 	if (values.json && values.format !== undefined && values.format !== 'jsonl') {
-		throw new EngineError('BAD_OPTION', `--json means --format jsonl; it cannot go with --format ${values.format}.`, 'Give one of them.');
+		throw new EngineError(
+			'BAD_OPTION',
+			`--json means --format jsonl; it cannot go with --format ${values.format}.`,
+			'Give one of them.',
+		);
 	}
-	const formatter = createFormatter(values.json ? 'jsonl' : parseOutputFormat(values.format ?? 'text'));
+	const formatter = createFormatter(
+		values.json ? 'jsonl' : parseOutputFormat(values.format ?? 'text'),
+	);
 	const pipeline = new LivePipeline({
 		url: input,
 		models: {
@@ -48,13 +61,18 @@ export async function transcribeCommand(argv: string[], signal: AbortSignal): Pr
 	pipeline.on('sentence', (sentence) => process.stdout.write(formatter.format(sentence)));
 	pipeline.on('warning', (warning) => process.stderr.write(`warning: ${warning.describe()}\n`));
 	pipeline.on('status', (status) => {
-		if (status.type === 'reconnecting') process.stderr.write(`reconnecting to ${status.stream} in ${(status.delayMs / 1000).toFixed(1)} s (attempt ${status.attempt})\n`);
+		if (status.type === 'reconnecting')
+			process.stderr.write(
+				`reconnecting to ${status.stream} in ${(status.delayMs / 1000).toFixed(1)} s (attempt ${status.attempt})\n`,
+			);
 	});
 	const outcome = new Promise<void>((resolve, reject) => {
 		pipeline.once('end', resolve);
 		pipeline.once('error', reject);
 	});
-	const interrupted = new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+	const interrupted = new Promise<void>((resolve) =>
+		signal.addEventListener('abort', () => resolve(), { once: true }),
+	);
 	try {
 		if (signal.aborted) return;
 		await Promise.race([pipeline.start().then(() => outcome), interrupted]);

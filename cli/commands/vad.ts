@@ -9,11 +9,15 @@ const USAGE = 'rtmp-asr vad <file-or-url> --vad <dir> [--json] [--ffmpeg <path>]
  * at the end. Interrupted, it still prints what it found, the segment under way closed there.
  */
 export async function vadCommand(argv: string[], signal: AbortSignal): Promise<void> {
-	const { values, positionals } = parseCommand(argv, {
-		vad: { type: 'string' },
-		json: { type: 'boolean', default: false },
-		ffmpeg: { type: 'string' },
-	}, USAGE);
+	const { values, positionals } = parseCommand(
+		argv,
+		{
+			vad: { type: 'string' },
+			json: { type: 'boolean', default: false },
+			ffmpeg: { type: 'string' },
+		},
+		USAGE,
+	);
 	const input = requireValue(positionals[0], 'the input file or URL', USAGE);
 	const vadDir = requireValue(values.vad, '--vad <dir>', USAGE);
 	const { FsmnVadModel, StreamingVad } = await loadVad();
@@ -28,7 +32,10 @@ export async function vadCommand(argv: string[], signal: AbortSignal): Promise<v
 				else process.stdout.write(`${segment.startMs}\t${segment.endMs}\n`);
 			}
 		};
-		await streamAudio(input, async (samples) => report(await vad.accept(samples)), { ...(values.ffmpeg ? { ffmpegPath: values.ffmpeg } : {}), signal });
+		await streamAudio(input, async (samples) => report(await vad.accept(samples)), {
+			...(values.ffmpeg ? { ffmpegPath: values.ffmpeg } : {}),
+			signal,
+		});
 		report(await vad.finish());
 		if (values.json) process.stdout.write(`${JSON.stringify(found)}\n`);
 	} finally {

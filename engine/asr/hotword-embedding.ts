@@ -3,7 +3,14 @@ import { performance } from 'node:perf_hooks';
 import { EngineError } from '../errors.js';
 import { tokenIds } from '../model-dir/tokens.js';
 import { createSession, ort, type Session } from '../onnx/onnx-session.js';
-import { loadSegDict, MAX_HOTWORD_TOKENS, tokenizeHotwords, type HotwordRows, type SegDict, type SkippedHotword } from './hotword-tokenizer.js';
+import {
+	loadSegDict,
+	MAX_HOTWORD_TOKENS,
+	tokenizeHotwords,
+	type HotwordRows,
+	type SegDict,
+	type SkippedHotword,
+} from './hotword-tokenizer.js';
 
 /** The hotword embedder FunASR exports beside a contextual or SeACo Paraformer. */
 export const EMBEDDER_FILE = 'model_eb.onnx';
@@ -38,7 +45,13 @@ export class HotwordEmbedder {
 		const session = await createSession(modelPath, 'Hotword embedder', { threads });
 		try {
 			const dim = checkInterface(session, modelPath);
-			return new HotwordEmbedder(session, modelPath, session.inputNames[0], session.outputNames[0], dim);
+			return new HotwordEmbedder(
+				session,
+				modelPath,
+				session.inputNames[0],
+				session.outputNames[0],
+				dim,
+			);
 		} catch (error) {
 			await session.release();
 			throw error;
@@ -48,10 +61,17 @@ export class HotwordEmbedder {
 	async embed(rows: HotwordRows): Promise<HotwordBias> {
 		const start = performance.now();
 		const count = rows.lengths.length;
-		const feeds = { [this.inputName]: new ort.Tensor('int32', rows.ids, [count, MAX_HOTWORD_TOKENS]) };
+		const feeds = {
+			[this.inputName]: new ort.Tensor('int32', rows.ids, [count, MAX_HOTWORD_TOKENS]),
+		};
 		const output = (await this.session.run(feeds, [this.outputName]))[this.outputName];
 		const [steps, hotwords, dim] = output.dims;
-		if (output.dims.length !== 3 || steps !== MAX_HOTWORD_TOKENS || hotwords !== count || dim === undefined) {
+		if (
+			output.dims.length !== 3 ||
+			steps !== MAX_HOTWORD_TOKENS ||
+			hotwords !== count ||
+			dim === undefined
+		) {
 			throw new EngineError(
 				'MODEL_INTERFACE',
 				`${WHAT} "${this.modelPath}" answered ${count} hotwords with shape [${output.dims.join(', ')}], not [${MAX_HOTWORD_TOKENS}, ${count}, dim].`,
@@ -64,7 +84,13 @@ export class HotwordEmbedder {
 			const offset = ((length - 1) * count + row) * dim;
 			data.set(states.subarray(offset, offset + dim), row * dim);
 		});
-		return { words: [...rows.words, '<s>'], rows: count, dim, data, embeddingMs: performance.now() - start };
+		return {
+			words: [...rows.words, '<s>'],
+			rows: count,
+			dim,
+			data,
+			embeddingMs: performance.now() - start,
+		};
 	}
 
 	async release(): Promise<void> {
@@ -75,25 +101,44 @@ export class HotwordEmbedder {
 /** FunASR's embedder interface, or an error naming what differs; the embedding size if declared. */
 function checkInterface(session: Session, modelPath: string): number | null {
 	const problems: string[] = [];
-	if (session.inputNames.length !== 1) problems.push(`it has ${session.inputNames.length} inputs (${session.inputNames.join(', ')}), not 1`);
-	if (session.outputNames.length !== 1) problems.push(`it has ${session.outputNames.length} outputs (${session.outputNames.join(', ')}), not 1`);
+	if (session.inputNames.length !== 1)
+		problems.push(
+			`it has ${session.inputNames.length} inputs (${session.inputNames.join(', ')}), not 1`,
+		);
+	if (session.outputNames.length !== 1)
+		problems.push(
+			`it has ${session.outputNames.length} outputs (${session.outputNames.join(', ')}), not 1`,
+		);
 	const input = session.inputMetadata[0];
 	const output = session.outputMetadata[0];
 	if (input?.isTensor) {
 		if (input.type !== 'int32') problems.push(`input "${input.name}" is ${input.type}, not int32`);
-		if (input.shape.length !== 2) problems.push(`input "${input.name}" has ${input.shape.length} dimensions, not 2`);
-		else if (typeof input.shape[1] === 'number' && input.shape[1] !== MAX_HOTWORD_TOKENS) problems.push(`input "${input.name}" takes ${input.shape[1]} tokens per hotword, not ${MAX_HOTWORD_TOKENS}`);
+		if (input.shape.length !== 2)
+			problems.push(`input "${input.name}" has ${input.shape.length} dimensions, not 2`);
+		else if (typeof input.shape[1] === 'number' && input.shape[1] !== MAX_HOTWORD_TOKENS)
+			problems.push(
+				`input "${input.name}" takes ${input.shape[1]} tokens per hotword, not ${MAX_HOTWORD_TOKENS}`,
+			);
 	}
 	let dim: number | null = null;
 	if (output?.isTensor) {
-		if (output.type !== 'float32') problems.push(`output "${output.name}" is ${output.type}, not float32`);
-		if (output.shape.length !== 3) problems.push(`output "${output.name}" has ${output.shape.length} dimensions, not 3`);
-		else if (typeof output.shape[0] === 'number' && output.shape[0] !== MAX_HOTWORD_TOKENS) problems.push(`output "${output.name}" has ${output.shape[0]} steps first, not ${MAX_HOTWORD_TOKENS} (FunASR's embedder is sequence-first)`);
+		if (output.type !== 'float32')
+			problems.push(`output "${output.name}" is ${output.type}, not float32`);
+		if (output.shape.length !== 3)
+			problems.push(`output "${output.name}" has ${output.shape.length} dimensions, not 3`);
+		else if (typeof output.shape[0] === 'number' && output.shape[0] !== MAX_HOTWORD_TOKENS)
+			problems.push(
+				`output "${output.name}" has ${output.shape[0]} steps first, not ${MAX_HOTWORD_TOKENS} (FunASR's embedder is sequence-first)`,
+			);
 		const last = output.shape[2];
 		if (typeof last === 'number') dim = last;
 	}
 	if (problems.length > 0) {
-		throw new EngineError('MODEL_INTERFACE', `${WHAT} "${modelPath}" does not fit: ${problems.join('; ')}.`, 'Use the model_eb.onnx exported together with the model.onnx beside it (FunASR export of a contextual or SeACo Paraformer).');
+		throw new EngineError(
+			'MODEL_INTERFACE',
+			`${WHAT} "${modelPath}" does not fit: ${problems.join('; ')}.`,
+			'Use the model_eb.onnx exported together with the model.onnx beside it (FunASR export of a contextual or SeACo Paraformer).',
+		);
 	}
 	return dim;
 }
@@ -114,7 +159,12 @@ export class HotwordModel {
 		readonly none: HotwordBias,
 	) {}
 
-	static async load(modelDir: string, tokens: readonly string[], threads: number, biasDim: number | null): Promise<HotwordModel> {
+	static async load(
+		modelDir: string,
+		tokens: readonly string[],
+		threads: number,
+		biasDim: number | null,
+	): Promise<HotwordModel> {
 		const embedder = await HotwordEmbedder.load(join(modelDir, EMBEDDER_FILE), threads);
 		try {
 			const vocabulary = tokenIds(tokens);

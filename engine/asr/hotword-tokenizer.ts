@@ -36,7 +36,11 @@ export interface HotwordRows {
  * seg_dict lists for it (none without seg_dict); a word without tokens, or with a token among its
  * first 10 that the vocabulary lacks, is skipped; the first 10 tokens are kept.
  */
-export function tokenizeHotwords(hotwords: readonly string[], vocabulary: ReadonlyMap<string, number>, segDict: SegDict | null): HotwordRows {
+export function tokenizeHotwords(
+	hotwords: readonly string[],
+	vocabulary: ReadonlyMap<string, number>,
+	segDict: SegDict | null,
+): HotwordRows {
 	const words = hotwordWords(hotwords);
 	if (words.length > MAX_HOTWORDS) {
 		throw new EngineError(
@@ -49,9 +53,17 @@ export function tokenizeHotwords(hotwords: readonly string[], vocabulary: Readon
 	const skipped: SkippedHotword[] = [];
 	const rows: number[][] = [];
 	for (const word of words) {
-		const tokens = (isAllChinese(word) ? [...word] : (segDict?.get(word) ?? [])).slice(0, MAX_HOTWORD_TOKENS);
+		const tokens = (isAllChinese(word) ? [...word] : (segDict?.get(word) ?? [])).slice(
+			0,
+			MAX_HOTWORD_TOKENS,
+		);
 		if (tokens.length === 0) {
-			skipped.push({ word, reason: segDict ? 'seg_dict has no pieces for it' : 'it is not Chinese and the model has no seg_dict' });
+			skipped.push({
+				word,
+				reason: segDict
+					? 'seg_dict has no pieces for it'
+					: 'it is not Chinese and the model has no seg_dict',
+			});
 			continue;
 		}
 		const ids = tokens.map((token) => vocabulary.get(token));
@@ -79,7 +91,10 @@ export function hotwordWords(hotwords: readonly string[]): string[] {
  * whole entries in order; `left` counts the optional entries that did not fit. The given ones are
  * never cut: more than MAX_HOTWORDS of them is the caller's error (tokenizeHotwords says so).
  */
-export function withOptionalHotwords(given: readonly string[], optional: readonly string[]): { hotwords: string[]; left: number } {
+export function withOptionalHotwords(
+	given: readonly string[],
+	optional: readonly string[],
+): { hotwords: string[]; left: number } {
 	const hotwords = [...given];
 	let room = MAX_HOTWORDS - hotwordWords(given).length;
 	let left = 0;
@@ -122,7 +137,11 @@ export function parseSegDict(text: string): SegDict {
 }
 
 /** What to tell a person about hotwords that were skipped: once per list, each by name. */
-export function skippedHotwordsWarning(skipped: readonly SkippedHotword[], keptCount: number, model: string): EngineError | null {
+export function skippedHotwordsWarning(
+	skipped: readonly SkippedHotword[],
+	keptCount: number,
+	model: string,
+): EngineError | null {
 	if (skipped.length === 0) return null;
 	const named = skipped.map(({ word, reason }) => `"${word}" (${reason})`).join(', ');
 	const none = keptCount === 0 ? ' No hotword is left: recognition runs unbiased.' : '';

@@ -7,7 +7,12 @@ import { featuresFromFbank } from '../frontend/feature-extractor.js';
 import { computeFbank } from '../frontend/fbank.js';
 import type { FeatureMatrix } from '../frontend/feature-matrix.js';
 import { loadFrontendOptions, type FrontendOptions } from '../frontend/frontend-options.js';
-import { readModelConfig, requireModelFiles, yamlNumber, yamlSection } from '../model-dir/model-config.js';
+import {
+	readModelConfig,
+	requireModelFiles,
+	yamlNumber,
+	yamlSection,
+} from '../model-dir/model-config.js';
 import { createSession, ort, requireInterface, type Session } from '../onnx/onnx-session.js';
 import { joinTokens } from './sentence-postprocess.js';
 import type { TimedToken } from '../timed-token.js';
@@ -16,7 +21,8 @@ import { TIMESTAMP_OUTPUTS, tokenSpans, UPSAMPLE_TIMES } from './timestamps.js';
 import { loadTokens } from '../model-dir/tokens.js';
 import { EMBEDDER_FILE, HotwordModel, type HotwordBias } from './hotword-embedding.js';
 
-const WHAT = 'Paraformer model (FunASR speech_paraformer-large_asr_nat-zh-cn-16k-common-vocab8404-onnx or an export with its interface)';
+const WHAT =
+	'Paraformer model (FunASR speech_paraformer-large_asr_nat-zh-cn-16k-common-vocab8404-onnx or an export with its interface)';
 const INPUTS = ['speech', 'speech_lengths'] as const;
 const OUTPUTS = ['logits', 'token_num'] as const;
 /** The input of FunASR's contextual and SeACo exports that takes the embedded hotwords. */
@@ -72,7 +78,13 @@ export interface RecognitionStats {
 
 /** FunASR's offline Paraformer on onnxruntime: audio segments in, text out, batched. */
 export class Paraformer {
-	readonly stats: RecognitionStats = { segments: 0, runs: 0, emptyRuns: 0, featureMs: 0, inferenceMs: 0 };
+	readonly stats: RecognitionStats = {
+		segments: 0,
+		runs: 0,
+		emptyRuns: 0,
+		featureMs: 0,
+		inferenceMs: 0,
+	};
 	readonly featureDim: number;
 
 	private constructor(
@@ -97,19 +109,52 @@ export class Paraformer {
 		requireModelFiles(modelDir, [modelFile, 'config.yaml', 'am.mvn'], 'Paraformer');
 		const maxBatch = options.maxBatch ?? DEFAULT_MAX_BATCH;
 		if (!Number.isInteger(maxBatch) || maxBatch < 1) {
-			throw new EngineError('BAD_OPTION', `Paraformer maxBatch ${maxBatch} is not a positive integer.`, 'Give 1 or more segments per run.');
+			throw new EngineError(
+				'BAD_OPTION',
+				`Paraformer maxBatch ${maxBatch} is not a positive integer.`,
+				'Give 1 or more segments per run.',
+			);
 		}
 		const frontend = loadFrontendOptions(modelDir);
 		const cmvn = loadCmvn(join(modelDir, 'am.mvn'));
-		const predictorBias = yamlNumber(yamlSection(readModelConfig(modelDir, 'Paraformer'), 'model_conf'), 'predictor_bias', 0);
+		const predictorBias = yamlNumber(
+			yamlSection(readModelConfig(modelDir, 'Paraformer'), 'model_conf'),
+			'predictor_bias',
+			0,
+		);
 		const tokens = loadTokens(modelDir, 'Paraformer');
 		const modelPath = join(modelDir, modelFile);
-		const session = await createSession(modelPath, 'Paraformer model', { threads: options.threads ?? 1, signedInt8Weights: options.quantized === true });
+		const session = await createSession(modelPath, 'Paraformer model', {
+			threads: options.threads ?? 1,
+			signedInt8Weights: options.quantized === true,
+		});
 		try {
-			const lengthType = checkInterface(session, modelPath, frontend.numMelBins * frontend.lfrM, tokens.length);
+			const lengthType = checkInterface(
+				session,
+				modelPath,
+				frontend.numMelBins * frontend.lfrM,
+				tokens.length,
+			);
 			const givesTimestamps = hasTimestampOutputs(session, modelPath);
-			const hotwords = await loadHotwordModel(session, modelDir, modelPath, tokens, options.threads ?? 1);
-			return new Paraformer(session, modelPath, frontend, cmvn, tokens, predictorBias, lengthType, maxBatch, givesTimestamps, hotwords);
+			const hotwords = await loadHotwordModel(
+				session,
+				modelDir,
+				modelPath,
+				tokens,
+				options.threads ?? 1,
+			);
+			return new Paraformer(
+				session,
+				modelPath,
+				frontend,
+				cmvn,
+				tokens,
+				predictorBias,
+				lengthType,
+				maxBatch,
+				givesTimestamps,
+				hotwords,
+			);
 		} catch (error) {
 			await session.release();
 			throw error;
@@ -125,7 +170,10 @@ export class Paraformer {
 	}
 
 	/** Segments' fbank rows (this model's mel bins, computed by a shared front end) → text. */
-	async recognizeFbank(fbanks: readonly FeatureMatrix[], hotwords?: HotwordBias): Promise<RecognizedText[]> {
+	async recognizeFbank(
+		fbanks: readonly FeatureMatrix[],
+		hotwords?: HotwordBias,
+	): Promise<RecognizedText[]> {
 		const start = performance.now();
 		const features = fbanks.map((fbank) => featuresFromFbank(fbank, this.frontend, this.cmvn));
 		this.stats.featureMs += performance.now() - start;
@@ -133,14 +181,20 @@ export class Paraformer {
 	}
 
 	/** Model input features (LFR + CMVN rows) → text. Segments without rows give empty text. Hotwords: for a model that takes them; none given, the empty list. */
-	async recognizeFeatures(features: readonly FeatureMatrix[], hotwords?: HotwordBias): Promise<RecognizedText[]> {
+	async recognizeFeatures(
+		features: readonly FeatureMatrix[],
+		hotwords?: HotwordBias,
+	): Promise<RecognizedText[]> {
 		const results: RecognizedText[] = features.map(() => ({ text: '', tokens: [] }));
 		const order = features.map((_, i) => i).filter((i) => features[i].rows > 0);
 		// Runs of similar lengths waste the least on padding.
 		order.sort((a, b) => features[a].rows - features[b].rows);
 		for (let first = 0; first < order.length; first += this.maxBatch) {
 			const batch = order.slice(first, first + this.maxBatch);
-			const output = await this.infer(batch.map((i) => features[i]), hotwords);
+			const output = await this.infer(
+				batch.map((i) => features[i]),
+				hotwords,
+			);
 			batch.forEach((segment, b) => (results[segment] = this.decode(output, b)));
 		}
 		this.stats.segments += features.length;
@@ -148,7 +202,10 @@ export class Paraformer {
 	}
 
 	/** One onnxruntime run over features zero-padded to the longest; a failed run gives no tokens. */
-	async infer(features: readonly FeatureMatrix[], hotwords?: HotwordBias): Promise<ParaformerOutput> {
+	async infer(
+		features: readonly FeatureMatrix[],
+		hotwords?: HotwordBias,
+	): Promise<ParaformerOutput> {
 		const start = performance.now();
 		const batch = features.length;
 		const rows = Math.max(...features.map((matrix) => matrix.rows));
@@ -158,7 +215,11 @@ export class Paraformer {
 		const lengths = this.lengthType === 'int64' ? new BigInt64Array(batch) : new Int32Array(batch);
 		features.forEach((matrix, b) => {
 			if (matrix.dim !== dim) {
-				throw new EngineError('BAD_OPTION', `Features of dimension ${matrix.dim} given to a Paraformer that takes ${dim}.`, 'Compute them with this model\'s front end options.');
+				throw new EngineError(
+					'BAD_OPTION',
+					`Features of dimension ${matrix.dim} given to a Paraformer that takes ${dim}.`,
+					"Compute them with this model's front end options.",
+				);
 			}
 			speech.set(matrix.data.subarray(0, matrix.rows * dim), b * rows * dim);
 			if (lengths instanceof BigInt64Array) lengths[b] = BigInt(matrix.rows);
@@ -169,16 +230,32 @@ export class Paraformer {
 			speech_lengths: new ort.Tensor(this.lengthType, lengths, [batch]),
 		};
 		if (this.hotwords) feeds[BIAS_INPUT] = biasTensor(hotwords ?? this.hotwords.none, batch);
-		else if (hotwords) throw new EngineError('BAD_OPTION', `${WHAT} "${this.modelPath}" takes no hotwords.`, 'Choose a hotword-capable model (one with model_eb.onnx), or give no hotwords.');
+		else if (hotwords)
+			throw new EngineError(
+				'BAD_OPTION',
+				`${WHAT} "${this.modelPath}" takes no hotwords.`,
+				'Choose a hotword-capable model (one with model_eb.onnx), or give no hotwords.',
+			);
 		let outputs: ort.InferenceSession.ReturnType;
 		try {
-			outputs = await this.session.run(feeds, [...OUTPUTS, ...(this.givesTimestamps ? TIMESTAMP_OUTPUTS : [])], { logSeverityLevel: SILENT });
+			outputs = await this.session.run(
+				feeds,
+				[...OUTPUTS, ...(this.givesTimestamps ? TIMESTAMP_OUTPUTS : [])],
+				{ logSeverityLevel: SILENT },
+			);
 		} catch {
 			// When no item of a batch fires a single token, the export's decoder fails on its empty
 			// input. FunASR's runtimes take any failed run for silence or noise; so do we.
 			this.stats.inferenceMs += performance.now() - start;
 			this.stats.emptyRuns++;
-			return { logits: new Float32Array(0), batch, rows: 0, vocabularySize: this.tokens.length, tokenNum: new Array<number>(batch).fill(0), speechRows };
+			return {
+				logits: new Float32Array(0),
+				batch,
+				rows: 0,
+				vocabularySize: this.tokens.length,
+				tokenNum: new Array<number>(batch).fill(0),
+				speechRows,
+			};
 		}
 		const logits = outputs.logits!;
 		const tokenNum = Array.from(outputs.token_num!.data as Int32Array | BigInt64Array, Number);
@@ -196,11 +273,20 @@ export class Paraformer {
 	}
 
 	/** `us_alphas` and `us_cif_peak`, checked to hold UPSAMPLE_TIMES frames per feature row of the batch. */
-	private timestampOutputs(outputs: ort.InferenceSession.ReturnType, batch: number, rows: number): NonNullable<ParaformerOutput['timestamps']> {
+	private timestampOutputs(
+		outputs: ort.InferenceSession.ReturnType,
+		batch: number,
+		rows: number,
+	): NonNullable<ParaformerOutput['timestamps']> {
 		const expected = [batch, rows * UPSAMPLE_TIMES];
 		for (const name of TIMESTAMP_OUTPUTS) {
 			const tensor = outputs[name];
-			if (tensor.type !== 'float32' || tensor.dims.length !== 2 || tensor.dims[0] !== expected[0] || tensor.dims[1] !== expected[1]) {
+			if (
+				tensor.type !== 'float32' ||
+				tensor.dims.length !== 2 ||
+				tensor.dims[0] !== expected[0] ||
+				tensor.dims[1] !== expected[1]
+			) {
 				throw new EngineError(
 					'MODEL_INTERFACE',
 					`${WHAT} "${this.modelPath}" gave output "${name}" as ${tensor.type} [${tensor.dims.join(', ')}] for ${rows} feature rows; FunASR's timestamp export gives float32 [${expected.join(', ')}] (${UPSAMPLE_TIMES} frames of ${60 / UPSAMPLE_TIMES} ms per 60 ms feature row).`,
@@ -208,7 +294,11 @@ export class Paraformer {
 				);
 			}
 		}
-		return { alphas: outputs.us_alphas.data as Float32Array, peaks: outputs.us_cif_peak.data as Float32Array, upsampledFrames: rows * UPSAMPLE_TIMES };
+		return {
+			alphas: outputs.us_alphas.data as Float32Array,
+			peaks: outputs.us_cif_peak.data as Float32Array,
+			upsampledFrames: rows * UPSAMPLE_TIMES,
+		};
 	}
 
 	async release(): Promise<void> {
@@ -242,47 +332,83 @@ export class Paraformer {
 			}
 		}
 		const text = joinTokens(tokens);
-		const spans = output.timestamps ? tokenSpans(itemFrames(output.timestamps, b, output.speechRows[b]), count) : null;
+		const spans = output.timestamps
+			? tokenSpans(itemFrames(output.timestamps, b, output.speechRows[b]), count)
+			: null;
 		if (!spans) return { text, tokens };
-		return { text, tokens, timedTokens: timedWords(tokens, keptRows.map((row) => spans[row])) };
+		return {
+			text,
+			tokens,
+			timedTokens: timedWords(
+				tokens,
+				keptRows.map((row) => spans[row]),
+			),
+		};
 	}
 }
 
 /** FunASR's runtimes take a Paraformer with both extra outputs for a timestamp export; one without the other is no known export. */
 function hasTimestampOutputs(session: Session, modelPath: string): boolean {
 	const present = TIMESTAMP_OUTPUTS.filter((name) => session.outputNames.includes(name));
-	if (present.length === 0 || present.length === TIMESTAMP_OUTPUTS.length) return present.length > 0;
+	if (present.length === 0 || present.length === TIMESTAMP_OUTPUTS.length)
+		return present.length > 0;
 	const missing = TIMESTAMP_OUTPUTS.filter((name) => !present.includes(name));
-	throw new EngineError('MODEL_INTERFACE', `${WHAT} "${modelPath}" has the timestamp output ${present.join('')} but not ${missing.join('')}.`, `Use a FunASR timestamp export, which has both ${TIMESTAMP_OUTPUTS.join(' and ')}, or one with neither.`);
+	throw new EngineError(
+		'MODEL_INTERFACE',
+		`${WHAT} "${modelPath}" has the timestamp output ${present.join('')} but not ${missing.join('')}.`,
+		`Use a FunASR timestamp export, which has both ${TIMESTAMP_OUTPUTS.join(' and ')}, or one with neither.`,
+	);
 }
 
 /** Utterance b's frames: its own feature rows' worth, as when it runs alone (FunASR's C++ runtime runs one at a time). */
-function itemFrames(timestamps: NonNullable<ParaformerOutput['timestamps']>, b: number, speechRows: number) {
+function itemFrames(
+	timestamps: NonNullable<ParaformerOutput['timestamps']>,
+	b: number,
+	speechRows: number,
+) {
 	const start = b * timestamps.upsampledFrames;
 	const end = start + speechRows * UPSAMPLE_TIMES;
-	return { alphas: timestamps.alphas.subarray(start, end), peaks: timestamps.peaks.subarray(start, end) };
+	return {
+		alphas: timestamps.alphas.subarray(start, end),
+		peaks: timestamps.peaks.subarray(start, end),
+	};
 }
 
 /** The interface of an offline Paraformer export, and the type its speech_lengths takes. */
-function checkInterface(session: Session, modelPath: string, featureDim: number, vocabularySize: number): 'int32' | 'int64' {
+function checkInterface(
+	session: Session,
+	modelPath: string,
+	featureDim: number,
+	vocabularySize: number,
+): 'int32' | 'int64' {
 	requireInterface(session, modelPath, WHAT, INPUTS, OUTPUTS);
 	const speech = tensorMetadata(session.inputMetadata, 'speech');
 	const lengths = tensorMetadata(session.inputMetadata, 'speech_lengths');
 	const logits = tensorMetadata(session.outputMetadata, 'logits');
 	const problems: string[] = [];
-	if (speech && speech.type !== 'float32') problems.push(`input "speech" is ${speech.type}, not float32`);
+	if (speech && speech.type !== 'float32')
+		problems.push(`input "speech" is ${speech.type}, not float32`);
 	const speechDim = speech?.shape.at(-1);
 	if (typeof speechDim === 'number' && speechDim !== featureDim) {
-		problems.push(`input "speech" takes ${speechDim}-dimensional features but config.yaml's front end gives ${featureDim}`);
+		problems.push(
+			`input "speech" takes ${speechDim}-dimensional features but config.yaml's front end gives ${featureDim}`,
+		);
 	}
 	const logitsDim = logits?.shape.at(-1);
 	if (typeof logitsDim === 'number' && logitsDim !== vocabularySize) {
-		problems.push(`output "logits" scores ${logitsDim} tokens but the token list has ${vocabularySize}`);
+		problems.push(
+			`output "logits" scores ${logitsDim} tokens but the token list has ${vocabularySize}`,
+		);
 	}
 	const lengthType = lengths?.type ?? 'int32';
-	if (lengthType !== 'int32' && lengthType !== 'int64') problems.push(`input "speech_lengths" is ${lengthType}, not int32 or int64`);
+	if (lengthType !== 'int32' && lengthType !== 'int64')
+		problems.push(`input "speech_lengths" is ${lengthType}, not int32 or int64`);
 	if (problems.length > 0) {
-		throw new EngineError('MODEL_INTERFACE', `${WHAT} "${modelPath}" does not fit: ${problems.join('; ')}.`, 'Use model.onnx, config.yaml, am.mvn and tokens from the same FunASR export.');
+		throw new EngineError(
+			'MODEL_INTERFACE',
+			`${WHAT} "${modelPath}" does not fit: ${problems.join('; ')}.`,
+			'Use model.onnx, config.yaml, am.mvn and tokens from the same FunASR export.',
+		);
 	}
 	return lengthType as 'int32' | 'int64';
 }
@@ -291,7 +417,13 @@ function checkInterface(session: Session, modelPath: string, featureDim: number,
  * A graph with a bias_embed input takes hotwords, through the model_eb.onnx exported with it:
  * FunASR's C++ runtime switches hotwords on when that file exists.
  */
-async function loadHotwordModel(session: Session, modelDir: string, modelPath: string, tokens: readonly string[], threads: number): Promise<HotwordModel | null> {
+async function loadHotwordModel(
+	session: Session,
+	modelDir: string,
+	modelPath: string,
+	tokens: readonly string[],
+	threads: number,
+): Promise<HotwordModel | null> {
 	if (!session.inputNames.includes(BIAS_INPUT)) return null;
 	if (!existsSync(join(modelDir, EMBEDDER_FILE))) {
 		throw new EngineError(
@@ -312,7 +444,10 @@ function biasTensor(hotwords: HotwordBias, batch: number): ort.Tensor {
 	return new ort.Tensor('float32', data, [batch, hotwords.rows, hotwords.dim]);
 }
 
-function tensorMetadata(metadata: readonly ort.InferenceSession.ValueMetadata[], name: string): ort.InferenceSession.TensorValueMetadata | undefined {
+function tensorMetadata(
+	metadata: readonly ort.InferenceSession.ValueMetadata[],
+	name: string,
+): ort.InferenceSession.TensorValueMetadata | undefined {
 	const value = metadata.find((entry) => entry.name === name);
 	return value && value.isTensor ? value : undefined;
 }

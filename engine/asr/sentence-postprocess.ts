@@ -55,7 +55,10 @@ function mergeLetterRuns(pieces: readonly string[]): string[] {
 	const merged: string[] = [];
 	let i = 0;
 	while (i < pieces.length) {
-		if (!isSingleLetter(pieces[i]) || !(pieces[i + 1] === SPACE && isSingleLetter(pieces[i + 2] ?? ''))) {
+		if (
+			!isSingleLetter(pieces[i]) ||
+			!(pieces[i + 1] === SPACE && isSingleLetter(pieces[i + 2] ?? ''))
+		) {
 			merged.push(pieces[i]);
 			i++;
 			continue;

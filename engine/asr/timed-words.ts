@@ -22,9 +22,13 @@ export function timedWords(tokens: readonly string[], spans: readonly TokenSpan[
 			words.push({ text: token, startMs: span.startMs, endMs: span.endMs, english: false });
 		} else if (token.endsWith(WORD_PIECE_MARK)) {
 			const piece = token.slice(0, -WORD_PIECE_MARK.length);
-			pending = pending ? { ...pending, text: pending.text + piece, endMs: span.endMs } : { text: piece, ...span };
+			pending = pending
+				? { ...pending, text: pending.text + piece, endMs: span.endMs }
+				: { text: piece, ...span };
 		} else {
-			const word: TimedToken = pending ? { ...pending, text: pending.text + token, endMs: span.endMs } : { text: token, ...span };
+			const word: TimedToken = pending
+				? { ...pending, text: pending.text + token, endMs: span.endMs }
+				: { text: token, ...span };
 			pending = null;
 			words.push({ ...word, english: true });
 		}
@@ -44,7 +48,11 @@ function mergeLetterRuns(words: ReadonlyArray<TimedToken & { english: boolean }>
 			continue;
 		}
 		const run = words.slice(i, end + 1);
-		merged.push({ text: run.map((letter) => letter.text.toUpperCase()).join(''), startMs: word.startMs, endMs: words[end].endMs });
+		merged.push({
+			text: run.map((letter) => letter.text.toUpperCase()).join(''),
+			startMs: word.startMs,
+			endMs: words[end].endMs,
+		});
 		i = end;
 	}
 	return merged;
@@ -56,5 +64,9 @@ function isLetter(word: { text: string; english: boolean }): boolean {
 
 /** Times from a segment's start → offsets in its session; a first token's lead-in before the session began is cut at 0. */
 export function inSession(tokens: readonly TimedToken[], segmentStartMs: number): TimedToken[] {
-	return tokens.map((token) => ({ text: token.text, startMs: Math.max(0, segmentStartMs + token.startMs), endMs: Math.max(0, segmentStartMs + token.endMs) }));
+	return tokens.map((token) => ({
+		text: token.text,
+		startMs: Math.max(0, segmentStartMs + token.startMs),
+		endMs: Math.max(0, segmentStartMs + token.endMs),
+	}));
 }

@@ -53,7 +53,8 @@ export function tokenSpans(frames: UpsampledFrames, tokenCount: number): TokenSp
 /** Frames whose running integral reached the threshold, moved by the peak offset. */
 export function firePlaces(peaks: ArrayLike<number>): number[] {
 	const fires: number[] = [];
-	for (let i = 0; i < peaks.length; i++) if (peaks[i] > FIRE_THRESHOLD) fires.push(i + PEAK_OFFSET_FRAMES);
+	for (let i = 0; i < peaks.length; i++)
+		if (peaks[i] > FIRE_THRESHOLD) fires.push(i + PEAK_OFFSET_FRAMES);
 	return fires;
 }
 
@@ -96,10 +97,14 @@ function spansFromFires(fires: readonly number[], frameCount: number): TokenSpan
 		const start = fires[i];
 		const next = fires[i + 1];
 		const isLast = i === fires.length - 2;
-		spans.push([start, isLast || next - start < MAX_TOKEN_DURATION ? next : start + MAX_TOKEN_DURATION]);
+		spans.push([
+			start,
+			isLast || next - start < MAX_TOKEN_DURATION ? next : start + MAX_TOKEN_DURATION,
+		]);
 	}
 	const lastFire = fires[fires.length - 1];
-	spans[spans.length - 1][1] = frameCount - lastFire > START_END_THRESHOLD ? (frameCount + lastFire) / 2 : frameCount;
+	spans[spans.length - 1][1] =
+		frameCount - lastFire > START_END_THRESHOLD ? (frameCount + lastFire) / 2 : frameCount;
 	// Frame times are multiples of a quarter frame: exact in ms, where the runtimes' float
 	// seconds truncated to ms sometimes come out 1 ms lower.
 	return spans.map(([start, end]) => ({ startMs: start * FRAME_MS, endMs: end * FRAME_MS }));

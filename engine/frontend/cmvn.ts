@@ -10,7 +10,11 @@ export interface Cmvn {
 /** Reads a FunASR `am.mvn` (Kaldi nnet text with an <AddShift> and a <Rescale> component). */
 export function loadCmvn(amMvnPath: string): Cmvn {
 	if (!existsSync(amMvnPath)) {
-		throw new EngineError('MODEL_MISSING', `CMVN file "${amMvnPath}" does not exist.`, 'Every FunASR model directory ships an am.mvn beside model.onnx: copy it back.');
+		throw new EngineError(
+			'MODEL_MISSING',
+			`CMVN file "${amMvnPath}" does not exist.`,
+			'Every FunASR model directory ships an am.mvn beside model.onnx: copy it back.',
+		);
 	}
 	return parseCmvn(readFileSync(amMvnPath, 'utf8'), amMvnPath);
 }
@@ -19,7 +23,10 @@ export function parseCmvn(text: string, source: string): Cmvn {
 	const shift = componentVector(text, '<AddShift>', source);
 	const scale = componentVector(text, '<Rescale>', source);
 	if (shift.length !== scale.length) {
-		throw invalid(source, `its <AddShift> has ${shift.length} values but its <Rescale> ${scale.length}`);
+		throw invalid(
+			source,
+			`its <AddShift> has ${shift.length} values but its <Rescale> ${scale.length}`,
+		);
 	}
 	return { shift, scale };
 }
@@ -37,10 +44,18 @@ export function applyCmvn(rows: Float32Array, cmvn: Cmvn): void {
 function componentVector(text: string, component: string, source: string): Float32Array {
 	const start = text.indexOf(component);
 	if (start < 0) throw invalid(source, `it has no ${component} component`);
-	const line = text.slice(start).split('\n').find((candidate) => candidate.includes('<LearnRateCoef>'));
+	const line = text
+		.slice(start)
+		.split('\n')
+		.find((candidate) => candidate.includes('<LearnRateCoef>'));
 	const bracketed = line?.match(/\[([^\]]*)\]/);
-	if (!bracketed) throw invalid(source, `its ${component} component has no <LearnRateCoef> [ ... ] vector`);
-	const values = bracketed[1].trim().split(/\s+/).filter((word) => word.length > 0).map(Number);
+	if (!bracketed)
+		throw invalid(source, `its ${component} component has no <LearnRateCoef> [ ... ] vector`);
+	const values = bracketed[1]
+		.trim()
+		.split(/\s+/)
+		.filter((word) => word.length > 0)
+		.map(Number);
 	if (values.length === 0 || values.some((value) => !Number.isFinite(value))) {
 		throw invalid(source, `the ${component} vector is not a list of numbers`);
 	}
@@ -48,5 +63,9 @@ function componentVector(text: string, component: string, source: string): Float
 }
 
 function invalid(source: string, problem: string): EngineError {
-	return new EngineError('MODEL_INVALID', `CMVN file "${source}" is not a Kaldi am.mvn: ${problem}.`, 'Restore the am.mvn shipped with the model.');
+	return new EngineError(
+		'MODEL_INVALID',
+		`CMVN file "${source}" is not a Kaldi am.mvn: ${problem}.`,
+		'Restore the am.mvn shipped with the model.',
+	);
 }

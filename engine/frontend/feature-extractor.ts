@@ -45,18 +45,33 @@ export class FeatureExtractor {
 	}
 }
 
-export function computeFeatures(samples: Float32Array, options: FrontendOptions, cmvn: Cmvn | null): FeatureMatrix {
+export function computeFeatures(
+	samples: Float32Array,
+	options: FrontendOptions,
+	cmvn: Cmvn | null,
+): FeatureMatrix {
 	return featuresFromFbank(computeFbank(samples, options), options, cmvn);
 }
 
 /** LFR + CMVN of a whole segment's fbank rows, computed elsewhere (by the VAD's front end). */
-export function featuresFromFbank(fbank: FeatureMatrix, options: FrontendOptions, cmvn: Cmvn | null): FeatureMatrix {
+export function featuresFromFbank(
+	fbank: FeatureMatrix,
+	options: FrontendOptions,
+	cmvn: Cmvn | null,
+): FeatureMatrix {
 	if (fbank.dim !== options.numMelBins) {
-		throw new EngineError('BAD_OPTION', `Fbank rows of dimension ${fbank.dim} given to a front end with ${options.numMelBins} mel bins.`, 'Compute them with this model\'s front end options.');
+		throw new EngineError(
+			'BAD_OPTION',
+			`Fbank rows of dimension ${fbank.dim} given to a front end with ${options.numMelBins} mel bins.`,
+			"Compute them with this model's front end options.",
+		);
 	}
 	const lfr = new OnlineLfr(fbank.dim, options.lfrM, options.lfrN);
 	checkCmvn(cmvn, lfr.dim, options);
-	return concatRows([normalise(lfr.accept(fbank.data), cmvn), normalise(lfr.finish(), cmvn)], lfr.dim);
+	return concatRows(
+		[normalise(lfr.accept(fbank.data), cmvn), normalise(lfr.finish(), cmvn)],
+		lfr.dim,
+	);
 }
 
 function checkCmvn(cmvn: Cmvn | null, dim: number, options: FrontendOptions): void {

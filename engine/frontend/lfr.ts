@@ -31,7 +31,10 @@ export class OnlineLfr {
 	accept(frames: Float32Array): Float32Array {
 		this.append(frames);
 		const lastNeededOffset = this.m - 1 - this.leftPadding;
-		const ready = this.received - lastNeededOffset <= 0 ? 0 : Math.ceil((this.received - lastNeededOffset) / this.n);
+		const ready =
+			this.received - lastNeededOffset <= 0
+				? 0
+				: Math.ceil((this.received - lastNeededOffset) / this.n);
 		return this.emitUntil(ready);
 	}
 
@@ -74,7 +77,10 @@ export class OnlineLfr {
 			const first = (this.emitted + r) * n - leftPadding;
 			for (let j = 0; j < m; j++) {
 				const source = Math.min(Math.max(first + j, 0), last) - this.firstKept;
-				rows.set(this.kept.subarray(source * inputDim, (source + 1) * inputDim), (r * m + j) * inputDim);
+				rows.set(
+					this.kept.subarray(source * inputDim, (source + 1) * inputDim),
+					(r * m + j) * inputDim,
+				);
 			}
 		}
 		this.emitted = rowEnd;

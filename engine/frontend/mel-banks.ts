@@ -13,7 +13,13 @@ export class MelBanks {
 	private readonly firstBin: Int32Array;
 	private readonly weights: Float64Array[];
 
-	constructor(numBins: number, fftSize: number, sampleRate: number, lowFrequency = 20, highFrequency = sampleRate / 2) {
+	constructor(
+		numBins: number,
+		fftSize: number,
+		sampleRate: number,
+		lowFrequency = 20,
+		highFrequency = sampleRate / 2,
+	) {
 		this.numBins = numBins;
 		this.firstBin = new Int32Array(numBins);
 		this.weights = [];
@@ -31,7 +37,9 @@ export class MelBanks {
 				const mel = melScale(binWidth * i);
 				if (mel <= left || mel >= right) continue;
 				if (first < 0) first = i;
-				span.push(mel <= center ? (mel - left) / (center - left) : (right - mel) / (right - center));
+				span.push(
+					mel <= center ? (mel - left) / (center - left) : (right - mel) / (right - center),
+				);
 			}
 			this.firstBin[bin] = Math.max(first, 0);
 			this.weights.push(Float64Array.from(span));

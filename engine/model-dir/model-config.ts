@@ -17,7 +17,11 @@ export function requireModelFiles(modelDir: string, files: readonly string[], wh
 }
 
 /** First file of `candidates` present in the directory, or an error naming all of them. */
-export function pickModelFile(modelDir: string, candidates: readonly string[], what: string): string {
+export function pickModelFile(
+	modelDir: string,
+	candidates: readonly string[],
+	what: string,
+): string {
 	const found = candidates.find((file) => existsSync(join(modelDir, file)));
 	if (found) return join(modelDir, found);
 	throw new EngineError(
@@ -34,9 +38,18 @@ export function readModelConfig(modelDir: string, what: string): YamlMap {
 		const parsed: unknown = parse(readFileSync(path, 'utf8'));
 		if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as YamlMap;
 	} catch (cause) {
-		throw new EngineError('MODEL_INVALID', `${path} is not valid YAML.`, 'Restore the config.yaml shipped with the model.', { cause });
+		throw new EngineError(
+			'MODEL_INVALID',
+			`${path} is not valid YAML.`,
+			'Restore the config.yaml shipped with the model.',
+			{ cause },
+		);
 	}
-	throw new EngineError('MODEL_INVALID', `${path} is not a YAML mapping.`, 'Restore the config.yaml shipped with the model.');
+	throw new EngineError(
+		'MODEL_INVALID',
+		`${path} is not a YAML mapping.`,
+		'Restore the config.yaml shipped with the model.',
+	);
 }
 
 export function yamlSection(config: YamlMap, key: string): YamlMap {
@@ -49,7 +62,11 @@ export function yamlNumber(section: YamlMap, key: string, fallback: number): num
 	if (value === undefined || value === null) return fallback;
 	const number = typeof value === 'number' ? value : Number(value);
 	if (!Number.isFinite(number)) {
-		throw new EngineError('MODEL_INVALID', `config.yaml: "${key}" is not a number (${String(value)}).`, 'Restore the config.yaml shipped with the model.');
+		throw new EngineError(
+			'MODEL_INVALID',
+			`config.yaml: "${key}" is not a number (${String(value)}).`,
+			'Restore the config.yaml shipped with the model.',
+		);
 	}
 	return number;
 }

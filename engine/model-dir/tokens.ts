@@ -41,7 +41,8 @@ export function parseTokensJson(text: string, source: string): string[] {
 export function parseTokensTxt(text: string, source: string): string[] {
 	const lines = text.split(/\r?\n/).filter((line) => line.trim().length > 0);
 	const numbered = lines.map((line) => /^(\S+)\s+(\d+)$/.exec(line.trim()));
-	if (lines.length === 0 || numbered.some((match) => match === null)) return lines.map((line) => line.trim());
+	if (lines.length === 0 || numbered.some((match) => match === null))
+		return lines.map((line) => line.trim());
 	const tokens: string[] = [];
 	for (const match of numbered) {
 		const id = Number(match![2]);
@@ -49,7 +50,8 @@ export function parseTokensTxt(text: string, source: string): string[] {
 		tokens[id] = match![1];
 	}
 	const gap = tokens.findIndex((token) => token === undefined);
-	if (gap >= 0 || tokens.length !== lines.length) throw invalid(source, `token ids are not 0..${lines.length - 1} (id ${gap} is missing)`);
+	if (gap >= 0 || tokens.length !== lines.length)
+		throw invalid(source, `token ids are not 0..${lines.length - 1} (id ${gap} is missing)`);
 	return tokens;
 }
 
@@ -63,5 +65,10 @@ export function tokenIds(tokens: readonly string[]): Map<string, number> {
 }
 
 function invalid(source: string, problem: string, cause?: unknown): EngineError {
-	return new EngineError('MODEL_INVALID', `Token list "${source}" is unusable: ${problem}.`, 'Restore the token file shipped with the model.', { cause });
+	return new EngineError(
+		'MODEL_INVALID',
+		`Token list "${source}" is unusable: ${problem}.`,
+		'Restore the token file shipped with the model.',
+		{ cause },
+	);
 }

@@ -16,9 +16,17 @@ export interface SessionOptions {
 export type Session = ort.InferenceSession;
 export { ort };
 
-export async function createSession(modelPath: string, what: string, options: SessionOptions = {}): Promise<Session> {
+export async function createSession(
+	modelPath: string,
+	what: string,
+	options: SessionOptions = {},
+): Promise<Session> {
 	if (!existsSync(modelPath)) {
-		throw new EngineError('MODEL_MISSING', `${what} file "${modelPath}" does not exist.`, 'Check the model directory.');
+		throw new EngineError(
+			'MODEL_MISSING',
+			`${what} file "${modelPath}" does not exist.`,
+			'Check the model directory.',
+		);
 	}
 	const sessionOptions: ort.InferenceSession.SessionOptions = {
 		intraOpNumThreads: options.threads ?? 1,
@@ -30,7 +38,11 @@ export async function createSession(modelPath: string, what: string, options: Se
 		extra: { session: { intra_op: { allow_spinning: '0' } } },
 	};
 	try {
-		if (options.signedInt8Weights) return await ort.InferenceSession.create(readModelForThisCpu(modelPath).model, sessionOptions);
+		if (options.signedInt8Weights)
+			return await ort.InferenceSession.create(
+				readModelForThisCpu(modelPath).model,
+				sessionOptions,
+			);
 		return await ort.InferenceSession.create(modelPath, sessionOptions);
 	} catch (cause) {
 		throw new EngineError(
@@ -43,11 +55,20 @@ export async function createSession(modelPath: string, what: string, options: Se
 }
 
 /** Checks that a session has the inputs and outputs a FunASR export of this kind has. */
-export function requireInterface(session: Session, modelPath: string, what: string, inputs: readonly string[], outputs: readonly string[]): void {
+export function requireInterface(
+	session: Session,
+	modelPath: string,
+	what: string,
+	inputs: readonly string[],
+	outputs: readonly string[],
+): void {
 	const missingInputs = inputs.filter((name) => !session.inputNames.includes(name));
 	const missingOutputs = outputs.filter((name) => !session.outputNames.includes(name));
 	if (missingInputs.length === 0 && missingOutputs.length === 0) return;
-	const wanted = [...missingInputs.map((n) => `input "${n}"`), ...missingOutputs.map((n) => `output "${n}"`)].join(', ');
+	const wanted = [
+		...missingInputs.map((n) => `input "${n}"`),
+		...missingOutputs.map((n) => `output "${n}"`),
+	].join(', ');
 	throw new EngineError(
 		'MODEL_INTERFACE',
 		`${what} "${modelPath}" has no ${wanted} (it has inputs ${session.inputNames.join(', ')}; outputs ${session.outputNames.join(', ')}).`,

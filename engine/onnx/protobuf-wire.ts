@@ -46,24 +46,44 @@ export interface WireField {
 }
 
 /** The varint at `position`, which must end before `end`. */
-export function readVarint(bytes: Uint8Array, position: number, end = bytes.length, origin = 0): Varint {
+export function readVarint(
+	bytes: Uint8Array,
+	position: number,
+	end = bytes.length,
+	origin = 0,
+): Varint {
 	const varint = varintAt(bytes, position, end, origin);
-	if (!varint) throw new WireFormatError(`ends inside a varint at byte ${position}: truncated`, position);
+	if (!varint)
+		throw new WireFormatError(`ends inside a varint at byte ${position}: truncated`, position);
 	return varint;
 }
 
 /** The field whose key is at `position`, which must end by `end` (the end of its message). */
-export function readField(bytes: Uint8Array, position: number, end = bytes.length, origin = 0): WireField {
+export function readField(
+	bytes: Uint8Array,
+	position: number,
+	end = bytes.length,
+	origin = 0,
+): WireField {
 	const key = varintAt(bytes, position, end, origin);
-	if (!key) throw new WireFormatError(`ends inside a field key at byte ${position}: truncated`, position);
+	if (!key)
+		throw new WireFormatError(`ends inside a field key at byte ${position}: truncated`, position);
 	const number = Math.floor(key.value / 8);
 	const wireType = key.value % 8;
-	if (number === 0 || number > MAX_FIELD_NUMBER) throw new WireFormatError(`has an invalid field number (${number}) at byte ${position}`, position);
+	if (number === 0 || number > MAX_FIELD_NUMBER)
+		throw new WireFormatError(
+			`has an invalid field number (${number}) at byte ${position}`,
+			position,
+		);
 	let start = key.next;
 	let payloadEnd: number;
 	if (wireType === WIRE_VARINT || wireType === WIRE_LENGTH_DELIMITED) {
 		const varint = varintAt(bytes, key.next, end, origin);
-		if (!varint) throw new WireFormatError(`ends inside field ${number} at byte ${key.next}: truncated`, key.next);
+		if (!varint)
+			throw new WireFormatError(
+				`ends inside field ${number} at byte ${key.next}: truncated`,
+				key.next,
+			);
 		if (wireType === WIRE_VARINT) {
 			payloadEnd = varint.next;
 		} else {
@@ -76,17 +96,24 @@ export function readField(bytes: Uint8Array, position: number, end = bytes.lengt
 		payloadEnd = key.next + 4;
 	} else {
 		// Groups cannot be skipped without parsing them, and ONNX never uses them.
-		const kind = wireType === 3 || wireType === 4 ? `wire type ${wireType} (a group, which ONNX never uses)` : `the undefined wire type ${wireType}`;
+		const kind =
+			wireType === 3 || wireType === 4
+				? `wire type ${wireType} (a group, which ONNX never uses)`
+				: `the undefined wire type ${wireType}`;
 		throw new WireFormatError(`has field ${number} with ${kind} at byte ${position}`, position);
 	}
-	if (payloadEnd > end) throw new WireFormatError(`has field ${number} at byte ${position} running to byte ${payloadEnd}, past the end at byte ${end}: truncated`, position);
+	if (payloadEnd > end)
+		throw new WireFormatError(
+			`has field ${number} at byte ${position} running to byte ${payloadEnd}, past the end at byte ${end}: truncated`,
+			position,
+		);
 	return { number, wireType, keyAt: position, start, end: payloadEnd };
 }
 
 /** Every field of the message between `start` and `end`, in order. */
 export function readFields(bytes: Uint8Array, start = 0, end = bytes.length): WireField[] {
 	const fields: WireField[] = [];
-	for (let position = start; position < end; ) {
+	for (let position = start; position < end;) {
 		const field = readField(bytes, position, end);
 		fields.push(field);
 		position = field.end;
@@ -102,7 +129,8 @@ function varintAt(bytes: Uint8Array, position: number, end: number, origin: numb
 	for (let at = position, count = 1; at < available; at++, count++) {
 		const byte = bytes[at - origin];
 		// The tenth byte holds the 64th bit only.
-		if (count === MAX_VARINT_BYTES && byte > 1) throw new WireFormatError(`has a varint longer than 64 bits at byte ${position}`, position);
+		if (count === MAX_VARINT_BYTES && byte > 1)
+			throw new WireFormatError(`has a varint longer than 64 bits at byte ${position}`, position);
 		value += (byte & 0x7f) * scale;
 		if (byte < 0x80) return { value, next: at + 1 };
 		scale *= 128;

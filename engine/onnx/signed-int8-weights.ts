@@ -1,6 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { arch } from 'node:os';
-import { readFields, readVarint, WIRE_LENGTH_DELIMITED, WIRE_VARINT, type WireField } from './protobuf-wire.js';
+import {
+	readFields,
+	readVarint,
+	WIRE_LENGTH_DELIMITED,
+	WIRE_VARINT,
+	type WireField,
+} from './protobuf-wire.js';
 
 /**
  * FunASR quantises its models with uint8 weights (`quantize_dynamic(weight_type=QUInt8)`), so every
@@ -20,8 +26,13 @@ const INT8 = 3;
 export function hasFastSignedInt8(cpuinfoPath = '/proc/cpuinfo'): boolean {
 	if (arch() !== 'x64') return false;
 	try {
-		const flags = readFileSync(cpuinfoPath, 'utf8').match(/^flags\s*:(.*)$/m)?.[1]?.split(/\s+/) ?? [];
-		return flags.some((flag) => flag === 'avx512_vnni' || flag === 'avx_vnni' || flag === 'amx_int8');
+		const flags =
+			readFileSync(cpuinfoPath, 'utf8')
+				.match(/^flags\s*:(.*)$/m)?.[1]
+				?.split(/\s+/) ?? [];
+		return flags.some(
+			(flag) => flag === 'avx512_vnni' || flag === 'avx_vnni' || flag === 'amx_int8',
+		);
 	} catch {
 		return false;
 	}
@@ -32,17 +43,22 @@ export function hasFastSignedInt8(cpuinfoPath = '/proc/cpuinfo'): boolean {
  * graph into int8. Returns how many MatMulInteger nodes now take int8 weights.
  */
 export function convertToSignedInt8Weights(model: Uint8Array): number {
-	const graph = readFields(model).find((field) => field.number === 7 && field.wireType === WIRE_LENGTH_DELIMITED);
+	const graph = readFields(model).find(
+		(field) => field.number === 7 && field.wireType === WIRE_LENGTH_DELIMITED,
+	);
 	if (!graph) return 0;
 	const graphFields = readFields(model, graph.start, graph.end);
-	const nodes = graphFields.filter((field) => field.number === 1 && field.wireType === WIRE_LENGTH_DELIMITED).map((field) => readNode(model, field));
+	const nodes = graphFields
+		.filter((field) => field.number === 1 && field.wireType === WIRE_LENGTH_DELIMITED)
+		.map((field) => readNode(model, field));
 	const tensors = new Map<string, Tensor>();
 	for (const field of graphFields) {
 		if (field.number !== 5 || field.wireType !== WIRE_LENGTH_DELIMITED) continue;
 		const tensor = readTensor(model, field);
 		if (tensor) tensors.set(tensor.name, tensor);
 	}
-	const convertible = (name: string | undefined) => name !== undefined && tensors.get(name)?.dataType === UINT8 && tensors.get(name)?.raw !== null;
+	const convertible = (name: string | undefined) =>
+		name !== undefined && tensors.get(name)?.dataType === UINT8 && tensors.get(name)?.raw !== null;
 	const uses = new Map<string, { node: Node; slot: number }[]>();
 	for (const node of nodes) {
 		node.inputs.forEach((input, slot) => {
@@ -51,13 +67,24 @@ export function convertToSignedInt8Weights(model: Uint8Array): number {
 			uses.set(input, list);
 		});
 	}
-	let candidates = nodes.filter((node) => node.opType === 'MatMulInteger' && node.domain === '' && convertible(node.inputs[1]) && convertible(node.inputs[3]));
+	let candidates = nodes.filter(
+		(node) =>
+			node.opType === 'MatMulInteger' &&
+			node.domain === '' &&
+			convertible(node.inputs[1]) &&
+			convertible(node.inputs[3]),
+	);
 	// A weight or zero point used anywhere else (another node, another input slot) must stay uint8,
 	// and so must its partner in every node that uses it: drop such nodes until none is left.
 	for (;;) {
 		const weightNodes = new Set(candidates);
-		const onlyWeights = (name: string) => (uses.get(name) ?? []).every(({ node, slot }) => weightNodes.has(node) && (slot === 1 || slot === 3));
-		const kept = candidates.filter((node) => onlyWeights(node.inputs[1]) && onlyWeights(node.inputs[3]));
+		const onlyWeights = (name: string) =>
+			(uses.get(name) ?? []).every(
+				({ node, slot }) => weightNodes.has(node) && (slot === 1 || slot === 3),
+			);
+		const kept = candidates.filter(
+			(node) => onlyWeights(node.inputs[1]) && onlyWeights(node.inputs[3]),
+		);
 		if (kept.length === candidates.length) break;
 		candidates = kept;
 	}
@@ -72,7 +99,10 @@ export function convertToSignedInt8Weights(model: Uint8Array): number {
 }
 
 /** Reads the model file with its MatMulInteger weights turned int8 when this CPU gains from it. */
-export function readModelForThisCpu(modelPath: string): { model: Uint8Array; convertedNodes: number } {
+export function readModelForThisCpu(modelPath: string): {
+	model: Uint8Array;
+	convertedNodes: number;
+} {
 	const model = readFileSync(modelPath);
 	return { model, convertedNodes: hasFastSignedInt8() ? convertToSignedInt8Weights(model) : 0 };
 }
@@ -121,5 +151,9 @@ function readTensor(bytes: Uint8Array, tensor: WireField): Tensor | null {
 }
 
 function text(bytes: Uint8Array, field: WireField): string {
-	return Buffer.from(bytes.buffer, bytes.byteOffset + field.start, field.end - field.start).toString('utf8');
+	return Buffer.from(
+		bytes.buffer,
+		bytes.byteOffset + field.start,
+		field.end - field.start,
+	).toString('utf8');
 }

@@ -1,6 +1,10 @@
 import type { ReconnectSettings } from '../config.js';
 
-export const DEFAULT_RECONNECT: Required<ReconnectSettings> = { initialDelayMs: 1000, maxDelayMs: 30_000, resetAfterMs: 60_000 };
+export const DEFAULT_RECONNECT: Required<ReconnectSettings> = {
+	initialDelayMs: 1000,
+	maxDelayMs: 30_000,
+	resetAfterMs: 60_000,
+};
 
 /**
  * Exponential backoff with equal jitter: the ceiling doubles from `initialDelayMs` to `maxDelayMs`
@@ -23,7 +27,10 @@ export class Backoff {
 
 	/** The next delay, in ms; counts an attempt. */
 	next(): number {
-		const ceiling = Math.min(this.settings.maxDelayMs, this.settings.initialDelayMs * 2 ** this.attempt);
+		const ceiling = Math.min(
+			this.settings.maxDelayMs,
+			this.settings.initialDelayMs * 2 ** this.attempt,
+		);
 		this.attempt++;
 		return Math.round(ceiling / 2 + (this.random() * ceiling) / 2);
 	}

@@ -55,7 +55,10 @@ export class ConnectionWatch {
 			return;
 		}
 		const seconds = Math.round(this.startTimeoutMs / 100) / 10;
-		this.fail(`No audio from ${this.settings.stream} within ${seconds} s of connecting.`, 'The server accepted the connection but sent no playable audio (stalled or too slow); reconnecting.');
+		this.fail(
+			`No audio from ${this.settings.stream} within ${seconds} s of connecting.`,
+			'The server accepted the connection but sent no playable audio (stalled or too slow); reconnecting.',
+		);
 	};
 
 	private readonly checkStall = (): void => {
@@ -64,13 +67,21 @@ export class ConnectionWatch {
 		if (this.settings.paused() || this.lastAudioAt === null) this.lastAudioAt = now;
 		const silentFor = now - this.lastAudioAt;
 		if (silentFor >= this.stallTimeoutMs) {
-			this.fail(`No audio from ${this.settings.stream} for ${Math.round(silentFor / 1000)} s.`, 'The publisher stalled or the network is down; reconnecting.');
+			this.fail(
+				`No audio from ${this.settings.stream} for ${Math.round(silentFor / 1000)} s.`,
+				'The publisher stalled or the network is down; reconnecting.',
+			);
 			return;
 		}
 		this.timer = setTimeout(this.checkStall, Math.max(100, this.stallTimeoutMs - silentFor));
 	};
 
 	private fail(message: string, fix: string): void {
-		this.source.fail(new StreamError('timeout', 'STREAM_STALLED', message, fix, { fatal: false, stderr: this.source.stderr }));
+		this.source.fail(
+			new StreamError('timeout', 'STREAM_STALLED', message, fix, {
+				fatal: false,
+				stderr: this.source.stderr,
+			}),
+		);
 	}
 }

@@ -4,7 +4,12 @@ import { performance } from 'node:perf_hooks';
 import { EngineError, errorMessage } from '../errors.js';
 import { acquireInferenceClient, type InferenceClient } from '../runtime/inference-client.js';
 import { recognitionsInFlight } from '../runtime/batcher.js';
-import type { RecognizerOutput, VadOutput, Segment, StreamConfig } from '../runtime/inference-protocol.js';
+import type {
+	RecognizerOutput,
+	VadOutput,
+	Segment,
+	StreamConfig,
+} from '../runtime/inference-protocol.js';
 import { inSession } from '../asr/timed-words.js';
 import { SentenceAssembly, type SessionSegmentText } from '../sentences/sentence-assembly.js';
 import { OUTPUT_SAMPLE_RATE } from '../source/ffmpeg-args.js';
@@ -93,8 +98,15 @@ export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 				recognize: (segment) => this.recognize(segment),
 				deliver: async (segment, result) => {
 					if (!result) return;
-					const tokens = result.timedTokens ? inSession(result.timedTokens, segment.startMs) : undefined;
-					this.emitSentences({ ...segment, textRaw: result.textRaw, text: await this.punctuate(result.textRaw), ...(tokens ? { tokens } : {}) });
+					const tokens = result.timedTokens
+						? inSession(result.timedTokens, segment.startMs)
+						: undefined;
+					this.emitSentences({
+						...segment,
+						textRaw: result.textRaw,
+						text: await this.punctuate(result.textRaw),
+						...(tokens ? { tokens } : {}),
+					});
 				},
 				dropped: (segments, reason) => this.reportDropped(segments, reason),
 				pressure: (full) => {
@@ -112,7 +124,12 @@ export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 
 	/** Loads the models (rejecting on a fatal misconfiguration), then connects in the background. */
 	async start(): Promise<void> {
-		if (this.state !== 'idle') throw new EngineError('BAD_OPTION', 'This pipeline was already started.', 'Create a new one.');
+		if (this.state !== 'idle')
+			throw new EngineError(
+				'BAD_OPTION',
+				'This pipeline was already started.',
+				'Create a new one.',
+			);
 		this.input = validateSourceOptions(this.options);
 		this.state = 'connecting';
 		const config: StreamConfig = {
@@ -120,13 +137,26 @@ export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 			...(this.options.vad ? { vad: this.options.vad } : {}),
 			...(this.recognizesEarly() ? { provisionalAfterMs: PROVISIONAL_AFTER_MS } : {}),
 			...(this.options.hotwords ? { hotwords: this.options.hotwords } : {}),
-			...(this.options.hotwordsIfSupported ? { hotwordsIfSupported: this.options.hotwordsIfSupported } : {}),
+			...(this.options.hotwordsIfSupported
+				? { hotwordsIfSupported: this.options.hotwordsIfSupported }
+				: {}),
 		};
 		this.worker = acquireInferenceClient();
 		this.stopCrashListener = this.worker.client.onCrash((crash) => {
 			if (crash.streams.includes(this.streamId)) {
-				const lost = crash.role === 'vad' ? 'speech around the crash may be missing' : 'recognitions in flight were retried once';
-				this.emit('warning', new EngineError('WORKER_FAILED', `The ${crash.role} worker crashed (${crash.error}) and was restarted; ${lost}.`, 'If this repeats, check memory and the model files.', { fatal: false }));
+				const lost =
+					crash.role === 'vad'
+						? 'speech around the crash may be missing'
+						: 'recognitions in flight were retried once';
+				this.emit(
+					'warning',
+					new EngineError(
+						'WORKER_FAILED',
+						`The ${crash.role} worker crashed (${crash.error}) and was restarted; ${lost}.`,
+						'If this repeats, check memory and the model files.',
+						{ fatal: false },
+					),
+				);
 			}
 		});
 		try {
@@ -159,7 +189,11 @@ export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 
 	private connect(): void {
 		this.state = 'connecting';
-		const source = new FfmpegSource({ url: this.input!, secrets: this.options.secrets ?? [], ...(this.options.ffmpegPath ? { ffmpegPath: this.options.ffmpegPath } : {}) });
+		const source = new FfmpegSource({
+			url: this.input!,
+			secrets: this.options.secrets ?? [],
+			...(this.options.ffmpegPath ? { ffmpegPath: this.options.ffmpegPath } : {}),
+		});
 		this.source = source;
 		this.session = null;
 		source.on('audio', (samples) => this.onAudio(source, samples));
@@ -168,7 +202,12 @@ export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 		source.start();
 		this.paused = false;
 		this.updateFlow();
-		this.watch = new ConnectionWatch(source, { stream: this.stream, startTimeoutMs: this.options.startTimeoutMs, stallTimeoutMs: this.options.stallTimeoutMs, paused: () => this.paused });
+		this.watch = new ConnectionWatch(source, {
+			stream: this.stream,
+			startTimeoutMs: this.options.startTimeoutMs,
+			stallTimeoutMs: this.options.stallTimeoutMs,
+			paused: () => this.paused,
+		});
 	}
 
 	private onAudio(source: FfmpegSource, samples: Float32Array): void {
@@ -183,7 +222,8 @@ export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 		this.session.receivedMs += samples.length / SAMPLES_PER_MS;
 		// Live audio cannot arrive before it was spoken: the earliest `arrival − audio so far` is the
 		// best estimate of the session's start (ffmpeg's probed audio arrives as one late burst).
-		if (!this.endsByItself(source)) this.session.startedAt = Math.min(this.session.startedAt, now - this.session.receivedMs);
+		if (!this.endsByItself(source))
+			this.session.startedAt = Math.min(this.session.startedAt, now - this.session.receivedMs);
 		this.session.feed.push(samples);
 	}
 
@@ -207,7 +247,11 @@ export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 		return session;
 	}
 
-	private onVadOutput(session: Session, { closed, provisional }: VadOutput, caughtUp: boolean): void {
+	private onVadOutput(
+		session: Session,
+		{ closed, provisional }: VadOutput,
+		caughtUp: boolean,
+	): void {
 		this.enqueue(closed, session);
 		// Only at the live edge: behind it, the VAD is about to close (or extend) the segment anyway.
 		if (!provisional || !caughtUp || !this.worker || this.isClosed()) return;
@@ -245,7 +289,13 @@ export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 		}
 		if (this.isClosed()) return;
 		const reason = error ? error.message : 'end of stream';
-		if (session) this.emit('status', { type: 'disconnected', sessionId: session.id, stream: this.stream, reason });
+		if (session)
+			this.emit('status', {
+				type: 'disconnected',
+				sessionId: session.id,
+				stream: this.stream,
+				reason,
+			});
 		if (error?.fatal) {
 			this.state = 'finished';
 			this.emit('error', error);
@@ -265,7 +315,12 @@ export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 	private scheduleReconnect(): void {
 		this.state = 'waiting';
 		const delayMs = this.backoff.next();
-		this.emit('status', { type: 'reconnecting', stream: this.stream, attempt: this.backoff.attempts, delayMs });
+		this.emit('status', {
+			type: 'reconnecting',
+			stream: this.stream,
+			attempt: this.backoff.attempts,
+			delayMs,
+		});
 		this.reconnectTimer = setTimeout(() => {
 			this.reconnectTimer = null;
 			if (this.state === 'waiting') this.connect();
@@ -275,9 +330,19 @@ export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 	private enqueue(segments: Segment[], session: Session): void {
 		const closedAt = performance.now();
 		for (const segment of segments) {
-			this.emit('segment', { sessionId: session.id, startMs: segment.startMs, endMs: segment.endMs, closedAt });
+			this.emit('segment', {
+				sessionId: session.id,
+				startMs: segment.startMs,
+				endMs: segment.endMs,
+				closedAt,
+			});
 			if (this.state === 'closed') continue;
-			this.queue.push({ ...segment, sessionId: session.id, sessionStartedAt: session.startedAt, durationSeconds: (segment.endMs - segment.startMs) / 1000 });
+			this.queue.push({
+				...segment,
+				sessionId: session.id,
+				sessionStartedAt: session.startedAt,
+				durationSeconds: (segment.endMs - segment.startMs) / 1000,
+			});
 		}
 	}
 
@@ -316,20 +381,47 @@ export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 				this.emit('sentence', sentence);
 			} catch (error) {
 				// A listener's bug must neither stop the stream nor pass unseen.
-				this.emit('warning', new EngineError('LISTENER_FAILED', `A 'sentence' listener threw on sentence ${sentence.index} (${errorMessage(error)}): the listeners after it missed that sentence.`, 'Fix the code that handles the sentence event.', { fatal: false }));
+				this.emit(
+					'warning',
+					new EngineError(
+						'LISTENER_FAILED',
+						`A 'sentence' listener threw on sentence ${sentence.index} (${errorMessage(error)}): the listeners after it missed that sentence.`,
+						'Fix the code that handles the sentence event.',
+						{ fatal: false },
+					),
+				);
 			}
 		}
 	}
 
-	private reportDropped(segments: RecognitionJob[], reason: 'overflow' | 'closed' | 'failed'): void {
+	private reportDropped(
+		segments: RecognitionJob[],
+		reason: 'overflow' | 'closed' | 'failed',
+	): void {
 		const seconds = segments.reduce((sum, segment) => sum + segment.durationSeconds, 0);
 		this.totalDroppedSeconds += seconds;
 		if (reason === 'overflow') {
-			this.emit('status', { type: 'overflow', stream: this.stream, droppedSeconds: round(seconds), totalDroppedSeconds: round(this.totalDroppedSeconds) });
+			this.emit('status', {
+				type: 'overflow',
+				stream: this.stream,
+				droppedSeconds: round(seconds),
+				totalDroppedSeconds: round(this.totalDroppedSeconds),
+			});
 			return;
 		}
-		const why = reason === 'closed' ? 'the pipeline was closed before they were recognized' : 'recognition failed twice';
-		this.emit('warning', new EngineError('WORKER_FAILED', `${segments.length} speech segment(s) (${round(seconds)} s) from ${this.stream} were not transcribed: ${why}.`, '', { fatal: false }));
+		const why =
+			reason === 'closed'
+				? 'the pipeline was closed before they were recognized'
+				: 'recognition failed twice';
+		this.emit(
+			'warning',
+			new EngineError(
+				'WORKER_FAILED',
+				`${segments.length} speech segment(s) (${round(seconds)} s) from ${this.stream} were not transcribed: ${why}.`,
+				'',
+				{ fatal: false },
+			),
+		);
 	}
 
 	/** State changes while awaiting: a fresh read, not the narrowed one. */
@@ -339,7 +431,10 @@ export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 
 	/** Provisional segments are recognized early for live inputs, where a caption's delay matters; a file is read faster than real time. */
 	private recognizesEarly(): boolean {
-		return !(this.options.finishAtEnd ?? inputExtent(this.input!) === 'finite') && (this.options.earlyRecognition ?? true);
+		return (
+			!(this.options.finishAtEnd ?? inputExtent(this.input!) === 'finite') &&
+			(this.options.earlyRecognition ?? true)
+		);
 	}
 
 	/** At a clean end, whether this input is over (finish once) rather than disconnected (reconnect). */
@@ -349,7 +444,12 @@ export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 
 	private warn(error: unknown): void {
 		if (this.state === 'closed') return;
-		this.emit('warning', error instanceof EngineError ? error : new EngineError('WORKER_FAILED', String(error), '', { fatal: false }));
+		this.emit(
+			'warning',
+			error instanceof EngineError
+				? error
+				: new EngineError('WORKER_FAILED', String(error), '', { fatal: false }),
+		);
 	}
 
 	private clearTimers(): void {

@@ -71,9 +71,11 @@ export class RecognitionQueue<T extends QueueItem, R = void> {
 			const result = this.hooks.recognize(segment);
 			// Tasks start in push order, so chaining here delivers in push order. A task ends with its
 			// recognition, not its delivery: a long segment must not hold the slots of those after it.
-			this.delivered = this.delivered.then(async () => {
-				await this.hooks.deliver(segment, await result);
-			}).catch(() => undefined);
+			this.delivered = this.delivered
+				.then(async () => {
+					await this.hooks.deliver(segment, await result);
+				})
+				.catch(() => undefined);
 			await result;
 		});
 	}
@@ -97,7 +99,9 @@ export class RecognitionQueue<T extends QueueItem, R = void> {
 
 	/** A segment is always admitted into an empty queue, however long: the bound is on what waits. */
 	private wouldOverflow(segment: T): boolean {
-		return this.waiting.length > 0 && this.waitingSeconds + segment.durationSeconds > this.maxSeconds;
+		return (
+			this.waiting.length > 0 && this.waitingSeconds + segment.durationSeconds > this.maxSeconds
+		);
 	}
 
 	private evictOldest(): T {

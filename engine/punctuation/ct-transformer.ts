@@ -2,7 +2,12 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadTokens, TOKEN_FILES } from '../model-dir/tokens.js';
 import { EngineError } from '../errors.js';
-import { readModelConfig, requireModelFiles, yamlSection, type YamlMap } from '../model-dir/model-config.js';
+import {
+	readModelConfig,
+	requireModelFiles,
+	yamlSection,
+	type YamlMap,
+} from '../model-dir/model-config.js';
 import { createSession, ort, requireInterface, type Session } from '../onnx/onnx-session.js';
 import { SerialQueue } from '../serial-queue.js';
 import { PunctuationVocabulary, splitPunctuationWords } from './punc-tokenizer.js';
@@ -64,13 +69,27 @@ export class Punctuator {
 		const modelFile = options.quantized ? 'model_quant.onnx' : 'model.onnx';
 		requireModelFiles(modelDir, [modelFile, 'config.yaml'], 'Punctuation model');
 		const config = readModelConfig(modelDir, 'Punctuation model');
-		const labels = new PunctuationLabels(punctuationList(config, join(modelDir, 'config.yaml')), `${join(modelDir, 'config.yaml')}: model_conf.punc_list`);
+		const labels = new PunctuationLabels(
+			punctuationList(config, join(modelDir, 'config.yaml')),
+			`${join(modelDir, 'config.yaml')}: model_conf.punc_list`,
+		);
 		const vocabulary = new PunctuationVocabulary(tokenList(modelDir, config));
 		const modelPath = join(modelDir, modelFile);
-		const session = await createSession(modelPath, 'Punctuation model', { threads: options.threads ?? 1, signedInt8Weights: options.quantized === true });
+		const session = await createSession(modelPath, 'Punctuation model', {
+			threads: options.threads ?? 1,
+			signedInt8Weights: options.quantized === true,
+		});
 		try {
-			const kind: PunctuatorKind = session.inputNames.includes('vad_masks') ? 'vad_realtime' : 'offline';
-			requireInterface(session, modelPath, WHAT, kind === 'vad_realtime' ? REALTIME_INPUTS : OFFLINE_INPUTS, OUTPUTS);
+			const kind: PunctuatorKind = session.inputNames.includes('vad_masks')
+				? 'vad_realtime'
+				: 'offline';
+			requireInterface(
+				session,
+				modelPath,
+				WHAT,
+				kind === 'vad_realtime' ? REALTIME_INPUTS : OFFLINE_INPUTS,
+				OUTPUTS,
+			);
 			const { idType, lengthType } = checkInterface(session, modelPath, labels.size);
 			return new Punctuator(session, modelPath, kind, vocabulary, labels, idType, lengthType);
 		} catch (error) {
@@ -85,11 +104,20 @@ export class Punctuator {
 	 */
 	async punctuate(text: string, cache?: PunctuationCache): Promise<PunctuationResult> {
 		const words = splitPunctuationWords(text);
-		if (this.kind === 'offline') return punctuateOffline(words, this.vocabulary.encode(words), this.labels, (ids) => this.labelWords(ids, 0));
+		if (this.kind === 'offline')
+			return punctuateOffline(words, this.vocabulary.encode(words), this.labels, (ids) =>
+				this.labelWords(ids, 0),
+			);
 		const state = cache ?? new PunctuationCache();
 		return state.turns.run(async () => {
 			const all = state.words.concat(words);
-			const result = await punctuateRealtime(all, this.vocabulary.encode(all), state.words.length, this.labels, (ids, cacheSize) => this.labelWords(ids, cacheSize));
+			const result = await punctuateRealtime(
+				all,
+				this.vocabulary.encode(all),
+				state.words.length,
+				this.labels,
+				(ids, cacheSize) => this.labelWords(ids, cacheSize),
+			);
 			state.words = result.cache;
 			return { text: result.text, words: result.words, labels: result.labels };
 		});
@@ -114,11 +142,24 @@ export class Punctuator {
 	async run(ids: Int32Array, cacheSize: number): Promise<PunctuationLogits> {
 		const length = ids.length;
 		const feeds: Record<string, ort.Tensor> = {
-			inputs: new ort.Tensor(this.idType, this.idType === 'int64' ? BigInt64Array.from(ids, BigInt) : ids, [1, length]),
-			text_lengths: new ort.Tensor(this.lengthType, this.lengthType === 'int64' ? BigInt64Array.of(BigInt(length)) : Int32Array.of(length), [1]),
+			inputs: new ort.Tensor(
+				this.idType,
+				this.idType === 'int64' ? BigInt64Array.from(ids, BigInt) : ids,
+				[1, length],
+			),
+			text_lengths: new ort.Tensor(
+				this.lengthType,
+				this.lengthType === 'int64' ? BigInt64Array.of(BigInt(length)) : Int32Array.of(length),
+				[1],
+			),
 		};
 		if (this.kind === 'vad_realtime') {
-			const mask = new ort.Tensor('float32', realtimeMask(length, cacheSize), [1, 1, length, length]);
+			const mask = new ort.Tensor('float32', realtimeMask(length, cacheSize), [
+				1,
+				1,
+				length,
+				length,
+			]);
 			feeds.vad_masks = mask;
 			feeds.sub_masks = mask;
 		}
@@ -140,26 +181,37 @@ export class Punctuator {
 export function realtimeMask(length: number, cacheSize: number): Float32Array {
 	const mask = new Float32Array(length * length).fill(1);
 	if (cacheSize <= 0 || cacheSize >= length) return mask;
-	for (let row = 0; row < cacheSize - 1; row++) mask.fill(0, row * length + cacheSize, (row + 1) * length);
+	for (let row = 0; row < cacheSize - 1; row++)
+		mask.fill(0, row * length + cacheSize, (row + 1) * length);
 	return mask;
 }
 
 /** `model_conf.punc_list` (current exports) or a top-level `punc_list` (older ones). */
 function punctuationList(config: YamlMap, configPath: string): string[] {
 	const list = yamlSection(config, 'model_conf').punc_list ?? config.punc_list;
-	if (Array.isArray(list) && list.length > 0 && list.every((mark) => typeof mark === 'string')) return list as string[];
-	throw new EngineError('MODEL_INVALID', `${configPath} has no model_conf.punc_list.`, 'Restore the config.yaml shipped with the CT-Transformer model.');
+	if (Array.isArray(list) && list.length > 0 && list.every((mark) => typeof mark === 'string'))
+		return list as string[];
+	throw new EngineError(
+		'MODEL_INVALID',
+		`${configPath} has no model_conf.punc_list.`,
+		'Restore the config.yaml shipped with the CT-Transformer model.',
+	);
 }
 
 /** tokens.json / tokens.txt, or the `token_list` older exports kept in config.yaml. */
 function tokenList(modelDir: string, config: YamlMap): string[] {
 	const inConfig = config.token_list;
 	const hasFile = TOKEN_FILES.some((file) => existsSync(join(modelDir, file)));
-	if (!hasFile && Array.isArray(inConfig) && inConfig.every((token) => typeof token === 'string')) return inConfig as string[];
+	if (!hasFile && Array.isArray(inConfig) && inConfig.every((token) => typeof token === 'string'))
+		return inConfig as string[];
 	return loadTokens(modelDir, 'Punctuation model');
 }
 
-function checkInterface(session: Session, modelPath: string, classes: number): { idType: 'int32' | 'int64'; lengthType: 'int32' | 'int64' } {
+function checkInterface(
+	session: Session,
+	modelPath: string,
+	classes: number,
+): { idType: 'int32' | 'int64'; lengthType: 'int32' | 'int64' } {
 	const typeOf = (name: string) => {
 		const value = session.inputMetadata.find((entry) => entry.name === name);
 		return value && value.isTensor ? value.type : 'int32';
@@ -169,13 +221,21 @@ function checkInterface(session: Session, modelPath: string, classes: number): {
 	const logits = session.outputMetadata.find((entry) => entry.name === 'logits');
 	const logitsClasses = logits && logits.isTensor ? logits.shape.at(-1) : undefined;
 	const problems: string[] = [];
-	if (idType !== 'int32' && idType !== 'int64') problems.push(`input "inputs" is ${idType}, not int32 or int64`);
-	if (lengthType !== 'int32' && lengthType !== 'int64') problems.push(`input "text_lengths" is ${lengthType}, not int32 or int64`);
+	if (idType !== 'int32' && idType !== 'int64')
+		problems.push(`input "inputs" is ${idType}, not int32 or int64`);
+	if (lengthType !== 'int32' && lengthType !== 'int64')
+		problems.push(`input "text_lengths" is ${lengthType}, not int32 or int64`);
 	if (typeof logitsClasses === 'number' && logitsClasses !== classes) {
-		problems.push(`output "logits" has ${logitsClasses} classes but config.yaml's punc_list has ${classes}`);
+		problems.push(
+			`output "logits" has ${logitsClasses} classes but config.yaml's punc_list has ${classes}`,
+		);
 	}
 	if (problems.length > 0) {
-		throw new EngineError('MODEL_INTERFACE', `${WHAT} "${modelPath}" does not fit: ${problems.join('; ')}.`, 'Use model.onnx, config.yaml and tokens.json from the same FunASR export.');
+		throw new EngineError(
+			'MODEL_INTERFACE',
+			`${WHAT} "${modelPath}" does not fit: ${problems.join('; ')}.`,
+			'Use model.onnx, config.yaml and tokens.json from the same FunASR export.',
+		);
 	}
 	return { idType: idType as 'int32' | 'int64', lengthType: lengthType as 'int32' | 'int64' };
 }

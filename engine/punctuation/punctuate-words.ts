@@ -36,7 +36,12 @@ interface LabelledWords {
  * Offline CT-Transformer: labels mini-sentences, carrying the words after the last sentence end
  * into the next one, and ends the text with a full stop.
  */
-export async function punctuateOffline(words: readonly string[], ids: Int32Array, marks: PunctuationLabels, label: LabelFunction): Promise<PunctuatedWords> {
+export async function punctuateOffline(
+	words: readonly string[],
+	ids: Int32Array,
+	marks: PunctuationLabels,
+	label: LabelFunction,
+): Promise<PunctuatedWords> {
 	if (words.length === 0) return { text: '', words: [], labels: [] };
 	const parts = await labelMiniSentences(words, ids, 0, marks, label);
 	let text = '';
@@ -73,7 +78,8 @@ export async function punctuateRealtime(
 	marks: PunctuationLabels,
 	label: LabelFunction,
 ): Promise<RealtimePunctuatedWords> {
-	if (words.length <= cacheSize) return { text: '', words: [], labels: [], cache: words.slice(0, cacheSize) };
+	if (words.length <= cacheSize)
+		return { text: '', words: [], labels: [], cache: words.slice(0, cacheSize) };
 	const parts = await labelMiniSentences(words, ids, cacheSize, marks, label);
 	const allWords = parts.flatMap((part) => part.words);
 	const allLabels = parts.flatMap((part) => part.labels);
@@ -133,7 +139,10 @@ async function labelMiniSentences(
 			break;
 		}
 		const sentenceEnd = cutPoint(labels, marks);
-		parts.push({ words: partWords.slice(0, sentenceEnd + 1), labels: labels.slice(0, sentenceEnd + 1) });
+		parts.push({
+			words: partWords.slice(0, sentenceEnd + 1),
+			labels: labels.slice(0, sentenceEnd + 1),
+		});
 		carriedWords = partWords.slice(sentenceEnd + 1);
 		carriedIds = partIds.slice(sentenceEnd + 1);
 	}

@@ -71,7 +71,9 @@ export class Batcher<I, O> {
 		const batch = [oldest];
 		let longest = oldest.size;
 		let total = oldest.size;
-		const bySimilarSize = [...this.pending].sort((a, b) => Math.abs(a.size - oldest.size) - Math.abs(b.size - oldest.size));
+		const bySimilarSize = [...this.pending].sort(
+			(a, b) => Math.abs(a.size - oldest.size) - Math.abs(b.size - oldest.size),
+		);
 		for (const next of bySimilarSize) {
 			if (batch.length === this.maxBatch) break;
 			const newLongest = Math.max(longest, next.size);

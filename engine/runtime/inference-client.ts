@@ -1,5 +1,13 @@
 import { EngineError } from '../errors.js';
-import { deserializeError, type ProvisionalSegment, type RecognizerOutput, type VadOutput, type Segment, type StreamConfig, type WorkerRole } from './inference-protocol.js';
+import {
+	deserializeError,
+	type ProvisionalSegment,
+	type RecognizerOutput,
+	type VadOutput,
+	type Segment,
+	type StreamConfig,
+	type WorkerRole,
+} from './inference-protocol.js';
 import { WorkerChannel } from './worker-channel.js';
 
 export interface WorkerCrash {
@@ -50,23 +58,37 @@ export class InferenceClient {
 	async open(streamId: string, config: StreamConfig): Promise<EngineError[]> {
 		const recognizers = config.models.recognizers ?? 1;
 		if (!Number.isInteger(recognizers) || recognizers < 1 || recognizers > MAX_RECOGNIZERS) {
-			throw new EngineError('BAD_OPTION', `${recognizers} parallel recognitions make no sense.`, `Give 1 to ${MAX_RECOGNIZERS}: each holds its own copy of the model, so up to the number of CPU cores.`);
+			throw new EngineError(
+				'BAD_OPTION',
+				`${recognizers} parallel recognitions make no sense.`,
+				`Give 1 to ${MAX_RECOGNIZERS}: each holds its own copy of the model, so up to the number of CPU cores.`,
+			);
 		}
 		while (this.recognizers.length < recognizers) {
 			const index = this.recognizers.length;
-			this.recognizers.push(this.channel('recognizer', (stream) => stream.recognizers > index, index));
+			this.recognizers.push(
+				this.channel('recognizer', (stream) => stream.recognizers > index, index),
+			);
 		}
 		const channels = [this.vad, ...this.recognizers.slice(0, recognizers)];
-		const opened = await Promise.allSettled(channels.map((channel) => channel.call({ type: 'open', streamId, config })));
+		const opened = await Promise.allSettled(
+			channels.map((channel) => channel.call({ type: 'open', streamId, config })),
+		);
 		const failed = opened.find((result) => result.status === 'rejected');
 		if (failed) {
-			await Promise.all(channels.map((channel, i) => (opened[i].status === 'fulfilled' ? channel.call({ type: 'close', streamId }) : undefined)));
+			await Promise.all(
+				channels.map((channel, i) =>
+					opened[i].status === 'fulfilled' ? channel.call({ type: 'close', streamId }) : undefined,
+				),
+			);
 			throw failed.reason;
 		}
 		this.openStreams.set(streamId, { config, recognizers, provisional: null });
 		const warnings = new Map<string, EngineError>();
 		for (const result of opened) {
-			if (result.status === 'fulfilled') for (const warning of result.value.warnings) warnings.set(warning.message, deserializeError(warning));
+			if (result.status === 'fulfilled')
+				for (const warning of result.value.warnings)
+					warnings.set(warning.message, deserializeError(warning));
 		}
 		return [...warnings.values()];
 	}
@@ -85,12 +107,21 @@ export class InferenceClient {
 	 * The fbank rows are copied, not transferred, so a retry after a crash still has them. A segment
 	 * that was offered as provisional names it: its text may be ready already.
 	 */
-	recognize(streamId: string, fbank: Float32Array, provisionalId?: number): Promise<RecognizerOutput> {
+	recognize(
+		streamId: string,
+		fbank: Float32Array,
+		provisionalId?: number,
+	): Promise<RecognizerOutput> {
 		const stream = this.stream(streamId);
 		const held = stream.provisional;
 		stream.provisional = null;
 		const channel = held && held.id === provisionalId ? held.channel : this.leastBusy(stream);
-		return channel.call({ type: 'recognize', streamId, fbank, ...(provisionalId !== undefined ? { provisionalId } : {}) });
+		return channel.call({
+			type: 'recognize',
+			streamId,
+			fbank,
+			...(provisionalId !== undefined ? { provisionalId } : {}),
+		});
 	}
 
 	/**
@@ -110,7 +141,11 @@ export class InferenceClient {
 	 */
 	async recognizeProvisional(streamId: string, segment: ProvisionalSegment): Promise<boolean> {
 		const stream = this.stream(streamId);
-		const channel = this.channelsOf(stream).find((candidate) => candidate.callsInFlight === 0 && candidate.recentBusyShare < EARLY_RECOGNITION_MAX_BUSY_SHARE);
+		const channel = this.channelsOf(stream).find(
+			(candidate) =>
+				candidate.callsInFlight === 0 &&
+				candidate.recentBusyShare < EARLY_RECOGNITION_MAX_BUSY_SHARE,
+		);
 		if (!channel) return false;
 		stream.provisional = { id: segment.id, channel };
 		const ran = await channel.call({ type: 'recognize-provisional', streamId, segment });
@@ -127,7 +162,9 @@ export class InferenceClient {
 
 	/** Each worker's JavaScript heap in use, bytes (the recognizers' together). */
 	async workerHeapBytes(): Promise<Record<WorkerRole, number>> {
-		const [vad, ...recognizers] = await Promise.all(this.channels.map((channel) => channel.heapUsedBytes()));
+		const [vad, ...recognizers] = await Promise.all(
+			this.channels.map((channel) => channel.heapUsedBytes()),
+		);
 		return { vad: vad!, recognizer: recognizers.reduce((total, bytes) => total + bytes, 0) };
 	}
 
@@ -145,23 +182,38 @@ export class InferenceClient {
 	}
 
 	private leastBusy(stream: OpenStream): WorkerChannel {
-		return this.channelsOf(stream).reduce((best, channel) => (channel.callsInFlight < best.callsInFlight ? channel : best));
+		return this.channelsOf(stream).reduce((best, channel) =>
+			channel.callsInFlight < best.callsInFlight ? channel : best,
+		);
 	}
 
 	private stream(streamId: string): OpenStream {
 		const stream = this.openStreams.get(streamId);
-		if (!stream) throw new EngineError('BAD_OPTION', `Stream ${streamId} is not open.`, 'Open it before recognizing its speech.', { fatal: false });
+		if (!stream)
+			throw new EngineError(
+				'BAD_OPTION',
+				`Stream ${streamId} is not open.`,
+				'Open it before recognizing its speech.',
+				{ fatal: false },
+			);
 		return stream;
 	}
 
 	/** A worker and, when it is replaced after a crash, the reopening of the streams that use it. */
-	private channel(role: WorkerRole, uses: (stream: OpenStream) => boolean, index = 0): WorkerChannel {
+	private channel(
+		role: WorkerRole,
+		uses: (stream: OpenStream) => boolean,
+		index = 0,
+	): WorkerChannel {
 		const channel: WorkerChannel = new WorkerChannel(
 			role,
 			(error) => {
 				const streams = [...this.openStreams].filter(([, stream]) => uses(stream));
-				const reopened = streams.map(([streamId, { config }]) => channel.call({ type: 'open', streamId, config }).catch(() => undefined));
-				for (const listener of this.crashListeners) listener({ role, streams: streams.map(([streamId]) => streamId), error });
+				const reopened = streams.map(([streamId, { config }]) =>
+					channel.call({ type: 'open', streamId, config }).catch(() => undefined),
+				);
+				for (const listener of this.crashListeners)
+					listener({ role, streams: streams.map(([streamId]) => streamId), error });
 				return Promise.all(reopened);
 			},
 			undefined,
@@ -174,7 +226,10 @@ export class InferenceClient {
 let shared: { client: InferenceClient; users: number } | null = null;
 
 /** The process-wide worker; call the returned release() exactly once. */
-export function acquireInferenceClient(): { client: InferenceClient; release: () => Promise<void> } {
+export function acquireInferenceClient(): {
+	client: InferenceClient;
+	release: () => Promise<void>;
+} {
 	if (!shared) shared = { client: new InferenceClient(), users: 0 };
 	const current = shared;
 	current.users++;

@@ -51,11 +51,18 @@ export interface SerializedError {
 	fatal: boolean;
 }
 
-export type WorkerResponse = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: SerializedError };
+export type WorkerResponse =
+	{ id: number; ok: true; result: unknown } | { id: number; ok: false; error: SerializedError };
 
 export function serializeError(error: unknown): SerializedError {
-	if (error instanceof EngineError) return { code: error.code, message: error.message, fix: error.fix, fatal: error.fatal };
-	return { code: 'WORKER_FAILED', message: `Inference failed: ${errorMessage(error)}`, fix: 'This is a bug; please report it with the log.', fatal: false };
+	if (error instanceof EngineError)
+		return { code: error.code, message: error.message, fix: error.fix, fatal: error.fatal };
+	return {
+		code: 'WORKER_FAILED',
+		message: `Inference failed: ${errorMessage(error)}`,
+		fix: 'This is a bug; please report it with the log.',
+		fatal: false,
+	};
 }
 
 export function deserializeError(error: SerializedError): EngineError {

@@ -12,7 +12,9 @@ const inFlight = new Set<Promise<void>>();
 
 port.on('message', (request: WorkerRequest) => {
 	if (request.type === 'shutdown') {
-		void Promise.all(inFlight).then(() => answer(request)).then(() => process.exit(0));
+		void Promise.all(inFlight)
+			.then(() => answer(request))
+			.then(() => process.exit(0));
 		return;
 	}
 	answer(request);
@@ -22,7 +24,10 @@ function answer(request: WorkerRequest): Promise<void> {
 	const answered = handleRequest(engine, request).then(
 		(result) => {
 			const response: WorkerResponse = { id: request.id, ok: true, result };
-			port!.postMessage(response, requestHandler(engine.role, request.type)?.transferResult?.(result) ?? []);
+			port!.postMessage(
+				response,
+				requestHandler(engine.role, request.type)?.transferResult?.(result) ?? [],
+			);
 		},
 		(error: unknown) => {
 			const response: WorkerResponse = { id: request.id, ok: false, error: serializeError(error) };

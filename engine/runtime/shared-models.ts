@@ -15,7 +15,11 @@ export class SharedModels {
 		return [...this.entries.keys()];
 	}
 
-	async acquire<T>(key: string, load: () => Promise<T>, release: (model: T) => Promise<void>): Promise<T> {
+	async acquire<T>(
+		key: string,
+		load: () => Promise<T>,
+		release: (model: T) => Promise<void>,
+	): Promise<T> {
 		let entry = this.entries.get(key);
 		if (!entry) {
 			entry = { loading: load(), users: 0, release: release as (model: unknown) => Promise<void> };

@@ -3,7 +3,13 @@ import { Worker } from 'node:worker_threads';
 import { EngineError } from '../errors.js';
 import { BusyShare } from './busy-share.js';
 import { deserializeError, type WorkerResponse, type WorkerRole } from './inference-protocol.js';
-import { requestHandler, type RequestBody, type RequestResult, type RequestType, type WorkerRequest } from './worker-requests.js';
+import {
+	requestHandler,
+	type RequestBody,
+	type RequestResult,
+	type RequestType,
+	type WorkerRequest,
+} from './worker-requests.js';
 
 /** How long a worker may take to finish its last recognition before it is terminated anyway. */
 const SHUTDOWN_GRACE_MS = 30_000;
@@ -53,9 +59,17 @@ export class WorkerChannel {
 	call<K extends RequestType>(body: Extract<RequestBody, { type: K }>): Promise<RequestResult<K>> {
 		return new Promise((resolve, reject) => {
 			const id = this.nextId++;
-			this.inFlight.set(id, { body, resolve: resolve as (value: unknown) => void, reject, retried: false });
+			this.inFlight.set(id, {
+				body,
+				resolve: resolve as (value: unknown) => void,
+				reject,
+				retried: false,
+			});
 			this.updateBusy();
-			this.worker.postMessage({ ...body, id } satisfies WorkerRequest, requestHandler(this.role, body.type)?.transfer?.(body) ?? []);
+			this.worker.postMessage(
+				{ ...body, id } satisfies WorkerRequest,
+				requestHandler(this.role, body.type)?.transfer?.(body) ?? [],
+			);
 		});
 	}
 
@@ -77,7 +91,9 @@ export class WorkerChannel {
 		const stuck = setTimeout(() => void worker.terminate(), SHUTDOWN_GRACE_MS);
 		await this.exited;
 		clearTimeout(stuck);
-		const stopped = new EngineError('WORKER_FAILED', 'The inference worker was stopped.', '', { fatal: false });
+		const stopped = new EngineError('WORKER_FAILED', 'The inference worker was stopped.', '', {
+			fatal: false,
+		});
 		for (const call of this.inFlight.values()) call.reject(stopped);
 		this.inFlight.clear();
 		this.updateBusy();
@@ -89,7 +105,10 @@ export class WorkerChannel {
 	}
 
 	private spawn(): Worker {
-		const worker = new Worker(this.script, { workerData: { role: this.role }, name: `rtmp-asr ${this.name}` });
+		const worker = new Worker(this.script, {
+			workerData: { role: this.role },
+			name: `rtmp-asr ${this.name}`,
+		});
 		this.exited = new Promise((resolve) => worker.once('exit', () => resolve()));
 		worker.on('message', (response: WorkerResponse) => this.settle(response));
 		worker.on('error', (error) => this.restart(worker, error.message));
@@ -112,11 +131,17 @@ export class WorkerChannel {
 		if (this.worker !== crashed || this.terminating) return;
 		void crashed.terminate();
 		this.worker = this.spawn();
-		const lost = new EngineError('WORKER_FAILED', `The ${this.name} worker crashed (${reason}).`, 'It was restarted; if this repeats, check memory and the model files.', { fatal: false });
+		const lost = new EngineError(
+			'WORKER_FAILED',
+			`The ${this.name} worker crashed (${reason}).`,
+			'It was restarted; if this repeats, check memory and the model files.',
+			{ fatal: false },
+		);
 		const retry: InFlight[] = [];
 		for (const [id, call] of this.inFlight) {
 			this.inFlight.delete(id);
-			if (requestHandler(this.role, call.body.type)?.retriedAfterCrash && !call.retried) retry.push(call);
+			if (requestHandler(this.role, call.body.type)?.retriedAfterCrash && !call.retried)
+				retry.push(call);
 			else call.reject(lost);
 		}
 		this.updateBusy();

@@ -1,5 +1,9 @@
 import type { HotwordBias } from '../asr/hotword-embedding.js';
-import { MAX_HOTWORDS, skippedHotwordsWarning, withOptionalHotwords } from '../asr/hotword-tokenizer.js';
+import {
+	MAX_HOTWORDS,
+	skippedHotwordsWarning,
+	withOptionalHotwords,
+} from '../asr/hotword-tokenizer.js';
 import { Paraformer, type RecognizedText } from '../asr/paraformer.js';
 import { EngineError } from '../errors.js';
 import type { FeatureMatrix } from '../frontend/feature-matrix.js';
@@ -10,7 +14,12 @@ import { SpeechSegmenter } from '../vad/speech-segmenter.js';
 import { FsmnVadModel } from '../vad/streaming-vad.js';
 import type { VadOptions } from '../vad/vad-options.js';
 import { Batcher, recognitionBatchSize } from './batcher.js';
-import { serializeError, type OpenedStream, type StreamConfig, type WorkerRole } from './inference-protocol.js';
+import {
+	serializeError,
+	type OpenedStream,
+	type StreamConfig,
+	type WorkerRole,
+} from './inference-protocol.js';
 import { SharedModels } from './shared-models.js';
 
 /** A segment's text and, from a timestamp model, its words' times. */
@@ -104,20 +113,37 @@ export class WorkerEngine {
 
 	vadStream(streamId: string): VadStream {
 		const stream = this.stream(streamId);
-		if (stream.role !== 'vad') throw new EngineError('WORKER_FAILED', `Stream ${streamId} has no VAD in the ${this.role} worker.`, 'This is a bug; please report it with the log.', { fatal: false });
+		if (stream.role !== 'vad')
+			throw new EngineError(
+				'WORKER_FAILED',
+				`Stream ${streamId} has no VAD in the ${this.role} worker.`,
+				'This is a bug; please report it with the log.',
+				{ fatal: false },
+			);
 		return stream;
 	}
 
 	recognizerStream(streamId: string): RecognizerStream {
 		const stream = this.stream(streamId);
-		if (stream.role !== 'recognizer') throw new EngineError('WORKER_FAILED', `Stream ${streamId} has no recognizer in the ${this.role} worker.`, 'This is a bug; please report it with the log.', { fatal: false });
+		if (stream.role !== 'recognizer')
+			throw new EngineError(
+				'WORKER_FAILED',
+				`Stream ${streamId} has no recognizer in the ${this.role} worker.`,
+				'This is a bug; please report it with the log.',
+				{ fatal: false },
+			);
 		return stream;
 	}
 
 	private async load(streamId: string, config: StreamConfig): Promise<EngineError[]> {
-		if (this.streams.has(streamId)) throw new EngineError('BAD_OPTION', `Stream ${streamId} is already open.`, 'Close it first.');
+		if (this.streams.has(streamId))
+			throw new EngineError('BAD_OPTION', `Stream ${streamId} is already open.`, 'Close it first.');
 		const acquired: string[] = [];
-		const acquire = async <T>(key: string, load: () => Promise<T>, release: (model: T) => Promise<void>): Promise<T> => {
+		const acquire = async <T>(
+			key: string,
+			load: () => Promise<T>,
+			release: (model: T) => Promise<void>,
+		): Promise<T> => {
 			const model = await this.models.acquire(key, load, release);
 			acquired.push(key);
 			return model;
@@ -138,43 +164,102 @@ export class WorkerEngine {
 
 	private stream(streamId: string): Stream {
 		const stream = this.streams.get(streamId);
-		if (!stream) throw new EngineError('BAD_OPTION', `Stream ${streamId} is not open.`, 'Open it before sending audio.', { fatal: false });
+		if (!stream)
+			throw new EngineError(
+				'BAD_OPTION',
+				`Stream ${streamId} is not open.`,
+				'Open it before sending audio.',
+				{ fatal: false },
+			);
 		return stream;
 	}
 }
 
-type Acquire = <T>(key: string, load: () => Promise<T>, release: (model: T) => Promise<void>) => Promise<T>;
+type Acquire = <T>(
+	key: string,
+	load: () => Promise<T>,
+	release: (model: T) => Promise<void>,
+) => Promise<T>;
 
 async function openVad(config: StreamConfig, acquire: Acquire, keys: string[]): Promise<VadStream> {
 	const { models } = config;
 	const recognizerFrontend = loadFrontendOptions(models.asrDir);
-	const vadModel = await acquire(`vad:${models.vadDir}`, () => FsmnVadModel.load(models.vadDir), (model) => model.release());
+	const vadModel = await acquire(
+		`vad:${models.vadDir}`,
+		() => FsmnVadModel.load(models.vadDir),
+		(model) => model.release(),
+	);
 	let punctuator: Punctuator | null = null;
 	const puncDir = models.puncDir;
 	if (puncDir) {
 		const puncQuantized = models.puncQuantized ?? models.quantized ?? false;
-		punctuator = await acquire(`punc:${puncDir}:${precision(puncQuantized)}`, () => Punctuator.load(puncDir, { quantized: puncQuantized }), (p) => p.release());
+		punctuator = await acquire(
+			`punc:${puncDir}:${precision(puncQuantized)}`,
+			() => Punctuator.load(puncDir, { quantized: puncQuantized }),
+			(p) => p.release(),
+		);
 	}
-	const segmenter = new SpeechSegmenter(vadModel, recognizerFrontend, vadOverrides(config), config.provisionalAfterMs ?? null);
-	return { role: 'vad', keys, segmenter, punctuator, punctuationCache: new PunctuationCache(), queue: new SerialQueue() };
+	const segmenter = new SpeechSegmenter(
+		vadModel,
+		recognizerFrontend,
+		vadOverrides(config),
+		config.provisionalAfterMs ?? null,
+	);
+	return {
+		role: 'vad',
+		keys,
+		segmenter,
+		punctuator,
+		punctuationCache: new PunctuationCache(),
+		queue: new SerialQueue(),
+	};
 }
 
-async function openRecognizer(config: StreamConfig, acquire: Acquire, keys: string[]): Promise<{ stream: RecognizerStream; warnings: EngineError[] }> {
+async function openRecognizer(
+	config: StreamConfig,
+	acquire: Acquire,
+	keys: string[],
+): Promise<{ stream: RecognizerStream; warnings: EngineError[] }> {
 	const { models } = config;
 	const threads = models.threads ?? 1;
 	const quantized = models.quantized ?? false;
 	const recognizerKey = `asr:${models.asrDir}:${precision(quantized)}:${threads}`;
-	const recognizer = await acquire(recognizerKey, () => loadRecognizer(models.asrDir, quantized, threads), (r) => r.paraformer.release());
-	const stream: RecognizerStream = { role: 'recognizer', keys, recognizer, hotwords: null, provisional: null };
+	const recognizer = await acquire(
+		recognizerKey,
+		() => loadRecognizer(models.asrDir, quantized, threads),
+		(r) => r.paraformer.release(),
+	);
+	const stream: RecognizerStream = {
+		role: 'recognizer',
+		keys,
+		recognizer,
+		hotwords: null,
+		provisional: null,
+	};
 	const hotwordModel = recognizer.paraformer.hotwords;
-	if (!hotwordModel) return { stream, warnings: (config.hotwords ?? []).length > 0 ? [hotwordsNotTaken(models.asrDir)] : [] };
-	const { hotwords, left } = withOptionalHotwords(config.hotwords ?? [], config.hotwordsIfSupported ?? []);
+	if (!hotwordModel)
+		return {
+			stream,
+			warnings: (config.hotwords ?? []).length > 0 ? [hotwordsNotTaken(models.asrDir)] : [],
+		};
+	const { hotwords, left } = withOptionalHotwords(
+		config.hotwords ?? [],
+		config.hotwordsIfSupported ?? [],
+	);
 	if (hotwords.length === 0) return { stream, warnings: [] };
 	const warnings: EngineError[] = left > 0 ? [optionalHotwordsLeft(left)] : [];
 	// Changing hotwords embeds the new list with the loaded model; it never reloads the model.
-	const embedded = await acquire(`hotwords:${recognizerKey}:${JSON.stringify(hotwords)}`, () => hotwordModel.embed(hotwords), async () => undefined);
+	const embedded = await acquire(
+		`hotwords:${recognizerKey}:${JSON.stringify(hotwords)}`,
+		() => hotwordModel.embed(hotwords),
+		async () => undefined,
+	);
 	stream.hotwords = embedded.bias;
-	const skipped = skippedHotwordsWarning(embedded.skipped, embedded.bias.words.length - 1, `"${models.asrDir}"`);
+	const skipped = skippedHotwordsWarning(
+		embedded.skipped,
+		embedded.bias.words.length - 1,
+		`"${models.asrDir}"`,
+	);
 	if (skipped) warnings.push(skipped);
 	return { stream, warnings };
 }
@@ -197,14 +282,25 @@ function hotwordsNotTaken(asrDir: string): EngineError {
 	);
 }
 
-async function loadRecognizer(dir: string, quantized: boolean, threads: number): Promise<Recognizer> {
+async function loadRecognizer(
+	dir: string,
+	quantized: boolean,
+	threads: number,
+): Promise<Recognizer> {
 	const paraformer = await Paraformer.load(dir, { quantized, threads });
-	const batcher = new Batcher<RecognitionInput, Recognition>((inputs) => recognizeByHotwords(paraformer, inputs), (input) => input.fbank.rows, recognitionBatchSize(threads));
+	const batcher = new Batcher<RecognitionInput, Recognition>(
+		(inputs) => recognizeByHotwords(paraformer, inputs),
+		(input) => input.fbank.rows,
+		recognitionBatchSize(threads),
+	);
 	return { paraformer, batcher };
 }
 
 /** One model run per hotword list in the batch: a run's utterances share one bias_embed. */
-async function recognizeByHotwords(paraformer: Paraformer, inputs: RecognitionInput[]): Promise<Recognition[]> {
+async function recognizeByHotwords(
+	paraformer: Paraformer,
+	inputs: RecognitionInput[],
+): Promise<Recognition[]> {
 	const recognitions = new Array<Recognition>(inputs.length);
 	for (const hotwords of new Set(inputs.map((input) => input.hotwords))) {
 		const members = inputs.flatMap((input, i) => (input.hotwords === hotwords ? [i] : []));
@@ -226,7 +322,9 @@ function precision(quantized: boolean): string {
 
 function vadOverrides(config: StreamConfig): Partial<VadOptions> {
 	return {
-		...(config.vad?.maxEndSilenceMs !== undefined ? { maxEndSilenceMs: config.vad.maxEndSilenceMs } : {}),
+		...(config.vad?.maxEndSilenceMs !== undefined
+			? { maxEndSilenceMs: config.vad.maxEndSilenceMs }
+			: {}),
 		...(config.vad?.maxSegmentMs !== undefined ? { maxSegmentMs: config.vad.maxSegmentMs } : {}),
 	};
 }

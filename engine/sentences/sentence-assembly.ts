@@ -45,7 +45,13 @@ export class SentenceAssembly {
 	 * when it is taken: its latency counts until then, after the listeners of the one before.
 	 */
 	*sentencesOf(segment: SessionSegmentText): Generator<Sentence> {
-		for (const part of splitSentences({ text: segment.text, textRaw: segment.textRaw, startMs: segment.startMs, endMs: segment.endMs, ...(segment.tokens ? { tokens: segment.tokens } : {}) })) {
+		for (const part of splitSentences({
+			text: segment.text,
+			textRaw: segment.textRaw,
+			startMs: segment.startMs,
+			endMs: segment.endMs,
+			...(segment.tokens ? { tokens: segment.tokens } : {}),
+		})) {
 			const emittedAt = Date.now();
 			yield {
 				text: part.text,

@@ -41,10 +41,18 @@ export function splitSentences(segment: SegmentText): TimedSentence[] {
 		.map((piece) => ({ text: piece.trim(), weight: spokenCharacters(piece) }))
 		.filter((piece) => piece.weight > 0);
 	const raw = segment.textRaw ?? segment.text.replace(PUNCTUATION_MARKS, '');
-	const rawParts = cutBySpokenCharacters(raw, pieces.map((piece) => piece.weight));
+	const rawParts = cutBySpokenCharacters(
+		raw,
+		pieces.map((piece) => piece.weight),
+	);
 	const total = pieces.reduce((sum, piece) => sum + piece.weight, 0);
 	const duration = segment.endMs - segment.startMs;
-	const tokenParts = segment.tokens ? cutTokensBySpokenCharacters(segment.tokens, pieces.map((piece) => piece.weight)) : null;
+	const tokenParts = segment.tokens
+		? cutTokensBySpokenCharacters(
+				segment.tokens,
+				pieces.map((piece) => piece.weight),
+			)
+		: null;
 	const sentences: TimedSentence[] = [];
 	let before = 0;
 	pieces.forEach((piece, i) => {
@@ -55,7 +63,10 @@ export function splitSentences(segment: SegmentText): TimedSentence[] {
 			textRaw: rawParts[i],
 			...(tokens
 				? { startMs: tokens[0].startMs, endMs: tokens[tokens.length - 1].endMs, tokens }
-				: { startMs: segment.startMs + Math.round((duration * before) / total), endMs: segment.startMs + Math.round((duration * after) / total) }),
+				: {
+						startMs: segment.startMs + Math.round((duration * before) / total),
+						endMs: segment.startMs + Math.round((duration * after) / total),
+					}),
 		});
 		before = after;
 	});
@@ -66,7 +77,10 @@ export function splitSentences(segment: SegmentText): TimedSentence[] {
  * The tokens of each sentence, by the same count of spoken characters; null when the tokens do not
  * spell the text (then no sentence gets times it might not own).
  */
-function cutTokensBySpokenCharacters(tokens: readonly TimedToken[], counts: readonly number[]): TimedToken[][] | null {
+function cutTokensBySpokenCharacters(
+	tokens: readonly TimedToken[],
+	counts: readonly number[],
+): TimedToken[][] | null {
 	const parts: TimedToken[][] = [];
 	let next = 0;
 	for (const count of counts) {

@@ -16,7 +16,8 @@ let setprivPath: string | null | undefined;
  * lives as long as the child should.
  */
 export function boundToParent(file: string, args: readonly string[]): Command {
-	if (setprivPath === undefined) setprivPath = process.platform === 'linux' ? (findExecutable('setpriv') ?? null) : null;
+	if (setprivPath === undefined)
+		setprivPath = process.platform === 'linux' ? (findExecutable('setpriv') ?? null) : null;
 	if (setprivPath === null) return { file, args: [...args] };
 	return { file: setprivPath, args: ['--pdeathsig', 'SIGKILL', '--', file, ...args] };
 }

@@ -30,22 +30,36 @@ export const DEFAULT_PROBE_MS = 500;
  * producing nothing.
  */
 export function buildFfmpegArgs(input: StreamInput, options: FfmpegArgsOptions = {}): string[] {
-	const inputOptions = input.isNetwork ? networkInputOptions(input, options) : options.realtime ? ['-re'] : [];
+	const inputOptions = input.isNetwork
+		? networkInputOptions(input, options)
+		: options.realtime
+			? ['-re']
+			: [];
 	return [
 		'-hide_banner',
 		'-nostdin',
 		// Info lines describe the input (its duration); FfmpegSource keeps them apart from the warnings.
-		'-loglevel', 'level+info',
+		'-loglevel',
+		'level+info',
 		'-nostats',
-		'-protocol_whitelist', input.protocols.join(','),
+		'-protocol_whitelist',
+		input.protocols.join(','),
 		...inputOptions,
-		'-i', input.ffmpegUrl,
-		'-map', '0:a:0',
-		'-vn', '-sn', '-dn',
-		'-ac', '1',
-		'-ar', String(OUTPUT_SAMPLE_RATE),
-		'-acodec', 'pcm_s16le',
-		'-f', 's16le',
+		'-i',
+		input.ffmpegUrl,
+		'-map',
+		'0:a:0',
+		'-vn',
+		'-sn',
+		'-dn',
+		'-ac',
+		'1',
+		'-ar',
+		String(OUTPUT_SAMPLE_RATE),
+		'-acodec',
+		'pcm_s16le',
+		'-f',
+		's16le',
 		'pipe:1',
 	];
 }
@@ -53,8 +67,14 @@ export function buildFfmpegArgs(input: StreamInput, options: FfmpegArgsOptions =
 function networkInputOptions(input: StreamInput, options: FfmpegArgsOptions): string[] {
 	const probeMs = options.probeMs ?? DEFAULT_PROBE_MS;
 	const timeoutUs = String(Math.round((options.readTimeoutMs ?? DEFAULT_READ_TIMEOUT_MS) * 1000));
-	const probe = probeMs > 0 ? ['-analyzeduration', String(Math.round(probeMs * 1000))] : ['-probesize', '32', '-analyzeduration', '0'];
+	const probe =
+		probeMs > 0
+			? ['-analyzeduration', String(Math.round(probeMs * 1000))]
+			: ['-probesize', '32', '-analyzeduration', '0'];
 	// RTSP is a demuxer, not a protocol: its socket timeout is `-timeout` (µs, ffmpeg ≥ 5); on RTMP `-timeout` would mean "listen".
-	const timeout = input.protocol === 'rtsp' || input.protocol === 'rtsps' ? ['-timeout', timeoutUs] : ['-rw_timeout', timeoutUs];
+	const timeout =
+		input.protocol === 'rtsp' || input.protocol === 'rtsps'
+			? ['-timeout', timeoutUs]
+			: ['-rw_timeout', timeoutUs];
 	return [...probe, ...timeout];
 }

@@ -6,16 +6,24 @@ const INSTALL_FIX =
 	'Install ffmpeg (Debian/Ubuntu: apt-get install ffmpeg; the official n8n image is Alpine without ffmpeg, use a Debian-based one) or set the ffmpeg path option to the binary.';
 
 /** The ffmpeg to run: the explicit path when given, else `ffmpeg` on PATH; throws a fatal FFMPEG_MISSING. */
-export function resolveFfmpegBinary(explicitPath?: string, pathVariable = process.env.PATH): string {
+export function resolveFfmpegBinary(
+	explicitPath?: string,
+	pathVariable = process.env.PATH,
+): string {
 	if (explicitPath !== undefined && explicitPath.trim() !== '') {
 		const path = resolve(explicitPath.trim());
 		if (!isExecutableFile(path)) {
-			throw new EngineError('FFMPEG_MISSING', `The ffmpeg path ${path} is not an executable file.`, INSTALL_FIX);
+			throw new EngineError(
+				'FFMPEG_MISSING',
+				`The ffmpeg path ${path} is not an executable file.`,
+				INSTALL_FIX,
+			);
 		}
 		return path;
 	}
 	const found = findExecutable('ffmpeg', pathVariable);
-	if (found === undefined) throw new EngineError('FFMPEG_MISSING', 'ffmpeg was not found on PATH.', INSTALL_FIX);
+	if (found === undefined)
+		throw new EngineError('FFMPEG_MISSING', 'ffmpeg was not found on PATH.', INSTALL_FIX);
 	return found;
 }
 

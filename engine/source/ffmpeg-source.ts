@@ -55,13 +55,13 @@ export const DEFAULT_KILL_GRACE_MS = 500;
  */
 const FLUSH_BYTES = 256;
 
-
 /**
  * ffmpeg runs with `-loglevel level+info`: its info lines describe the input (the duration that
  * tells a finite input from a live one) and are read here; its warnings and errors, without the
  * level tag, go to the stderr tail that failures are classified and reported by.
  */
-const LEVEL_TAG = /^((?:\[[^\]]+\] )*?)\[(quiet|panic|fatal|error|warning|info|verbose|debug|trace)\] /;
+const LEVEL_TAG =
+	/^((?:\[[^\]]+\] )*?)\[(quiet|panic|fatal|error|warning|info|verbose|debug|trace)\] /;
 
 /**
  * One ffmpeg process reading one input. The constructor validates the input and finds ffmpeg
@@ -176,7 +176,8 @@ export class FfmpegSource extends EventEmitter<FfmpegSourceEvents> {
 			return;
 		}
 		const duration = parseReportedDuration(line.slice(tagged[0].length));
-		if (duration !== undefined && this.reportedDuration === undefined) this.reportedDuration = duration;
+		if (duration !== undefined && this.reportedDuration === undefined)
+			this.reportedDuration = duration;
 	}
 
 	private onAudio(chunk: Buffer): void {
@@ -205,7 +206,15 @@ export class FfmpegSource extends EventEmitter<FfmpegSourceEvents> {
 			return;
 		}
 		if (result.exitCode === undefined && result.signal === undefined) {
-			this.emit('error', describeSpawnFailure({ binary: this.binary, code: result.code ?? result.originalMessage, stderr: this.stderr, redact: this.redact }));
+			this.emit(
+				'error',
+				describeSpawnFailure({
+					binary: this.binary,
+					code: result.code ?? result.originalMessage,
+					stderr: this.stderr,
+					redact: this.redact,
+				}),
+			);
 			return;
 		}
 		const failure = classifyFfmpegExit({
@@ -233,7 +242,10 @@ export function validateSourceOptions(options: FfmpegSourceOptions): StreamInput
 
 /** The stream's name as logs, errors and items may show it: secrets masked. */
 export function describeStream(options: FfmpegSourceOptions): string {
-	return redactText(typeof options.url === 'string' ? redactUrl(options.url) : options.url.display, options.secrets ?? []);
+	return redactText(
+		typeof options.url === 'string' ? redactUrl(options.url) : options.url.display,
+		options.secrets ?? [],
+	);
 }
 
 function spawnFfmpeg(binary: string, args: readonly string[], killGraceMs: number) {
@@ -256,7 +268,11 @@ function spawnFfmpeg(binary: string, args: readonly string[], killGraceMs: numbe
 export async function decodeFile(path: string, ffmpegPath?: string): Promise<Float32Array> {
 	const source = new FfmpegSource({ url: path, ffmpegPath });
 	if (source.input.isNetwork) {
-		throw new EngineError('BAD_OPTION', `${source.input.display} is a stream URL, not a file.`, 'Give the path of a local audio or video file.');
+		throw new EngineError(
+			'BAD_OPTION',
+			`${source.input.display} is a stream URL, not a file.`,
+			'Give the path of a local audio or video file.',
+		);
 	}
 	const chunks: Float32Array[] = [];
 	source.on('audio', (samples) => chunks.push(samples));

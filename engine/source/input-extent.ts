@@ -24,7 +24,10 @@ export function parseReportedDuration(line: string): number | null | undefined {
  * media file, or an HLS playlist with `#EXT-X-ENDLIST`. Live streams report none (`N/A`: live HLS,
  * Icecast) or zero (RTMP's metadata of a live publisher).
  */
-export function inputExtent(input: StreamInput, reportedDurationSeconds?: number | null): InputExtent {
+export function inputExtent(
+	input: StreamInput,
+	reportedDurationSeconds?: number | null,
+): InputExtent {
 	if (!input.isNetwork) return 'finite';
 	if (reportedDurationSeconds === undefined) return 'unknown';
 	return reportedDurationSeconds !== null && reportedDurationSeconds > 0 ? 'finite' : 'live';

@@ -88,7 +88,10 @@ export function maskUrl(parts: UrlParts): string {
 		...parts,
 		userinfo: parts.userinfo === undefined || parts.userinfo === '' ? parts.userinfo : MASK,
 		path: KEYED_SCHEMES.has(parts.scheme) ? maskStreamKey(parts.path) : maskAfterHash(parts.path),
-		query: parts.query === undefined || PLAIN_QUERY_SCHEMES.has(parts.scheme) ? parts.query : maskQuery(parts.scheme, parts.query),
+		query:
+			parts.query === undefined || PLAIN_QUERY_SCHEMES.has(parts.scheme)
+				? parts.query
+				: maskQuery(parts.scheme, parts.query),
 	});
 }
 
@@ -122,7 +125,9 @@ export function urlSecrets(parts: UrlParts): string[] {
 			}
 		}
 	}
-	return [...new Set(secrets.flatMap((secret) => [secret, safeDecode(secret)]))].filter((secret) => secret.length >= MIN_SECRET_LENGTH);
+	return [...new Set(secrets.flatMap((secret) => [secret, safeDecode(secret)]))].filter(
+		(secret) => secret.length >= MIN_SECRET_LENGTH,
+	);
 }
 
 /**
@@ -177,7 +182,10 @@ function maskQuery(scheme: string, query: string): string {
 			const equals = field.indexOf('=');
 			if (equals < 0) return MASK;
 			const name = field.slice(0, equals);
-			const value = scheme === 'srt' && SRT_STREAM_ID_FIELDS.has(name) ? maskSrtStreamId(field.slice(equals + 1)) : MASK;
+			const value =
+				scheme === 'srt' && SRT_STREAM_ID_FIELDS.has(name)
+					? maskSrtStreamId(field.slice(equals + 1))
+					: MASK;
 			return `${name}=${value}`;
 		})
 		.join('&');

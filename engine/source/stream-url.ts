@@ -4,7 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { EngineError } from '../errors.js';
 import { joinUrl, maskUrl, redactTypedUrl, splitUrl, urlSecrets } from './redact.js';
 
-export type InputProtocol = 'rtmp' | 'rtmps' | 'rtsp' | 'rtsps' | 'srt' | 'http' | 'https' | 'udp' | 'file';
+export type InputProtocol =
+	'rtmp' | 'rtmps' | 'rtsp' | 'rtsps' | 'srt' | 'http' | 'https' | 'udp' | 'file';
 
 /** A validated input, ready for ffmpeg. */
 export interface StreamInput {
@@ -50,7 +51,8 @@ const SCHEME = /^([a-z][a-z0-9+.-]*):/i;
 const HOST = /^(\[[0-9a-f:.]+\]|[a-z0-9_.-]+)$/i;
 const CONTROL_OR_SPACE = /[\s\p{Cc}]/u;
 
-const SUPPORTED = 'rtmp://, rtmps://, rtsp://, rtsps://, srt://, http(s):// (HLS too), udp:// or a local file path';
+const SUPPORTED =
+	'rtmp://, rtmps://, rtsp://, rtsps://, srt://, http(s):// (HLS too), udp:// or a local file path';
 
 /**
  * Validates a stream URL or a local file path, once: the result holds everything callers need
@@ -64,14 +66,22 @@ export function parseStreamInput(input: string): StreamInput {
 	}
 	const bytes = Buffer.byteLength(text);
 	if (bytes > MAX_URL_BYTES) {
-		throw new EngineError('BAD_OPTION', `The stream URL is ${bytes.toLocaleString('en-US')} bytes long; ffmpeg reads at most ${MAX_URL_BYTES.toLocaleString('en-US')}.`, 'Give the stream URL alone (no pasted text around it), with its key and tokens only once.');
+		throw new EngineError(
+			'BAD_OPTION',
+			`The stream URL is ${bytes.toLocaleString('en-US')} bytes long; ffmpeg reads at most ${MAX_URL_BYTES.toLocaleString('en-US')}.`,
+			'Give the stream URL alone (no pasted text around it), with its key and tokens only once.',
+		);
 	}
 	if (text.toLowerCase().startsWith('file:')) return parseLocalFile(fileUrlToPath(text));
 	const scheme = SCHEME.exec(text)?.[1].toLowerCase();
 	// "C:\audio.wav" style paths and plain paths have no scheme of two letters or more.
 	if (scheme === undefined || scheme.length === 1) return parseLocalFile(text);
 	if (!(scheme in PROTOCOLS)) {
-		throw new EngineError('BAD_OPTION', `Unsupported input scheme "${scheme}:" in ${redactTypedUrl(text)}.`, `Use ${SUPPORTED}.`);
+		throw new EngineError(
+			'BAD_OPTION',
+			`Unsupported input scheme "${scheme}:" in ${redactTypedUrl(text)}.`,
+			`Use ${SUPPORTED}.`,
+		);
 	}
 	return parseNetworkUrl(text, scheme as Exclude<InputProtocol, 'file'>);
 }
@@ -92,7 +102,11 @@ export function localInputPath(input: string): string | null {
 function parseNetworkUrl(url: string, protocol: Exclude<InputProtocol, 'file'>): StreamInput {
 	const parts = splitUrl(url);
 	if (!parts || CONTROL_OR_SPACE.test(url)) {
-		throw new EngineError('BAD_OPTION', `${redactTypedUrl(url)} is not a valid URL: it contains a space, a line break or a control character.`, `Give one URL alone, written as ${protocol}://host[:port]/path, without comments; write a space inside it as %20.`);
+		throw new EngineError(
+			'BAD_OPTION',
+			`${redactTypedUrl(url)} is not a valid URL: it contains a space, a line break or a control character.`,
+			`Give one URL alone, written as ${protocol}://host[:port]/path, without comments; write a space inside it as %20.`,
+		);
 	}
 	const display = maskUrl(parts);
 	const portMatch = /:(\d*)$/.exec(parts.hostAndPort);
@@ -100,15 +114,27 @@ function parseNetworkUrl(url: string, protocol: Exclude<InputProtocol, 'file'>):
 	if (portMatch) {
 		const port = Number(portMatch[1]);
 		if (portMatch[1] === '' || port < 1 || port > 65535) {
-			throw new EngineError('BAD_OPTION', `${display} has an invalid port.`, 'Use a port between 1 and 65535, or none for the default.');
+			throw new EngineError(
+				'BAD_OPTION',
+				`${display} has an invalid port.`,
+				'Use a port between 1 and 65535, or none for the default.',
+			);
 		}
 	}
 	if (host === '' ? !LISTENING_SCHEMES.has(protocol) || !portMatch : !HOST.test(host)) {
-		throw new EngineError('BAD_OPTION', `${display} has no valid host.`, `Write it as ${protocol}://host[:port]/…`);
+		throw new EngineError(
+			'BAD_OPTION',
+			`${display} has no valid host.`,
+			`Write it as ${protocol}://host[:port]/…`,
+		);
 	}
 	const segments = parts.path.split('/').filter((segment) => segment !== '');
 	if ((protocol === 'rtmp' || protocol === 'rtmps') && segments.length < 2) {
-		throw new EngineError('BAD_OPTION', `${display} has no application and stream key.`, `Write it as ${protocol}://host[:port]/application/streamkey (for example rtmp://host/live/mystream).`);
+		throw new EngineError(
+			'BAD_OPTION',
+			`${display} has no application and stream key.`,
+			`Write it as ${protocol}://host[:port]/application/streamkey (for example rtmp://host/live/mystream).`,
+		);
 	}
 	return {
 		protocol,
@@ -126,23 +152,46 @@ function parseLocalFile(path: string): StreamInput {
 	try {
 		isFile = statSync(absolute).isFile();
 	} catch {
-		throw new EngineError('INPUT_UNREADABLE', `No such file: ${absolute}.`, `Check the path, or give a stream URL (${SUPPORTED}).`);
+		throw new EngineError(
+			'INPUT_UNREADABLE',
+			`No such file: ${absolute}.`,
+			`Check the path, or give a stream URL (${SUPPORTED}).`,
+		);
 	}
 	if (!isFile) {
-		throw new EngineError('INPUT_UNREADABLE', `${absolute} is not a regular file.`, 'Give the path of an audio or video file.');
+		throw new EngineError(
+			'INPUT_UNREADABLE',
+			`${absolute} is not a regular file.`,
+			'Give the path of an audio or video file.',
+		);
 	}
 	try {
 		accessSync(absolute, constants.R_OK);
 	} catch {
-		throw new EngineError('INPUT_UNREADABLE', `${absolute} is not readable.`, 'Check the file permissions for the user running n8n.');
+		throw new EngineError(
+			'INPUT_UNREADABLE',
+			`${absolute} is not readable.`,
+			'Check the file permissions for the user running n8n.',
+		);
 	}
-	return { protocol: 'file', ffmpegUrl: `file:${absolute}`, display: absolute, isNetwork: false, protocols: ['file'], secrets: [] };
+	return {
+		protocol: 'file',
+		ffmpegUrl: `file:${absolute}`,
+		display: absolute,
+		isNetwork: false,
+		protocols: ['file'],
+		secrets: [],
+	};
 }
 
 function fileUrlToPath(url: string): string {
 	try {
 		return fileURLToPath(url);
 	} catch {
-		throw new EngineError('BAD_OPTION', `${redactTypedUrl(url)} is not a valid file URL.`, 'Write it as file:///absolute/path, or give the path itself.');
+		throw new EngineError(
+			'BAD_OPTION',
+			`${redactTypedUrl(url)} is not a valid file URL.`,
+			'Write it as file:///absolute/path, or give the path itself.',
+		);
 	}
 }

@@ -17,8 +17,16 @@ export interface PcmAudio {
  */
 export function readWav(path: string): PcmAudio {
 	const bytes = readFileSync(path);
-	if (bytes.length < 12 || bytes.toString('ascii', 0, 4) !== 'RIFF' || bytes.toString('ascii', 8, 12) !== 'WAVE') {
-		throw new EngineError('INPUT_NOT_AUDIO', `${path} is not a WAV file.`, 'Give a 16-bit PCM WAV file, or any audio through ffmpeg.');
+	if (
+		bytes.length < 12 ||
+		bytes.toString('ascii', 0, 4) !== 'RIFF' ||
+		bytes.toString('ascii', 8, 12) !== 'WAVE'
+	) {
+		throw new EngineError(
+			'INPUT_NOT_AUDIO',
+			`${path} is not a WAV file.`,
+			'Give a 16-bit PCM WAV file, or any audio through ffmpeg.',
+		);
 	}
 	let offset = 12;
 	let channels = 0;
@@ -37,22 +45,35 @@ export function readWav(path: string): PcmAudio {
 		} else if (id === 'data') {
 			const isPcm16 = (format === 1 || format === 0xfffe) && bitsPerSample === 16;
 			if (!isPcm16) {
-				throw new EngineError('INPUT_NOT_AUDIO', `${path} is not 16-bit PCM (format ${format}, ${bitsPerSample} bits).`, 'Convert it, or read it through ffmpeg.');
+				throw new EngineError(
+					'INPUT_NOT_AUDIO',
+					`${path} is not 16-bit PCM (format ${format}, ${bitsPerSample} bits).`,
+					'Convert it, or read it through ffmpeg.',
+				);
 			}
 			if (channels < 1 || channels > MAX_CHANNELS || sampleRate < 1) {
-				throw new EngineError('INPUT_NOT_AUDIO', `${path} is not audio: its header claims ${channels} channels at ${sampleRate} Hz.`, 'Give a complete, undamaged audio file.');
+				throw new EngineError(
+					'INPUT_NOT_AUDIO',
+					`${path} is not audio: its header claims ${channels} channels at ${sampleRate} Hz.`,
+					'Give a complete, undamaged audio file.',
+				);
 			}
 			const end = Math.min(bytes.length, body + size);
 			const frames = Math.floor((end - body) / (2 * channels));
 			const samples = new Float32Array(frames);
 			for (let frame = 0; frame < frames; frame++) {
 				let sum = 0;
-				for (let channel = 0; channel < channels; channel++) sum += bytes.readInt16LE(body + 2 * (frame * channels + channel));
+				for (let channel = 0; channel < channels; channel++)
+					sum += bytes.readInt16LE(body + 2 * (frame * channels + channel));
 				samples[frame] = sum / channels;
 			}
 			return { sampleRate, samples };
 		}
 		offset = body + size + (size & 1);
 	}
-	throw new EngineError('INPUT_NOT_AUDIO', `${path} has no audio data chunk.`, 'Give a complete WAV file.');
+	throw new EngineError(
+		'INPUT_NOT_AUDIO',
+		`${path} has no audio data chunk.`,
+		'Give a complete WAV file.',
+	);
 }

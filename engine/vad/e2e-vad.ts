@@ -46,18 +46,24 @@ export class E2eVad {
 			Math.floor(options.silenceToSpeechMs / frameMs),
 			Math.floor(options.speechToSilenceMs / frameMs),
 		);
-		this.startLatencyFrames = this.window.windowFrames + (options.extend ? Math.floor(options.lookbackMs / frameMs) : 0);
+		this.startLatencyFrames =
+			this.window.windowFrames + (options.extend ? Math.floor(options.lookbackMs / frameMs) : 0);
 		this.maxSegmentFrames = Math.floor(options.maxSegmentMs / frameMs);
 		this.endSilenceMs = options.maxEndSilenceMs - options.speechToSilenceMs;
 		this.lookaheadFrames = Math.floor(options.lookaheadMs / frameMs);
 		const endSilenceFrames = Math.floor(this.endSilenceMs / frameMs);
-		this.endLookbackFrames = options.extend ? Math.max(0, endSilenceFrames - this.lookaheadFrames - 1) : endSilenceFrames;
+		this.endLookbackFrames = options.extend
+			? Math.max(0, endSilenceFrames - this.lookaheadFrames - 1)
+			: endSilenceFrames;
 		this.endSilenceFrames = Math.ceil(this.endSilenceMs / frameMs);
 	}
 
 	isSpeechFrame(silenceProbability: number): boolean {
 		const { speechNoiseThreshold, speechToNoiseRatio } = this.options;
-		return 1 - silenceProbability >= Math.pow(silenceProbability, speechToNoiseRatio) + speechNoiseThreshold;
+		return (
+			1 - silenceProbability >=
+			Math.pow(silenceProbability, speechToNoiseRatio) + speechNoiseThreshold
+		);
 	}
 
 	/** Advances one frame; `isLastFrame` closes a segment still open at the end of the input. */
@@ -67,7 +73,8 @@ export class E2eVad {
 		if (change === 'silence-to-silence') {
 			this.silenceFrames++;
 			if (this.inSpeech) this.continueInSilence(t, isLastFrame);
-			else if (t >= this.startLatencyFrames) this.firstFreeFrame = Math.max(this.firstFreeFrame, t - this.startLatencyFrames);
+			else if (t >= this.startLatencyFrames)
+				this.firstFreeFrame = Math.max(this.firstFreeFrame, t - this.startLatencyFrames);
 			return;
 		}
 		this.silenceFrames = 0;
@@ -96,7 +103,11 @@ export class E2eVad {
 		const closingFrame = this.frame - 1 + this.endSilenceFrames - this.silenceFrames;
 		if (closingFrame - this.segmentStartFrame > this.maxSegmentFrames) return null;
 		const { frameMs } = this.options;
-		return { startMs: this.segmentStartFrame * frameMs, endMs: (closingFrame - this.endLookbackFrames + 1) * frameMs, silenceMs: this.silenceFrames * frameMs };
+		return {
+			startMs: this.segmentStartFrame * frameMs,
+			endMs: (closingFrame - this.endLookbackFrames + 1) * frameMs,
+			silenceMs: this.silenceFrames * frameMs,
+		};
 	}
 
 	/** Segments closed since the last call. */
@@ -139,7 +150,10 @@ export class E2eVad {
 		if (endFrame - 1 > this.lastSpeechFrame) this.confirmSpeech(endFrame - 1);
 		this.firstFreeFrame = Math.max(this.firstFreeFrame, endFrame) + 1;
 		const { frameMs } = this.options;
-		this.closed.push({ startMs: this.segmentStartFrame * frameMs, endMs: (endFrame + 1) * frameMs });
+		this.closed.push({
+			startMs: this.segmentStartFrame * frameMs,
+			endMs: (endFrame + 1) * frameMs,
+		});
 		this.resetDetection();
 	}
 

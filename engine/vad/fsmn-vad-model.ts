@@ -2,8 +2,20 @@ import { join } from 'node:path';
 import { EngineError } from '../errors.js';
 import { loadCmvn, type Cmvn } from '../frontend/cmvn.js';
 import { loadFrontendOptions, type FrontendOptions } from '../frontend/frontend-options.js';
-import { pickModelFile, readModelConfig, requireModelFiles, yamlNumber, yamlSection } from '../model-dir/model-config.js';
-import { createSession, ort, requireInterface, type Session, type SessionOptions } from '../onnx/onnx-session.js';
+import {
+	pickModelFile,
+	readModelConfig,
+	requireModelFiles,
+	yamlNumber,
+	yamlSection,
+} from '../model-dir/model-config.js';
+import {
+	createSession,
+	ort,
+	requireInterface,
+	type Session,
+	type SessionOptions,
+} from '../onnx/onnx-session.js';
 import { loadVadOptions, type VadOptions } from './vad-options.js';
 
 const WHAT = 'FSMN-VAD model';
@@ -37,7 +49,15 @@ export class FsmnVadModel {
 	private readonly session: Session;
 	private readonly cacheDims: readonly number[];
 
-	private constructor(modelPath: string, session: Session, frontend: FrontendOptions, cmvn: Cmvn, options: VadOptions, classes: number, cacheDims: number[]) {
+	private constructor(
+		modelPath: string,
+		session: Session,
+		frontend: FrontendOptions,
+		cmvn: Cmvn,
+		options: VadOptions,
+		classes: number,
+		cacheDims: number[],
+	) {
 		this.modelPath = modelPath;
 		this.session = session;
 		this.frontend = frontend;
@@ -73,11 +93,21 @@ export class FsmnVadModel {
 					'config.yaml, am.mvn and model.onnx must come from the same FSMN-VAD export.',
 				);
 			}
-			const cacheDims = staticDims(session.inputMetadata, 'in_cache0') ?? [1, yamlNumber(encoder, 'proj_dim', 128), yamlNumber(encoder, 'lorder', 20) - 1, 1];
-			const classes = staticDims(session.outputMetadata, 'logits')?.[2] ?? yamlNumber(encoder, 'output_dim', 248);
+			const cacheDims = staticDims(session.inputMetadata, 'in_cache0') ?? [
+				1,
+				yamlNumber(encoder, 'proj_dim', 128),
+				yamlNumber(encoder, 'lorder', 20) - 1,
+				1,
+			];
+			const classes =
+				staticDims(session.outputMetadata, 'logits')?.[2] ?? yamlNumber(encoder, 'output_dim', 248);
 			const outOfRange = options.silencePdfIds.filter((id) => id >= classes);
 			if (outOfRange.length > 0) {
-				throw new EngineError('MODEL_INVALID', `${join(modelDir, 'config.yaml')}: sil_pdf_ids ${outOfRange.join(', ')} exceed the model's ${classes} outputs.`, 'Restore the config.yaml shipped with the model.');
+				throw new EngineError(
+					'MODEL_INVALID',
+					`${join(modelDir, 'config.yaml')}: sil_pdf_ids ${outOfRange.join(', ')} exceed the model's ${classes} outputs.`,
+					'Restore the config.yaml shipped with the model.',
+				);
 			}
 			return new FsmnVadModel(modelPath, session, frontend, cmvn, options, classes, cacheDims);
 		} catch (error) {
@@ -89,14 +119,19 @@ export class FsmnVadModel {
 	/** The cache of a stream that has not started: zeros. */
 	createCache(): FsmnVadCache {
 		const size = this.cacheDims.reduce((product, dim) => product * dim, 1);
-		return Array.from({ length: CACHE_COUNT }, () => new ort.Tensor('float32', new Float32Array(size), this.cacheDims));
+		return Array.from(
+			{ length: CACHE_COUNT },
+			() => new ort.Tensor('float32', new Float32Array(size), this.cacheDims),
+		);
 	}
 
 	/** Posteriors of feature rows [rows, dim] continuing the stream whose memory is `cache`. */
 	async run(features: Float32Array, cache: FsmnVadCache): Promise<FsmnVadOutput> {
 		const dim = this.frontend.numMelBins * this.frontend.lfrM;
 		const rows = features.length / dim;
-		const feeds: Record<string, ort.Tensor> = { speech: new ort.Tensor('float32', features, [1, rows, dim]) };
+		const feeds: Record<string, ort.Tensor> = {
+			speech: new ort.Tensor('float32', features, [1, rows, dim]),
+		};
 		cache.forEach((tensor, i) => {
 			feeds[`in_cache${i}`] = tensor;
 		});
@@ -116,8 +151,13 @@ export class FsmnVadModel {
 }
 
 /** The dimensions of a tensor input or output, when the export fixes all of them. */
-function staticDims(metadata: readonly ort.InferenceSession.ValueMetadata[], name: string): number[] | undefined {
+function staticDims(
+	metadata: readonly ort.InferenceSession.ValueMetadata[],
+	name: string,
+): number[] | undefined {
 	const entry = metadata.find((value) => value.name === name);
 	if (!entry?.isTensor) return undefined;
-	return entry.shape.every((dim) => typeof dim === 'number') ? (entry.shape as number[]) : undefined;
+	return entry.shape.every((dim) => typeof dim === 'number')
+		? (entry.shape as number[])
+		: undefined;
 }

@@ -33,7 +33,9 @@ export class RowHistory {
 		if (overflow > 0) this.dropFront(overflow);
 		const needed = (this.rows + count) * this.dim;
 		if (needed > this.buffer.length) {
-			const grown = new Float32Array(Math.min(this.capacity * this.dim, Math.max(this.buffer.length * 2, needed)));
+			const grown = new Float32Array(
+				Math.min(this.capacity * this.dim, Math.max(this.buffer.length * 2, needed)),
+			);
 			grown.set(this.buffer.subarray(0, this.rows * this.dim));
 			this.buffer = grown;
 		}

@@ -48,11 +48,20 @@ export class SpeechSegmenter {
 	) {
 		this.frameShiftMs = recognizerFrontend.frameShiftMs;
 		this.frameLengthMs = recognizerFrontend.frameLengthMs;
-		this.recognizerFbank = sameFbank(model.frontend, recognizerFrontend) ? null : new OnlineFbank(recognizerFrontend);
+		this.recognizerFbank = sameFbank(model.frontend, recognizerFrontend)
+			? null
+			: new OnlineFbank(recognizerFrontend);
 		// The tap runs only on audio, after the history below exists.
-		this.vad = new StreamingVad(model, overrides, this.recognizerFbank ? undefined : (rows) => this.history.append(rows));
+		this.vad = new StreamingVad(
+			model,
+			overrides,
+			this.recognizerFbank ? undefined : (rows) => this.history.append(rows),
+		);
 		const keepMs = this.vad.options.maxSegmentMs + HISTORY_MARGIN_MS;
-		this.history = new RowHistory(recognizerFrontend.numMelBins, Math.ceil(keepMs / this.frameShiftMs));
+		this.history = new RowHistory(
+			recognizerFrontend.numMelBins,
+			Math.ceil(keepMs / this.frameShiftMs),
+		);
 	}
 
 	/** Segments that end within the audio given so far. */
@@ -69,10 +78,15 @@ export class SpeechSegmenter {
 		if (this.provisionalAfterMs === null) return null;
 		const provisional = this.vad.provisionalEnd();
 		if (!provisional || provisional.silenceMs < this.provisionalAfterMs) return null;
-		if (this.offered?.startMs === provisional.startMs && this.offered.endMs === provisional.endMs) return null;
+		if (this.offered?.startMs === provisional.startMs && this.offered.endMs === provisional.endMs)
+			return null;
 		const [first, end] = this.rowsOf(provisional);
 		if (end > this.history.totalRows) return null;
-		this.offered = { id: ++this.lastProvisionalId, startMs: provisional.startMs, endMs: provisional.endMs };
+		this.offered = {
+			id: ++this.lastProvisionalId,
+			startMs: provisional.startMs,
+			endMs: provisional.endMs,
+		};
 		return { ...this.offered, fbank: this.history.slice(first, end) };
 	}
 
@@ -85,15 +99,26 @@ export class SpeechSegmenter {
 	}
 
 	/** Frame f covers [f·shift, f·shift + length) ms: a segment takes the frames wholly inside it, as if cut out first. */
-	private rowsOf({ startMs, endMs }: { startMs: number; endMs: number }): [first: number, end: number] {
-		return [Math.ceil(startMs / this.frameShiftMs), Math.floor((endMs - this.frameLengthMs) / this.frameShiftMs) + 1];
+	private rowsOf({
+		startMs,
+		endMs,
+	}: {
+		startMs: number;
+		endMs: number;
+	}): [first: number, end: number] {
+		return [
+			Math.ceil(startMs / this.frameShiftMs),
+			Math.floor((endMs - this.frameLengthMs) / this.frameShiftMs) + 1,
+		];
 	}
 
 	private cut(segments: readonly { startMs: number; endMs: number }[]): Segment[] {
 		const cut = segments.map(({ startMs, endMs }): Segment => {
 			const fbank = this.history.slice(...this.rowsOf({ startMs, endMs }));
 			const offered = this.offered;
-			return offered?.startMs === startMs && offered.endMs === endMs ? { startMs, endMs, fbank, provisionalId: offered.id } : { startMs, endMs, fbank };
+			return offered?.startMs === startMs && offered.endMs === endMs
+				? { startMs, endMs, fbank, provisionalId: offered.id }
+				: { startMs, endMs, fbank };
 		});
 		const last = segments.at(-1);
 		if (last) {

@@ -27,7 +27,11 @@ export class StreamingVad {
 		this.options = resolveVadOptions(model.options, overrides);
 		const outOfRange = this.options.silencePdfIds.filter((id) => id >= model.classes);
 		if (outOfRange.length > 0) {
-			throw new EngineError('BAD_OPTION', `VAD option silencePdfIds ${outOfRange.join(', ')} exceed the model's ${model.classes} outputs.`, 'Leave silencePdfIds at the model default.');
+			throw new EngineError(
+				'BAD_OPTION',
+				`VAD option silencePdfIds ${outOfRange.join(', ')} exceed the model's ${model.classes} outputs.`,
+				'Leave silencePdfIds at the model default.',
+			);
 		}
 		this.features = new FeatureExtractor(model.frontend, model.cmvn, fbankTap);
 		this.detector = new E2eVad(this.options);

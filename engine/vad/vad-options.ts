@@ -1,6 +1,11 @@
 import { join } from 'node:path';
 import { EngineError } from '../errors.js';
-import { readModelConfig, yamlNumber, yamlSection, type YamlMap } from '../model-dir/model-config.js';
+import {
+	readModelConfig,
+	yamlNumber,
+	yamlSection,
+	type YamlMap,
+} from '../model-dir/model-config.js';
 
 /** FSMN-VAD endpointing settings (`model_conf` of the model's config.yaml), in milliseconds. */
 export interface VadOptions {
@@ -66,22 +71,39 @@ export function loadVadOptions(modelDir: string): VadOptions {
 	};
 	const problems = vadOptionProblems(options);
 	if (problems.length > 0) {
-		throw new EngineError('MODEL_INVALID', `${join(modelDir, 'config.yaml')}: model_conf ${problems.join('; ')}.`, 'Restore the config.yaml shipped with the model.');
+		throw new EngineError(
+			'MODEL_INVALID',
+			`${join(modelDir, 'config.yaml')}: model_conf ${problems.join('; ')}.`,
+			'Restore the config.yaml shipped with the model.',
+		);
 	}
 	return options;
 }
 
 /** The model's options with a caller's overrides, which are checked (they come from user settings). */
-export function resolveVadOptions(base: VadOptions, overrides: Partial<VadOptions> = {}): VadOptions {
+export function resolveVadOptions(
+	base: VadOptions,
+	overrides: Partial<VadOptions> = {},
+): VadOptions {
 	const unknown = Object.keys(overrides).filter((key) => !(OPTION_NAMES as string[]).includes(key));
 	if (unknown.length > 0) {
-		throw new EngineError('BAD_OPTION', `Unknown VAD option ${unknown.join(', ')}.`, `Known VAD options: ${OPTION_NAMES.join(', ')}.`);
+		throw new EngineError(
+			'BAD_OPTION',
+			`Unknown VAD option ${unknown.join(', ')}.`,
+			`Known VAD options: ${OPTION_NAMES.join(', ')}.`,
+		);
 	}
-	const defined = Object.fromEntries(Object.entries(overrides).filter(([, value]) => value !== undefined)) as Partial<VadOptions>;
+	const defined = Object.fromEntries(
+		Object.entries(overrides).filter(([, value]) => value !== undefined),
+	) as Partial<VadOptions>;
 	const options: VadOptions = { ...base, ...defined };
 	const problems = vadOptionProblems(options);
 	if (problems.length > 0) {
-		throw new EngineError('BAD_OPTION', `VAD option ${problems.join('; ')}.`, 'Change the VAD setting, or leave it empty to use the model default.');
+		throw new EngineError(
+			'BAD_OPTION',
+			`VAD option ${problems.join('; ')}.`,
+			'Change the VAD setting, or leave it empty to use the model default.',
+		);
 	}
 	return options;
 }
@@ -90,16 +112,43 @@ export function resolveVadOptions(base: VadOptions, overrides: Partial<VadOption
 export function vadOptionProblems(options: VadOptions): string[] {
 	const problems: string[] = [];
 	const check = (name: keyof VadOptions, ok: boolean, requirement: string) => {
-		if (!ok) problems.push(`${name} = ${JSON.stringify(options[name])} is invalid: it ${requirement}`);
+		if (!ok)
+			problems.push(`${name} = ${JSON.stringify(options[name])} is invalid: it ${requirement}`);
 	};
-	const isNumber = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
-	const { frameMs, windowMs, silenceToSpeechMs, speechToSilenceMs, lookbackMs, lookaheadMs } = options;
-	check('frameMs', Number.isInteger(frameMs) && frameMs > 0, 'must be a positive whole number of milliseconds');
-	check('windowMs', isNumber(windowMs) && windowMs >= frameMs, `must be at least one frame (${frameMs} ms)`);
-	check('silenceToSpeechMs', isNumber(silenceToSpeechMs) && silenceToSpeechMs > 0 && silenceToSpeechMs <= windowMs, `must be within the window (1..${windowMs} ms)`);
-	check('speechToSilenceMs', isNumber(speechToSilenceMs) && speechToSilenceMs >= 0 && speechToSilenceMs < windowMs, `must be within the window (0..${windowMs} ms)`);
-	check('lookbackMs', isNumber(lookbackMs) && lookbackMs >= 0, 'must be a number of milliseconds >= 0');
-	check('lookaheadMs', isNumber(lookaheadMs) && lookaheadMs >= 0, 'must be a number of milliseconds >= 0');
+	const isNumber = (value: unknown): value is number =>
+		typeof value === 'number' && Number.isFinite(value);
+	const { frameMs, windowMs, silenceToSpeechMs, speechToSilenceMs, lookbackMs, lookaheadMs } =
+		options;
+	check(
+		'frameMs',
+		Number.isInteger(frameMs) && frameMs > 0,
+		'must be a positive whole number of milliseconds',
+	);
+	check(
+		'windowMs',
+		isNumber(windowMs) && windowMs >= frameMs,
+		`must be at least one frame (${frameMs} ms)`,
+	);
+	check(
+		'silenceToSpeechMs',
+		isNumber(silenceToSpeechMs) && silenceToSpeechMs > 0 && silenceToSpeechMs <= windowMs,
+		`must be within the window (1..${windowMs} ms)`,
+	);
+	check(
+		'speechToSilenceMs',
+		isNumber(speechToSilenceMs) && speechToSilenceMs >= 0 && speechToSilenceMs < windowMs,
+		`must be within the window (0..${windowMs} ms)`,
+	);
+	check(
+		'lookbackMs',
+		isNumber(lookbackMs) && lookbackMs >= 0,
+		'must be a number of milliseconds >= 0',
+	);
+	check(
+		'lookaheadMs',
+		isNumber(lookaheadMs) && lookaheadMs >= 0,
+		'must be a number of milliseconds >= 0',
+	);
 	check(
 		'maxEndSilenceMs',
 		isNumber(options.maxEndSilenceMs) && options.maxEndSilenceMs > speechToSilenceMs,
@@ -113,14 +162,22 @@ export function vadOptionProblems(options: VadOptions): string[] {
 	);
 	check(
 		'speechNoiseThreshold',
-		isNumber(options.speechNoiseThreshold) && options.speechNoiseThreshold > -1 && options.speechNoiseThreshold < 1,
+		isNumber(options.speechNoiseThreshold) &&
+			options.speechNoiseThreshold > -1 &&
+			options.speechNoiseThreshold < 1,
 		'must be between -1 and 1 (higher needs clearer speech; FunASR uses 0.6)',
 	);
-	check('speechToNoiseRatio', isNumber(options.speechToNoiseRatio) && options.speechToNoiseRatio > 0, 'must be a positive number');
+	check(
+		'speechToNoiseRatio',
+		isNumber(options.speechToNoiseRatio) && options.speechToNoiseRatio > 0,
+		'must be a positive number',
+	);
 	check('extend', typeof options.extend === 'boolean', 'must be true or false');
 	check(
 		'silencePdfIds',
-		Array.isArray(options.silencePdfIds) && options.silencePdfIds.length > 0 && options.silencePdfIds.every((id) => Number.isInteger(id) && id >= 0),
+		Array.isArray(options.silencePdfIds) &&
+			options.silencePdfIds.length > 0 &&
+			options.silencePdfIds.every((id) => Number.isInteger(id) && id >= 0),
 		'must be a non-empty list of output column indices',
 	);
 	return problems;

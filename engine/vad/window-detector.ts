@@ -1,4 +1,5 @@
-export type WindowChange = 'silence-to-silence' | 'silence-to-speech' | 'speech-to-speech' | 'speech-to-silence';
+export type WindowChange =
+	'silence-to-silence' | 'silence-to-speech' | 'speech-to-speech' | 'speech-to-silence';
 
 /**
  * Smooths per-frame speech decisions over a sliding window (FunASR's WindowDetector): the state

@@ -26,8 +26,10 @@ export class RtmpAsrTrigger implements INodeType {
 		group: ['trigger'],
 		version: 1,
 		// Not the URL: it may carry a stream key, and the canvas is often shared as a screenshot.
-		subtitle: '={{ $parameter.onlyMatching ? "sentences with " + $parameter.keywords.join(", ") : "every sentence" }}',
-		description: 'Listens to a live stream, recognizes speech locally (FunASR Paraformer) and starts one execution per sentence',
+		subtitle:
+			'={{ $parameter.onlyMatching ? "sentences with " + $parameter.keywords.join(", ") : "every sentence" }}',
+		description:
+			'Listens to a live stream, recognizes speech locally (FunASR Paraformer) and starts one execution per sentence',
 		eventTriggerDescription: 'Waiting for someone to speak on the stream',
 		defaults: {
 			name: 'RTMP Speech Recognition Trigger',
@@ -50,14 +52,18 @@ export class RtmpAsrTrigger implements INodeType {
 				active:
 					"<b>While building your workflow</b>, click 'Execute step' and speak on the stream: the first sentence recognized starts an execution shown here.<br /><br /><b>Your workflow is also running</b>: every sentence starts an execution, listed under executions.",
 			},
-			activationHint: 'Once you have finished building your workflow, publish it to have it listen to the stream continuously.',
+			activationHint:
+				'Once you have finished building your workflow, publish it to have it listen to the stream continuously.',
 		},
 		properties: NODE_PROPERTIES,
 	};
 
 	methods = {
 		credentialTest: {
-			async [CREDENTIAL_TEST](this: ICredentialTestFunctions, credential: ICredentialsDecrypted): Promise<INodeCredentialTestResult> {
+			async [CREDENTIAL_TEST](
+				this: ICredentialTestFunctions,
+				credential: ICredentialsDecrypted,
+			): Promise<INodeCredentialTestResult> {
 				return await testStreamCredential(credential);
 			},
 		},

@@ -34,13 +34,20 @@ export interface GivenPath {
 }
 
 /** Throws BAD_OPTION naming the parameter and the environment variable when n8n would block a path. */
-export async function assertFileAccess(paths: readonly GivenPath[], env: FileAccessEnvironment = process.env): Promise<void> {
+export async function assertFileAccess(
+	paths: readonly GivenPath[],
+	env: FileAccessEnvironment = process.env,
+): Promise<void> {
 	for (const { parameter, path } of paths) {
 		const resolved = await resolveRealPath(path);
 		const blocked = blockedBy(resolved, env);
 		if (blocked === null) continue;
 		const shown = resolved === resolve(path) ? `"${path}"` : `"${path}" (really "${resolved}")`;
-		throw new EngineError('BAD_OPTION', `n8n does not let nodes use the ${parameter} ${shown}: ${blocked.reason}.`, blocked.fix);
+		throw new EngineError(
+			'BAD_OPTION',
+			`n8n does not let nodes use the ${parameter} ${shown}: ${blocked.reason}.`,
+			blocked.fix,
+		);
 	}
 }
 
@@ -50,7 +57,10 @@ interface Verdict {
 }
 
 function blockedBy(resolved: string, env: FileAccessEnvironment): Verdict | null {
-	if (env[BLOCK_FILE_ACCESS_TO_N8N_FILES] !== 'false' && n8nRestrictedPaths(env).some((restricted) => isContainedWithin(restricted, resolved))) {
+	if (
+		env[BLOCK_FILE_ACCESS_TO_N8N_FILES] !== 'false' &&
+		n8nRestrictedPaths(env).some((restricted) => isContainedWithin(restricted, resolved))
+	) {
 		return {
 			reason: `it is inside n8n's own files (${BLOCK_FILE_ACCESS_TO_N8N_FILES})`,
 			fix: `Move it out of n8n's folder (e.g. into ~/.n8n-files), or set ${BLOCK_FILE_ACCESS_TO_N8N_FILES}=false in n8n's environment.`,
@@ -58,7 +68,10 @@ function blockedBy(resolved: string, env: FileAccessEnvironment): Verdict | null
 	}
 	const patterns = configValue(env, BLOCK_FILE_PATTERNS) ?? DEFAULT_BLOCKED_PATTERNS;
 	if (isPatternBlocked(resolved, patterns)) {
-		return { reason: `it matches ${BLOCK_FILE_PATTERNS} (${patterns})`, fix: `Use a path that does not match it, or change ${BLOCK_FILE_PATTERNS} in n8n's environment.` };
+		return {
+			reason: `it matches ${BLOCK_FILE_PATTERNS} (${patterns})`,
+			fix: `Use a path that does not match it, or change ${BLOCK_FILE_PATTERNS} in n8n's environment.`,
+		};
 	}
 	const allowed = allowedPaths(env);
 	if (allowed.length > 0 && !allowed.some((directory) => isContainedWithin(directory, resolved))) {
@@ -73,7 +86,8 @@ function blockedBy(resolved: string, env: FileAccessEnvironment): Verdict | null
 /** n8n's SecurityConfig reads a variable, or the file named by `<name>_FILE`, and unquotes it. */
 function configValue(env: FileAccessEnvironment, name: string): string | undefined {
 	let value = env[name];
-	if (value === undefined && env[`${name}_FILE`]) value = readFileSync(env[`${name}_FILE`]!, 'utf8');
+	if (value === undefined && env[`${name}_FILE`])
+		value = readFileSync(env[`${name}_FILE`]!, 'utf8');
 	return value?.trim().replace(/^(['"])(.*)\1$/, '$2');
 }
 
@@ -86,11 +100,20 @@ function allowedPaths(env: FileAccessEnvironment): string[] {
 }
 
 function n8nRestrictedPaths(env: FileAccessEnvironment): string[] {
-	const n8nFolder = join(env.N8N_USER_FOLDER ?? env[process.platform === 'win32' ? 'USERPROFILE' : 'HOME'] ?? process.cwd(), '.n8n');
+	const n8nFolder = join(
+		env.N8N_USER_FOLDER ??
+			env[process.platform === 'win32' ? 'USERPROFILE' : 'HOME'] ??
+			process.cwd(),
+		'.n8n',
+	);
 	const paths = [n8nFolder, join(dirname(n8nFolder), '.cache/n8n/public')];
 	if (env.N8N_CONFIG_FILES) paths.push(...env.N8N_CONFIG_FILES.split(','));
 	if (env.N8N_CUSTOM_EXTENSIONS) paths.push(...env.N8N_CUSTOM_EXTENSIONS.split(';'));
-	for (const name of ['N8N_BINARY_DATA_STORAGE_PATH', 'N8N_UM_EMAIL_TEMPLATES_INVITE', 'N8N_UM_EMAIL_TEMPLATES_PWRESET']) {
+	for (const name of [
+		'N8N_BINARY_DATA_STORAGE_PATH',
+		'N8N_UM_EMAIL_TEMPLATES_INVITE',
+		'N8N_UM_EMAIL_TEMPLATES_PWRESET',
+	]) {
 		if (env[name]) paths.push(env[name]);
 	}
 	return paths;

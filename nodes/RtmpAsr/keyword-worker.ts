@@ -15,5 +15,7 @@ export interface KeywordRequest {
 const { sources, flags } = workerData as KeywordWorkerData;
 const patterns = sources.map((source) => new RegExp(source, flags));
 const port = parentPort!;
-port.on('message', ({ index, texts }: KeywordRequest) => port.postMessage(texts.some((text) => patterns[index].test(text))));
+port.on('message', ({ index, texts }: KeywordRequest) =>
+	port.postMessage(texts.some((text) => patterns[index].test(text))),
+);
 port.postMessage('ready');

@@ -18,7 +18,8 @@ export interface KeywordOptions {
  * Khmer, Myanmar) are excluded: without a dictionary nothing says where their words end, and
  * Paraformer writes Chinese without spaces, so any occurrence there counts as a word.
  */
-const JOINING = '(?:(?![\\p{Script=Han}\\p{Script=Hiragana}\\p{Script=Katakana}\\p{Script=Thai}\\p{Script=Lao}\\p{Script=Khmer}\\p{Script=Myanmar}])[\\p{L}\\p{N}\\p{M}_])';
+const JOINING =
+	'(?:(?![\\p{Script=Han}\\p{Script=Hiragana}\\p{Script=Katakana}\\p{Script=Thai}\\p{Script=Lao}\\p{Script=Khmer}\\p{Script=Myanmar}])[\\p{L}\\p{N}\\p{M}_])';
 const JOINING_CHARACTER = new RegExp(`^${JOINING}$`, 'u');
 /** Unicode-mode regular expressions reject escapes of anything else (`\-` included). */
 const REGEX_SPECIALS = /[.*+?^${}()|[\]\\]/g;
@@ -40,7 +41,10 @@ export class KeywordMatcher {
 	readonly keywords: readonly string[];
 	private readonly patterns: readonly RegExp[];
 
-	constructor(keywords: readonly string[], options: KeywordOptions & { mode?: LiteralMatchMode } = {}) {
+	constructor(
+		keywords: readonly string[],
+		options: KeywordOptions & { mode?: LiteralMatchMode } = {},
+	) {
 		const mode = options.mode ?? 'words';
 		const flags = options.caseSensitive ? 'u' : 'iu';
 		this.keywords = unique(keywords.map((keyword) => keyword.trim()));
@@ -57,7 +61,9 @@ export class KeywordMatcher {
 	 */
 	match(...texts: string[]): string[] {
 		const subjects = texts.map((text) => text.normalize('NFKC'));
-		return this.keywords.filter((_, index) => subjects.some((subject) => this.patterns[index].test(subject)));
+		return this.keywords.filter((_, index) =>
+			subjects.some((subject) => this.patterns[index].test(subject)),
+		);
 	}
 }
 
@@ -126,13 +132,17 @@ export class RegexKeywordMatcher {
 			if (this.closed) break;
 			const outcome = await this.test(index, texts);
 			if (outcome === true) result.keywords.push(keyword);
-			else if (outcome !== false && !this.closed) result.warnings.push(unmatchedWarning(keyword, texts[0] ?? '', outcome));
+			else if (outcome !== false && !this.closed)
+				result.warnings.push(unmatchedWarning(keyword, texts[0] ?? '', outcome));
 		}
 		return result;
 	}
 
 	/** true or false, or why the expression could not say. */
-	private async test(index: number, texts: string[]): Promise<boolean | { slowerThanMs: number } | { failed: string }> {
+	private async test(
+		index: number,
+		texts: string[],
+	): Promise<boolean | { slowerThanMs: number } | { failed: string }> {
 		const running = (this.worker ??= this.start());
 		let worker: Worker;
 		try {
@@ -166,7 +176,11 @@ export class RegexKeywordMatcher {
 	/** A worker that has compiled the expressions: the deadline must not count its start-up. */
 	private start(): Promise<Worker> {
 		return new Promise((resolve, reject) => {
-			const worker = new Worker(WORKER_SCRIPT, { workerData: this.workerData, name: 'rtmp-asr keywords', resourceLimits: WORKER_LIMITS });
+			const worker = new Worker(WORKER_SCRIPT, {
+				workerData: this.workerData,
+				name: 'rtmp-asr keywords',
+				resourceLimits: WORKER_LIMITS,
+			});
 			let lastError: unknown;
 			// Without a listener, a worker's error (out of memory…) would be thrown in n8n's main thread.
 			worker.on('error', (error) => (lastError = error));
@@ -184,15 +198,25 @@ export class RegexKeywordMatcher {
 }
 
 /** The matcher for the configured mode; throws a BAD_OPTION for an invalid regular expression. */
-export function createKeywordMatcher(keywords: readonly string[], options: KeywordOptions = {}): KeywordMatcher | RegexKeywordMatcher {
+export function createKeywordMatcher(
+	keywords: readonly string[],
+	options: KeywordOptions = {},
+): KeywordMatcher | RegexKeywordMatcher {
 	const mode = options.mode ?? 'words';
 	if (mode === 'regex') return new RegexKeywordMatcher(keywords, options);
 	return new KeywordMatcher(keywords, { ...options, mode });
 }
 
-function unmatchedWarning(keyword: string, text: string, outcome: { slowerThanMs: number } | { failed: string }): EngineError {
+function unmatchedWarning(
+	keyword: string,
+	text: string,
+	outcome: { slowerThanMs: number } | { failed: string },
+): EngineError {
 	const sentence = [...text].length > 40 ? `${[...text].slice(0, 40).join('')}…` : text;
-	const why = 'slowerThanMs' in outcome ? `took longer than ${outcome.slowerThanMs / 1000} s` : `could not be tested (${outcome.failed})`;
+	const why =
+		'slowerThanMs' in outcome
+			? `took longer than ${outcome.slowerThanMs / 1000} s`
+			: `could not be tested (${outcome.failed})`;
 	return new EngineError(
 		'BAD_OPTION',
 		`The keyword /${keyword}/ ${why} on the sentence "${sentence}"; it counts as not found there.`,
@@ -215,7 +239,12 @@ function compileRegex(keyword: string, flags: string): RegExp {
 }
 
 function invalidRegex(keyword: string, cause: unknown): EngineError {
-	return new EngineError('BAD_OPTION', `The keyword /${keyword}/ is not a valid regular expression: ${errorMessage(cause)}.`, 'Fix the expression (JavaScript syntax, Unicode mode: escape only characters that need it), or switch the match mode to words or substrings.', { cause });
+	return new EngineError(
+		'BAD_OPTION',
+		`The keyword /${keyword}/ is not a valid regular expression: ${errorMessage(cause)}.`,
+		'Fix the expression (JavaScript syntax, Unicode mode: escape only characters that need it), or switch the match mode to words or substrings.',
+		{ cause },
+	);
 }
 
 function literalPattern(keyword: string, mode: LiteralMatchMode, flags: string): RegExp {
@@ -225,7 +254,11 @@ function literalPattern(keyword: string, mode: LiteralMatchMode, flags: string):
 		case 'words':
 			return new RegExp(wordPattern(keyword.normalize('NFKC')), flags);
 		default:
-			throw new EngineError('BAD_OPTION', `Unknown keyword match mode "${String(mode)}".`, 'Use words, substrings or regex.');
+			throw new EngineError(
+				'BAD_OPTION',
+				`Unknown keyword match mode "${String(mode)}".`,
+				'Use words, substrings or regex.',
+			);
 	}
 }
 

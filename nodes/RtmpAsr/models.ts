@@ -1,10 +1,21 @@
 import { resolve } from 'node:path';
 import type { INodePropertyOptions } from 'n8n-workflow';
 import { EngineError, isEngineError, type ModelSelection } from '../../engine/index.js';
-import { defaultCatalog, ensureModel, findModel, formatBytes, modelDirectory, modelRoot, progressPrinter, totalBytes, type ModelKind } from '../../models/index.js';
+import {
+	defaultCatalog,
+	ensureModel,
+	findModel,
+	formatBytes,
+	modelDirectory,
+	modelRoot,
+	progressPrinter,
+	totalBytes,
+	type ModelKind,
+} from '../../models/index.js';
 
 /** A catalog model (installed in the model cache, downloaded when missing) or a directory filled by hand. */
-export type ModelSource = { kind: 'catalog'; name: string } | { kind: 'directory'; directory: string };
+export type ModelSource =
+	{ kind: 'catalog'; name: string } | { kind: 'directory'; directory: string };
 
 /** Which models the trigger loads and where catalog models come from. */
 export interface ModelPlan {
@@ -55,7 +66,11 @@ export function catalogChoices(kind: ModelKind): INodePropertyOptions[] {
 }
 
 export function localDirectoryChoice(what: string): INodePropertyOptions {
-	return { name: 'Local Directory', value: LOCAL_DIRECTORY, description: `A FunASR ${what} ONNX export copied to this machine by hand` };
+	return {
+		name: 'Local Directory',
+		value: LOCAL_DIRECTORY,
+		description: `A FunASR ${what} ONNX export copied to this machine by hand`,
+	};
 }
 
 export interface ModelLog {
@@ -71,9 +86,22 @@ export const CLI_PATH = resolve(__dirname, '..', '..', 'cli', 'rtmp-asr.js');
  * download it once, the downloader's lock sees to that — with its progress in the log. Otherwise the
  * downloader's error names the directory to fill and the command that fills it.
  */
-export async function provideModels(plan: ModelPlan, log: ModelLog, signal?: AbortSignal): Promise<ModelSelection> {
-	const directoryOf = async (source: ModelSource): Promise<string> => (source.kind === 'directory' ? source.directory : await installedModel(source.name, plan, log, signal));
-	const selection: ModelSelection = { asrDir: await directoryOf(plan.asr), vadDir: await directoryOf(plan.vad), quantized: plan.quantized, threads: plan.threads, recognizers: plan.recognizers };
+export async function provideModels(
+	plan: ModelPlan,
+	log: ModelLog,
+	signal?: AbortSignal,
+): Promise<ModelSelection> {
+	const directoryOf = async (source: ModelSource): Promise<string> =>
+		source.kind === 'directory'
+			? source.directory
+			: await installedModel(source.name, plan, log, signal);
+	const selection: ModelSelection = {
+		asrDir: await directoryOf(plan.asr),
+		vadDir: await directoryOf(plan.vad),
+		quantized: plan.quantized,
+		threads: plan.threads,
+		recognizers: plan.recognizers,
+	};
 	if (plan.punctuation) {
 		selection.puncDir = await directoryOf(plan.punctuation);
 		selection.puncQuantized = plan.punctuationQuantized;
@@ -81,7 +109,12 @@ export async function provideModels(plan: ModelPlan, log: ModelLog, signal?: Abo
 	return selection;
 }
 
-async function installedModel(name: string, plan: ModelPlan, log: ModelLog, signal: AbortSignal | undefined): Promise<string> {
+async function installedModel(
+	name: string,
+	plan: ModelPlan,
+	log: ModelLog,
+	signal: AbortSignal | undefined,
+): Promise<string> {
 	const model = findModel(defaultCatalog(), name);
 	const print = progressPrinter({ write: (line) => log.info(line.trimEnd()) });
 	let startedAt: number | null = null;
@@ -93,12 +126,17 @@ async function installedModel(name: string, plan: ModelPlan, log: ModelLog, sign
 			onProgress: (event) => {
 				if (startedAt === null) {
 					startedAt = performance.now();
-					log.info(`Model ${name} is not in the model cache: installing it (about ${formatBytes(totalBytes(model))}) into "${modelDirectory(modelRoot(plan.cacheDirectory), model)}".`);
+					log.info(
+						`Model ${name} is not in the model cache: installing it (about ${formatBytes(totalBytes(model))}) into "${modelDirectory(modelRoot(plan.cacheDirectory), model)}".`,
+					);
 				}
 				print(event);
 			},
 		});
-		if (startedAt !== null) log.info(`Model ${name} is installed in "${directory}" (${Math.round((performance.now() - startedAt) / 1000)} s).`);
+		if (startedAt !== null)
+			log.info(
+				`Model ${name} is installed in "${directory}" (${Math.round((performance.now() - startedAt) / 1000)} s).`,
+			);
 		return directory;
 	} catch (error) {
 		throw withNodeHints(error, plan.download);
@@ -109,6 +147,10 @@ async function installedModel(name: string, plan: ModelPlan, log: ModelLog, sign
 function withNodeHints(error: unknown, download: boolean): unknown {
 	if (!isEngineError(error) || error.code !== 'MODEL_MISSING') return error;
 	const command = ` (\`rtmp-asr\` is \`node ${CLI_PATH}\`.)`;
-	const switchOn = download ? '' : ' Or switch on Options → Download Missing Models to let the node download it when the workflow is activated.';
-	return new EngineError(error.code, error.message, `${error.fix}${command}${switchOn}`, { cause: error });
+	const switchOn = download
+		? ''
+		: ' Or switch on Options → Download Missing Models to let the node download it when the workflow is activated.';
+	return new EngineError(error.code, error.message, `${error.fix}${command}${switchOn}`, {
+		cause: error,
+	});
 }

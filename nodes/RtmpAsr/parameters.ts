@@ -1,11 +1,24 @@
 import { basename, resolve } from 'node:path';
 import type { INodeProperties, INodePropertyOptions } from 'n8n-workflow';
 import type { KeywordMatchMode } from './keywords.js';
-import { EngineError, hotwordWords, MAX_HOTWORDS, type OverflowPolicy } from '../../engine/index.js';
+import {
+	EngineError,
+	hotwordWords,
+	MAX_HOTWORDS,
+	type OverflowPolicy,
+} from '../../engine/index.js';
 import { defaultCatalog, findModel, isQuantized } from '../../models/index.js';
 import { SERVER_URL } from './credentials/stream-credentials.js';
 import type { GivenPath } from './file-access.js';
-import { catalogChoices, DEFAULT_MODELS, LOCAL_DIRECTORY, localDirectoryChoice, NO_PUNCTUATION, type ModelPlan, type ModelSource } from './models.js';
+import {
+	catalogChoices,
+	DEFAULT_MODELS,
+	LOCAL_DIRECTORY,
+	localDirectoryChoice,
+	NO_PUNCTUATION,
+	type ModelPlan,
+	type ModelSource,
+} from './models.js';
 
 /**
  * Each parameter of the node is declared once, here: its n8n description (the `name` is the
@@ -21,13 +34,26 @@ interface Parameter<T> {
 
 type Described = Omit<INodeProperties, 'name' | 'type' | 'default' | 'options' | 'typeOptions'>;
 
-function textParameter(property: Described & { default?: string; typeOptions?: INodeProperties['typeOptions'] }): Parameter<string> {
+function textParameter(
+	property: Described & { default?: string; typeOptions?: INodeProperties['typeOptions'] },
+): Parameter<string> {
 	const label = property.displayName;
-	return { property: { type: 'string', default: '', ...property }, label, check: (value) => text(value, label) };
+	return {
+		property: { type: 'string', default: '', ...property },
+		label,
+		check: (value) => text(value, label),
+	};
 }
 
-function flagParameter(property: Described & { default: boolean }, label = property.displayName): Parameter<boolean> {
-	return { property: { type: 'boolean', ...property }, label, check: (value) => flag(value, label) };
+function flagParameter(
+	property: Described & { default: boolean },
+	label = property.displayName,
+): Parameter<boolean> {
+	return {
+		property: { type: 'boolean', ...property },
+		label,
+		check: (value) => flag(value, label),
+	};
 }
 
 interface Range {
@@ -40,31 +66,57 @@ interface Range {
 	hint: string;
 }
 
-function numberParameter(property: Described & { default: number }, range: Range): Parameter<number> {
+function numberParameter(
+	property: Described & { default: number },
+	range: Range,
+): Parameter<number> {
 	const label = range.unit ? `${property.displayName} (${range.unit})` : property.displayName;
 	return {
-		property: { type: 'number', typeOptions: { minValue: range.min, maxValue: range.max }, ...property },
+		property: {
+			type: 'number',
+			typeOptions: { minValue: range.min, maxValue: range.max },
+			...property,
+		},
 		label,
-		check: (value) => (range.whole ? wholeNumber : number)(value, label, range.min, range.max, range.hint),
+		check: (value) =>
+			(range.whole ? wholeNumber : number)(value, label, range.min, range.max, range.hint),
 	};
 }
 
-function choiceParameter<T extends string>(property: Described & { default: T; options: (INodePropertyOptions & { value: T })[] }): Parameter<T> {
+function choiceParameter<T extends string>(
+	property: Described & { default: T; options: (INodePropertyOptions & { value: T })[] },
+): Parameter<T> {
 	const label = property.displayName;
 	const allowed = property.options.map((option) => option.value);
-	return { property: { type: 'options', ...property }, label, check: (value) => choice(value, allowed, label) };
+	return {
+		property: { type: 'options', ...property },
+		label,
+		check: (value) => choice(value, allowed, label),
+	};
 }
 
 const modelChoice = (property: Described & { default: string; options: INodePropertyOptions[] }) =>
-	choiceParameter({ ...property, options: property.options.map((option) => ({ ...option, value: String(option.value) })) });
+	choiceParameter({
+		...property,
+		options: property.options.map((option) => ({ ...option, value: String(option.value) })),
+	});
 
 /** The node's top-level parameters, in the editor's order; the Options collection follows them. */
 const PARAMETERS = {
 	source: choiceParameter<StreamSourceKind>({
 		displayName: 'Stream Source',
 		options: [
-			{ name: 'URL', value: 'url', description: 'A stream URL typed here; use the credential for URLs with stream keys or passwords' },
-			{ name: 'Credential', value: 'credential', description: 'Server URL, stream key and login kept in an RTMP Stream credential' },
+			{
+				name: 'URL',
+				value: 'url',
+				description:
+					'A stream URL typed here; use the credential for URLs with stream keys or passwords',
+			},
+			{
+				name: 'Credential',
+				value: 'credential',
+				description: 'Server URL, stream key and login kept in an RTMP Stream credential',
+			},
 		],
 		default: 'url',
 	}),
@@ -72,27 +124,32 @@ const PARAMETERS = {
 		displayName: 'Stream URL',
 		required: true,
 		placeholder: 'rtmp://localhost:1935/live/stream',
-		description: 'What ffmpeg reads: rtmp://, rtmps://, rtsp://, srt://, http(s):// (HLS), udp:// or a local file path (within N8N_RESTRICT_FILE_ACCESS_TO)',
+		description:
+			'What ffmpeg reads: rtmp://, rtmps://, rtsp://, srt://, http(s):// (HLS), udp:// or a local file path (within N8N_RESTRICT_FILE_ACCESS_TO)',
 		displayOptions: { show: { source: ['url'] } },
 	}),
 	model: modelChoice({
 		displayName: 'Model',
 		options: [...catalogChoices('asr'), localDirectoryChoice('Paraformer')],
 		default: DEFAULT_MODELS.asr,
-		description: 'The speech recognizer. A model missing from the model cache is downloaded when the workflow is activated (see Options).',
+		description:
+			'The speech recognizer. A model missing from the model cache is downloaded when the workflow is activated (see Options).',
 	}),
 	modelDirectory: textParameter({
 		displayName: 'Model Directory',
 		required: true,
-		placeholder: '/home/node/.n8n-files/models/speech_paraformer-large_asr_nat-zh-cn-16k-common-vocab8404-onnx',
-		description: 'A FunASR Paraformer ONNX export: model.onnx (or model_quant.onnx), config.yaml, am.mvn and tokens.json; within N8N_RESTRICT_FILE_ACCESS_TO',
+		placeholder:
+			'/home/node/.n8n-files/models/speech_paraformer-large_asr_nat-zh-cn-16k-common-vocab8404-onnx',
+		description:
+			'A FunASR Paraformer ONNX export: model.onnx (or model_quant.onnx), config.yaml, am.mvn and tokens.json; within N8N_RESTRICT_FILE_ACCESS_TO',
 		displayOptions: { show: { model: [LOCAL_DIRECTORY] } },
 	}),
 	quantized: flagParameter(
 		{
 			displayName: 'Quantized (Int8)',
 			default: false,
-			description: 'Whether to load model_quant.onnx instead of model.onnx: about 4× smaller, 1.3–3× faster (most on CPUs with VNNI), slightly less accurate',
+			description:
+				'Whether to load model_quant.onnx instead of model.onnx: about 4× smaller, 1.3–3× faster (most on CPUs with VNNI), slightly less accurate',
 			displayOptions: { show: { model: [LOCAL_DIRECTORY] } },
 		},
 		'Quantized (int8)',
@@ -107,20 +164,31 @@ const PARAMETERS = {
 		displayName: 'VAD Model Directory',
 		required: true,
 		placeholder: '/home/node/.n8n-files/models/speech_fsmn_vad_zh-cn-16k-common-onnx',
-		description: 'A FunASR FSMN-VAD ONNX export: model.onnx, config.yaml and am.mvn; within N8N_RESTRICT_FILE_ACCESS_TO',
+		description:
+			'A FunASR FSMN-VAD ONNX export: model.onnx, config.yaml and am.mvn; within N8N_RESTRICT_FILE_ACCESS_TO',
 		displayOptions: { show: { vadModel: [LOCAL_DIRECTORY] } },
 	}),
 	punctuationModel: modelChoice({
 		displayName: 'Punctuation',
-		options: [{ name: 'Off', value: NO_PUNCTUATION, description: "The recognizer's text, without punctuation" }, ...catalogChoices('punc'), localDirectoryChoice('CT-Transformer')],
+		options: [
+			{
+				name: 'Off',
+				value: NO_PUNCTUATION,
+				description: "The recognizer's text, without punctuation",
+			},
+			...catalogChoices('punc'),
+			localDirectoryChoice('CT-Transformer'),
+		],
 		default: DEFAULT_MODELS.punctuation,
 		description: `Adds punctuation with a CT-Transformer model; sentences are then split at 。？！. ${DEFAULT_MODELS.punctuation} carries context from one sentence to the next, as live captions need.`,
 	}),
 	punctuationModelDirectory: textParameter({
 		displayName: 'Punctuation Model Directory',
 		required: true,
-		placeholder: '/home/node/.n8n-files/models/punc_ct-transformer_zh-cn-common-vad_realtime-vocab272727-onnx',
-		description: 'A FunASR CT-Transformer ONNX export, offline or vad_realtime, at the precision of the recognizer (model_quant.onnx when it is int8); within N8N_RESTRICT_FILE_ACCESS_TO',
+		placeholder:
+			'/home/node/.n8n-files/models/punc_ct-transformer_zh-cn-common-vad_realtime-vocab272727-onnx',
+		description:
+			'A FunASR CT-Transformer ONNX export, offline or vad_realtime, at the precision of the recognizer (model_quant.onnx when it is int8); within N8N_RESTRICT_FILE_ACCESS_TO',
 		displayOptions: { show: { punctuationModel: [LOCAL_DIRECTORY] } },
 	}),
 	keywords: {
@@ -130,7 +198,8 @@ const PARAMETERS = {
 			typeOptions: { multipleValues: true, multipleValueButtonText: 'Add Keyword' },
 			default: [],
 			placeholder: '报警',
-			description: 'Words to look for in each sentence; the ones found are listed in the item\'s "keywords" field',
+			description:
+				'Words to look for in each sentence; the ones found are listed in the item\'s "keywords" field',
 		},
 		label: 'Keywords',
 		check: (value) => textList(value, 'Keywords', 'keyword'),
@@ -138,13 +207,29 @@ const PARAMETERS = {
 	keywordMatch: choiceParameter<KeywordMatchMode>({
 		displayName: 'Keyword Match',
 		options: [
-			{ name: 'Words', value: 'words', description: 'Whole words; in Chinese or Japanese (no spaces) any occurrence' },
-			{ name: 'Substrings', value: 'substrings', description: 'Anywhere in the text, inside words too' },
-			{ name: 'Regular Expressions', value: 'regex', description: 'Each keyword is a JavaScript regular expression' },
+			{
+				name: 'Words',
+				value: 'words',
+				description: 'Whole words; in Chinese or Japanese (no spaces) any occurrence',
+			},
+			{
+				name: 'Substrings',
+				value: 'substrings',
+				description: 'Anywhere in the text, inside words too',
+			},
+			{
+				name: 'Regular Expressions',
+				value: 'regex',
+				description: 'Each keyword is a JavaScript regular expression',
+			},
 		],
 		default: 'words',
 	}),
-	caseSensitive: flagParameter({ displayName: 'Case Sensitive', default: false, description: 'Whether "Alarm" and "alarm" are different keywords' }),
+	caseSensitive: flagParameter({
+		displayName: 'Case Sensitive',
+		default: false,
+		description: 'Whether "Alarm" and "alarm" are different keywords',
+	}),
 	onlyMatching: flagParameter({
 		displayName: 'Emit Only Matching Sentences',
 		default: false,
@@ -166,7 +251,8 @@ const PARAMETERS = {
 	statusOutput: flagParameter({
 		displayName: 'Status Output',
 		default: false,
-		description: 'Whether to add a second output that receives connection changes, reconnects, queue overflows and warnings',
+		description:
+			'Whether to add a second output that receives connection changes, reconnects, queue overflows and warnings',
 	}),
 };
 
@@ -187,15 +273,22 @@ const OPTIONS = {
 	ffmpegPath: textParameter({
 		displayName: 'FFmpeg Path',
 		placeholder: '/usr/bin/ffmpeg',
-		description: 'The ffmpeg binary, within N8N_RESTRICT_FILE_ACCESS_TO; empty: ffmpeg on the PATH of n8n',
+		description:
+			'The ffmpeg binary, within N8N_RESTRICT_FILE_ACCESS_TO; empty: ffmpeg on the PATH of n8n',
 	}),
 	threads: numberParameter(
 		{
 			displayName: 'Inference Threads',
 			default: 1,
-			description: 'CPU threads for recognition (0 lets onnxruntime choose). Workflows with the same model and threads share one loaded model.',
+			description:
+				'CPU threads for recognition (0 lets onnxruntime choose). Workflows with the same model and threads share one loaded model.',
 		},
-		{ min: 0, max: 64, whole: true, hint: 'Use 1 (the default) to 4, or 0 to let onnxruntime choose.' },
+		{
+			min: 0,
+			max: 64,
+			whole: true,
+			hint: 'Use 1 (the default) to 4, or 0 to let onnxruntime choose.',
+		},
 	),
 	keywordsAsHotwords: flagParameter({
 		displayName: 'Keywords as Hotwords',
@@ -207,15 +300,22 @@ const OPTIONS = {
 		{
 			displayName: 'Manual Mode Timeout',
 			default: 120,
-			description: 'When testing the node: how many seconds to wait for the first sentence before giving up',
+			description:
+				'When testing the node: how many seconds to wait for the first sentence before giving up',
 		},
-		{ min: 1, max: 3600, unit: 's', hint: 'Give the time to wait for the first sentence when testing the node, e.g. 120.' },
+		{
+			min: 1,
+			max: 3600,
+			unit: 's',
+			hint: 'Give the time to wait for the first sentence when testing the node, e.g. 120.',
+		},
 	),
 	maxSentenceSeconds: numberParameter(
 		{
 			displayName: 'Maximum Sentence Length',
 			default: 60,
-			description: 'Speech without a pause is cut after this many seconds (FunASR max_single_segment_time)',
+			description:
+				'Speech without a pause is cut after this many seconds (FunASR max_single_segment_time)',
 		},
 		{ min: 1, max: 600, unit: 's', hint: 'FunASR uses 60 s.' },
 	),
@@ -238,22 +338,46 @@ const OPTIONS = {
 			description:
 				'Sentences recognized at once, each by its own copy of the recognition model (memory grows by one model each). 2 on a machine with 2 or more cores keeps up with more streams than one recognition on two threads.',
 		},
-		{ min: 1, max: 8, whole: true, hint: 'Use 1 (the default), or up to the number of CPU cores when memory allows a copy of the model for each.' },
+		{
+			min: 1,
+			max: 8,
+			whole: true,
+			hint: 'Use 1 (the default), or up to the number of CPU cores when memory allows a copy of the model for each.',
+		},
 	),
 	queueSeconds: numberParameter(
 		{
 			displayName: 'Queue Bound',
 			default: 120,
-			description: 'Most speech, in seconds of audio, that may wait for recognition when the CPU or, in order, the workflow falls behind',
+			description:
+				'Most speech, in seconds of audio, that may wait for recognition when the CPU or, in order, the workflow falls behind',
 		},
-		{ min: 1, max: 3600, unit: 's', hint: 'It bounds the speech waiting for recognition; 120 s is the default.' },
+		{
+			min: 1,
+			max: 3600,
+			unit: 's',
+			hint: 'It bounds the speech waiting for recognition; 120 s is the default.',
+		},
 	),
 	overflow: choiceParameter<OverflowPolicy>({
 		displayName: 'Queue Overflow',
 		options: [
-			{ name: 'Drop Oldest', value: 'drop-oldest', description: 'Keep up with the live stream: forget the oldest waiting speech' },
-			{ name: 'Drop Newest', value: 'drop-newest', description: 'Finish what is waiting: ignore new speech until there is room' },
-			{ name: 'Backpressure', value: 'backpressure', description: 'Lose nothing: stop reading the stream until there is room (the server may drop the connection)' },
+			{
+				name: 'Drop Oldest',
+				value: 'drop-oldest',
+				description: 'Keep up with the live stream: forget the oldest waiting speech',
+			},
+			{
+				name: 'Drop Newest',
+				value: 'drop-newest',
+				description: 'Finish what is waiting: ignore new speech until there is room',
+			},
+			{
+				name: 'Backpressure',
+				value: 'backpressure',
+				description:
+					'Lose nothing: stop reading the stream until there is room (the server may drop the connection)',
+			},
 		],
 		default: 'drop-oldest',
 	}),
@@ -261,26 +385,49 @@ const OPTIONS = {
 		{
 			displayName: 'Reconnect Max Delay',
 			default: 30,
-			description: 'A lost stream is retried after 1 s, then with growing delays up to this many seconds',
+			description:
+				'A lost stream is retried after 1 s, then with growing delays up to this many seconds',
 		},
-		{ min: 1, max: 3600, unit: 's', hint: 'Reconnection starts after 1 s and backs off up to this; 30 s is the default.' },
+		{
+			min: 1,
+			max: 3600,
+			unit: 's',
+			hint: 'Reconnection starts after 1 s and backs off up to this; 30 s is the default.',
+		},
 	),
 	endSilenceMs: numberParameter(
 		{
 			displayName: 'VAD End Silence',
 			default: 800,
-			description: 'A pause of this many milliseconds ends a sentence (FunASR max_end_silence_time)',
+			description:
+				'A pause of this many milliseconds ends a sentence (FunASR max_end_silence_time)',
 		},
-		{ min: 50, max: 10_000, unit: 'ms', whole: true, hint: 'FunASR uses 800 ms; 300–1500 ms is sensible.' },
+		{
+			min: 50,
+			max: 10_000,
+			unit: 'ms',
+			whole: true,
+			hint: 'FunASR uses 800 ms; 300–1500 ms is sensible.',
+		},
 	),
 };
 
-const describeAll = (table: Record<string, Parameter<unknown>>): INodeProperties[] => Object.entries(table).map(([name, parameter]) => ({ name, ...parameter.property }) as INodeProperties);
+const describeAll = (table: Record<string, Parameter<unknown>>): INodeProperties[] =>
+	Object.entries(table).map(
+		([name, parameter]) => ({ name, ...parameter.property }) as INodeProperties,
+	);
 
 /** The node's `properties`: the parameters, then the Options collection. */
 export const NODE_PROPERTIES: INodeProperties[] = [
 	...describeAll(PARAMETERS),
-	{ displayName: 'Options', name: 'options', type: 'collection', placeholder: 'Add option', default: {}, options: describeAll(OPTIONS) },
+	{
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add option',
+		default: {},
+		options: describeAll(OPTIONS),
+	},
 ];
 
 export type StreamSourceKind = 'url' | 'credential';
@@ -323,7 +470,8 @@ type Value<P> = P extends Parameter<infer T> ? T : never;
 
 /** One parameter's checked value, or its default when it is not set; read only when asked for. */
 function parametersOf(read: ParameterReader) {
-	const valueOf = <P extends Parameter<unknown>>(name: string, parameter: P): Value<P> => parameter.check(read(name, parameter.property.default)) as Value<P>;
+	const valueOf = <P extends Parameter<unknown>>(name: string, parameter: P): Value<P> =>
+		parameter.check(read(name, parameter.property.default)) as Value<P>;
 	return {
 		get: <K extends keyof typeof PARAMETERS>(name: K) => valueOf(name, PARAMETERS[name]),
 		option: <K extends keyof typeof OPTIONS>(name: K) => valueOf(`options.${name}`, OPTIONS[name]),
@@ -339,7 +487,11 @@ export function readTriggerSettings(read: ParameterReader): TriggerSettings {
 	const source = get('source');
 	const url = source === 'url' ? get('url') : '';
 	if (source === 'url' && url === '') {
-		throw new EngineError('BAD_OPTION', 'The Stream URL is empty.', 'Give the stream to listen to, e.g. rtmp://host:1935/live/stream, or choose the RTMP Stream credential as the source.');
+		throw new EngineError(
+			'BAD_OPTION',
+			'The Stream URL is empty.',
+			'Give the stream to listen to, e.g. rtmp://host:1935/live/stream, or choose the RTMP Stream credential as the source.',
+		);
 	}
 
 	const models = readModelPlan(parameters);
@@ -349,19 +501,31 @@ export function readTriggerSettings(read: ParameterReader): TriggerSettings {
 	const maxEndSilenceMs = option('endSilenceMs');
 	const maxSentenceSeconds = option('maxSentenceSeconds');
 	if (maxSentenceSeconds * 1000 <= maxEndSilenceMs) {
-		throw new EngineError('BAD_OPTION', `The Maximum Sentence Length (${maxSentenceSeconds} s) must be longer than the VAD End Silence (${maxEndSilenceMs} ms).`, 'Raise the maximum sentence length or lower the end silence.');
+		throw new EngineError(
+			'BAD_OPTION',
+			`The Maximum Sentence Length (${maxSentenceSeconds} s) must be longer than the VAD End Silence (${maxEndSilenceMs} ms).`,
+			'Raise the maximum sentence length or lower the end silence.',
+		);
 	}
 
 	const keywords = get('keywords');
 	const onlyMatching = get('onlyMatching');
 	if (onlyMatching && keywords.length === 0) {
-		throw new EngineError('BAD_OPTION', 'Emit Only Matching Sentences is on, but no keywords are given: nothing would ever be emitted.', 'Add keywords, or turn Emit Only Matching Sentences off.');
+		throw new EngineError(
+			'BAD_OPTION',
+			'Emit Only Matching Sentences is on, but no keywords are given: nothing would ever be emitted.',
+			'Add keywords, or turn Emit Only Matching Sentences off.',
+		);
 	}
 
 	const hotwords = get('hotwords');
 	const hotwordCount = hotwordWords(hotwords).length;
 	if (hotwordCount > MAX_HOTWORDS) {
-		throw new EngineError('BAD_OPTION', `Hotwords holds ${hotwordCount} words; FunASR's hotword models take at most ${MAX_HOTWORDS}.`, `Keep the ${MAX_HOTWORDS} that matter most: each one costs recognition time and dilutes the others.`);
+		throw new EngineError(
+			'BAD_OPTION',
+			`Hotwords holds ${hotwordCount} words; FunASR's hotword models take at most ${MAX_HOTWORDS}.`,
+			`Keep the ${MAX_HOTWORDS} that matter most: each one costs recognition time and dilutes the others.`,
+		);
 	}
 	const keywordMatch = get('keywordMatch');
 	const ffmpegPath = option('ffmpegPath');
@@ -369,7 +533,10 @@ export function readTriggerSettings(read: ParameterReader): TriggerSettings {
 		source,
 		url,
 		models: { ...models, threads, recognizers },
-		modelName: models.asr.kind === 'catalog' ? models.asr.name : basename(models.asr.directory) + (models.quantized ? '-int8' : ''),
+		modelName:
+			models.asr.kind === 'catalog'
+				? models.asr.name
+				: basename(models.asr.directory) + (models.quantized ? '-int8' : ''),
 		maxEndSilenceMs,
 		maxSegmentMs: Math.round(maxSentenceSeconds * 1000),
 		keywords,
@@ -399,13 +566,19 @@ interface LocalDirectory {
 const ASR_DIRECTORY: LocalDirectory = {
 	choice: 'model',
 	parameter: 'modelDirectory',
-	contents: 'a FunASR Paraformer ONNX export (model.onnx or model_quant.onnx, config.yaml, am.mvn, tokens.json)',
+	contents:
+		'a FunASR Paraformer ONNX export (model.onnx or model_quant.onnx, config.yaml, am.mvn, tokens.json)',
 };
-const VAD_DIRECTORY: LocalDirectory = { choice: 'vadModel', parameter: 'vadModelDirectory', contents: 'a FunASR FSMN-VAD ONNX export (model.onnx, config.yaml, am.mvn)' };
+const VAD_DIRECTORY: LocalDirectory = {
+	choice: 'vadModel',
+	parameter: 'vadModelDirectory',
+	contents: 'a FunASR FSMN-VAD ONNX export (model.onnx, config.yaml, am.mvn)',
+};
 const PUNCTUATION_DIRECTORY: LocalDirectory = {
 	choice: 'punctuationModel',
 	parameter: 'punctuationModelDirectory',
-	contents: 'a FunASR CT-Transformer ONNX export, offline or vad_realtime (model.onnx or model_quant.onnx, config.yaml, tokens.json)',
+	contents:
+		'a FunASR CT-Transformer ONNX export, offline or vad_realtime (model.onnx or model_quant.onnx, config.yaml, tokens.json)',
 };
 
 /**
@@ -418,9 +591,16 @@ function readModelPlan(parameters: ParameterValues): Omit<ModelPlan, 'threads' |
 	const asr = modelSource(get('model'), parameters, ASR_DIRECTORY);
 	const vad = modelSource(get('vadModel'), parameters, VAD_DIRECTORY);
 	const punctuationChoice = get('punctuationModel');
-	const punctuation = punctuationChoice === NO_PUNCTUATION ? null : modelSource(punctuationChoice, parameters, PUNCTUATION_DIRECTORY);
-	const quantized = asr.kind === 'catalog' ? isQuantized(findModel(defaultCatalog(), asr.name)) : get('quantized');
-	const punctuationQuantized = punctuation?.kind === 'catalog' ? isQuantized(findModel(defaultCatalog(), punctuation.name)) : quantized;
+	const punctuation =
+		punctuationChoice === NO_PUNCTUATION
+			? null
+			: modelSource(punctuationChoice, parameters, PUNCTUATION_DIRECTORY);
+	const quantized =
+		asr.kind === 'catalog' ? isQuantized(findModel(defaultCatalog(), asr.name)) : get('quantized');
+	const punctuationQuantized =
+		punctuation?.kind === 'catalog'
+			? isQuantized(findModel(defaultCatalog(), punctuation.name))
+			: quantized;
 	const cacheDirectory = option('modelCacheDirectory');
 	return {
 		asr,
@@ -454,55 +634,89 @@ function modelSource(chosen: string, { get }: ParameterValues, local: LocalDirec
  */
 export function localPaths(settings: TriggerSettings, streamFile: string | null): GivenPath[] {
 	const paths: GivenPath[] = [];
-	if (streamFile !== null) paths.push({ parameter: settings.source === 'url' ? PARAMETERS.url.label : SERVER_URL, path: streamFile });
+	if (streamFile !== null)
+		paths.push({
+			parameter: settings.source === 'url' ? PARAMETERS.url.label : SERVER_URL,
+			path: streamFile,
+		});
 	const { asr, vad, punctuation, cacheDirectory } = settings.models;
 	for (const [source, parameter] of [
 		[asr, PARAMETERS.modelDirectory],
 		[vad, PARAMETERS.vadModelDirectory],
 		[punctuation, PARAMETERS.punctuationModelDirectory],
 	] as const) {
-		if (source?.kind === 'directory') paths.push({ parameter: parameter.label, path: source.directory });
+		if (source?.kind === 'directory')
+			paths.push({ parameter: parameter.label, path: source.directory });
 	}
-	if (cacheDirectory !== undefined) paths.push({ parameter: OPTIONS.modelCacheDirectory.label, path: cacheDirectory });
-	if (settings.ffmpegPath !== undefined && /[/\\]/.test(settings.ffmpegPath)) paths.push({ parameter: OPTIONS.ffmpegPath.label, path: settings.ffmpegPath });
+	if (cacheDirectory !== undefined)
+		paths.push({ parameter: OPTIONS.modelCacheDirectory.label, path: cacheDirectory });
+	if (settings.ffmpegPath !== undefined && /[/\\]/.test(settings.ffmpegPath))
+		paths.push({ parameter: OPTIONS.ffmpegPath.label, path: settings.ffmpegPath });
 	return paths;
 }
 
 function text(value: unknown, name: string): string {
 	if (value === undefined || value === null) return '';
-	if (typeof value !== 'string') throw new EngineError('BAD_OPTION', `${name} must be text, not ${describe(value)}.`, `Give ${name} as text.`);
+	if (typeof value !== 'string')
+		throw new EngineError(
+			'BAD_OPTION',
+			`${name} must be text, not ${describe(value)}.`,
+			`Give ${name} as text.`,
+		);
 	return value.trim();
 }
 
 function flag(value: unknown, name: string): boolean {
 	if (typeof value === 'boolean') return value;
-	throw new EngineError('BAD_OPTION', `${name} must be true or false, not ${describe(value)}.`, `Switch ${name} on or off.`);
+	throw new EngineError(
+		'BAD_OPTION',
+		`${name} must be true or false, not ${describe(value)}.`,
+		`Switch ${name} on or off.`,
+	);
 }
 
 function number(value: unknown, name: string, min: number, max: number, hint: string): number {
 	const parsed = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
 	if (typeof parsed !== 'number' || !Number.isFinite(parsed) || parsed < min || parsed > max) {
-		throw new EngineError('BAD_OPTION', `${name} must be a number from ${min} to ${max}, not ${describe(value)}.`, hint);
+		throw new EngineError(
+			'BAD_OPTION',
+			`${name} must be a number from ${min} to ${max}, not ${describe(value)}.`,
+			hint,
+		);
 	}
 	return parsed;
 }
 
 function wholeNumber(value: unknown, name: string, min: number, max: number, hint: string): number {
 	const parsed = number(value, name, min, max, hint);
-	if (!Number.isInteger(parsed)) throw new EngineError('BAD_OPTION', `${name} must be a whole number, not ${describe(value)}.`, hint);
+	if (!Number.isInteger(parsed))
+		throw new EngineError(
+			'BAD_OPTION',
+			`${name} must be a whole number, not ${describe(value)}.`,
+			hint,
+		);
 	return parsed;
 }
 
 function choice<T extends string>(value: unknown, allowed: readonly T[], name: string): T {
-	if (typeof value === 'string' && (allowed as readonly string[]).includes(value)) return value as T;
-	throw new EngineError('BAD_OPTION', `${name} must be one of ${allowed.join(', ')}, not ${describe(value)}.`, `Choose ${name} from the list.`);
+	if (typeof value === 'string' && (allowed as readonly string[]).includes(value))
+		return value as T;
+	throw new EngineError(
+		'BAD_OPTION',
+		`${name} must be one of ${allowed.join(', ')}, not ${describe(value)}.`,
+		`Choose ${name} from the list.`,
+	);
 }
 
 /** n8n gives a multiple-values string parameter as an array; an expression may give one string. */
 function textList(value: unknown, name: string, entry: string): string[] {
 	const items = typeof value === 'string' ? [value] : value;
 	if (!Array.isArray(items) || items.some((item) => typeof item !== 'string')) {
-		throw new EngineError('BAD_OPTION', `${name} must be a list of text, not ${describe(value)}.`, `Add each ${entry} as its own entry.`);
+		throw new EngineError(
+			'BAD_OPTION',
+			`${name} must be a list of text, not ${describe(value)}.`,
+			`Add each ${entry} as its own entry.`,
+		);
 	}
 	return (items as string[]).filter((item) => item.trim() !== '');
 }

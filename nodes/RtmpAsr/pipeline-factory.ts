@@ -1,5 +1,9 @@
 import type { EventEmitter } from 'node:events';
-import { LivePipeline, type LivePipelineEvents, type LivePipelineOptions } from '../../engine/index.js';
+import {
+	LivePipeline,
+	type LivePipelineEvents,
+	type LivePipelineOptions,
+} from '../../engine/index.js';
 
 /** What the trigger needs of a live pipeline (engine/pipeline/live-pipeline.ts). */
 export interface TriggerPipeline extends EventEmitter<LivePipelineEvents> {

@@ -1,7 +1,28 @@
-import type { IDataObject, INode, INodeExecutionData, IRun, ITriggerFunctions, ITriggerResponse } from 'n8n-workflow';
+import type {
+	IDataObject,
+	INode,
+	INodeExecutionData,
+	IRun,
+	ITriggerFunctions,
+	ITriggerResponse,
+} from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
-import { EngineError, isEngineError, type LivePipelineOptions, localInputPath, type ModelSelection, parseStreamInput, type PipelineStatus, redactText, type Sentence } from '../../engine/index.js';
-import { CREDENTIAL_NAME, joinStreamUrl, type StreamCredentials } from './credentials/stream-credentials.js';
+import {
+	EngineError,
+	isEngineError,
+	type LivePipelineOptions,
+	localInputPath,
+	type ModelSelection,
+	parseStreamInput,
+	type PipelineStatus,
+	redactText,
+	type Sentence,
+} from '../../engine/index.js';
+import {
+	CREDENTIAL_NAME,
+	joinStreamUrl,
+	type StreamCredentials,
+} from './credentials/stream-credentials.js';
 import { ExecutionQueue } from './execution-queue.js';
 import { assertFileAccess } from './file-access.js';
 import { createKeywordMatcher, KeywordMatcher, type RegexKeywordMatcher } from './keywords.js';
@@ -38,14 +59,21 @@ export async function runTrigger(context: ITriggerFunctions): Promise<ITriggerRe
 }
 
 async function prepare(context: ITriggerFunctions): Promise<TriggerSetup> {
-	const settings = readTriggerSettings((name, fallback) => context.getNodeParameter(name, fallback));
+	const settings = readTriggerSettings((name, fallback) =>
+		context.getNodeParameter(name, fallback),
+	);
 	const { url, secrets } =
-		settings.source === 'credential' ? joinStreamUrl(await context.getCredentials<StreamCredentials>(CREDENTIAL_NAME)) : { url: settings.url, secrets: [] as string[] };
+		settings.source === 'credential'
+			? joinStreamUrl(await context.getCredentials<StreamCredentials>(CREDENTIAL_NAME))
+			: { url: settings.url, secrets: [] as string[] };
 	await assertFileAccess(localPaths(settings, localInputPath(url)));
 	const input = parseStreamInput(url);
 	const allSecrets = [...secrets, ...input.secrets];
 	const redact = (text: string) => redactText(text, allSecrets);
-	const matcher = createKeywordMatcher(settings.keywords, { mode: settings.keywordMatch, caseSensitive: settings.caseSensitive });
+	const matcher = createKeywordMatcher(settings.keywords, {
+		mode: settings.keywordMatch,
+		caseSensitive: settings.caseSensitive,
+	});
 	const pipelineOptions: Omit<LivePipelineOptions, 'models'> = {
 		url,
 		secrets: allSecrets,
@@ -54,7 +82,9 @@ async function prepare(context: ITriggerFunctions): Promise<TriggerSetup> {
 		reconnect: { maxDelayMs: settings.reconnectMaxDelayMs },
 		earlyRecognition: settings.earlyRecognition,
 		...(settings.hotwords.length > 0 ? { hotwords: settings.hotwords } : {}),
-		...(settings.keywordHotwords.length > 0 ? { hotwordsIfSupported: settings.keywordHotwords } : {}),
+		...(settings.keywordHotwords.length > 0
+			? { hotwordsIfSupported: settings.keywordHotwords }
+			: {}),
 		...(settings.ffmpegPath === undefined ? {} : { ffmpegPath: settings.ffmpegPath }),
 	};
 	return { settings, pipelineOptions, matcher, stream: redact(input.display), redact };
@@ -65,7 +95,10 @@ async function liveRun(context: ITriggerFunctions, setup: TriggerSetup): Promise
 	const queue = new ExecutionQueue(setup.settings.ordered, {
 		emit: (data, done) => context.emit(data, undefined, done),
 		createDeferred: () => context.helpers.createDeferredPromise<IRun>(),
-		failed: (error) => context.logger.warn(`An execution started by ${setup.stream} failed: ${setup.redact(String(error))}`),
+		failed: (error) =>
+			context.logger.warn(
+				`An execution started by ${setup.stream} failed: ${setup.redact(String(error))}`,
+			),
 	});
 	let models: ModelSelection;
 	try {
@@ -73,7 +106,11 @@ async function liveRun(context: ITriggerFunctions, setup: TriggerSetup): Promise
 	} catch (error) {
 		throw toTriggerError(node, error);
 	}
-	const pipeline = await pipelineFactory.create({ ...setup.pipelineOptions, models, ready: () => queue.whenRoom() });
+	const pipeline = await pipelineFactory.create({
+		...setup.pipelineOptions,
+		models,
+		ready: () => queue.whenRoom(),
+	});
 	const outputs = (output: 0 | 1, item: IDataObject): INodeExecutionData[][] => {
 		const items = context.helpers.returnJsonArray([item]);
 		if (!setup.settings.statusOutput) return [items];
@@ -82,9 +119,13 @@ async function liveRun(context: ITriggerFunctions, setup: TriggerSetup): Promise
 
 	const warn = (warning: EngineError) => {
 		context.logger.warn(setup.redact(warning.describe()));
-		if (setup.settings.statusOutput) queue.push(outputs(1, warningItem(warning, setup.stream, new Date(), setup.redact)));
+		if (setup.settings.statusOutput)
+			queue.push(outputs(1, warningItem(warning, setup.stream, new Date(), setup.redact)));
 	};
-	pipeline.on('sentence', matchedItems(setup, warn, (item) => queue.push(outputs(0, item))));
+	pipeline.on(
+		'sentence',
+		matchedItems(setup, warn, (item) => queue.push(outputs(0, item))),
+	);
 	pipeline.on('status', (status) => {
 		context.logger.info(setup.redact(describeStatus(status)));
 		if (setup.settings.statusOutput) queue.push(outputs(1, statusItem(status, new Date())));
@@ -92,7 +133,8 @@ async function liveRun(context: ITriggerFunctions, setup: TriggerSetup): Promise
 	pipeline.on('warning', warn);
 	pipeline.on('end', () => {
 		context.logger.info(`${setup.stream} ended; everything it said was emitted.`);
-		if (setup.settings.statusOutput) queue.push(outputs(1, { type: 'end', stream: setup.stream, at: new Date().toISOString() }));
+		if (setup.settings.statusOutput)
+			queue.push(outputs(1, { type: 'end', stream: setup.stream, at: new Date().toISOString() }));
 	});
 	pipeline.on('error', (error) => {
 		context.logger.error(setup.redact(error.describe()));
@@ -156,17 +198,33 @@ function manualRun(context: ITriggerFunctions, setup: TriggerSetup): ITriggerRes
  * timeout counts from the moment the models are loaded; when it expires, the last problem the
  * pipeline reported (refused connection, no audio…) is part of the message.
  */
-async function firstSentence(pipeline: TriggerPipeline, setup: TriggerSetup, stop: AbortSignal): Promise<IDataObject> {
+async function firstSentence(
+	pipeline: TriggerPipeline,
+	setup: TriggerSetup,
+	stop: AbortSignal,
+): Promise<IDataObject> {
 	let lastProblem = '';
-	let settle: { resolve: (item: IDataObject) => void; reject: (error: unknown) => void } | undefined;
+	let settle:
+		{ resolve: (item: IDataObject) => void; reject: (error: unknown) => void } | undefined;
 	const result = new Promise<IDataObject>((resolve, reject) => (settle = { resolve, reject }));
 	// A failure while the models load is only awaited after start(): not an unhandled rejection.
 	result.catch(() => undefined);
 	const warn = (warning: EngineError) => (lastProblem = setup.redact(warning.describe()));
-	pipeline.on('sentence', matchedItems(setup, warn, (item) => settle?.resolve(item)));
+	pipeline.on(
+		'sentence',
+		matchedItems(setup, warn, (item) => settle?.resolve(item)),
+	);
 	pipeline.on('warning', warn);
 	pipeline.on('error', (error) => settle?.reject(error));
-	pipeline.on('end', () => settle?.reject(new EngineError('INPUT_NOT_AUDIO', `${setup.stream} ended without a sentence${setup.settings.onlyMatching ? ' containing a keyword' : ''}.`, 'Give an input with speech.')));
+	pipeline.on('end', () =>
+		settle?.reject(
+			new EngineError(
+				'INPUT_NOT_AUDIO',
+				`${setup.stream} ended without a sentence${setup.settings.onlyMatching ? ' containing a keyword' : ''}.`,
+				'Give an input with speech.',
+			),
+		),
+	);
 	const stopped = () => settle?.reject(stop.reason);
 	if (stop.aborted) stopped();
 	stop.addEventListener('abort', stopped, { once: true });
@@ -176,7 +234,13 @@ async function firstSentence(pipeline: TriggerPipeline, setup: TriggerSetup, sto
 	const timer = setTimeout(() => {
 		const wanted = setup.settings.onlyMatching ? 'sentence containing a keyword' : 'sentence';
 		const problem = lastProblem === '' ? '' : ` Last problem: ${lastProblem}`;
-		settle?.reject(new EngineError('STREAM_STALLED', `No ${wanted} was heard on ${setup.stream} within ${seconds} s.${problem}`, 'Check that someone is speaking on the stream, or raise Options → Manual Mode Timeout.'));
+		settle?.reject(
+			new EngineError(
+				'STREAM_STALLED',
+				`No ${wanted} was heard on ${setup.stream} within ${seconds} s.${problem}`,
+				'Check that someone is speaking on the stream, or raise Options → Manual Mode Timeout.',
+			),
+		);
 	}, setup.settings.manualTimeoutMs);
 	try {
 		return await result;
@@ -190,13 +254,20 @@ async function firstSentence(pipeline: TriggerPipeline, setup: TriggerSetup, sto
  * matching sentences are wanted and it has no keyword. Words and substrings match synchronously;
  * regular expressions in a worker, so their items follow a moment later.
  */
-function matchedItems(setup: TriggerSetup, warn: (warning: EngineError) => void, found: (item: IDataObject) => void): (sentence: Sentence) => void {
+function matchedItems(
+	setup: TriggerSetup,
+	warn: (warning: EngineError) => void,
+	found: (item: IDataObject) => void,
+): (sentence: Sentence) => void {
 	const { matcher } = setup;
 	const take = (sentence: Sentence, keywords: string[]) => {
 		if (setup.settings.onlyMatching && keywords.length === 0) return;
-		found(sentenceItem(sentence, { keywords, stream: setup.stream, model: setup.settings.modelName }));
+		found(
+			sentenceItem(sentence, { keywords, stream: setup.stream, model: setup.settings.modelName }),
+		);
 	};
-	if (matcher instanceof KeywordMatcher) return (sentence) => take(sentence, matcher.match(sentence.text, sentence.textRaw));
+	if (matcher instanceof KeywordMatcher)
+		return (sentence) => take(sentence, matcher.match(sentence.text, sentence.textRaw));
 	return (sentence) => {
 		void matcher.match(sentence.text, sentence.textRaw).then(({ keywords, warnings }) => {
 			warnings.forEach(warn);
@@ -240,7 +311,11 @@ function toTriggerError(node: INode, error: unknown): NodeOperationError {
 export function toNodeError(node: INode, error: unknown): NodeOperationError {
 	if (error instanceof NodeOperationError) return error;
 	if (isEngineError(error)) {
-		const nodeError = new NodeOperationError(node, error.message, error.fix ? { description: error.fix } : {});
+		const nodeError = new NodeOperationError(
+			node,
+			error.message,
+			error.fix ? { description: error.fix } : {},
+		);
 		// n8n swaps a message that mentions ENOENT, EACCES, ENOTDIR… for a generic sentence without the path; ours names it.
 		nodeError.message = error.message;
 		return nodeError;
@@ -282,6 +357,18 @@ function statusItem(status: PipelineStatus, at: Date): IDataObject {
 }
 
 /** A transient problem the pipeline recovers from, for the Status output. */
-function warningItem(warning: EngineError, stream: string, at: Date, redact: (text: string) => string): IDataObject {
-	return { type: 'warning', stream, code: warning.code, message: redact(warning.message), fix: redact(warning.fix), at: at.toISOString() };
+function warningItem(
+	warning: EngineError,
+	stream: string,
+	at: Date,
+	redact: (text: string) => string,
+): IDataObject {
+	return {
+		type: 'warning',
+		stream,
+		code: warning.code,
+		message: redact(warning.message),
+		fix: redact(warning.fix),
+		at: at.toISOString(),
+	};
 }

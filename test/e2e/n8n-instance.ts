@@ -13,14 +13,23 @@ import { REPO_ROOT } from '../helpers/paths.js';
 
 /** n8n's directory (with node_modules/n8n); installs it on first use (about 6 minutes). */
 export async function installN8n(): Promise<string> {
-	const result = await execa('bash', [join(REPO_ROOT, 'scripts', 'install-n8n.sh')], { reject: false, env: { PATH: `${join(REPO_ROOT, 'node_modules', '.bin')}:${process.env.PATH}` } });
-	if (result.exitCode !== 0) throw new Error(`scripts/install-n8n.sh failed (${result.exitCode}): ${String(result.stderr).slice(-2000)}`);
+	const result = await execa('bash', [join(REPO_ROOT, 'scripts', 'install-n8n.sh')], {
+		reject: false,
+		env: { PATH: `${join(REPO_ROOT, 'node_modules', '.bin')}:${process.env.PATH}` },
+	});
+	if (result.exitCode !== 0)
+		throw new Error(
+			`scripts/install-n8n.sh failed (${result.exitCode}): ${String(result.stderr).slice(-2000)}`,
+		);
 	return String(result.stdout).trim().split('\n').pop()!;
 }
 
 /** `npm pack` of the repository as it is built now; the tarball lands in `destination`. */
 export async function packRepository(destination: string): Promise<string> {
-	const result = await execa('npm', ['pack', '--pack-destination', destination, '--json'], { cwd: REPO_ROOT, env: { PATH: `${join(REPO_ROOT, 'node_modules', '.bin')}:${process.env.PATH}` } });
+	const result = await execa('npm', ['pack', '--pack-destination', destination, '--json'], {
+		cwd: REPO_ROOT,
+		env: { PATH: `${join(REPO_ROOT, 'node_modules', '.bin')}:${process.env.PATH}` },
+	});
 	const [packed] = JSON.parse(String(result.stdout)) as { filename: string }[];
 	return join(destination, packed!.filename);
 }
@@ -31,22 +40,59 @@ export async function packRepository(destination: string): Promise<string> {
  * and optional dependencies removed, then `npm install` inside it without scripts; the package is
  * listed in `.n8n/nodes/package.json`. n8n loads every n8n-nodes-* package there when it starts.
  */
-export async function installCommunityPackage(userFolder: string, tarball: string): Promise<{ name: string; version: string; directory: string }> {
+export async function installCommunityPackage(
+	userFolder: string,
+	tarball: string,
+): Promise<{ name: string; version: string; directory: string }> {
 	const nodesDir = join(userFolder, '.n8n', 'nodes');
 	const staging = join(nodesDir, 'staging');
 	mkdirSync(staging, { recursive: true });
 	await execa('tar', ['-xzf', tarball, '-C', staging, '--strip-components=1']);
-	const manifest = JSON.parse(readFileSync(join(staging, 'package.json'), 'utf8')) as Record<string, unknown> & { name: string; version: string };
-	const { devDependencies: _dev, peerDependencies: _peer, optionalDependencies: _optional, ...kept } = manifest;
+	const manifest = JSON.parse(readFileSync(join(staging, 'package.json'), 'utf8')) as Record<
+		string,
+		unknown
+	> & { name: string; version: string };
+	const {
+		devDependencies: _dev,
+		peerDependencies: _peer,
+		optionalDependencies: _optional,
+		...kept
+	} = manifest;
 	const directory = join(nodesDir, 'node_modules', manifest.name);
 	mkdirSync(join(nodesDir, 'node_modules'), { recursive: true });
 	await execa('mv', [staging, directory]);
 	writeFileSync(join(directory, 'package.json'), JSON.stringify(kept, null, 2));
-	await execa('npm', ['install', '--audit=false', '--fund=false', '--bin-links=false', '--install-strategy=shallow', '--ignore-scripts=true', '--package-lock=false'], {
-		cwd: directory,
-		env: { PATH: `${join(REPO_ROOT, 'node_modules', '.bin')}:${process.env.PATH}`, ONNXRUNTIME_NODE_INSTALL: 'skip' },
-	});
-	writeFileSync(join(nodesDir, 'package.json'), JSON.stringify({ name: 'installed-nodes', private: true, dependencies: { [manifest.name]: manifest.version } }, null, 2));
+	await execa(
+		'npm',
+		[
+			'install',
+			'--audit=false',
+			'--fund=false',
+			'--bin-links=false',
+			'--install-strategy=shallow',
+			'--ignore-scripts=true',
+			'--package-lock=false',
+		],
+		{
+			cwd: directory,
+			env: {
+				PATH: `${join(REPO_ROOT, 'node_modules', '.bin')}:${process.env.PATH}`,
+				ONNXRUNTIME_NODE_INSTALL: 'skip',
+			},
+		},
+	);
+	writeFileSync(
+		join(nodesDir, 'package.json'),
+		JSON.stringify(
+			{
+				name: 'installed-nodes',
+				private: true,
+				dependencies: { [manifest.name]: manifest.version },
+			},
+			null,
+			2,
+		),
+	);
 	return { name: manifest.name, version: manifest.version, directory };
 }
 
@@ -84,8 +130,15 @@ export function n8nEnvironment(options: N8nOptions, port: number): Record<string
 
 /** Runs an n8n CLI command (import:workflow, publish:workflow…) against the user folder. */
 export async function n8nCommand(options: N8nOptions, args: string[]): Promise<string> {
-	const result = await execa(process.execPath, [n8nBin(options), ...args], { env: n8nEnvironment(options, 5678), reject: false, all: true });
-	if (result.exitCode !== 0) throw new Error(`n8n ${args.join(' ')} failed (${result.exitCode}): ${String(result.all).slice(-3000)}`);
+	const result = await execa(process.execPath, [n8nBin(options), ...args], {
+		env: n8nEnvironment(options, 5678),
+		reject: false,
+		all: true,
+	});
+	if (result.exitCode !== 0)
+		throw new Error(
+			`n8n ${args.join(' ')} failed (${result.exitCode}): ${String(result.all).slice(-3000)}`,
+		);
 	return String(result.all);
 }
 
@@ -106,7 +159,14 @@ export interface RunningN8n {
 export async function startN8n(options: N8nOptions, timeoutMs = 120_000): Promise<RunningN8n> {
 	const port = await freePort();
 	const command = boundToParent(process.execPath, [n8nBin(options), 'start']);
-	const subprocess = execa(command.file, command.args, { env: n8nEnvironment(options, port), reject: false, cleanup: true, forceKillAfterDelay: 20_000, all: true, buffer: false });
+	const subprocess = execa(command.file, command.args, {
+		env: n8nEnvironment(options, port),
+		reject: false,
+		cleanup: true,
+		forceKillAfterDelay: 20_000,
+		all: true,
+		buffer: false,
+	});
 	let output = '';
 	subprocess.all?.setEncoding('utf8');
 	subprocess.all?.on('data', (chunk: string) => (output += chunk));
@@ -120,7 +180,10 @@ export async function startN8n(options: N8nOptions, timeoutMs = 120_000): Promis
 			subprocess.kill('SIGKILL');
 			throw new Error(`n8n did not become ready within ${timeoutMs} ms:\n${output.slice(-4000)}`);
 		}
-		const ready = await fetch(`${baseUrl}/healthz/readiness`).then((response) => response.ok, () => false);
+		const ready = await fetch(`${baseUrl}/healthz/readiness`).then(
+			(response) => response.ok,
+			() => false,
+		);
 		if (ready) break;
 		await sleep(250);
 	}
@@ -143,7 +206,12 @@ export class N8nClient {
 
 	/** Creates the instance owner (first start) and keeps the session cookie. */
 	async setUpOwner(): Promise<void> {
-		await this.request('POST', '/rest/owner/setup', { email: 'owner@example.com', firstName: 'E2E', lastName: 'Test', password: 'E2e-password-1' });
+		await this.request('POST', '/rest/owner/setup', {
+			email: 'owner@example.com',
+			firstName: 'E2E',
+			lastName: 'Test',
+			password: 'E2e-password-1',
+		});
 	}
 
 	/** `/types/nodes.json` or `/types/credentials.json`: what the editor learns about the installed nodes. */
@@ -152,21 +220,32 @@ export class N8nClient {
 	}
 
 	/** A saved credential as the editor opens it: secrets replaced by n8n's blanking value. */
-	async credential(id: string): Promise<{ id: string; name: string; type: string; data: Record<string, unknown> }> {
+	async credential(
+		id: string,
+	): Promise<{ id: string; name: string; type: string; data: Record<string, unknown> }> {
 		return (await this.request('GET', `/rest/credentials/${id}?includeData=true`)) as never;
 	}
 
 	/** The editor's "Test": the form's data goes back, n8n restores the blanked secrets from the saved credential. */
-	async testCredential(credential: { id: string; name: string; type: string; data: Record<string, unknown> }): Promise<{ status: string; message: string }> {
+	async testCredential(credential: {
+		id: string;
+		name: string;
+		type: string;
+		data: Record<string, unknown>;
+	}): Promise<{ status: string; message: string }> {
 		const { id, name, type, data } = credential;
-		return (await this.request('POST', '/rest/credentials/test', { credentials: { id, name, type, data } })) as never;
+		return (await this.request('POST', '/rest/credentials/test', {
+			credentials: { id, name, type, data },
+		})) as never;
 	}
 
 	async workflows(): Promise<{ id: string; name: string; active: boolean }[]> {
 		return (await this.request('GET', '/rest/workflows')) as never;
 	}
 
-	async workflow(id: string): Promise<{ id: string; versionId: string; active: boolean; activeVersionId?: string | null }> {
+	async workflow(
+		id: string,
+	): Promise<{ id: string; versionId: string; active: boolean; activeVersionId?: string | null }> {
 		return (await this.request('GET', `/rest/workflows/${id}`)) as never;
 	}
 
@@ -183,37 +262,56 @@ export class N8nClient {
 	 * Where the activation of a published workflow stands: n8n 2.40 activates through its publication
 	 * outbox after the activate call has returned; a trigger that fails is reported here, as the editor shows it.
 	 */
-	async publicationStatus(id: string): Promise<{ status: string; triggers: { nodeId: string; status: string; errorMessage: string | null }[] }> {
+	async publicationStatus(id: string): Promise<{
+		status: string;
+		triggers: { nodeId: string; status: string; errorMessage: string | null }[];
+	}> {
 		return (await this.request('GET', `/rest/workflows/${id}/publication-status`)) as never;
 	}
 
 	/** "Execute workflow" in the editor, from the given trigger node (manual mode). */
 	async runManually(workflowId: string, triggerName: string): Promise<string> {
-		const result = (await this.request('POST', `/rest/workflows/${workflowId}/run`, { triggerToStartFrom: { name: triggerName } })) as { executionId?: string };
-		if (!result.executionId) throw new Error(`The manual run of ${workflowId} started no execution: ${JSON.stringify(result)}`);
+		const result = (await this.request('POST', `/rest/workflows/${workflowId}/run`, {
+			triggerToStartFrom: { name: triggerName },
+		})) as { executionId?: string };
+		if (!result.executionId)
+			throw new Error(
+				`The manual run of ${workflowId} started no execution: ${JSON.stringify(result)}`,
+			);
 		return result.executionId;
 	}
 
-	async execution(id: string): Promise<{ id: string; status: string; mode: string; finished: boolean }> {
+	async execution(
+		id: string,
+	): Promise<{ id: string; status: string; mode: string; finished: boolean }> {
 		return (await this.request('GET', `/rest/executions/${id}`)) as never;
 	}
 
 	async executions(workflowId: string): Promise<{ id: string; status: string }[]> {
 		const filter = encodeURIComponent(JSON.stringify({ workflowId }));
-		const page = (await this.request('GET', `/rest/executions?filter=${filter}&limit=250`)) as { results: { id: string; status: string }[] };
+		const page = (await this.request('GET', `/rest/executions?filter=${filter}&limit=250`)) as {
+			results: { id: string; status: string }[];
+		};
 		return page.results;
 	}
 
 	private async request(method: string, path: string, body?: unknown): Promise<unknown> {
 		const response = await fetch(this.baseUrl + path, {
 			method,
-			headers: { 'content-type': 'application/json', 'browser-id': 'e2e-test', ...(this.cookie ? { cookie: this.cookie } : {}) },
+			headers: {
+				'content-type': 'application/json',
+				'browser-id': 'e2e-test',
+				...(this.cookie ? { cookie: this.cookie } : {}),
+			},
 			...(body === undefined ? {} : { body: JSON.stringify(body) }),
 		});
-		const setCookie = response.headers.getSetCookie().find((value) => value.startsWith('n8n-auth='));
+		const setCookie = response.headers
+			.getSetCookie()
+			.find((value) => value.startsWith('n8n-auth='));
 		if (setCookie) this.cookie = setCookie.split(';')[0];
 		const text = await response.text();
-		if (!response.ok) throw new Error(`${method} ${path}: HTTP ${response.status} ${text.slice(0, 1000)}`);
+		if (!response.ok)
+			throw new Error(`${method} ${path}: HTTP ${response.status} ${text.slice(0, 1000)}`);
 		const parsed = text === '' ? {} : (JSON.parse(text) as { data?: unknown });
 		return 'data' in parsed ? parsed.data : parsed;
 	}

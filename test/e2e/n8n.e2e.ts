@@ -1,5 +1,14 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import {
+	existsSync,
+	mkdirSync,
+	mkdtempSync,
+	readdirSync,
+	readFileSync,
+	realpathSync,
+	rmSync,
+	writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -11,8 +20,23 @@ import { ffmpegReadersOf, waitFor } from '../helpers/pipeline-recorder.js';
 import { startPublisher } from '../helpers/publisher.js';
 import { startRtmpServer, type RtmpServer } from '../helpers/rtmp-server.js';
 import { characterErrorRate } from '../helpers/text.js';
-import { installCommunityPackage, installN8n, N8nClient, n8nCommand, packRepository, startN8n, type N8nOptions, type RunningN8n } from './n8n-instance.js';
-import { missingModelWorkflow, toyModels, transcriptWorkflow, TRIGGER_TYPE, type CredentialFile } from './workflows.js';
+import {
+	installCommunityPackage,
+	installN8n,
+	N8nClient,
+	n8nCommand,
+	packRepository,
+	startN8n,
+	type N8nOptions,
+	type RunningN8n,
+} from './n8n-instance.js';
+import {
+	missingModelWorkflow,
+	toyModels,
+	transcriptWorkflow,
+	TRIGGER_TYPE,
+	type CredentialFile,
+} from './workflows.js';
 
 /**
  * The node in a real n8n 2.40.7: packed with npm, installed as a community package, loaded at
@@ -21,7 +45,9 @@ import { missingModelWorkflow, toyModels, transcriptWorkflow, TRIGGER_TYPE, type
  * ffmpeg while n8n keeps running.
  */
 
-const SENTENCES = JSON.parse(readFileSync(sharedPath('audio', 'toy', 'transcripts.json'), 'utf8'))['toy_stream.wav'] as string[];
+const SENTENCES = JSON.parse(readFileSync(sharedPath('audio', 'toy', 'transcripts.json'), 'utf8'))[
+	'toy_stream.wav'
+] as string[];
 const WORKFLOW_ID = 'RtmpAsrE2eFile01';
 const MISSING_MODEL_WORKFLOW_ID = 'RtmpAsrE2eNoModel';
 const EXAMPLES_DIR = join(REPO_ROOT, 'examples');
@@ -50,27 +76,62 @@ async function timed<T>(name: string, body: () => Promise<T>): Promise<T> {
 /** n8n's model cache as the node finds it by default: in n8n's user folder. */
 const modelCache = () => join(options.userFolder, '.n8n', 'rtmp-asr', 'models');
 
-const lines = (path: string) => (existsSync(path) ? readFileSync(path, 'utf8').split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as Record<string, unknown>) : []);
+const lines = (path: string) =>
+	existsSync(path)
+		? readFileSync(path, 'utf8')
+				.split('\n')
+				.filter((line) => line !== '')
+				.map((line) => JSON.parse(line) as Record<string, unknown>)
+		: [];
 
 before(async () => {
 	const n8nDir = await timed('install n8n (cached after the first run)', installN8n);
 	// The node's Model Directory (the toy model) must be allowed, by its real path, as the files folder is.
-	options = { n8nDir, userFolder: join(work, 'home'), fileAccess: `${files};${realpathSync(sharedPath('models'))}` };
+	options = {
+		n8nDir,
+		userFolder: join(work, 'home'),
+		fileAccess: `${files};${realpathSync(sharedPath('models'))}`,
+	};
 	mkdirSync(files, { recursive: true });
 	const tarball = await timed('npm pack', () => packRepository(work));
-	await timed('install as a community package', () => installCommunityPackage(options.userFolder, tarball));
+	await timed('install as a community package', () =>
+		installCommunityPackage(options.userFolder, tarball),
+	);
 	server = await startRtmpServer();
-	credential = { id: 'RtmpCredE2e00001', name: 'E2E stream', type: 'rtmpStreamApi', data: { serverUrl: `rtmp://127.0.0.1:${server.port}/live`, streamKey: STREAM_KEY, username: '', password: '' } };
+	credential = {
+		id: 'RtmpCredE2e00001',
+		name: 'E2E stream',
+		type: 'rtmpStreamApi',
+		data: {
+			serverUrl: `rtmp://127.0.0.1:${server.port}/live`,
+			streamKey: STREAM_KEY,
+			username: '',
+			password: '',
+		},
+	};
 	const credentialFile = join(work, 'credentials.json');
 	writeFileSync(credentialFile, JSON.stringify([credential]));
-	await timed('n8n import:credentials', () => n8nCommand(options, ['import:credentials', `--input=${credentialFile}`]));
+	await timed('n8n import:credentials', () =>
+		n8nCommand(options, ['import:credentials', `--input=${credentialFile}`]),
+	);
 	const workflowFile = join(work, 'workflow.json');
 	installStandIn(modelCache(), 'fsmn-vad');
-	const trigger = { ...toyModels(sharedPath('models', 'toy-paraformer-zh')), keywords: ['报警', '会议'] };
-	writeFileSync(workflowFile, JSON.stringify(transcriptWorkflow(WORKFLOW_ID, trigger, credential, sentencesPath, statusPath)));
-	await timed('n8n import:workflow', () => n8nCommand(options, ['import:workflow', `--input=${workflowFile}`]));
+	const trigger = {
+		...toyModels(sharedPath('models', 'toy-paraformer-zh')),
+		keywords: ['报警', '会议'],
+	};
+	writeFileSync(
+		workflowFile,
+		JSON.stringify(transcriptWorkflow(WORKFLOW_ID, trigger, credential, sentencesPath, statusPath)),
+	);
+	await timed('n8n import:workflow', () =>
+		n8nCommand(options, ['import:workflow', `--input=${workflowFile}`]),
+	);
 	const missingModelFile = join(work, 'missing-model.json');
-	writeFileSync(missingModelFile, JSON.stringify(missingModelWorkflow(MISSING_MODEL_WORKFLOW_ID, server.url('live', 'nobody'))));
+	writeFileSync(
+		missingModelFile,
+		JSON.stringify(missingModelWorkflow(MISSING_MODEL_WORKFLOW_ID, server.url('live', 'nobody'))),
+	);
 	await n8nCommand(options, ['import:workflow', `--input=${missingModelFile}`]);
 	for (const example of readdirSync(EXAMPLES_DIR).filter((name) => name.endsWith('.json'))) {
 		await n8nCommand(options, ['import:workflow', `--input=${join(EXAMPLES_DIR, example)}`]);
@@ -100,24 +161,38 @@ describe('the node in n8n 2.40.7', { concurrency: false }, () => {
 	test('the example workflows were imported', async () => {
 		const imported = (await client.workflows()).map((workflow) => workflow.name);
 		for (const example of readdirSync(EXAMPLES_DIR).filter((name) => name.endsWith('.json'))) {
-			const { name } = JSON.parse(readFileSync(join(EXAMPLES_DIR, example), 'utf8')) as { name: string };
-			assert.ok(imported.includes(name), `example "${name}" is in n8n (${JSON.stringify(imported)})`);
+			const { name } = JSON.parse(readFileSync(join(EXAMPLES_DIR, example), 'utf8')) as {
+				name: string;
+			};
+			assert.ok(
+				imported.includes(name),
+				`example "${name}" is in n8n (${JSON.stringify(imported)})`,
+			);
 		}
 	});
 
 	test('the credential test of the editor really probes the stream', async () => {
 		const opened = await client.credential(credential.id);
-		assert.ok(!JSON.stringify(opened).includes(STREAM_KEY), 'n8n does not send the stream key to the editor');
+		assert.ok(
+			!JSON.stringify(opened).includes(STREAM_KEY),
+			'n8n does not send the stream key to the editor',
+		);
 		const publisher = startPublisher({ url: server.url('live', STREAM_KEY), loops: -1 });
 		try {
 			await new Promise((resolve) => setTimeout(resolve, 1500));
 			const ok = await timed('credential test (OK)', () => client.testCredential(opened));
-			assert.deepEqual(ok, { status: 'OK', message: `Receiving audio from rtmp://127.0.0.1:${server.port}/live/***.` });
+			assert.deepEqual(ok, {
+				status: 'OK',
+				message: `Receiving audio from rtmp://127.0.0.1:${server.port}/live/***.`,
+			});
 		} finally {
 			await publisher.stop();
 		}
 		const closedPort = await freePort();
-		const refused = await client.testCredential({ ...opened, data: { ...opened.data, serverUrl: `rtmp://127.0.0.1:${closedPort}/live` } });
+		const refused = await client.testCredential({
+			...opened,
+			data: { ...opened.data, serverUrl: `rtmp://127.0.0.1:${closedPort}/live` },
+		});
 		assert.equal(refused.status, 'Error');
 		assert.match(refused.message, /was refused\. Check the host and port/);
 		assert.ok(!refused.message.includes(STREAM_KEY));
@@ -127,15 +202,26 @@ describe('the node in n8n 2.40.7', { concurrency: false }, () => {
 		const directory = join(modelCache(), findModel(defaultCatalog(), 'paraformer-zh-int8').id);
 		await client.activate(MISSING_MODEL_WORKFLOW_ID);
 		let publication = await client.publicationStatus(MISSING_MODEL_WORKFLOW_ID);
-		for (const deadline = performance.now() + 30_000; ['in_progress', 'not_published'].includes(publication.status) && performance.now() < deadline; publication = await client.publicationStatus(MISSING_MODEL_WORKFLOW_ID)) {
+		for (
+			const deadline = performance.now() + 30_000;
+			['in_progress', 'not_published'].includes(publication.status) && performance.now() < deadline;
+			publication = await client.publicationStatus(MISSING_MODEL_WORKFLOW_ID)
+		) {
 			await new Promise((resolve) => setTimeout(resolve, 250));
 		}
 		assert.equal(publication.status, 'failed', JSON.stringify(publication));
 		const message = String(publication.triggers[0]?.errorMessage);
 		assert.match(message, /Model "paraformer-zh-int8" .* is not installed/, message);
 		assert.ok(message.includes(directory), message);
-		assert.match(message, /Run `rtmp-asr models pull paraformer-zh-int8 --dir .*` is `node .*\/dist\/cli\/rtmp-asr\.js`/, 'the editor shows the fix too');
-		assert.ok(await fetch(`${n8n!.baseUrl}/healthz/readiness`).then((response) => response.ok), 'n8n is still ready');
+		assert.match(
+			message,
+			/Run `rtmp-asr models pull paraformer-zh-int8 --dir .*` is `node .*\/dist\/cli\/rtmp-asr\.js`/,
+			'the editor shows the fix too',
+		);
+		assert.ok(
+			await fetch(`${n8n!.baseUrl}/healthz/readiness`).then((response) => response.ok),
+			'n8n is still ready',
+		);
 		await client.deactivate(MISSING_MODEL_WORKFLOW_ID);
 	});
 
@@ -145,10 +231,18 @@ describe('the node in n8n 2.40.7', { concurrency: false }, () => {
 		const publishedAt = performance.now();
 		const publisher = startPublisher({ url: server.url('live', STREAM_KEY) });
 		await waitFor(() => lines(sentencesPath).length >= 1, 30_000, 'the first sentence in the file');
-		timings['first sentence in the file after publishing'] = Math.round(performance.now() - publishedAt);
+		timings['first sentence in the file after publishing'] = Math.round(
+			performance.now() - publishedAt,
+		);
 		await publisher.exited;
-		await waitFor(() => lines(sentencesPath).length >= SENTENCES.length, 30_000, `${SENTENCES.length} lines in ${sentencesPath} (have ${lines(sentencesPath).length})`);
-		timings['all sentences in the file after publishing'] = Math.round(performance.now() - publishedAt);
+		await waitFor(
+			() => lines(sentencesPath).length >= SENTENCES.length,
+			30_000,
+			`${SENTENCES.length} lines in ${sentencesPath} (have ${lines(sentencesPath).length})`,
+		);
+		timings['all sentences in the file after publishing'] = Math.round(
+			performance.now() - publishedAt,
+		);
 		const records = lines(sentencesPath);
 		const texts = records.map((record) => String(record.text));
 		const cer = characterErrorRate(SENTENCES, texts);
@@ -159,13 +253,25 @@ describe('the node in n8n 2.40.7', { concurrency: false }, () => {
 			assert.equal(record.index, index, 'in spoken order');
 			assert.equal(record.stream, `rtmp://127.0.0.1:${server.port}/live/***`);
 			assert.equal(record.model, 'toy-paraformer-zh');
-			for (const field of ['textRaw', 'sessionId', 'startMs', 'endMs', 'startedAt', 'endedAt', 'durationMs', 'latencyMs', 'keywords']) assert.ok(field in record, `${field} in the record`);
+			for (const field of [
+				'textRaw',
+				'sessionId',
+				'startMs',
+				'endMs',
+				'startedAt',
+				'endedAt',
+				'durationMs',
+				'latencyMs',
+				'keywords',
+			])
+				assert.ok(field in record, `${field} in the record`);
 		});
 		assert.deepEqual(records[0].keywords, ['报警']);
 		assert.deepEqual(records[1].keywords, ['会议']);
 		const statuses = lines(statusPath).map((status) => status.type);
 		assert.equal(statuses[0], 'connected', JSON.stringify(statuses));
-		const everything = readFileSync(sentencesPath, 'utf8') + readFileSync(statusPath, 'utf8') + n8n!.log();
+		const everything =
+			readFileSync(sentencesPath, 'utf8') + readFileSync(statusPath, 'utf8') + n8n!.log();
 		assert.ok(!everything.includes(STREAM_KEY), 'the stream key is in no record and no log line');
 		const executions = await client.executions(WORKFLOW_ID);
 		assert.ok(executions.length >= SENTENCES.length + 1, `${executions.length} executions`);
@@ -176,15 +282,26 @@ describe('the node in n8n 2.40.7', { concurrency: false }, () => {
 		const url = server.url('live', STREAM_KEY);
 		const publisher = startPublisher({ url, loops: -1 });
 		try {
-			await waitFor(() => ffmpegReadersOf(url).length > 0, 20_000, 'the trigger to read the stream again');
+			await waitFor(
+				() => ffmpegReadersOf(url).length > 0,
+				20_000,
+				'the trigger to read the stream again',
+			);
 			const before = lines(sentencesPath).length;
 			await timed('deactivate → ffmpeg gone', async () => {
 				await client.deactivate(WORKFLOW_ID);
-				await waitFor(() => ffmpegReadersOf(url).length === 0, 5000, 'no ffmpeg reading the stream');
+				await waitFor(
+					() => ffmpegReadersOf(url).length === 0,
+					5000,
+					'no ffmpeg reading the stream',
+				);
 			});
 			assert.equal((await client.workflow(WORKFLOW_ID)).active, false);
 			await new Promise((resolve) => setTimeout(resolve, 3000));
-			assert.ok(lines(sentencesPath).length - before <= 1, 'at most the sentence in flight is written after deactivation');
+			assert.ok(
+				lines(sentencesPath).length - before <= 1,
+				'at most the sentence in flight is written after deactivation',
+			);
 			assert.deepEqual(ffmpegReadersOf(url), []);
 		} finally {
 			await publisher.stop();
@@ -197,12 +314,23 @@ describe('the node in n8n 2.40.7', { concurrency: false }, () => {
 		const statusBefore = lines(statusPath).length;
 		const started = performance.now();
 		const executionId = await client.runManually(WORKFLOW_ID, 'RTMP Speech Recognition Trigger');
-		await waitFor(() => ffmpegReadersOf(url).length > 0, 20_000, 'the manual run to read the stream');
+		await waitFor(
+			() => ffmpegReadersOf(url).length > 0,
+			20_000,
+			'the manual run to read the stream',
+		);
 		const publisher = startPublisher({ url });
 		try {
 			let execution = await client.execution(executionId);
-			for (const deadline = performance.now() + 30_000; execution.status !== 'success' && performance.now() < deadline; execution = await client.execution(executionId)) {
-				assert.ok(execution.status === 'running' || execution.status === 'new', `execution ${executionId}: ${execution.status}`);
+			for (
+				const deadline = performance.now() + 30_000;
+				execution.status !== 'success' && performance.now() < deadline;
+				execution = await client.execution(executionId)
+			) {
+				assert.ok(
+					execution.status === 'running' || execution.status === 'new',
+					`execution ${executionId}: ${execution.status}`,
+				);
 				await new Promise((resolve) => setTimeout(resolve, 250));
 			}
 			timings['manual run → first sentence written'] = Math.round(performance.now() - started);
@@ -210,9 +338,20 @@ describe('the node in n8n 2.40.7', { concurrency: false }, () => {
 			assert.equal(execution.status, 'success');
 			assert.equal(execution.mode, 'manual');
 			const written = lines(sentencesPath).slice(before);
-			assert.deepEqual(written.map((record) => record.text), [SENTENCES[0]]);
-			assert.equal(lines(statusPath).length, statusBefore, 'the Status output gets nothing in manual mode');
-			await waitFor(() => ffmpegReadersOf(url).length === 0, 5000, 'no ffmpeg after the manual run');
+			assert.deepEqual(
+				written.map((record) => record.text),
+				[SENTENCES[0]],
+			);
+			assert.equal(
+				lines(statusPath).length,
+				statusBefore,
+				'the Status output gets nothing in manual mode',
+			);
+			await waitFor(
+				() => ffmpegReadersOf(url).length === 0,
+				5000,
+				'no ffmpeg after the manual run',
+			);
 		} finally {
 			await publisher.stop();
 		}

@@ -26,7 +26,13 @@ export interface CredentialFile {
  * (downloads off: the test is offline).
  */
 export function toyModels(toyModelDirectory: string): IDataObject {
-	return { model: 'local', modelDirectory: toyModelDirectory, vadModel: 'fsmn-vad', punctuationModel: 'off', options: { downloadModels: false } };
+	return {
+		model: 'local',
+		modelDirectory: toyModelDirectory,
+		vadModel: 'fsmn-vad',
+		punctuationModel: 'off',
+		options: { downloadModels: false },
+	};
 }
 
 /** Set → Convert to File → Write (append): one JSON line per item, appended to `path`. */
@@ -41,7 +47,16 @@ function appendJsonLines(prefix: string, path: string, x: number, y: number): No
 			parameters: {
 				mode: 'manual',
 				includeOtherFields: false,
-				assignments: { assignments: [{ id: `${prefix}-a1`, name: 'line', type: 'string', value: '={{ JSON.stringify($json) + "\\n" }}' }] },
+				assignments: {
+					assignments: [
+						{
+							id: `${prefix}-a1`,
+							name: 'line',
+							type: 'string',
+							value: '={{ JSON.stringify($json) + "\\n" }}',
+						},
+					],
+				},
 				options: {},
 			},
 		},
@@ -51,7 +66,11 @@ function appendJsonLines(prefix: string, path: string, x: number, y: number): No
 			type: 'n8n-nodes-base.convertToFile',
 			typeVersion: 1.1,
 			position: [x + 220, y],
-			parameters: { operation: 'toText', sourceProperty: 'line', options: { fileName: 'line.jsonl' } },
+			parameters: {
+				operation: 'toText',
+				sourceProperty: 'line',
+				options: { fileName: 'line.jsonl' },
+			},
 		},
 		{
 			id: `${prefix}-write`,
@@ -59,14 +78,20 @@ function appendJsonLines(prefix: string, path: string, x: number, y: number): No
 			type: 'n8n-nodes-base.readWriteFile',
 			typeVersion: 1,
 			position: [x + 440, y],
-			parameters: { operation: 'write', fileName: path, dataPropertyName: 'data', options: { append: true } },
+			parameters: {
+				operation: 'write',
+				fileName: path,
+				dataPropertyName: 'data',
+				options: { append: true },
+			},
 		},
 	];
 }
 
 function chain(nodes: Node[]): IDataObject {
 	const connections: IDataObject = {};
-	for (let i = 0; i + 1 < nodes.length; i++) connections[nodes[i].name] = { main: [[{ node: nodes[i + 1].name, type: 'main', index: 0 }]] };
+	for (let i = 0; i + 1 < nodes.length; i++)
+		connections[nodes[i].name] = { main: [[{ node: nodes[i + 1].name, type: 'main', index: 0 }]] };
 	return connections;
 }
 
@@ -74,23 +99,59 @@ function chain(nodes: Node[]): IDataObject {
  * The end-to-end workflow: the trigger reads the stream of `credential`; its Sentence output appends each item to `sentencesPath`,
  * its Status output to `statusPath` (one JSON line per execution).
  */
-export function transcriptWorkflow(id: string, trigger: IDataObject, credential: CredentialFile, sentencesPath: string, statusPath: string): IDataObject {
-	const triggerNode = rtmpAsrTrigger({ ...trigger, source: 'credential', statusOutput: true }, { [credential.type]: { id: credential.id, name: credential.name } });
+export function transcriptWorkflow(
+	id: string,
+	trigger: IDataObject,
+	credential: CredentialFile,
+	sentencesPath: string,
+	statusPath: string,
+): IDataObject {
+	const triggerNode = rtmpAsrTrigger(
+		{ ...trigger, source: 'credential', statusOutput: true },
+		{ [credential.type]: { id: credential.id, name: credential.name } },
+	);
 	const sentences = appendJsonLines('sentence', sentencesPath, 260, -100);
 	const statuses = appendJsonLines('status', statusPath, 260, 120);
 	const connections: IDataObject = { ...chain(sentences), ...chain(statuses) };
 	connections[triggerNode.name] = {
-		main: [[{ node: sentences[0].name, type: 'main', index: 0 }], [{ node: statuses[0].name, type: 'main', index: 0 }]],
+		main: [
+			[{ node: sentences[0].name, type: 'main', index: 0 }],
+			[{ node: statuses[0].name, type: 'main', index: 0 }],
+		],
 	};
-	return { id, name: 'E2E: transcript to file', active: false, nodes: [triggerNode, ...sentences, ...statuses], connections, settings: { executionOrder: 'v1' }, pinData: {} };
+	return {
+		id,
+		name: 'E2E: transcript to file',
+		active: false,
+		nodes: [triggerNode, ...sentences, ...statuses],
+		connections,
+		settings: { executionOrder: 'v1' },
+		pinData: {},
+	};
 }
 
 /** A workflow whose trigger wants the default catalog models, which are not installed, with downloads off: its activation must fail. */
 export function missingModelWorkflow(id: string, url: string): IDataObject {
 	const triggerNode = rtmpAsrTrigger({ url, options: { downloadModels: false } });
-	return { id, name: 'E2E: default models not installed', active: false, nodes: [triggerNode], connections: {}, settings: { executionOrder: 'v1' }, pinData: {} };
+	return {
+		id,
+		name: 'E2E: default models not installed',
+		active: false,
+		nodes: [triggerNode],
+		connections: {},
+		settings: { executionOrder: 'v1' },
+		pinData: {},
+	};
 }
 
 function rtmpAsrTrigger(parameters: IDataObject, credentials?: IDataObject): Node {
-	return { id: 'trigger', name: 'RTMP Speech Recognition Trigger', type: TRIGGER_TYPE, typeVersion: 1, position: [0, 0], parameters, ...(credentials ? { credentials } : {}) };
+	return {
+		id: 'trigger',
+		name: 'RTMP Speech Recognition Trigger',
+		type: TRIGGER_TYPE,
+		typeVersion: 1,
+		position: [0, 0],
+		parameters,
+		...(credentials ? { credentials } : {}),
+	};
 }

@@ -25,7 +25,8 @@ export function serveStandIns(server: ModelServer): void {
 	for (const model of defaultCatalog().models) {
 		for (const file of model.files) {
 			const standIn = join(standInDirectory(model.name), file.name);
-			if (existsSync(standIn)) server.serve(modelScopePath(model, file.name), readFileSync(standIn));
+			if (existsSync(standIn))
+				server.serve(modelScopePath(model, file.name), readFileSync(standIn));
 		}
 	}
 }
@@ -35,12 +36,14 @@ export function installStandIn(root: string, name: string): string {
 	const model = findModel(defaultCatalog(), name);
 	const directory = join(root, model.id);
 	mkdirSync(directory, { recursive: true });
-	for (const file of model.files) copyFileSync(join(standInDirectory(name), file.name), join(directory, file.name));
+	for (const file of model.files)
+		copyFileSync(join(standInDirectory(name), file.name), join(directory, file.name));
 	return directory;
 }
 
 function standInDirectory(name: string): string {
 	const directory = STAND_IN_DIRECTORIES[name];
-	if (!directory) throw new Error(`No stand-in for catalog model "${name}": add one to STAND_IN_DIRECTORIES.`);
+	if (!directory)
+		throw new Error(`No stand-in for catalog model "${name}": add one to STAND_IN_DIRECTORIES.`);
 	return directory;
 }

@@ -12,7 +12,10 @@ port.on('message', (request: WorkerRequest) => {
 	if (request.type === 'recognize' && crashOnRecognize) process.exit(1);
 	const answered = new Promise<void>((resolve) =>
 		setTimeout(() => {
-			const result = request.type === 'recognize' ? { textRaw: `rows ${request.fbank.length}`, early: false } : null;
+			const result =
+				request.type === 'recognize'
+					? { textRaw: `rows ${request.fbank.length}`, early: false }
+					: null;
 			port.postMessage({ id: request.id, ok: true, result } satisfies WorkerResponse);
 			resolve();
 		}, 50),

@@ -29,9 +29,11 @@ export class ModelCopies {
 		// Files to be written are not copied first: the shared models are read-only, and so would their copies be.
 		const skipped = new Set([...without, ...Object.keys(write)]);
 		for (const entry of readdirSync(this.#source, { withFileTypes: true })) {
-			if (entry.isFile() && !skipped.has(entry.name)) copyFileSync(join(this.#source, entry.name), join(directory, entry.name));
+			if (entry.isFile() && !skipped.has(entry.name))
+				copyFileSync(join(this.#source, entry.name), join(directory, entry.name));
 		}
-		for (const [name, contents] of Object.entries(write)) writeFileSync(join(directory, name), contents);
+		for (const [name, contents] of Object.entries(write))
+			writeFileSync(join(directory, name), contents);
 		return directory;
 	}
 
@@ -44,7 +46,11 @@ export class ModelCopies {
  * Expects loading to fail with an EngineError of `code` whose message matches and which says how to
  * fix it; a model that loads anyway is released before the assertion fails.
  */
-export async function assertLoadFails(loading: Promise<{ release(): Promise<void> }>, code: EngineErrorCode, message: RegExp): Promise<void> {
+export async function assertLoadFails(
+	loading: Promise<{ release(): Promise<void> }>,
+	code: EngineErrorCode,
+	message: RegExp,
+): Promise<void> {
 	const error = await loading.then(
 		async (loaded) => {
 			await loaded.release();

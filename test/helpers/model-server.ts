@@ -83,15 +83,28 @@ export class ModelServer {
 		const url = new URL(request.url ?? '/', this.url);
 		const path = decodeURIComponent(url.pathname);
 		const authorization = header(request, 'authorization');
-		this.requests.push({ path, range: header(request, 'range'), ifRange: header(request, 'if-range'), authorization, search: url.search });
+		this.requests.push({
+			path,
+			range: header(request, 'range'),
+			ifRange: header(request, 'if-range'),
+			authorization,
+			search: url.search,
+		});
 		if (this.requireAuthorization !== null && authorization !== this.requireAuthorization) {
-			response.writeHead(401, { 'content-type': 'text/plain', 'www-authenticate': 'Basic realm="models"' }).end('unauthorized');
+			response
+				.writeHead(401, {
+					'content-type': 'text/plain',
+					'www-authenticate': 'Basic realm="models"',
+				})
+				.end('unauthorized');
 			return;
 		}
 		const behaviour = this.misbehaviours.get(path)?.shift();
 		const file = this.files.get(path);
 		if (behaviour && 'status' in behaviour) {
-			response.writeHead(behaviour.status, { 'content-type': 'text/plain' }).end(behaviour.body ?? `status ${behaviour.status}`);
+			response
+				.writeHead(behaviour.status, { 'content-type': 'text/plain' })
+				.end(behaviour.body ?? `status ${behaviour.status}`);
 			return;
 		}
 		if (behaviour && 'redirectTo' in behaviour) {
@@ -103,7 +116,9 @@ export class ModelServer {
 			return;
 		}
 		if (behaviour && 'replaceWith' in behaviour) {
-			response.writeHead(200, { 'content-length': behaviour.replaceWith.length }).end(behaviour.replaceWith);
+			response
+				.writeHead(200, { 'content-length': behaviour.replaceWith.length })
+				.end(behaviour.replaceWith);
 			return;
 		}
 		if (!file) {
@@ -125,7 +140,11 @@ export class ModelServer {
 			response.write(body.subarray(0, 1024));
 			return;
 		}
-		const headers: Record<string, string | number> = { 'content-length': body.length, etag, 'accept-ranges': 'bytes' };
+		const headers: Record<string, string | number> = {
+			'content-length': body.length,
+			etag,
+			'accept-ranges': 'bytes',
+		};
 		if (honourRange) headers['content-range'] = `bytes ${start}-${file.length - 1}/${file.length}`;
 		response.writeHead(honourRange ? 206 : 200, headers);
 		if (behaviour && 'cutAfter' in behaviour) {

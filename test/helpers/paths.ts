@@ -12,5 +12,7 @@ export const fixturePath = (...parts: string[]): string => join(FIXTURES_DIR, ..
 
 export function readFloat32(path: string): Float32Array {
 	const bytes = readFileSync(path);
-	return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+	return new Float32Array(
+		bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength),
+	);
 }

@@ -16,7 +16,9 @@ export function record(pipeline: LivePipeline): Recorded {
 	const start = performance.now();
 	const since = () => Math.round(performance.now() - start);
 	const recorded: Recorded = { sentences: [], statuses: [], warnings: [], errors: [] };
-	pipeline.on('sentence', (sentence) => recorded.sentences.push({ ...sentence, receivedAt: since() }));
+	pipeline.on('sentence', (sentence) =>
+		recorded.sentences.push({ ...sentence, receivedAt: since() }),
+	);
 	pipeline.on('status', (status) => recorded.statuses.push({ ...status, receivedAt: since() }));
 	pipeline.on('warning', (warning) => recorded.warnings.push(warning));
 	pipeline.on('error', (error) => recorded.errors.push(error));
@@ -24,10 +26,15 @@ export function record(pipeline: LivePipeline): Recorded {
 }
 
 /** Polls until `condition` holds; throws with `what` after `timeoutMs`. */
-export async function waitFor(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
+export async function waitFor(
+	condition: () => boolean,
+	timeoutMs: number,
+	what: string,
+): Promise<void> {
 	const deadline = performance.now() + timeoutMs;
 	while (!condition()) {
-		if (performance.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}.`);
+		if (performance.now() > deadline)
+			throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}.`);
 		await sleep(50);
 	}
 }
@@ -43,7 +50,8 @@ export function ffmpegReadersOf(url: string): number[] {
 		} catch {
 			continue;
 		}
-		if (args.some((arg) => arg.endsWith('ffmpeg')) && args.includes(url) && args.includes('s16le')) pids.push(Number(entry));
+		if (args.some((arg) => arg.endsWith('ffmpeg')) && args.includes(url) && args.includes('s16le'))
+			pids.push(Number(entry));
 	}
 	return pids;
 }

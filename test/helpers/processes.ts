@@ -21,7 +21,8 @@ export function isAlive(pid: number): boolean {
 export async function waitUntilGone(pid: number, timeoutMs: number): Promise<number> {
 	const start = performance.now();
 	while (isAlive(pid)) {
-		if (performance.now() - start > timeoutMs) throw new Error(`Process ${pid} is still alive after ${timeoutMs} ms.`);
+		if (performance.now() - start > timeoutMs)
+			throw new Error(`Process ${pid} is still alive after ${timeoutMs} ms.`);
 		await sleep(10);
 	}
 	return Math.round(performance.now() - start);

@@ -47,10 +47,19 @@ const STOP_GRACE_MS = 2000;
 /** Publishes in real time (`-re`) to an RTMP URL with ffmpeg, as OBS or an encoder would. */
 export function startPublisher(options: PublisherOptions): Publisher {
 	const command = boundToParent(options.ffmpegPath ?? 'ffmpeg', publisherArgs(options));
-	const subprocess = execa(command.file, command.args, { stdin: 'ignore', reject: false, cleanup: true, forceKillAfterDelay: STOP_GRACE_MS });
+	const subprocess = execa(command.file, command.args, {
+		stdin: 'ignore',
+		reject: false,
+		cleanup: true,
+		forceKillAfterDelay: STOP_GRACE_MS,
+	});
 	const pid = subprocess.pid;
 	if (pid === undefined) throw new Error(`The publisher could not be started (${command.file}).`);
-	const exited = subprocess.then((result) => ({ exitCode: result.exitCode, signal: result.signal, stderr: String(result.stderr) }));
+	const exited = subprocess.then((result) => ({
+		exitCode: result.exitCode,
+		signal: result.signal,
+		stderr: String(result.stderr),
+	}));
 	const signal = (name: NodeJS.Signals) => {
 		try {
 			process.kill(pid, name);
@@ -76,8 +85,26 @@ function publisherArgs(options: PublisherOptions): string[] {
 	const file = options.file ?? sharedPath('audio', 'toy', 'toy_stream.wav');
 	const loops = String(options.loops ?? 0);
 	const channels = options.channels ?? 2;
-	const audioOut = ['-c:a', 'aac', '-ar', String(options.sampleRate ?? 44100), '-ac', String(channels)];
-	const videoOut = ['-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-g', '25', '-pix_fmt', 'yuv420p'];
+	const audioOut = [
+		'-c:a',
+		'aac',
+		'-ar',
+		String(options.sampleRate ?? 44100),
+		'-ac',
+		String(channels),
+	];
+	const videoOut = [
+		'-c:v',
+		'libx264',
+		'-preset',
+		'ultrafast',
+		'-tune',
+		'zerolatency',
+		'-g',
+		'25',
+		'-pix_fmt',
+		'yuv420p',
+	];
 	const pattern = ['-re', '-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=25'];
 	const head = ['-hide_banner', '-nostdin', '-loglevel', 'error'];
 	const tail = ['-f', 'flv', options.url];
@@ -85,10 +112,35 @@ function publisherArgs(options: PublisherOptions): string[] {
 		case 'file':
 			return [...head, '-re', '-stream_loop', loops, '-i', file, '-vn', ...audioOut, ...tail];
 		case 'silence':
-			return [...head, '-re', '-f', 'lavfi', '-i', `anullsrc=r=${options.sampleRate ?? 44100}:cl=${channels === 1 ? 'mono' : 'stereo'}`, ...audioOut, ...tail];
+			return [
+				...head,
+				'-re',
+				'-f',
+				'lavfi',
+				'-i',
+				`anullsrc=r=${options.sampleRate ?? 44100}:cl=${channels === 1 ? 'mono' : 'stereo'}`,
+				...audioOut,
+				...tail,
+			];
 		case 'video-only':
 			return [...head, ...pattern, '-an', ...videoOut, ...tail];
 		case 'video-and-audio':
-			return [...head, ...pattern, '-re', '-stream_loop', loops, '-i', file, '-map', '0:v', '-map', '1:a', '-shortest', ...videoOut, ...audioOut, ...tail];
+			return [
+				...head,
+				...pattern,
+				'-re',
+				'-stream_loop',
+				loops,
+				'-i',
+				file,
+				'-map',
+				'0:v',
+				'-map',
+				'1:a',
+				'-shortest',
+				...videoOut,
+				...audioOut,
+				...tail,
+			];
 	}
 }

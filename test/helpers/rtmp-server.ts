@@ -117,8 +117,20 @@ class NginxRtmpServer implements RtmpServer {
 }
 
 async function launch(dir: string, port: number, nginxPath = 'nginx') {
-	const command = boundToParent(nginxPath, ['-p', `${dir}/`, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')]);
-	const subprocess = execa(command.file, command.args, { stdin: 'ignore', reject: false, cleanup: true, forceKillAfterDelay: STOP_GRACE_MS });
+	const command = boundToParent(nginxPath, [
+		'-p',
+		`${dir}/`,
+		'-c',
+		join(dir, 'nginx.conf'),
+		'-e',
+		join(dir, 'error.log'),
+	]);
+	const subprocess = execa(command.file, command.args, {
+		stdin: 'ignore',
+		reject: false,
+		cleanup: true,
+		forceKillAfterDelay: STOP_GRACE_MS,
+	});
 	let exited = false;
 	const exitedPromise = subprocess.then((result) => {
 		exited = true;
@@ -130,7 +142,9 @@ async function launch(dir: string, port: number, nginxPath = 'nginx') {
 			subprocess.kill('SIGKILL');
 			const result = await exitedPromise;
 			const log = readFileSync(join(dir, 'error.log'), { encoding: 'utf8', flag: 'a+' });
-			throw new Error(`nginx did not start on port ${port}: ${String(result.stderr)} ${log}`.trim());
+			throw new Error(
+				`nginx did not start on port ${port}: ${String(result.stderr)} ${log}`.trim(),
+			);
 		}
 		await sleep(20);
 	}
@@ -148,15 +162,31 @@ function accepts(port: number): Promise<boolean> {
 	});
 }
 
-function nginxConfig(dir: string, port: number, httpPort: number | undefined, options: RtmpServerOptions): string {
+function nginxConfig(
+	dir: string,
+	port: number,
+	httpPort: number | undefined,
+	options: RtmpServerOptions,
+): string {
 	const key = options.streamKey;
-	if (key !== undefined && !/^[A-Za-z0-9_-]+$/.test(key)) throw new Error(`Stream key "${key}" must be letters, digits, - or _ (it goes into nginx.conf).`);
+	if (key !== undefined && !/^[A-Za-z0-9_-]+$/.test(key))
+		throw new Error(
+			`Stream key "${key}" must be letters, digits, - or _ (it goes into nginx.conf).`,
+		);
 	const live = [
 		'live on;',
 		...(options.waitVideo ? ['wait_video on;', 'wait_key on;'] : []),
-		...(options.notifyPlayers ? ['publish_notify on;', 'play_restart on;', 'idle_streams off;'] : []),
+		...(options.notifyPlayers
+			? ['publish_notify on;', 'play_restart on;', 'idle_streams off;']
+			: []),
 		// notify_method get: the stream name arrives as $arg_name (POST would put it in the body).
-		...(httpPort === undefined ? [] : ['notify_method get;', `on_publish http://127.0.0.1:${httpPort}/auth;`, `on_play http://127.0.0.1:${httpPort}/auth;`]),
+		...(httpPort === undefined
+			? []
+			: [
+					'notify_method get;',
+					`on_publish http://127.0.0.1:${httpPort}/auth;`,
+					`on_play http://127.0.0.1:${httpPort}/auth;`,
+				]),
 	];
 	const http =
 		httpPort === undefined

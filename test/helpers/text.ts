@@ -6,7 +6,11 @@ export function editDistance<T>(a: string | readonly T[], b: string | readonly T
 	for (let i = 1; i <= x.length; i++) {
 		const current = [i];
 		for (let j = 1; j <= y.length; j++) {
-			current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (x[i - 1] === y[j - 1] ? 0 : 1));
+			current[j] = Math.min(
+				previous[j] + 1,
+				current[j - 1] + 1,
+				previous[j - 1] + (x[i - 1] === y[j - 1] ? 0 : 1),
+			);
 		}
 		previous = current;
 	}

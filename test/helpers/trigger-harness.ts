@@ -1,5 +1,14 @@
 import { EventEmitter } from 'node:events';
-import type { ICredentialDataDecryptedObject, IDataObject, INode, INodeExecutionData, INodeType, IRun, ITriggerFunctions, ITriggerResponse } from 'n8n-workflow';
+import type {
+	ICredentialDataDecryptedObject,
+	IDataObject,
+	INode,
+	INodeExecutionData,
+	INodeType,
+	IRun,
+	ITriggerFunctions,
+	ITriggerResponse,
+} from 'n8n-workflow';
 import type { LivePipelineOptions } from '../../engine/config.js';
 import type { LivePipelineEvents, Sentence } from '../../engine/pipeline/events.js';
 import type { DonePromise } from '../../nodes/RtmpAsr/execution-queue.js';
@@ -44,7 +53,10 @@ export const TEST_NODE: INode = {
 	parameters: {},
 };
 
-export async function testTriggerNode(nodeType: INodeType, options: TriggerHarnessOptions = {}): Promise<TriggerHarness> {
+export async function testTriggerNode(
+	nodeType: INodeType,
+	options: TriggerHarnessOptions = {},
+): Promise<TriggerHarness> {
 	const emissions: Emission[] = [];
 	const errors: Error[] = [];
 	const logs: LogLine[] = [];
@@ -60,12 +72,14 @@ export async function testTriggerNode(nodeType: INodeType, options: TriggerHarne
 			if (!credential) throw new Error(`Node does not have any credentials set for "${type}"`);
 			return credential;
 		},
-		emit: (data: INodeExecutionData[][], _response?: unknown, done?: DonePromise) => emissions.push({ data, done }),
+		emit: (data: INodeExecutionData[][], _response?: unknown, done?: DonePromise) =>
+			emissions.push({ data, done }),
 		emitError: (error: Error) => errors.push(error),
 		saveFailedExecution: (error: Error) => errors.push(error),
 		logger: { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') },
 		helpers: {
-			returnJsonArray: (json: IDataObject | IDataObject[]): INodeExecutionData[] => (Array.isArray(json) ? json : [json]).map((item) => ({ json: item })),
+			returnJsonArray: (json: IDataObject | IDataObject[]): INodeExecutionData[] =>
+				(Array.isArray(json) ? json : [json]).map((item) => ({ json: item })),
 			createDeferredPromise: () => createDeferred<IRun>(),
 		},
 	} as unknown as ITriggerFunctions;
@@ -153,7 +167,10 @@ export function fakeSentence(text: string, index: number, textRaw = text): Sente
  * Replaces the node's pipeline factory with FakePipelines for the duration of `body`; `prepare`
  * may configure each pipeline before the node uses it.
  */
-export async function withFakePipelines<T>(body: (pipelines: FakePipeline[]) => Promise<T>, prepare?: (pipeline: FakePipeline) => void): Promise<T> {
+export async function withFakePipelines<T>(
+	body: (pipelines: FakePipeline[]) => Promise<T>,
+	prepare?: (pipeline: FakePipeline) => void,
+): Promise<T> {
 	const original = pipelineFactory.create;
 	const pipelines: FakePipeline[] = [];
 	pipelineFactory.create = async (options) => {

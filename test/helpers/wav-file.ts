@@ -1,7 +1,15 @@
 import { writeFileSync } from 'node:fs';
 
 /** A canonical 44-byte PCM WAV header; `channels` may be absurd on purpose (a header that lies). */
-export function wavHeader({ channels = 1, sampleRate = 16000, dataBytes }: { channels?: number; sampleRate?: number; dataBytes: number }): Buffer {
+export function wavHeader({
+	channels = 1,
+	sampleRate = 16000,
+	dataBytes,
+}: {
+	channels?: number;
+	sampleRate?: number;
+	dataBytes: number;
+}): Buffer {
 	const blockAlign = 2 * channels;
 	const header = Buffer.alloc(44);
 	header.write('RIFF', 0, 'ascii');
@@ -22,6 +30,7 @@ export function wavHeader({ channels = 1, sampleRate = 16000, dataBytes }: { cha
 /** 16 kHz mono 16-bit PCM WAV of samples on the int16 scale (clipped). */
 export function writeWav(path: string, samples: Float32Array): void {
 	const data = Buffer.alloc(samples.length * 2);
-	for (let i = 0; i < samples.length; i++) data.writeInt16LE(Math.max(-32768, Math.min(32767, Math.round(samples[i]))), i * 2);
+	for (let i = 0; i < samples.length; i++)
+		data.writeInt16LE(Math.max(-32768, Math.min(32767, Math.round(samples[i]))), i * 2);
 	writeFileSync(path, Buffer.concat([wavHeader({ dataBytes: data.length }), data]));
 }

@@ -31,7 +31,13 @@ test('readWav refuses a header claiming 65,535 channels, as ffmpeg does, instead
 		const header = wavHeader({ channels: 65535, dataBytes: 3200 });
 		const path = join(dir, 'channels.wav');
 		writeFileSync(path, Buffer.concat([header, Buffer.alloc(3200)]));
-		assert.throws(() => readWav(path), (error: unknown) => error instanceof EngineError && error.code === 'INPUT_NOT_AUDIO' && /claims 65535 channels/.test(error.message));
+		assert.throws(
+			() => readWav(path),
+			(error: unknown) =>
+				error instanceof EngineError &&
+				error.code === 'INPUT_NOT_AUDIO' &&
+				/claims 65535 channels/.test(error.message),
+		);
 	} finally {
 		rmSync(dir, { recursive: true, force: true });
 	}

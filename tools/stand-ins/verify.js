@@ -9,19 +9,41 @@ const DEFAULT_TOLERANCE = 1e-4;
 
 const INTERFACES = {
 	paraformer: {
-		inputs: [['speech', 'float32'], ['speech_lengths', 'int32']],
-		outputs: [['logits', 'float32'], ['token_num', 'int32']],
+		inputs: [
+			['speech', 'float32'],
+			['speech_lengths', 'int32'],
+		],
+		outputs: [
+			['logits', 'float32'],
+			['token_num', 'int32'],
+		],
 	},
 	'paraformer-timestamps': {
-		inputs: [['speech', 'float32'], ['speech_lengths', 'int32']],
-		outputs: [['logits', 'float32'], ['token_num', 'int32'], ['us_alphas', 'float32'], ['us_cif_peak', 'float32']],
+		inputs: [
+			['speech', 'float32'],
+			['speech_lengths', 'int32'],
+		],
+		outputs: [
+			['logits', 'float32'],
+			['token_num', 'int32'],
+			['us_alphas', 'float32'],
+			['us_cif_peak', 'float32'],
+		],
 	},
 	punctuation: {
-		inputs: [['inputs', 'int32'], ['text_lengths', 'int32']],
+		inputs: [
+			['inputs', 'int32'],
+			['text_lengths', 'int32'],
+		],
 		outputs: [['logits', 'float32']],
 	},
 	'punctuation-realtime': {
-		inputs: [['inputs', 'int32'], ['text_lengths', 'int32'], ['vad_masks', 'float32'], ['sub_masks', 'float32']],
+		inputs: [
+			['inputs', 'int32'],
+			['text_lengths', 'int32'],
+			['vad_masks', 'float32'],
+			['sub_masks', 'float32'],
+		],
 		outputs: [['logits', 'float32']],
 	},
 };
@@ -55,14 +77,18 @@ class Comparison {
 	failures(exact) {
 		if (!exact) return [];
 		const failures = [];
-		if (this.maxDifference > this.tolerance) failures.push(`max |difference| ${this.maxDifference} > ${this.tolerance}`);
+		if (this.maxDifference > this.tolerance)
+			failures.push(`max |difference| ${this.maxDifference} > ${this.tolerance}`);
 		if (this.argmaxMismatches > 0) failures.push(`${this.argmaxMismatches} argmax rows differ`);
 		if (this.countMismatches > 0) failures.push(`${this.countMismatches} token counts differ`);
 		return failures;
 	}
 
 	summary() {
-		const sums = this.maxSumDifference > 0 ? `, row sums within ${this.maxSumDifference.toExponential(2)}` : '';
+		const sums =
+			this.maxSumDifference > 0
+				? `, row sums within ${this.maxSumDifference.toExponential(2)}`
+				: '';
 		return `${this.label}: ${this.values} values within ${this.maxDifference.toExponential(2)}${sums}; argmax ${this.argmaxRows - this.argmaxMismatches}/${this.argmaxRows} rows agree; token counts differ in ${this.countMismatches}`;
 	}
 }
@@ -75,13 +101,17 @@ function checkInterface(session, kind, path) {
 	const wantedInputs = expected.inputs.map(([name, type]) => `${name}:${type}`).join(', ');
 	const wantedOutputs = expected.outputs.map(([name, type]) => `${name}:${type}`).join(', ');
 	if (actualInputs !== wantedInputs || actualOutputs !== wantedOutputs) {
-		throw new Error(`${path}: interface is (${actualInputs}) -> (${actualOutputs}), expected (${wantedInputs}) -> (${wantedOutputs})`);
+		throw new Error(
+			`${path}: interface is (${actualInputs}) -> (${actualOutputs}), expected (${wantedInputs}) -> (${wantedOutputs})`,
+		);
 	}
 }
 
 function readSpeech(directory, reference) {
 	const bytes = readFileSync(join(directory, reference.speech.file));
-	return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+	return new Float32Array(
+		bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength),
+	);
 }
 
 /** The run's input: items of the padded batch in speech.f32, cut to the run's time length. */
@@ -109,7 +139,9 @@ async function checkParaformer(session, directory, reference, comparison) {
 	for (const run of reference.runs) {
 		const result = await session.run({
 			speech: runSpeech(all, reference, run),
-			speech_lengths: new ort.Tensor('int32', Int32Array.from(run.speech_lengths), [run.speech_lengths.length]),
+			speech_lengths: new ort.Tensor('int32', Int32Array.from(run.speech_lengths), [
+				run.speech_lengths.length,
+			]),
 		});
 		const logits = result.logits;
 		if (logits.dims.join() !== run.logits_shape.join()) {
@@ -130,12 +162,18 @@ async function checkParaformer(session, directory, reference, comparison) {
 				}
 				comparison.value(max, run.row_max[b][r]);
 				comparison.sum(sum, run.row_sum[b][r]);
-				run.logits_head[b][r].forEach((expected, v) => comparison.value(logits.data[offset + v], expected));
-				run.top5_ids[b][r].forEach((id, k) => comparison.value(logits.data[offset + id], run.top5_values[b][r][k]));
+				run.logits_head[b][r].forEach((expected, v) =>
+					comparison.value(logits.data[offset + v], expected),
+				);
+				run.top5_ids[b][r].forEach((id, k) =>
+					comparison.value(logits.data[offset + id], run.top5_values[b][r][k]),
+				);
 			}
 			for (const name of run.us_shape ? ['us_alphas', 'us_cif_peak'] : []) {
 				const frames = result[name].dims[1];
-				run[name][b].forEach((expected, t) => comparison.value(result[name].data[b * frames + t], expected));
+				run[name][b].forEach((expected, t) =>
+					comparison.value(result[name].data[b * frames + t], expected),
+				);
 			}
 		}
 	}
@@ -150,8 +188,18 @@ async function checkPunctuation(session, reference, comparison) {
 			text_lengths: new ort.Tensor('int32', Int32Array.from(testCase.text_lengths), [batch]),
 		};
 		if (testCase.vad_masks) {
-			feeds.vad_masks = new ort.Tensor('float32', Float32Array.from(testCase.vad_masks.flat()), [1, 1, length, length]);
-			feeds.sub_masks = new ort.Tensor('float32', Float32Array.from(testCase.sub_masks.flat()), [1, 1, length, length]);
+			feeds.vad_masks = new ort.Tensor('float32', Float32Array.from(testCase.vad_masks.flat()), [
+				1,
+				1,
+				length,
+				length,
+			]);
+			feeds.sub_masks = new ort.Tensor('float32', Float32Array.from(testCase.sub_masks.flat()), [
+				1,
+				1,
+				length,
+				length,
+			]);
 		}
 		const { logits } = await session.run(feeds);
 		const labels = logits.dims[2];
@@ -159,7 +207,9 @@ async function checkPunctuation(session, reference, comparison) {
 			for (let i = 0; i < length; i += 1) {
 				const offset = (b * length + i) * labels;
 				comparison.argmax(argmax(logits.data, offset, labels), testCase.argmax[b][i]);
-				testCase.logits[b][i].forEach((expected, k) => comparison.value(logits.data[offset + k], expected));
+				testCase.logits[b][i].forEach((expected, k) =>
+					comparison.value(logits.data[offset + k], expected),
+				);
 			}
 		}
 	}
@@ -174,14 +224,25 @@ async function verifyDirectory(directory) {
 			if (file === 'model.onnx') failures.push(`${path} is missing`);
 			continue;
 		}
-		const session = await ort.InferenceSession.create(path, { intraOpNumThreads: Number(process.env.THREADS ?? 2), graphOptimizationLevel: 'all' });
+		const session = await ort.InferenceSession.create(path, {
+			intraOpNumThreads: Number(process.env.THREADS ?? 2),
+			graphOptimizationLevel: 'all',
+		});
 		checkInterface(session, reference.kind, path);
-		const comparison = new Comparison(`${directory}/${file}`, reference.tolerance ?? DEFAULT_TOLERANCE);
-		if (reference.kind.startsWith('paraformer')) await checkParaformer(session, directory, reference, comparison);
+		const comparison = new Comparison(
+			`${directory}/${file}`,
+			reference.tolerance ?? DEFAULT_TOLERANCE,
+		);
+		if (reference.kind.startsWith('paraformer'))
+			await checkParaformer(session, directory, reference, comparison);
 		else await checkPunctuation(session, reference, comparison);
 		console.log(comparison.summary());
 		// int8 weights change the numbers by design: it must load, keep the interface and run.
-		failures.push(...comparison.failures(file === 'model.onnx').map((failure) => `${comparison.label}: ${failure}`));
+		failures.push(
+			...comparison
+				.failures(file === 'model.onnx')
+				.map((failure) => `${comparison.label}: ${failure}`),
+		);
 		await session.release();
 	}
 	return failures;
@@ -192,7 +253,8 @@ async function main() {
 	if (directories.length === 0) throw new Error('usage: verify.js MODEL_DIR...');
 	const failures = [];
 	for (const directory of directories) failures.push(...(await verifyDirectory(directory)));
-	if (failures.length > 0) throw new Error(`onnxruntime differs from torch:\n${failures.join('\n')}`);
+	if (failures.length > 0)
+		throw new Error(`onnxruntime differs from torch:\n${failures.join('\n')}`);
 	console.log('onnxruntime matches torch for every model.onnx');
 }
 

@@ -33,27 +33,48 @@ export function joinStreamUrl(credentials: StreamCredentials): CredentialStream 
 	const streamKey = (credentials.streamKey ?? '').trim().replace(/^\/+/, '');
 	const username = credentials.username ?? '';
 	const password = credentials.password ?? '';
-	const secrets = [streamKey, password, username === '' ? '' : `${username}:${password}`].filter((secret) => secret !== '');
+	const secrets = [streamKey, password, username === '' ? '' : `${username}:${password}`].filter(
+		(secret) => secret !== '',
+	);
 
 	const parts = CONTROL_OR_SPACE.test(serverUrl) ? undefined : splitUrl(serverUrl);
 	if (!parts) {
 		const shown = serverUrl === '' ? 'empty' : `"${redactTypedUrl(serverUrl)}", not a URL`;
-		throw new EngineError('BAD_OPTION', `The credential's server URL is ${shown}.`, 'Write it as scheme://host[:port]/application (e.g. rtmp://host:1935/live), with the stream key in its own field.');
+		throw new EngineError(
+			'BAD_OPTION',
+			`The credential's server URL is ${shown}.`,
+			'Write it as scheme://host[:port]/application (e.g. rtmp://host:1935/live), with the stream key in its own field.',
+		);
 	}
 	if (CONTROL_OR_SPACE.test(streamKey)) {
-		throw new EngineError('BAD_OPTION', 'The stream key contains spaces or control characters.', 'Copy the stream key again exactly as the streaming server shows it.');
+		throw new EngineError(
+			'BAD_OPTION',
+			'The stream key contains spaces or control characters.',
+			'Copy the stream key again exactly as the streaming server shows it.',
+		);
 	}
 	if (parts.query !== undefined && streamKey !== '') {
-		throw new EngineError('BAD_OPTION', `The server URL "${redactTypedUrl(serverUrl)}" has a query string, so the stream key cannot be appended to it.`, 'Move the query string into the Stream Key field (key?name=value), or leave the Stream Key empty and give the whole URL.');
+		throw new EngineError(
+			'BAD_OPTION',
+			`The server URL "${redactTypedUrl(serverUrl)}" has a query string, so the stream key cannot be appended to it.`,
+			'Move the query string into the Stream Key field (key?name=value), or leave the Stream Key empty and give the whole URL.',
+		);
 	}
 	let userinfo = parts.userinfo;
 	if (username !== '' || password !== '') {
 		if (userinfo !== undefined) {
-			throw new EngineError('BAD_OPTION', 'The credential gives a login both in the server URL and in the username/password fields.', 'Remove user:password@ from the server URL and keep the fields.');
+			throw new EngineError(
+				'BAD_OPTION',
+				'The credential gives a login both in the server URL and in the username/password fields.',
+				'Remove user:password@ from the server URL and keep the fields.',
+			);
 		}
 		userinfo = `${encodeURIComponent(username)}:${encodeURIComponent(password)}`;
 	}
 	if (streamKey === '') return { url: joinUrl({ ...parts, userinfo }), secrets };
 	// The key may carry its own ?token=…: it is appended as text, not as a path segment.
-	return { url: `${joinUrl({ ...parts, userinfo, path: parts.path.replace(/\/+$/, '') })}/${streamKey}`, secrets };
+	return {
+		url: `${joinUrl({ ...parts, userinfo, path: parts.path.replace(/\/+$/, '') })}/${streamKey}`,
+		secrets,
+	};
 }

@@ -1,5 +1,12 @@
 import type { ICredentialsDecrypted, INodeCredentialTestResult } from 'n8n-workflow';
-import { describeError, FfmpegSource, isEngineError, localInputPath, parseStreamInput, redactText } from '../../../engine/index.js';
+import {
+	describeError,
+	FfmpegSource,
+	isEngineError,
+	localInputPath,
+	parseStreamInput,
+	redactText,
+} from '../../../engine/index.js';
 import { assertFileAccess } from '../file-access.js';
 import { joinStreamUrl, SERVER_URL, type StreamCredentials } from './stream-credentials.js';
 
@@ -32,27 +39,47 @@ const DEFAULT_PROBE_AUDIO_MS = 500;
 export async function probeStream(url: string, options: ProbeOptions = {}): Promise<ProbeResult> {
 	const startedAt = performance.now();
 	const secrets = options.secrets ?? [];
-	const verdict = (ok: boolean, message: string): ProbeResult => ({ ok, message: redactText(message, secrets), elapsedMs: Math.round(performance.now() - startedAt) });
+	const verdict = (ok: boolean, message: string): ProbeResult => ({
+		ok,
+		message: redactText(message, secrets),
+		elapsedMs: Math.round(performance.now() - startedAt),
+	});
 	let source: FfmpegSource;
 	try {
-		source = new FfmpegSource({ url, secrets, ...(options.ffmpegPath ? { ffmpegPath: options.ffmpegPath } : {}) });
+		source = new FfmpegSource({
+			url,
+			secrets,
+			...(options.ffmpegPath ? { ffmpegPath: options.ffmpegPath } : {}),
+		});
 	} catch (error) {
 		return verdict(false, describeError(error));
 	}
 	const wantedSamples = ((options.audioMs ?? DEFAULT_PROBE_AUDIO_MS) * 16000) / 1000;
 	const timeoutMs = options.timeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS;
 	const outcome = await new Promise<{ ok: boolean; message: string }>((resolve) => {
-		const timer = setTimeout(() => resolve({ ok: false, message: `No audio from ${source.input.display} within ${Math.round(timeoutMs / 1000)} s. Check that someone is publishing the stream with an audio track.` }), timeoutMs);
+		const timer = setTimeout(
+			() =>
+				resolve({
+					ok: false,
+					message: `No audio from ${source.input.display} within ${Math.round(timeoutMs / 1000)} s. Check that someone is publishing the stream with an audio track.`,
+				}),
+			timeoutMs,
+		);
 		const settle = (result: { ok: boolean; message: string }) => {
 			clearTimeout(timer);
 			resolve(result);
 		};
 		source.on('audio', () => {
-			if (source.samplesReceived >= wantedSamples) settle({ ok: true, message: `Receiving audio from ${source.input.display}.` });
+			if (source.samplesReceived >= wantedSamples)
+				settle({ ok: true, message: `Receiving audio from ${source.input.display}.` });
 		});
 		source.once('error', (error) => settle({ ok: false, message: error.describe() }));
 		source.once('end', () =>
-			settle(source.samplesReceived > 0 ? { ok: true, message: `Read audio from ${source.input.display}.` } : { ok: false, message: `${source.input.display} ended before any audio arrived.` }),
+			settle(
+				source.samplesReceived > 0
+					? { ok: true, message: `Read audio from ${source.input.display}.` }
+					: { ok: false, message: `${source.input.display} ended before any audio arrived.` },
+			),
 		);
 		source.start();
 	});
@@ -61,7 +88,10 @@ export async function probeStream(url: string, options: ProbeOptions = {}): Prom
 }
 
 /** The RTMP Stream credential's test: joins the URL and really reads a little audio from it. */
-export async function testStreamCredential(credential: ICredentialsDecrypted, options: Omit<ProbeOptions, 'secrets'> = {}): Promise<INodeCredentialTestResult> {
+export async function testStreamCredential(
+	credential: ICredentialsDecrypted,
+	options: Omit<ProbeOptions, 'secrets'> = {},
+): Promise<INodeCredentialTestResult> {
 	let stream;
 	try {
 		stream = joinStreamUrl((credential.data ?? {}) as StreamCredentials);

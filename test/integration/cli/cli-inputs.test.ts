@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { createReadStream, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+	createReadStream,
+	existsSync,
+	mkdtempSync,
+	readFileSync,
+	rmSync,
+	statSync,
+	writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -30,13 +38,31 @@ const PEAK_RSS_BOUND_MB = 200;
 const LONG = join(work, 'long.wav');
 
 before(() => {
-	execFileSync('ffmpeg', ['-loglevel', 'error', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=16000', '-t', String(LONG_MINUTES * 60), '-c:a', 'pcm_s16le', LONG]);
+	execFileSync('ffmpeg', [
+		'-loglevel',
+		'error',
+		'-f',
+		'lavfi',
+		'-i',
+		'sine=frequency=440:sample_rate=16000',
+		'-t',
+		String(LONG_MINUTES * 60),
+		'-c:a',
+		'pcm_s16le',
+		LONG,
+	]);
 });
 
 /** Runs the CLI and reads its peak resident set (VmHWM) until it exits. */
-function runMeasured(args: string[]): Promise<{ code: number | null; stderr: string; peakMb: number }> {
+function runMeasured(
+	args: string[],
+): Promise<{ code: number | null; stderr: string; peakMb: number }> {
 	return new Promise((resolve) => {
-		const child = spawn(process.execPath, [join(REPO_ROOT, 'dist', 'cli', 'rtmp-asr.js'), ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+		const child = spawn(
+			process.execPath,
+			[join(REPO_ROOT, 'dist', 'cli', 'rtmp-asr.js'), ...args],
+			{ stdio: ['ignore', 'ignore', 'pipe'] },
+		);
 		let stderr = '';
 		let peakKb = 0;
 		child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
@@ -55,19 +81,23 @@ function runMeasured(args: string[]): Promise<{ code: number | null; stderr: str
 	});
 }
 
-test(`vad and features stream a ${LONG_MINUTES}-minute input in under ${PEAK_RSS_BOUND_MB} MB`, { timeout: 180_000 }, async () => {
-	const out = join(work, 'long.f32');
-	const features = await runMeasured(['features', LONG, '--model', VAD, '--out', out]);
-	assert.equal(features.code, 0, features.stderr);
-	const rows = LONG_MINUTES * 60 * 100 - 2;
-	assert.match(features.stderr, new RegExp(`\\[${rows}, 400\\]`));
-	assert.equal(statSync(out).size, rows * 400 * 4);
-	assert.ok(features.peakMb < PEAK_RSS_BOUND_MB, `features peaked at ${features.peakMb} MB`);
-	rmSync(out);
-	const vad = await runMeasured(['vad', LONG, '--vad', VAD, '--json']);
-	assert.equal(vad.code, 0, vad.stderr);
-	assert.ok(vad.peakMb < PEAK_RSS_BOUND_MB, `vad peaked at ${vad.peakMb} MB`);
-});
+test(
+	`vad and features stream a ${LONG_MINUTES}-minute input in under ${PEAK_RSS_BOUND_MB} MB`,
+	{ timeout: 180_000 },
+	async () => {
+		const out = join(work, 'long.f32');
+		const features = await runMeasured(['features', LONG, '--model', VAD, '--out', out]);
+		assert.equal(features.code, 0, features.stderr);
+		const rows = LONG_MINUTES * 60 * 100 - 2;
+		assert.match(features.stderr, new RegExp(`\\[${rows}, 400\\]`));
+		assert.equal(statSync(out).size, rows * 400 * 4);
+		assert.ok(features.peakMb < PEAK_RSS_BOUND_MB, `features peaked at ${features.peakMb} MB`);
+		rmSync(out);
+		const vad = await runMeasured(['vad', LONG, '--vad', VAD, '--json']);
+		assert.equal(vad.code, 0, vad.stderr);
+		assert.ok(vad.peakMb < PEAK_RSS_BOUND_MB, `vad peaked at ${vad.peakMb} MB`);
+	},
+);
 
 test('vad and features accept a stream URL, as transcribe does', async (t) => {
 	const server = createServer((_request, response) => {
@@ -108,11 +138,20 @@ test('a WAV header claiming 65,535 channels gets the same verdict from every com
 
 test('an absurd front-end value in config.yaml is refused before anything is allocated', async () => {
 	const config = readFileSync(join(VAD, 'config.yaml'), 'utf8');
-	const broken = vadCopies.copy({ write: { 'config.yaml': config.replace(/n_mels: 80/, 'n_mels: 100000000') } });
+	const broken = vadCopies.copy({
+		write: { 'config.yaml': config.replace(/n_mels: 80/, 'n_mels: 100000000') },
+	});
 	assert.notEqual(readFileSync(join(broken, 'config.yaml'), 'utf8'), config);
 	for (const args of [
 		['vad', sharedPath('audio', 'a_cn_16k.wav'), '--vad', broken],
-		['features', sharedPath('audio', 'a_cn_16k.wav'), '--model', broken, '--out', join(work, 'broken.f32')],
+		[
+			'features',
+			sharedPath('audio', 'a_cn_16k.wav'),
+			'--model',
+			broken,
+			'--out',
+			join(work, 'broken.f32'),
+		],
 		['transcribe', sharedPath('audio', 'a_cn_16k.wav'), '--model', TOY, '--vad', broken],
 	]) {
 		const result = await runCli(args, 30_000);
@@ -123,22 +162,45 @@ test('an absurd front-end value in config.yaml is refused before anything is all
 	}
 });
 
-test('an older Node says which version the CLI needs instead of crashing', { skip: !existsSync('/usr/bin/node') }, (t) => {
-	const major = Number(execFileSync('/usr/bin/node', ['-p', 'process.versions.node.split(".")[0]'], { encoding: 'utf8' }));
-	const required = Number(/\d+/.exec((JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { engines: { node: string } }).engines.node)![0]);
-	if (major >= required) {
-		t.skip(`/usr/bin/node is Node ${major}, not older than ${required}`);
-		return;
-	}
-	let stderr = '';
-	let code = 0;
-	try {
-		execFileSync('/usr/bin/node', [join(REPO_ROOT, 'dist', 'cli', 'rtmp-asr.js'), 'vad', 'x.wav', '--vad', VAD], { encoding: 'utf8', stdio: 'pipe' });
-	} catch (error) {
-		({ stderr, status: code } = error as { stderr: string; status: number });
-	}
-	assert.equal(code, 1);
-	assert.match(stderr, new RegExp(`^rtmp-asr: Node >=${required} is needed, this is Node ${major}\\.`));
-	assert.match(stderr, /npm run rtmp-asr/);
-	assert.doesNotMatch(stderr, /TypeError|at /);
-});
+test(
+	'an older Node says which version the CLI needs instead of crashing',
+	{ skip: !existsSync('/usr/bin/node') },
+	(t) => {
+		const major = Number(
+			execFileSync('/usr/bin/node', ['-p', 'process.versions.node.split(".")[0]'], {
+				encoding: 'utf8',
+			}),
+		);
+		const required = Number(
+			/\d+/.exec(
+				(
+					JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as {
+						engines: { node: string };
+					}
+				).engines.node,
+			)![0],
+		);
+		if (major >= required) {
+			t.skip(`/usr/bin/node is Node ${major}, not older than ${required}`);
+			return;
+		}
+		let stderr = '';
+		let code = 0;
+		try {
+			execFileSync(
+				'/usr/bin/node',
+				[join(REPO_ROOT, 'dist', 'cli', 'rtmp-asr.js'), 'vad', 'x.wav', '--vad', VAD],
+				{ encoding: 'utf8', stdio: 'pipe' },
+			);
+		} catch (error) {
+			({ stderr, status: code } = error as { stderr: string; status: number });
+		}
+		assert.equal(code, 1);
+		assert.match(
+			stderr,
+			new RegExp(`^rtmp-asr: Node >=${required} is needed, this is Node ${major}\\.`),
+		);
+		assert.match(stderr, /npm run rtmp-asr/);
+		assert.doesNotMatch(stderr, /TypeError|at /);
+	},
+);

@@ -32,7 +32,9 @@ interface Run {
 }
 
 function start(args: string[]): Run {
-	const child = spawn(process.execPath, [join(REPO_ROOT, 'dist', 'cli', 'rtmp-asr.js'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+	const child = spawn(process.execPath, [join(REPO_ROOT, 'dist', 'cli', 'rtmp-asr.js'), ...args], {
+		stdio: ['ignore', 'pipe', 'pipe'],
+	});
 	let stdout = '';
 	let stderr = '';
 	child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
@@ -41,7 +43,9 @@ function start(args: string[]): Run {
 		pid: child.pid!,
 		stdout: () => stdout,
 		stderr: () => stderr,
-		exited: new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal }))),
+		exited: new Promise((resolve) =>
+			child.on('close', (code, signal) => resolve({ code, signal })),
+		),
 	};
 }
 
@@ -71,14 +75,20 @@ async function waitFor(condition: () => boolean, timeoutMs: number, what: string
 /** Whether process `pid` runs a thread named `name` (the inference workers name theirs). */
 function hasThread(pid: number, name: string): boolean {
 	try {
-		return readdirSync(`/proc/${pid}/task`).some((task) => readFileSync(`/proc/${pid}/task/${task}/comm`, 'utf8').startsWith(name));
+		return readdirSync(`/proc/${pid}/task`).some((task) =>
+			readFileSync(`/proc/${pid}/task/${task}/comm`, 'utf8').startsWith(name),
+		);
 	} catch {
 		return false;
 	}
 }
 
 /** Sends the signal, then expects the CLI's own clean close: prompt, its message, the conventional code, no child left. */
-async function assertClosesOn(run: Run, signal: 'SIGINT' | 'SIGTERM', children: number[]): Promise<void> {
+async function assertClosesOn(
+	run: Run,
+	signal: 'SIGINT' | 'SIGTERM',
+	children: number[],
+): Promise<void> {
 	const sent = performance.now();
 	process.kill(run.pid, signal);
 	const { code, signal: killedBy } = await run.exited;
@@ -92,7 +102,16 @@ async function assertClosesOn(run: Run, signal: 'SIGINT' | 'SIGTERM', children: 
 
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
 	test(`${signal} during the model load closes the CLI cleanly and promptly`, async () => {
-		const run = start(['transcribe', sharedPath('audio', 'toy', 'toy_stream.wav'), '--model', TOY, '--vad', VAD, '--recognizers', '2']);
+		const run = start([
+			'transcribe',
+			sharedPath('audio', 'toy', 'toy_stream.wav'),
+			'--model',
+			TOY,
+			'--vad',
+			VAD,
+			'--recognizers',
+			'2',
+		]);
 		// The CLI listens for signals from just before it starts its inference workers, which then load
 		// the models; a signal before that (Node still starting) would rightly kill it. Nothing is printed
 		// before the first sentence.
@@ -104,7 +123,11 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
 
 	test(`${signal} during a live run closes the CLI cleanly: ffmpeg stopped, no orphan`, async () => {
 		const url = server.url('live', `signal-${signal}`);
-		publisher = startPublisher({ url, file: sharedPath('audio', 'toy', 'toy_stream.wav'), loops: -1 });
+		publisher = startPublisher({
+			url,
+			file: sharedPath('audio', 'toy', 'toy_stream.wav'),
+			loops: -1,
+		});
 		const run = start(['transcribe', url, '--model', TOY, '--vad', VAD, '--json']);
 		await waitFor(() => run.stdout().includes('\n'), 30_000, 'a first sentence');
 		const children = childrenOf(run.pid);
@@ -117,21 +140,32 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
 
 test('vad closes on SIGINT while reading a stream and prints the segments found', async () => {
 	const url = server.url('live', 'signal-vad');
-	publisher = startPublisher({ url, file: sharedPath('audio', 'toy', 'toy_stream.wav'), loops: -1 });
+	publisher = startPublisher({
+		url,
+		file: sharedPath('audio', 'toy', 'toy_stream.wav'),
+		loops: -1,
+	});
 	const run = start(['vad', url, '--vad', VAD, '--json']);
 	await waitFor(() => childrenOf(run.pid).length > 0, 30_000, 'ffmpeg reading the stream');
 	const children = childrenOf(run.pid);
 	await sleep(5000);
 	await assertClosesOn(run, 'SIGINT', children);
 	const segments = JSON.parse(run.stdout()) as [number, number][];
-	assert.ok(segments.length > 0 && segments.every(([startMs, endMs]) => startMs < endMs), run.stdout());
+	assert.ok(
+		segments.length > 0 && segments.every(([startMs, endMs]) => startMs < endMs),
+		run.stdout(),
+	);
 	await publisher.stop();
 	publisher = undefined;
 });
 
 test('two signals in a row end the CLI with 143, leaving no child behind', async () => {
 	const url = server.url('live', 'signal-twice');
-	publisher = startPublisher({ url, file: sharedPath('audio', 'toy', 'toy_stream.wav'), loops: -1 });
+	publisher = startPublisher({
+		url,
+		file: sharedPath('audio', 'toy', 'toy_stream.wav'),
+		loops: -1,
+	});
 	const run = start(['transcribe', url, '--model', TOY, '--vad', VAD]);
 	await waitFor(() => childrenOf(run.pid).length > 0, 30_000, 'ffmpeg reading the stream');
 	const children = childrenOf(run.pid);

@@ -30,7 +30,8 @@ before(async () => {
 	for (const model of defaultCatalog().models) {
 		for (const file of model.files) {
 			const standIn = join(STAND_INS[model.name], file.name);
-			if (existsSync(standIn)) server.serve(`/models/iic/${model.id}/resolve/master/${file.name}`, readFileSync(standIn));
+			if (existsSync(standIn))
+				server.serve(`/models/iic/${model.id}/resolve/master/${file.name}`, readFileSync(standIn));
 		}
 	}
 });
@@ -41,15 +42,23 @@ after(async () => {
 
 const env = () => ({ RTMP_ASR_MODELSCOPE_URL: server.url, RTMP_ASR_HF_URL: server.url });
 
-test('the files the catalog pulls for each model are what the engine\'s loaders need', async () => {
-	assert.deepEqual(Object.keys(STAND_INS), defaultCatalog().models.map((model) => model.name), 'every catalog model has a stand-in');
+test("the files the catalog pulls for each model are what the engine's loaders need", async () => {
+	assert.deepEqual(
+		Object.keys(STAND_INS),
+		defaultCatalog().models.map((model) => model.name),
+		'every catalog model has a stand-in',
+	);
 	for (const name of Object.keys(STAND_INS)) {
 		const { model, directory } = await ensureModel(name, { dir: root, env: env(), download: true });
 		const quantized = isQuantized(model);
 		if (model.kind === 'asr') {
 			const paraformer = await Paraformer.load(directory, { quantized });
 			await paraformer.release();
-			assert.equal(paraformer.hotwords !== null, name.includes('contextual'), `${name} takes hotwords when it is a contextual export`);
+			assert.equal(
+				paraformer.hotwords !== null,
+				name.includes('contextual'),
+				`${name} takes hotwords when it is a contextual export`,
+			);
 		}
 		if (model.kind === 'punc') {
 			const punctuator = await Punctuator.load(directory, { quantized });
@@ -61,8 +70,17 @@ test('the files the catalog pulls for each model are what the engine\'s loaders 
 		}
 		if (model.kind === 'vad') await (await FsmnVadModel.load(directory)).release();
 	}
-	assert.equal(findModel(defaultCatalog(), 'paraformer-zh').id, findModel(defaultCatalog(), 'paraformer-zh-int8').id);
+	assert.equal(
+		findModel(defaultCatalog(), 'paraformer-zh').id,
+		findModel(defaultCatalog(), 'paraformer-zh-int8').id,
+	);
 	for (const file of ['model.onnx', 'model_quant.onnx', 'config.yaml', 'am.mvn', 'tokens.json']) {
-		assert.equal(server.count(`/models/iic/${findModel(defaultCatalog(), 'paraformer-zh').id}/resolve/master/${file}`), 1, `the fp32 and int8 Paraformer share ${file} (fetched once)`);
+		assert.equal(
+			server.count(
+				`/models/iic/${findModel(defaultCatalog(), 'paraformer-zh').id}/resolve/master/${file}`,
+			),
+			1,
+			`the fp32 and int8 Paraformer share ${file} (fetched once)`,
+		);
 	}
 });

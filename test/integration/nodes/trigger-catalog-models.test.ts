@@ -18,8 +18,15 @@ import { testTriggerNode } from '../../helpers/trigger-harness.js';
  * (stand-ins with FunASR's interfaces under the catalog's ids), and loaded at the catalog's precision.
  */
 
-const ENV_KEYS = ['RTMP_ASR_MODELSCOPE_URL', 'RTMP_ASR_HF_URL', 'RTMP_ASR_MODEL_MIRROR', 'N8N_RESTRICT_FILE_ACCESS_TO'] as const;
-const savedEnv = new Map<string, string | undefined>(ENV_KEYS.map((key) => [key, process.env[key]]));
+const ENV_KEYS = [
+	'RTMP_ASR_MODELSCOPE_URL',
+	'RTMP_ASR_HF_URL',
+	'RTMP_ASR_MODEL_MIRROR',
+	'N8N_RESTRICT_FILE_ACCESS_TO',
+] as const;
+const savedEnv = new Map<string, string | undefined>(
+	ENV_KEYS.map((key) => [key, process.env[key]]),
+);
 const node = new RtmpAsrTrigger();
 let models: ModelServer;
 let rtmp: RtmpServer;
@@ -50,15 +57,31 @@ after(async () => {
 test('activated with the default models: downloaded into the cache, loaded by the engine, listening', async (t) => {
 	const url = rtmp.url('live', 'catalog-defaults');
 	const started = performance.now();
-	const harness = await testTriggerNode(node, { parameters: { url, statusOutput: true, options: { modelCacheDirectory: cache } } });
+	const harness = await testTriggerNode(node, {
+		parameters: { url, statusOutput: true, options: { modelCacheDirectory: cache } },
+	});
 	t.diagnostic(`activation (download and load) took ${Math.round(performance.now() - started)} ms`);
 	const publisher = startPublisher({ url });
 	try {
-		const statuses = () => harness.emissions.map((emission) => emission.data[1][0]?.json.type).filter((type) => type !== undefined);
-		await waitFor(() => statuses().includes('connected'), 20_000, `the connected status (have ${JSON.stringify(statuses())})`);
+		const statuses = () =>
+			harness.emissions
+				.map((emission) => emission.data[1][0]?.json.type)
+				.filter((type) => type !== undefined);
+		await waitFor(
+			() => statuses().includes('connected'),
+			20_000,
+			`the connected status (have ${JSON.stringify(statuses())})`,
+		);
 		for (const name of ['paraformer-zh-int8', 'fsmn-vad', 'ct-punc-realtime']) {
 			const directory = join(cache, findModel(defaultCatalog(), name).id);
-			assert.ok(harness.logs.some((line) => line.level === 'info' && line.message.startsWith(`Model ${name} is installed in "${directory}"`)), `${name} was downloaded`);
+			assert.ok(
+				harness.logs.some(
+					(line) =>
+						line.level === 'info' &&
+						line.message.startsWith(`Model ${name} is installed in "${directory}"`),
+				),
+				`${name} was downloaded`,
+			);
 		}
 		assert.equal(harness.errors.length, 0, harness.errors.map((error) => error.message).join('; '));
 	} finally {
@@ -68,7 +91,9 @@ test('activated with the default models: downloaded into the cache, loaded by th
 	assert.deepEqual(ffmpegReadersOf(url), [], 'no ffmpeg reads the stream after closeFunction');
 
 	const requests = models.requests.length;
-	const again = await testTriggerNode(node, { parameters: { url, options: { modelCacheDirectory: cache, downloadModels: false } } });
+	const again = await testTriggerNode(node, {
+		parameters: { url, options: { modelCacheDirectory: cache, downloadModels: false } },
+	});
 	await again.close();
 	assert.equal(models.requests.length, requests, 'a second activation finds the models installed');
 });

@@ -13,11 +13,18 @@ import { sharedPath } from '../../helpers/paths.js';
 import { record, waitFor, type Recorded } from '../../helpers/pipeline-recorder.js';
 import { characterErrorRate } from '../../helpers/text.js';
 
-const models = { asrDir: sharedPath('models', 'toy-paraformer-zh'), vadDir: sharedPath('models', 'fsmn-vad') };
+const models = {
+	asrDir: sharedPath('models', 'toy-paraformer-zh'),
+	vadDir: sharedPath('models', 'fsmn-vad'),
+};
 const work = mkdtempSync(join(tmpdir(), 'input-extent-'));
 /** The toy stream's first three sentences (0–10.3 s). */
 const CLIP = join(work, 'clip.wav');
-const CLIP_SENTENCES = (JSON.parse(readFileSync(sharedPath('audio', 'toy', 'transcripts.json'), 'utf8'))['toy_stream.wav'] as string[]).slice(0, 3);
+const CLIP_SENTENCES = (
+	JSON.parse(readFileSync(sharedPath('audio', 'toy', 'transcripts.json'), 'utf8'))[
+		'toy_stream.wav'
+	] as string[]
+).slice(0, 3);
 
 let http: Server;
 let base = '';
@@ -26,11 +33,35 @@ const trickling = new Set<Socket>();
 let trickleUrl = '';
 
 before(async () => {
-	execFileSync('ffmpeg', ['-loglevel', 'error', '-i', sharedPath('audio', 'toy', 'toy_stream.wav'), '-t', '10.3', CLIP]);
-	execFileSync('ffmpeg', ['-loglevel', 'error', '-i', CLIP, '-c:a', 'aac', '-f', 'hls', '-hls_time', '2', '-hls_list_size', '0', join(work, 'index.m3u8')]);
+	execFileSync('ffmpeg', [
+		'-loglevel',
+		'error',
+		'-i',
+		sharedPath('audio', 'toy', 'toy_stream.wav'),
+		'-t',
+		'10.3',
+		CLIP,
+	]);
+	execFileSync('ffmpeg', [
+		'-loglevel',
+		'error',
+		'-i',
+		CLIP,
+		'-c:a',
+		'aac',
+		'-f',
+		'hls',
+		'-hls_time',
+		'2',
+		'-hls_list_size',
+		'0',
+		join(work, 'index.m3u8'),
+	]);
 	http = createHttpServer((request, response) => {
 		try {
-			response.end(readFileSync(join(work, basename(new URL(request.url ?? '/', 'http://x').pathname))));
+			response.end(
+				readFileSync(join(work, basename(new URL(request.url ?? '/', 'http://x').pathname))),
+			);
 		} catch {
 			response.statusCode = 404;
 			response.end();
@@ -65,12 +96,24 @@ function portOf(server: Server | TcpServer): number {
 
 /** Runs to 'end'; a reconnect, the bug of a finite input taken for a dropped stream, fails at once. */
 async function runOnce(url: string, options: Partial<LivePipelineOptions> = {}): Promise<Recorded> {
-	const pipeline = new LivePipeline({ url, models, reconnect: { initialDelayMs: 200, maxDelayMs: 500 }, ...options });
+	const pipeline = new LivePipeline({
+		url,
+		models,
+		reconnect: { initialDelayMs: 200, maxDelayMs: 500 },
+		...options,
+	});
 	const recorded = record(pipeline);
 	const ended = new Promise<void>((resolve, reject) => {
 		pipeline.once('end', resolve);
 		pipeline.once('error', reject);
-		pipeline.on('status', (status) => status.type === 'reconnecting' && reject(new Error(`reconnected to a finite input after ${recorded.sentences.length} sentences`)));
+		pipeline.on(
+			'status',
+			(status) =>
+				status.type === 'reconnecting' &&
+				reject(
+					new Error(`reconnected to a finite input after ${recorded.sentences.length} sentences`),
+				),
+		);
 	});
 	try {
 		await pipeline.start();
@@ -86,8 +129,14 @@ function assertSentencesOnce(recorded: Recorded): void {
 	const texts = recorded.sentences.map((sentence) => sentence.text);
 	assert.equal(texts.length, CLIP_SENTENCES.length, JSON.stringify(texts));
 	assert.ok(characterErrorRate(CLIP_SENTENCES, texts) <= 0.05, JSON.stringify(texts));
-	assert.deepEqual(recorded.sentences.map((sentence) => sentence.index), [0, 1, 2]);
-	assert.deepEqual(recorded.statuses.map((status) => status.type), ['connected', 'disconnected']);
+	assert.deepEqual(
+		recorded.sentences.map((sentence) => sentence.index),
+		[0, 1, 2],
+	);
+	assert.deepEqual(
+		recorded.statuses.map((status) => status.type),
+		['connected', 'disconnected'],
+	);
 	assert.deepEqual(recorded.warnings, []);
 }
 
@@ -105,19 +154,40 @@ test('a finished HLS playlist (#EXT-X-ENDLIST) is played once, then the pipeline
 });
 
 test('a server that accepts and trickles bytes misses the start deadline: reported with the stream masked, retried with backoff', async () => {
-	const pipeline = new LivePipeline({ url: trickleUrl, models, startTimeoutMs: 1500, reconnect: { initialDelayMs: 200, maxDelayMs: 400 } });
+	const pipeline = new LivePipeline({
+		url: trickleUrl,
+		models,
+		startTimeoutMs: 1500,
+		reconnect: { initialDelayMs: 200, maxDelayMs: 400 },
+	});
 	const recorded = record(pipeline);
 	try {
 		await pipeline.start();
-		await waitFor(() => recorded.statuses.filter((status) => status.type === 'reconnecting').length >= 2, 15_000, `two reconnects (warnings: ${recorded.warnings.map((w) => w.message).join('; ')})`);
+		await waitFor(
+			() => recorded.statuses.filter((status) => status.type === 'reconnecting').length >= 2,
+			15_000,
+			`two reconnects (warnings: ${recorded.warnings.map((w) => w.message).join('; ')})`,
+		);
 	} finally {
 		await pipeline.close();
 	}
 	const stalled = recorded.warnings.filter((warning) => warning.code === 'STREAM_STALLED');
 	assert.ok(stalled.length >= 2, recorded.warnings.map((w) => w.message).join('; '));
-	assert.match(stalled[0].message, /No audio from http:\/\/127\.0\.0\.1:\d+\/audio\.wav.* within 1\.5 s of connecting/);
-	const everything = JSON.stringify([recorded.statuses, recorded.warnings.map((w) => [w.message, w.fix])]);
+	assert.match(
+		stalled[0].message,
+		/No audio from http:\/\/127\.0\.0\.1:\d+\/audio\.wav.* within 1\.5 s of connecting/,
+	);
+	const everything = JSON.stringify([
+		recorded.statuses,
+		recorded.warnings.map((w) => [w.message, w.fix]),
+	]);
 	assert.doesNotMatch(everything, /trickle-secret-token/);
-	assert.deepEqual(recorded.statuses.filter((status) => status.type === 'reconnecting').map((status) => status.type === 'reconnecting' && status.attempt).slice(0, 2), [1, 2]);
+	assert.deepEqual(
+		recorded.statuses
+			.filter((status) => status.type === 'reconnecting')
+			.map((status) => status.type === 'reconnecting' && status.attempt)
+			.slice(0, 2),
+		[1, 2],
+	);
 	assert.deepEqual(recorded.sentences, []);
 });

@@ -21,7 +21,10 @@ after(() => {
 	rmSync(dir, { recursive: true, force: true });
 });
 
-async function rejectsWith(promise: Promise<unknown>, check: (error: StreamError | EngineError) => void): Promise<void> {
+async function rejectsWith(
+	promise: Promise<unknown>,
+	check: (error: StreamError | EngineError) => void,
+): Promise<void> {
 	await assert.rejects(promise, (error: unknown) => {
 		assert.ok(error instanceof EngineError, String(error));
 		check(error);
@@ -30,12 +33,23 @@ async function rejectsWith(promise: Promise<unknown>, check: (error: StreamError
 }
 
 test('decodeFile resamples the 44.1 kHz recording to 16 kHz mono: length = duration × 16000', async () => {
-	const { stdout } = await execa('ffprobe', ['-v', 'error', '-show_entries', 'stream=sample_rate,duration_ts', '-of', 'csv=p=0', sharedPath('audio', 'c_cn_16k.wav')]);
+	const { stdout } = await execa('ffprobe', [
+		'-v',
+		'error',
+		'-show_entries',
+		'stream=sample_rate,duration_ts',
+		'-of',
+		'csv=p=0',
+		sharedPath('audio', 'c_cn_16k.wav'),
+	]);
 	const [sourceRate, sourceFrames] = stdout.trim().split(',').map(Number);
 	assert.equal(sourceRate, 44100);
 	const samples = await decodeFile(sharedPath('audio', 'c_cn_16k.wav'));
 	const expected = (sourceFrames * 16000) / sourceRate;
-	assert.ok(Math.abs(samples.length - expected) <= 16, `${samples.length} samples, expected ≈ ${expected}`);
+	assert.ok(
+		Math.abs(samples.length - expected) <= 16,
+		`${samples.length} samples, expected ≈ ${expected}`,
+	);
 	let peak = 0;
 	for (const sample of samples) peak = Math.max(peak, Math.abs(sample));
 	assert.ok(peak > 1000 && peak <= 32768, `int16 scale, peak ${peak}`);
@@ -54,7 +68,7 @@ test('a missing file fails before ffmpeg starts, with INPUT_UNREADABLE', async (
 	});
 });
 
-test('a text file named .wav fails with INPUT_NOT_AUDIO and ffmpeg\'s own words', async () => {
+test("a text file named .wav fails with INPUT_NOT_AUDIO and ffmpeg's own words", async () => {
 	const path = join(dir, 'notes.wav');
 	writeFileSync(path, 'just text, not audio\n');
 	await rejectsWith(decodeFile(path), (error) => {
@@ -68,7 +82,21 @@ test('a text file named .wav fails with INPUT_NOT_AUDIO and ffmpeg\'s own words'
 
 test('a video without audio fails clearly with "no audio track"', async () => {
 	const path = join(dir, 'video-only.mp4');
-	await execa('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=duration=1:size=160x120:rate=10', '-c:v', 'libx264', '-preset', 'ultrafast', path]);
+	await execa('ffmpeg', [
+		'-hide_banner',
+		'-loglevel',
+		'error',
+		'-y',
+		'-f',
+		'lavfi',
+		'-i',
+		'testsrc=duration=1:size=160x120:rate=10',
+		'-c:v',
+		'libx264',
+		'-preset',
+		'ultrafast',
+		path,
+	]);
 	await rejectsWith(decodeFile(path), (error) => {
 		assert.ok(error instanceof StreamError);
 		assert.equal(error.reason, 'no-audio');
@@ -79,11 +107,16 @@ test('a video without audio fails clearly with "no audio track"', async () => {
 });
 
 test('decodeFile refuses a stream URL', async () => {
-	await rejectsWith(decodeFile('rtmp://127.0.0.1/live/key'), (error) => assert.equal(error.code, 'BAD_OPTION'));
+	await rejectsWith(decodeFile('rtmp://127.0.0.1/live/key'), (error) =>
+		assert.equal(error.code, 'BAD_OPTION'),
+	);
 });
 
 test('a file read in real time arrives at real-time pace, and stop() ends ffmpeg for sure', async (t) => {
-	const source = new FfmpegSource({ url: sharedPath('audio', 'toy', 'toy_stream.wav'), realtime: true });
+	const source = new FfmpegSource({
+		url: sharedPath('audio', 'toy', 'toy_stream.wav'),
+		realtime: true,
+	});
 	t.after(() => source.stop());
 	let samples = 0;
 	let firstAt = 0;
@@ -102,7 +135,10 @@ test('a file read in real time arrives at real-time pace, and stop() ends ffmpeg
 	const elapsed = (performance.now() - firstAt) / 1000;
 	const seconds = samples / 16000;
 	// -re sends the first moments in a burst; afterwards 1 s of audio per second.
-	assert.ok(seconds > elapsed - 0.3 && seconds < elapsed + 0.8, `${seconds.toFixed(2)} s of audio in ${elapsed.toFixed(2)} s`);
+	assert.ok(
+		seconds > elapsed - 0.3 && seconds < elapsed + 0.8,
+		`${seconds.toFixed(2)} s of audio in ${elapsed.toFixed(2)} s`,
+	);
 	const stopAt = performance.now();
 	await source.stop();
 	const end = await ended;

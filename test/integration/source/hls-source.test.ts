@@ -17,12 +17,34 @@ let base = '';
 /** HLS of a short clip, served over HTTP by this process, plus playlists that point elsewhere. */
 before(async () => {
 	dir = mkdtempSync(join(tmpdir(), 'hls-'));
-	await execa('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-i', CLIP, '-c:a', 'aac', '-f', 'hls', '-hls_time', '1', '-hls_list_size', '0', join(dir, 'index.m3u8')]);
-	const playlist = (segment: string) => `#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXTINF:1.0,\n${segment}\n#EXT-X-ENDLIST\n`;
+	await execa('ffmpeg', [
+		'-hide_banner',
+		'-loglevel',
+		'error',
+		'-i',
+		CLIP,
+		'-c:a',
+		'aac',
+		'-f',
+		'hls',
+		'-hls_time',
+		'1',
+		'-hls_list_size',
+		'0',
+		join(dir, 'index.m3u8'),
+	]);
+	const playlist = (segment: string) =>
+		`#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXTINF:1.0,\n${segment}\n#EXT-X-ENDLIST\n`;
 	writeFileSync(join(dir, 'local-file.m3u8'), playlist(`file://${CLIP}`));
 	writeFileSync(join(dir, 'concat-segment.m3u8'), playlist('concat:index0.ts|index1.ts'));
-	writeFileSync(join(dir, 'data-segment.m3u8'), playlist('data:application/octet-stream;base64,AAAA'));
-	writeFileSync(join(dir, 'concat-variant.m3u8'), '#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1000\nconcat:index.m3u8|index.m3u8\n');
+	writeFileSync(
+		join(dir, 'data-segment.m3u8'),
+		playlist('data:application/octet-stream;base64,AAAA'),
+	);
+	writeFileSync(
+		join(dir, 'concat-variant.m3u8'),
+		'#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1000\nconcat:index.m3u8|index.m3u8\n',
+	);
 	server = createServer((request, response) => {
 		if (request.url?.startsWith('/redirect/')) {
 			// Port 1: the whitelist must refuse https before any connection is tried.
@@ -30,7 +52,9 @@ before(async () => {
 			return;
 		}
 		try {
-			response.end(readFileSync(join(dir, basename(new URL(request.url ?? '/', 'http://x').pathname))));
+			response.end(
+				readFileSync(join(dir, basename(new URL(request.url ?? '/', 'http://x').pathname))),
+			);
 		} catch {
 			response.statusCode = 404;
 			response.end();
@@ -58,10 +82,21 @@ function run(url: string): Promise<{ end?: SourceEnd; error?: StreamError; sampl
 }
 
 test('an HLS playlist over HTTP plays to its end with the http whitelist', async () => {
-	const { stdout } = await execa('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', CLIP]);
+	const { stdout } = await execa('ffprobe', [
+		'-v',
+		'error',
+		'-show_entries',
+		'format=duration',
+		'-of',
+		'csv=p=0',
+		CLIP,
+	]);
 	const result = await run(`${base}/index.m3u8`);
 	assert.equal(result.error, undefined, result.error?.describe());
-	assert.ok(Math.abs(result.samples / 16000 - Number(stdout)) < 0.1, `${result.samples / 16000} s of ${stdout} s`);
+	assert.ok(
+		Math.abs(result.samples / 16000 - Number(stdout)) < 0.1,
+		`${result.samples / 16000} s of ${stdout} s`,
+	);
 });
 
 test('an HLS playlist that points at a local file is refused by the whitelist, fatally', async () => {
@@ -85,9 +120,17 @@ test('an upper-case HTTP:// scheme plays: ffmpeg gets it in lower case', async (
 });
 
 test('concat: and data: playlist entries are refused fatally, naming the protocol', async () => {
-	for (const [playlist, protocol] of [['concat-segment', 'concat'], ['data-segment', 'data'], ['concat-variant', 'concat']]) {
+	for (const [playlist, protocol] of [
+		['concat-segment', 'concat'],
+		['data-segment', 'data'],
+		['concat-variant', 'concat'],
+	]) {
 		const { error } = await run(`${base}/${playlist}.m3u8`);
-		assert.deepEqual([error?.reason, error?.code, error?.fatal], ['protocol-blocked', 'BAD_OPTION', true], `${playlist}: ${error?.describe()}`);
+		assert.deepEqual(
+			[error?.reason, error?.code, error?.fatal],
+			['protocol-blocked', 'BAD_OPTION', true],
+			`${playlist}: ${error?.describe()}`,
+		);
 		assert.match(error?.message ?? '', new RegExp(`protocol not allowed: ${protocol}\\)`));
 	}
 });

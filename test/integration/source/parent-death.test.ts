@@ -25,10 +25,18 @@ for (const signal of ['SIGKILL', 'SIGTERM'] as const) {
 	test(`a parent killed with ${signal} leaves no ffmpeg behind`, async (t) => {
 		const server = await startRtmpServer();
 		t.after(() => server.stop());
-		const parent = execa(process.execPath, ['-e', CHILD, SOURCE_MODULE, server.url('live', 'nobody')], { reject: false, buffer: false, stdin: 'ignore' });
+		const parent = execa(
+			process.execPath,
+			['-e', CHILD, SOURCE_MODULE, server.url('live', 'nobody')],
+			{ reject: false, buffer: false, stdin: 'ignore' },
+		);
 		const ffmpegPid = await new Promise<number>((resolvePid, rejectPid) => {
 			parent.stdout.once('data', (chunk: Buffer) => resolvePid(Number(chunk.toString().trim())));
-			void parent.then((result) => rejectPid(new Error(`The parent process exited before starting ffmpeg: ${String(result.exitCode)}`)));
+			void parent.then((result) =>
+				rejectPid(
+					new Error(`The parent process exited before starting ffmpeg: ${String(result.exitCode)}`),
+				),
+			);
 		});
 		assert.ok(ffmpegPid > 0 && isAlive(ffmpegPid), `ffmpeg ${ffmpegPid} runs`);
 		await new Promise((wait) => setTimeout(wait, 500));

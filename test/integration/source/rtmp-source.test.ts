@@ -2,11 +2,19 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { test, type TestContext } from 'node:test';
 import type { StreamError } from '../../../engine/source/ffmpeg-failure.js';
-import { FfmpegSource, type FfmpegSourceOptions, type SourceEnd } from '../../../engine/source/ffmpeg-source.js';
+import {
+	FfmpegSource,
+	type FfmpegSourceOptions,
+	type SourceEnd,
+} from '../../../engine/source/ffmpeg-source.js';
 import { freePort } from '../../helpers/free-port.js';
 import { isAlive } from '../../helpers/processes.js';
 import { startPublisher, type Publisher, type PublisherOptions } from '../../helpers/publisher.js';
-import { startRtmpServer, type RtmpServer, type RtmpServerOptions } from '../../helpers/rtmp-server.js';
+import {
+	startRtmpServer,
+	type RtmpServer,
+	type RtmpServerOptions,
+} from '../../helpers/rtmp-server.js';
 
 const READ_TIMEOUT_MS = 1000;
 /**
@@ -16,7 +24,9 @@ const READ_TIMEOUT_MS = 1000;
  */
 const LOADED_MACHINE_MS = 4000;
 
-type Outcome = { kind: 'end'; end: SourceEnd; atMs: number } | { kind: 'error'; error: StreamError; atMs: number };
+type Outcome =
+	| { kind: 'end'; end: SourceEnd; atMs: number }
+	| { kind: 'error'; error: StreamError; atMs: number };
 
 /** A started source that records its audio and how it ended, with times from start(). */
 class Reader {
@@ -39,7 +49,9 @@ class Reader {
 		});
 		this.outcome = new Promise((resolve) => {
 			this.source.once('end', (end) => resolve({ kind: 'end', end, atMs: this.elapsedMs() }));
-			this.source.once('error', (error) => resolve({ kind: 'error', error, atMs: this.elapsedMs() }));
+			this.source.once('error', (error) =>
+				resolve({ kind: 'error', error, atMs: this.elapsedMs() }),
+			);
 		});
 		this.source.start();
 	}
@@ -55,14 +67,21 @@ class Reader {
 	async waitForSeconds(seconds: number, timeoutMs: number): Promise<void> {
 		const deadline = performance.now() + timeoutMs;
 		while (this.samples < seconds * 16000) {
-			if (performance.now() > deadline) throw new Error(`Only ${this.samples / 16000} s of audio after ${timeoutMs} ms; stderr: ${this.source.stderr.join(' | ')}`);
+			if (performance.now() > deadline)
+				throw new Error(
+					`Only ${this.samples / 16000} s of audio after ${timeoutMs} ms; stderr: ${this.source.stderr.join(' | ')}`,
+				);
 			await sleep(10);
 		}
 	}
 
 	async failure(): Promise<StreamError & { atMs: number }> {
 		const outcome = await this.outcome;
-		assert.equal(outcome.kind, 'error', `expected a failure, got a clean end; stderr: ${this.source.stderr.join(' | ')}`);
+		assert.equal(
+			outcome.kind,
+			'error',
+			`expected a failure, got a clean end; stderr: ${this.source.stderr.join(' | ')}`,
+		);
 		return Object.assign((outcome as { error: StreamError }).error, { atMs: outcome.atMs });
 	}
 }
@@ -80,7 +99,10 @@ async function setUp(t: TestContext, options: RtmpServerOptions = {}) {
 	return {
 		server,
 		publish(publisherOptions: Partial<PublisherOptions> & { key?: string } = {}): Publisher {
-			const publisher = startPublisher({ url: server.url('live', publisherOptions.key ?? 'stream'), ...publisherOptions });
+			const publisher = startPublisher({
+				url: server.url('live', publisherOptions.key ?? 'stream'),
+				...publisherOptions,
+			});
 			publishers.push(publisher);
 			return publisher;
 		},
@@ -96,7 +118,8 @@ async function setUp(t: TestContext, options: RtmpServerOptions = {}) {
 async function waitForPublish(server: RtmpServer, name = 'stream'): Promise<void> {
 	const deadline = performance.now() + 5000;
 	while (!server.log().includes(`publish: name='${name}'`)) {
-		if (performance.now() > deadline) throw new Error(`No publish of ${name} in nginx's log:\n${server.log()}`);
+		if (performance.now() > deadline)
+			throw new Error(`No publish of ${name} in nginx's log:\n${server.log()}`);
 		await sleep(20);
 	}
 	// The publisher's first packets reach nginx right after its publish command.
@@ -113,10 +136,15 @@ test('harness: a published file reads back at real-time rate, not silent; start-
 	await sleep(3000);
 	const seconds = reader.samples / 16000;
 	const wallSeconds = (reader.lastAudioMs - startupMs) / 1000;
-	t.diagnostic(`start-up to first PCM: ${startupMs} ms; ${seconds.toFixed(2)} s of audio in ${wallSeconds.toFixed(2)} s after it; RMS ${reader.rms().toFixed(0)}`);
+	t.diagnostic(
+		`start-up to first PCM: ${startupMs} ms; ${seconds.toFixed(2)} s of audio in ${wallSeconds.toFixed(2)} s after it; RMS ${reader.rms().toFixed(0)}`,
+	);
 	// Start-up is a figure (above), not a verdict: waitForSeconds fails if no audio comes within 5 s.
 	// The probed half second arrives in a burst at start-up, then one second per second.
-	assert.ok(seconds > wallSeconds - 0.2 && seconds < wallSeconds + 1.2, `${seconds.toFixed(2)} s of audio in ${wallSeconds.toFixed(2)} s`);
+	assert.ok(
+		seconds > wallSeconds - 0.2 && seconds < wallSeconds + 1.2,
+		`${seconds.toFixed(2)} s of audio in ${wallSeconds.toFixed(2)} s`,
+	);
 	assert.ok(reader.rms() > 300, `speech, not silence: RMS ${reader.rms()}`);
 	assert.equal(isAlive(reader.source.pid!), true);
 });
@@ -151,7 +179,9 @@ test('server stopped while audio flows: the source ends at once as connection-lo
 	server.kill('SIGKILL');
 	const failure = await reader.failure();
 	const detectionMs = failure.atMs - stoppedAt;
-	t.diagnostic(`server killed → source error after ${detectionMs} ms: ${failure.reason}; stderr: ${failure.stderr.join(' | ')}`);
+	t.diagnostic(
+		`server killed → source error after ${detectionMs} ms: ${failure.reason}; stderr: ${failure.stderr.join(' | ')}`,
+	);
 	assert.equal(failure.reason, 'connection-lost');
 	assert.equal(failure.fatal, false);
 	assert.ok(detectionMs < 2 * READ_TIMEOUT_MS + LOADED_MACHINE_MS, `${detectionMs} ms`);
@@ -171,10 +201,15 @@ test('publisher stalled (SIGSTOP) on a default server: the read timeout ends the
 	const stalledAt = reader.elapsedMs();
 	const failure = await reader.failure();
 	const detectionMs = failure.atMs - stalledAt;
-	t.diagnostic(`publisher stalled → source error after ${detectionMs} ms (read timeout ${READ_TIMEOUT_MS} ms): ${failure.reason}, ${failure.code}; stderr: ${failure.stderr.join(' | ')}`);
+	t.diagnostic(
+		`publisher stalled → source error after ${detectionMs} ms (read timeout ${READ_TIMEOUT_MS} ms): ${failure.reason}, ${failure.code}; stderr: ${failure.stderr.join(' | ')}`,
+	);
 	assert.equal(failure.reason, 'timeout');
 	assert.equal(failure.code, 'STREAM_STALLED');
-	assert.ok(detectionMs >= READ_TIMEOUT_MS && detectionMs < 2 * READ_TIMEOUT_MS + LOADED_MACHINE_MS, `${detectionMs} ms`);
+	assert.ok(
+		detectionMs >= READ_TIMEOUT_MS && detectionMs < 2 * READ_TIMEOUT_MS + LOADED_MACHINE_MS,
+		`${detectionMs} ms`,
+	);
 });
 
 test('publisher killed on a default server: the read timeout ends the source', async (t) => {
@@ -186,7 +221,9 @@ test('publisher killed on a default server: the read timeout ends the source', a
 	publisher.kill('SIGKILL');
 	const killedAt = reader.elapsedMs();
 	const failure = await reader.failure();
-	t.diagnostic(`publisher killed → source error after ${failure.atMs - killedAt} ms: ${failure.reason}`);
+	t.diagnostic(
+		`publisher killed → source error after ${failure.atMs - killedAt} ms: ${failure.reason}`,
+	);
 	assert.equal(failure.reason, 'timeout');
 });
 
@@ -228,8 +265,13 @@ test('start-up failures are classified at once, not by the read timeout: refused
 	const { server, read } = await setUp(t);
 	const refused = read(`rtmp://127.0.0.1:${await freePort()}/live/stream`).failure();
 	const wrongApp = read(server.url('nope', 'stream')).failure();
-	for (const [name, failure, reason] of [['refused', await refused, 'connection-refused'], ['wrong app', await wrongApp, 'rejected']] as const) {
-		t.diagnostic(`${name}: ${failure.reason} after ${failure.atMs} ms; stderr: ${failure.stderr.join(' | ')}`);
+	for (const [name, failure, reason] of [
+		['refused', await refused, 'connection-refused'],
+		['wrong app', await wrongApp, 'rejected'],
+	] as const) {
+		t.diagnostic(
+			`${name}: ${failure.reason} after ${failure.atMs} ms; stderr: ${failure.stderr.join(' | ')}`,
+		);
 		assert.equal(failure.reason, reason);
 		assert.ok(failure.atMs < LOADED_MACHINE_MS, `${failure.atMs} ms`);
 	}
@@ -240,10 +282,15 @@ test('a rejected stream key is classified as rejected; the right key plays', asy
 	publish({ key: 'good-key' });
 	await waitForPublish(server, 'good-key');
 	const failure = await read(server.url('live', 'wrong-key')).failure();
-	t.diagnostic(`wrong key: ${failure.reason} after ${failure.atMs} ms; stderr: ${failure.stderr.join(' | ')}`);
+	t.diagnostic(
+		`wrong key: ${failure.reason} after ${failure.atMs} ms; stderr: ${failure.stderr.join(' | ')}`,
+	);
 	assert.equal(failure.reason, 'rejected');
 	assert.ok(failure.atMs < LOADED_MACHINE_MS, `${failure.atMs} ms`);
-	assert.ok(!failure.message.includes('wrong-key') && !failure.stderr.join('\n').includes('wrong-key'), 'the key is redacted');
+	assert.ok(
+		!failure.message.includes('wrong-key') && !failure.stderr.join('\n').includes('wrong-key'),
+		'the key is redacted',
+	);
 	const good = read(server.url('live', 'good-key'));
 	await good.waitForSeconds(0.5, 5000);
 });
@@ -251,9 +298,14 @@ test('a rejected stream key is classified as rejected; the right key plays', asy
 test('nobody publishing: the source fails as a timeout after about the read timeout', async (t) => {
 	const { server, read } = await setUp(t);
 	const failure = await read(server.url('live', 'nobody')).failure();
-	t.diagnostic(`nobody publishing: ${failure.reason} after ${failure.atMs} ms; stderr: ${failure.stderr.join(' | ')}`);
+	t.diagnostic(
+		`nobody publishing: ${failure.reason} after ${failure.atMs} ms; stderr: ${failure.stderr.join(' | ')}`,
+	);
 	assert.equal(failure.reason, 'timeout');
-	assert.ok(failure.atMs >= READ_TIMEOUT_MS && failure.atMs < 2 * READ_TIMEOUT_MS + LOADED_MACHINE_MS, `${failure.atMs} ms`);
+	assert.ok(
+		failure.atMs >= READ_TIMEOUT_MS && failure.atMs < 2 * READ_TIMEOUT_MS + LOADED_MACHINE_MS,
+		`${failure.atMs} ms`,
+	);
 });
 
 test('a video-only publisher fails clearly with no-audio', async (t) => {
@@ -261,7 +313,9 @@ test('a video-only publisher fails clearly with no-audio', async (t) => {
 	publish({ content: 'video-only' });
 	await waitForPublish(server);
 	const failure = await read(server.url(), { readTimeoutMs: 5000 }).failure();
-	t.diagnostic(`video only: ${failure.reason} after ${failure.atMs} ms; stderr: ${failure.stderr.join(' | ')}`);
+	t.diagnostic(
+		`video only: ${failure.reason} after ${failure.atMs} ms; stderr: ${failure.stderr.join(' | ')}`,
+	);
 	assert.equal(failure.reason, 'no-audio');
 	assert.equal(failure.code, 'INPUT_NOT_AUDIO');
 	assert.equal(failure.fatal, false);

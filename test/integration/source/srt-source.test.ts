@@ -13,7 +13,16 @@ test('an SRT stream id with key and token never shows them, with real ffmpeg and
 		source.once('end', () => reject(new Error('a refused SRT connection ended cleanly')));
 		source.start();
 	});
-	const shown = [source.input.display, error.message, error.fix, ...error.stderr, ...source.stderr].join('\n');
-	assert.match(shown, /Connection to srt:\/\/127\.0\.0\.1:\d+\?streamid=#!::r=\*\*\*,m=request,s=\*\*\*&passphrase=\*\*\*/);
+	const shown = [
+		source.input.display,
+		error.message,
+		error.fix,
+		...error.stderr,
+		...source.stderr,
+	].join('\n');
+	assert.match(
+		shown,
+		/Connection to srt:\/\/127\.0\.0\.1:\d+\?streamid=#!::r=\*\*\*,m=request,s=\*\*\*&passphrase=\*\*\*/,
+	);
 	assert.ok(!/SECRETKEY|TOKEN123|0123456789abc/.test(shown), shown);
 });

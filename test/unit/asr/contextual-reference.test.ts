@@ -42,7 +42,11 @@ describe('contextual Paraformer (model_eb.onnx + bias_embed) against the torch r
 	const reference = JSON.parse(readFileSync(join(DIR, 'reference.json'), 'utf8')) as Reference;
 	const [, maxRows, dim] = reference.speech.shape;
 	const speech = readFloat32(join(DIR, reference.speech.file));
-	const features: FeatureMatrix[] = reference.speech.lengths.map((rows, item) => ({ data: speech.subarray(item * maxRows * dim, (item * maxRows + rows) * dim), rows, dim }));
+	const features: FeatureMatrix[] = reference.speech.lengths.map((rows, item) => ({
+		data: speech.subarray(item * maxRows * dim, (item * maxRows + rows) * dim),
+		rows,
+		dim,
+	}));
 	let paraformer: Paraformer;
 
 	before(async () => {
@@ -55,7 +59,10 @@ describe('contextual Paraformer (model_eb.onnx + bias_embed) against the torch r
 		const plain = await Paraformer.load(fixturePath('models', 'tiny-paraformer'));
 		try {
 			assert.equal(plain.hotwords, null);
-			await assert.rejects(plain.infer(features.slice(0, 1), paraformer.hotwords.none), /takes no hotwords/);
+			await assert.rejects(
+				plain.infer(features.slice(0, 1), paraformer.hotwords.none),
+				/takes no hotwords/,
+			);
 		} finally {
 			await plain.release();
 		}
@@ -65,7 +72,9 @@ describe('contextual Paraformer (model_eb.onnx + bias_embed) against the torch r
 		assert.ok(reference.cases.length >= 4);
 		const empty = reference.cases[0];
 		assert.deepEqual(empty.hotwords, []);
-		assert.ok(reference.cases.some((c) => JSON.stringify(c.argmax) !== JSON.stringify(empty.argmax)));
+		assert.ok(
+			reference.cases.some((c) => JSON.stringify(c.argmax) !== JSON.stringify(empty.argmax)),
+		);
 	});
 
 	for (const name of ['empty', 'chinese', 'mixed', 'long']) {
@@ -79,7 +88,10 @@ describe('contextual Paraformer (model_eb.onnx + bias_embed) against the torch r
 			);
 			assert.equal(bias.rows, testCase.ids.length);
 			const embeddingError = maxDifference(bias.data, testCase.embedding.flat());
-			assert.ok(embeddingError <= reference.tolerance, `embedding rows differ by ${embeddingError}`);
+			assert.ok(
+				embeddingError <= reference.tolerance,
+				`embedding rows differ by ${embeddingError}`,
+			);
 			const output = await paraformer.infer(features, bias);
 			assert.deepEqual([output.batch, output.rows, output.vocabularySize], testCase.logits_shape);
 			assert.deepEqual(output.tokenNum, testCase.token_num);
@@ -117,7 +129,11 @@ describe('contextual Paraformer (model_eb.onnx + bias_embed) against the torch r
 	});
 
 	it('refuses an oversized list with the limit and what to do', async () => {
-		await assert.rejects(paraformer.hotwords!.embed(Array.from({ length: 1001 }, () => '魔搭')), (error: unknown) => error instanceof EngineError && /1001 hotwords given; .* at most 1000/.test(error.message));
+		await assert.rejects(
+			paraformer.hotwords!.embed(Array.from({ length: 1001 }, () => '魔搭')),
+			(error: unknown) =>
+				error instanceof EngineError && /1001 hotwords given; .* at most 1000/.test(error.message),
+		);
 	});
 });
 
@@ -137,16 +153,26 @@ describe('a contextual Paraformer directory that does not fit', () => {
 	it('model_eb.onnx missing beside a graph that takes bias_embed: names the file and where to put it', async () => {
 		const dir = copy('no-embedder');
 		rmSync(join(dir, 'model_eb.onnx'));
-		await assert.rejects(Paraformer.load(dir), (error: unknown) => error instanceof EngineError && error.code === 'MODEL_MISSING' && /no model_eb\.onnx/.test(error.message) && error.fix.includes(dir));
+		await assert.rejects(
+			Paraformer.load(dir),
+			(error: unknown) =>
+				error instanceof EngineError &&
+				error.code === 'MODEL_MISSING' &&
+				/no model_eb\.onnx/.test(error.message) &&
+				error.fix.includes(dir),
+		);
 	});
 
-	it('a model_eb.onnx whose interface is not FunASR\'s: says what differs', async () => {
+	it("a model_eb.onnx whose interface is not FunASR's: says what differs", async () => {
 		const dir = copy('wrong-embedder');
 		copyFileSync(fixturePath('models', 'tiny-punc', 'model.onnx'), join(dir, 'model_eb.onnx'));
 		await assert.rejects(
 			Paraformer.load(dir),
 			(error: unknown) =>
-				error instanceof EngineError && error.code === 'MODEL_INTERFACE' && /it has 2 inputs \(inputs, text_lengths\), not 1/.test(error.message) && /model_eb\.onnx exported together/.test(error.fix),
+				error instanceof EngineError &&
+				error.code === 'MODEL_INTERFACE' &&
+				/it has 2 inputs \(inputs, text_lengths\), not 1/.test(error.message) &&
+				/model_eb\.onnx exported together/.test(error.fix),
 		);
 	});
 });

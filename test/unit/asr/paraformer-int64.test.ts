@@ -38,7 +38,10 @@ function writeStandIn(dir: string, lengthType: ElementType) {
 	});
 	writeFileSync(join(dir, 'model.onnx'), model);
 	writeFileSync(join(dir, 'tokens.json'), JSON.stringify(TOKENS));
-	writeFileSync(join(dir, 'config.yaml'), 'frontend_conf:\n    n_mels: 80\n    lfr_m: 7\n    lfr_n: 6\nmodel_conf:\n    predictor_bias: 1\n');
+	writeFileSync(
+		join(dir, 'config.yaml'),
+		'frontend_conf:\n    n_mels: 80\n    lfr_m: 7\n    lfr_n: 6\nmodel_conf:\n    predictor_bias: 1\n',
+	);
 	copyFileSync(sharedPath('models', 'toy-paraformer-zh', 'am.mvn'), join(dir, 'am.mvn'));
 }
 
@@ -68,7 +71,11 @@ for (const lengthType of ['int64', 'int32'] as const) {
 		});
 
 		it('decodes token_num - predictor_bias rows of each padded item, dropping specials and <unk>', async () => {
-			const results = await paraformer.recognizeFeatures([features([3, 4, 2]), features([1, 5, 6, 3, 7, 0, 2]), features([])]);
+			const results = await paraformer.recognizeFeatures([
+				features([3, 4, 2]),
+				features([1, 5, 6, 3, 7, 0, 2]),
+				features([]),
+			]);
 			assert.deepEqual(results, [
 				{ text: '你好', tokens: ['你', '好'] },
 				{ text: 'hello你', tokens: ['hel@@', 'lo', '你'] },

@@ -62,7 +62,10 @@ describe('Paraformer against the tiny-paraformer torch reference', () => {
 			};
 			run.items.forEach((_, b) => {
 				for (let row = 0; row < output.rows; row++) {
-					const scores = output.logits.subarray((b * output.rows + row) * output.vocabularySize, (b * output.rows + row + 1) * output.vocabularySize);
+					const scores = output.logits.subarray(
+						(b * output.rows + row) * output.vocabularySize,
+						(b * output.rows + row + 1) * output.vocabularySize,
+					);
 					let best = 0;
 					for (let id = 1; id < scores.length; id++) if (scores[id] > scores[best]) best = id;
 					assert.equal(best, run.argmax[b][row], `argmax of item ${b} row ${row}`);
@@ -71,24 +74,38 @@ describe('Paraformer against the tiny-paraformer torch reference', () => {
 					run.top5_ids[b][row].forEach((id, k) => compare(scores[id], run.top5_values[b][row][k]));
 				}
 			});
-			t.diagnostic(`tiny-paraformer ${run.name}: largest logit difference ${worst.toExponential(2)}`);
+			t.diagnostic(
+				`tiny-paraformer ${run.name}: largest logit difference ${worst.toExponential(2)}`,
+			);
 			assert.ok(worst <= TOLERANCE, `largest logit difference ${worst}`);
 		});
 
 		it(`run "${run.name}": decodes the same tokens`, async () => {
 			const results = await paraformer.recognizeFeatures(run.items.map((item) => features[item]));
-			assert.deepEqual(results.map((result) => result.tokens), run.decoded.map((decoded) => decoded.tokens));
+			assert.deepEqual(
+				results.map((result) => result.tokens),
+				run.decoded.map((decoded) => decoded.tokens),
+			);
 			assert.ok(results.every((result) => result.text.length > 0));
 		});
 	}
 
 	it('gives empty text, not an error, when no item of a run fires a token (the decoder fails on nothing)', async () => {
-		const tiny = [1, 2].map((rows) => ({ data: features[0].data.subarray(0, rows * dim), rows, dim }));
+		const tiny = [1, 2].map((rows) => ({
+			data: features[0].data.subarray(0, rows * dim),
+			rows,
+			dim,
+		}));
 		const emptyRuns = paraformer.stats.emptyRuns;
 		const results = await paraformer.recognizeFeatures(tiny);
-		assert.deepEqual(results, [{ text: '', tokens: [] }, { text: '', tokens: [] }]);
+		assert.deepEqual(results, [
+			{ text: '', tokens: [] },
+			{ text: '', tokens: [] },
+		]);
 		assert.equal(paraformer.stats.emptyRuns, emptyRuns + 1);
-		const [noise] = await paraformer.recognize([Float32Array.from({ length: 1000 }, (_, i) => 300 * Math.sin(i))]);
+		const [noise] = await paraformer.recognize([
+			Float32Array.from({ length: 1000 }, (_, i) => 300 * Math.sin(i)),
+		]);
 		assert.equal(noise!.text, '');
 		const [, long] = await paraformer.recognizeFeatures([tiny[0], features[1]]);
 		assert.ok(long!.tokens.length > 0, 'a batch with a longer item still runs');

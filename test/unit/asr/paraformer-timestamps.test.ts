@@ -31,7 +31,9 @@ function writeStandIn(dir: string, upsampled = 3, withPeaks = true) {
 			{ name: 'logits', type: 'float32', shape: ['batch', 'frames', TOKENS.length] },
 			{ name: 'token_num', type: 'int32', shape: ['batch'] },
 			{ name: 'us_alphas', type: 'float32', shape: ['batch', 'alphas_length'] },
-			...(withPeaks ? [{ name: 'us_cif_peak', type: 'float32' as const, shape: ['batch', 'alphas_length'] }] : []),
+			...(withPeaks
+				? [{ name: 'us_cif_peak', type: 'float32' as const, shape: ['batch', 'alphas_length'] }]
+				: []),
 		],
 		initializers: [
 			{ name: 'zero', values: [0] },
@@ -48,28 +50,45 @@ function writeStandIn(dir: string, upsampled = 3, withPeaks = true) {
 			{ op: 'Identity', inputs: ['speech_lengths'], outputs: ['token_num'] },
 			...(withPeaks
 				? [
-						{ op: 'Slice', inputs: ['speech', 'peak_from', 'peak_to', 'axis'], outputs: ['peak_rows'] },
+						{
+							op: 'Slice',
+							inputs: ['speech', 'peak_from', 'peak_to', 'axis'],
+							outputs: ['peak_rows'],
+						},
 						{ op: 'Reshape', inputs: ['peak_rows', 'flat'], outputs: ['us_cif_peak'] },
 					]
 				: []),
-			{ op: 'Slice', inputs: ['speech', 'alpha_from', 'alpha_to', 'axis'], outputs: ['alpha_rows'] },
+			{
+				op: 'Slice',
+				inputs: ['speech', 'alpha_from', 'alpha_to', 'axis'],
+				outputs: ['alpha_rows'],
+			},
 			{ op: 'Reshape', inputs: ['alpha_rows', 'flat'], outputs: ['us_alphas'] },
 		],
 	});
 	writeFileSync(join(dir, 'model.onnx'), model);
 	writeFileSync(join(dir, 'tokens.json'), JSON.stringify(TOKENS));
-	writeFileSync(join(dir, 'config.yaml'), 'frontend_conf:\n    n_mels: 80\n    lfr_m: 7\n    lfr_n: 6\nmodel_conf:\n    predictor_bias: 1\n');
+	writeFileSync(
+		join(dir, 'config.yaml'),
+		'frontend_conf:\n    n_mels: 80\n    lfr_m: 7\n    lfr_n: 6\nmodel_conf:\n    predictor_bias: 1\n',
+	);
 	copyFileSync(sharedPath('models', 'toy-paraformer-zh', 'am.mvn'), join(dir, 'am.mvn'));
 }
 
 /** Rows decoding to `ids`, with running integrals 1 (a peak) at `fireFrames` and 0.5 elsewhere, and the given alphas. */
-function features(ids: number[], fireFrames: number[], alphas: Record<number, number> = {}): FeatureMatrix {
+function features(
+	ids: number[],
+	fireFrames: number[],
+	alphas: Record<number, number> = {},
+): FeatureMatrix {
 	const data = new Float32Array(ids.length * DIM);
 	ids.forEach((id, row) => {
 		data[row * DIM + id] = 1;
-		for (let k = 0; k < 3; k++) data[row * DIM + PEAK_COLUMN + k] = fireFrames.includes(row * 3 + k) ? 1 : 0.5;
+		for (let k = 0; k < 3; k++)
+			data[row * DIM + PEAK_COLUMN + k] = fireFrames.includes(row * 3 + k) ? 1 : 0.5;
 	});
-	for (const [frame, alpha] of Object.entries(alphas)) data[Math.floor(Number(frame) / 3) * DIM + ALPHA_COLUMN + (Number(frame) % 3)] = alpha;
+	for (const [frame, alpha] of Object.entries(alphas))
+		data[Math.floor(Number(frame) / 3) * DIM + ALPHA_COLUMN + (Number(frame) % 3)] = alpha;
 	return { data, rows: ids.length, dim: DIM };
 }
 
@@ -89,7 +108,9 @@ describe('Paraformer with timestamp outputs', () => {
 
 	it('times the kept words; dropped tokens keep their frames; @@ pieces make one word', async () => {
 		// Rows 你 hel@@ lo <unk> 好 </s>: 5 decoded, 6 peaks at frames 2 4 7 9 12 15 of 18 (fires 0.5 … 13.5).
-		const [result] = await paraformer.recognizeFeatures([features([3, 5, 6, 7, 4, 2], [2, 4, 7, 9, 12, 15])]);
+		const [result] = await paraformer.recognizeFeatures([
+			features([3, 5, 6, 7, 4, 2], [2, 4, 7, 9, 12, 15]),
+		]);
 		assert.equal(result.text, '你hello好');
 		assert.deepEqual(result.timedTokens, [
 			{ text: '你', startMs: 10, endMs: 50 },
@@ -127,12 +148,21 @@ describe('Paraformer with timestamp outputs of the wrong length', () => {
 			writeStandIn(dir, 2);
 			const paraformer = await Paraformer.load(dir);
 			try {
-				await assert.rejects(paraformer.recognizeFeatures([features([3, 4, 2, 0], [])]), (error: Error & { code?: string; fix?: string }) => {
-					assert.equal(error.code, 'MODEL_INTERFACE');
-					assert.match(error.message, /output "us_alphas" as float32 \[1, 8\] for 4 feature rows; FunASR's timestamp export gives float32 \[1, 12\]/);
-					assert.match(error.fix!, /timestamp export .*or a model without the outputs us_alphas and us_cif_peak/);
-					return true;
-				});
+				await assert.rejects(
+					paraformer.recognizeFeatures([features([3, 4, 2, 0], [])]),
+					(error: Error & { code?: string; fix?: string }) => {
+						assert.equal(error.code, 'MODEL_INTERFACE');
+						assert.match(
+							error.message,
+							/output "us_alphas" as float32 \[1, 8\] for 4 feature rows; FunASR's timestamp export gives float32 \[1, 12\]/,
+						);
+						assert.match(
+							error.fix!,
+							/timestamp export .*or a model without the outputs us_alphas and us_cif_peak/,
+						);
+						return true;
+					},
+				);
 			} finally {
 				await paraformer.release();
 			}
@@ -147,7 +177,10 @@ describe('Paraformer with one timestamp output of the two', () => {
 		const dir = mkdtempSync(join(tmpdir(), 'paraformer-timestamps-half-'));
 		try {
 			writeStandIn(dir, 3, false);
-			await assert.rejects(Paraformer.load(dir), /has the timestamp output us_alphas but not us_cif_peak\./);
+			await assert.rejects(
+				Paraformer.load(dir),
+				/has the timestamp output us_alphas but not us_cif_peak\./,
+			);
 		} finally {
 			rmSync(dir, { recursive: true, force: true });
 		}
@@ -172,10 +205,21 @@ interface ReferenceRun {
 
 describe('the tiny-paraformer-timestamps stand-in against torch', () => {
 	const DIR = fixturePath('models', 'tiny-paraformer-timestamps');
-	const reference = JSON.parse(readFileSync(join(DIR, 'reference.json'), 'utf8')) as { tolerance: number; speech: { file: string; shape: number[]; lengths: number[] }; runs: ReferenceRun[] };
+	const reference = JSON.parse(readFileSync(join(DIR, 'reference.json'), 'utf8')) as {
+		tolerance: number;
+		speech: { file: string; shape: number[]; lengths: number[] };
+		runs: ReferenceRun[];
+	};
 	const [, maxRows, dim] = reference.speech.shape as [number, number, number];
 	const speech = readFloat32(join(DIR, reference.speech.file));
-	const itemFeatures = (item: number): FeatureMatrix => ({ data: speech.subarray(item * maxRows * dim, (item * maxRows + reference.speech.lengths[item]) * dim), rows: reference.speech.lengths[item], dim });
+	const itemFeatures = (item: number): FeatureMatrix => ({
+		data: speech.subarray(
+			item * maxRows * dim,
+			(item * maxRows + reference.speech.lengths[item]) * dim,
+		),
+		rows: reference.speech.lengths[item],
+		dim,
+	});
 	let paraformer: Paraformer;
 	before(async () => (paraformer = await Paraformer.load(DIR)));
 	after(async () => paraformer.release());
@@ -189,27 +233,47 @@ describe('the tiny-paraformer-timestamps stand-in against torch', () => {
 			let worst = 0;
 			run.items.forEach((_, b) => {
 				for (let f = 0; f < run.us_shape[1]; f++) {
-					worst = Math.max(worst, Math.abs(timestamps.alphas[b * run.us_shape[1] + f] - run.us_alphas[b][f]), Math.abs(timestamps.peaks[b * run.us_shape[1] + f] - run.us_cif_peak[b][f]));
+					worst = Math.max(
+						worst,
+						Math.abs(timestamps.alphas[b * run.us_shape[1] + f] - run.us_alphas[b][f]),
+						Math.abs(timestamps.peaks[b * run.us_shape[1] + f] - run.us_cif_peak[b][f]),
+					);
 				}
 				const frames = reference.speech.lengths[run.items[b]!] * 3;
-				const own = { alphas: timestamps.alphas.subarray(b * run.us_shape[1], b * run.us_shape[1] + frames), peaks: timestamps.peaks.subarray(b * run.us_shape[1], b * run.us_shape[1] + frames) };
+				const own = {
+					alphas: timestamps.alphas.subarray(b * run.us_shape[1], b * run.us_shape[1] + frames),
+					peaks: timestamps.peaks.subarray(b * run.us_shape[1], b * run.us_shape[1] + frames),
+				};
 				const expected = run.timestamps[b];
-				assert.deepEqual(tokenSpans(own, expected.token_count)?.map((s) => [s.startMs, s.endMs]), expected.spans);
-				assert.deepEqual(tokenSpans(own, expected.rebuild_case.token_count)?.map((s) => [s.startMs, s.endMs]), expected.rebuild_case.spans);
+				assert.deepEqual(
+					tokenSpans(own, expected.token_count)?.map((s) => [s.startMs, s.endMs]),
+					expected.spans,
+				);
+				assert.deepEqual(
+					tokenSpans(own, expected.rebuild_case.token_count)?.map((s) => [s.startMs, s.endMs]),
+					expected.rebuild_case.spans,
+				);
 			});
-			t.diagnostic(`largest |onnxruntime - torch| on us_alphas/us_cif_peak: ${worst.toExponential(2)}`);
+			t.diagnostic(
+				`largest |onnxruntime - torch| on us_alphas/us_cif_peak: ${worst.toExponential(2)}`,
+			);
 			assert.ok(worst <= reference.tolerance, `${worst} > ${reference.tolerance}`);
 		});
 	}
 
 	it('decodes to words whose times rise through the segment', async () => {
-		const results = await paraformer.recognizeFeatures(reference.speech.lengths.map((_, item) => itemFeatures(item)));
+		const results = await paraformer.recognizeFeatures(
+			reference.speech.lengths.map((_, item) => itemFeatures(item)),
+		);
 		for (const [item, result] of results.entries()) {
 			const words = result.timedTokens ?? [];
 			assert.ok(words.length > 0, `item ${item}: ${result.text}`);
 			assert.equal(words.map((w) => w.text).join(''), result.text.replace(/ /g, ''));
 			for (let i = 0; i < words.length; i++) {
-				assert.ok(words[i].startMs < words[i].endMs && (i === 0 || words[i].startMs >= words[i - 1].endMs), JSON.stringify(words));
+				assert.ok(
+					words[i].startMs < words[i].endMs && (i === 0 || words[i].startMs >= words[i - 1].endMs),
+					JSON.stringify(words),
+				);
 			}
 			assert.ok(words.at(-1)!.endMs <= reference.speech.lengths[item] * 60);
 		}

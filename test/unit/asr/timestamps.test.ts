@@ -4,13 +4,18 @@ import { firePlaces, peaksFromAlphas, tokenSpans } from '../../../engine/asr/tim
 import { inSession, timedWords } from '../../../engine/asr/timed-words.js';
 
 /** Up-sampled frames whose peaks fire exactly at `fireFrames` (running integral 1.0 there, 0.5 elsewhere). */
-function framesFiringAt(frameCount: number, fireFrames: number[], alphas: number[] = new Array<number>(frameCount).fill(0)) {
+function framesFiringAt(
+	frameCount: number,
+	fireFrames: number[],
+	alphas: number[] = new Array<number>(frameCount).fill(0),
+) {
 	const peaks = new Float32Array(frameCount).fill(0.5);
 	for (const frame of fireFrames) peaks[frame] = 1;
 	return { alphas: Float32Array.from(alphas), peaks };
 }
 
-const spans = (result: ReturnType<typeof tokenSpans>) => result?.map((span) => [span.startMs, span.endMs]);
+const spans = (result: ReturnType<typeof tokenSpans>) =>
+	result?.map((span) => [span.startMs, span.endMs]);
 
 describe('tokenSpans (FunASR time_stamp_lfr6_onnx / TimestampOnnx)', () => {
 	it('runs each token from its peak - 1.5 frames to the next, 20 ms per frame, the last to halfway through a long tail', () => {
@@ -18,7 +23,7 @@ describe('tokenSpans (FunASR time_stamp_lfr6_onnx / TimestampOnnx)', () => {
 		assert.deepEqual(spans(tokenSpans(framesFiringAt(40, [8, 14, 20, 30]), 3)), [
 			[130, 250],
 			[250, 370],
-			[370, (40 + 28.5) / 2 * 20],
+			[370, ((40 + 28.5) / 2) * 20],
 		]);
 	});
 
@@ -52,7 +57,7 @@ describe('tokenSpans (FunASR time_stamp_lfr6_onnx / TimestampOnnx)', () => {
 		alphas[3] = alphas[9] = alphas[15] = 0.5;
 		assert.deepEqual(spans(tokenSpans(framesFiringAt(20, [], alphas), 2)), [
 			[30, 150],
-			[150, (20 + 13.5) / 2 * 20],
+			[150, ((20 + 13.5) / 2) * 20],
 		]);
 		// Peaks that are there but one too many are rebuilt just the same.
 		assert.deepEqual(spans(tokenSpans(framesFiringAt(20, [1, 2, 3, 4], alphas), 2)), [
@@ -86,24 +91,38 @@ describe('timedWords', () => {
 	const at = (n: number) => ({ startMs: n * 100, endMs: n * 100 + 100 });
 
 	it('times a word of @@ pieces from its first piece to its last, each CJK character alone', () => {
-		assert.deepEqual(timedWords(['你', 'he@@', 'll@@', 'o', '好', 'wor@@'], [0, 1, 2, 3, 4, 5].map(at)), [
-			{ text: '你', startMs: 0, endMs: 100 },
-			{ text: 'hello', startMs: 100, endMs: 400 },
-			{ text: '好', startMs: 400, endMs: 500 },
-			{ text: 'wor', startMs: 500, endMs: 600 },
-		]);
+		assert.deepEqual(
+			timedWords(['你', 'he@@', 'll@@', 'o', '好', 'wor@@'], [0, 1, 2, 3, 4, 5].map(at)),
+			[
+				{ text: '你', startMs: 0, endMs: 100 },
+				{ text: 'hello', startMs: 100, endMs: 400 },
+				{ text: '好', startMs: 400, endMs: 500 },
+				{ text: 'wor', startMs: 500, endMs: 600 },
+			],
+		);
 	});
 
 	it('makes one upper-case word of a run of single letters, as the text writes it', () => {
-		assert.deepEqual(timedWords(['a', 'b', 'c', '的', 'x'], [0, 1, 2, 3, 4].map(at)).map((w) => [w.text, w.startMs, w.endMs]), [
-			['ABC', 0, 300],
-			['的', 300, 400],
-			['x', 400, 500],
-		]);
+		assert.deepEqual(
+			timedWords(['a', 'b', 'c', '的', 'x'], [0, 1, 2, 3, 4].map(at)).map((w) => [
+				w.text,
+				w.startMs,
+				w.endMs,
+			]),
+			[
+				['ABC', 0, 300],
+				['的', 300, 400],
+				['x', 400, 500],
+			],
+		);
 	});
 
 	it('offsets times into the session, a lead-in before its start cut at 0', () => {
-		assert.deepEqual(inSession([{ text: '好', startMs: -30, endMs: 150 }], 0), [{ text: '好', startMs: 0, endMs: 150 }]);
-		assert.deepEqual(inSession([{ text: '好', startMs: -30, endMs: 150 }], 1000), [{ text: '好', startMs: 970, endMs: 1150 }]);
+		assert.deepEqual(inSession([{ text: '好', startMs: -30, endMs: 150 }], 0), [
+			{ text: '好', startMs: 0, endMs: 150 },
+		]);
+		assert.deepEqual(inSession([{ text: '好', startMs: -30, endMs: 150 }], 1000), [
+			{ text: '好', startMs: 970, endMs: 1150 },
+		]);
 	});
 });

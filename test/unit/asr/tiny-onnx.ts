@@ -35,20 +35,43 @@ export interface Graph {
 export function encodeModel(graph: Graph): Uint8Array {
 	const graphBytes = concat(
 		...graph.nodes.map((node, i) =>
-			message(1, concat(...node.inputs.map((n) => text(1, n)), ...node.outputs.map((n) => text(2, n)), text(3, `node${i}`), text(4, node.op))),
+			message(
+				1,
+				concat(
+					...node.inputs.map((n) => text(1, n)),
+					...node.outputs.map((n) => text(2, n)),
+					text(3, `node${i}`),
+					text(4, node.op),
+				),
+			),
 		),
 		text(2, 'tiny'),
 		...graph.initializers.map((init) =>
-			message(5, concat(varintField(1, init.values.length), varintField(2, ELEMENT_TYPES.int64), text(8, init.name), bytesField(9, int64Bytes(init.values)))),
+			message(
+				5,
+				concat(
+					varintField(1, init.values.length),
+					varintField(2, ELEMENT_TYPES.int64),
+					text(8, init.name),
+					bytesField(9, int64Bytes(init.values)),
+				),
+			),
 		),
 		...graph.inputs.map((value) => message(11, valueInfo(value))),
 		...graph.outputs.map((value) => message(12, valueInfo(value))),
 	);
-	return concat(varintField(1, 8), text(2, 'rtmp-asr-tests'), message(7, graphBytes), message(8, concat(text(1, ''), varintField(2, graph.opset))));
+	return concat(
+		varintField(1, 8),
+		text(2, 'rtmp-asr-tests'),
+		message(7, graphBytes),
+		message(8, concat(text(1, ''), varintField(2, graph.opset))),
+	);
 }
 
 function valueInfo(value: ValueInfo): Uint8Array {
-	const dims = value.shape.map((dim) => message(1, typeof dim === 'number' ? varintField(1, dim) : text(2, dim)));
+	const dims = value.shape.map((dim) =>
+		message(1, typeof dim === 'number' ? varintField(1, dim) : text(2, dim)),
+	);
 	const tensorType = concat(varintField(1, ELEMENT_TYPES[value.type]), message(2, concat(...dims)));
 	return concat(text(1, value.name), message(2, message(1, tensorType)));
 }

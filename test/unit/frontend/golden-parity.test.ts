@@ -18,15 +18,24 @@ interface GoldenEntry {
 }
 
 const TOLERANCE = 1e-3;
-const index = JSON.parse(readFileSync(sharedPath('golden', 'index.json'), 'utf8')) as Record<string, GoldenEntry>;
+const index = JSON.parse(readFileSync(sharedPath('golden', 'index.json'), 'utf8')) as Record<
+	string,
+	GoldenEntry
+>;
 const paraformerDir = sharedPath('models', 'paraformer-large-zh-vocab8404');
 const vadDir = sharedPath('models', 'fsmn-vad');
 
-function assertMatchesGolden(t: TestContext, actual: FeatureMatrix, golden: { file: string; shape: [number, number] }, label: string): void {
+function assertMatchesGolden(
+	t: TestContext,
+	actual: FeatureMatrix,
+	golden: { file: string; shape: [number, number] },
+	label: string,
+): void {
 	const expected = readFloat32(sharedPath('golden', golden.file));
 	assert.deepEqual([actual.rows, actual.dim], golden.shape, `${label}: shape`);
 	let maxDiff = 0;
-	for (let i = 0; i < expected.length; i++) maxDiff = Math.max(maxDiff, Math.abs(actual.data[i] - expected[i]));
+	for (let i = 0; i < expected.length; i++)
+		maxDiff = Math.max(maxDiff, Math.abs(actual.data[i] - expected[i]));
 	t.diagnostic(`${label}: max abs diff ${maxDiff.toExponential(3)} over ${golden.shape.join('×')}`);
 	assert.ok(maxDiff <= TOLERANCE, `${label}: max abs diff ${maxDiff} > ${TOLERANCE}`);
 }
@@ -41,7 +50,17 @@ for (const [name, entry] of Object.entries(index)) {
 		assert.equal(audio.samples.length, entry.samples);
 		const asrOptions = loadFrontendOptions(paraformerDir);
 		assertMatchesGolden(t, computeFbank(audio.samples, asrOptions), entry.fbank, `${name} fbank`);
-		assertMatchesGolden(t, computeFeatures(audio.samples, asrOptions, loadCmvn(`${paraformerDir}/am.mvn`)), entry.asr_lfr_cmvn, `${name} asr_lfr_cmvn`);
-		assertMatchesGolden(t, computeFeatures(audio.samples, loadFrontendOptions(vadDir), loadCmvn(`${vadDir}/am.mvn`)), entry.vad_lfr_cmvn, `${name} vad_lfr_cmvn`);
+		assertMatchesGolden(
+			t,
+			computeFeatures(audio.samples, asrOptions, loadCmvn(`${paraformerDir}/am.mvn`)),
+			entry.asr_lfr_cmvn,
+			`${name} asr_lfr_cmvn`,
+		);
+		assertMatchesGolden(
+			t,
+			computeFeatures(audio.samples, loadFrontendOptions(vadDir), loadCmvn(`${vadDir}/am.mvn`)),
+			entry.vad_lfr_cmvn,
+			`${name} vad_lfr_cmvn`,
+		);
 	});
 }

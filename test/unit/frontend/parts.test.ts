@@ -27,7 +27,10 @@ test('RealFft power spectrum equals a direct DFT', () => {
 			im -= signal[n] * Math.sin((2 * Math.PI * k * n) / size);
 		}
 		const expected = re * re + im * im;
-		assert.ok(Math.abs(power[k] - expected) <= 1e-9 * Math.max(1, expected), `bin ${k}: ${power[k]} vs ${expected}`);
+		assert.ok(
+			Math.abs(power[k] - expected) <= 1e-9 * Math.max(1, expected),
+			`bin ${k}: ${power[k]} vs ${expected}`,
+		);
 	}
 });
 
@@ -38,7 +41,9 @@ test('Hamming and povey windows follow Kaldi', () => {
 	assert.ok(Math.abs(hamming[200] - (0.54 - 0.46 * Math.cos((2 * Math.PI * 200) / 399))) < 1e-12);
 	const povey = createWindow('povey', 400);
 	assert.equal(povey[0], 0);
-	assert.ok(Math.abs(povey[100] - Math.pow(0.5 - 0.5 * Math.cos((2 * Math.PI * 100) / 399), 0.85)) < 1e-12);
+	assert.ok(
+		Math.abs(povey[100] - Math.pow(0.5 - 0.5 * Math.cos((2 * Math.PI * 100) / 399), 0.85)) < 1e-12,
+	);
 });
 
 test('mel banks are triangles peaking at their centre frequencies', () => {
@@ -54,7 +59,10 @@ test('mel banks are triangles peaking at their centre frequencies', () => {
 		const mel = melScale((bin * 16000) / 512);
 		for (let filter = 0; filter < 80; filter++) {
 			const left = melLow + filter * melDelta;
-			const expected = Math.max(0, Math.min((mel - left) / melDelta, (left + 2 * melDelta - mel) / melDelta));
+			const expected = Math.max(
+				0,
+				Math.min((mel - left) / melDelta, (left + 2 * melDelta - mel) / melDelta),
+			);
 			assert.ok(Math.abs(response[filter] - expected) < 1e-9, `filter ${filter}, fft bin ${bin}`);
 		}
 	}
@@ -64,7 +72,10 @@ test('LFR stacks m frames every n with (m-1)/2 copies of frame 0 in front and th
 	const lfr = new OnlineLfr(1, 7, 6);
 	const frames = Float32Array.from({ length: 13 }, (_, i) => i);
 	const rows = Float32Array.from([...lfr.accept(frames), ...lfr.finish()]);
-	assert.deepEqual(Array.from(rows), [0, 0, 0, 0, 1, 2, 3, 3, 4, 5, 6, 7, 8, 9, 9, 10, 11, 12, 12, 12, 12]);
+	assert.deepEqual(
+		Array.from(rows),
+		[0, 0, 0, 0, 1, 2, 3, 3, 4, 5, 6, 7, 8, 9, 9, 10, 11, 12, 12, 12, 12],
+	);
 });
 
 test('loadCmvn reads shift and scale from the VAD am.mvn; applyCmvn computes (x + shift) * scale', () => {
@@ -78,14 +89,38 @@ test('loadCmvn reads shift and scale from the VAD am.mvn; applyCmvn computes (x 
 });
 
 test('a broken am.mvn or mismatched dimensions give clear errors', () => {
-	assert.throws(() => loadCmvn('/nonexistent/am.mvn'), (error: unknown) => error instanceof EngineError && error.code === 'MODEL_MISSING');
-	assert.throws(() => parseCmvn('<Nnet>\n<AddShift> 2 2\n<LearnRateCoef> 0 [ 1 2 ]\n', 'x.mvn'), /no <Rescale>/);
-	assert.throws(() => parseCmvn('<AddShift>\n<LearnRateCoef> 0 [ 1 x ]\n<Rescale>\n<LearnRateCoef> 0 [ 1 2 ]\n', 'x.mvn'), /not a list of numbers/);
-	assert.throws(() => parseCmvn('<AddShift>\n<LearnRateCoef> 0 [ 1 2 ]\n<Rescale>\n<LearnRateCoef> 0 [ 1 ]\n', 'x.mvn'), /2 values but its <Rescale> 1/);
+	assert.throws(
+		() => loadCmvn('/nonexistent/am.mvn'),
+		(error: unknown) => error instanceof EngineError && error.code === 'MODEL_MISSING',
+	);
+	assert.throws(
+		() => parseCmvn('<Nnet>\n<AddShift> 2 2\n<LearnRateCoef> 0 [ 1 2 ]\n', 'x.mvn'),
+		/no <Rescale>/,
+	);
+	assert.throws(
+		() =>
+			parseCmvn(
+				'<AddShift>\n<LearnRateCoef> 0 [ 1 x ]\n<Rescale>\n<LearnRateCoef> 0 [ 1 2 ]\n',
+				'x.mvn',
+			),
+		/not a list of numbers/,
+	);
+	assert.throws(
+		() =>
+			parseCmvn(
+				'<AddShift>\n<LearnRateCoef> 0 [ 1 2 ]\n<Rescale>\n<LearnRateCoef> 0 [ 1 ]\n',
+				'x.mvn',
+			),
+		/2 values but its <Rescale> 1/,
+	);
 	const paraformerCmvn = loadCmvn(sharedPath('models', 'paraformer-large-zh-vocab8404', 'am.mvn'));
 	assert.throws(
-		() => new FeatureExtractor(loadFrontendOptions(sharedPath('models', 'fsmn-vad')), paraformerCmvn),
-		(error: unknown) => error instanceof EngineError && error.code === 'MODEL_INVALID' && /560 dimensions but the front end gives 400/.test(error.message),
+		() =>
+			new FeatureExtractor(loadFrontendOptions(sharedPath('models', 'fsmn-vad')), paraformerCmvn),
+		(error: unknown) =>
+			error instanceof EngineError &&
+			error.code === 'MODEL_INVALID' &&
+			/560 dimensions but the front end gives 400/.test(error.message),
 	);
 });
 
@@ -101,8 +136,14 @@ test('loadFrontendOptions reads frontend_conf and rejects impossible values', ()
 	});
 	const dir = mkdtempSync(join(tmpdir(), 'frontend-'));
 	try {
-		writeFileSync(join(dir, 'config.yaml'), 'frontend_conf:\n  fs: 16000\n  frame_length: 25.03\n  lfr_m: 0\n');
-		assert.throws(() => loadFrontendOptions(dir), /frame_length 25\.03 ms \(must be .* a whole number of samples\); lfr_m 0 \(must be 1 to 32\)/);
+		writeFileSync(
+			join(dir, 'config.yaml'),
+			'frontend_conf:\n  fs: 16000\n  frame_length: 25.03\n  lfr_m: 0\n',
+		);
+		assert.throws(
+			() => loadFrontendOptions(dir),
+			/frame_length 25\.03 ms \(must be .* a whole number of samples\); lfr_m 0 \(must be 1 to 32\)/,
+		);
 		writeFileSync(join(dir, 'config.yaml'), 'frontend_conf:\n  window: blackman\n');
 		assert.throws(() => loadFrontendOptions(dir), /window "blackman" is not supported/);
 	} finally {
@@ -127,16 +168,33 @@ test('loadFrontendOptions refuses what the 16 kHz pipeline or the model cannot t
 		);
 	};
 	try {
-		refuses('  n_mels: 100000000\n', /n_mels 100000000 \(must be 1 to 256 with this frame length\)/);
+		refuses(
+			'  n_mels: 100000000\n',
+			/n_mels 100000000 \(must be 1 to 256 with this frame length\)/,
+		);
 		refuses('  fs: 8000\n', /fs 8000 \(must be 16000: every input is resampled to 16 kHz\)/);
 		refuses('  fs: 44100\n', /fs 44100 \(must be 16000/);
 		refuses('  frame_length: 1e12\n', /frame_length 1000000000000 ms \(must be 0\.0625 to 100 ms/);
 		refuses('  frame_length: 101\n', /frame_length 101 ms/);
 		refuses('  frame_shift: 30\n', /frame_shift 30 ms \(must be 0\.0625 ms to frame_length 25 ms/);
-		refuses('  lfr_m: 100000\n  lfr_n: 0\n', /lfr_m 100000 \(must be 1 to 32\); lfr_n 0 \(must be 1 to 32\)/);
-		refuses('  n_mels: 80\n  lfr_m: 5\n', /n_mels 80 × lfr_m 5 = 400 \(must equal the encoder's input dimension 560\)/, 'encoder_conf:\n  input_size: 560\n');
-		refuses('  n_mels: 80\n  lfr_m: 7\n', /= 560 \(must equal the encoder's input dimension 400\)/, 'encoder_conf:\n  input_dim: 400\n');
-		writeFileSync(config, 'frontend_conf:\n  n_mels: 80\n  lfr_m: 7\n  frame_length: 50\n  frame_shift: 50\nencoder_conf:\n  input_size: 560\n');
+		refuses(
+			'  lfr_m: 100000\n  lfr_n: 0\n',
+			/lfr_m 100000 \(must be 1 to 32\); lfr_n 0 \(must be 1 to 32\)/,
+		);
+		refuses(
+			'  n_mels: 80\n  lfr_m: 5\n',
+			/n_mels 80 × lfr_m 5 = 400 \(must equal the encoder's input dimension 560\)/,
+			'encoder_conf:\n  input_size: 560\n',
+		);
+		refuses(
+			'  n_mels: 80\n  lfr_m: 7\n',
+			/= 560 \(must equal the encoder's input dimension 400\)/,
+			'encoder_conf:\n  input_dim: 400\n',
+		);
+		writeFileSync(
+			config,
+			'frontend_conf:\n  n_mels: 80\n  lfr_m: 7\n  frame_length: 50\n  frame_shift: 50\nencoder_conf:\n  input_size: 560\n',
+		);
 		assert.equal(loadFrontendOptions(dir).frameLengthMs, 50);
 	} finally {
 		rmSync(dir, { recursive: true, force: true });

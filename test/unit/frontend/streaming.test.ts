@@ -3,7 +3,10 @@ import { test } from 'node:test';
 import { loadCmvn, type Cmvn } from '../../../engine/frontend/cmvn.js';
 import { OnlineFbank } from '../../../engine/frontend/fbank.js';
 import { computeFeatures, FeatureExtractor } from '../../../engine/frontend/feature-extractor.js';
-import { loadFrontendOptions, type FrontendOptions } from '../../../engine/frontend/frontend-options.js';
+import {
+	loadFrontendOptions,
+	type FrontendOptions,
+} from '../../../engine/frontend/frontend-options.js';
 import { readWav } from '../../../engine/source/wav.js';
 import { sharedPath } from '../../helpers/paths.js';
 
@@ -16,7 +19,8 @@ const samples = readWav(sharedPath('audio', 'a_cn_16k.wav')).samples;
 function streamInChunks(options: FrontendOptions, cmvn: Cmvn, chunkSize: number): Float32Array {
 	const extractor = new FeatureExtractor(options, cmvn);
 	const parts: Float32Array[] = [];
-	for (let start = 0; start < samples.length; start += chunkSize) parts.push(extractor.accept(samples.subarray(start, start + chunkSize)));
+	for (let start = 0; start < samples.length; start += chunkSize)
+		parts.push(extractor.accept(samples.subarray(start, start + chunkSize)));
 	parts.push(extractor.finish());
 	const all = new Float32Array(parts.reduce((sum, part) => sum + part.length, 0));
 	let offset = 0;
@@ -34,7 +38,11 @@ for (const [name, dir] of Object.entries(models)) {
 		const whole = computeFeatures(samples, options, cmvn);
 		assert.ok(whole.rows > 0);
 		for (const chunkSize of [1, 592, 1600, samples.length]) {
-			assert.deepEqual(streamInChunks(options, cmvn, chunkSize), whole.data, `chunks of ${chunkSize} samples`);
+			assert.deepEqual(
+				streamInChunks(options, cmvn, chunkSize),
+				whole.data,
+				`chunks of ${chunkSize} samples`,
+			);
 		}
 	});
 }

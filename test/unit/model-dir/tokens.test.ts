@@ -29,17 +29,28 @@ describe('loadTokens', () => {
 	});
 
 	it('reads sherpa-onnx "token id" lines by id', () => {
-		assert.deepEqual(parseTokensTxt('<blank> 0\n</s> 2\n<s> 1\nhe@@ 3\n', 'x'), ['<blank>', '<s>', '</s>', 'he@@']);
+		assert.deepEqual(parseTokensTxt('<blank> 0\n</s> 2\n<s> 1\nhe@@ 3\n', 'x'), [
+			'<blank>',
+			'<s>',
+			'</s>',
+			'he@@',
+		]);
 	});
 
 	it('rejects sherpa-style ids with a gap', () => {
-		assert.throws(() => parseTokensTxt('a 0\nb 2\n', 'x'), (error) => error instanceof EngineError && /id 1 is missing/.test(error.message));
+		assert.throws(
+			() => parseTokensTxt('a 0\nb 2\n', 'x'),
+			(error) => error instanceof EngineError && /id 1 is missing/.test(error.message),
+		);
 	});
 
 	it('names both token files when neither exists', () => {
 		assert.throws(
 			() => loadTokens(tmp, 'Paraformer'),
-			(error) => error instanceof EngineError && error.code === 'MODEL_MISSING' && error.message.includes('tokens.json / tokens.txt'),
+			(error) =>
+				error instanceof EngineError &&
+				error.code === 'MODEL_MISSING' &&
+				error.message.includes('tokens.json / tokens.txt'),
 		);
 	});
 
@@ -47,9 +58,15 @@ describe('loadTokens', () => {
 		const dir = join(tmp, 'bad-json');
 		mkdirSync(dir);
 		writeFileSync(join(dir, 'tokens.json'), '{"a": 1}');
-		assert.throws(() => loadTokens(dir, 'Paraformer'), (error) => error instanceof EngineError && error.code === 'MODEL_INVALID');
+		assert.throws(
+			() => loadTokens(dir, 'Paraformer'),
+			(error) => error instanceof EngineError && error.code === 'MODEL_INVALID',
+		);
 		writeFileSync(join(dir, 'tokens.json'), '["a", ');
-		assert.throws(() => loadTokens(dir, 'Paraformer'), (error) => error instanceof EngineError && /not valid JSON/.test(error.message));
+		assert.throws(
+			() => loadTokens(dir, 'Paraformer'),
+			(error) => error instanceof EngineError && /not valid JSON/.test(error.message),
+		);
 	});
 });
 

@@ -19,11 +19,14 @@ afterEach(() => {
 	rmSync(root, { recursive: true, force: true });
 });
 
-test('the default cache sits in n8n\'s folder: <N8N_USER_FOLDER or home>/.n8n/rtmp-asr/models', () => {
+test("the default cache sits in n8n's folder: <N8N_USER_FOLDER or home>/.n8n/rtmp-asr/models", () => {
 	assert.equal(n8nFolder({ N8N_USER_FOLDER: '/srv/n8n', HOME: '/home/x' }), '/srv/n8n/.n8n');
 	assert.equal(n8nFolder({ HOME: '/home/x' }), '/home/x/.n8n');
 	assert.equal(n8nFolder({}), join(homedir(), '.n8n'));
-	assert.equal(modelRoot(undefined, { N8N_USER_FOLDER: '/srv/n8n' }), '/srv/n8n/.n8n/rtmp-asr/models');
+	assert.equal(
+		modelRoot(undefined, { N8N_USER_FOLDER: '/srv/n8n' }),
+		'/srv/n8n/.n8n/rtmp-asr/models',
+	);
 });
 
 test('RTMP_ASR_MODEL_DIR overrides the default, and an explicit directory overrides both', () => {
@@ -39,23 +42,32 @@ test('resolveModel gives the model directory when every file is there (files cop
 	const installed = resolveModel('fsmn-vad', root, { env: {} });
 	assert.equal(installed.directory, join(root, VAD_ID));
 	assert.equal(installed.model.kind, 'vad');
-	assert.equal(resolveModel(VAD_ID, undefined, { env: { RTMP_ASR_MODEL_DIR: root } }).directory, join(root, VAD_ID));
+	assert.equal(
+		resolveModel(VAD_ID, undefined, { env: { RTMP_ASR_MODEL_DIR: root } }).directory,
+		join(root, VAD_ID),
+	);
 });
 
 test('a missing model names the directory, the pull command and the files to copy there', () => {
 	mkdirSync(join(root, VAD_ID));
 	writeFileSync(join(root, VAD_ID, 'config.yaml'), 'a: 1\n');
 	writeFileSync(join(root, VAD_ID, 'model.onnx.partial'), Buffer.alloc(1000));
-	assert.throws(() => resolveModel('fsmn-vad', root, { env: {} }), (error: unknown) => {
-		assert.ok(error instanceof EngineError && error.code === 'MODEL_MISSING' && error.fatal);
-		assert.equal(error.message, `Model "fsmn-vad" (FunASR ${VAD_ID}) is not installed in "${join(root, VAD_ID)}": model.onnx and am.mvn are missing.`);
-		assert.equal(
-			error.fix,
-			`Run \`rtmp-asr models pull fsmn-vad --dir ${root}\` (it resumes the interrupted model.onnx.partial), ` +
-				`or copy model.onnx, config.yaml and am.mvn from https://www.modelscope.cn/models/iic/${VAD_ID}/files into "${join(root, VAD_ID)}" by hand.`,
-		);
-		return true;
-	});
+	assert.throws(
+		() => resolveModel('fsmn-vad', root, { env: {} }),
+		(error: unknown) => {
+			assert.ok(error instanceof EngineError && error.code === 'MODEL_MISSING' && error.fatal);
+			assert.equal(
+				error.message,
+				`Model "fsmn-vad" (FunASR ${VAD_ID}) is not installed in "${join(root, VAD_ID)}": model.onnx and am.mvn are missing.`,
+			);
+			assert.equal(
+				error.fix,
+				`Run \`rtmp-asr models pull fsmn-vad --dir ${root}\` (it resumes the interrupted model.onnx.partial), ` +
+					`or copy model.onnx, config.yaml and am.mvn from https://www.modelscope.cn/models/iic/${VAD_ID}/files into "${join(root, VAD_ID)}" by hand.`,
+			);
+			return true;
+		},
+	);
 });
 
 test('an empty file does not count as installed', () => {
@@ -72,15 +84,21 @@ test('environment variables replace the source bases, and RTMP_ASR_MODEL_MIRROR 
 		RTMP_ASR_MODELSCOPE_URL: 'http://10.0.0.7:9000/',
 		RTMP_ASR_HF_URL: 'https://hf.internal.invalid',
 	});
-	assert.deepEqual(sources.map((source) => [source.name, source.fileUrl(VAD_ID, 'am.mvn')]), [
-		['mirror 1', `http://10.0.0.5:8080/models/${VAD_ID}/am.mvn`],
-		['mirror 2', `http://10.0.0.6/m/${VAD_ID}/am.mvn`],
-		['modelscope', `http://10.0.0.7:9000/models/iic/${VAD_ID}/resolve/master/am.mvn`],
-		['huggingface', `https://hf.internal.invalid/funasr/${VAD_ID}/resolve/main/am.mvn`],
-	]);
-	assert.throws(() => downloadSources(defaultCatalog(), { RTMP_ASR_HF_URL: 'hf.internal' }), (error: unknown) => {
-		assert.ok(error instanceof EngineError && error.code === 'BAD_OPTION');
-		assert.equal(error.message, 'RTMP_ASR_HF_URL="hf.internal" is not an http(s) URL.');
-		return true;
-	});
+	assert.deepEqual(
+		sources.map((source) => [source.name, source.fileUrl(VAD_ID, 'am.mvn')]),
+		[
+			['mirror 1', `http://10.0.0.5:8080/models/${VAD_ID}/am.mvn`],
+			['mirror 2', `http://10.0.0.6/m/${VAD_ID}/am.mvn`],
+			['modelscope', `http://10.0.0.7:9000/models/iic/${VAD_ID}/resolve/master/am.mvn`],
+			['huggingface', `https://hf.internal.invalid/funasr/${VAD_ID}/resolve/main/am.mvn`],
+		],
+	);
+	assert.throws(
+		() => downloadSources(defaultCatalog(), { RTMP_ASR_HF_URL: 'hf.internal' }),
+		(error: unknown) => {
+			assert.ok(error instanceof EngineError && error.code === 'BAD_OPTION');
+			assert.equal(error.message, 'RTMP_ASR_HF_URL="hf.internal" is not an http(s) URL.');
+			return true;
+		},
+	);
 });

@@ -17,12 +17,19 @@ interface WorkflowFile {
 
 /** n8n's getNodeParameter over a stored node's parameters: `options.x` reads inside the collection. */
 const readerOf = (parameters: IDataObject) => (name: string, fallback: unknown) => {
-	const value = name.split('.').reduce<unknown>((at, key) => (at && typeof at === 'object' ? (at as IDataObject)[key] : undefined), parameters);
+	const value = name
+		.split('.')
+		.reduce<unknown>(
+			(at, key) => (at && typeof at === 'object' ? (at as IDataObject)[key] : undefined),
+			parameters,
+		);
 	return value ?? fallback;
 };
 
 const properties = new RtmpAsrTrigger().description.properties;
-const optionNames = ((properties.find((property) => property.name === 'options')?.options ?? []) as INodeProperties[]).map((option) => option.name);
+const optionNames = (
+	(properties.find((property) => property.name === 'options')?.options ?? []) as INodeProperties[]
+).map((option) => option.name);
 
 describe('the example workflows', () => {
 	const examples = readdirSync(EXAMPLES_DIR).filter((name) => name.endsWith('.json'));
@@ -35,14 +42,22 @@ describe('the example workflows', () => {
 			const triggers = workflow.nodes.filter((node) => node.type === TRIGGER_TYPE);
 			assert.equal(triggers.length, 1, `${workflow.name} has one trigger`);
 			const { parameters } = triggers[0];
-			for (const name of Object.keys(parameters)) assert.ok(properties.some((property) => property.name === name), `"${name}" is a parameter of the node`);
-			for (const name of Object.keys((parameters.options ?? {}) as IDataObject)) assert.ok(optionNames.includes(name), `"options.${name}" is an option of the node`);
+			for (const name of Object.keys(parameters))
+				assert.ok(
+					properties.some((property) => property.name === name),
+					`"${name}" is a parameter of the node`,
+				);
+			for (const name of Object.keys((parameters.options ?? {}) as IDataObject))
+				assert.ok(optionNames.includes(name), `"options.${name}" is an option of the node`);
 			const settings = readTriggerSettings(readerOf(parameters));
-			assert.deepEqual([settings.models.asr, settings.models.vad, settings.models.punctuation], [
-				{ kind: 'catalog', name: 'paraformer-zh-int8' },
-				{ kind: 'catalog', name: 'fsmn-vad' },
-				{ kind: 'catalog', name: 'ct-punc-realtime' },
-			]);
+			assert.deepEqual(
+				[settings.models.asr, settings.models.vad, settings.models.punctuation],
+				[
+					{ kind: 'catalog', name: 'paraformer-zh-int8' },
+					{ kind: 'catalog', name: 'fsmn-vad' },
+					{ kind: 'catalog', name: 'ct-punc-realtime' },
+				],
+			);
 			assert.equal(settings.models.download, true);
 		});
 	}

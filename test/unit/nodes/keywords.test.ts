@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { createKeywordMatcher, KeywordMatcher, RegexKeywordMatcher } from '../../../nodes/RtmpAsr/keywords.js';
+import {
+	createKeywordMatcher,
+	KeywordMatcher,
+	RegexKeywordMatcher,
+} from '../../../nodes/RtmpAsr/keywords.js';
 import { EngineError } from '../../../engine/errors.js';
 import { sharedPath } from '../../helpers/paths.js';
 
@@ -84,7 +88,11 @@ describe('RegexKeywordMatcher', () => {
 	it('rejects an invalid expression with a BAD_OPTION that names it', () => {
 		assert.throws(
 			() => createKeywordMatcher(['ok', '(unclosed'], { mode: 'regex' }),
-			(error: unknown) => error instanceof EngineError && error.code === 'BAD_OPTION' && error.message.includes('/(unclosed/') && error.fix.includes('words or substrings'),
+			(error: unknown) =>
+				error instanceof EngineError &&
+				error.code === 'BAD_OPTION' &&
+				error.message.includes('/(unclosed/') &&
+				error.fix.includes('words or substrings'),
 		);
 	});
 
@@ -110,7 +118,10 @@ describe('RegexKeywordMatcher', () => {
 			assert.equal(result.warnings.length, 1);
 			const [warning] = result.warnings;
 			assert.equal(warning?.code, 'BAD_OPTION');
-			assert.match(warning?.message ?? '', /\/\^\(\\p\{L\}\+\\s\?\)\+\$\/ took longer than 1 s on the sentence "今天下午三点/);
+			assert.match(
+				warning?.message ?? '',
+				/\/\^\(\\p\{L\}\+\\s\?\)\+\$\/ took longer than 1 s on the sentence "今天下午三点/,
+			);
 			assert.match(warning?.fix ?? '', /backtracks exponentially/);
 			assert.deepEqual(after, { keywords: ['^(\\p{L}+\\s?)+$'], warnings: [] });
 		} finally {
@@ -125,13 +136,19 @@ describe('RegexKeywordMatcher', () => {
 		assert.deepEqual(await first, { keywords: ['b'], warnings: [] });
 		await matcher.close();
 		assert.deepEqual(await slow, { keywords: [], warnings: [] });
-		assert.deepEqual(await matcher.match('b'), { keywords: [], warnings: [] }, 'nothing is started after close');
+		assert.deepEqual(
+			await matcher.match('b'),
+			{ keywords: [], warnings: [] },
+			'nothing is started after close',
+		);
 	});
 });
 
 describe('KeywordMatcher on the toy stream transcripts', () => {
 	it('flags the alarm sentences and nothing else', () => {
-		const transcripts = JSON.parse(readFileSync(sharedPath('audio', 'toy', 'transcripts.json'), 'utf8')) as Record<string, string | string[]>;
+		const transcripts = JSON.parse(
+			readFileSync(sharedPath('audio', 'toy', 'transcripts.json'), 'utf8'),
+		) as Record<string, string | string[]>;
 		const sentences = transcripts['toy_stream.wav'] as string[];
 		const matcher = new KeywordMatcher(['火灾', '报警']);
 		const flagged = sentences.filter((sentence) => matcher.match(sentence).length > 0);

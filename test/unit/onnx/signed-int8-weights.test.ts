@@ -3,15 +3,25 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import * as ort from 'onnxruntime-node';
 import { WireFormatError } from '../../../engine/onnx/protobuf-wire.js';
-import { convertToSignedInt8Weights, hasFastSignedInt8, readModelForThisCpu } from '../../../engine/onnx/signed-int8-weights.js';
+import {
+	convertToSignedInt8Weights,
+	hasFastSignedInt8,
+	readModelForThisCpu,
+} from '../../../engine/onnx/signed-int8-weights.js';
 import { fixturePath } from '../../helpers/paths.js';
 
 const QUANTIZED = fixturePath('models', 'tiny-paraformer', 'model_quant.onnx');
 const FLOAT = fixturePath('models', 'tiny-paraformer', 'model.onnx');
 const MATMUL_INTEGER = Buffer.from('MatMulInteger');
 
-async function logits(model: string | Uint8Array, rows: number): Promise<{ logits: Float32Array; tokenNum: number }> {
-	const session = typeof model === 'string' ? await ort.InferenceSession.create(model) : await ort.InferenceSession.create(model);
+async function logits(
+	model: string | Uint8Array,
+	rows: number,
+): Promise<{ logits: Float32Array; tokenNum: number }> {
+	const session =
+		typeof model === 'string'
+			? await ort.InferenceSession.create(model)
+			: await ort.InferenceSession.create(model);
 	const speech = new Float32Array(rows * 560);
 	for (let i = 0; i < speech.length; i++) speech[i] = Math.sin(i * 0.37) * 2;
 	const outputs = await session.run({
@@ -19,11 +29,16 @@ async function logits(model: string | Uint8Array, rows: number): Promise<{ logit
 		speech_lengths: new ort.Tensor('int32', Int32Array.of(rows), [1]),
 	});
 	await session.release();
-	return { logits: outputs.logits!.data as Float32Array, tokenNum: Number(outputs.token_num!.data[0]) };
+	return {
+		logits: outputs.logits!.data as Float32Array,
+		tokenNum: Number(outputs.token_num!.data[0]),
+	};
 }
 
 function countOccurrences(bytes: Uint8Array, pattern: Uint8Array): number {
-	return Buffer.from(bytes).toString('latin1').split(Buffer.from(pattern).toString('latin1')).length - 1;
+	return (
+		Buffer.from(bytes).toString('latin1').split(Buffer.from(pattern).toString('latin1')).length - 1
+	);
 }
 
 describe('int8 weights for FunASR uint8 exports', () => {
@@ -32,13 +47,20 @@ describe('int8 weights for FunASR uint8 exports', () => {
 		const model = Buffer.from(original);
 		const converted = convertToSignedInt8Weights(model);
 		assert.ok(converted > 0, 'the tiny int8 Paraformer has MatMulIntegers');
-		assert.equal(converted, countOccurrences(original, MATMUL_INTEGER) / 2, 'each MatMulInteger node (named and typed MatMulInteger) is converted');
+		assert.equal(
+			converted,
+			countOccurrences(original, MATMUL_INTEGER) / 2,
+			'each MatMulInteger node (named and typed MatMulInteger) is converted',
+		);
 		assert.equal(model.length, original.length, 'edited in place, same size');
 		let changed = 0;
 		for (let i = 0; i < model.length; i++) {
 			if (model[i] === original[i]) continue;
 			changed++;
-			assert.ok(model[i] === (original[i] ^ 0x80) || (original[i] === 2 && model[i] === 3), `byte ${i}: only a 128 shift or UINT8 → INT8`);
+			assert.ok(
+				model[i] === (original[i] ^ 0x80) || (original[i] === 2 && model[i] === 3),
+				`byte ${i}: only a 128 shift or UINT8 → INT8`,
+			);
 		}
 		assert.ok(changed > 1000, `${changed} bytes changed`);
 	});
@@ -65,7 +87,14 @@ describe('int8 weights for FunASR uint8 exports', () => {
 	});
 
 	it('rejects bytes that are not a protobuf', () => {
-		assert.throws(() => convertToSignedInt8Weights(Buffer.from([0x3a, 0xff, 0xff, 0xff, 0x0f, 1, 2])), (error: unknown) => error instanceof WireFormatError && /has field 7 at byte 0 running to byte 33554436, past the end at byte 7: truncated/.test(error.message));
+		assert.throws(
+			() => convertToSignedInt8Weights(Buffer.from([0x3a, 0xff, 0xff, 0xff, 0x0f, 1, 2])),
+			(error: unknown) =>
+				error instanceof WireFormatError &&
+				/has field 7 at byte 0 running to byte 33554436, past the end at byte 7: truncated/.test(
+					error.message,
+				),
+		);
 	});
 
 	it('knows which CPUs have the fast kernels from their flags', () => {

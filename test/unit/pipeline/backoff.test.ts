@@ -4,9 +4,15 @@ import { Backoff } from '../../../engine/pipeline/backoff.js';
 
 test('backoff doubles from the initial delay to the cap, with jitter in the upper half', () => {
 	const lowest = new Backoff({ initialDelayMs: 1000, maxDelayMs: 30_000 }, () => 0);
-	assert.deepEqual(Array.from({ length: 7 }, () => lowest.next()), [500, 1000, 2000, 4000, 8000, 15_000, 15_000]);
+	assert.deepEqual(
+		Array.from({ length: 7 }, () => lowest.next()),
+		[500, 1000, 2000, 4000, 8000, 15_000, 15_000],
+	);
 	const highest = new Backoff({ initialDelayMs: 1000, maxDelayMs: 30_000 }, () => 1);
-	assert.deepEqual(Array.from({ length: 7 }, () => highest.next()), [1000, 2000, 4000, 8000, 16_000, 30_000, 30_000]);
+	assert.deepEqual(
+		Array.from({ length: 7 }, () => highest.next()),
+		[1000, 2000, 4000, 8000, 16_000, 30_000, 30_000],
+	);
 });
 
 test('backoff starts again after a healthy minute, not after a short one', () => {

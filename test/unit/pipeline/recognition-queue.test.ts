@@ -32,7 +32,8 @@ function harness(policy: OverflowPolicy, maxSeconds: number) {
 	return { queue, recognized, dropped, pressure, open };
 }
 
-const items = (...durations: number[]): Item[] => durations.map((durationSeconds, id) => ({ id, durationSeconds }));
+const items = (...durations: number[]): Item[] =>
+	durations.map((durationSeconds, id) => ({ id, durationSeconds }));
 
 test('drop-oldest keeps the newest speech within the bound and reports what it dropped', async () => {
 	const h = harness('drop-oldest', 10);
@@ -138,7 +139,11 @@ test('a long recognition does not hold the slots of those after it; their texts 
 	for (const item of items(10, 1, 1, 1, 1)) queue.push(item);
 	const drained = queue.drain();
 	await new Promise((resolve) => setImmediate(resolve));
-	assert.deepEqual(started, [0, 1, 2, 3, 4], 'the second slot went on while the first recognition ran');
+	assert.deepEqual(
+		started,
+		[0, 1, 2, 3, 4],
+		'the second slot went on while the first recognition ran',
+	);
 	assert.deepEqual(delivered, [], 'nothing overtakes the first');
 	finishFirst();
 	await drained;

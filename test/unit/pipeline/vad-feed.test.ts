@@ -11,7 +11,9 @@ function slowVad() {
 	const client = {
 		audio: (_streamId: string, samples: Float32Array) => {
 			calls.push(samples);
-			return new Promise<VadOutput>((resolve) => answers.push(() => resolve({ closed: [], provisional: null })));
+			return new Promise<VadOutput>((resolve) =>
+				answers.push(() => resolve({ closed: [], provisional: null })),
+			);
 		},
 	} as unknown as InferenceClient;
 	const tick = () => new Promise((resolve) => setImmediate(resolve));
@@ -33,7 +35,11 @@ function ramp(from: number, length: number): Float32Array {
 test('audio goes to the VAD at least 100 ms per call, in order; what waits while it is busy goes in one call', async () => {
 	const vad = slowVad();
 	const caughtUp: boolean[] = [];
-	const feed = new VadFeed(vad.client, 's', { segmented: (_, up) => caughtUp.push(up), failed: assert.fail, pressure: () => undefined });
+	const feed = new VadFeed(vad.client, 's', {
+		segmented: (_, up) => caughtUp.push(up),
+		failed: assert.fail,
+		pressure: () => undefined,
+	});
 	let next = 0;
 	const packet = (length: number) => {
 		feed.push(ramp(next, length));
@@ -44,11 +50,17 @@ test('audio goes to the VAD at least 100 ms per call, in order; what waits while
 	assert.equal(vad.calls.length, 0, 'under 100 ms waits');
 	packet(320);
 	await new Promise((resolve) => setImmediate(resolve));
-	assert.deepEqual(vad.calls.map((call) => call.length), [MIN_SEND_SAMPLES]);
+	assert.deepEqual(
+		vad.calls.map((call) => call.length),
+		[MIN_SEND_SAMPLES],
+	);
 	// The VAD is busy: 40 more packets (800 ms) wait, then go together.
 	for (let i = 0; i < 40; i++) packet(320);
 	await vad.answerAll();
-	assert.deepEqual(vad.calls.map((call) => call.length), [MIN_SEND_SAMPLES, 40 * 320]);
+	assert.deepEqual(
+		vad.calls.map((call) => call.length),
+		[MIN_SEND_SAMPLES, 40 * 320],
+	);
 	assert.deepEqual(caughtUp, [false, true], 'behind while audio waited, caught up after');
 	packet(100);
 	const drained = feed.drain();
@@ -61,7 +73,11 @@ test('audio goes to the VAD at least 100 ms per call, in order; what waits while
 test('a reader far ahead of the VAD is paused, calls are capped, and drain sends the short rest', async () => {
 	const vad = slowVad();
 	const pressure: boolean[] = [];
-	const feed = new VadFeed(vad.client, 's', { segmented: () => undefined, failed: assert.fail, pressure: (full) => pressure.push(full) });
+	const feed = new VadFeed(vad.client, 's', {
+		segmented: () => undefined,
+		failed: assert.fail,
+		pressure: (full) => pressure.push(full),
+	});
 	let next = 0;
 	while (pressure.length === 0) {
 		feed.push(ramp(next, 1600));
@@ -75,7 +91,10 @@ test('a reader far ahead of the VAD is paused, calls are capped, and drain sends
 	await vad.answerAll();
 	await drained;
 	assert.deepEqual(pressure, [true, false]);
-	assert.ok(vad.calls.every((call) => call.length <= 32_000), `calls of ${vad.calls.map((call) => call.length).join(', ')}`);
+	assert.ok(
+		vad.calls.every((call) => call.length <= 32_000),
+		`calls of ${vad.calls.map((call) => call.length).join(', ')}`,
+	);
 	assert.deepEqual(Float32Array.from(vad.calls.flatMap((call) => [...call])), ramp(0, next));
 });
 
@@ -89,7 +108,11 @@ test('a failed call is reported and the audio after it still goes', async () => 
 		},
 	} as unknown as InferenceClient;
 	const failures: unknown[] = [];
-	const feed = new VadFeed(client, 's', { segmented: () => undefined, failed: (error) => failures.push(error), pressure: () => undefined });
+	const feed = new VadFeed(client, 's', {
+		segmented: () => undefined,
+		failed: (error) => failures.push(error),
+		pressure: () => undefined,
+	});
 	feed.push(new Float32Array(1600));
 	await new Promise((resolve) => setImmediate(resolve));
 	feed.push(new Float32Array(1600));

@@ -3,7 +3,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { EngineErrorCode } from '../../../engine/errors.js';
-import { PunctuationCache, Punctuator, realtimeMask } from '../../../engine/punctuation/ct-transformer.js';
+import {
+	PunctuationCache,
+	Punctuator,
+	realtimeMask,
+} from '../../../engine/punctuation/ct-transformer.js';
 import { splitPunctuationWords } from '../../../engine/punctuation/punc-tokenizer.js';
 import { createSession, ort } from '../../../engine/onnx/onnx-session.js';
 import { assertLoadFails, ModelCopies } from '../../helpers/model-copies.js';
@@ -30,7 +34,9 @@ const REALTIME_DIR = fixturePath('models', 'tiny-punc-realtime');
 const TOLERANCE = 1e-4;
 
 function referenceCases(dir: string): Map<string, ReferenceCase> {
-	const reference = JSON.parse(readFileSync(join(dir, 'reference.json'), 'utf8')) as { cases: ReferenceCase[] };
+	const reference = JSON.parse(readFileSync(join(dir, 'reference.json'), 'utf8')) as {
+		cases: ReferenceCase[];
+	};
 	return new Map(reference.cases.map((entry) => [entry.name, entry]));
 }
 
@@ -46,7 +52,11 @@ const flatMask = (rows: number[][]) => Float32Array.from(rows.flat());
 function realtimeText(words: string[], labels: string[], cacheSize: number): string {
 	let text = '';
 	words.forEach((word, i) => {
-		if (i >= cacheSize) text += (i > cacheSize && /^[\x00-\x7f]/.test(word) && /[\x00-\x7f]$/.test(words[i - 1]) ? ' ' : '') + word;
+		if (i >= cacheSize)
+			text +=
+				(i > cacheSize && /^[\x00-\x7f]/.test(word) && /[\x00-\x7f]$/.test(words[i - 1])
+					? ' '
+					: '') + word;
 		if (i >= cacheSize - 1 && i < words.length - 1 && labels[i] !== '_') text += labels[i];
 	});
 	return text;
@@ -88,7 +98,10 @@ describe('Punctuator, offline tiny-punc', () => {
 		for (const [row, length] of entry.text_lengths.entries()) {
 			const ids = Int32Array.from(entry.inputs[row].slice(0, length));
 			const { logits } = await punctuator.run(ids, 0);
-			assert.ok(largestDifference(logits, entry.logits[row].slice(0, length)) <= TOLERANCE, `row ${row}`);
+			assert.ok(
+				largestDifference(logits, entry.logits[row].slice(0, length)) <= TOLERANCE,
+				`row ${row}`,
+			);
 		}
 	});
 
@@ -100,7 +113,10 @@ describe('Punctuator, offline tiny-punc', () => {
 		assert.equal(result.text.replace(/[，。？、 ]/g, ''), text.replace(/ /g, ''));
 		assert.match(result.text, /[。？]$/);
 		assert.match(result.text, /hello[，。？、]? world/);
-		assert.equal(result.text.replace(/[^，。？、]/g, '').length, result.labels.filter((label) => label !== '_').length);
+		assert.equal(
+			result.text.replace(/[^，。？、]/g, '').length,
+			result.labels.filter((label) => label !== '_').length,
+		);
 	});
 
 	it('ignores a cache', async () => {
@@ -135,7 +151,9 @@ describe('Punctuator, vad_realtime tiny-punc-realtime', () => {
 			assert.deepEqual(mask, flatMask(entry.sub_masks!));
 			const { logits } = await punctuator.run(ids, entry.cache_size!);
 			const worst = largestDifference(logits, entry.logits[0]);
-			t.diagnostic(`tiny-punc-realtime ${name}: largest logit difference ${worst.toExponential(2)}`);
+			t.diagnostic(
+				`tiny-punc-realtime ${name}: largest logit difference ${worst.toExponential(2)}`,
+			);
 			assert.ok(worst <= TOLERANCE, `largest logit difference ${worst}`);
 			assert.deepEqual([...(await punctuator.labelWords(ids, entry.cache_size!))], entry.argmax[0]);
 		});
@@ -152,7 +170,9 @@ describe('Punctuator, vad_realtime tiny-punc-realtime', () => {
 				vad_masks: new ort.Tensor('float32', flatMask(entry.vad_masks!), [1, 1, length, length]),
 				sub_masks: new ort.Tensor('float32', flatMask(entry.sub_masks!), [1, 1, length, length]),
 			});
-			assert.ok(largestDifference(outputs.logits!.data as Float32Array, entry.logits[0]) <= TOLERANCE);
+			assert.ok(
+				largestDifference(outputs.logits!.data as Float32Array, entry.logits[0]) <= TOLERANCE,
+			);
 		} finally {
 			await session.release();
 		}
@@ -164,7 +184,9 @@ describe('Punctuator, vad_realtime tiny-punc-realtime', () => {
 		const result = await punctuator.punctuate(entry.text!, cache);
 		const labels = entry.labels[0];
 		assert.equal(result.text, realtimeText(entry.tokens!, labels, 0));
-		const lastEnd = labels.slice(0, -1).findLastIndex((label, i) => i > 0 && (label === '。' || label === '？'));
+		const lastEnd = labels
+			.slice(0, -1)
+			.findLastIndex((label, i) => i > 0 && (label === '。' || label === '？'));
 		assert.deepEqual(cache.words, entry.tokens!.slice(lastEnd + 1));
 		assert.ok(cache.words.length > 0 && cache.words.length < entry.tokens!.length);
 	});
@@ -177,16 +199,23 @@ describe('Punctuator, vad_realtime tiny-punc-realtime', () => {
 		const next = '我们 去 公园';
 		const result = await punctuator.punctuate(next, cache);
 		const words = [...cached, ...splitPunctuationWords(next)];
-		const labels = [...(await punctuator.labelWords(punctuator.vocabulary.encode(words), cached.length))].map((l) => punctuator.labels.marks[l]);
+		const labels = [
+			...(await punctuator.labelWords(punctuator.vocabulary.encode(words), cached.length)),
+		].map((l) => punctuator.labels.marks[l]);
 		assert.equal(result.text, realtimeText(words, labels, cached.length));
 		assert.deepEqual(result.words, splitPunctuationWords(next));
-		const lastEnd = labels.slice(0, -1).findLastIndex((label, i) => i > 0 && (label === '。' || label === '？'));
+		const lastEnd = labels
+			.slice(0, -1)
+			.findLastIndex((label, i) => i > 0 && (label === '。' || label === '？'));
 		assert.deepEqual(cache.words, words.slice(lastEnd + 1));
 	});
 
 	it('runs calls on one cache in call order', async () => {
 		const cache = new PunctuationCache();
-		const [a, b] = await Promise.all([punctuator.punctuate('明天 开会吗 请 注意', cache), punctuator.punctuate('我们 去 公园', cache)]);
+		const [a, b] = await Promise.all([
+			punctuator.punctuate('明天 开会吗 请 注意', cache),
+			punctuator.punctuate('我们 去 公园', cache),
+		]);
 		const sequential = new PunctuationCache();
 		assert.equal(a.text, (await punctuator.punctuate('明天 开会吗 请 注意', sequential)).text);
 		assert.equal(b.text, (await punctuator.punctuate('我们 去 公园', sequential)).text);
@@ -202,7 +231,10 @@ describe('Punctuator, vad_realtime tiny-punc-realtime', () => {
 });
 
 describe('Punctuator, quantized', () => {
-	for (const [dir, kind] of [[OFFLINE_DIR, 'offline'], [REALTIME_DIR, 'vad_realtime']] as const) {
+	for (const [dir, kind] of [
+		[OFFLINE_DIR, 'offline'],
+		[REALTIME_DIR, 'vad_realtime'],
+	] as const) {
 		it(`loads model_quant.onnx of the ${kind} variant`, async () => {
 			const punctuator = await Punctuator.load(dir, { quantized: true });
 			try {
@@ -221,10 +253,17 @@ describe('Punctuator.load errors', () => {
 	const copies = new ModelCopies(OFFLINE_DIR);
 	after(() => copies.remove());
 
-	const loadFails = (dir: string, code: EngineErrorCode, message: RegExp) => assertLoadFails(Punctuator.load(dir), code, message);
+	const loadFails = (dir: string, code: EngineErrorCode, message: RegExp) =>
+		assertLoadFails(Punctuator.load(dir), code, message);
 
-	it('names a missing model.onnx', () => loadFails(copies.copy({ without: ['model.onnx'] }), 'MODEL_MISSING', /lacks model\.onnx/));
-	it('names missing tokens', () => loadFails(copies.copy({ without: ['tokens.json'] }), 'MODEL_MISSING', /tokens\.json \/ tokens\.txt/));
+	it('names a missing model.onnx', () =>
+		loadFails(copies.copy({ without: ['model.onnx'] }), 'MODEL_MISSING', /lacks model\.onnx/));
+	it('names missing tokens', () =>
+		loadFails(
+			copies.copy({ without: ['tokens.json'] }),
+			'MODEL_MISSING',
+			/tokens\.json \/ tokens\.txt/,
+		));
 
 	it('rejects a corrupt model.onnx', async () => {
 		const dir = copies.copy({ write: { 'model.onnx': Buffer.alloc(4096, 0xa5) } });
@@ -232,12 +271,22 @@ describe('Punctuator.load errors', () => {
 	});
 
 	it('rejects a config.yaml without punc_list', async () => {
-		const dir = copies.copy({ write: { 'config.yaml': 'model: CTTransformer\nmodel_conf:\n    ignore_id: 0\n' } });
+		const dir = copies.copy({
+			write: { 'config.yaml': 'model: CTTransformer\nmodel_conf:\n    ignore_id: 0\n' },
+		});
 		await loadFails(dir, 'MODEL_INVALID', /no model_conf\.punc_list/);
 	});
 
 	it('rejects a Paraformer model in a punctuation directory, naming the models expected', async () => {
-		const dir = copies.copy({ write: { 'model.onnx': readFileSync(sharedPath('models', 'toy-paraformer-zh', 'model.onnx')) } });
-		await loadFails(dir, 'MODEL_INTERFACE', /punc_ct-transformer_zh-cn-common-vocab272727-onnx.*has no input "inputs"/);
+		const dir = copies.copy({
+			write: {
+				'model.onnx': readFileSync(sharedPath('models', 'toy-paraformer-zh', 'model.onnx')),
+			},
+		});
+		await loadFails(
+			dir,
+			'MODEL_INTERFACE',
+			/punc_ct-transformer_zh-cn-common-vocab272727-onnx.*has no input "inputs"/,
+		);
 	});
 });

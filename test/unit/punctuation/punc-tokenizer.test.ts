@@ -1,14 +1,30 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { PunctuationVocabulary, splitPunctuationWords } from '../../../engine/punctuation/punc-tokenizer.js';
+import {
+	PunctuationVocabulary,
+	splitPunctuationWords,
+} from '../../../engine/punctuation/punc-tokenizer.js';
 
 describe('splitPunctuationWords', () => {
 	it('makes each CJK character a word and each ASCII run one word', () => {
-		assert.deepEqual(splitPunctuationWords('hello世界 ABC是  a1b2'), ['hello', '世', '界', 'ABC', '是', 'a1b2']);
+		assert.deepEqual(splitPunctuationWords('hello世界 ABC是  a1b2'), [
+			'hello',
+			'世',
+			'界',
+			'ABC',
+			'是',
+			'a1b2',
+		]);
 	});
 
 	it('splits on any whitespace and ignores leading and trailing spaces', () => {
-		assert.deepEqual(splitPunctuationWords('  我们\tgo  home\n吧 '), ['我', '们', 'go', 'home', '吧']);
+		assert.deepEqual(splitPunctuationWords('  我们\tgo  home\n吧 '), [
+			'我',
+			'们',
+			'go',
+			'home',
+			'吧',
+		]);
 		assert.deepEqual(splitPunctuationWords('   '), []);
 		assert.deepEqual(splitPunctuationWords(''), []);
 	});

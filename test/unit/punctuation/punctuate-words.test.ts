@@ -2,7 +2,12 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { realtimeMask } from '../../../engine/punctuation/ct-transformer.js';
 import { splitPunctuationWords } from '../../../engine/punctuation/punc-tokenizer.js';
-import { MAX_CACHE_WORDS, punctuateOffline, punctuateRealtime, type LabelFunction } from '../../../engine/punctuation/punctuate-words.js';
+import {
+	MAX_CACHE_WORDS,
+	punctuateOffline,
+	punctuateRealtime,
+	type LabelFunction,
+} from '../../../engine/punctuation/punctuate-words.js';
 import { PunctuationLabels } from '../../../engine/punctuation/punctuation-labels.js';
 
 const MARKS = new PunctuationLabels(['<unk>', '_', ',', '。', '?', '、']);
@@ -51,8 +56,18 @@ describe('punctuateOffline', () => {
 
 	it('turns a final comma or enumeration comma into a full stop and keeps a final question mark', async () => {
 		const { words, ids } = cjkWords(3);
-		for (const [last, ending] of [[COMMA, '。'], [ENUMERATION, '。'], [QUESTION, '？'], [PERIOD, '。']] as const) {
-			const result = await punctuateOffline(words, ids, MARKS, fakeModel((id) => (id === 2 ? last : NONE)).label);
+		for (const [last, ending] of [
+			[COMMA, '。'],
+			[ENUMERATION, '。'],
+			[QUESTION, '？'],
+			[PERIOD, '。'],
+		] as const) {
+			const result = await punctuateOffline(
+				words,
+				ids,
+				MARKS,
+				fakeModel((id) => (id === 2 ? last : NONE)).label,
+			);
 			assert.equal(result.text, words.join('') + ending);
 			assert.equal(result.labels.at(-1), ending);
 		}
@@ -61,13 +76,22 @@ describe('punctuateOffline', () => {
 	it('puts one space between adjacent English words, also after a mark', async () => {
 		const words = splitPunctuationWords('我love new york你们');
 		const ids = Int32Array.from(words, (_, i) => i);
-		const result = await punctuateOffline(words, ids, MARKS, fakeModel((id) => (id === 1 ? COMMA : NONE)).label);
+		const result = await punctuateOffline(
+			words,
+			ids,
+			MARKS,
+			fakeModel((id) => (id === 1 ? COMMA : NONE)).label,
+		);
 		assert.equal(result.text, '我love， new york你们。');
 	});
 
 	it('returns nothing for no words, without running the model', async () => {
 		const model = fakeModel(() => NONE);
-		assert.deepEqual(await punctuateOffline([], new Int32Array(0), MARKS, model.label), { text: '', words: [], labels: [] });
+		assert.deepEqual(await punctuateOffline([], new Int32Array(0), MARKS, model.label), {
+			text: '',
+			words: [],
+			labels: [],
+		});
 		assert.equal(model.calls.length, 0);
 	});
 
@@ -76,8 +100,12 @@ describe('punctuateOffline', () => {
 		const labelOf = (id: number) => (id % 7 === 6 ? PERIOD : NONE);
 		const model = fakeModel(labelOf);
 		const result = await punctuateOffline(words, ids, MARKS, model.label);
-		const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
-		assert.deepEqual(model.calls.map((call) => call.ids), [range(0, 20), range(14, 40), range(35, 45)]);
+		const range = (from: number, to: number) =>
+			Array.from({ length: to - from }, (_, i) => from + i);
+		assert.deepEqual(
+			model.calls.map((call) => call.ids),
+			[range(0, 20), range(14, 40), range(35, 45)],
+		);
 		assert.equal(result.text, expectedText(words, labelOf) + '。');
 	});
 
@@ -85,7 +113,11 @@ describe('punctuateOffline', () => {
 		const { words, ids } = cjkWords(30);
 		const model = fakeModel((id) => (id === 19 ? PERIOD : NONE));
 		await punctuateOffline(words, ids, MARKS, model.label);
-		assert.equal(model.calls[1].ids.length, 30, 'the full stop on word 19 is not a cut: all 20 words are carried');
+		assert.equal(
+			model.calls[1].ids.length,
+			30,
+			'the full stop on word 19 is not a cut: all 20 words are carried',
+		);
 	});
 
 	it('cuts a carried text of more than 200 words without sentence end at its last comma, made a full stop', async () => {
@@ -95,8 +127,13 @@ describe('punctuateOffline', () => {
 		const result = await punctuateOffline(words, ids, MARKS, model.label);
 		const lengths = model.calls.map((call) => call.ids.length);
 		assert.deepEqual(lengths.slice(0, 11), [20, 40, 60, 80, 100, 120, 140, 160, 180, 200, 220]);
-		assert.equal(lengths[11], 220 - 211 + 10, 'after the cut at word 210, words 211..219 are carried into the last run');
-		const expected = words.map((word, i) => word + (i === 210 ? '。' : MARKS.textOf(labelOf(i)))).join('') + '。';
+		assert.equal(
+			lengths[11],
+			220 - 211 + 10,
+			'after the cut at word 210, words 211..219 are carried into the last run',
+		);
+		const expected =
+			words.map((word, i) => word + (i === 210 ? '。' : MARKS.textOf(labelOf(i)))).join('') + '。';
 		assert.equal(result.text, expected);
 	});
 });
@@ -105,7 +142,13 @@ describe('punctuateRealtime', () => {
 	it('leaves out the final mark and keeps the words after the last sentence end as cache', async () => {
 		const words = splitPunctuationWords('今天天气很好我们出去玩');
 		const labelOf = (id: number) => (id === 5 || id === 10 ? PERIOD : NONE);
-		const result = await punctuateRealtime(words, Int32Array.from(words, (_, i) => i), 0, MARKS, fakeModel(labelOf).label);
+		const result = await punctuateRealtime(
+			words,
+			Int32Array.from(words, (_, i) => i),
+			0,
+			MARKS,
+			fakeModel(labelOf).label,
+		);
 		assert.equal(result.text, '今天天气很好。我们出去玩');
 		assert.deepEqual(result.cache, ['我', '们', '出', '去', '玩']);
 		assert.equal(result.labels.at(-1), '_');
@@ -124,14 +167,26 @@ describe('punctuateRealtime', () => {
 
 	it('does not start with a space after a cached English word', async () => {
 		const words = ['hello', 'world', 'again'];
-		const result = await punctuateRealtime(words, Int32Array.of(0, 1, 2), 1, MARKS, fakeModel(() => NONE).label);
+		const result = await punctuateRealtime(
+			words,
+			Int32Array.of(0, 1, 2),
+			1,
+			MARKS,
+			fakeModel(() => NONE).label,
+		);
 		assert.equal(result.text, 'world again');
 		assert.deepEqual(result.cache, words);
 	});
 
 	it('returns nothing and keeps the cache when there are no new words', async () => {
 		const model = fakeModel(() => NONE);
-		const result = await punctuateRealtime(['我', '们'], Int32Array.of(0, 1), 2, MARKS, model.label);
+		const result = await punctuateRealtime(
+			['我', '们'],
+			Int32Array.of(0, 1),
+			2,
+			MARKS,
+			model.label,
+		);
 		assert.deepEqual(result, { text: '', words: [], labels: [], cache: ['我', '们'] });
 		assert.equal(model.calls.length, 0);
 	});
@@ -146,7 +201,8 @@ describe('punctuateRealtime', () => {
 
 describe('realtimeMask', () => {
 	it('hides the new words from the cached words but the last, as FunASR builds vad_mask', () => {
-		const rows = (mask: Float32Array, n: number) => Array.from({ length: n }, (_, r) => [...mask.subarray(r * n, (r + 1) * n)]);
+		const rows = (mask: Float32Array, n: number) =>
+			Array.from({ length: n }, (_, r) => [...mask.subarray(r * n, (r + 1) * n)]);
 		assert.deepEqual(rows(realtimeMask(5, 3), 5), [
 			[1, 1, 1, 0, 0],
 			[1, 1, 1, 0, 0],
@@ -156,6 +212,9 @@ describe('realtimeMask', () => {
 		]);
 		assert.ok(realtimeMask(4, 0).every((v) => v === 1));
 		assert.ok(realtimeMask(4, 4).every((v) => v === 1));
-		assert.ok(realtimeMask(4, 1).every((v) => v === 1), 'one cached word: no row to hide');
+		assert.ok(
+			realtimeMask(4, 1).every((v) => v === 1),
+			'one cached word: no row to hide',
+		);
 	});
 });

@@ -24,7 +24,14 @@ test('what arrives during a run is batched: the oldest first, with the waiting i
 	const { batcher, batches, release } = recordingBatcher(3);
 	const outputs = [500, 100, 520, 105, 120, 98].map((size) => batcher.run(size));
 	release();
-	assert.deepEqual(await Promise.all(outputs), ['500:500,520', '100:100,98,105', '520:500,520', '105:100,98,105', '120:120', '98:100,98,105']);
+	assert.deepEqual(await Promise.all(outputs), [
+		'500:500,520',
+		'100:100,98,105',
+		'520:500,520',
+		'105:100,98,105',
+		'120:120',
+		'98:100,98,105',
+	]);
 	// 500 pads too much beside 120, 105, 100 or 98, not beside 520 (4 %); 120 beside 100 would pad
 	// 20 % (the limit is 10 %), and is left out of the batch of 3 anyway.
 	assert.deepEqual(batches, [[500, 520], [100, 98, 105], [120]]);
@@ -35,7 +42,10 @@ test('one at a time when the batch size is 1; a failed run fails only its own in
 	const outputs = [1, 2, 3].map((size) => batcher.run(size));
 	release();
 	const settled = await Promise.allSettled(outputs);
-	assert.deepEqual(settled.map((result) => result.status), ['fulfilled', 'rejected', 'fulfilled']);
+	assert.deepEqual(
+		settled.map((result) => result.status),
+		['fulfilled', 'rejected', 'fulfilled'],
+	);
 	assert.deepEqual(batches, [[1], [2], [3]]);
 });
 

@@ -11,9 +11,15 @@ test('the busy share rises while busy and decays while idle, weighting the last 
 	assert.ok(Math.abs(share.current() - (1 - Math.exp(-1))) < 1e-9, 'one time constant busy: 63 %');
 	share.set(false);
 	now = 2000;
-	assert.ok(Math.abs(share.current() - (1 - Math.exp(-1)) * Math.exp(-1)) < 1e-9, 'then one idle: 23 %');
+	assert.ok(
+		Math.abs(share.current() - (1 - Math.exp(-1)) * Math.exp(-1)) < 1e-9,
+		'then one idle: 23 %',
+	);
 	share.set(false);
-	assert.ok(Math.abs(share.current() - (1 - Math.exp(-1)) * Math.exp(-1)) < 1e-9, 'setting the same state changes nothing');
+	assert.ok(
+		Math.abs(share.current() - (1 - Math.exp(-1)) * Math.exp(-1)) < 1e-9,
+		'setting the same state changes nothing',
+	);
 	now = 60_000;
 	assert.ok(share.current() < 1e-6, 'long idle: nothing');
 });

@@ -3,11 +3,18 @@ import { test } from 'node:test';
 import type { Worker } from 'node:worker_threads';
 import { computeFbank } from '../../../engine/frontend/fbank.js';
 import { loadFrontendOptions } from '../../../engine/frontend/frontend-options.js';
-import { acquireInferenceClient, InferenceClient, type WorkerCrash } from '../../../engine/runtime/inference-client.js';
+import {
+	acquireInferenceClient,
+	InferenceClient,
+	type WorkerCrash,
+} from '../../../engine/runtime/inference-client.js';
 import { readWav } from '../../../engine/source/wav.js';
 import { fixturePath, sharedPath } from '../../helpers/paths.js';
 
-const models = { asrDir: sharedPath('models', 'toy-paraformer-zh'), vadDir: sharedPath('models', 'fsmn-vad') };
+const models = {
+	asrDir: sharedPath('models', 'toy-paraformer-zh'),
+	vadDir: sharedPath('models', 'fsmn-vad'),
+};
 const alarm = () => readWav(sharedPath('audio', 'toy', 'toy_01_alarm.wav')).samples;
 const alarmFbank = () => computeFbank(alarm(), loadFrontendOptions(models.asrDir)).data;
 const ALARM_TEXT = '报警火灾请注意';
@@ -31,7 +38,11 @@ test('the VAD worker cuts segments with their fbank rows; the recognizer worker 
 		assert.ok(segments[0].fbank.length > 80 * 100, 'the segment comes back with its fbank rows');
 		assert.equal((await client.recognize('s', segments[0].fbank)).textRaw, ALARM_TEXT);
 		assert.equal((await client.recognize('s', alarmFbank())).textRaw, ALARM_TEXT);
-		assert.equal(await client.punctuate('s', ALARM_TEXT), ALARM_TEXT, 'no punctuation model: unchanged');
+		assert.equal(
+			await client.punctuate('s', ALARM_TEXT),
+			ALARM_TEXT,
+			'no punctuation model: unchanged',
+		);
 		await client.close('s');
 	} finally {
 		await release();
@@ -44,7 +55,9 @@ test('pipelines share the two workers; the last release ends both', async () => 
 	assert.equal(first.client, second.client);
 	const workers = [workerOf(first.client, 'vad'), workerOf(first.client, 'recognizer')];
 	assert.notEqual(workers[0].threadId, workers[1].threadId, 'two threads');
-	const exited = Promise.all(workers.map((worker) => new Promise<number>((resolve) => worker.once('exit', resolve))));
+	const exited = Promise.all(
+		workers.map((worker) => new Promise<number>((resolve) => worker.once('exit', resolve))),
+	);
 	await first.release();
 	await first.release();
 	await second.release();
@@ -74,10 +87,17 @@ for (const role of ['vad', 'recognizer'] as const) {
 	});
 }
 
-test('with two recognizers, a stream\'s backlog is recognized on both at once; the VAD worker punctuates in call order', async () => {
+test("with two recognizers, a stream's backlog is recognized on both at once; the VAD worker punctuates in call order", async () => {
 	const puncDir = fixturePath('models', 'tiny-punc-realtime');
 	const frontend = loadFrontendOptions(models.asrDir);
-	const fbanks = ['toy_01_alarm.wav', 'toy_02_meeting.wav', 'toy_03_digits.wav', 'toy_04_open.wav', 'toy_05_close.wav', 'toy_01_alarm.wav'].map((file) => computeFbank(readWav(sharedPath('audio', 'toy', file)).samples, frontend).data);
+	const fbanks = [
+		'toy_01_alarm.wav',
+		'toy_02_meeting.wav',
+		'toy_03_digits.wav',
+		'toy_04_open.wav',
+		'toy_05_close.wav',
+		'toy_01_alarm.wav',
+	].map((file) => computeFbank(readWav(sharedPath('audio', 'toy', file)).samples, frontend).data);
 	const one = new InferenceClient();
 	const two = new InferenceClient();
 	try {
@@ -88,11 +108,24 @@ test('with two recognizers, a stream\'s backlog is recognized on both at once; t
 		for (const fbank of fbanks) raw.push((await one.recognize('s', fbank)).textRaw);
 		for (const textRaw of raw) expected.push(await one.punctuate('s', textRaw));
 		const results = fbanks.map((fbank) => two.recognize('s', fbank));
-		assert.deepEqual((two as unknown as Internals).recognizers.map((channel) => channel.callsInFlight), [3, 3], 'split between the two workers');
-		assert.deepEqual((await Promise.all(results)).map((result) => result.textRaw), raw);
+		assert.deepEqual(
+			(two as unknown as Internals).recognizers.map((channel) => channel.callsInFlight),
+			[3, 3],
+			'split between the two workers',
+		);
+		assert.deepEqual(
+			(await Promise.all(results)).map((result) => result.textRaw),
+			raw,
+		);
 		// vad_realtime punctuation carries context: out of order, the texts would differ.
-		assert.deepEqual(await Promise.all(raw.map((textRaw) => two.punctuate('s', textRaw))), expected);
-		assert.notEqual(workerOf(two, 'recognizer', 0).threadId, workerOf(two, 'recognizer', 1).threadId);
+		assert.deepEqual(
+			await Promise.all(raw.map((textRaw) => two.punctuate('s', textRaw))),
+			expected,
+		);
+		assert.notEqual(
+			workerOf(two, 'recognizer', 0).threadId,
+			workerOf(two, 'recognizer', 1).threadId,
+		);
 	} finally {
 		await one.terminate();
 		await two.terminate();
@@ -102,9 +135,18 @@ test('with two recognizers, a stream\'s backlog is recognized on both at once; t
 test('a stream that cannot open in one worker is closed in the other', async () => {
 	const client = new InferenceClient();
 	try {
-		await assert.rejects(client.open('x', { models: { ...models, asrDir: sharedPath('models', 'paraformer-large-zh-vocab8404') } }), /model\.onnx/);
+		await assert.rejects(
+			client.open('x', {
+				models: { ...models, asrDir: sharedPath('models', 'paraformer-large-zh-vocab8404') },
+			}),
+			/model\.onnx/,
+		);
 		await assert.rejects(client.audio('x', alarm()), /not open/);
-		for (const recognizers of [0, 1.5, 17]) await assert.rejects(client.open('y', { models: { ...models, recognizers } }), /parallel recognitions make no sense/);
+		for (const recognizers of [0, 1.5, 17])
+			await assert.rejects(
+				client.open('y', { models: { ...models, recognizers } }),
+				/parallel recognitions make no sense/,
+			);
 	} finally {
 		await client.terminate();
 	}
@@ -120,8 +162,16 @@ test('a provisional segment runs on an idle recognizer, but not on one that was 
 		const busyUntil = performance.now() + 4000;
 		while (performance.now() < busyUntil) await client.recognize('s', fbank);
 		assert.equal((client as unknown as Internals).recognizers[0].callsInFlight, 0, 'idle now');
-		assert.equal(await client.recognizeProvisional('s', { ...segment, id: 2, fbank: alarmFbank() }), false, 'but busy most of the last seconds: declined');
-		assert.equal((await client.recognize('s', alarmFbank(), 2)).early, false, 'the closed segment is recognized then');
+		assert.equal(
+			await client.recognizeProvisional('s', { ...segment, id: 2, fbank: alarmFbank() }),
+			false,
+			'but busy most of the last seconds: declined',
+		);
+		assert.equal(
+			(await client.recognize('s', alarmFbank(), 2)).early,
+			false,
+			'the closed segment is recognized then',
+		);
 	} finally {
 		await client.terminate();
 	}

@@ -6,13 +6,18 @@ import { SerialQueue } from '../../../engine/serial-queue.js';
 test('work runs one after another in the order given, whatever each takes', async () => {
 	const queue = new SerialQueue();
 	const events: string[] = [];
-	const task = (name: string, ms: number) => queue.run(async () => {
-		events.push(`start ${name}`);
-		await sleep(ms);
-		events.push(`end ${name}`);
-		return name;
-	});
-	assert.deepEqual(await Promise.all([task('a', 30), task('b', 0), task('c', 10)]), ['a', 'b', 'c']);
+	const task = (name: string, ms: number) =>
+		queue.run(async () => {
+			events.push(`start ${name}`);
+			await sleep(ms);
+			events.push(`end ${name}`);
+			return name;
+		});
+	assert.deepEqual(await Promise.all([task('a', 30), task('b', 0), task('c', 10)]), [
+		'a',
+		'b',
+		'c',
+	]);
 	assert.deepEqual(events, ['start a', 'end a', 'start b', 'end b', 'start c', 'end c']);
 });
 

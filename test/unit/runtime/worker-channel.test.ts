@@ -6,12 +6,19 @@ import { WorkerChannel } from '../../../engine/runtime/worker-channel.js';
 
 const fakeWorker = join(__dirname, '..', '..', 'helpers', 'fake-inference-worker.js');
 
-function channel(crashing: 'first worker' | 'every worker', role: WorkerRole = 'recognizer'): { channel: WorkerChannel; restarts: string[] } {
+function channel(
+	crashing: 'first worker' | 'every worker',
+	role: WorkerRole = 'recognizer',
+): { channel: WorkerChannel; restarts: string[] } {
 	const restarts: string[] = [];
 	process.env.FAKE_WORKER_CRASH = '1';
-	const created = new WorkerChannel(role, async (reason) => {
-		restarts.push(reason);
-	}, fakeWorker);
+	const created = new WorkerChannel(
+		role,
+		async (reason) => {
+			restarts.push(reason);
+		},
+		fakeWorker,
+	);
 	if (crashing === 'first worker') delete process.env.FAKE_WORKER_CRASH;
 	return { channel: created, restarts };
 }
@@ -19,7 +26,11 @@ function channel(crashing: 'first worker' | 'every worker', role: WorkerRole = '
 test('a recognition in flight when its worker dies is sent again, once, to the new worker', async () => {
 	const { channel: recognizer, restarts } = channel('first worker');
 	try {
-		const result = await recognizer.call({ type: 'recognize', streamId: 's', fbank: new Float32Array(160) });
+		const result = await recognizer.call({
+			type: 'recognize',
+			streamId: 's',
+			fbank: new Float32Array(160),
+		});
 		assert.equal(result.textRaw, 'rows 160');
 		assert.deepEqual(restarts, ['exit code 1']);
 	} finally {
@@ -30,9 +41,16 @@ test('a recognition in flight when its worker dies is sent again, once, to the n
 test('a recognition that kills the new worker too fails with the crash, and the channel keeps going', async () => {
 	const { channel: recognizer, restarts } = channel('every worker');
 	try {
-		await assert.rejects(recognizer.call({ type: 'recognize', streamId: 's', fbank: new Float32Array(80) }), /recognizer worker crashed \(exit code 1\)/);
+		await assert.rejects(
+			recognizer.call({ type: 'recognize', streamId: 's', fbank: new Float32Array(80) }),
+			/recognizer worker crashed \(exit code 1\)/,
+		);
 		assert.equal(restarts.length, 2);
-		assert.equal(await recognizer.call({ type: 'close', streamId: 's' }), null, 'other requests still work');
+		assert.equal(
+			await recognizer.call({ type: 'close', streamId: 's' }),
+			null,
+			'other requests still work',
+		);
 	} finally {
 		delete process.env.FAKE_WORKER_CRASH;
 		await recognizer.terminate();
@@ -46,7 +64,7 @@ test('terminate lets the worker answer what is in flight, then ends it', async (
 	assert.deepEqual(await inFlight, null);
 });
 
-test('what a request moves to the worker comes from its role\'s table: audio samples are transferred, not copied', async () => {
+test("what a request moves to the worker comes from its role's table: audio samples are transferred, not copied", async () => {
 	const { channel: vad } = channel('first worker', 'vad');
 	const samples = new Float32Array(1600);
 	try {

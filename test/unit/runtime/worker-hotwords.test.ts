@@ -8,8 +8,14 @@ import { handleRequest } from '../../../engine/runtime/worker-requests.js';
 import { readWav } from '../../../engine/source/wav.js';
 import { fixturePath, sharedPath } from '../../helpers/paths.js';
 
-const contextual = { asrDir: fixturePath('models', 'tiny-contextual-paraformer'), vadDir: sharedPath('models', 'fsmn-vad') };
-const plain = { asrDir: fixturePath('models', 'tiny-paraformer'), vadDir: sharedPath('models', 'fsmn-vad') };
+const contextual = {
+	asrDir: fixturePath('models', 'tiny-contextual-paraformer'),
+	vadDir: sharedPath('models', 'fsmn-vad'),
+};
+const plain = {
+	asrDir: fixturePath('models', 'tiny-paraformer'),
+	vadDir: sharedPath('models', 'fsmn-vad'),
+};
 
 function fbankOf(file: string): Float32Array {
 	const { samples } = readWav(sharedPath('audio', 'toy', file));
@@ -19,37 +25,67 @@ function fbankOf(file: string): Float32Array {
 test('each hotword list is embedded once with the loaded model; streams with other lists reuse the model, and a batch mixing lists gives each its own bias', async () => {
 	const engine = new WorkerEngine('recognizer');
 	// Two threads: the recognizer batches up to 8 segments in a run.
-	const open = (streamId: string, hotwords: string[]) => handleRequest(engine, { id: 0, type: 'open', streamId, config: { models: { ...contextual, threads: 2 }, hotwords } });
+	const open = (streamId: string, hotwords: string[]) =>
+		handleRequest(engine, {
+			id: 0,
+			type: 'open',
+			streamId,
+			config: { models: { ...contextual, threads: 2 }, hotwords },
+		});
 	assert.deepEqual((await open('a', ['魔搭 达摩院'])).warnings, []);
 	assert.deepEqual((await open('b', ['语音识别'])).warnings, []);
 	assert.deepEqual((await open('c', ['魔搭 达摩院'])).warnings, []);
 	await open('d', []);
 	const keys = engine.loadedModels;
-	assert.equal(keys.filter((key) => key.startsWith('asr:')).length, 1, `one model for every list: ${keys.join(', ')}`);
-	assert.equal(keys.filter((key) => key.startsWith('hotwords:')).length, 2, `one embedding per distinct list: ${keys.join(', ')}`);
+	assert.equal(
+		keys.filter((key) => key.startsWith('asr:')).length,
+		1,
+		`one model for every list: ${keys.join(', ')}`,
+	);
+	assert.equal(
+		keys.filter((key) => key.startsWith('hotwords:')).length,
+		2,
+		`one embedding per distinct list: ${keys.join(', ')}`,
+	);
 
 	const fbank = fbankOf('toy_stream.wav').subarray(0, 80 * 300);
-	const recognize = (streamId: string) => handleRequest(engine, { id: 0, type: 'recognize', streamId, fbank: fbank.slice() });
+	const recognize = (streamId: string) =>
+		handleRequest(engine, { id: 0, type: 'recognize', streamId, fbank: fbank.slice() });
 	// Sent together, so the batcher runs them in one batch: one model run per list.
-	const texts = (await Promise.all(['a', 'b', 'c', 'd'].map(recognize))).map((result) => result.textRaw);
+	const texts = (await Promise.all(['a', 'b', 'c', 'd'].map(recognize))).map(
+		(result) => result.textRaw,
+	);
 
 	const paraformer = await Paraformer.load(contextual.asrDir);
 	try {
 		const expected = async (hotwords: string[] | null) => {
 			const bias = hotwords ? (await paraformer.hotwords!.embed(hotwords)).bias : undefined;
-			return (await paraformer.recognizeFbank([{ data: fbank, rows: fbank.length / 80, dim: 80 }], bias))[0].text;
+			return (
+				await paraformer.recognizeFbank([{ data: fbank, rows: fbank.length / 80, dim: 80 }], bias)
+			)[0].text;
 		};
-		assert.deepEqual(texts, [await expected(['魔搭 达摩院']), await expected(['语音识别']), await expected(['魔搭 达摩院']), await expected(null)]);
+		assert.deepEqual(texts, [
+			await expected(['魔搭 达摩院']),
+			await expected(['语音识别']),
+			await expected(['魔搭 达摩院']),
+			await expected(null),
+		]);
 	} finally {
 		await paraformer.release();
 	}
-	for (const streamId of ['a', 'b', 'c', 'd']) await handleRequest(engine, { id: 0, type: 'close', streamId });
+	for (const streamId of ['a', 'b', 'c', 'd'])
+		await handleRequest(engine, { id: 0, type: 'close', streamId });
 	assert.deepEqual(engine.loadedModels, []);
 });
 
 test('hotwords given to a model that takes none: the stream opens, with a warning naming the model and which to choose', async () => {
 	const engine = new WorkerEngine('recognizer');
-	const { warnings } = await handleRequest(engine, { id: 0, type: 'open', streamId: 's', config: { models: plain, hotwords: ['魔搭'] } });
+	const { warnings } = await handleRequest(engine, {
+		id: 0,
+		type: 'open',
+		streamId: 's',
+		config: { models: plain, hotwords: ['魔搭'] },
+	});
 	assert.equal(warnings.length, 1);
 	assert.match(warnings[0].message, /tiny-paraformer" takes no hotwords/);
 	assert.match(warnings[0].fix, /paraformer-zh-contextual/);
@@ -59,23 +95,51 @@ test('hotwords given to a model that takes none: the stream opens, with a warnin
 
 test('hotwords the model cannot spell are reported at open, by name; an oversized list fails the open and holds nothing', async () => {
 	const engine = new WorkerEngine('recognizer');
-	const { warnings } = await handleRequest(engine, { id: 0, type: 'open', streamId: 's', config: { models: contextual, hotwords: ['吗呢', '魔搭'] } });
+	const { warnings } = await handleRequest(engine, {
+		id: 0,
+		type: 'open',
+		streamId: 's',
+		config: { models: contextual, hotwords: ['吗呢', '魔搭'] },
+	});
 	assert.equal(warnings.length, 1);
-	assert.match(warnings[0].message, /1 hotword\(s\) skipped .*"吗呢" \("吗" is not in the vocabulary\)/);
+	assert.match(
+		warnings[0].message,
+		/1 hotword\(s\) skipped .*"吗呢" \("吗" is not in the vocabulary\)/,
+	);
 	await handleRequest(engine, { id: 0, type: 'close', streamId: 's' });
 	await assert.rejects(
-		handleRequest(engine, { id: 0, type: 'open', streamId: 't', config: { models: contextual, hotwords: Array.from({ length: 1001 }, () => '魔搭') } }),
+		handleRequest(engine, {
+			id: 0,
+			type: 'open',
+			streamId: 't',
+			config: { models: contextual, hotwords: Array.from({ length: 1001 }, () => '魔搭') },
+		}),
 		/1001 hotwords given/,
 	);
 	assert.deepEqual(engine.loadedModels, []);
 });
 
-test('hotwords-if-supported (the node\'s keywords) join the hotwords once on a model that takes them, and are dropped silently by one that does not', async () => {
+test("hotwords-if-supported (the node's keywords) join the hotwords once on a model that takes them, and are dropped silently by one that does not", async () => {
 	const engine = new WorkerEngine('recognizer');
-	const { warnings } = await handleRequest(engine, { id: 0, type: 'open', streamId: 'p', config: { models: plain, hotwordsIfSupported: ['魔搭'] } });
+	const { warnings } = await handleRequest(engine, {
+		id: 0,
+		type: 'open',
+		streamId: 'p',
+		config: { models: plain, hotwordsIfSupported: ['魔搭'] },
+	});
 	assert.deepEqual(warnings, []);
-	await handleRequest(engine, { id: 0, type: 'open', streamId: 'c', config: { models: contextual, hotwords: ['魔搭'], hotwordsIfSupported: ['魔搭', '达摩院'] } });
-	assert.ok(engine.loadedModels.some((key) => key.startsWith('hotwords:') && key.endsWith(JSON.stringify(['魔搭', '达摩院']))), engine.loadedModels.join(', '));
+	await handleRequest(engine, {
+		id: 0,
+		type: 'open',
+		streamId: 'c',
+		config: { models: contextual, hotwords: ['魔搭'], hotwordsIfSupported: ['魔搭', '达摩院'] },
+	});
+	assert.ok(
+		engine.loadedModels.some(
+			(key) => key.startsWith('hotwords:') && key.endsWith(JSON.stringify(['魔搭', '达摩院'])),
+		),
+		engine.loadedModels.join(', '),
+	);
 	await handleRequest(engine, { id: 0, type: 'close', streamId: 'p' });
 	await handleRequest(engine, { id: 0, type: 'close', streamId: 'c' });
 	assert.deepEqual(engine.loadedModels, []);
@@ -84,8 +148,16 @@ test('hotwords-if-supported (the node\'s keywords) join the hotwords once on a m
 test('keywords beyond the hotword limit are left out of the list with a warning; the stream still opens', async () => {
 	const engine = new WorkerEngine('recognizer');
 	const hotwords = Array.from({ length: 999 }, () => '魔搭');
-	const { warnings } = await handleRequest(engine, { id: 0, type: 'open', streamId: 's', config: { models: contextual, hotwords, hotwordsIfSupported: ['达摩院', '语音', '识别'] } });
+	const { warnings } = await handleRequest(engine, {
+		id: 0,
+		type: 'open',
+		streamId: 's',
+		config: { models: contextual, hotwords, hotwordsIfSupported: ['达摩院', '语音', '识别'] },
+	});
 	assert.equal(warnings.length, 1);
-	assert.match(warnings[0].message, /^2 keyword\(s\) are not used as hotwords: with the hotwords they would pass FunASR's limit of 1000\./);
+	assert.match(
+		warnings[0].message,
+		/^2 keyword\(s\) are not used as hotwords: with the hotwords they would pass FunASR's limit of 1000\./,
+	);
 	await handleRequest(engine, { id: 0, type: 'close', streamId: 's' });
 });

@@ -4,7 +4,22 @@ import { buildFfmpegArgs } from '../../../engine/source/ffmpeg-args.js';
 import { parseStreamInput } from '../../../engine/source/stream-url.js';
 import { sharedPath } from '../../helpers/paths.js';
 
-const OUTPUT = ['-map', '0:a:0', '-vn', '-sn', '-dn', '-ac', '1', '-ar', '16000', '-acodec', 'pcm_s16le', '-f', 's16le', 'pipe:1'];
+const OUTPUT = [
+	'-map',
+	'0:a:0',
+	'-vn',
+	'-sn',
+	'-dn',
+	'-ac',
+	'1',
+	'-ar',
+	'16000',
+	'-acodec',
+	'pcm_s16le',
+	'-f',
+	's16le',
+	'pipe:1',
+];
 
 function valueAfter(args: string[], flag: string): string | undefined {
 	const index = args.indexOf(flag);
@@ -12,13 +27,24 @@ function valueAfter(args: string[], flag: string): string | undefined {
 }
 
 test('a live RTMP input: whitelist, probing, read timeout in µs, no -re, 16 kHz mono s16le to stdout', () => {
-	const args = buildFfmpegArgs(parseStreamInput('rtmp://127.0.0.1:1935/live/key'), { readTimeoutMs: 2000, probeMs: 500 });
+	const args = buildFfmpegArgs(parseStreamInput('rtmp://127.0.0.1:1935/live/key'), {
+		readTimeoutMs: 2000,
+		probeMs: 500,
+	});
 	assert.deepEqual(args, [
-		'-hide_banner', '-nostdin', '-loglevel', 'level+info', '-nostats',
-		'-protocol_whitelist', 'rtmp,tcp',
-		'-analyzeduration', '500000',
-		'-rw_timeout', '2000000',
-		'-i', 'rtmp://127.0.0.1:1935/live/key',
+		'-hide_banner',
+		'-nostdin',
+		'-loglevel',
+		'level+info',
+		'-nostats',
+		'-protocol_whitelist',
+		'rtmp,tcp',
+		'-analyzeduration',
+		'500000',
+		'-rw_timeout',
+		'2000000',
+		'-i',
+		'rtmp://127.0.0.1:1935/live/key',
 		...OUTPUT,
 	]);
 });
@@ -49,5 +75,7 @@ test('a file is read as fast as possible unless real-time pacing is asked for; n
 });
 
 test('live inputs are never paced, even when real-time is asked for', () => {
-	assert.ok(!buildFfmpegArgs(parseStreamInput('rtmp://h/live/k'), { realtime: true }).includes('-re'));
+	assert.ok(
+		!buildFfmpegArgs(parseStreamInput('rtmp://h/live/k'), { realtime: true }).includes('-re'),
+	);
 });

@@ -24,7 +24,10 @@ test('finds ffmpeg on PATH, skipping non-executables and relative entries', () =
 		writeFileSync(join(plain, 'ffmpeg'), '#!/bin/sh\n');
 		writeFileSync(join(bin, 'ffmpeg'), '#!/bin/sh\n');
 		chmodSync(join(bin, 'ffmpeg'), 0o755);
-		assert.equal(resolveFfmpegBinary(undefined, ['relative', plain, bin].join(':')), join(bin, 'ffmpeg'));
+		assert.equal(
+			resolveFfmpegBinary(undefined, ['relative', plain, bin].join(':')),
+			join(bin, 'ffmpeg'),
+		);
 		assert.equal(findExecutable('ffmpeg', plain), undefined, 'a file without execute permission');
 	});
 });
@@ -33,15 +36,29 @@ test('no ffmpeg on PATH is a fatal FFMPEG_MISSING that says how to fix it', () =
 	withBin((dir) => {
 		assert.throws(
 			() => resolveFfmpegBinary(undefined, dir),
-			(error: unknown) => error instanceof EngineError && error.code === 'FFMPEG_MISSING' && error.fatal && /not found on PATH/.test(error.message) && /apt-get install ffmpeg/.test(error.fix),
+			(error: unknown) =>
+				error instanceof EngineError &&
+				error.code === 'FFMPEG_MISSING' &&
+				error.fatal &&
+				/not found on PATH/.test(error.message) &&
+				/apt-get install ffmpeg/.test(error.fix),
 		);
 	});
 });
 
 test('an explicit path must be an executable file', () => {
 	withBin((dir) => {
-		assert.throws(() => resolveFfmpegBinary(join(dir, 'missing')), (error: unknown) => error instanceof EngineError && error.code === 'FFMPEG_MISSING' && error.message.includes(join(dir, 'missing')));
-		assert.throws(() => resolveFfmpegBinary(dir), (error: unknown) => error instanceof EngineError && error.code === 'FFMPEG_MISSING');
+		assert.throws(
+			() => resolveFfmpegBinary(join(dir, 'missing')),
+			(error: unknown) =>
+				error instanceof EngineError &&
+				error.code === 'FFMPEG_MISSING' &&
+				error.message.includes(join(dir, 'missing')),
+		);
+		assert.throws(
+			() => resolveFfmpegBinary(dir),
+			(error: unknown) => error instanceof EngineError && error.code === 'FFMPEG_MISSING',
+		);
 		const fake = join(dir, 'my-ffmpeg');
 		writeFileSync(fake, '#!/bin/sh\n');
 		chmodSync(fake, 0o755);

@@ -20,7 +20,11 @@ test('any split of the byte stream gives the same samples, odd splits included',
 	for (let first = 0; first <= bytes.length; first++) {
 		for (let second = first; second <= bytes.length; second++) {
 			const decoder = new S16leDecoder();
-			const parts = [bytes.subarray(0, first), bytes.subarray(first, second), bytes.subarray(second)];
+			const parts = [
+				bytes.subarray(0, first),
+				bytes.subarray(first, second),
+				bytes.subarray(second),
+			];
 			const samples = parts.flatMap((part) => Array.from(decoder.decode(part)));
 			assert.deepEqual(samples, VALUES, `split at ${first}, ${second}`);
 		}

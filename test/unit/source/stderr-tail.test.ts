@@ -30,6 +30,9 @@ test('a line holds the longest URL whole, so that no piece of its secrets escape
 	const password = `pw${'P'.repeat(3000)}`;
 	const input = parseStreamInput(`rtsp://admin:${password}@cam.local:554/stream1`);
 	const tail = new StderrTail();
-	tail.push(`[tcp @ 0x55fb6d2f3100] Connection to ${input.ffmpegUrl} failed: Connection refused\n${input.ffmpegUrl}: Connection refused`);
-	for (const line of tail.lines()) assert.ok(!redactText(line, input.secrets).includes('PPPP'), line.slice(0, 80));
+	tail.push(
+		`[tcp @ 0x55fb6d2f3100] Connection to ${input.ffmpegUrl} failed: Connection refused\n${input.ffmpegUrl}: Connection refused`,
+	);
+	for (const line of tail.lines())
+		assert.ok(!redactText(line, input.secrets).includes('PPPP'), line.slice(0, 80));
 });

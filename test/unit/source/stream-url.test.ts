@@ -8,7 +8,14 @@ import { parseStreamInput } from '../../../engine/source/stream-url.js';
 import { sharedPath } from '../../helpers/paths.js';
 
 function rejects(input: string, code: string, message: RegExp): void {
-	assert.throws(() => parseStreamInput(input), (error: unknown) => error instanceof EngineError && error.code === code && message.test(error.message) && error.fix !== '');
+	assert.throws(
+		() => parseStreamInput(input),
+		(error: unknown) =>
+			error instanceof EngineError &&
+			error.code === code &&
+			message.test(error.message) &&
+			error.fix !== '',
+	);
 }
 
 test('an rtmp URL needs only rtmp and tcp, and its key is a secret', () => {
@@ -27,7 +34,10 @@ test('each scheme gets only the protocols it needs, never file or concat', () =>
 		['rtsp://user:pass@cam.local:554/stream1', ['tcp', 'udp', 'rtp']],
 		['srt://host:9000?streamid=abc', ['srt']],
 		['http://host/live.m3u8', ['http', 'tcp', 'hls', 'crypto']],
-		['https://host/live.m3u8?token=abcdef', ['https', 'tls', 'tcp', 'http', 'httpproxy', 'hls', 'crypto']],
+		[
+			'https://host/live.m3u8?token=abcdef',
+			['https', 'tls', 'tcp', 'http', 'httpproxy', 'hls', 'crypto'],
+		],
 		['udp://@:1234', ['udp']],
 		['srt://:9000?mode=listener', ['srt']],
 	];
@@ -40,7 +50,10 @@ test('each scheme gets only the protocols it needs, never file or concat', () =>
 
 test('userinfo and long query values become secrets; short values stay out of free-text masking', () => {
 	const input = parseStreamInput('https://bob:s3cr%40t@cdn.example.com/x.m3u8?token=abcdef123&v=1');
-	assert.deepEqual([...input.secrets].sort(), ['abcdef123', 'bob:s3cr%40t', 'bob:s3cr@t', 's3cr%40t', 's3cr@t'].sort());
+	assert.deepEqual(
+		[...input.secrets].sort(),
+		['abcdef123', 'bob:s3cr%40t', 'bob:s3cr@t', 's3cr%40t', 's3cr@t'].sort(),
+	);
 	assert.equal(input.display, 'https://***@cdn.example.com/x.m3u8?token=***&v=***');
 });
 
@@ -66,7 +79,11 @@ test('nonsense inputs fail with a clear EngineError', () => {
 	rejects('rtmp://host/live/key\nInjected: line', 'BAD_OPTION', /not a valid URL/);
 	rejects('udp://:', 'BAD_OPTION', /invalid port/);
 	rejects('https://:443/x', 'BAD_OPTION', /no valid host/);
-	rejects('/definitely/not/here.wav', 'INPUT_UNREADABLE', /No such file: \/definitely\/not\/here\.wav/);
+	rejects(
+		'/definitely/not/here.wav',
+		'INPUT_UNREADABLE',
+		/No such file: \/definitely\/not\/here\.wav/,
+	);
 });
 
 test('a directory is not a readable input file', () => {
@@ -79,38 +96,66 @@ test('a directory is not a readable input file', () => {
 });
 
 test('error messages never contain the secret they reject', () => {
-	assert.throws(() => parseStreamInput('rtmp://host:0/live/topsecretkey'), (error: unknown) => error instanceof EngineError && !error.message.includes('topsecretkey'));
-	assert.throws(() => parseStreamInput('gopher://u:topsecret@host/x'), (error: unknown) => error instanceof EngineError && !error.message.includes('topsecret'));
+	assert.throws(
+		() => parseStreamInput('rtmp://host:0/live/topsecretkey'),
+		(error: unknown) => error instanceof EngineError && !error.message.includes('topsecretkey'),
+	);
+	assert.throws(
+		() => parseStreamInput('gopher://u:topsecret@host/x'),
+		(error: unknown) => error instanceof EngineError && !error.message.includes('topsecret'),
+	);
 });
 
-test("an SRT access-control stream id is a query value: the URL reaches ffmpeg whole, its key and token are secrets", () => {
+test('an SRT access-control stream id is a query value: the URL reaches ffmpeg whole, its key and token are secrets', () => {
 	const url = 'srt://host:9000?streamid=#!::r=live/SECRETKEY,m=request,s=TOKEN123';
 	const input = parseStreamInput(url);
 	assert.equal(input.ffmpegUrl, url);
 	assert.equal(input.display, 'srt://host:9000?streamid=#!::r=***,m=request,s=***');
-	for (const secret of ['SECRETKEY', 'TOKEN123', 'live/SECRETKEY']) assert.ok(input.secrets.includes(secret), secret);
+	for (const secret of ['SECRETKEY', 'TOKEN123', 'live/SECRETKEY'])
+		assert.ok(input.secrets.includes(secret), secret);
 });
 
 test('the scheme reaches ffmpeg in lower case: its protocol lookup is case-sensitive', () => {
 	const input = parseStreamInput('RTMP://Live.Example.com/app/Key');
 	assert.equal(input.protocol, 'rtmp');
 	assert.equal(input.ffmpegUrl, 'rtmp://Live.Example.com/app/Key');
-	assert.equal(parseStreamInput('Srt://host:9000?streamid=x').ffmpegUrl, 'srt://host:9000?streamid=x');
+	assert.equal(
+		parseStreamInput('Srt://host:9000?streamid=x').ffmpegUrl,
+		'srt://host:9000?streamid=x',
+	);
 });
 
 test('a URL longer than ffmpeg reads is refused with its length, not cut or passed to a failing spawn', () => {
-	rejects(`rtmp://host/live/${'k'.repeat(4100)}`, 'BAD_OPTION', /4,117 bytes long; ffmpeg reads at most 4,095/);
+	rejects(
+		`rtmp://host/live/${'k'.repeat(4100)}`,
+		'BAD_OPTION',
+		/4,117 bytes long; ffmpeg reads at most 4,095/,
+	);
 	assert.equal(parseStreamInput(`rtmp://host/live/${'k'.repeat(4095 - 17)}`).protocol, 'rtmp');
 });
 
 test('an invalid URL is shown masked and without the text after it', () => {
-	const cases = ['rtmp://host/live/KEY1\nrtmp://other/live/KEY2', 'rtmp://host/live/KEY1 my KEY2 comment', 'rtmp://host/live/ KEY2', 'rtmp:/host/live/KEY1', 'srt://h:9000?streamid=#!::r=live/KEY1,s=KEY2 x'];
+	const cases = [
+		'rtmp://host/live/KEY1\nrtmp://other/live/KEY2',
+		'rtmp://host/live/KEY1 my KEY2 comment',
+		'rtmp://host/live/ KEY2',
+		'rtmp:/host/live/KEY1',
+		'srt://h:9000?streamid=#!::r=live/KEY1,s=KEY2 x',
+	];
 	for (const url of cases) {
 		assert.throws(
 			() => parseStreamInput(url),
-			(error: unknown) => error instanceof EngineError && error.code === 'BAD_OPTION' && /not a valid URL/.test(error.message) && !/KEY1|KEY2/.test(error.message + error.fix),
+			(error: unknown) =>
+				error instanceof EngineError &&
+				error.code === 'BAD_OPTION' &&
+				/not a valid URL/.test(error.message) &&
+				!/KEY1|KEY2/.test(error.message + error.fix),
 			url,
 		);
 	}
-	rejects('gopher://h/KEY1 KEY2', 'BAD_OPTION', /^Unsupported input scheme "gopher:" in gopher:\/\/h\/KEY1 …\.$/);
+	rejects(
+		'gopher://h/KEY1 KEY2',
+		'BAD_OPTION',
+		/^Unsupported input scheme "gopher:" in gopher:\/\/h\/KEY1 …\.$/,
+	);
 });

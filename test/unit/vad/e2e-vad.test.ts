@@ -12,7 +12,11 @@ function posteriors(...runs: [number, boolean][]): number[] {
 	return runs.flatMap(([frames, speech]) => Array<number>(frames).fill(speech ? SPEECH : SILENCE));
 }
 
-function segmentsOf(probabilities: number[], options: Partial<VadOptions> = {}, closeAtEnd = true): [number, number][] {
+function segmentsOf(
+	probabilities: number[],
+	options: Partial<VadOptions> = {},
+	closeAtEnd = true,
+): [number, number][] {
 	const vad = new E2eVad({ ...DEFAULT_VAD_OPTIONS, ...options });
 	probabilities.forEach((p, i) => vad.acceptFrame(p, closeAtEnd && i === probabilities.length - 1));
 	vad.finish();
@@ -25,7 +29,10 @@ test('window detector: speech at >= 15 of 20 frames, silence at <= 15, so exactl
 	for (let i = 0; i < 15; i++) changes.push(window.detect(true));
 	assert.equal(changes.at(-1), 'silence-to-speech');
 	assert.ok(changes.slice(0, 14).every((change) => change === 'silence-to-silence'));
-	assert.deepEqual([window.detect(false), window.detect(false), window.detect(false)], ['speech-to-silence', 'silence-to-speech', 'speech-to-silence']);
+	assert.deepEqual(
+		[window.detect(false), window.detect(false), window.detect(false)],
+		['speech-to-silence', 'silence-to-speech', 'speech-to-silence'],
+	);
 	window.reset();
 	assert.equal(window.detect(true), 'silence-to-silence');
 });
@@ -46,7 +53,9 @@ test('start = detecting frame - 20 (window) - 20 (lookback); end = 800 ms of sil
 });
 
 test('a start never reaches back into the previous segment, and detection restarts with an empty window', () => {
-	const segments = segmentsOf(posteriors([100, false], [300, true], [70, false], [100, true], [200, false]));
+	const segments = segmentsOf(
+		posteriors([100, false], [300, true], [70, false], [100, true], [200, false]),
+	);
 	assert.equal(segments.length, 2);
 	assert.deepEqual(segments[0], [740, 4160]);
 	// Second speech starts at frame 470: end frame 415 made 416 the first free frame, 484 - 40 = 444.
@@ -56,7 +65,11 @@ test('a start never reaches back into the previous segment, and detection restar
 test('the last frame closes a segment in progress at the end of the input', () => {
 	assert.deepEqual(segmentsOf(posteriors([50, false], [200, true])), [[240, 2500]]);
 	assert.deepEqual(segmentsOf(posteriors([50, false], [200, true], [30, false])), [[240, 2800]]);
-	assert.deepEqual(segmentsOf(posteriors([50, false], [200, true]), {}, false), [[240, 2500]], 'finish() without a marked last frame');
+	assert.deepEqual(
+		segmentsOf(posteriors([50, false], [200, true]), {}, false),
+		[[240, 2500]],
+		'finish() without a marked last frame',
+	);
 	assert.deepEqual(segmentsOf(posteriors([300, false])), []);
 });
 
@@ -89,12 +102,15 @@ test('during the trailing silence, provisionalEnd names the segment that silence
 		const now = vad.provisionalEnd();
 		if (now) ends.push(now);
 		if (closedAt < 0 && vad.takeSegments().length > 0) closedAt = t;
-		if (t < 405 || (closedAt >= 0 && t >= closedAt)) assert.equal(now, null, `frame ${t}: no silence under way in a segment`);
+		if (t < 405 || (closedAt >= 0 && t >= closedAt))
+			assert.equal(now, null, `frame ${t}: no silence under way in a segment`);
 	});
 	// Silence counts from frame 405 (see above) and closes the segment at 469, as [740, 4160].
 	assert.equal(closedAt, 469);
 	assert.equal(ends.length, 469 - 405);
-	ends.forEach((entry, i) => assert.deepEqual(entry, { startMs: 740, endMs: 4160, silenceMs: (i + 1) * 10 }));
+	ends.forEach((entry, i) =>
+		assert.deepEqual(entry, { startMs: 740, endMs: 4160, silenceMs: (i + 1) * 10 }),
+	);
 });
 
 test('a pause shorter than the end silence changes the provisional end; a segment that would reach max segment first has none', () => {
@@ -106,7 +122,10 @@ test('a pause shorter than the end silence changes the provisional end; a segmen
 	const [segment] = vad.takeSegments();
 	assert.ok(inPause && segment, 'a provisional end in the pause, then one segment');
 	assert.equal(inPause.startMs, segment.startMs);
-	assert.ok(inPause.endMs < segment.endMs, `the pause's provisional end ${inPause.endMs} is not the segment's end ${segment.endMs}`);
+	assert.ok(
+		inPause.endMs < segment.endMs,
+		`the pause's provisional end ${inPause.endMs} is not the segment's end ${segment.endMs}`,
+	);
 
 	// Speech 10..259 starts at frame 0; its silence (from 265) would close it at 329, past the forced cut at 300.
 	const long = new E2eVad({ ...DEFAULT_VAD_OPTIONS, maxSegmentMs: 3000 });
@@ -116,5 +135,9 @@ test('a pause shorter than the end silence changes the provisional end; a segmen
 		seen.push(long.provisionalEnd());
 	});
 	assert.deepEqual(long.takeSegments(), [{ startMs: 0, endMs: 3010 }]);
-	assert.deepEqual(seen.filter((entry) => entry !== null), [], 'no provisional end: max segment cuts it first');
+	assert.deepEqual(
+		seen.filter((entry) => entry !== null),
+		[],
+		'no provisional end: max segment cuts it first',
+	);
 });

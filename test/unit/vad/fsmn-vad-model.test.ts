@@ -64,14 +64,39 @@ after(() => copies.remove());
 
 const failures: [string, CopyChanges, EngineErrorCode, RegExp][] = [
 	['model.onnx removed', { without: ['model.onnx'] }, 'MODEL_MISSING', /has none of model\.onnx/],
-	['model.onnx truncated', { write: { 'model.onnx': readFileSync(join(VAD_DIR, 'model.onnx')).subarray(0, 1000) } }, 'MODEL_INVALID', /could not be loaded by onnxruntime/],
+	[
+		'model.onnx truncated',
+		{ write: { 'model.onnx': readFileSync(join(VAD_DIR, 'model.onnx')).subarray(0, 1000) } },
+		'MODEL_INVALID',
+		/could not be loaded by onnxruntime/,
+	],
 	['am.mvn removed', { without: ['am.mvn'] }, 'MODEL_MISSING', /lacks am\.mvn/],
-	['am.mvn corrupt', { write: { 'am.mvn': '<Nnet>\n<AddShift> 400 400\n' } }, 'MODEL_INVALID', /not a Kaldi am\.mvn/],
+	[
+		'am.mvn corrupt',
+		{ write: { 'am.mvn': '<Nnet>\n<AddShift> 400 400\n' } },
+		'MODEL_INVALID',
+		/not a Kaldi am\.mvn/,
+	],
 	['config.yaml removed', { without: ['config.yaml'] }, 'MODEL_MISSING', /lacks config\.yaml/],
-	['config.yaml with a nonsense option', { write: { 'config.yaml': 'model_conf:\n  max_end_silence_time: -1\n' } }, 'MODEL_INVALID', /maxEndSilenceMs = -1/],
-	['another model in place of model.onnx', { write: { 'model.onnx': readFileSync(sharedPath('models', 'toy-paraformer-zh', 'model.onnx')) } }, 'MODEL_INTERFACE', /has no input "in_cache0"/],
+	[
+		'config.yaml with a nonsense option',
+		{ write: { 'config.yaml': 'model_conf:\n  max_end_silence_time: -1\n' } },
+		'MODEL_INVALID',
+		/maxEndSilenceMs = -1/,
+	],
+	[
+		'another model in place of model.onnx',
+		{
+			write: {
+				'model.onnx': readFileSync(sharedPath('models', 'toy-paraformer-zh', 'model.onnx')),
+			},
+		},
+		'MODEL_INTERFACE',
+		/has no input "in_cache0"/,
+	],
 ];
 
 for (const [what, changes, code, message] of failures) {
-	test(`a model directory with ${what} gives a clear ${code} error`, () => assertLoadFails(FsmnVadModel.load(copies.copy(changes)), code, message));
+	test(`a model directory with ${what} gives a clear ${code} error`, () =>
+		assertLoadFails(FsmnVadModel.load(copies.copy(changes)), code, message));
 }

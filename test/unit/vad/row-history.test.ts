@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import { RowHistory } from '../../../engine/vad/row-history.js';
 
 /** Rows of two values each: row r holds [r, -r]. */
-const rows = (from: number, count: number): Float32Array => Float32Array.from({ length: count * 2 }, (_, i) => (i % 2 === 0 ? 1 : -1) * (from + (i >> 1)));
+const rows = (from: number, count: number): Float32Array =>
+	Float32Array.from({ length: count * 2 }, (_, i) => (i % 2 === 0 ? 1 : -1) * (from + (i >> 1)));
 
 test('slices rows by index across appends of any size', () => {
 	const history = new RowHistory(2, 10_000);

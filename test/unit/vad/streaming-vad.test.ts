@@ -39,10 +39,15 @@ after(async () => {
 	await model.release();
 });
 
-async function segment(samples: Float32Array, chunkSamples = samples.length, overrides?: Partial<VadOptions>): Promise<SegmentSpan[]> {
+async function segment(
+	samples: Float32Array,
+	chunkSamples = samples.length,
+	overrides?: Partial<VadOptions>,
+): Promise<SegmentSpan[]> {
 	const vad = new StreamingVad(model, overrides);
 	const segments: SegmentSpan[] = [];
-	for (let start = 0; start < samples.length; start += chunkSamples) segments.push(...(await vad.accept(samples.subarray(start, start + chunkSamples))));
+	for (let start = 0; start < samples.length; start += chunkSamples)
+		segments.push(...(await vad.accept(samples.subarray(start, start + chunkSamples))));
 	segments.push(...(await vad.finish()));
 	return segments;
 }
@@ -51,7 +56,11 @@ function assertPublished(segments: SegmentSpan[], label: string): void {
 	assert.equal(segments.length, PUBLISHED.length, `${label}: ${JSON.stringify(segments)}`);
 	segments.forEach((found, i) => {
 		const [startMs, endMs] = PUBLISHED[i];
-		assert.ok(Math.abs(found.startMs - startMs) <= TOLERANCE_MS && Math.abs(found.endMs - endMs) <= TOLERANCE_MS, `${label}: segment ${i} is ${found.startMs}..${found.endMs}, FunASR ${startMs}..${endMs}`);
+		assert.ok(
+			Math.abs(found.startMs - startMs) <= TOLERANCE_MS &&
+				Math.abs(found.endMs - endMs) <= TOLERANCE_MS,
+			`${label}: segment ${i} is ${found.startMs}..${found.endMs}, FunASR ${startMs}..${endMs}`,
+		);
 	});
 }
 
@@ -65,7 +74,9 @@ test(`vad_example.wav in one piece gives FunASR's published segments`, async (t)
 	const started = performance.now();
 	const segments = await segment(vadExample);
 	const elapsed = performance.now() - started;
-	t.diagnostic(`whole file: ${elapsed.toFixed(0)} ms for ${(vadExample.length / 16000).toFixed(1)} s, RTF ${(elapsed / (vadExample.length / SAMPLES_PER_MS)).toFixed(4)}`);
+	t.diagnostic(
+		`whole file: ${elapsed.toFixed(0)} ms for ${(vadExample.length / 16000).toFixed(1)} s, RTF ${(elapsed / (vadExample.length / SAMPLES_PER_MS)).toFixed(4)}`,
+	);
 	assertPublished(segments, 'whole file');
 });
 
@@ -74,7 +85,10 @@ test('finish() inside speech closes the segment at the end of the stream', async
 	const head = vadExample.subarray(0, 20_000 * SAMPLES_PER_MS);
 	const vad = new StreamingVad(model);
 	const closedEarly = await vad.accept(head);
-	assert.deepEqual(closedEarly.map((s) => [s.startMs, s.endMs]), PUBLISHED.slice(0, 2));
+	assert.deepEqual(
+		closedEarly.map((s) => [s.startMs, s.endMs]),
+		PUBLISHED.slice(0, 2),
+	);
 	const last = await vad.finish();
 	assert.equal(last.length, 1);
 	assert.equal(last[0].startMs, 6480);
@@ -85,9 +99,13 @@ test('finish() inside speech closes the segment at the end of the stream', async
 test('maxSegmentMs forces cuts inside long speech', async () => {
 	const segments = await segment(vadExample, 1600, { maxSegmentMs: 5000 });
 	assert.ok(segments.length > PUBLISHED.length, `${segments.length} segments`);
-	for (const { startMs, endMs } of segments) assert.ok(endMs - startMs <= 5010, `${startMs}..${endMs} is longer than 5 s`);
+	for (const { startMs, endMs } of segments)
+		assert.ok(endMs - startMs <= 5010, `${startMs}..${endMs} is longer than 5 s`);
 	const insideLongSegment = segments.filter((s) => s.startMs >= 6480 && s.endMs <= 23670);
-	assert.ok(insideLongSegment.length >= 3, `the 17 s segment is cut: ${JSON.stringify(insideLongSegment)}`);
+	assert.ok(
+		insideLongSegment.length >= 3,
+		`the 17 s segment is cut: ${JSON.stringify(insideLongSegment)}`,
+	);
 });
 
 test('overrides change the endpointing of one stream only', async () => {
@@ -96,7 +114,8 @@ test('overrides change the endpointing of one stream only', async () => {
 	const strict = await segment(vadExample, 1600, { speechNoiseThreshold: 0.95 });
 	assert.ok(shortPauses.length > PUBLISHED.length, `300 ms: ${shortPauses.length} segments`);
 	assert.ok(longPauses.length < PUBLISHED.length, `3000 ms: ${longPauses.length} segments`);
-	const speechMs = (segments: SegmentSpan[]) => segments.reduce((sum, s) => sum + s.endMs - s.startMs, 0);
+	const speechMs = (segments: SegmentSpan[]) =>
+		segments.reduce((sum, s) => sum + s.endMs - s.startMs, 0);
 	assert.ok(speechMs(strict) < speechMs(PUBLISHED.map(([startMs, endMs]) => ({ startMs, endMs }))));
 	assertPublished(await segment(vadExample, 1600, {}), 'no overrides after overridden streams');
 });
@@ -106,7 +125,10 @@ test('nonsense options are rejected with BAD_OPTION naming the option', () => {
 		[{ maxEndSilenceMs: -5 }, /maxEndSilenceMs = -5/],
 		[{ maxEndSilenceMs: Number.NaN }, /maxEndSilenceMs/],
 		[{ maxSegmentMs: '60000' }, /maxSegmentMs = "60000"/],
-		[{ maxSegmentMs: 100 }, /maxSegmentMs = 100 is invalid: it must be a number of milliseconds above the 400 ms/],
+		[
+			{ maxSegmentMs: 100 },
+			/maxSegmentMs = 100 is invalid: it must be a number of milliseconds above the 400 ms/,
+		],
 		[{ speechNoiseThreshold: 1.5 }, /speechNoiseThreshold/],
 		[{ silencePdfIds: [300] }, /silencePdfIds 300 exceed the model's 248 outputs/],
 		[{ maxEndSilence: 500 }, /Unknown VAD option maxEndSilence/],
@@ -114,7 +136,8 @@ test('nonsense options are rejected with BAD_OPTION naming the option', () => {
 	for (const [overrides, message] of cases) {
 		assert.throws(
 			() => new StreamingVad(model, overrides as Partial<VadOptions>),
-			(error: unknown) => error instanceof EngineError && error.code === 'BAD_OPTION' && message.test(error.message),
+			(error: unknown) =>
+				error instanceof EngineError && error.code === 'BAD_OPTION' && message.test(error.message),
 			JSON.stringify(overrides),
 		);
 	}
@@ -128,7 +151,11 @@ test('streams sharing one model keep their own state, even when interleaved', as
 	const found: SegmentSpan[][] = [[], []];
 	const chunk = 1600;
 	for (let start = 0; start < Math.max(vadExample.length, toy.length); start += chunk) {
-		const results = await Promise.all(streams.map((vad, i) => (start < inputs[i].length ? vad.accept(inputs[i].subarray(start, start + chunk)) : [])));
+		const results = await Promise.all(
+			streams.map((vad, i) =>
+				start < inputs[i].length ? vad.accept(inputs[i].subarray(start, start + chunk)) : [],
+			),
+		);
 		results.forEach((segments, i) => found[i].push(...segments));
 	}
 	const ends = await Promise.all(streams.map((vad) => vad.finish()));
@@ -139,22 +166,36 @@ test('streams sharing one model keep their own state, even when interleaved', as
 test('calls made without waiting are processed in order, and finish() starts a new stream at 0 ms', async () => {
 	const vad = new StreamingVad(model);
 	const answers: Promise<SegmentSpan[]>[] = [];
-	for (let start = 0; start < vadExample.length; start += 4800) answers.push(vad.accept(vadExample.subarray(start, start + 4800)));
+	for (let start = 0; start < vadExample.length; start += 4800)
+		answers.push(vad.accept(vadExample.subarray(start, start + 4800)));
 	answers.push(vad.finish());
 	assertPublished((await Promise.all(answers)).flat(), 'unawaited');
 	assertPublished([...(await vad.accept(vadExample)), ...(await vad.finish())], 'second stream');
 });
 
-test('toy_stream.wav: one segment per sentence, each containing the sentence\'s audible speech', async () => {
+test("toy_stream.wav: one segment per sentence, each containing the sentence's audible speech", async () => {
 	const toy = readWav(sharedPath('audio', 'toy', 'toy_stream.wav')).samples;
-	const truth = JSON.parse(readFileSync(sharedPath('audio', 'toy', 'toy_stream.segments.json'), 'utf8')) as { segments: { start_s: number; end_s: number }[] };
+	const truth = JSON.parse(
+		readFileSync(sharedPath('audio', 'toy', 'toy_stream.segments.json'), 'utf8'),
+	) as { segments: { start_s: number; end_s: number }[] };
 	const segments = await segment(toy, 1600);
 	assert.equal(segments.length, truth.segments.length, JSON.stringify(segments));
 	truth.segments.forEach((sentence, i) => {
-		const [firstLoudMs, lastLoudMs] = audibleSpan(toy, sentence.start_s * 1000, sentence.end_s * 1000);
+		const [firstLoudMs, lastLoudMs] = audibleSpan(
+			toy,
+			sentence.start_s * 1000,
+			sentence.end_s * 1000,
+		);
 		const found = segments[i];
-		assert.ok(found.startMs <= firstLoudMs && found.endMs >= lastLoudMs, `sentence ${i}: speech ${firstLoudMs}..${lastLoudMs}, segment ${found.startMs}..${found.endMs}`);
-		if (i > 0) assert.ok(found.startMs >= truth.segments[i - 1].end_s * 1000 - 200, `sentence ${i} starts inside the previous sentence`);
+		assert.ok(
+			found.startMs <= firstLoudMs && found.endMs >= lastLoudMs,
+			`sentence ${i}: speech ${firstLoudMs}..${lastLoudMs}, segment ${found.startMs}..${found.endMs}`,
+		);
+		if (i > 0)
+			assert.ok(
+				found.startMs >= truth.segments[i - 1].end_s * 1000 - 200,
+				`sentence ${i} starts inside the previous sentence`,
+			);
 	});
 });
 
@@ -164,7 +205,8 @@ function audibleSpan(samples: Float32Array, fromMs: number, toMs: number): [numb
 	let last = -1;
 	for (let ms = Math.floor(fromMs / 10) * 10; ms < toMs; ms += 10) {
 		let energy = 0;
-		for (let i = ms * SAMPLES_PER_MS; i < (ms + 10) * SAMPLES_PER_MS; i++) energy += samples[i] * samples[i];
+		for (let i = ms * SAMPLES_PER_MS; i < (ms + 10) * SAMPLES_PER_MS; i++)
+			energy += samples[i] * samples[i];
 		if (10 * Math.log10(energy / (10 * SAMPLES_PER_MS) + 1e-9) > 40) {
 			if (first < 0) first = ms;
 			last = ms + 10;

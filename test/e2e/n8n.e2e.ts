@@ -15,7 +15,7 @@ import { after, before, describe, test } from 'node:test';
 import { defaultCatalog, findModel } from '../../models/index.js';
 import { installStandIn } from '../helpers/catalog-stand-ins.js';
 import { freePort } from '../helpers/free-port.js';
-import { REPO_ROOT, sharedPath } from '../helpers/paths.js';
+import { fixturePath, REPO_ROOT, sharedPath } from '../helpers/paths.js';
 import { ffmpegReadersOf, waitFor } from '../helpers/pipeline-recorder.js';
 import { startPublisher } from '../helpers/publisher.js';
 import { startRtmpServer, type RtmpServer } from '../helpers/rtmp-server.js';
@@ -50,6 +50,15 @@ const SENTENCES = JSON.parse(readFileSync(sharedPath('audio', 'toy', 'transcript
 ] as string[];
 const WORKFLOW_ID = 'RtmpAsrE2eFile01';
 const MISSING_MODEL_WORKFLOW_ID = 'RtmpAsrE2eNoModel';
+/** Issue 14's stand-ins (random weights): one takes hotwords, the other gives token timestamps. */
+const STAND_INS = {
+	hotwords: {
+		id: 'RtmpAsrE2eHotword',
+		model: 'tiny-contextual-paraformer',
+		extra: { hotwords: ['魔搭', '达摩院'] },
+	},
+	timestamps: { id: 'RtmpAsrE2eTimestmp', model: 'tiny-paraformer-timestamps', extra: {} },
+} as const;
 const EXAMPLES_DIR = join(REPO_ROOT, 'examples');
 const STREAM_KEY = 'e2e-secret-key-31337';
 
@@ -57,6 +66,10 @@ const work = mkdtempSync(join(tmpdir(), 'rtmp-asr-e2e-'));
 const files = join(work, 'files');
 const sentencesPath = join(files, 'sentences.jsonl');
 const statusPath = join(files, 'status.jsonl');
+const standInPaths = (kind: keyof typeof STAND_INS) => ({
+	sentences: join(files, `${kind}-sentences.jsonl`),
+	status: join(files, `${kind}-status.jsonl`),
+});
 const timings: Record<string, number> = {};
 let options: N8nOptions;
 let server: RtmpServer;
@@ -86,11 +99,11 @@ const lines = (path: string) =>
 
 before(async () => {
 	const n8nDir = await timed('install n8n (cached after the first run)', installN8n);
-	// The node's Model Directory (the toy model) must be allowed, by its real path, as the files folder is.
+	// The node's Model Directory (the toy model, the stand-ins) must be allowed, by its real path, as the files folder is.
 	options = {
 		n8nDir,
 		userFolder: join(work, 'home'),
-		fileAccess: `${files};${realpathSync(sharedPath('models'))}`,
+		fileAccess: `${files};${realpathSync(sharedPath('models'))};${realpathSync(fixturePath('models'))}`,
 	};
 	mkdirSync(files, { recursive: true });
 	const tarball = await timed('npm pack', () => packRepository(work));
@@ -133,6 +146,19 @@ before(async () => {
 		JSON.stringify(missingModelWorkflow(MISSING_MODEL_WORKFLOW_ID, server.url('live', 'nobody'))),
 	);
 	await n8nCommand(options, ['import:workflow', `--input=${missingModelFile}`]);
+	for (const [kind, standIn] of Object.entries(STAND_INS)) {
+		const paths = standInPaths(kind as keyof typeof STAND_INS);
+		const file = join(work, `${kind}.json`);
+		const workflow = transcriptWorkflow(
+			standIn.id,
+			{ ...toyModels(fixturePath('models', standIn.model)), ...standIn.extra },
+			credential,
+			paths.sentences,
+			paths.status,
+		);
+		writeFileSync(file, JSON.stringify({ ...workflow, name: `E2E: ${standIn.model}` }));
+		await n8nCommand(options, ['import:workflow', `--input=${file}`]);
+	}
 	for (const example of readdirSync(EXAMPLES_DIR).filter((name) => name.endsWith('.json'))) {
 		await n8nCommand(options, ['import:workflow', `--input=${join(EXAMPLES_DIR, example)}`]);
 	}
@@ -354,6 +380,110 @@ describe('the node in n8n 2.40.7', { concurrency: false }, () => {
 			);
 		} finally {
 			await publisher.stop();
+		}
+	});
+
+	/**
+	 * Activates the stand-in's workflow, publishes the toy stream once and returns the records of its
+	 * Sentence and Status outputs once they stop growing; deactivates in any case.
+	 */
+	async function transcribeWithStandIn(kind: keyof typeof STAND_INS) {
+		const { id } = STAND_INS[kind];
+		const paths = standInPaths(kind);
+		const url = server.url('live', STREAM_KEY);
+		try {
+			await timed(`activate ${kind} stand-in`, () => client.activate(id));
+			assert.equal((await client.workflow(id)).active, true);
+			await waitFor(
+				() => ffmpegReadersOf(url).length > 0,
+				60_000,
+				`the ${kind} workflow to read the stream`,
+			);
+			const publisher = startPublisher({ url });
+			await waitFor(
+				() => lines(paths.sentences).length >= 1,
+				90_000,
+				`the first ${kind} sentence in the file`,
+			);
+			await publisher.exited;
+			// Random weights: how many segments give text is not known; wait until the file stops growing.
+			let count = -1;
+			for (let quiet = 0; quiet < 8;) {
+				await new Promise((resolve) => setTimeout(resolve, 1000));
+				const now = lines(paths.sentences).length;
+				quiet = now === count ? quiet + 1 : 0;
+				count = now;
+			}
+		} finally {
+			await client.deactivate(id);
+			await waitFor(
+				() => ffmpegReadersOf(url).length === 0,
+				20_000,
+				`no ffmpeg after the ${kind} workflow`,
+			);
+		}
+		const executions = await client.executions(id);
+		assert.deepEqual([...new Set(executions.map((execution) => execution.status))], ['success']);
+		return {
+			records: lines(paths.sentences),
+			statuses: lines(paths.status),
+			executions: executions.length,
+		};
+	}
+
+	test('a hotword stand-in with Hotwords set: activates without a hotword warning, one execution per sentence', async (t) => {
+		const logBefore = n8n!.log().length;
+		const { records, statuses, executions } = await transcribeWithStandIn('hotwords');
+		t.diagnostic(
+			`${records.length} records, ${executions} executions: ${records.map((r) => r.text).join(' | ')}`,
+		);
+		assert.ok(records.length >= 1);
+		assert.ok(
+			executions >= records.length,
+			`${executions} executions for ${records.length} sentences`,
+		);
+		records.forEach((record, index) => {
+			assert.equal(record.index, index, 'in spoken order');
+			assert.equal(record.model, 'tiny-contextual-paraformer');
+			assert.equal(typeof record.text, 'string');
+		});
+		assert.equal(statuses[0]?.type, 'connected', JSON.stringify(statuses));
+		const warnings = statuses.filter((status) => status.type === 'warning');
+		assert.deepEqual(warnings, [], 'no warning on the Status output');
+		assert.doesNotMatch(n8n!.log().slice(logBefore), /hotword/i, 'no hotword warning in the log');
+	});
+
+	test('a timestamp stand-in: each item carries tokens with monotonic times inside its segment', async (t) => {
+		const { records, executions } = await transcribeWithStandIn('timestamps');
+		t.diagnostic(`${records.length} records, ${executions} executions`);
+		assert.ok(records.length >= 1);
+		assert.ok(
+			executions >= records.length,
+			`${executions} executions for ${records.length} sentences`,
+		);
+		for (const record of records) {
+			assert.equal(record.model, 'tiny-paraformer-timestamps');
+			const tokens = record.tokens as { text: unknown; startMs: number; endMs: number }[];
+			assert.ok(Array.isArray(tokens) && tokens.length > 0, JSON.stringify(record));
+			const startMs = record.startMs as number;
+			const endMs = record.endMs as number;
+			assert.ok(startMs <= endMs, JSON.stringify(record));
+			let previous = { startMs: -Infinity, endMs: -Infinity };
+			for (const token of tokens) {
+				assert.deepEqual(Object.keys(token).sort(), ['endMs', 'startMs', 'text']);
+				assert.equal(typeof token.text, 'string');
+				assert.ok(Number.isFinite(token.startMs) && Number.isFinite(token.endMs));
+				assert.ok(token.startMs <= token.endMs, JSON.stringify(token));
+				assert.ok(
+					token.startMs >= previous.startMs && token.endMs >= previous.endMs,
+					`times do not go back: ${JSON.stringify(tokens)}`,
+				);
+				assert.ok(
+					token.startMs >= startMs && token.endMs <= endMs,
+					`${JSON.stringify(token)} within [${startMs}, ${endMs}]`,
+				);
+				previous = token;
+			}
 		}
 	});
 });

@@ -112,27 +112,11 @@ export class WorkerEngine {
 	}
 
 	vadStream(streamId: string): VadStream {
-		const stream = this.stream(streamId);
-		if (stream.role !== 'vad')
-			throw new EngineError(
-				'WORKER_FAILED',
-				`Stream ${streamId} has no VAD in the ${this.role} worker.`,
-				'This is a bug; please report it with the log.',
-				{ fatal: false },
-			);
-		return stream;
+		return this.streamWith(streamId, 'vad');
 	}
 
 	recognizerStream(streamId: string): RecognizerStream {
-		const stream = this.stream(streamId);
-		if (stream.role !== 'recognizer')
-			throw new EngineError(
-				'WORKER_FAILED',
-				`Stream ${streamId} has no recognizer in the ${this.role} worker.`,
-				'This is a bug; please report it with the log.',
-				{ fatal: false },
-			);
-		return stream;
+		return this.streamWith(streamId, 'recognizer');
 	}
 
 	private async load(streamId: string, config: StreamConfig): Promise<EngineError[]> {
@@ -160,6 +144,21 @@ export class WorkerEngine {
 			await Promise.all(acquired.map((key) => this.models.release(key)));
 			throw error;
 		}
+	}
+
+	private streamWith<R extends Stream['role']>(
+		streamId: string,
+		role: R,
+	): Extract<Stream, { role: R }> {
+		const stream = this.stream(streamId);
+		if (stream.role !== role)
+			throw new EngineError(
+				'WORKER_FAILED',
+				`Stream ${streamId} has no ${role === 'vad' ? 'VAD' : role} in the ${this.role} worker.`,
+				'This is a bug; please report it with the log.',
+				{ fatal: false },
+			);
+		return stream as Extract<Stream, { role: R }>;
 	}
 
 	private stream(streamId: string): Stream {

@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createTcpServer, type Server as TcpServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, test } from 'node:test';
 import { LivePipeline } from '../../../engine/pipeline/live-pipeline.js';
 import type { LivePipelineOptions } from '../../../engine/config.js';
+import { serveFiles, type FileServer } from '../../helpers/file-server.js';
 import { sharedPath } from '../../helpers/paths.js';
 import { record, waitFor, type Recorded } from '../../helpers/pipeline-recorder.js';
 import { characterErrorRate } from '../../helpers/text.js';
@@ -26,7 +26,7 @@ const CLIP_SENTENCES = (
 	] as string[]
 ).slice(0, 3);
 
-let http: Server;
+let http: FileServer;
 let base = '';
 let trickle: TcpServer;
 const trickling = new Set<Socket>();
@@ -57,18 +57,8 @@ before(async () => {
 		'0',
 		join(work, 'index.m3u8'),
 	]);
-	http = createHttpServer((request, response) => {
-		try {
-			response.end(
-				readFileSync(join(work, basename(new URL(request.url ?? '/', 'http://x').pathname))),
-			);
-		} catch {
-			response.statusCode = 404;
-			response.end();
-		}
-	});
-	await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-	base = `http://127.0.0.1:${portOf(http)}`;
+	http = await serveFiles(work);
+	base = http.base;
 	// Accepts, answers 200, then sends one byte every 300 ms: ffmpeg's read timeout never fires.
 	trickle = createTcpServer((socket) => {
 		trickling.add(socket);
@@ -85,11 +75,11 @@ before(async () => {
 after(async () => {
 	for (const socket of trickling) socket.destroy();
 	await new Promise((resolve) => trickle.close(resolve));
-	await new Promise((resolve) => http.close(resolve));
+	await http.close();
 	rmSync(work, { recursive: true, force: true });
 });
 
-function portOf(server: Server | TcpServer): number {
+function portOf(server: TcpServer): number {
 	const address = server.address();
 	return typeof address === 'object' && address ? address.port : 0;
 }

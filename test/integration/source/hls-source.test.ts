@@ -1,17 +1,17 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { execa } from 'execa';
 import type { StreamError } from '../../../engine/source/ffmpeg-failure.js';
 import { FfmpegSource, type SourceEnd } from '../../../engine/source/ffmpeg-source.js';
+import { serveFiles, type FileServer } from '../../helpers/file-server.js';
 import { sharedPath } from '../../helpers/paths.js';
 
 const CLIP = sharedPath('audio', 'toy', 'toy_01_alarm.wav');
 let dir = '';
-let server: Server;
+let server: FileServer;
 let base = '';
 
 /** HLS of a short clip, served over HTTP by this process, plus playlists that point elsewhere. */
@@ -45,28 +45,17 @@ before(async () => {
 		join(dir, 'concat-variant.m3u8'),
 		'#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1000\nconcat:index.m3u8|index.m3u8\n',
 	);
-	server = createServer((request, response) => {
-		if (request.url?.startsWith('/redirect/')) {
-			// Port 1: the whitelist must refuse https before any connection is tried.
-			response.writeHead(302, { location: 'https://127.0.0.1:1/index.m3u8' }).end();
-			return;
-		}
-		try {
-			response.end(
-				readFileSync(join(dir, basename(new URL(request.url ?? '/', 'http://x').pathname))),
-			);
-		} catch {
-			response.statusCode = 404;
-			response.end();
-		}
+	server = await serveFiles(dir, (request, response) => {
+		if (!request.url?.startsWith('/redirect/')) return false;
+		// Port 1: the whitelist must refuse https before any connection is tried.
+		response.writeHead(302, { location: 'https://127.0.0.1:1/index.m3u8' }).end();
+		return true;
 	});
-	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-	const address = server.address();
-	base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+	base = server.base;
 });
 
 after(async () => {
-	await new Promise((resolve) => server.close(resolve));
+	await server.close();
 	rmSync(dir, { recursive: true, force: true });
 });
 

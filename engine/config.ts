@@ -69,6 +69,12 @@ export interface LivePipelineOptions {
 	hotwords?: readonly string[];
 	/** Hotwords for a model that takes them, and without a warning for one that does not (the node's Keywords). */
 	hotwordsIfSupported?: readonly string[];
+	/**
+	 * After close, the inference workers and this stream's models stay loaded this long, ms, for a
+	 * pipeline that needs them again (n8n closes a trigger and starts it anew on every save of an
+	 * active workflow). Kept warm, they do not keep the process alive. Default 0: unloaded at close.
+	 */
+	keepWarmMs?: number;
 	/** ffmpeg binary; default: `ffmpeg` on PATH. */
 	ffmpegPath?: string;
 	/**

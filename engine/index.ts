@@ -30,6 +30,7 @@ export { loadFrontendOptions } from './frontend/frontend-options.js';
 /** FSMN-VAD in this thread (`FsmnVadModel`, `StreamingVad`), for the CLI's `vad` command. */
 export const loadVad = () => import('./vad/streaming-vad.js');
 export type { SegmentSpan } from './vad/streaming-vad.js';
+export type { ModelKind } from './runtime/inference-protocol.js';
 
 export { LivePipeline } from './pipeline/live-pipeline.js';
 export type {

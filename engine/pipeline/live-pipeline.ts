@@ -5,6 +5,7 @@ import { EngineError, errorMessage } from '../errors.js';
 import { acquireInferenceClient, type InferenceClient } from '../runtime/inference-client.js';
 import { recognitionsInFlight } from '../runtime/batcher.js';
 import type {
+	ModelKind,
 	RecognizerOutput,
 	VadOutput,
 	Segment,
@@ -66,6 +67,8 @@ export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 	private readonly backoff: Backoff;
 	private readonly queue: RecognitionQueue<RecognitionJob, RecognizerOutput | null>;
 	private state: State = 'idle';
+	/** The kinds of model start() had to load; the others were loaded already (another stream's, or kept warm). */
+	modelsLoaded: readonly ModelKind[] = [];
 	private worker: { client: InferenceClient; release: () => Promise<void> } | null = null;
 	private source: FfmpegSource | null = null;
 	private input: StreamInput | null = null;
@@ -140,8 +143,9 @@ export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 			...(this.options.hotwordsIfSupported
 				? { hotwordsIfSupported: this.options.hotwordsIfSupported }
 				: {}),
+			...(this.options.keepWarmMs ? { keepWarmMs: this.options.keepWarmMs } : {}),
 		};
-		this.worker = acquireInferenceClient();
+		this.worker = acquireInferenceClient(this.options.keepWarmMs);
 		this.stopCrashListener = this.worker.client.onCrash((crash) => {
 			if (crash.streams.includes(this.streamId)) {
 				const lost =
@@ -161,7 +165,8 @@ export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 		});
 		try {
 			this.opening = true;
-			const warnings = await this.worker.client.open(this.streamId, config);
+			const { warnings, loaded } = await this.worker.client.open(this.streamId, config);
+			this.modelsLoaded = loaded;
 			for (const warning of warnings) this.emit('warning', warning);
 		} catch (error) {
 			await this.releaseWorker();

@@ -1,6 +1,7 @@
 import { EngineError } from '../errors.js';
 import {
 	deserializeError,
+	type ModelKind,
 	type ProvisionalSegment,
 	type RecognizerOutput,
 	type VadOutput,
@@ -54,8 +55,14 @@ export class InferenceClient {
 		return () => this.crashListeners.delete(listener);
 	}
 
-	/** Loads the stream's models in every worker it uses; answers the warnings about its settings, each once. */
-	async open(streamId: string, config: StreamConfig): Promise<EngineError[]> {
+	/**
+	 * Loads the stream's models in every worker it uses (or shares those loaded); answers the
+	 * warnings about its settings, each once, and the kinds of model this open had to load.
+	 */
+	async open(
+		streamId: string,
+		config: StreamConfig,
+	): Promise<{ warnings: EngineError[]; loaded: ModelKind[] }> {
 		const recognizers = config.models.recognizers ?? 1;
 		if (!Number.isInteger(recognizers) || recognizers < 1 || recognizers > MAX_RECOGNIZERS) {
 			throw new EngineError(
@@ -85,12 +92,14 @@ export class InferenceClient {
 		}
 		this.openStreams.set(streamId, { config, recognizers, provisional: null });
 		const warnings = new Map<string, EngineError>();
+		const loaded = new Set<ModelKind>();
 		for (const result of opened) {
-			if (result.status === 'fulfilled')
-				for (const warning of result.value.warnings)
-					warnings.set(warning.message, deserializeError(warning));
+			if (result.status !== 'fulfilled') continue;
+			for (const warning of result.value.warnings)
+				warnings.set(warning.message, deserializeError(warning));
+			for (const kind of result.value.loaded) loaded.add(kind);
 		}
-		return [...warnings.values()];
+		return { warnings: [...warnings.values()], loaded: [...loaded] };
 	}
 
 	/** The samples are transferred: the caller must not use them afterwards. */
@@ -168,6 +177,11 @@ export class InferenceClient {
 		return { vad: vad!, recognizer: recognizers.reduce((total, bytes) => total + bytes, 0) };
 	}
 
+	/** Whether the worker threads keep the process running (not while they are only kept warm). */
+	keepProcessAlive(alive: boolean): void {
+		for (const channel of this.channels) channel.keepProcessAlive(alive);
+	}
+
 	/** Ends every worker thread; calls in flight are rejected. */
 	async terminate(): Promise<void> {
 		await Promise.all(this.channels.map((channel) => channel.terminate()));
@@ -223,15 +237,31 @@ export class InferenceClient {
 	}
 }
 
-let shared: { client: InferenceClient; users: number } | null = null;
+interface SharedClient {
+	client: InferenceClient;
+	users: number;
+	/** Set while no pipeline uses the workers and they are kept for one that may come back. */
+	endTimer: ReturnType<typeof setTimeout> | null;
+}
 
-/** The process-wide worker; call the returned release() exactly once. */
-export function acquireInferenceClient(): {
+let shared: SharedClient | null = null;
+
+/**
+ * The process-wide workers; call the returned release() exactly once. The last release ends the
+ * worker threads at once, or `keepWarmMs` later if no pipeline acquired them meanwhile (with the
+ * models its streams kept warm). Kept warm, they keep neither the process nor its event loop alive.
+ */
+export function acquireInferenceClient(keepWarmMs = 0): {
 	client: InferenceClient;
 	release: () => Promise<void>;
 } {
-	if (!shared) shared = { client: new InferenceClient(), users: 0 };
+	if (!shared) shared = { client: new InferenceClient(), users: 0, endTimer: null };
 	const current = shared;
+	if (current.endTimer) {
+		clearTimeout(current.endTimer);
+		current.endTimer = null;
+		current.client.keepProcessAlive(true);
+	}
 	current.users++;
 	let released = false;
 	return {
@@ -240,10 +270,22 @@ export function acquireInferenceClient(): {
 			if (released) return;
 			released = true;
 			current.users--;
-			if (current.users === 0 && shared === current) {
-				shared = null;
-				await current.client.terminate();
+			if (current.users > 0 || shared !== current) return;
+			if (keepWarmMs > 0) {
+				current.client.keepProcessAlive(false);
+				current.endTimer = setTimeout(() => void endShared(current), keepWarmMs);
+				current.endTimer.unref();
+				return;
 			}
+			await endShared(current);
 		},
 	};
+}
+
+async function endShared(current: SharedClient): Promise<void> {
+	if (shared !== current || current.users > 0) return;
+	shared = null;
+	if (current.endTimer) clearTimeout(current.endTimer);
+	current.endTimer = null;
+	await current.client.terminate();
 }

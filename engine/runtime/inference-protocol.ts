@@ -13,12 +13,19 @@ export interface StreamConfig {
 	hotwords?: readonly string[];
 	/** More of them, for a model that takes hotwords only (see LivePipelineOptions.hotwordsIfSupported). */
 	hotwordsIfSupported?: readonly string[];
+	/** After the stream closes, its models stay loaded this long for a stream that needs them again, ms (default 0). */
+	keepWarmMs?: number;
 }
+
+/** What a worker holds for streams: each model once, shared by the streams that use the same files and settings. */
+export type ModelKind = 'vad' | 'punctuation' | 'recognizer' | 'hotwords';
 
 /** What a worker answers to a stream's open: what the stream should know about its models. */
 export interface OpenedStream {
 	/** Settings that cannot work as given but do not stop the stream (hotwords skipped or not taken). */
 	warnings: SerializedError[];
+	/** The models this open loaded; the others it needed were loaded already (for another stream, or kept warm). */
+	loaded: ModelKind[];
 }
 
 export type { ProvisionalSegment, Segment } from '../vad/speech-segmenter.js';

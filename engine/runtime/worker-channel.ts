@@ -36,6 +36,7 @@ export class WorkerChannel {
 	private readonly inFlight = new Map<number, InFlight>();
 	private readonly busy = new BusyShare(BUSY_TIME_CONSTANT_MS);
 	private terminating = false;
+	private keepsProcessAlive = true;
 
 	constructor(
 		readonly role: WorkerRole,
@@ -71,6 +72,13 @@ export class WorkerChannel {
 				requestHandler(this.role, body.type)?.transfer?.(body) ?? [],
 			);
 		});
+	}
+
+	/** Whether the worker thread keeps the process running (a replacement after a crash inherits it). */
+	keepProcessAlive(alive: boolean): void {
+		this.keepsProcessAlive = alive;
+		if (alive) this.worker.ref();
+		else this.worker.unref();
 	}
 
 	/** The worker's JavaScript heap in use (for soak tests: growth, garbage included). */
@@ -115,6 +123,7 @@ export class WorkerChannel {
 		worker.on('exit', (code) => {
 			if (!this.terminating) this.restart(worker, `exit code ${code}`);
 		});
+		if (!this.keepsProcessAlive) worker.unref();
 		return worker;
 	}
 

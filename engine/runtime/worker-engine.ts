@@ -16,6 +16,7 @@ import type { VadOptions } from '../vad/vad-options.js';
 import { Batcher, recognitionBatchSize } from './batcher.js';
 import {
 	serializeError,
+	type ModelKind,
 	type OpenedStream,
 	type StreamConfig,
 	type WorkerRole,
@@ -39,6 +40,7 @@ export interface Recognizer {
 export interface VadStream {
 	role: 'vad';
 	keys: string[];
+	keepWarmMs: number;
 	segmenter: SpeechSegmenter;
 	punctuator: Punctuator | null;
 	punctuationCache: PunctuationCache;
@@ -49,6 +51,7 @@ export interface VadStream {
 export interface RecognizerStream {
 	role: 'recognizer';
 	keys: string[];
+	keepWarmMs: number;
 	recognizer: Recognizer;
 	/** The stream's hotwords, embedded once and shared by the streams that set the same list. */
 	hotwords: HotwordBias | null;
@@ -91,7 +94,8 @@ export class WorkerEngine {
 		);
 		this.opening.set(streamId, settled);
 		try {
-			return { warnings: (await opened).map(serializeError) };
+			const { warnings, loaded } = await opened;
+			return { warnings: warnings.map(serializeError), loaded };
 		} finally {
 			if (this.opening.get(streamId) === settled) this.opening.delete(streamId);
 		}
@@ -102,12 +106,14 @@ export class WorkerEngine {
 		if (!stream) return null;
 		this.streams.delete(streamId);
 		if (stream.role === 'vad') await stream.queue.settled();
-		await Promise.all(stream.keys.map((key) => this.models.release(key)));
+		await Promise.all(stream.keys.map((key) => this.models.release(key, stream.keepWarmMs)));
 		return null;
 	}
 
+	/** Closes every stream and unloads every model, kept warm or not: the worker is ending. */
 	async closeAll(): Promise<null> {
 		await Promise.all([...this.streams.keys()].map((streamId) => this.close(streamId)));
+		await this.models.releaseIdle();
 		return null;
 	}
 
@@ -119,27 +125,30 @@ export class WorkerEngine {
 		return this.streamWith(streamId, 'recognizer');
 	}
 
-	private async load(streamId: string, config: StreamConfig): Promise<EngineError[]> {
+	private async load(
+		streamId: string,
+		config: StreamConfig,
+	): Promise<{ warnings: EngineError[]; loaded: ModelKind[] }> {
 		if (this.streams.has(streamId))
 			throw new EngineError('BAD_OPTION', `Stream ${streamId} is already open.`, 'Close it first.');
 		const acquired: string[] = [];
-		const acquire = async <T>(
-			key: string,
-			load: () => Promise<T>,
-			release: (model: T) => Promise<void>,
-		): Promise<T> => {
-			const model = await this.models.acquire(key, load, release);
+		const loaded: ModelKind[] = [];
+		const acquire: Acquire = async (kind, id, load, release) => {
+			const key = `${kind}:${id}`;
+			const { model, loaded: loadedNow } = await this.models.acquire(key, load, release);
 			acquired.push(key);
+			if (loadedNow) loaded.push(kind);
 			return model;
 		};
+		const keepWarmMs = config.keepWarmMs ?? 0;
 		try {
 			if (this.role === 'vad') {
-				this.streams.set(streamId, await openVad(config, acquire, acquired));
-				return [];
+				this.streams.set(streamId, await openVad(config, acquire, acquired, keepWarmMs));
+				return { warnings: [], loaded };
 			}
-			const { stream, warnings } = await openRecognizer(config, acquire, acquired);
+			const { stream, warnings } = await openRecognizer(config, acquire, acquired, keepWarmMs);
 			this.streams.set(streamId, stream);
-			return warnings;
+			return { warnings, loaded };
 		} catch (error) {
 			await Promise.all(acquired.map((key) => this.models.release(key)));
 			throw error;
@@ -174,17 +183,25 @@ export class WorkerEngine {
 	}
 }
 
+/** Loads a model of this kind (or shares the one loaded), `id` telling its files and settings apart. */
 type Acquire = <T>(
-	key: string,
+	kind: ModelKind,
+	id: string,
 	load: () => Promise<T>,
 	release: (model: T) => Promise<void>,
 ) => Promise<T>;
 
-async function openVad(config: StreamConfig, acquire: Acquire, keys: string[]): Promise<VadStream> {
+async function openVad(
+	config: StreamConfig,
+	acquire: Acquire,
+	keys: string[],
+	keepWarmMs: number,
+): Promise<VadStream> {
 	const { models } = config;
 	const recognizerFrontend = loadFrontendOptions(models.asrDir);
 	const vadModel = await acquire(
-		`vad:${models.vadDir}`,
+		'vad',
+		models.vadDir,
 		() => FsmnVadModel.load(models.vadDir),
 		(model) => model.release(),
 	);
@@ -193,7 +210,8 @@ async function openVad(config: StreamConfig, acquire: Acquire, keys: string[]): 
 	if (puncDir) {
 		const puncQuantized = models.puncQuantized ?? models.quantized ?? false;
 		punctuator = await acquire(
-			`punc:${puncDir}:${precision(puncQuantized)}`,
+			'punctuation',
+			`${puncDir}:${precision(puncQuantized)}`,
 			() => Punctuator.load(puncDir, { quantized: puncQuantized }),
 			(p) => p.release(),
 		);
@@ -207,6 +225,7 @@ async function openVad(config: StreamConfig, acquire: Acquire, keys: string[]): 
 	return {
 		role: 'vad',
 		keys,
+		keepWarmMs,
 		segmenter,
 		punctuator,
 		punctuationCache: new PunctuationCache(),
@@ -218,19 +237,22 @@ async function openRecognizer(
 	config: StreamConfig,
 	acquire: Acquire,
 	keys: string[],
+	keepWarmMs: number,
 ): Promise<{ stream: RecognizerStream; warnings: EngineError[] }> {
 	const { models } = config;
 	const threads = models.threads ?? 1;
 	const quantized = models.quantized ?? false;
-	const recognizerKey = `asr:${models.asrDir}:${precision(quantized)}:${threads}`;
+	const recognizerId = `${models.asrDir}:${precision(quantized)}:${threads}`;
 	const recognizer = await acquire(
-		recognizerKey,
+		'recognizer',
+		recognizerId,
 		() => loadRecognizer(models.asrDir, quantized, threads),
 		(r) => r.paraformer.release(),
 	);
 	const stream: RecognizerStream = {
 		role: 'recognizer',
 		keys,
+		keepWarmMs,
 		recognizer,
 		hotwords: null,
 		provisional: null,
@@ -249,7 +271,8 @@ async function openRecognizer(
 	const warnings: EngineError[] = left > 0 ? [optionalHotwordsLeft(left)] : [];
 	// Changing hotwords embeds the new list with the loaded model; it never reloads the model.
 	const embedded = await acquire(
-		`hotwords:${recognizerKey}:${JSON.stringify(hotwords)}`,
+		'hotwords',
+		`${recognizerId}:${JSON.stringify(hotwords)}`,
 		() => hotwordModel.embed(hotwords),
 		async () => undefined,
 	);

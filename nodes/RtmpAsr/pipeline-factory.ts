@@ -3,12 +3,15 @@ import {
 	LivePipeline,
 	type LivePipelineEvents,
 	type LivePipelineOptions,
+	type ModelKind,
 } from '../../engine/index.js';
 
 /** What the trigger needs of a live pipeline (engine/pipeline/live-pipeline.ts). */
 export interface TriggerPipeline extends EventEmitter<LivePipelineEvents> {
 	start(): Promise<void>;
 	close(): Promise<void>;
+	/** The kinds of model start() had to load (the others were loaded already). */
+	readonly modelsLoaded: readonly ModelKind[];
 }
 
 /**

@@ -12,6 +12,7 @@ import {
 	isEngineError,
 	type LivePipelineOptions,
 	localInputPath,
+	type ModelKind,
 	type ModelSelection,
 	parseStreamInput,
 	type PipelineStatus,
@@ -86,6 +87,7 @@ async function prepare(context: ITriggerFunctions): Promise<TriggerSetup> {
 			? { hotwordsIfSupported: settings.keywordHotwords }
 			: {}),
 		...(settings.ffmpegPath === undefined ? {} : { ffmpegPath: settings.ffmpegPath }),
+		keepWarmMs: keepWarmMs(process.env),
 	};
 	return { settings, pipelineOptions, matcher, stream: redact(input.display), redact };
 }
@@ -148,6 +150,7 @@ async function liveRun(context: ITriggerFunctions, setup: TriggerSetup): Promise
 		await closeMatcher(setup);
 		throw toTriggerError(node, error);
 	}
+	context.logger.info(describeModelLoads(setup.stream, pipeline.modelsLoaded));
 	return {
 		closeFunction: async () => {
 			queue.close();
@@ -155,6 +158,33 @@ async function liveRun(context: ITriggerFunctions, setup: TriggerSetup): Promise
 			await closeMatcher(setup);
 		},
 	};
+}
+
+const KEEP_WARM_VARIABLE = 'RTMP_ASR_KEEP_WARM_SECONDS';
+const DEFAULT_KEEP_WARM_SECONDS = 60;
+
+/**
+ * How long the models stay loaded after the trigger closes: n8n closes it and starts it again on
+ * every save of an active workflow, and on every change of its hotwords; within this time the
+ * second start reuses the loaded models (a new hotword list is only embedded).
+ */
+export function keepWarmMs(env: NodeJS.ProcessEnv): number {
+	const given = env[KEEP_WARM_VARIABLE];
+	if (given === undefined || given.trim() === '') return DEFAULT_KEEP_WARM_SECONDS * 1000;
+	const seconds = Number(given);
+	if (!Number.isFinite(seconds) || seconds < 0 || seconds > 86_400)
+		throw new EngineError(
+			'BAD_OPTION',
+			`${KEEP_WARM_VARIABLE}="${given}" is not a number of seconds from 0 to 86400.`,
+			`Set it to how long the models stay loaded after a workflow stops (default ${DEFAULT_KEEP_WARM_SECONDS}; 0 unloads them at once), or unset it.`,
+		);
+	return seconds * 1000;
+}
+
+function describeModelLoads(stream: string, loaded: readonly ModelKind[]): string {
+	const reused =
+		loaded.length === 0 ? 'all models were loaded already' : `loaded: ${loaded.join(', ')}`;
+	return `${stream}: models ready (${reused}).`;
 }
 
 function manualRun(context: ITriggerFunctions, setup: TriggerSetup): ITriggerResponse {

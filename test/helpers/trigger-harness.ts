@@ -11,6 +11,7 @@ import type {
 } from 'n8n-workflow';
 import type { LivePipelineOptions } from '../../engine/config.js';
 import type { LivePipelineEvents, Sentence } from '../../engine/pipeline/events.js';
+import type { ModelKind } from '../../engine/runtime/inference-protocol.js';
 import type { DonePromise } from '../../nodes/RtmpAsr/execution-queue.js';
 import { pipelineFactory, type TriggerPipeline } from '../../nodes/RtmpAsr/pipeline-factory.js';
 
@@ -125,6 +126,7 @@ export class FakePipeline extends EventEmitter<LivePipelineEvents> implements Tr
 	readonly options: LivePipelineOptions;
 	started = false;
 	closed = false;
+	readonly modelsLoaded: readonly ModelKind[] = [];
 	/** Makes start() reject, like a missing model. */
 	startError: Error | undefined;
 

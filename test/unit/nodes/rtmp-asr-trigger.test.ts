@@ -147,6 +147,7 @@ describe('RtmpAsrTrigger activation', () => {
 				reconnect: { maxDelayMs: 10_000 },
 				earlyRecognition: true,
 				ffmpegPath: '/usr/bin/ffmpeg',
+				keepWarmMs: 60_000,
 			});
 			assert.equal(harness.response.manualTriggerFunction, undefined);
 			await harness.close();

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { test } from 'node:test';
+import { promisify } from 'node:util';
 import type { Worker } from 'node:worker_threads';
 import { computeFbank } from '../../../engine/frontend/fbank.js';
 import { loadFrontendOptions } from '../../../engine/frontend/frontend-options.js';
@@ -65,6 +67,49 @@ test('pipelines share the two workers; the last release ends both', async () => 
 	const third = acquireInferenceClient();
 	assert.notEqual(third.client, first.client, 'new workers after the last release');
 	await third.release();
+});
+
+test('kept warm, the released workers serve the next pipeline without reloading, and end on time', async () => {
+	const keepWarmMs = 1500;
+	const first = acquireInferenceClient(keepWarmMs);
+	const config = { models, keepWarmMs };
+	assert.deepEqual((await first.client.open('a', config)).loaded.sort(), ['recognizer', 'vad']);
+	await first.client.close('a');
+	const workers = [workerOf(first.client, 'vad'), workerOf(first.client, 'recognizer')];
+	await first.release();
+
+	const second = acquireInferenceClient(keepWarmMs);
+	assert.equal(second.client, first.client, 'the same workers');
+	assert.deepEqual((await second.client.open('b', config)).loaded, [], 'nothing reloaded');
+	assert.equal((await second.client.recognize('b', alarmFbank())).textRaw, ALARM_TEXT);
+	await second.client.close('b');
+	const exited = Promise.all(
+		workers.map((worker) => new Promise<number>((resolve) => worker.once('exit', resolve))),
+	);
+	const releasedAt = performance.now();
+	await second.release();
+	await exited;
+	const waitedMs = performance.now() - releasedAt;
+	assert.ok(waitedMs >= keepWarmMs - 50, `the threads ended after ${waitedMs} ms, not before`);
+	assert.ok(waitedMs < keepWarmMs + 5000, `the threads ended after ${waitedMs} ms`);
+	const third = acquireInferenceClient();
+	assert.notEqual(third.client, first.client, 'new workers once the kept ones ended');
+	await third.release();
+});
+
+test('workers kept warm do not keep the process alive: it exits when its work is done', async () => {
+	const script = `
+		const { acquireInferenceClient } = require(${JSON.stringify(require.resolve('../../../engine/runtime/inference-client.js'))});
+		const config = { models: ${JSON.stringify(models)}, keepWarmMs: 600000 };
+		const { client, release } = acquireInferenceClient(600000);
+		client.open('s', config).then(() => client.close('s')).then(release).then(() => console.log('released'));
+	`;
+	const startedAt = performance.now();
+	const { stdout } = await promisify(execFile)(process.execPath, ['-e', script], {
+		timeout: 20_000,
+	});
+	assert.equal(stdout.trim(), 'released');
+	assert.ok(performance.now() - startedAt < 20_000, 'exited long before the keep-warm time');
 });
 
 // Worker.terminate() stands in for a crash between runs: terminated inside an onnxruntime run, a

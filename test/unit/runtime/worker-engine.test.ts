@@ -50,7 +50,7 @@ test('the VAD and recognizer engines turn the toy stream into its 14 sentences, 
 	assert.deepEqual(vad.loadedModels, [`vad:${models.vadDir}`], 'the VAD worker loads only the VAD');
 	assert.deepEqual(
 		recognizer.loadedModels,
-		[`asr:${models.asrDir}:fp32:1`],
+		[`recognizer:${models.asrDir}:fp32:1`],
 		'the recognizer worker loads no VAD',
 	);
 	const { samples } = readWav(sharedPath('audio', 'toy', 'toy_stream.wav'));
@@ -140,8 +140,8 @@ test("the VAD worker punctuates, its model at its own precision: an fp32 recogni
 		config: { models: { ...models, puncDir } },
 	});
 	assert.deepEqual(engine.loadedModels.sort(), [
-		`punc:${puncDir}:fp32`,
-		`punc:${puncDir}:int8`,
+		`punctuation:${puncDir}:fp32`,
+		`punctuation:${puncDir}:int8`,
 		`vad:${models.vadDir}`,
 	]);
 	const text = await handleRequest(engine, {
@@ -165,7 +165,7 @@ test("the VAD worker punctuates, its model at its own precision: an fp32 recogni
 	});
 	assert.deepEqual(
 		recognizer.loadedModels,
-		[`asr:${models.asrDir}:fp32:1`],
+		[`recognizer:${models.asrDir}:fp32:1`],
 		'recognizers load no punctuation',
 	);
 	await assert.rejects(

@@ -38,7 +38,7 @@ test('each hotword list is embedded once with the loaded model; streams with oth
 	await open('d', []);
 	const keys = engine.loadedModels;
 	assert.equal(
-		keys.filter((key) => key.startsWith('asr:')).length,
+		keys.filter((key) => key.startsWith('recognizer:')).length,
 		1,
 		`one model for every list: ${keys.join(', ')}`,
 	);
@@ -160,4 +160,38 @@ test('keywords beyond the hotword limit are left out of the list with a warning;
 		/^2 keyword\(s\) are not used as hotwords: with the hotwords they would pass FunASR's limit of 1000\./,
 	);
 	await handleRequest(engine, { id: 0, type: 'close', streamId: 's' });
+});
+
+test('a stream reopened with other hotwords within its keep-warm time reuses the model: only the new list is embedded', async () => {
+	const engine = new WorkerEngine('recognizer');
+	const keepWarmMs = 300;
+	const open = (streamId: string, hotwords: string[]) =>
+		handleRequest(engine, {
+			id: 0,
+			type: 'open',
+			streamId,
+			config: { models: contextual, hotwords, keepWarmMs },
+		});
+	const close = (streamId: string) => handleRequest(engine, { id: 0, type: 'close', streamId });
+	assert.deepEqual((await open('first', ['魔搭 达摩院'])).loaded, ['recognizer', 'hotwords']);
+	const model = engine.recognizerStream('first').recognizer;
+	await close('first');
+	assert.equal(engine.loadedModels.length, 2, 'kept warm after the close');
+
+	assert.deepEqual((await open('second', ['语音识别'])).loaded, ['hotwords'], 'no model reload');
+	assert.equal(engine.recognizerStream('second').recognizer, model, 'the same loaded model');
+	assert.deepEqual(
+		(await open('third', ['魔搭 达摩院'])).loaded,
+		[],
+		'the first list is still warm',
+	);
+	await close('second');
+	await close('third');
+
+	await new Promise((resolve) => setTimeout(resolve, keepWarmMs + 200));
+	assert.deepEqual(engine.loadedModels, [], 'unloaded once nobody came back');
+	assert.deepEqual((await open('fourth', [])).loaded, ['recognizer'], 'loaded anew');
+	await close('fourth');
+	await handleRequest(engine, { id: 0, type: 'shutdown' });
+	assert.deepEqual(engine.loadedModels, [], 'a shutdown unloads what is kept warm at once');
 });

@@ -249,6 +249,26 @@ export class N8nClient {
 		return (await this.request('GET', `/rest/workflows/${id}`)) as never;
 	}
 
+	/** Saves the workflow with one node's parameters changed, as the editor does; answers the new version. */
+	async updateNodeParameters(
+		id: string,
+		nodeName: string,
+		parameters: Record<string, unknown>,
+	): Promise<string> {
+		const workflow = (await this.request('GET', `/rest/workflows/${id}`)) as {
+			versionId: string;
+			nodes: { name: string; parameters: Record<string, unknown> }[];
+		};
+		const node = workflow.nodes.find((candidate) => candidate.name === nodeName);
+		if (!node) throw new Error(`Workflow ${id} has no node named ${nodeName}.`);
+		node.parameters = { ...node.parameters, ...parameters };
+		const saved = (await this.request('PATCH', `/rest/workflows/${id}`, {
+			nodes: workflow.nodes,
+			versionId: workflow.versionId,
+		})) as { versionId: string };
+		return saved.versionId;
+	}
+
 	async activate(id: string): Promise<{ active: boolean }> {
 		const { versionId } = await this.workflow(id);
 		return (await this.request('POST', `/rest/workflows/${id}/activate`, { versionId })) as never;

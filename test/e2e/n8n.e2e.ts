@@ -450,7 +450,34 @@ describe('the node in n8n 2.40.7', { concurrency: false }, () => {
 		assert.equal(statuses[0]?.type, 'connected', JSON.stringify(statuses));
 		const warnings = statuses.filter((status) => status.type === 'warning');
 		assert.deepEqual(warnings, [], 'no warning on the Status output');
-		assert.doesNotMatch(n8n!.log().slice(logBefore), /hotword/i, 'no hotword warning in the log');
+		const logged = n8n!
+			.log()
+			.slice(logBefore)
+			.split('\n')
+			.filter((line) => !line.includes('models ready'));
+		assert.doesNotMatch(logged.join('\n'), /hotword/i, 'no hotword warning in the log');
+	});
+
+	test('the hotword workflow saved with other hotwords and activated again within a minute: n8n reloads no model, only the new list is embedded', async () => {
+		const { id } = STAND_INS.hotwords;
+		const logBefore = n8n!.log().length;
+		await client.updateNodeParameters(id, 'RTMP Speech Recognition Trigger', {
+			hotwords: ['语音识别'],
+		});
+		const url = server.url('live', STREAM_KEY);
+		try {
+			await timed('re-activate with other hotwords', () => client.activate(id));
+			await waitFor(
+				() => /models ready/.test(n8n!.log().slice(logBefore)),
+				30_000,
+				'the re-activation to log its models',
+			);
+			const ready = /models ready \(([^)]*)\)/.exec(n8n!.log().slice(logBefore))![1];
+			assert.equal(ready, 'loaded: hotwords', n8n!.log().slice(logBefore));
+		} finally {
+			await client.deactivate(id);
+			await waitFor(() => ffmpegReadersOf(url).length === 0, 20_000, 'no ffmpeg after it');
+		}
 	});
 
 	test('a timestamp stand-in: each item carries tokens with monotonic times inside its segment', async (t) => {

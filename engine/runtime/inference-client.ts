@@ -45,6 +45,8 @@ interface OpenStream {
  */
 export class InferenceClient {
 	private readonly openStreams = new Map<string, OpenStream>();
+	/** Streams whose open is under way; a close meanwhile removes them, so the open does not register them. */
+	private readonly opening = new Set<string>();
 	private readonly crashListeners = new Set<(crash: WorkerCrash) => void>();
 	private readonly vad = this.channel('vad', () => true);
 	/** One from the start; more when a stream asks for them. */
@@ -78,9 +80,11 @@ export class InferenceClient {
 			);
 		}
 		const channels = [this.vad, ...this.recognizers.slice(0, recognizers)];
+		this.opening.add(streamId);
 		const opened = await Promise.allSettled(
 			channels.map((channel) => channel.call({ type: 'open', streamId, config })),
 		);
+		const closedMeanwhile = !this.opening.delete(streamId);
 		const failed = opened.find((result) => result.status === 'rejected');
 		if (failed) {
 			await Promise.all(
@@ -90,7 +94,9 @@ export class InferenceClient {
 			);
 			throw failed.reason;
 		}
-		this.openStreams.set(streamId, { config, recognizers, provisional: null });
+		// Its close reached the workers after this open: they hold nothing for it any more.
+		if (!closedMeanwhile)
+			this.openStreams.set(streamId, { config, recognizers, provisional: null });
 		const warnings = new Map<string, EngineError>();
 		const loaded = new Set<ModelKind>();
 		for (const result of opened) {
@@ -165,6 +171,7 @@ export class InferenceClient {
 	async close(streamId: string): Promise<void> {
 		const stream = this.openStreams.get(streamId);
 		this.openStreams.delete(streamId);
+		this.opening.delete(streamId);
 		const channels = stream ? [this.vad, ...this.channelsOf(stream)] : this.channels;
 		await Promise.all(channels.map((channel) => channel.call({ type: 'close', streamId })));
 	}

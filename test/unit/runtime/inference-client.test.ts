@@ -112,6 +112,20 @@ test('workers kept warm do not keep the process alive: it exits when its work is
 	assert.ok(performance.now() - startedAt < 20_000, 'exited long before the keep-warm time');
 });
 
+test('a stream closed while it opens is not left open: the workers release its models and the client forgets it', async () => {
+	const { client, release } = acquireInferenceClient();
+	try {
+		const opened = client.open('s', { models });
+		await client.close('s');
+		await opened;
+		assert.throws(() => client.recognize('s', alarmFbank()), /Stream s is not open/);
+		assert.deepEqual((await client.open('t', { models })).loaded.sort(), ['recognizer', 'vad']);
+		await client.close('t');
+	} finally {
+		await release();
+	}
+});
+
 // Worker.terminate() stands in for a crash between runs: terminated inside an onnxruntime run, a
 // thread aborts the process (see WorkerChannel.terminate). Retries in flight: worker-channel.test.
 for (const role of ['vad', 'recognizer'] as const) {

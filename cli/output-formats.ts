@@ -19,7 +19,49 @@ export function parseOutputFormat(value: string): OutputFormat {
 	);
 }
 
+/**
+ * The times of text, SRT and WebVTT run on from the first connection: a live input that reconnects
+ * starts each session at 0 ms, which would send its cues back to the start of the file.
+ */
 export function createFormatter(format: OutputFormat): SentenceFormatter {
+	const formatter = formatterOf(format);
+	if (format === 'jsonl') return formatter;
+	const onTimeline = oneTimeline();
+	return { header: formatter.header, format: (s) => formatter.format(onTimeline(s)) };
+}
+
+/** Moves each session's sentences by the wall-clock time from the first session's start to its own. */
+function oneTimeline(): (sentence: Sentence) => Sentence {
+	let firstSessionStart: number | null = null;
+	const offsets = new Map<string, number>();
+	return (sentence) => {
+		let offset = offsets.get(sentence.sessionId);
+		if (offset === undefined) {
+			const sessionStart = Date.parse(sentence.startedAt) - sentence.startMs;
+			firstSessionStart ??= sessionStart;
+			offset = Math.max(0, sessionStart - firstSessionStart) || 0;
+			offsets.set(sentence.sessionId, offset);
+		}
+		if (offset === 0) return sentence;
+		const shift = offset;
+		return {
+			...sentence,
+			startMs: sentence.startMs + shift,
+			endMs: sentence.endMs + shift,
+			...(sentence.tokens
+				? {
+						tokens: sentence.tokens.map((token) => ({
+							...token,
+							startMs: token.startMs + shift,
+							endMs: token.endMs + shift,
+						})),
+					}
+				: {}),
+		};
+	};
+}
+
+function formatterOf(format: OutputFormat): SentenceFormatter {
 	switch (format) {
 		case 'text':
 			return {

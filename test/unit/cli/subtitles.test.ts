@@ -110,17 +110,48 @@ describe('SRT and WebVTT', () => {
 		);
 	});
 
-	const sentence = (index: number, text: string, startMs: number, endMs: number): Sentence => ({
+	const SESSION_START = Date.parse('2026-12-06T10:00:00.000Z');
+	const sentence = (
+		index: number,
+		text: string,
+		startMs: number,
+		endMs: number,
+		session = { id: 's', startedAt: SESSION_START },
+	): Sentence => ({
 		text,
 		textRaw: text,
 		index,
-		sessionId: 's',
+		sessionId: session.id,
 		startMs,
 		endMs,
-		startedAt: '',
-		endedAt: '',
+		startedAt: new Date(session.startedAt + startMs).toISOString(),
+		endedAt: new Date(session.startedAt + endMs).toISOString(),
 		durationMs: endMs - startMs,
 		latencyMs: 0,
+	});
+
+	it('runs subtitle times on across a reconnect: the next session starts where it was on the wall clock', () => {
+		const srt = createFormatter('srt');
+		// The stream dropped; the second connection began 65 s after the first.
+		const reconnected = { id: 't', startedAt: SESSION_START + 65_000 };
+		const tokens = [
+			{ text: '再', startMs: 1500, endMs: 1800 },
+			{ text: '见', startMs: 1800, endMs: 2400 },
+		];
+		const text =
+			srt.format(sentence(0, '你好。', 1000, 2000)) +
+			srt.format({ ...sentence(1, '再见。', 1500, 2500, reconnected), tokens });
+		assert.equal(
+			text,
+			'1\n00:00:01,000 --> 00:00:02,000\n你好。\n\n2\n00:01:06,500 --> 00:01:07,400\n再见。\n\n',
+		);
+		const jsonl = createFormatter('jsonl');
+		assert.equal(
+			(JSON.parse(jsonl.format(sentence(1, '再见。', 1500, 2500, reconnected))) as Sentence)
+				.startMs,
+			1500,
+			'JSON lines keep the session times, with their sessionId',
+		);
 	});
 
 	it('numbers SRT cues across sentences and writes the WebVTT header once', () => {

@@ -72,7 +72,7 @@ function formatterOf(format: OutputFormat): SentenceFormatter {
 			return {
 				header: '',
 				format: (s) =>
-					`${JSON.stringify({ index: s.index, text: s.text, textRaw: s.textRaw, startMs: s.startMs, endMs: s.endMs, ...(s.tokens ? { tokens: s.tokens } : {}) })}\n`,
+					`${JSON.stringify({ index: s.index, text: s.text, textRaw: s.textRaw, startMs: s.startMs, endMs: s.endMs, sessionId: s.sessionId, ...(s.tokens ? { tokens: s.tokens } : {}) })}\n`,
 			};
 		case 'srt': {
 			// SRT numbers its cues from 1 across the whole file.

@@ -177,6 +177,7 @@ describe('SRT and WebVTT', () => {
 			'textRaw',
 			'startMs',
 			'endMs',
+			'sessionId',
 		]);
 		const tokens = [{ text: '好', startMs: 10, endMs: 400 }];
 		assert.deepEqual(

@@ -1,5 +1,5 @@
 import { EngineError, errorMessage, type EngineErrorCode } from '../errors.js';
-import type { ModelSelection, VadSettings } from '../config.js';
+import type { ModelSelection, RecognitionLanguage, VadSettings } from '../config.js';
 import type { TimedToken } from '../timed-token.js';
 import type { ProvisionalSegment, Segment } from '../vad/speech-segmenter.js';
 
@@ -13,6 +13,10 @@ export interface StreamConfig {
 	hotwords?: readonly string[];
 	/** More of them, for a model that takes hotwords only (see LivePipelineOptions.hotwordsIfSupported). */
 	hotwordsIfSupported?: readonly string[];
+	/** The language asked of a SenseVoice model (see LivePipelineOptions.language). */
+	language?: RecognitionLanguage;
+	/** SenseVoice's inverse text normalisation (see LivePipelineOptions.itn). */
+	itn?: boolean;
 }
 
 /** What a worker answers to a stream's open: what the stream should know about its models. */
@@ -42,6 +46,10 @@ export interface RecognizerOutput {
 	timedTokens?: TimedToken[];
 	/** Recognized during the segment's trailing silence, before the VAD closed it. */
 	early: boolean;
+	/** SenseVoice only: the language it heard (zh, en, yue, ja, ko, nospeech), its emotion tag and the audio events besides speech. */
+	language?: string;
+	emotion?: string;
+	events?: string[];
 }
 
 export interface SerializedError {

@@ -142,6 +142,13 @@ function cutBySpokenCharacters(text: string, counts: readonly number[]): string[
 			for (let spoken = 0; position < chars.length && spoken < count; position++) {
 				if (SPOKEN.test(chars[position])) spoken++;
 			}
+			// Marks right after the last word (SenseVoice's own punctuation) stay with it.
+			while (
+				position < chars.length &&
+				!SPOKEN.test(chars[position]) &&
+				!SPACE.test(chars[position])
+			)
+				position++;
 		}
 		parts.push(chars.slice(start, position).join('').trim());
 	});

@@ -55,7 +55,7 @@ export interface LivePipelineOptions {
 	models: ModelSelection;
 	/** The language spoken, for a SenseVoice model; default `auto`. A Paraformer takes `auto` or `zh` only. */
 	language?: RecognitionLanguage;
-	/** SenseVoice's inverse text normalisation: the model writes numbers and punctuation itself ("twenty five" → "25."); default false. A Paraformer ignores it. */
+	/** SenseVoice's inverse text normalisation: the model writes numbers and punctuation itself ("twenty five" → "25."); default false. A Paraformer ignores it (its punctuation comes from the punctuation model). */
 	itn?: boolean;
 	vad?: VadSettings;
 	queue?: QueueSettings;

@@ -254,7 +254,7 @@ async function openRecognizer(
 	}
 	if (request.language !== 'auto' && request.language !== 'zh')
 		throw wrongFamily(model.modelPath, 'paraformer', 'sensevoice', `the language "${request.language}"`);
-	const warnings = request.itn ? [itnNotTaken(models.asrDir)] : [];
+	const warnings: EngineError[] = [];
 	const hotwordModel = model.hotwords;
 	if (!hotwordModel)
 		return {
@@ -300,15 +300,6 @@ function senseVoiceHotwords(modelPath: string): EngineError {
 		'BAD_OPTION',
 		`"${modelPath}" is a SenseVoice model, which takes no hotwords: hotwords need a Paraformer with FunASR's NN hotwords.`,
 		'Choose paraformer-zh-contextual-int8 (or a FunASR contextual/SeACo export with model_eb.onnx) for hotwords, or give no hotwords.',
-	);
-}
-
-function itnNotTaken(asrDir: string): EngineError {
-	return new EngineError(
-		'BAD_OPTION',
-		`The recognizer "${asrDir}" is a Paraformer: inverse text normalisation is SenseVoice's and is ignored (the punctuation model punctuates a Paraformer's text).`,
-		'Choose a SenseVoice model (sensevoice-small-int8) for ITN, or turn ITN off.',
-		{ fatal: false },
 	);
 }
 

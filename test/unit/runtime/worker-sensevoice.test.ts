@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import type { Worker } from 'node:worker_threads';
 import { computeFbank } from '../../../engine/frontend/fbank.js';
 import { loadFrontendOptions } from '../../../engine/frontend/frontend-options.js';
+import { InferenceClient } from '../../../engine/runtime/inference-client.js';
 import { WorkerEngine } from '../../../engine/runtime/worker-engine.js';
 import { handleRequest } from '../../../engine/runtime/worker-requests.js';
 import { readWav } from '../../../engine/source/wav.js';
@@ -117,4 +119,26 @@ test('hotwords given to a SenseVoice model fail the open naming a hotword Parafo
 	});
 	assert.deepEqual(warnings, []);
 	await handleRequest(engine, { id: 0, type: 'close', streamId: 't' });
+});
+
+test("a crashed recognizer worker reopens a SenseVoice stream with its language and ITN: the same text as before", async () => {
+	const client = new InferenceClient();
+	try {
+		await client.open('s', { models: sensevoice, language: 'en', itn: true });
+		const rows = fbank();
+		const before = await client.recognize('s', rows.slice());
+		const internals = client as unknown as { recognizers: { worker: Worker }[] };
+		// Worker.terminate() between runs stands in for a crash (see inference-client.test.ts).
+		await internals.recognizers[0].worker.terminate();
+		const after = await client.recognize('s', rows.slice());
+		assert.deepEqual(after, before);
+		await client.open('auto', { models: sensevoice });
+		assert.notEqual(
+			(await client.recognize('auto', rows.slice())).textRaw,
+			before.textRaw,
+			'without them the text differs, so the comparison above means something',
+		);
+	} finally {
+		await client.terminate();
+	}
 });

@@ -254,22 +254,18 @@ async function openRecognizer(
 	}
 	if (request.language !== 'auto' && request.language !== 'zh')
 		throw wrongFamily(model.modelPath, 'paraformer', 'sensevoice', `the language "${request.language}"`);
-	const warnings: EngineError[] = [];
 	const hotwordModel = model.hotwords;
 	if (!hotwordModel)
 		return {
 			stream,
-			warnings: [
-				...warnings,
-				...((config.hotwords ?? []).length > 0 ? [hotwordsNotTaken(models.asrDir)] : []),
-			],
+			warnings: (config.hotwords ?? []).length > 0 ? [hotwordsNotTaken(models.asrDir)] : [],
 		};
 	const { hotwords, left } = withOptionalHotwords(
 		config.hotwords ?? [],
 		config.hotwordsIfSupported ?? [],
 	);
-	if (hotwords.length === 0) return { stream, warnings };
-	if (left > 0) warnings.push(optionalHotwordsLeft(left));
+	if (hotwords.length === 0) return { stream, warnings: [] };
+	const warnings: EngineError[] = left > 0 ? [optionalHotwordsLeft(left)] : [];
 	// Changing hotwords embeds the new list with the loaded model; it never reloads the model.
 	const embedded = await acquire(
 		`hotwords:${recognizerKey}:${JSON.stringify(hotwords)}`,

@@ -1,4 +1,4 @@
-import { EngineError, type Sentence } from '../engine/index.js';
+import { EngineError, type Sentence, type SentenceTags } from '../engine/index.js';
 import { buildCues, formatSrtCue, formatVttCue, VTT_HEADER } from './subtitles.js';
 
 export const OUTPUT_FORMATS = ['text', 'jsonl', 'srt', 'vtt'] as const;
@@ -72,7 +72,7 @@ function formatterOf(format: OutputFormat): SentenceFormatter {
 			return {
 				header: '',
 				format: (s) =>
-					`${JSON.stringify({ index: s.index, text: s.text, textRaw: s.textRaw, startMs: s.startMs, endMs: s.endMs, sessionId: s.sessionId, ...(s.tokens ? { tokens: s.tokens } : {}) })}\n`,
+					`${JSON.stringify({ index: s.index, text: s.text, textRaw: s.textRaw, startMs: s.startMs, endMs: s.endMs, sessionId: s.sessionId, ...(s.tokens ? { tokens: s.tokens } : {}), ...tagsOf(s) })}\n`,
 			};
 		case 'srt': {
 			// SRT numbers its cues from 1 across the whole file.
@@ -88,6 +88,15 @@ function formatterOf(format: OutputFormat): SentenceFormatter {
 		case 'vtt':
 			return { header: VTT_HEADER, format: (s) => buildCues(s).map(formatVttCue).join('') };
 	}
+}
+
+/** SenseVoice's language, emotion and events, when the sentence has them. */
+function tagsOf({ language, emotion, events }: Sentence): SentenceTags {
+	return {
+		...(language !== undefined ? { language } : {}),
+		...(emotion !== undefined ? { emotion } : {}),
+		...(events ? { events } : {}),
+	};
 }
 
 function minutesClock(ms: number): string {

@@ -2,7 +2,7 @@
 
 /** Where the models come from: FunASR export directories, loaded unchanged. */
 export interface ModelSelection {
-	/** Paraformer directory (model.onnx / model_quant.onnx, config.yaml, am.mvn, tokens.json). */
+	/** Recognizer directory, Paraformer or SenseVoice, told apart by its graph (model.onnx / model_quant.onnx, config.yaml, am.mvn, tokens.json). */
 	asrDir: string;
 	/** FSMN-VAD directory. */
 	vadDir: string;
@@ -20,6 +20,10 @@ export interface ModelSelection {
 	 */
 	recognizers?: number;
 }
+
+/** Languages a SenseVoice model is asked for: `auto` lets it tell (FunASR's language query ids). */
+export const RECOGNITION_LANGUAGES = ['auto', 'zh', 'en', 'yue', 'ja', 'ko'] as const;
+export type RecognitionLanguage = (typeof RECOGNITION_LANGUAGES)[number];
 
 export interface VadSettings {
 	/** Silence that ends a sentence (FunASR max_end_silence_time), ms. */
@@ -49,6 +53,10 @@ export interface LivePipelineOptions {
 	/** Extra strings to redact from logs, errors and items (stream key, password). */
 	secrets?: string[];
 	models: ModelSelection;
+	/** The language spoken, for a SenseVoice model; default `auto`. A Paraformer takes `auto` or `zh` only. */
+	language?: RecognitionLanguage;
+	/** SenseVoice's inverse text normalisation: the model writes numbers and punctuation itself ("twenty five" → "25."); default false. A Paraformer ignores it (its punctuation comes from the punctuation model). */
+	itn?: boolean;
 	vad?: VadSettings;
 	queue?: QueueSettings;
 	reconnect?: ReconnectSettings;

@@ -11,11 +11,14 @@ export type {
 	ModelSelection,
 	OverflowPolicy,
 	QueueSettings,
+	RecognitionLanguage,
 	ReconnectSettings,
 	VadSettings,
 } from './config.js';
+export { RECOGNITION_LANGUAGES } from './config.js';
 export { requireModelFiles } from './model-dir/model-config.js';
 export { hotwordWords, MAX_HOTWORDS } from './asr/hotword-tokenizer.js';
+export { parseRecognitionLanguage } from './asr/recognition-language.js';
 
 export { decodeFile, FfmpegSource } from './source/ffmpeg-source.js';
 export { joinUrl, redactText, redactTypedUrl, redactUrl, splitUrl } from './source/redact.js';
@@ -38,4 +41,5 @@ export type {
 	PipelineStatus,
 	SegmentClosedEvent,
 	Sentence,
+	SentenceTags,
 } from './pipeline/events.js';

@@ -15,12 +15,18 @@ export interface CatalogFile {
 	sha256?: string;
 }
 
+/** The recognizer families the engine runs (it tells them apart by their graphs; the catalog says it ahead, for the node's choices). */
+export type RecognizerFamilyName = 'paraformer' | 'sensevoice';
+const FAMILIES: readonly RecognizerFamilyName[] = ['paraformer', 'sensevoice'];
+
 export interface CatalogModel {
 	/** Short name used on the command line and in the node (`paraformer-zh`). */
 	name: string;
 	/** FunASR model id (`speech_fsmn_vad_zh-cn-16k-common-onnx`): the repository and the cache folder. */
 	id: string;
 	kind: ModelKind;
+	/** Recognizers only: which family; absent means Paraformer. */
+	family?: RecognizerFamilyName;
 	description: string;
 	files: CatalogFile[];
 }
@@ -115,6 +121,11 @@ export function findModel(catalog: Catalog, nameOrId: string): CatalogModel {
 	);
 }
 
+/** A recognizer's family as the catalog lists it (Paraformer unless it says otherwise). */
+export function recognizerFamilyOf(model: CatalogModel): RecognizerFamilyName {
+	return model.family ?? 'paraformer';
+}
+
 /** Whether the model's weights are FunASR's int8 export: pass it as the loaders' `quantized` option. */
 export function isQuantized(model: CatalogModel): boolean {
 	return model.files.some((file) => file.name === 'model_quant.onnx');
@@ -151,13 +162,20 @@ function parseModel(value: unknown, at: string, problem: Problem): CatalogModel 
 	if (files.length === 0) throw problem(`${at}.files is empty`);
 	const fileNames = new Set(files.map((file) => file.name));
 	if (fileNames.size !== files.length) throw problem(`${at}.files lists a file twice`);
-	return {
+	const model: CatalogModel = {
 		name: safeName(entry.name, `${at}.name`, problem),
 		id: safeName(entry.id, `${at}.id`, problem),
 		kind: kind as ModelKind,
 		description: text(entry.description, `${at}.description`, problem),
 		files,
 	};
+	if (entry.family !== undefined) {
+		if (kind !== 'asr') throw problem(`${at}.family is for recognizers (kind asr) only`);
+		if (!(FAMILIES as readonly unknown[]).includes(entry.family))
+			throw problem(`${at}.family must be one of ${FAMILIES.join(', ')}`);
+		model.family = entry.family as RecognizerFamilyName;
+	}
+	return model;
 }
 
 function parseFile(value: unknown, at: string, problem: Problem): CatalogFile {

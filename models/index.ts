@@ -8,10 +8,18 @@ export {
 	findModel,
 	isQuantized,
 	loadCatalog,
+	recognizerFamilyOf,
 	totalBytes,
 	validateCatalog,
 } from './catalog.js';
-export type { Catalog, CatalogFile, CatalogModel, CatalogSource, ModelKind } from './catalog.js';
+export type {
+	Catalog,
+	CatalogFile,
+	CatalogModel,
+	CatalogSource,
+	ModelKind,
+	RecognizerFamilyName,
+} from './catalog.js';
 export {
 	inspectModel,
 	MODEL_DIR_ENV,

@@ -1,10 +1,10 @@
-import { EngineError, LivePipeline } from '../../engine/index.js';
+import { EngineError, LivePipeline, parseRecognitionLanguage } from '../../engine/index.js';
 import { parseCommand, positiveInteger, requireValue } from '../args.js';
 import { readHotwordOptions } from '../hotwords.js';
 import { createFormatter, parseOutputFormat } from '../output-formats.js';
 
 const USAGE =
-	'rtmp-asr transcribe <file-or-url> --model <dir> --vad <dir> [--punc <dir>] [--format text|jsonl|srt|vtt] [--json] [--quantized] [--threads N] [--recognizers N] [--ffmpeg <path>] [--hotwords "词一 词二"] [--hotwords-file <file>]';
+	'rtmp-asr transcribe <file-or-url> --model <dir> --vad <dir> [--punc <dir>] [--format text|jsonl|srt|vtt] [--json] [--quantized] [--threads N] [--recognizers N] [--ffmpeg <path>] [--hotwords "词一 词二"] [--hotwords-file <file>] [--language auto|zh|en|yue|ja|ko] [--itn]';
 
 /** Prints each final sentence as it is recognized: a line of text or JSON, or subtitle cues. `--json` is `--format jsonl`. */
 export async function transcribeCommand(argv: string[], signal: AbortSignal): Promise<void> {
@@ -22,6 +22,8 @@ export async function transcribeCommand(argv: string[], signal: AbortSignal): Pr
 			ffmpeg: { type: 'string' },
 			hotwords: { type: 'string' },
 			'hotwords-file': { type: 'string' },
+			language: { type: 'string' },
+			itn: { type: 'boolean', default: false },
 		},
 		USAGE,
 	);
@@ -56,6 +58,10 @@ export async function transcribeCommand(argv: string[], signal: AbortSignal): Pr
 		queue: { overflow: 'backpressure', maxSeconds: 30 },
 		...(values.ffmpeg ? { ffmpegPath: values.ffmpeg } : {}),
 		...(hotwords ? { hotwords: hotwords.hotwords } : {}),
+		...(values.language !== undefined
+			? { language: parseRecognitionLanguage(values.language, '--language') }
+			: {}),
+		...(values.itn ? { itn: true } : {}),
 	});
 	if (formatter.header) process.stdout.write(formatter.header);
 	pipeline.on('sentence', (sentence) => process.stdout.write(formatter.format(sentence)));

@@ -13,7 +13,13 @@ import {
 	yamlNumber,
 	yamlSection,
 } from '../model-dir/model-config.js';
-import { createSession, ort, requireInterface, type Session } from '../onnx/onnx-session.js';
+import { ort, requireInterface, type Session } from '../onnx/onnx-session.js';
+import { takesQueries, wrongFamily } from './recognizer-family.js';
+import {
+	checkMaxBatch,
+	openRecognizerSession,
+	type RecognizerOptions,
+} from './recognizer-session.js';
 import { joinTokens } from './sentence-postprocess.js';
 import type { TimedToken } from '../timed-token.js';
 import { timedWords } from './timed-words.js';
@@ -33,15 +39,7 @@ const DEFAULT_MAX_BATCH = 8;
 /** onnxruntime log level that prints nothing: failed runs are handled, not logged. */
 const SILENT = 4;
 
-export interface ParaformerOptions {
-	/** Load model_quant.onnx (int8) instead of model.onnx. */
-	quantized?: boolean;
-	/** onnxruntime intra-op threads. */
-	threads?: number;
-	/** Most segments in one onnxruntime run; more are split into runs of similar length. */
-	maxBatch?: number;
-}
-
+export type ParaformerOptions = RecognizerOptions;
 export interface RecognizedText {
 	text: string;
 	/** The vocabulary tokens kept, before joining. */
@@ -78,6 +76,7 @@ export interface RecognitionStats {
 
 /** FunASR's offline Paraformer on onnxruntime: audio segments in, text out, batched. */
 export class Paraformer {
+	readonly family = 'paraformer';
 	readonly stats: RecognitionStats = {
 		segments: 0,
 		runs: 0,
@@ -105,16 +104,26 @@ export class Paraformer {
 	}
 
 	static async load(modelDir: string, options: ParaformerOptions = {}): Promise<Paraformer> {
-		const modelFile = options.quantized ? 'model_quant.onnx' : 'model.onnx';
-		requireModelFiles(modelDir, [modelFile, 'config.yaml', 'am.mvn'], 'Paraformer');
-		const maxBatch = options.maxBatch ?? DEFAULT_MAX_BATCH;
-		if (!Number.isInteger(maxBatch) || maxBatch < 1) {
-			throw new EngineError(
-				'BAD_OPTION',
-				`Paraformer maxBatch ${maxBatch} is not a positive integer.`,
-				'Give 1 or more segments per run.',
-			);
+		const { session, modelPath } = await openRecognizerSession(modelDir, options, 'Paraformer');
+		try {
+			if (takesQueries(session.inputNames))
+				throw wrongFamily(modelPath, 'sensevoice', 'paraformer', 'the Paraformer loader');
+			return await Paraformer.fromSession(session, modelDir, modelPath, options);
+		} catch (error) {
+			await session.release();
+			throw error;
 		}
+	}
+
+	/** A Paraformer on a session of its graph (see recognizerFamily); the caller releases the session if this fails. */
+	static async fromSession(
+		session: Session,
+		modelDir: string,
+		modelPath: string,
+		options: ParaformerOptions = {},
+	): Promise<Paraformer> {
+		requireModelFiles(modelDir, ['config.yaml', 'am.mvn'], 'Paraformer');
+		const maxBatch = checkMaxBatch(options.maxBatch ?? DEFAULT_MAX_BATCH, 'Paraformer');
 		const frontend = loadFrontendOptions(modelDir);
 		const cmvn = loadCmvn(join(modelDir, 'am.mvn'));
 		const predictorBias = yamlNumber(
@@ -123,42 +132,32 @@ export class Paraformer {
 			0,
 		);
 		const tokens = loadTokens(modelDir, 'Paraformer');
-		const modelPath = join(modelDir, modelFile);
-		const session = await createSession(modelPath, 'Paraformer model', {
-			threads: options.threads ?? 1,
-			signedInt8Weights: options.quantized === true,
-		});
-		try {
-			const lengthType = checkInterface(
-				session,
-				modelPath,
-				frontend.numMelBins * frontend.lfrM,
-				tokens.length,
-			);
-			const givesTimestamps = hasTimestampOutputs(session, modelPath);
-			const hotwords = await loadHotwordModel(
-				session,
-				modelDir,
-				modelPath,
-				tokens,
-				options.threads ?? 1,
-			);
-			return new Paraformer(
-				session,
-				modelPath,
-				frontend,
-				cmvn,
-				tokens,
-				predictorBias,
-				lengthType,
-				maxBatch,
-				givesTimestamps,
-				hotwords,
-			);
-		} catch (error) {
-			await session.release();
-			throw error;
-		}
+		const lengthType = checkInterface(
+			session,
+			modelPath,
+			frontend.numMelBins * frontend.lfrM,
+			tokens.length,
+		);
+		const givesTimestamps = hasTimestampOutputs(session, modelPath);
+		const hotwords = await loadHotwordModel(
+			session,
+			modelDir,
+			modelPath,
+			tokens,
+			options.threads ?? 1,
+		);
+		return new Paraformer(
+			session,
+			modelPath,
+			frontend,
+			cmvn,
+			tokens,
+			predictorBias,
+			lengthType,
+			maxBatch,
+			givesTimestamps,
+			hotwords,
+		);
 	}
 
 	/** Raw segments (16 kHz, int16 scale) → text, in the same order; batched into as few runs as maxBatch allows. */

@@ -1,7 +1,7 @@
 import type { EngineError } from '../errors.js';
-import type { Sentence } from '../sentences/sentence-assembly.js';
+import type { Sentence, SentenceTags } from '../sentences/sentence-assembly.js';
 
-export type { Sentence };
+export type { Sentence, SentenceTags };
 
 export type PipelineStatus =
 	| { type: 'connected'; sessionId: string; stream: string }

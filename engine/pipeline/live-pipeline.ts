@@ -12,7 +12,11 @@ import type {
 	StreamConfig,
 } from '../runtime/inference-protocol.js';
 import { inSession } from '../asr/timed-words.js';
-import { SentenceAssembly, type SessionSegmentText } from '../sentences/sentence-assembly.js';
+import {
+	SentenceAssembly,
+	type SentenceTags,
+	type SessionSegmentText,
+} from '../sentences/sentence-assembly.js';
 import { OUTPUT_SAMPLE_RATE } from '../source/ffmpeg-args.js';
 import type { StreamError } from '../source/ffmpeg-failure.js';
 import { describeStream, FfmpegSource, validateSourceOptions } from '../source/ffmpeg-source.js';
@@ -109,6 +113,7 @@ export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 						textRaw: result.textRaw,
 						text: await this.punctuate(result.textRaw),
 						...(tokens ? { tokens } : {}),
+						...tagsOf(result),
 					});
 				},
 				dropped: (segments, reason) => this.reportDropped(segments, reason),
@@ -144,6 +149,8 @@ export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 				? { hotwordsIfSupported: this.options.hotwordsIfSupported }
 				: {}),
 			...(this.options.keepWarmMs ? { keepWarmMs: this.options.keepWarmMs } : {}),
+			...(this.options.language ? { language: this.options.language } : {}),
+			...(this.options.itn !== undefined ? { itn: this.options.itn } : {}),
 		};
 		this.worker = acquireInferenceClient(this.options.keepWarmMs);
 		this.stopCrashListener = this.worker.client.onCrash((crash) => {
@@ -479,4 +486,13 @@ export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 
 function round(seconds: number): number {
 	return Math.round(seconds * 100) / 100;
+}
+
+/** SenseVoice's language, emotion and events, as far as the recognizer gave them. */
+function tagsOf({ language, emotion, events }: RecognizerOutput): SentenceTags {
+	return {
+		...(language !== undefined ? { language } : {}),
+		...(emotion !== undefined ? { emotion } : {}),
+		...(events ? { events } : {}),
+	};
 }

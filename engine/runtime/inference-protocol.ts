@@ -1,5 +1,5 @@
 import { EngineError, errorMessage, type EngineErrorCode } from '../errors.js';
-import type { ModelSelection, VadSettings } from '../config.js';
+import type { ModelSelection, RecognitionLanguage, VadSettings } from '../config.js';
 import type { TimedToken } from '../timed-token.js';
 import type { ProvisionalSegment, Segment } from '../vad/speech-segmenter.js';
 
@@ -15,6 +15,10 @@ export interface StreamConfig {
 	hotwordsIfSupported?: readonly string[];
 	/** After the stream closes, its models stay loaded this long for a stream that needs them again, ms (default 0). */
 	keepWarmMs?: number;
+	/** The language asked of a SenseVoice model (see LivePipelineOptions.language). */
+	language?: RecognitionLanguage;
+	/** SenseVoice's inverse text normalisation (see LivePipelineOptions.itn). */
+	itn?: boolean;
 }
 
 /** What a worker holds for streams: each model once, shared by the streams that use the same files and settings. */
@@ -49,6 +53,10 @@ export interface RecognizerOutput {
 	timedTokens?: TimedToken[];
 	/** Recognized during the segment's trailing silence, before the VAD closed it. */
 	early: boolean;
+	/** SenseVoice only: the language it heard (zh, en, yue, ja, ko, nospeech), its emotion tag and the audio events besides speech. */
+	language?: string;
+	emotion?: string;
+	events?: string[];
 }
 
 export interface SerializedError {

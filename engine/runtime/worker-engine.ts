@@ -4,7 +4,11 @@ import {
 	skippedHotwordsWarning,
 	withOptionalHotwords,
 } from '../asr/hotword-tokenizer.js';
-import { Paraformer, type RecognizedText } from '../asr/paraformer.js';
+import type { Paraformer, RecognizedText } from '../asr/paraformer.js';
+import { loadRecognizer as loadRecognizerModel, type SpeechRecognizer } from '../asr/recognizer.js';
+import { wrongFamily } from '../asr/recognizer-family.js';
+import type { SenseVoice, SenseVoiceRequest } from '../asr/sensevoice.js';
+import type { SenseVoiceTags } from '../asr/sensevoice-decoding.js';
 import { EngineError } from '../errors.js';
 import type { FeatureMatrix } from '../frontend/feature-matrix.js';
 import { loadFrontendOptions } from '../frontend/frontend-options.js';
@@ -23,17 +27,19 @@ import {
 } from './inference-protocol.js';
 import { SharedModels } from './shared-models.js';
 
-/** A segment's text and, from a timestamp model, its words' times. */
-export type Recognition = Pick<RecognizedText, 'text' | 'timedTokens'>;
+/** A segment's text; from a timestamp model its words' times, from SenseVoice its language, emotion and events. */
+export type Recognition = Pick<RecognizedText, 'text' | 'timedTokens'> &
+	Partial<Pick<SenseVoiceTags, 'language' | 'emotion' | 'events'>>;
 
-/** One segment's rows and the hotwords its stream set (null: none). */
+/** One segment's rows, the hotwords its stream set (null: none) and what it asks of SenseVoice. */
 export interface RecognitionInput {
 	fbank: FeatureMatrix;
 	hotwords: HotwordBias | null;
+	request: SenseVoiceRequest;
 }
 
 export interface Recognizer {
-	paraformer: Paraformer;
+	model: SpeechRecognizer;
 	batcher: Batcher<RecognitionInput, Recognition>;
 }
 
@@ -55,6 +61,8 @@ export interface RecognizerStream {
 	recognizer: Recognizer;
 	/** The stream's hotwords, embedded once and shared by the streams that set the same list. */
 	hotwords: HotwordBias | null;
+	/** Language and ITN the stream asks of a SenseVoice model. */
+	request: SenseVoiceRequest;
 	/** The text of the stream's latest provisional segment, being recognized early. */
 	provisional: { id: number; text: Promise<Recognition> } | null;
 }
@@ -247,17 +255,28 @@ async function openRecognizer(
 		'recognizer',
 		recognizerId,
 		() => loadRecognizer(models.asrDir, quantized, threads),
-		(r) => r.paraformer.release(),
+		(r) => r.model.release(),
 	);
+	const request: SenseVoiceRequest = { language: config.language ?? 'auto', itn: config.itn ?? false };
 	const stream: RecognizerStream = {
 		role: 'recognizer',
 		keys,
 		keepWarmMs,
 		recognizer,
 		hotwords: null,
+		request,
 		provisional: null,
 	};
-	const hotwordModel = recognizer.paraformer.hotwords;
+	const model = recognizer.model;
+	if (model.family === 'sensevoice') {
+		model.requireLanguage(request.language);
+		if ((config.hotwords ?? []).length > 0)
+			throw senseVoiceHotwords(model.modelPath);
+		return { stream, warnings: [] };
+	}
+	if (request.language !== 'auto' && request.language !== 'zh')
+		throw wrongFamily(model.modelPath, 'paraformer', 'sensevoice', `the language "${request.language}"`);
+	const hotwordModel = model.hotwords;
 	if (!hotwordModel)
 		return {
 			stream,
@@ -295,6 +314,14 @@ function optionalHotwordsLeft(left: number): EngineError {
 	);
 }
 
+function senseVoiceHotwords(modelPath: string): EngineError {
+	return new EngineError(
+		'BAD_OPTION',
+		`"${modelPath}" is a SenseVoice model, which takes no hotwords: hotwords need a Paraformer with FunASR's NN hotwords.`,
+		'Choose paraformer-zh-contextual-int8 (or a FunASR contextual/SeACo export with model_eb.onnx) for hotwords, or give no hotwords.',
+	);
+}
+
 function hotwordsNotTaken(asrDir: string): EngineError {
 	return new EngineError(
 		'BAD_OPTION',
@@ -309,13 +336,33 @@ async function loadRecognizer(
 	quantized: boolean,
 	threads: number,
 ): Promise<Recognizer> {
-	const paraformer = await Paraformer.load(dir, { quantized, threads });
+	const model = await loadRecognizerModel(dir, { quantized, threads });
 	const batcher = new Batcher<RecognitionInput, Recognition>(
-		(inputs) => recognizeByHotwords(paraformer, inputs),
+		(inputs) =>
+			model.family === 'sensevoice'
+				? recognizeSenseVoice(model, inputs)
+				: recognizeByHotwords(model, inputs),
 		(input) => input.fbank.rows,
 		recognitionBatchSize(threads),
 	);
-	return { paraformer, batcher };
+	return { model, batcher };
+}
+
+/** One run for the whole batch: SenseVoice takes a language and a textnorm per utterance. */
+async function recognizeSenseVoice(
+	model: SenseVoice,
+	inputs: RecognitionInput[],
+): Promise<Recognition[]> {
+	const results = await model.recognizeFbank(
+		inputs.map((input) => input.fbank),
+		inputs.map((input) => input.request),
+	);
+	return results.map(({ text, language, emotion, events }) => ({
+		text,
+		...(language !== undefined ? { language } : {}),
+		...(emotion !== undefined ? { emotion } : {}),
+		events,
+	}));
 }
 
 /** One model run per hotword list in the batch: a run's utterances share one bias_embed. */

@@ -208,14 +208,25 @@ async function recognizeProvisional(
 	return true;
 }
 
-function segmentOf({ text, timedTokens }: Recognition, early: boolean): RecognizerOutput {
-	return { textRaw: text, early, ...(timedTokens ? { timedTokens } : {}) };
+function segmentOf(
+	{ text, timedTokens, language, emotion, events }: Recognition,
+	early: boolean,
+): RecognizerOutput {
+	return {
+		textRaw: text,
+		early,
+		...(timedTokens ? { timedTokens } : {}),
+		...(language !== undefined ? { language } : {}),
+		...(emotion !== undefined ? { emotion } : {}),
+		...(events ? { events } : {}),
+	};
 }
 
 function run(stream: RecognizerStream, fbank: Float32Array): Promise<Recognition> {
-	const dim = stream.recognizer.paraformer.frontend.numMelBins;
+	const dim = stream.recognizer.model.frontend.numMelBins;
 	return stream.recognizer.batcher.run({
 		fbank: { data: fbank, rows: fbank.length / dim, dim },
 		hotwords: stream.hotwords,
+		request: stream.request,
 	});
 }

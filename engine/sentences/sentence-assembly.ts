@@ -1,8 +1,18 @@
 import type { TimedToken } from '../timed-token.js';
 import { splitSentences } from './sentences.js';
 
+/** What SenseVoice says of a segment besides its words; every sentence of the segment carries it. Absent for a Paraformer. */
+export interface SentenceTags {
+	/** The language the model heard: zh, en, yue, ja, ko (nospeech: it heard none). */
+	language?: string;
+	/** The speaker's emotion: happy, sad, angry, neutral, fearful, disgusted, surprised, unknown. */
+	emotion?: string;
+	/** Audio events heard besides speech, by SenseVoice's names: BGM, Applause, Laughter, Cry, Sneeze, Breath, Cough, Event_UNK; [] for speech alone. */
+	events?: string[];
+}
+
 /** One final sentence: what a workflow execution receives. */
-export interface Sentence {
+export interface Sentence extends SentenceTags {
 	text: string;
 	/** Before punctuation. */
 	textRaw: string;
@@ -24,7 +34,7 @@ export interface Sentence {
 }
 
 /** A segment's recognized text and where the segment lies in its session. */
-export interface SessionSegmentText {
+export interface SessionSegmentText extends SentenceTags {
 	sessionId: string;
 	/** Wall-clock ms of the session's first sample. */
 	sessionStartedAt: number;
@@ -65,6 +75,9 @@ export class SentenceAssembly {
 				durationMs: Math.round(part.endMs - part.startMs),
 				latencyMs: Math.max(0, Math.round(emittedAt - (segment.sessionStartedAt + segment.endMs))),
 				...(part.tokens ? { tokens: part.tokens } : {}),
+				...(segment.language !== undefined ? { language: segment.language } : {}),
+				...(segment.emotion !== undefined ? { emotion: segment.emotion } : {}),
+				...(segment.events ? { events: [...segment.events] } : {}),
 			};
 		}
 	}

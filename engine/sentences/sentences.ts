@@ -22,7 +22,10 @@ export interface TimedSentence {
 }
 
 /** A sentence ends after a run of these marks; the marks stay with it. */
-const SENTENCE_END = /[^。？！]*[。？！]+|[^。？！]+$/gu;
+const CJK_SENTENCE_END = /[。？！]/u;
+/** The same in Latin script (SenseVoice's own punctuation), where they end a sentence only before a space or the end: `3.5` stays whole. */
+const LATIN_SENTENCE_END = /[.?!]/u;
+const SPACE = /\s/u;
 /** What is spoken: letters (CJK characters included) and digits, not spaces or marks. */
 const SPOKEN = /[\p{L}\p{N}]/u;
 /** The marks a CT-Transformer writes. */
@@ -37,7 +40,7 @@ const PUNCTUATION_MARKS = /[，。？、！]/gu;
  * carried over) are dropped.
  */
 export function splitSentences(segment: SegmentText): TimedSentence[] {
-	const pieces = (segment.text.match(SENTENCE_END) ?? [])
+	const pieces = sentencePieces(segment.text)
 		.map((piece) => ({ text: piece.trim(), weight: spokenCharacters(piece) }))
 		.filter((piece) => piece.weight > 0);
 	const raw = segment.textRaw ?? segment.text.replace(PUNCTUATION_MARKS, '');
@@ -98,6 +101,28 @@ function cutTokensBySpokenCharacters(
 	return next === tokens.length ? parts : null;
 }
 
+/** The text cut after each run of sentence-ending marks. */
+function sentencePieces(text: string): string[] {
+	const chars = [...text];
+	const isEnd = (char: string) => CJK_SENTENCE_END.test(char) || LATIN_SENTENCE_END.test(char);
+	const pieces: string[] = [];
+	let start = 0;
+	for (let i = 0; i < chars.length; i++) {
+		if (!isEnd(chars[i])) continue;
+		let last = i;
+		while (last + 1 < chars.length && isEnd(chars[last + 1])) last++;
+		const run = chars.slice(i, last + 1);
+		const next = chars[last + 1];
+		if (run.some((char) => CJK_SENTENCE_END.test(char)) || next === undefined || SPACE.test(next)) {
+			pieces.push(chars.slice(start, last + 1).join(''));
+			start = last + 1;
+		}
+		i = last;
+	}
+	if (start < chars.length) pieces.push(chars.slice(start).join(''));
+	return pieces;
+}
+
 function spokenCharacters(text: string): number {
 	let count = 0;
 	for (const char of text) if (SPOKEN.test(char)) count++;
@@ -117,6 +142,13 @@ function cutBySpokenCharacters(text: string, counts: readonly number[]): string[
 			for (let spoken = 0; position < chars.length && spoken < count; position++) {
 				if (SPOKEN.test(chars[position])) spoken++;
 			}
+			// Marks right after the last word (SenseVoice's own punctuation) stay with it.
+			while (
+				position < chars.length &&
+				!SPOKEN.test(chars[position]) &&
+				!SPACE.test(chars[position])
+			)
+				position++;
 		}
 		parts.push(chars.slice(start, position).join('').trim());
 	});

@@ -29,7 +29,7 @@ export class RtmpAsrTrigger implements INodeType {
 		subtitle:
 			'={{ $parameter.onlyMatching ? "sentences with " + $parameter.keywords.join(", ") : "every sentence" }}',
 		description:
-			'Listens to a live stream, recognizes speech locally (FunASR Paraformer) and starts one execution per sentence',
+			'Listens to a live stream, recognizes speech locally (FunASR Paraformer or SenseVoice) and starts one execution per sentence',
 		eventTriggerDescription: 'Waiting for someone to speak on the stream',
 		defaults: {
 			name: 'RTMP Speech Recognition Trigger',

@@ -9,6 +9,7 @@ import {
 	modelDirectory,
 	modelRoot,
 	progressPrinter,
+	recognizerFamilyOf,
 	totalBytes,
 	type ModelKind,
 } from '../../models/index.js';
@@ -28,7 +29,7 @@ export interface ModelPlan {
 	/** The punctuation model's: a catalog model's own precision, a local one's as the recognizer's. */
 	punctuationQuantized: boolean;
 	threads: number;
-	/** Recognizer workers, each with its own copy of the Paraformer. */
+	/** Recognizer workers, each with its own copy of the recognizer. */
 	recognizers: number;
 	/** Cache root for catalog models; undefined: RTMP_ASR_MODEL_DIR, else inside n8n's folder. */
 	cacheDirectory: string | undefined;
@@ -51,6 +52,13 @@ export const DEFAULT_MODELS = {
 export function catalogNames(kind: ModelKind): string[] {
 	return defaultCatalog()
 		.models.filter((model) => model.kind === kind)
+		.map((model) => model.name);
+}
+
+/** The catalog's SenseVoice recognizers: the node shows Language and ITN for them, and no punctuation by default. */
+export function senseVoiceModelNames(): string[] {
+	return defaultCatalog()
+		.models.filter((model) => model.kind === 'asr' && recognizerFamilyOf(model) === 'sensevoice')
 		.map((model) => model.name);
 }
 

@@ -6,6 +6,7 @@ import {
 	hotwordWords,
 	MAX_HOTWORDS,
 	type OverflowPolicy,
+	type RecognitionLanguage,
 } from '../../engine/index.js';
 import { defaultCatalog, findModel, isQuantized } from '../../models/index.js';
 import { SERVER_URL } from './credentials/stream-credentials.js';
@@ -16,9 +17,22 @@ import {
 	LOCAL_DIRECTORY,
 	localDirectoryChoice,
 	NO_PUNCTUATION,
+	senseVoiceModelNames,
 	type ModelPlan,
 	type ModelSource,
 } from './models.js';
+
+/** The catalog's SenseVoice models: Language and ITN show for them (and for a local directory, which may hold one). */
+const SENSEVOICE_MODELS = senseVoiceModelNames();
+const PUNCTUATION_CHOICES: INodePropertyOptions[] = [
+	{
+		name: 'Off',
+		value: NO_PUNCTUATION,
+		description: "The recognizer's text, without punctuation (SenseVoice's own with ITN on)",
+	},
+	...catalogChoices('punc'),
+	localDirectoryChoice('CT-Transformer'),
+];
 
 /**
  * Each parameter of the node is declared once, here: its n8n description (the `name` is the
@@ -130,10 +144,32 @@ const PARAMETERS = {
 	}),
 	model: modelChoice({
 		displayName: 'Model',
-		options: [...catalogChoices('asr'), localDirectoryChoice('Paraformer')],
+		options: [...catalogChoices('asr'), localDirectoryChoice('Paraformer or SenseVoiceSmall')],
 		default: DEFAULT_MODELS.asr,
 		description:
-			'The speech recognizer. A model missing from the model cache is downloaded when the workflow is activated (see Options).',
+			'The speech recognizer: Paraformer (Mandarin) or SenseVoiceSmall (Mandarin, English, Cantonese, Japanese, Korean; with language, emotion and audio events). A model missing from the model cache is downloaded when the workflow is activated (see Options).',
+	}),
+	language: choiceParameter<RecognitionLanguage>({
+		displayName: 'Language',
+		options: [
+			{ name: 'Auto', value: 'auto', description: 'The model tells the language of each sentence' },
+			{ name: 'Cantonese', value: 'yue' },
+			{ name: 'English', value: 'en' },
+			{ name: 'Japanese', value: 'ja' },
+			{ name: 'Korean', value: 'ko' },
+			{ name: 'Mandarin', value: 'zh' },
+		],
+		default: 'auto',
+		description:
+			'The language spoken, for a SenseVoice model (a Paraformer takes Auto or Mandarin only). Each item names the language the model heard in "language".',
+		displayOptions: { show: { model: [...SENSEVOICE_MODELS, LOCAL_DIRECTORY] } },
+	}),
+	itn: flagParameter({
+		displayName: 'Inverse Text Normalisation',
+		default: true,
+		description:
+			'Whether a SenseVoice model writes numbers, case and punctuation itself ("twenty five" → "25."); sentences are then split at its own punctuation. A Paraformer ignores it.',
+		displayOptions: { show: { model: [...SENSEVOICE_MODELS, LOCAL_DIRECTORY] } },
 	}),
 	modelDirectory: textParameter({
 		displayName: 'Model Directory',
@@ -141,7 +177,7 @@ const PARAMETERS = {
 		placeholder:
 			'/home/node/.n8n-files/models/speech_paraformer-large_asr_nat-zh-cn-16k-common-vocab8404-onnx',
 		description:
-			'A FunASR Paraformer ONNX export: model.onnx (or model_quant.onnx), config.yaml, am.mvn and tokens.json; within N8N_RESTRICT_FILE_ACCESS_TO',
+			'A FunASR Paraformer or SenseVoiceSmall ONNX export (told apart by the model itself): model.onnx (or model_quant.onnx), config.yaml, am.mvn and tokens.json; within N8N_RESTRICT_FILE_ACCESS_TO',
 		displayOptions: { show: { model: [LOCAL_DIRECTORY] } },
 	}),
 	quantized: flagParameter(
@@ -170,17 +206,18 @@ const PARAMETERS = {
 	}),
 	punctuationModel: modelChoice({
 		displayName: 'Punctuation',
-		options: [
-			{
-				name: 'Off',
-				value: NO_PUNCTUATION,
-				description: "The recognizer's text, without punctuation",
-			},
-			...catalogChoices('punc'),
-			localDirectoryChoice('CT-Transformer'),
-		],
+		options: PUNCTUATION_CHOICES,
 		default: DEFAULT_MODELS.punctuation,
-		description: `Adds punctuation with a CT-Transformer model; sentences are then split at 。？！. ${DEFAULT_MODELS.punctuation} carries context from one sentence to the next, as live captions need.`,
+		description: `Adds punctuation with a CT-Transformer model; sentences are then split at 。？！. ${DEFAULT_MODELS.punctuation} carries context from one sentence to the next, as live captions need. With a SenseVoice model in a local directory, choose Off and let Inverse Text Normalisation punctuate.`,
+		displayOptions: { hide: { model: SENSEVOICE_MODELS } },
+	}),
+	senseVoicePunctuation: modelChoice({
+		displayName: 'Punctuation',
+		options: PUNCTUATION_CHOICES,
+		default: NO_PUNCTUATION,
+		description:
+			'Off: SenseVoice punctuates its own text when Inverse Text Normalisation is on, and sentences are split at its marks. A CT-Transformer model (Mandarin) may punctuate instead.',
+		displayOptions: { show: { model: SENSEVOICE_MODELS } },
 	}),
 	punctuationModelDirectory: textParameter({
 		displayName: 'Punctuation Model Directory',
@@ -243,7 +280,8 @@ const PARAMETERS = {
 			default: [],
 			placeholder: '魔搭',
 			description:
-				'Words the recognizer should favour: names, products, rare terms (FunASR NN hotwords, at most 1000, each up to 10 characters). Only a hotword model takes them (paraformer-zh-contextual or a local contextual/SeACo export with model_eb.onnx); with another model activation warns that they are ignored.',
+				'Words the recognizer should favour: names, products, rare terms (FunASR NN hotwords, at most 1000, each up to 10 characters). Only a hotword model takes them (paraformer-zh-contextual or a local contextual/SeACo export with model_eb.onnx); with another Paraformer activation warns that they are ignored, with a SenseVoice model it fails.',
+			displayOptions: { hide: { model: SENSEVOICE_MODELS } },
 		},
 		label: 'Hotwords',
 		check: (value) => textList(value, 'Hotwords', 'hotword'),
@@ -461,6 +499,10 @@ export interface TriggerSettings {
 	ordered: boolean;
 	/** Recognize a sentence during its trailing silence. */
 	earlyRecognition: boolean;
+	/** The language asked of a SenseVoice model. */
+	language: RecognitionLanguage;
+	/** SenseVoice's inverse text normalisation (a Paraformer ignores it). */
+	itn: boolean;
 }
 
 /** Reads one parameter: n8n's getNodeParameter(name, fallback). Options live under `options.`. */
@@ -553,7 +595,18 @@ export function readTriggerSettings(read: ParameterReader): TriggerSettings {
 		manualTimeoutMs: Math.round(option('manualTimeoutSeconds') * 1000),
 		ordered: !option('parallelProcessing'),
 		earlyRecognition: option('earlyRecognition'),
+		...senseVoiceSettings(parameters, models.asr),
 	};
+}
+
+/** Language and ITN: the parameters for a SenseVoice or local model; Paraformer's settings (auto, off) for a catalog Paraformer, which hides them. */
+function senseVoiceSettings(
+	{ get }: ParameterValues,
+	asr: ModelSource,
+): Pick<TriggerSettings, 'language' | 'itn'> {
+	if (asr.kind === 'catalog' && !SENSEVOICE_MODELS.includes(asr.name))
+		return { language: 'auto', itn: false };
+	return { language: get('language'), itn: get('itn') };
 }
 
 /** A model choice, and the parameter that gives its directory when it is "Local Directory". */
@@ -567,7 +620,7 @@ const ASR_DIRECTORY: LocalDirectory = {
 	choice: 'model',
 	parameter: 'modelDirectory',
 	contents:
-		'a FunASR Paraformer ONNX export (model.onnx or model_quant.onnx, config.yaml, am.mvn, tokens.json)',
+		'a FunASR Paraformer or SenseVoiceSmall ONNX export (model.onnx or model_quant.onnx, config.yaml, am.mvn, tokens.json)',
 };
 const VAD_DIRECTORY: LocalDirectory = {
 	choice: 'vadModel',
@@ -590,7 +643,10 @@ function readModelPlan(parameters: ParameterValues): Omit<ModelPlan, 'threads' |
 	const { get, option } = parameters;
 	const asr = modelSource(get('model'), parameters, ASR_DIRECTORY);
 	const vad = modelSource(get('vadModel'), parameters, VAD_DIRECTORY);
-	const punctuationChoice = get('punctuationModel');
+	const punctuationChoice =
+		asr.kind === 'catalog' && SENSEVOICE_MODELS.includes(asr.name)
+			? get('senseVoicePunctuation')
+			: get('punctuationModel');
 	const punctuation =
 		punctuationChoice === NO_PUNCTUATION
 			? null

@@ -82,6 +82,8 @@ async function prepare(context: ITriggerFunctions): Promise<TriggerSetup> {
 		queue: { maxSeconds: settings.queueSeconds, overflow: settings.overflow },
 		reconnect: { maxDelayMs: settings.reconnectMaxDelayMs },
 		earlyRecognition: settings.earlyRecognition,
+		...(settings.language === 'auto' ? {} : { language: settings.language }),
+		...(settings.itn ? { itn: true } : {}),
 		...(settings.hotwords.length > 0 ? { hotwords: settings.hotwords } : {}),
 		...(settings.keywordHotwords.length > 0
 			? { hotwordsIfSupported: settings.keywordHotwords }
@@ -375,6 +377,9 @@ function sentenceItem(sentence: Sentence, context: SentenceContext): IDataObject
 		durationMs: sentence.durationMs,
 		latencyMs: sentence.latencyMs,
 		...(sentence.tokens ? { tokens: sentence.tokens.map((token) => ({ ...token })) } : {}),
+		...(sentence.language !== undefined ? { language: sentence.language } : {}),
+		...(sentence.emotion !== undefined ? { emotion: sentence.emotion } : {}),
+		...(sentence.events ? { events: [...sentence.events] } : {}),
 		keywords: context.keywords,
 		stream: context.stream,
 		model: context.model,

@@ -10,6 +10,8 @@ export const STAND_IN_DIRECTORIES: Readonly<Record<string, string>> = {
 	'paraformer-zh-int8': fixturePath('models', 'tiny-paraformer'),
 	'paraformer-zh-contextual': fixturePath('models', 'tiny-contextual-paraformer'),
 	'paraformer-zh-contextual-int8': fixturePath('models', 'tiny-contextual-paraformer'),
+	'sensevoice-small': fixturePath('models', 'tiny-sensevoice'),
+	'sensevoice-small-int8': fixturePath('models', 'tiny-sensevoice'),
 	'fsmn-vad': sharedPath('models', 'fsmn-vad'),
 	'ct-punc': fixturePath('models', 'tiny-punc'),
 	'ct-punc-realtime': fixturePath('models', 'tiny-punc-realtime'),

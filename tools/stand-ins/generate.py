@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Random-weight stand-ins for FunASR's Paraformer and CT-Transformer ONNX exports.
+"""Random-weight stand-ins for FunASR's Paraformer, SenseVoiceSmall and CT-Transformer ONNX exports.
 
   /usr/bin/python3 tools/stand-ins/generate.py --tiny [--out DIR] # test/fixtures/models/tiny-*
   /usr/bin/python3 tools/stand-ins/generate.py --large [--out DIR] # Paraformer-large sizes, outside the repo
@@ -34,6 +34,8 @@ from model_files import (  # noqa: E402
 from paraformer import PARAFORMER_LARGE, TINY_PARAFORMER, build_paraformer, flops_per_audio_second, parameter_count  # noqa: E402
 from quantize import quantize_model  # noqa: E402
 from references import label_counts, paraformer_reference, punctuation_reference  # noqa: E402
+from sensevoice import tiny_vocabulary  # noqa: E402
+from sensevoice_dir import build_large_sensevoice_dir, build_sensevoice_dir, tiny_sizes  # noqa: E402
 from staging import staged_directories  # noqa: E402
 from timestamps import TINY_TIMESTAMP_PARAFORMER, UPSAMPLE_TIMES, build_timestamp_paraformer, timestamp_reference  # noqa: E402
 
@@ -50,6 +52,10 @@ TINY_TIMESTAMP_SEED = 8405
 # About 1.2 s and 2.2 s.
 TINY_TIMESTAMP_LENGTHS = [20, 37]
 TINY_CONTEXTUAL_SEED = 8405
+TINY_SENSEVOICE_SEED = 25055
+# About 1.4 s and 2.4 s.
+TINY_SENSEVOICE_LENGTHS = [23, 40]
+LARGE_SENSEVOICE_SEED = 222
 LARGE_PARAFORMER_SEED = 220
 LARGE_CONTEXTUAL_SEED = 221
 # LFR frames (60 ms each): about 3.4 s and 6.2 s of speech.
@@ -144,6 +150,7 @@ def main():
 	what.add_argument('--tiny', action='store_true', help=f'write the committed fixtures tiny-* under {FIXTURES_DIR}')
 	what.add_argument('--large', action='store_true', help='write a Paraformer-large-sized stand-in (about 880 MB + 230 MB int8)')
 	what.add_argument('--large-contextual', action='store_true', help='write a Paraformer-large-sized contextual (hotword) stand-in, fp32, without reference (for the benchmark)')
+	what.add_argument('--large-sensevoice', action='store_true', help='write a SenseVoiceSmall-sized stand-in (about 234 M parameters; FunASR export fp32 + int8, and sherpa-onnx\'s re-export in sherpa-onnx/), without reference (for the benchmark)')
 	parser.add_argument('--out', help=f'directory for --large (default {default_large_dir()}), or the folder of the tiny-* directories for --tiny')
 	parser.add_argument('--no-verify', action='store_true', help='skip the onnxruntime-node check')
 	args = parser.parse_args()
@@ -160,7 +167,12 @@ def main():
 			os.path.join(folder, 'tiny-punc-realtime'): lambda directory: build_punctuation_dir(directory, TINY_REALTIME_SEED, realtime=True),
 			os.path.join(folder, 'tiny-paraformer-timestamps'): build_timestamp_dir,
 			os.path.join(folder, CONTEXTUAL_DIR): lambda directory: build_contextual_dir(directory, TINY_CONTEXTUAL_SEED, TINY_CONTEXTUAL_LENGTHS),
+			os.path.join(folder, 'tiny-sensevoice'): lambda directory: build_sensevoice_dir(directory, tiny_sizes(), tiny_vocabulary(), TINY_SENSEVOICE_SEED, TINY_SENSEVOICE_LENGTHS),
 		}
+	elif args.large_sensevoice:
+		builds = {os.path.abspath(args.out or default_large_dir('sensevoice-small')): lambda directory: build_large_sensevoice_dir(directory, LARGE_SENSEVOICE_SEED)}
+		# No reference.json: torch at this size would take minutes more.
+		args.no_verify = True
 	elif args.large_contextual:
 		builds = {os.path.abspath(args.out or default_large_dir('paraformer-large-contextual')): lambda directory: build_large_contextual_dir(directory, LARGE_CONTEXTUAL_SEED)}
 		# No reference.json to check it against: torch at this size would take minutes more.

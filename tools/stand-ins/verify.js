@@ -30,6 +30,18 @@ const INTERFACES = {
 			['us_cif_peak', 'float32'],
 		],
 	},
+	sensevoice: {
+		inputs: [
+			['speech', 'float32'],
+			['speech_lengths', 'int32'],
+			['language', 'int32'],
+			['textnorm', 'int32'],
+		],
+		outputs: [
+			['ctc_logits', 'float32'],
+			['encoder_out_lens', 'int32'],
+		],
+	},
 	punctuation: {
 		inputs: [
 			['inputs', 'int32'],
@@ -179,6 +191,36 @@ async function checkParaformer(session, directory, reference, comparison) {
 	}
 }
 
+async function checkSenseVoice(session, directory, reference, comparison) {
+	const all = readSpeech(directory, reference);
+	const ints = (values) => new ort.Tensor('int32', Int32Array.from(values), [values.length]);
+	for (const run of reference.runs) {
+		const result = await session.run({
+			speech: runSpeech(all, reference, run),
+			speech_lengths: ints(run.speech_lengths),
+			language: ints(run.language),
+			textnorm: ints(run.textnorm),
+		});
+		const logits = result.ctc_logits;
+		if (logits.dims.join() !== run.logits_shape.join()) {
+			comparison.countMismatches += 1;
+			continue;
+		}
+		const [batch, rows, vocab] = logits.dims;
+		for (let b = 0; b < batch; b += 1) {
+			if (Number(result.encoder_out_lens.data[b]) !== run.encoder_out_lens[b])
+				comparison.countMismatches += 1;
+			for (let r = 0; r < rows; r += 1) {
+				const offset = (b * rows + r) * vocab;
+				comparison.argmax(argmax(logits.data, offset, vocab), run.argmax[b][r]);
+				run.top5_ids[b][r].forEach((id, k) =>
+					comparison.value(logits.data[offset + id], run.top5_values[b][r][k]),
+				);
+			}
+		}
+	}
+}
+
 async function checkPunctuation(session, reference, comparison) {
 	for (const testCase of reference.cases) {
 		const batch = testCase.inputs.length;
@@ -235,6 +277,8 @@ async function verifyDirectory(directory) {
 		);
 		if (reference.kind.startsWith('paraformer'))
 			await checkParaformer(session, directory, reference, comparison);
+		else if (reference.kind === 'sensevoice')
+			await checkSenseVoice(session, directory, reference, comparison);
 		else await checkPunctuation(session, reference, comparison);
 		console.log(comparison.summary());
 		// int8 weights change the numbers by design: it must load, keep the interface and run.

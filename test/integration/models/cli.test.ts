@@ -79,6 +79,8 @@ test("models list shows the catalog, the cache inside n8n's folder and what is i
 			['paraformer-zh-int8', 'asr', '~238.1', 'MB'],
 			['paraformer-zh-contextual', 'asr', '~937.1', 'MB'],
 			['paraformer-zh-contextual-int8', 'asr', '~282.1', 'MB'],
+			['sensevoice-small', 'asr', '~940.4', 'MB'],
+			['sensevoice-small-int8', 'asr', '~240.4', 'MB'],
 			['fsmn-vad', 'vad', '~1.73', 'MB'],
 			['ct-punc', 'punc', '~294.2', 'MB'],
 			['ct-punc-realtime', 'punc', '~294.2', 'MB'],
@@ -273,7 +275,7 @@ test('unknown models and actions are clear errors', async () => {
 	assert.equal(unknown.code, 1);
 	assert.equal(
 		unknown.stderr,
-		'rtmp-asr models: Unknown model "whisper". Known models: paraformer-zh, paraformer-zh-int8, paraformer-zh-contextual, paraformer-zh-contextual-int8, fsmn-vad, ct-punc, ct-punc-realtime (or their FunASR ids; see `rtmp-asr models list`).\n',
+		'rtmp-asr models: Unknown model "whisper". Known models: paraformer-zh, paraformer-zh-int8, paraformer-zh-contextual, paraformer-zh-contextual-int8, sensevoice-small, sensevoice-small-int8, fsmn-vad, ct-punc, ct-punc-realtime (or their FunASR ids; see `rtmp-asr models list`).\n',
 	);
 	const action = await cli('models', 'fetch');
 	assert.equal(action.code, 1);

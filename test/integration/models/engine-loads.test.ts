@@ -3,7 +3,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { Paraformer } from '../../../engine/asr/paraformer.js';
+import type { Paraformer } from '../../../engine/asr/paraformer.js';
+import { loadRecognizer } from '../../../engine/asr/recognizer.js';
 import { Punctuator } from '../../../engine/punctuation/ct-transformer.js';
 import { FsmnVadModel } from '../../../engine/vad/fsmn-vad-model.js';
 import { defaultCatalog, ensureModel, findModel, isQuantized } from '../../../models/index.js';
@@ -16,6 +17,8 @@ const STAND_INS: Record<string, string> = {
 	'paraformer-zh-int8': fixturePath('models', 'tiny-paraformer'),
 	'paraformer-zh-contextual': fixturePath('models', 'tiny-contextual-paraformer'),
 	'paraformer-zh-contextual-int8': fixturePath('models', 'tiny-contextual-paraformer'),
+	'sensevoice-small': fixturePath('models', 'tiny-sensevoice'),
+	'sensevoice-small-int8': fixturePath('models', 'tiny-sensevoice'),
 	'fsmn-vad': sharedPath('models', 'fsmn-vad'),
 	'ct-punc': fixturePath('models', 'tiny-punc'),
 	'ct-punc-realtime': fixturePath('models', 'tiny-punc-realtime'),
@@ -52,10 +55,11 @@ test("the files the catalog pulls for each model are what the engine's loaders n
 		const { model, directory } = await ensureModel(name, { dir: root, env: env(), download: true });
 		const quantized = isQuantized(model);
 		if (model.kind === 'asr') {
-			const paraformer = await Paraformer.load(directory, { quantized });
-			await paraformer.release();
+			const recognizer = await loadRecognizer(directory, { quantized });
+			await recognizer.release();
+			assert.equal(recognizer.family, model.family ?? 'paraformer', `${name}'s graph is its family's`);
 			assert.equal(
-				paraformer.hotwords !== null,
+				recognizer.family === 'paraformer' && (recognizer as Paraformer).hotwords !== null,
 				name.includes('contextual'),
 				`${name} takes hotwords when it is a contextual export`,
 			);

@@ -16,9 +16,11 @@ import { sharedPath } from '../../helpers/paths.js';
 const PARAFORMER_ID = 'speech_paraformer-large_asr_nat-zh-cn-16k-common-vocab8404-onnx';
 /** The NN-hotword model FunASR's runtime docs name (runtime/docs/SDK_advanced_guide_offline_zh.md). */
 const CONTEXTUAL_ID = 'speech_paraformer-large-contextual_asr_nat-zh-cn-16k-common-vocab8404-onnx';
+/** FunASR's SenseVoiceSmall ONNX export (runtime/docs/SDK_advanced_guide_offline_zh.md: iic/SenseVoiceSmall-onnx; file names from funasr_onnx/sensevoice_bin.py and the C++ runtime). */
+const SENSEVOICE_ID = 'SenseVoiceSmall-onnx';
 const HOTWORD_FILES = ['model_eb.onnx', 'config.yaml', 'am.mvn', 'tokens.json', 'seg_dict'];
 
-test('the bundled catalog lists the seven FunASR models with the files their ONNX exports hold', () => {
+test('the bundled catalog lists the nine FunASR models with the files their ONNX exports hold', () => {
 	const catalog = defaultCatalog();
 	const summary = catalog.models.map((model) => [
 		model.name,
@@ -36,6 +38,13 @@ test('the bundled catalog lists the seven FunASR models with the files their ONN
 		],
 		['paraformer-zh-contextual', CONTEXTUAL_ID, 'asr', ['model.onnx', ...HOTWORD_FILES]],
 		['paraformer-zh-contextual-int8', CONTEXTUAL_ID, 'asr', ['model_quant.onnx', ...HOTWORD_FILES]],
+		['sensevoice-small', SENSEVOICE_ID, 'asr', ['model.onnx', 'config.yaml', 'am.mvn', 'tokens.json']],
+		[
+			'sensevoice-small-int8',
+			SENSEVOICE_ID,
+			'asr',
+			['model_quant.onnx', 'config.yaml', 'am.mvn', 'tokens.json'],
+		],
 		[
 			'fsmn-vad',
 			'speech_fsmn_vad_zh-cn-16k-common-onnx',
@@ -63,7 +72,13 @@ test('the bundled catalog lists the seven FunASR models with the files their ONN
 	);
 	assert.deepEqual(
 		catalog.models.filter(isQuantized).map((model) => model.name),
-		['paraformer-zh-int8', 'paraformer-zh-contextual-int8', 'ct-punc', 'ct-punc-realtime'],
+		[
+			'paraformer-zh-int8',
+			'paraformer-zh-contextual-int8',
+			'sensevoice-small-int8',
+			'ct-punc',
+			'ct-punc-realtime',
+		],
 	);
 });
 
@@ -112,7 +127,7 @@ test('models are found by short name or FunASR id; a shared id gives the first (
 			assert.equal(error.message, 'Unknown model "whisper".');
 			assert.match(
 				error.fix,
-				/paraformer-zh, paraformer-zh-int8, paraformer-zh-contextual, paraformer-zh-contextual-int8, fsmn-vad, ct-punc, ct-punc-realtime/,
+				/paraformer-zh, paraformer-zh-int8, paraformer-zh-contextual, paraformer-zh-contextual-int8, sensevoice-small, sensevoice-small-int8, fsmn-vad, ct-punc, ct-punc-realtime/,
 			);
 			return true;
 		},

@@ -146,6 +146,8 @@ describe('RtmpAsrTrigger activation', () => {
 				queue: { maxSeconds: 30, overflow: 'drop-newest' },
 				reconnect: { maxDelayMs: 10_000 },
 				earlyRecognition: true,
+				// A local directory may hold a SenseVoice model: its ITN default goes along (a Paraformer ignores it).
+				itn: true,
 				ffmpegPath: '/usr/bin/ffmpeg',
 				keepWarmMs: 60_000,
 			});

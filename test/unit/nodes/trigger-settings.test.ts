@@ -233,7 +233,7 @@ describe('readTriggerSettings', () => {
 		);
 		rejects(
 			{ model: 'whisper' },
-			/Model must be one of paraformer-zh, paraformer-zh-int8, paraformer-zh-contextual, paraformer-zh-contextual-int8, local, not "whisper"/,
+			/Model must be one of paraformer-zh, paraformer-zh-int8, paraformer-zh-contextual, paraformer-zh-contextual-int8, sensevoice-small, sensevoice-small-int8, local, not "whisper"/,
 		);
 		rejects({ vadModel: 'paraformer-zh' }, /VAD Model must be one of fsmn-vad, local/);
 		rejects(

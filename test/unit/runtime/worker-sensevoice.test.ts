@@ -45,7 +45,7 @@ test('a SenseVoice stream: one shared model, each stream its own language and IT
 		});
 	assert.deepEqual((await open('a', 'auto', false)).warnings, []);
 	assert.deepEqual((await open('b', 'en', true)).warnings, []);
-	assert.equal(engine.loadedModels.filter((key) => key.startsWith('asr:')).length, 1);
+	assert.equal(engine.loadedModels.filter((key) => key.startsWith('recognizer:')).length, 1);
 	const rows = fbank();
 	const [a, b] = await Promise.all(
 		['a', 'b'].map((streamId) =>

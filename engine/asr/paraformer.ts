@@ -17,7 +17,9 @@ import { ort, requireInterface, type Session } from '../onnx/onnx-session.js';
 import { takesQueries, wrongFamily } from './recognizer-family.js';
 import {
 	checkMaxBatch,
+	lengthSortedRuns,
 	openRecognizerSession,
+	paddedFeatures,
 	type RecognizerOptions,
 } from './recognizer-session.js';
 import { joinTokens } from './sentence-postprocess.js';
@@ -185,16 +187,12 @@ export class Paraformer {
 		hotwords?: HotwordBias,
 	): Promise<RecognizedText[]> {
 		const results: RecognizedText[] = features.map(() => ({ text: '', tokens: [] }));
-		const order = features.map((_, i) => i).filter((i) => features[i].rows > 0);
-		// Runs of similar lengths waste the least on padding.
-		order.sort((a, b) => features[a].rows - features[b].rows);
-		for (let first = 0; first < order.length; first += this.maxBatch) {
-			const batch = order.slice(first, first + this.maxBatch);
+		for (const run of lengthSortedRuns(features, this.maxBatch)) {
 			const output = await this.infer(
-				batch.map((i) => features[i]),
+				run.map((i) => features[i]),
 				hotwords,
 			);
-			batch.forEach((segment, b) => (results[segment] = this.decode(output, b)));
+			run.forEach((segment, b) => (results[segment] = this.decode(output, b)));
 		}
 		this.stats.segments += features.length;
 		return results;
@@ -207,23 +205,13 @@ export class Paraformer {
 	): Promise<ParaformerOutput> {
 		const start = performance.now();
 		const batch = features.length;
-		const rows = Math.max(...features.map((matrix) => matrix.rows));
 		const dim = this.featureDim;
-		const speech = new Float32Array(batch * rows * dim);
+		const { data: speech, rows } = paddedFeatures(features, dim, 'Paraformer');
 		const speechRows = features.map((matrix) => matrix.rows);
-		const lengths = this.lengthType === 'int64' ? new BigInt64Array(batch) : new Int32Array(batch);
-		features.forEach((matrix, b) => {
-			if (matrix.dim !== dim) {
-				throw new EngineError(
-					'BAD_OPTION',
-					`Features of dimension ${matrix.dim} given to a Paraformer that takes ${dim}.`,
-					"Compute them with this model's front end options.",
-				);
-			}
-			speech.set(matrix.data.subarray(0, matrix.rows * dim), b * rows * dim);
-			if (lengths instanceof BigInt64Array) lengths[b] = BigInt(matrix.rows);
-			else lengths[b] = matrix.rows;
-		});
+		const lengths =
+			this.lengthType === 'int64'
+				? BigInt64Array.from(speechRows, BigInt)
+				: Int32Array.from(speechRows);
 		const feeds: Record<string, ort.Tensor> = {
 			speech: new ort.Tensor('float32', speech, [batch, rows, dim]),
 			speech_lengths: new ort.Tensor(this.lengthType, lengths, [batch]),

@@ -29,7 +29,10 @@ export function recognizerFamily(
 		wanted.every((name) => names.includes(name));
 	const graph = `inputs ${inputNames.join(', ')}; outputs ${outputNames.join(', ')}`;
 	if (takesQueries(inputNames)) {
-		if (has(inputNames, SENSEVOICE_INTERFACE.inputs) && has(outputNames, SENSEVOICE_INTERFACE.outputs))
+		if (
+			has(inputNames, SENSEVOICE_INTERFACE.inputs) &&
+			has(outputNames, SENSEVOICE_INTERFACE.outputs)
+		)
 			return 'sensevoice';
 		if (has(inputNames, SHERPA_SENSEVOICE_INPUTS)) {
 			throw new EngineError(
@@ -44,7 +47,10 @@ export function recognizerFamily(
 			"Use FunASR's SenseVoiceSmall ONNX export (iic/SenseVoiceSmall-onnx).",
 		);
 	}
-	if (has(inputNames, PARAFORMER_INTERFACE.inputs) && has(outputNames, PARAFORMER_INTERFACE.outputs))
+	if (
+		has(inputNames, PARAFORMER_INTERFACE.inputs) &&
+		has(outputNames, PARAFORMER_INTERFACE.outputs)
+	)
 		return 'paraformer';
 	throw new EngineError(
 		'MODEL_INTERFACE',

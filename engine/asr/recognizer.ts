@@ -17,7 +17,8 @@ export async function loadRecognizer(
 	const { session, modelPath } = await openRecognizerSession(modelDir, options, 'Recognizer');
 	try {
 		const family = recognizerFamily(session.inputNames, session.outputNames, modelPath);
-		if (family === 'sensevoice') return SenseVoice.fromSession(session, modelDir, modelPath, options);
+		if (family === 'sensevoice')
+			return SenseVoice.fromSession(session, modelDir, modelPath, options);
 		return await Paraformer.fromSession(session, modelDir, modelPath, options);
 	} catch (error) {
 		await session.release();

@@ -76,7 +76,10 @@ export function ctcGreedy(
  * tokens.json: no SentencePiece model needed). With ITN the text gets a final mark when the model
  * wrote none (。 after `<|zh|>`, `.` otherwise), as FunASR's C++ runtime adds one.
  */
-export function decodeSenseVoice(ids: readonly number[], vocabulary: readonly string[]): SenseVoiceText {
+export function decodeSenseVoice(
+	ids: readonly number[],
+	vocabulary: readonly string[],
+): SenseVoiceText {
 	const tags: SenseVoiceTags = { events: [] };
 	const tokens: string[] = [];
 	for (const id of ids) {

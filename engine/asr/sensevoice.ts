@@ -10,7 +10,12 @@ import { requireModelFiles } from '../model-dir/model-config.js';
 import { loadTokens } from '../model-dir/tokens.js';
 import { ort, type Session } from '../onnx/onnx-session.js';
 import { SENSEVOICE_INTERFACE } from './recognizer-family.js';
-import { checkMaxBatch, type RecognizerOptions } from './recognizer-session.js';
+import {
+	checkMaxBatch,
+	lengthSortedRuns,
+	paddedFeatures,
+	type RecognizerOptions,
+} from './recognizer-session.js';
 import { ctcGreedy, decodeSenseVoice, type SenseVoiceText } from './sensevoice-decoding.js';
 
 const WHAT = "SenseVoice model (FunASR's iic/SenseVoiceSmall-onnx or an export with its interface)";
@@ -119,16 +124,12 @@ export class SenseVoice {
 		requests: readonly SenseVoiceRequest[],
 	): Promise<SenseVoiceText[]> {
 		const results: SenseVoiceText[] = features.map(() => ({ text: '', tokens: [], events: [] }));
-		const order = features.map((_, i) => i).filter((i) => features[i].rows > 0);
-		// Runs of similar lengths waste the least on padding.
-		order.sort((a, b) => features[a].rows - features[b].rows);
-		for (let first = 0; first < order.length; first += this.maxBatch) {
-			const batch = order.slice(first, first + this.maxBatch);
+		for (const run of lengthSortedRuns(features, this.maxBatch)) {
 			const output = await this.infer(
-				batch.map((i) => features[i]),
-				batch.map((i) => requests[i]),
+				run.map((i) => features[i]),
+				run.map((i) => requests[i]),
 			);
-			batch.forEach((segment, b) => {
+			run.forEach((segment, b) => {
 				const offset = b * output.rows * output.vocabularySize;
 				const ids = ctcGreedy(output.logits, offset, output.lengths[b], output.vocabularySize);
 				results[segment] = decodeSenseVoice(ids, this.tokens);
@@ -145,19 +146,8 @@ export class SenseVoice {
 	): Promise<SenseVoiceOutput> {
 		const start = performance.now();
 		const batch = features.length;
-		const rows = Math.max(...features.map((matrix) => matrix.rows));
 		const dim = this.featureDim;
-		const speech = new Float32Array(batch * rows * dim);
-		features.forEach((matrix, b) => {
-			if (matrix.dim !== dim) {
-				throw new EngineError(
-					'BAD_OPTION',
-					`Features of dimension ${matrix.dim} given to a SenseVoice that takes ${dim}.`,
-					"Compute them with this model's front end options.",
-				);
-			}
-			speech.set(matrix.data.subarray(0, matrix.rows * dim), b * rows * dim);
-		});
+		const { data: speech, rows } = paddedFeatures(features, dim, 'SenseVoice');
 		const feeds = {
 			speech: new ort.Tensor('float32', speech, [batch, rows, dim]),
 			speech_lengths: this.integers(features.map((matrix) => matrix.rows)),

@@ -38,3 +38,8 @@ export type {
 	SegmentClosedEvent,
 	Sentence,
 } from './pipeline/events.js';
+
+export { ServerPipeline } from './pipeline/server-pipeline.js';
+export { splitServerUrls } from './funasr-server/server-fleet.js';
+export type { PartialCaption } from './pipeline/events.js';
+export type { RecognitionServerSettings, ServerPipelineOptions } from './config.js';

@@ -295,6 +295,10 @@ function describeStatus(status: PipelineStatus): string {
 			return `Reconnecting to ${status.stream} in ${Math.round(status.delayMs / 100) / 10} s (attempt ${status.attempt}).`;
 		case 'overflow':
 			return `Recognition fell behind on ${status.stream}: ${status.droppedSeconds} s of speech dropped (${status.totalDroppedSeconds} s in all).`;
+		case 'server-connected':
+			return `${status.stream} is recognized by ${status.server}.`;
+		case 'server-lost':
+			return `${status.server} failed for ${status.stream} (${status.reason}): ${status.droppedSeconds} s of speech lost (${status.totalDroppedSeconds} s in all).`;
 	}
 }
 

@@ -106,7 +106,7 @@ export class ServerConnection extends EventEmitter<ServerConnectionEvents> {
 		try {
 			result = parseServerResult(text);
 		} catch (error) {
-			this.fail(`answered ${(error as Error).message}`);
+			this.fail(`sent ${(error as Error).message}, not a FunASR result`);
 			return;
 		}
 		this.emit('result', result);

@@ -2,9 +2,9 @@ import { EngineError } from '../errors.js';
 import { parseServerUrl } from './server-connection.js';
 
 /**
- * The servers of a credential, without a load balancer in front: each new connection of a stream
- * goes to the next one, so a server that failed is left for the others, and streams that start
- * together spread out (each starts at a different place in the list).
+ * The servers of a credential, without a load balancer in front: a stream connects to the first,
+ * and each new connection after a failure goes to the next one, so a server that failed is left
+ * for the others.
  */
 export class ServerFleet {
 	private readonly urls: readonly string[];

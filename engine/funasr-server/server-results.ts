@@ -25,17 +25,17 @@ export function parseServerResult(message: string): ServerResult {
 	try {
 		value = JSON.parse(message);
 	} catch {
-		throw new Error('an answer that is not JSON');
+		throw new Error('text that is not JSON');
 	}
 	if (!isRecord(value) || typeof value.text !== 'string')
-		throw new Error('an answer without a text field');
+		throw new Error('JSON without a text field');
 	const text = value.text;
 	const isFinal = value.is_final === true;
 	if (text.startsWith('ERROR.')) return { kind: 'refused', text };
 	if (value.mode === '2pass-online') return { kind: 'partial', text };
 	if (value.mode !== '2pass-offline' && value.mode !== 'offline') {
 		if (isFinal && text === '') return { kind: 'final' };
-		throw new Error(`an answer of unknown mode ${JSON.stringify(value.mode)}`);
+		throw new Error(`a result of unknown mode ${JSON.stringify(value.mode)}`);
 	}
 	if (text === '') return isFinal ? { kind: 'final' } : { kind: 'partial', text: '' };
 	const tokens = tokensOf(value.stamp_sents) ?? undefined;

@@ -88,7 +88,7 @@ export class ServerPipeline extends EventEmitter<LivePipelineEvents> {
 		super();
 		this.options = options;
 		this.stream = describeStream(options);
-		this.fleet = new ServerFleet(options.server.urls, Math.floor(Math.random() * 1024));
+		this.fleet = new ServerFleet(options.server.urls);
 		this.streamBackoff = new Backoff(options.reconnect);
 		this.serverBackoff = new Backoff(options.reconnect);
 		this.backlog = new AudioBacklog(options.queue ?? {});

@@ -39,6 +39,8 @@ export interface FunasrTestServerOptions {
 	/** PEM certificate and key: wss:// instead of ws://. */
 	tls?: { cert: string; key: string };
 	misbehave?: Misbehaviour;
+	/** Default: any free port. */
+	port?: number;
 }
 
 export interface FirstMessageSeen {
@@ -106,7 +108,7 @@ export class FunasrTestServer {
 			instance.raw.add(socket);
 			socket.once('close', () => instance.raw.delete(socket));
 		});
-		await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+		await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
 		return instance;
 	}
 
@@ -229,14 +231,17 @@ class Connection {
 			: this.pending.length - (this.pending.length % (STEP_SAMPLES * 2));
 		const step = this.pending.subarray(0, bytes);
 		this.pending = this.pending.subarray(bytes);
-		if (pcm && step.length > 0) {
-			const samples = new Float32Array(step.length / 2);
-			for (let i = 0; i < samples.length; i++) samples[i] = step.readInt16LE(i * 2);
-			this.audio.push(samples);
-			this.audioSamples += samples.length;
-			for (const segment of await this.vad.accept(samples)) await this.offline(segment, false);
-			await this.online();
-		}
+		if (pcm)
+			for (let at = 0; at < step.length; at += STEP_SAMPLES * 2) {
+				const part = step.subarray(at, at + STEP_SAMPLES * 2);
+				const samples = new Float32Array(part.length / 2);
+				for (let i = 0; i < samples.length; i++) samples[i] = part.readInt16LE(i * 2);
+				this.audio.push(samples);
+				this.audioSamples += samples.length;
+				for (const segment of await this.vad.accept(samples)) await this.offline(segment, false);
+				await this.online();
+				if (!this.socket.isOpen) return;
+			}
 		if (!isFinal) return;
 		if (!pcm) {
 			this.send({

@@ -88,7 +88,7 @@ describe('server results', () => {
 			'refused',
 		);
 		assert.throws(() => parseServerResult('<html>502</html>'), /not JSON/);
-		assert.throws(() => parseServerResult('{"not":"a result"}'), /without a text/);
+		assert.throws(() => parseServerResult('{"not":"a result"}'), /without a text field/);
 		assert.throws(() => parseServerResult('{"text":"x","mode":"3pass"}'), /unknown mode/);
 	});
 });

@@ -41,5 +41,6 @@ export type {
 
 export { ServerPipeline } from './pipeline/server-pipeline.js';
 export { splitServerUrls } from './funasr-server/server-fleet.js';
+export { probeServers } from './funasr-server/server-probe.js';
 export type { PartialCaption } from './pipeline/events.js';
 export type { RecognitionServerSettings, ServerPipelineOptions } from './config.js';

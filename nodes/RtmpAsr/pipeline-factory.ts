@@ -3,20 +3,25 @@ import {
 	LivePipeline,
 	type LivePipelineEvents,
 	type LivePipelineOptions,
+	ServerPipeline,
+	type ServerPipelineOptions,
 } from '../../engine/index.js';
 
-/** What the trigger needs of a live pipeline (engine/pipeline/live-pipeline.ts). */
+/** What the trigger needs of a live pipeline (engine/pipeline/live-pipeline.ts, server-pipeline.ts). */
 export interface TriggerPipeline extends EventEmitter<LivePipelineEvents> {
 	start(): Promise<void>;
 	close(): Promise<void>;
 }
+
+/** Local recognition (models), or FunASR servers (`server`). */
+export type TriggerPipelineOptions = LivePipelineOptions | ServerPipelineOptions;
 
 /**
  * Creates pipelines; tests replace `create`. onnxruntime loads only in the inference workers a
  * pipeline starts, never in n8n's main thread (engine/index.ts keeps it out).
  */
 export const pipelineFactory = {
-	async create(options: LivePipelineOptions): Promise<TriggerPipeline> {
-		return new LivePipeline(options);
+	async create(options: TriggerPipelineOptions): Promise<TriggerPipeline> {
+		return 'server' in options ? new ServerPipeline(options) : new LivePipeline(options);
 	},
 };

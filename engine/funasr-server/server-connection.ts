@@ -1,7 +1,12 @@
 import { EventEmitter } from 'node:events';
 import { EngineError } from '../errors.js';
 import { redactUrl } from '../source/redact.js';
-import { END_OF_AUDIO, firstMessage, type FirstMessageSettings } from './first-message.js';
+import {
+	END_OF_AUDIO,
+	firstMessage,
+	type FirstMessageSettings,
+	SAMPLE_RATE,
+} from './first-message.js';
 import { parseServerResult, type ServerResult } from './server-results.js';
 import { connectWebSocket, type WebSocket } from './websocket.js';
 
@@ -87,6 +92,16 @@ export class ServerConnection extends EventEmitter<ServerConnectionEvents> {
 	/** 16-bit little-endian mono PCM at 16 kHz. */
 	sendAudio(pcm: Buffer): void {
 		this.socket.sendBinary(pcm);
+	}
+
+	/** Audio sent that the server has not read yet, in seconds. */
+	get unreadSeconds(): number {
+		return this.socket.bufferedBytes / (SAMPLE_RATE * 2);
+	}
+
+	/** Gives the connection up from outside: a server that does not keep up. */
+	giveUp(why: string): void {
+		this.fail(why);
 	}
 
 	/** The end of a finite input: the server decodes what is left and answers `is_final`. */

@@ -40,6 +40,11 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
 		return this.open;
 	}
 
+	/** Bytes written but not yet taken by the network: what a peer that does not read leaves behind. */
+	get bufferedBytes(): number {
+		return this.socket.writableLength;
+	}
+
 	sendText(text: string): void {
 		this.write(OPCODE.text, Buffer.from(text, 'utf8'));
 	}

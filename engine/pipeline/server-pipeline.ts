@@ -13,6 +13,7 @@ import type { StreamInput } from '../source/stream-url.js';
 import { AudioBacklog, type AudioChunk, chunkSeconds } from './audio-backlog.js';
 import { Backoff } from './backoff.js';
 import { ConnectionWatch } from './connection-watch.js';
+import { DEFAULT_QUEUE } from './recognition-queue.js';
 import type { LivePipelineEvents } from './events.js';
 import { ServerClock } from './server-clock.js';
 
@@ -63,6 +64,7 @@ export class ServerPipeline extends EventEmitter<LivePipelineEvents> {
 	private readonly streamBackoff: Backoff;
 	private readonly serverBackoff: Backoff;
 	private readonly backlog: AudioBacklog<Session>;
+	private readonly maxUnreadSeconds: number;
 	private readonly sentences = new SentenceAssembly();
 	private readonly wavName = randomUUID();
 	private state: State = 'idle';
@@ -92,6 +94,7 @@ export class ServerPipeline extends EventEmitter<LivePipelineEvents> {
 		this.streamBackoff = new Backoff(options.reconnect);
 		this.serverBackoff = new Backoff(options.reconnect);
 		this.backlog = new AudioBacklog(options.queue ?? {});
+		this.maxUnreadSeconds = options.queue?.maxSeconds ?? DEFAULT_QUEUE.maxSeconds;
 	}
 
 	get running(): boolean {
@@ -323,6 +326,10 @@ export class ServerPipeline extends EventEmitter<LivePipelineEvents> {
 	private send(link: ServerLink, chunk: AudioChunk<Session>): void {
 		link.connection.sendAudio(chunk.pcm);
 		link.clock.audio(chunk.session, chunk.sessionMs, chunkSeconds(chunk) * 1000);
+		// A server that takes no audio would leave it in memory without bound: the queue's bound applies.
+		const unread = link.connection.unreadSeconds;
+		if (unread > this.maxUnreadSeconds)
+			link.connection.giveUp(`does not keep up (${Math.round(unread)} s of audio unread)`);
 	}
 
 	private keep(chunk: AudioChunk<Session>): void {

@@ -79,6 +79,8 @@ export class FunasrTestServer {
 	connections = 0;
 	/** Audio bytes received, all connections. */
 	audioBytes = 0;
+	/** `is_speaking: false` / `is_finished: true` messages received, all connections. */
+	endsOfAudio = 0;
 	misbehave: Misbehaviour | undefined;
 	private readonly sockets = new Set<WebSocket>();
 	private readonly raw = new Set<Duplex>();
@@ -208,8 +210,10 @@ class Connection {
 			else return; // "Wrong chunk_size!": the rest of this message is not read.
 		}
 		if (typeof json.itn === 'boolean') this.msg.itn = json.itn;
-		if (json.is_speaking === false || json.is_finished === true)
+		if (json.is_speaking === false || json.is_finished === true) {
+			this.server.endsOfAudio++;
 			this.queue(() => this.decode(true));
+		}
 	}
 
 	onAudio(data: Buffer): void {

@@ -61,7 +61,7 @@ interface Run {
 function pipelineFor(urls: string[], overrides: Partial<ServerPipelineOptions> = {}): Run {
 	const pipeline = new ServerPipeline({
 		url: CLIP,
-		server: { urls, watchdogMs: 1500 },
+		server: { urls, watchdogMs: 3000 },
 		reconnect: { initialDelayMs: 100, maxDelayMs: 400 },
 		...overrides,
 	});
@@ -90,6 +90,7 @@ describe('ServerPipeline with a FunASR 2pass server', () => {
 			[0, 1, 2],
 		);
 		for (const sentence of run.recorded.sentences) assert.match(sentence.text, /。$/);
+		assert.equal(asr.endsOfAudio, 1, 'the end of a file ends the audio');
 		const first = run.recorded.sentences[0];
 		const expected = JSON.parse(
 			readFileSync(sharedPath('audio', 'toy', 'toy_stream.segments.json'), 'utf8'),

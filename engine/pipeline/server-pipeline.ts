@@ -60,7 +60,7 @@ interface ServerLink {
 export class ServerPipeline extends EventEmitter<LivePipelineEvents> {
 	private readonly options: ServerPipelineOptions;
 	private readonly stream: string;
-	private readonly fleet: ServerFleet;
+	private fleet: ServerFleet | null = null;
 	private readonly streamBackoff: Backoff;
 	private readonly serverBackoff: Backoff;
 	private readonly backlog: AudioBacklog<Session>;
@@ -90,7 +90,6 @@ export class ServerPipeline extends EventEmitter<LivePipelineEvents> {
 		super();
 		this.options = options;
 		this.stream = describeStream(options);
-		this.fleet = new ServerFleet(options.server.urls);
 		this.streamBackoff = new Backoff(options.reconnect);
 		this.serverBackoff = new Backoff(options.reconnect);
 		this.backlog = new AudioBacklog(options.queue ?? {});
@@ -110,6 +109,8 @@ export class ServerPipeline extends EventEmitter<LivePipelineEvents> {
 				'Create a new one.',
 			);
 		this.input = validateSourceOptions(this.options);
+		this.fleet = new ServerFleet(this.options.server.urls);
+		this.state = 'connecting';
 		this.connectServer();
 		this.connect();
 		return Promise.resolve();
@@ -252,7 +253,7 @@ export class ServerPipeline extends EventEmitter<LivePipelineEvents> {
 		const hotwords = [...(this.options.hotwords ?? []), ...(this.options.hotwordsIfSupported ?? [])];
 		const { server } = this.options;
 		ServerConnection.open({
-			url: this.fleet.next(),
+			url: this.fleet!.next(),
 			mode: server.mode ?? '2pass',
 			wavName: this.wavName,
 			hotwords,

@@ -91,6 +91,20 @@ describe('the trigger node on FunASR servers', { concurrency: false }, () => {
 		}
 	});
 
+	test('a server URL that is not ws/wss stops the activation, naming the fix, without its secret', async () => {
+		await assert.rejects(
+			testTriggerNode(node, {
+				parameters: { url: rtmp.url('live', 'bad-url'), recognition: 'server' },
+				credentials: { asrServerApi: { urls: 'https://u:secret-55@asr:10095' } },
+			}),
+			(error: Error) =>
+				error.name === 'NodeOperationError' &&
+				/uses https, not ws or wss/.test(error.message) &&
+				/ws:\/\/asr-host:10095/.test(error.message) &&
+				!error.message.includes('secret-55'),
+		);
+	});
+
 	test('the ASR Server credential is tested by connecting; a refusal names the server without its secret', async () => {
 		const method = node.methods.credentialTest.asrServerApiTest;
 		const ok = await method.call({} as never, { id: '1', name: 'c', type: 'asrServerApi', data: { urls: asr.url } });

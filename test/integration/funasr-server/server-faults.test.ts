@@ -184,6 +184,18 @@ describe('FunASR server faults', { concurrency: false }, () => {
 		assert.doesNotMatch(JSON.stringify(recorded), /Bad Gateway|not":"a result/);
 	});
 
+	test('a server that reads no audio is given up once more than the queue bound waits unread', async () => {
+		const long = join(work, 'silence.wav');
+		execFileSync('ffmpeg', ['-loglevel', 'error', '-f', 'lavfi', '-i', 'anullsrc=r=16000:cl=mono', '-t', '900', long]);
+		const stuck = await server({ misbehave: 'silent' });
+		const run = pipelineFor(long, { server: { urls: [stuck.url], watchdogMs: 120_000 }, queue: { maxSeconds: 5 } });
+		current.push(() => run.pipeline.close());
+		await run.pipeline.start();
+		await waitFor(() => lost(run.recorded).length > 0, 60_000, 'the server given up');
+		assert.match(lost(run.recorded)[0].reason, /does not keep up \(\d+ s of audio unread\)/);
+		rmSync(long);
+	});
+
 	test('audio that arrived while no server was up is sent when one is: nothing lost', async () => {
 		const port = await freePort();
 		const { recorded, publisher } = await playLive('late', [`ws://127.0.0.1:${port}`]);

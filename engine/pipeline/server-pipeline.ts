@@ -85,6 +85,11 @@ export class ServerPipeline extends EventEmitter<LivePipelineEvents> {
 	private partialText = '';
 	private partialSentAt = 0;
 	private partialTimer: NodeJS.Timeout | null = null;
+	/** The consumer is behind (`ready` pending): audio waits in the backlog, where its bound applies. */
+	private held = false;
+	/** Resolves on close(): a consumer's `ready` must not hold a closing pipeline. */
+	private readonly closing: Promise<void>;
+	private markClosing: () => void = () => undefined;
 
 	constructor(options: ServerPipelineOptions) {
 		super();
@@ -92,6 +97,7 @@ export class ServerPipeline extends EventEmitter<LivePipelineEvents> {
 		this.stream = describeStream(options);
 		this.streamBackoff = new Backoff(options.reconnect);
 		this.serverBackoff = new Backoff(options.reconnect);
+		this.closing = new Promise((resolve) => (this.markClosing = resolve));
 		this.backlog = new AudioBacklog(options.queue ?? {});
 		this.maxUnreadSeconds = options.queue?.maxSeconds ?? DEFAULT_QUEUE.maxSeconds;
 	}
@@ -120,6 +126,7 @@ export class ServerPipeline extends EventEmitter<LivePipelineEvents> {
 	async close(): Promise<void> {
 		if (this.state === 'closed') return;
 		this.state = 'closed';
+		this.markClosing();
 		this.clearTimers();
 		const source = this.source;
 		this.source = null;
@@ -186,7 +193,7 @@ export class ServerPipeline extends EventEmitter<LivePipelineEvents> {
 		session.receivedMs += durationMs;
 		if (!this.endsByItself(source))
 			session.startedAt = Math.min(session.startedAt, now - session.receivedMs);
-		if (this.link && this.backlog.length === 0) this.send(this.link, chunk);
+		if (this.link && !this.held && this.backlog.length === 0) this.send(this.link, chunk);
 		else this.keep(chunk);
 	}
 
@@ -215,7 +222,7 @@ export class ServerPipeline extends EventEmitter<LivePipelineEvents> {
 		if (!error && this.endsByItself(source)) {
 			this.finishing = true;
 			this.state = 'waiting';
-			if (this.link && this.backlog.length === 0) this.endAudio(this.link);
+			if (this.link && !this.held && this.backlog.length === 0) this.endAudio(this.link);
 			return;
 		}
 		if (error) this.emit('warning', error);
@@ -288,10 +295,31 @@ export class ServerPipeline extends EventEmitter<LivePipelineEvents> {
 		connection.on('result', (result) => this.onResult(link, result));
 		connection.once('lost', (error) => this.onServerLost(link, error));
 		this.emit('status', { type: 'server-connected', stream: this.stream, server: connection.name });
+		this.flush();
+	}
+
+	/** Sends what waited (no server, or a consumer behind), then the end of a finished input. */
+	private flush(): void {
+		const link = this.link;
+		if (!link || this.held) return;
 		this.reportOverflow();
 		for (const chunk of this.backlog.take()) this.send(link, chunk);
 		this.updateFlow();
 		if (this.finishing && this.state === 'waiting' && !this.source) this.endAudio(link);
+	}
+
+	/**
+	 * After each sentence: a consumer that falls behind (ordered executions of a slow workflow)
+	 * holds the audio in the bounded backlog, as speech waits in LivePipeline's recognition queue.
+	 */
+	private holdIfBehind(): void {
+		const ready = this.options.ready;
+		if (!ready || this.held) return;
+		this.held = true;
+		void Promise.race([ready(), this.closing]).then(() => {
+			this.held = false;
+			if (this.state !== 'closed') this.flush();
+		});
 	}
 
 	private onServerLost(link: ServerLink, error: EngineError): void {
@@ -385,6 +413,7 @@ export class ServerPipeline extends EventEmitter<LivePipelineEvents> {
 				return;
 			case 'sentence':
 				this.deliver(link, result);
+				this.holdIfBehind();
 				if (result.isFinal) this.finished(link);
 				return;
 			case 'final':

@@ -89,7 +89,8 @@ const lost = (recorded: Recorded) =>
 const texts = (recorded: Recorded) => recorded.sentences.map((sentence) => sentence.textRaw);
 
 describe('the test server follows websocket-server-2pass.cpp', () => {
-	async function answers(first: object, pcm: boolean): Promise<string[]> {
+	/** The server's answers to a first message and the clip: until the final one, or for 1.5 s when none comes. */
+	async function answers(first: object, pcm: boolean, finalExpected = true): Promise<string[]> {
 		const asr = await server();
 		const socket = await connectWebSocket(new URL(asr.url), { protocol: 'binary', timeoutMs: 5000 });
 		const received: string[] = [];
@@ -97,14 +98,16 @@ describe('the test server follows websocket-server-2pass.cpp', () => {
 		socket.sendText(JSON.stringify(first));
 		if (pcm) socket.sendBinary(readFileSync(CLIP).subarray(44));
 		socket.sendText(JSON.stringify({ is_speaking: false }));
-		await sleep(1500);
+		if (finalExpected)
+			await waitFor(() => received.some((text) => (JSON.parse(text) as { is_final?: boolean }).is_final === true), 30_000, 'the final answer');
+		else await sleep(1500);
 		socket.close();
 		return received;
 	}
 
 	test('without chunk_size nothing is decoded', async () => {
-		assert.deepEqual(await answers({ mode: '2pass', wav_format: 'pcm', is_speaking: true }, true), []);
-		assert.deepEqual(await answers({ mode: '2pass', chunk_size: [5, 0, 5], is_speaking: true }, true), []);
+		assert.deepEqual(await answers({ mode: '2pass', wav_format: 'pcm', is_speaking: true }, true, false), []);
+		assert.deepEqual(await answers({ mode: '2pass', chunk_size: [5, 0, 5], is_speaking: true }, true, false), []);
 	});
 
 	test('PCM only, with its exact error text', async () => {
@@ -194,6 +197,29 @@ describe('FunASR server faults', { concurrency: false }, () => {
 		await waitFor(() => lost(run.recorded).length > 0, 60_000, 'the server given up');
 		assert.match(lost(run.recorded)[0].reason, /does not keep up \(\d+ s of audio unread\)/);
 		rmSync(long);
+	});
+
+	test('a consumer that falls behind holds the audio in the backlog, then gets every sentence', async () => {
+		const asr = await server();
+		let open = true;
+		let release: () => void = () => undefined;
+		const { recorded, publisher } = await playLive('held', [asr.url], {
+			ready: () => (open ? Promise.resolve() : new Promise<void>((resolve) => (release = resolve))),
+		});
+		await waitFor(() => recorded.sentences.length >= 1, 30_000, 'the first sentence');
+		open = false;
+		await waitFor(() => recorded.sentences.length >= 2, 30_000, 'the second sentence');
+		await sleep(300);
+		const sentAt = asr.audioBytes;
+		await sleep(2000);
+		assert.equal(asr.audioBytes, sentAt, 'no audio sent while the consumer is behind');
+		assert.equal(recorded.sentences.length, 2);
+		open = true;
+		release();
+		await publisher.exited;
+		await waitFor(() => recorded.sentences.length >= 3, 30_000, `three sentences (${JSON.stringify(texts(recorded))})`);
+		assert.ok(characterErrorRate(CLIP_SENTENCES, texts(recorded)) < 0.1, JSON.stringify(texts(recorded)));
+		assert.ok(!recorded.statuses.some((status) => status.type === 'overflow'));
 	});
 
 	test('audio that arrived while no server was up is sent when one is: nothing lost', async () => {

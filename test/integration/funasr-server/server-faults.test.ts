@@ -110,6 +110,15 @@ describe('the test server follows websocket-server-2pass.cpp', () => {
 		assert.deepEqual(await answers({ mode: '2pass', chunk_size: [5, 0, 5], is_speaking: true }, true, false), []);
 	});
 
+	test('hotwords that are not a string drop the connection; the client always sends a string', async () => {
+		const asr = await server();
+		const socket = await connectWebSocket(new URL(asr.url), { protocol: 'binary', timeoutMs: 5000 });
+		const closed = new Promise((resolve) => socket.once('closed', resolve));
+		socket.sendText(JSON.stringify({ mode: '2pass', chunk_size: [5, 10, 5], hotwords: { 会议: 20 }, is_speaking: true }));
+		await closed;
+		assert.equal(asr.firstMessages[0].parsed!.hotwords instanceof Object, true);
+	});
+
 	test('PCM only, with its exact error text', async () => {
 		const [answer] = await answers({ mode: '2pass', chunk_size: [5, 10, 5], wav_format: 'mp3', wav_name: 'x', is_speaking: true }, true);
 		assert.deepEqual(JSON.parse(answer), {

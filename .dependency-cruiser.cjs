@@ -10,7 +10,7 @@
 //   1  engine/source/, engine/frontend/, engine/onnx/          audio in, features, onnxruntime
 //   2  engine/vad/, engine/asr/, engine/punctuation/,          the models, and what their text
 //      engine/sentences/                                       becomes
-//   3  engine/runtime/                                         the inference workers
+//   3  engine/runtime/, engine/funasr-server/                  the inference workers, or a FunASR server
 //   4  engine/pipeline/                                        LivePipeline: the main thread's side
 //   5  engine/index.ts                                         the one entry point
 //
@@ -26,7 +26,7 @@ const LAYERS = [
 	},
 	{ name: 'source, frontend, onnx', path: '^engine/(source|frontend|onnx)/' },
 	{ name: 'vad, asr, punctuation, sentences', path: '^engine/(vad|asr|punctuation|sentences)/' },
-	{ name: 'runtime (workers)', path: '^engine/runtime/' },
+	{ name: 'runtime (workers), funasr-server', path: '^engine/(runtime|funasr-server)/' },
 	{ name: 'pipeline', path: '^engine/pipeline/' },
 	{ name: 'engine/index.ts', path: '^engine/index\\.ts$' },
 ];

@@ -19,7 +19,7 @@ const COMMANDS: Record<string, Command> = {
 	transcribe: {
 		run: transcribeCommand,
 		summary:
-			'transcribe <file-or-url> --model <dir> --vad <dir> [--punc <dir>] [--format text|jsonl|srt|vtt] [--language xx] [--itn]: each final sentence as a line, a JSON line or subtitle cues (--json = --format jsonl)',
+			'transcribe <file-or-url> --model <dir> --vad <dir> [--punc <dir>] [--format text|jsonl|srt|vtt] [--language xx] [--itn]: each final sentence as a line, a JSON line or subtitle cues (--json = --format jsonl); --server <ws(s)://host:port> recognizes on FunASR servers instead',
 	},
 	vad: {
 		run: vadCommand,

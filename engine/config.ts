@@ -105,3 +105,30 @@ export interface LivePipelineOptions {
 	 */
 	ready?: () => Promise<void>;
 }
+
+/** Recognition on FunASR websocket servers (funasr-wss-server-2pass) instead of this machine. */
+export interface RecognitionServerSettings {
+	/** ws:// or wss:// URLs, tried in turn: a fleet without a load balancer. May carry credentials. */
+	urls: readonly string[];
+	/** '2pass' (default): partials and corrected sentences; 'offline': corrected sentences only. */
+	mode?: '2pass' | 'offline';
+	/** PEM certificate(s) of the authority that signed a wss:// server's certificate. */
+	ca?: string;
+	/** Accept a self-signed certificate (off by default). */
+	allowSelfSigned?: boolean;
+	/** FunASR's inverse text normalization ("一百" → "100"); default true, as the servers. */
+	itn?: boolean;
+	/** A server that answers nothing, not even a ping, this long is given up, ms. */
+	watchdogMs?: number;
+	connectTimeoutMs?: number;
+}
+
+/** A stream recognized by FunASR servers: the pipeline's options without the local models. */
+export interface ServerPipelineOptions extends Omit<
+	LivePipelineOptions,
+	'models' | 'vad' | 'earlyRecognition'
+> {
+	server: RecognitionServerSettings;
+	/** Emit 'partial' events (the sentence in progress), at most one per this many ms; omitted: none. */
+	partialIntervalMs?: number;
+}

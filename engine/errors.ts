@@ -14,7 +14,8 @@ export type EngineErrorCode =
 	| 'STREAM_STALLED'
 	| 'BAD_OPTION'
 	| 'WORKER_FAILED'
-	| 'LISTENER_FAILED';
+	| 'LISTENER_FAILED'
+	| 'SERVER_FAILED';
 
 export class EngineError extends Error {
 	readonly code: EngineErrorCode;

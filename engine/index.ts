@@ -43,3 +43,9 @@ export type {
 	Sentence,
 	SentenceTags,
 } from './pipeline/events.js';
+
+export { ServerPipeline } from './pipeline/server-pipeline.js';
+export { splitServerUrls } from './funasr-server/server-fleet.js';
+export { probeServers } from './funasr-server/server-probe.js';
+export type { PartialCaption } from './pipeline/events.js';
+export type { RecognitionServerSettings, ServerPipelineOptions } from './config.js';

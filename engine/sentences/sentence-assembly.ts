@@ -1,5 +1,5 @@
 import type { TimedToken } from '../timed-token.js';
-import { splitSentences } from './sentences.js';
+import { splitSentences, type TimedSentence } from './sentences.js';
 
 /** What SenseVoice says of a segment besides its words; every sentence of the segment carries it. Absent for a Paraformer. */
 export interface SentenceTags {
@@ -54,6 +54,15 @@ export class SentenceAssembly {
 	 * The final sentences of one segment, timed in its session and on the wall clock. Each is made
 	 * when it is taken: its latency counts until then, after the listeners of the one before.
 	 */
+	/** The index the next sentence will have. */
+	get upcomingIndex(): number {
+		return this.nextIndex;
+	}
+
+	/**
+	 * The final sentences of one segment, timed in its session and on the wall clock. Each is made
+	 * when it is taken: its latency counts until then, after the listeners of the one before.
+	 */
 	*sentencesOf(segment: SessionSegmentText): Generator<Sentence> {
 		for (const part of splitSentences({
 			text: segment.text,
@@ -61,24 +70,38 @@ export class SentenceAssembly {
 			startMs: segment.startMs,
 			endMs: segment.endMs,
 			...(segment.tokens ? { tokens: segment.tokens } : {}),
-		})) {
-			const emittedAt = Date.now();
-			yield {
-				text: part.text,
-				textRaw: part.textRaw,
-				index: this.nextIndex++,
-				sessionId: segment.sessionId,
-				startMs: Math.round(part.startMs),
-				endMs: Math.round(part.endMs),
-				startedAt: new Date(segment.sessionStartedAt + part.startMs).toISOString(),
-				endedAt: new Date(segment.sessionStartedAt + part.endMs).toISOString(),
-				durationMs: Math.round(part.endMs - part.startMs),
-				latencyMs: Math.max(0, Math.round(emittedAt - (segment.sessionStartedAt + segment.endMs))),
-				...(part.tokens ? { tokens: part.tokens } : {}),
-				...(segment.language !== undefined ? { language: segment.language } : {}),
-				...(segment.emotion !== undefined ? { emotion: segment.emotion } : {}),
-				...(segment.events ? { events: [...segment.events] } : {}),
-			};
-		}
+		}))
+			yield this.sentence(segment, part);
+	}
+
+	/** A sentence that is not cut further (a FunASR server's, whose partials already carried its index). */
+	wholeSentence(segment: SessionSegmentText): Sentence {
+		return this.sentence(segment, {
+			text: segment.text,
+			textRaw: segment.textRaw,
+			startMs: segment.startMs,
+			endMs: segment.endMs,
+			...(segment.tokens ? { tokens: [...segment.tokens] } : {}),
+		});
+	}
+
+	private sentence(segment: SessionSegmentText, part: TimedSentence): Sentence {
+		const emittedAt = Date.now();
+		return {
+			text: part.text,
+			textRaw: part.textRaw,
+			index: this.nextIndex++,
+			sessionId: segment.sessionId,
+			startMs: Math.round(part.startMs),
+			endMs: Math.round(part.endMs),
+			startedAt: new Date(segment.sessionStartedAt + part.startMs).toISOString(),
+			endedAt: new Date(segment.sessionStartedAt + part.endMs).toISOString(),
+			durationMs: Math.round(part.endMs - part.startMs),
+			latencyMs: Math.max(0, Math.round(emittedAt - (segment.sessionStartedAt + segment.endMs))),
+			...(part.tokens ? { tokens: part.tokens } : {}),
+			...(segment.language !== undefined ? { language: segment.language } : {}),
+			...(segment.emotion !== undefined ? { emotion: segment.emotion } : {}),
+			...(segment.events ? { events: [...segment.events] } : {}),
+		};
 	}
 }

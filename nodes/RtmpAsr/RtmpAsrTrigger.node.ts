@@ -9,14 +9,16 @@ import type {
 } from 'n8n-workflow';
 import { CREDENTIAL_TEST } from './credentials/stream-credentials.js';
 import { testStreamCredential } from './credentials/stream-probe.js';
+import { SERVER_CREDENTIAL_TEST, testServerCredential } from './credentials/server-credentials.js';
 import { NODE_PROPERTIES } from './parameters.js';
 import { runTrigger } from './trigger-session.js';
 
 /**
- * The second output exists only while "Status Output" is on: n8n evaluates an outputs expression
- * against the node's parameters, in the editor and when routing data, as its Switch node does.
+ * The Status output exists only while "Status Output" is on, the Partial Captions output (after it)
+ * only while "Partial Captions" is: n8n evaluates an outputs expression against the node's
+ * parameters, in the editor and when routing data, as its Switch node does.
  */
-const OUTPUTS = `={{ $parameter.statusOutput ? [{ "type": "main", "displayName": "Sentence" }, { "type": "main", "displayName": "Status" }] : [{ "type": "main", "displayName": "Sentence" }] }}`;
+const OUTPUTS = `={{ [{ "type": "main", "displayName": "Sentence" }].concat($parameter.statusOutput ? [{ "type": "main", "displayName": "Status" }] : []).concat($parameter.recognition === "server" && $parameter.partialCaptions ? [{ "type": "main", "displayName": "Partial Captions" }] : []) }}`;
 
 export class RtmpAsrTrigger implements INodeType {
 	description: INodeTypeDescription = {
@@ -29,7 +31,7 @@ export class RtmpAsrTrigger implements INodeType {
 		subtitle:
 			'={{ $parameter.onlyMatching ? "sentences with " + $parameter.keywords.join(", ") : "every sentence" }}',
 		description:
-			'Listens to a live stream, recognizes speech locally (FunASR Paraformer or SenseVoice) and starts one execution per sentence',
+			'Listens to a live stream, recognizes speech (FunASR Paraformer or SenseVoice, locally or on FunASR servers) and starts one execution per sentence',
 		eventTriggerDescription: 'Waiting for someone to speak on the stream',
 		defaults: {
 			name: 'RTMP Speech Recognition Trigger',
@@ -42,6 +44,12 @@ export class RtmpAsrTrigger implements INodeType {
 				required: true,
 				testedBy: 'rtmpStreamApiTest',
 				displayOptions: { show: { source: ['credential'] } },
+			},
+			{
+				name: 'asrServerApi',
+				required: true,
+				testedBy: 'asrServerApiTest',
+				displayOptions: { show: { recognition: ['server'] } },
 			},
 		],
 		triggerPanel: {
@@ -65,6 +73,12 @@ export class RtmpAsrTrigger implements INodeType {
 				credential: ICredentialsDecrypted,
 			): Promise<INodeCredentialTestResult> {
 				return await testStreamCredential(credential);
+			},
+			async [SERVER_CREDENTIAL_TEST](
+				this: ICredentialTestFunctions,
+				credential: ICredentialsDecrypted,
+			): Promise<INodeCredentialTestResult> {
+				return await testServerCredential(credential);
 			},
 		},
 	};

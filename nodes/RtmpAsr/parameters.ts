@@ -142,12 +142,30 @@ const PARAMETERS = {
 			'What ffmpeg reads: rtmp://, rtmps://, rtsp://, srt://, http(s):// (HLS), udp:// or a local file path (within N8N_RESTRICT_FILE_ACCESS_TO)',
 		displayOptions: { show: { source: ['url'] } },
 	}),
+	recognition: choiceParameter<RecognitionKind>({
+		displayName: 'Recognition',
+		options: [
+			{
+				name: 'On This Machine',
+				value: 'local',
+				description: 'FunASR models on onnxruntime, in the n8n process',
+			},
+			{
+				name: 'FunASR Server',
+				value: 'server',
+				description:
+					'FunASR websocket servers (funasr-wss-server-2pass) of an ASR Server credential; n8n only runs ffmpeg',
+			},
+		],
+		default: 'local',
+	}),
 	model: modelChoice({
 		displayName: 'Model',
 		options: [...catalogChoices('asr'), localDirectoryChoice('Paraformer or SenseVoiceSmall')],
 		default: DEFAULT_MODELS.asr,
 		description:
 			'The speech recognizer: Paraformer (Mandarin) or SenseVoiceSmall (Mandarin, English, Cantonese, Japanese, Korean; with language, emotion and audio events). A model missing from the model cache is downloaded when the workflow is activated (see Options).',
+		displayOptions: { show: { recognition: ['local'] } },
 	}),
 	language: choiceParameter<RecognitionLanguage>({
 		displayName: 'Language',
@@ -162,14 +180,18 @@ const PARAMETERS = {
 		default: 'auto',
 		description:
 			'The language spoken, for a SenseVoice model (a Paraformer takes Auto or Mandarin only). Each item names the language the model heard in "language".',
-		displayOptions: { show: { model: [...SENSEVOICE_MODELS, LOCAL_DIRECTORY] } },
+		displayOptions: {
+			show: { recognition: ['local'], model: [...SENSEVOICE_MODELS, LOCAL_DIRECTORY] },
+		},
 	}),
 	itn: flagParameter({
 		displayName: 'Inverse Text Normalisation',
 		default: true,
 		description:
 			'Whether a SenseVoice model writes numbers, case and punctuation itself ("twenty five" → "25."); sentences are then split at its own punctuation. A Paraformer ignores it.',
-		displayOptions: { show: { model: [...SENSEVOICE_MODELS, LOCAL_DIRECTORY] } },
+		displayOptions: {
+			show: { recognition: ['local'], model: [...SENSEVOICE_MODELS, LOCAL_DIRECTORY] },
+		},
 	}),
 	modelDirectory: textParameter({
 		displayName: 'Model Directory',
@@ -195,6 +217,7 @@ const PARAMETERS = {
 		options: [...catalogChoices('vad'), localDirectoryChoice('FSMN-VAD')],
 		default: DEFAULT_MODELS.vad,
 		description: 'Voice activity detection: finds where each sentence starts and ends',
+		displayOptions: { show: { recognition: ['local'] } },
 	}),
 	vadModelDirectory: textParameter({
 		displayName: 'VAD Model Directory',
@@ -209,7 +232,7 @@ const PARAMETERS = {
 		options: PUNCTUATION_CHOICES,
 		default: DEFAULT_MODELS.punctuation,
 		description: `Adds punctuation with a CT-Transformer model; sentences are then split at 。？！. ${DEFAULT_MODELS.punctuation} carries context from one sentence to the next, as live captions need. With a SenseVoice model in a local directory, choose Off and let Inverse Text Normalisation punctuate.`,
-		displayOptions: { hide: { model: SENSEVOICE_MODELS } },
+		displayOptions: { show: { recognition: ['local'] }, hide: { model: SENSEVOICE_MODELS } },
 	}),
 	senseVoicePunctuation: modelChoice({
 		displayName: 'Punctuation',
@@ -217,7 +240,7 @@ const PARAMETERS = {
 		default: NO_PUNCTUATION,
 		description:
 			'Off: SenseVoice punctuates its own text when Inverse Text Normalisation is on, and sentences are split at its marks. A CT-Transformer model (Mandarin) may punctuate instead.',
-		displayOptions: { show: { model: SENSEVOICE_MODELS } },
+		displayOptions: { show: { recognition: ['local'], model: SENSEVOICE_MODELS } },
 	}),
 	punctuationModelDirectory: textParameter({
 		displayName: 'Punctuation Model Directory',
@@ -291,6 +314,13 @@ const PARAMETERS = {
 		default: false,
 		description:
 			'Whether to add a second output that receives connection changes, reconnects, queue overflows and warnings',
+	}),
+	partialCaptions: flagParameter({
+		displayName: 'Partial Captions',
+		default: false,
+		description:
+			"Whether to add an output that receives the sentence in progress while it is spoken (FunASR's 2pass partials), at most one item per Partial Captions Interval, each with the index its final sentence will have",
+		displayOptions: { show: { recognition: ['server'] } },
 	}),
 };
 
@@ -383,6 +413,15 @@ const OPTIONS = {
 			hint: 'Use 1 (the default), or up to the number of CPU cores when memory allows a copy of the model for each.',
 		},
 	),
+	partialIntervalSeconds: numberParameter(
+		{
+			displayName: 'Partial Captions Interval',
+			default: 1,
+			description:
+				'Partial Captions: at most one item per this many seconds and stream (the latest text then)',
+		},
+		{ min: 0.1, max: 60, unit: 's', hint: 'Use 1 s (the default); 0.5–5 s suits chat messages.' },
+	),
 	queueSeconds: numberParameter(
 		{
 			displayName: 'Queue Bound',
@@ -469,6 +508,8 @@ export const NODE_PROPERTIES: INodeProperties[] = [
 ];
 
 export type StreamSourceKind = 'url' | 'credential';
+/** Where the speech is recognized: in n8n, or on FunASR servers. */
+export type RecognitionKind = 'local' | 'server';
 
 /** The node's parameters, checked and in the engine's units. */
 export interface TriggerSettings {
@@ -503,6 +544,9 @@ export interface TriggerSettings {
 	language: RecognitionLanguage;
 	/** SenseVoice's inverse text normalisation (a Paraformer ignores it). */
 	itn: boolean;
+	recognition: RecognitionKind;
+	/** FunASR servers: the Partial Captions output's interval, ms; undefined: no such output. */
+	partialIntervalMs: number | undefined;
 }
 
 /** Reads one parameter: n8n's getNodeParameter(name, fallback). Options live under `options.`. */
@@ -596,6 +640,11 @@ export function readTriggerSettings(read: ParameterReader): TriggerSettings {
 		ordered: !option('parallelProcessing'),
 		earlyRecognition: option('earlyRecognition'),
 		...senseVoiceSettings(parameters, models.asr),
+		recognition: get('recognition'),
+		partialIntervalMs:
+			get('recognition') === 'server' && get('partialCaptions')
+				? Math.round(option('partialIntervalSeconds') * 1000)
+				: undefined,
 	};
 }
 

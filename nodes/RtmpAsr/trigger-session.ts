@@ -15,7 +15,9 @@ import {
 	type ModelKind,
 	type ModelSelection,
 	parseStreamInput,
+	type PartialCaption,
 	type PipelineStatus,
+	type RecognitionServerSettings,
 	redactText,
 	type Sentence,
 } from '../../engine/index.js';
@@ -24,18 +26,30 @@ import {
 	joinStreamUrl,
 	type StreamCredentials,
 } from './credentials/stream-credentials.js';
+import {
+	SERVER_CREDENTIAL_NAME,
+	serverSecrets,
+	serverSettings,
+	type ServerCredentials,
+} from './credentials/server-credentials.js';
 import { ExecutionQueue } from './execution-queue.js';
 import { assertFileAccess } from './file-access.js';
 import { createKeywordMatcher, KeywordMatcher, type RegexKeywordMatcher } from './keywords.js';
 import { provideModels } from './models.js';
 import { localPaths, readTriggerSettings, type TriggerSettings } from './parameters.js';
-import { pipelineFactory, type TriggerPipeline } from './pipeline-factory.js';
+import {
+	pipelineFactory,
+	type TriggerPipeline,
+	type TriggerPipelineOptions,
+} from './pipeline-factory.js';
 
 /** Everything a run needs, checked before anything starts. */
 interface TriggerSetup {
 	settings: TriggerSettings;
 	/** Everything but the models, which are installed (perhaps downloaded) when the run starts. */
 	pipelineOptions: Omit<LivePipelineOptions, 'models'>;
+	/** Recognition on FunASR servers: no models then. */
+	server: RecognitionServerSettings | null;
 	matcher: KeywordMatcher | RegexKeywordMatcher;
 	/** The stream as items and logs show it. */
 	stream: string;
@@ -69,7 +83,11 @@ async function prepare(context: ITriggerFunctions): Promise<TriggerSetup> {
 			: { url: settings.url, secrets: [] as string[] };
 	await assertFileAccess(localPaths(settings, localInputPath(url)));
 	const input = parseStreamInput(url);
-	const allSecrets = [...secrets, ...input.secrets];
+	const server =
+		settings.recognition === 'server'
+			? serverSettings(await context.getCredentials<ServerCredentials>(SERVER_CREDENTIAL_NAME))
+			: null;
+	const allSecrets = [...secrets, ...input.secrets, ...serverSecrets(server?.urls ?? [])];
 	const redact = (text: string) => redactText(text, allSecrets);
 	const matcher = createKeywordMatcher(settings.keywords, {
 		mode: settings.keywordMatch,
@@ -91,7 +109,25 @@ async function prepare(context: ITriggerFunctions): Promise<TriggerSetup> {
 		...(settings.ffmpegPath === undefined ? {} : { ffmpegPath: settings.ffmpegPath }),
 		keepWarmMs: keepWarmMs(process.env),
 	};
-	return { settings, pipelineOptions, matcher, stream: redact(input.display), redact };
+	return { settings, pipelineOptions, server, matcher, stream: redact(input.display), redact };
+}
+
+/** The pipeline's options: the models (installed now, perhaps downloaded), or the FunASR servers. */
+async function pipelineOptionsOf(
+	setup: TriggerSetup,
+	logger: ITriggerFunctions['logger'],
+	signal?: AbortSignal,
+): Promise<TriggerPipelineOptions> {
+	if (setup.server)
+		return {
+			...setup.pipelineOptions,
+			server: setup.server,
+			...(setup.settings.partialIntervalMs === undefined
+				? {}
+				: { partialIntervalMs: setup.settings.partialIntervalMs }),
+		};
+	const models: ModelSelection = await provideModels(setup.settings.models, logger, signal);
+	return { ...setup.pipelineOptions, models };
 }
 
 async function liveRun(context: ITriggerFunctions, setup: TriggerSetup): Promise<ITriggerResponse> {
@@ -104,21 +140,17 @@ async function liveRun(context: ITriggerFunctions, setup: TriggerSetup): Promise
 				`An execution started by ${setup.stream} failed: ${setup.redact(String(error))}`,
 			),
 	});
-	let models: ModelSelection;
+	let options: TriggerPipelineOptions;
 	try {
-		models = await provideModels(setup.settings.models, context.logger);
+		options = await pipelineOptionsOf(setup, context.logger);
 	} catch (error) {
 		throw toTriggerError(node, error);
 	}
-	const pipeline = await pipelineFactory.create({
-		...setup.pipelineOptions,
-		models,
-		ready: () => queue.whenRoom(),
-	});
-	const outputs = (output: 0 | 1, item: IDataObject): INodeExecutionData[][] => {
-		const items = context.helpers.returnJsonArray([item]);
-		if (!setup.settings.statusOutput) return [items];
-		return output === 0 ? [items, []] : [[], items];
+	const pipeline = await pipelineFactory.create({ ...options, ready: () => queue.whenRoom() });
+	const outputs = (output: 0 | 1 | 2, item: IDataObject): INodeExecutionData[][] => {
+		const lists = outputLists(setup.settings);
+		lists[outputIndex(setup.settings, output)] = context.helpers.returnJsonArray([item]);
+		return lists;
 	};
 
 	const warn = (warning: EngineError) => {
@@ -135,6 +167,8 @@ async function liveRun(context: ITriggerFunctions, setup: TriggerSetup): Promise
 		if (setup.settings.statusOutput) queue.push(outputs(1, statusItem(status, new Date())));
 	});
 	pipeline.on('warning', warn);
+	if (setup.settings.partialIntervalMs !== undefined)
+		pipeline.on('partial', (partial) => queue.push(outputs(2, partialItem(partial))));
 	pipeline.on('end', () => {
 		context.logger.info(`${setup.stream} ended; everything it said was emitted.`);
 		if (setup.settings.statusOutput)
@@ -152,7 +186,8 @@ async function liveRun(context: ITriggerFunctions, setup: TriggerSetup): Promise
 		await closeMatcher(setup);
 		throw toTriggerError(node, error);
 	}
-	context.logger.info(describeModelLoads(setup.stream, pipeline.modelsLoaded));
+	if (pipeline.modelsLoaded)
+		context.logger.info(describeModelLoads(setup.stream, pipeline.modelsLoaded));
 	return {
 		closeFunction: async () => {
 			queue.close();
@@ -195,18 +230,19 @@ function manualRun(context: ITriggerFunctions, setup: TriggerSetup): ITriggerRes
 	let running: TriggerPipeline | null = null;
 
 	const manualTriggerFunction = async () => {
-		let models: ModelSelection;
+		let options: TriggerPipelineOptions;
 		try {
-			models = await provideModels(setup.settings.models, context.logger, stop.signal);
+			options = await pipelineOptionsOf(setup, context.logger, stop.signal);
 		} catch (error) {
 			throw toNodeError(node, error);
 		}
-		const pipeline = await pipelineFactory.create({ ...setup.pipelineOptions, models });
+		const pipeline = await pipelineFactory.create(options);
 		running = pipeline;
 		try {
 			const item = await firstSentence(pipeline, setup, stop.signal);
-			const items = context.helpers.returnJsonArray([item]);
-			context.emit(setup.settings.statusOutput ? [items, []] : [items]);
+			const lists = outputLists(setup.settings);
+			lists[0] = context.helpers.returnJsonArray([item]);
+			context.emit(lists);
 		} catch (error) {
 			throw toNodeError(node, error);
 		} finally {
@@ -295,7 +331,14 @@ function matchedItems(
 	const take = (sentence: Sentence, keywords: string[]) => {
 		if (setup.settings.onlyMatching && keywords.length === 0) return;
 		found(
-			sentenceItem(sentence, { keywords, stream: setup.stream, model: setup.settings.modelName }),
+			sentenceItem(sentence, {
+				keywords,
+				stream: setup.stream,
+				// A FunASR server names no model: the item says which kind of server answered.
+				model: setup.server
+					? `funasr-server-${setup.server.mode ?? '2pass'}`
+					: setup.settings.modelName,
+			}),
 		);
 	};
 	if (matcher instanceof KeywordMatcher)
@@ -327,6 +370,10 @@ function describeStatus(status: PipelineStatus): string {
 			return `Reconnecting to ${status.stream} in ${Math.round(status.delayMs / 100) / 10} s (attempt ${status.attempt}).`;
 		case 'overflow':
 			return `Recognition fell behind on ${status.stream}: ${status.droppedSeconds} s of speech dropped (${status.totalDroppedSeconds} s in all).`;
+		case 'server-connected':
+			return `${status.stream} is recognized by ${status.server}.`;
+		case 'server-lost':
+			return `${status.server} failed for ${status.stream} (${status.reason}): ${status.droppedSeconds} s of speech lost (${status.totalDroppedSeconds} s in all).`;
 	}
 }
 
@@ -384,6 +431,28 @@ function sentenceItem(sentence: Sentence, context: SentenceContext): IDataObject
 		stream: context.stream,
 		model: context.model,
 	};
+}
+
+/** One empty list per output of the node: Sentence, then Status and Partial Captions when on. */
+function outputLists(settings: TriggerSettings): INodeExecutionData[][] {
+	return Array.from(
+		{
+			length:
+				1 + (settings.statusOutput ? 1 : 0) + (settings.partialIntervalMs === undefined ? 0 : 1),
+		},
+		() => [],
+	);
+}
+
+/** Where output 0 (Sentence), 1 (Status) or 2 (Partial Captions) is among the outputs that exist. */
+function outputIndex(settings: TriggerSettings, output: 0 | 1 | 2): number {
+	if (output < 2) return output;
+	return settings.statusOutput ? 2 : 1;
+}
+
+/** An item for the Partial Captions output: the sentence in progress, and the index its final will have. */
+function partialItem(partial: PartialCaption): IDataObject {
+	return { ...partial, partial: true, at: new Date().toISOString() };
 }
 
 /** An item for the Status output: what happened to the connection, and when. */

@@ -36,7 +36,7 @@ export function toyModels(toyModelDirectory: string): IDataObject {
 }
 
 /** Set → Convert to File → Write (append): one JSON line per item, appended to `path`. */
-function appendJsonLines(prefix: string, path: string, x: number, y: number): Node[] {
+export function appendJsonLines(prefix: string, path: string, x: number, y: number): Node[] {
 	return [
 		{
 			id: `${prefix}-line`,
@@ -88,7 +88,7 @@ function appendJsonLines(prefix: string, path: string, x: number, y: number): No
 	];
 }
 
-function chain(nodes: Node[]): IDataObject {
+export function chain(nodes: Node[]): IDataObject {
 	const connections: IDataObject = {};
 	for (let i = 0; i + 1 < nodes.length; i++)
 		connections[nodes[i].name] = { main: [[{ node: nodes[i + 1].name, type: 'main', index: 0 }]] };
@@ -144,7 +144,7 @@ export function missingModelWorkflow(id: string, url: string): IDataObject {
 	};
 }
 
-function rtmpAsrTrigger(parameters: IDataObject, credentials?: IDataObject): Node {
+export function rtmpAsrTrigger(parameters: IDataObject, credentials?: IDataObject): Node {
 	return {
 		id: 'trigger',
 		name: 'RTMP Speech Recognition Trigger',

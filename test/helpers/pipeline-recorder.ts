@@ -1,8 +1,12 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { EngineError } from '../../engine/errors.js';
-import type { LivePipeline } from '../../engine/pipeline/live-pipeline.js';
-import type { PipelineStatus, Sentence } from '../../engine/pipeline/events.js';
+import type { EventEmitter } from 'node:events';
+import type {
+	LivePipelineEvents,
+	PipelineStatus,
+	Sentence,
+} from '../../engine/pipeline/events.js';
 
 export interface Recorded {
 	sentences: (Sentence & { receivedAt: number })[];
@@ -12,7 +16,7 @@ export interface Recorded {
 }
 
 /** Everything a pipeline emits, with the time it arrived (ms since recording began). */
-export function record(pipeline: LivePipeline): Recorded {
+export function record(pipeline: EventEmitter<LivePipelineEvents>): Recorded {
 	const start = performance.now();
 	const since = () => Math.round(performance.now() - start);
 	const recorded: Recorded = { sentences: [], statuses: [], warnings: [], errors: [] };

@@ -176,7 +176,8 @@ export async function withFakePipelines<T>(
 	const original = pipelineFactory.create;
 	const pipelines: FakePipeline[] = [];
 	pipelineFactory.create = async (options) => {
-		const pipeline = new FakePipeline(options);
+		// Server options have no models; the tests that use them read `server` from the same object.
+		const pipeline = new FakePipeline(options as LivePipelineOptions);
 		prepare?.(pipeline);
 		pipelines.push(pipeline);
 		return pipeline;

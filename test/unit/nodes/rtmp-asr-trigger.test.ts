@@ -48,14 +48,27 @@ const finish = (harness: TriggerHarness, index: number) =>
 	harness.emissions[index].done!.resolve({} as IRun);
 
 describe('RtmpAsrTrigger description', () => {
-	it('is a trigger with the Sentence output, a Status output on request, and the stream credential', () => {
+	it('is a trigger with the Sentence output, Status and Partial Captions outputs on request, and its credentials', () => {
 		const description = node.description;
 		assert.equal(description.name, 'rtmpAsrTrigger');
 		assert.equal(description.displayName, 'RTMP Speech Recognition Trigger');
 		assert.deepEqual(description.group, ['trigger']);
 		assert.deepEqual(description.inputs, []);
-		assert.match(String(description.outputs), /^=\{\{ \$parameter\.statusOutput \?/);
-		assert.match(String(description.outputs), /"displayName": "Status"/);
+		const outputs = (parameters: object) =>
+			(new Function('$parameter', `return ${String(description.outputs).slice(3, -2)}`)(parameters) as { displayName: string }[]).map(
+				(output) => output.displayName,
+			);
+		assert.deepEqual(outputs({ statusOutput: false }), ['Sentence']);
+		assert.deepEqual(outputs({ statusOutput: true }), ['Sentence', 'Status']);
+		assert.deepEqual(outputs({ statusOutput: false, recognition: 'local', partialCaptions: true }), ['Sentence']);
+		assert.deepEqual(outputs({ statusOutput: false, recognition: 'server', partialCaptions: true }), ['Sentence', 'Partial Captions']);
+		assert.deepEqual(outputs({ statusOutput: true, recognition: 'server', partialCaptions: true }), ['Sentence', 'Status', 'Partial Captions']);
+		assert.deepEqual(description.credentials?.[1], {
+			name: 'asrServerApi',
+			required: true,
+			testedBy: 'asrServerApiTest',
+			displayOptions: { show: { recognition: ['server'] } },
+		});
 		assert.equal(CREDENTIAL_NAME, 'rtmpStreamApi');
 		assert.deepEqual(description.credentials?.[0], {
 			name: 'rtmpStreamApi',

@@ -1,0 +1,44 @@
+import { EngineError } from '../errors.js';
+import { parseServerUrl } from './server-connection.js';
+
+/**
+ * The servers of a credential, without a load balancer in front: a stream connects to the first,
+ * and each new connection after a failure goes to the next one, so a server that failed is left
+ * for the others.
+ */
+export class ServerFleet {
+	private readonly urls: readonly string[];
+	private position: number;
+
+	constructor(urls: readonly string[], start = 0) {
+		const given = urls.map((url) => url.trim()).filter(Boolean);
+		if (given.length === 0)
+			throw new EngineError(
+				'BAD_OPTION',
+				'No ASR server URL was given.',
+				'Give one or more FunASR websocket server URLs (ws://host:10095), separated by commas or new lines.',
+			);
+		for (const url of given) parseServerUrl(url);
+		this.urls = given;
+		this.position = start % given.length;
+	}
+
+	get size(): number {
+		return this.urls.length;
+	}
+
+	/** The URL to connect to now; the one after it next time. */
+	next(): string {
+		const url = this.urls[this.position];
+		this.position = (this.position + 1) % this.urls.length;
+		return url;
+	}
+}
+
+/** A credential's or a command line's list: separated by commas, spaces or new lines. */
+export function splitServerUrls(text: string): string[] {
+	return text
+		.split(/[\s,]+/)
+		.map((url) => url.trim())
+		.filter(Boolean);
+}

@@ -45,7 +45,7 @@ describe('the node with a SenseVoice model', () => {
 		const senseVoice = ['sensevoice-small', 'sensevoice-small-int8'];
 		for (const name of ['language', 'itn'])
 			assert.deepEqual(property(name).displayOptions, {
-				show: { model: [...senseVoice, 'local'] },
+				show: { recognition: ['local'], model: [...senseVoice, 'local'] },
 			});
 		assert.deepEqual(
 			(property('language').options as { value: string }[]).map((option) => option.value).sort(),
@@ -53,9 +53,12 @@ describe('the node with a SenseVoice model', () => {
 		);
 		assert.equal(property('language').default, 'auto');
 		assert.equal(property('itn').default, true);
-		assert.deepEqual(property('punctuationModel').displayOptions, { hide: { model: senseVoice } });
+		assert.deepEqual(property('punctuationModel').displayOptions, {
+			show: { recognition: ['local'] },
+			hide: { model: senseVoice },
+		});
 		assert.deepEqual(property('senseVoicePunctuation').displayOptions, {
-			show: { model: senseVoice },
+			show: { recognition: ['local'], model: senseVoice },
 		});
 		assert.equal(property('senseVoicePunctuation').default, 'off');
 		assert.deepEqual(property('hotwords').displayOptions, { hide: { model: senseVoice } });
@@ -129,7 +132,7 @@ describe('the node with a SenseVoice model', () => {
 describe('keywords in English, as SenseVoice writes it', () => {
 	const text = 'The Stream is live. We go to n8n at 25 past, concatenate nothing!';
 
-	it('match whole words, whatever the case, beside the model\'s punctuation', () => {
+	it("match whole words, whatever the case, beside the model's punctuation", () => {
 		const matcher = new KeywordMatcher(['stream', 'LIVE', 'n8n', '25', 'cat', 'nothing', 'go to']);
 		assert.deepEqual(matcher.match(text), ['stream', 'LIVE', 'n8n', '25', 'nothing', 'go to']);
 	});

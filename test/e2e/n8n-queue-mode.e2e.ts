@@ -242,7 +242,8 @@ async function streamWithWorkerOutage(
 		assert.equal(lines(scenario.sentencesPath).length, writtenBeforeKill, 'nothing ran while no worker was up');
 		assert.equal(jobsInRedis, newExecutions.length, 'each new execution is a job waiting in Redis');
 		const downMs = Math.round(performance.now() - killedAt);
-		workers.push(await timed('n8n worker restart → ready', () => startN8n(workerOptions, 'worker')));
+		const restart = `n8n worker restart → ready (${scenario.parallelProcessing ? 'parallel' : 'ordered'})`;
+		workers.push(await timed(restart, () => startN8n(workerOptions, 'worker')));
 		await publisher.exited;
 		await waitFor(
 			() => lines(scenario.sentencesPath).length >= SENTENCES.length,
@@ -322,6 +323,8 @@ before(async () => {
 			DB_POSTGRESDB_PASSWORD: '',
 			// Main and workers must share it: workers decrypt the credentials the main saved.
 			N8N_ENCRYPTION_KEY: 'rtmp-asr-queue-mode-e2e-key',
+			// Manual runs go to workers too (n8n 2.40 opt-in, announced as the only way in its next major version).
+			OFFLOAD_MANUAL_EXECUTIONS_TO_WORKERS: 'true',
 		},
 	};
 	mkdirSync(files, { recursive: true });
@@ -348,7 +351,9 @@ before(async () => {
 	await timed('n8n import:credentials (runs the PostgreSQL migrations)', () =>
 		n8nCommand(options, ['import:credentials', `--input=${credentialFile}`]),
 	);
-	installStandIn(join(options.userFolder, '.n8n', 'rtmp-asr', 'models'), 'fsmn-vad');
+	// The worker needs the models only for a manual run, which it then listens for.
+	for (const folder of [options.userFolder, workerOptions.userFolder])
+		installStandIn(join(folder, '.n8n', 'rtmp-asr', 'models'), 'fsmn-vad');
 	for (const [name, scenario] of Object.entries(SCENARIOS)) {
 		const models = toyModels(sharedPath('models', 'toy-paraformer-zh'));
 		const trigger = {
@@ -447,5 +452,44 @@ describe('the node in n8n 2.40.7 queue mode (PostgreSQL, Redis, a main and a wor
 		assert.equal(loadsOnnxRuntime(worker.pid), false, 'onnxruntime is not loaded in the worker');
 		assert.equal(loadsOnnxRuntime(main!.pid), true, 'the main recognizes (control: the check can see it)');
 		assert.doesNotMatch(worker.log(), /Failed to load package|n8n-nodes-rtmp-asr.*(error|Error)/);
+	});
+
+	test('a manual run offloaded to the worker: the worker listens, runs the first sentence, releases the stream', async (t) => {
+		const scenario = SCENARIOS.ordered;
+		const url = server!.url('live', STREAM_KEY);
+		const worker = workers.at(-1)!;
+		const before = lines(scenario.sentencesPath).length;
+		const started = performance.now();
+		const executionId = await client.runManually(scenario.workflowId, 'RTMP Speech Recognition Trigger');
+		await waitFor(() => ffmpegReadersOf(url).length > 0, 60_000, 'the manual run to read the stream');
+		const workerProcesses = descendants(worker.pid).map((process) => process.pid);
+		assert.ok(
+			ffmpegReadersOf(url).every((pid) => workerProcesses.includes(pid)),
+			'the worker, not the main, reads the stream',
+		);
+		const publisher = startPublisher({ url });
+		try {
+			let execution = await client.execution(executionId);
+			for (
+				const deadline = performance.now() + 60_000;
+				execution.status !== 'success' && performance.now() < deadline;
+				execution = await client.execution(executionId)
+			)
+				await sleep(250);
+			timings['manual run on the worker → first sentence written'] = Math.round(performance.now() - started);
+			t.diagnostic(`manual execution ${executionId}: ${execution.status}, mode ${execution.mode}`);
+			assert.equal(execution.status, 'success');
+			assert.equal(execution.mode, 'manual');
+			assert.deepEqual(
+				lines(scenario.sentencesPath)
+					.slice(before)
+					.map((record) => record.text),
+				[SENTENCES[0]],
+			);
+			assert.match(worker.log(), new RegExp(`Worker started execution ${executionId} `));
+			await waitFor(() => ffmpegReadersOf(url).length === 0, 10_000, 'no ffmpeg after the manual run');
+		} finally {
+			await publisher.stop();
+		}
 	});
 });

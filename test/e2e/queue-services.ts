@@ -18,9 +18,6 @@ const INSTALL_FIX =
 
 export interface Service {
 	readonly port: number;
-	readonly pid: number;
-	/** The service's output so far. */
-	log(): string;
 	/** Stops the service, waits for its exit and removes its directory. */
 	stop(): Promise<void>;
 }
@@ -120,8 +117,6 @@ export async function startRedis(): Promise<Redis> {
 	}
 	return {
 		port,
-		pid: redis.subprocess.pid!,
-		log: redis.output,
 		command,
 		stop: async () => {
 			if (!redis.hasExited()) await stopProcess(redis.subprocess, redis.exit, 'SIGTERM');
@@ -238,10 +233,8 @@ export async function startPostgres(): Promise<Postgres> {
 	}
 	return {
 		port,
-		pid: postgres.subprocess.pid!,
 		user,
 		database,
-		log: postgres.output,
 		query: async (sql) => {
 			const result = await run(database, sql);
 			if (result.exitCode !== 0) throw new Error(`psql: ${sql}: ${String(result.all)}`);

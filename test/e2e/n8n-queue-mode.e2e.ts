@@ -186,7 +186,8 @@ interface Outage {
  * Activates the scenario's workflow on the main, publishes the toy stream once, SIGKILLs the worker
  * after the first sentence's execution has finished, starts a new worker `restartAfter` ('stream
  * end': once the stream has ended and nothing more is enqueued; a number: that many ms after the
- * kill) and waits until every sentence is in the file and nothing waits or runs; deactivates after.
+ * kill) and waits until every sentence is in the file; then deactivates and waits until nothing
+ * waits or runs.
  */
 async function streamWithWorkerOutage(
 	scenario: Scenario,
@@ -204,6 +205,7 @@ async function streamWithWorkerOutage(
 		'the trigger reads the stream from the main',
 	);
 	const publisher = startPublisher({ url });
+	let outage: Outage;
 	try {
 		await waitFor(() => lines(scenario.sentencesPath).length >= 1, 60_000, 'the first sentence in the file');
 		// Killed between executions: the first sentence's job is complete, none is active.
@@ -245,21 +247,24 @@ async function streamWithWorkerOutage(
 			90_000,
 			`${SENTENCES.length} lines in ${scenario.sentencesPath} (have ${lines(scenario.sentencesPath).length})`,
 		);
-		await waitUntil(
-			async () =>
-				(await queueLength(WAITING_JOBS)) + (await queueLength(ACTIVE_JOBS)) === 0 &&
-				(await rows()).every((row) => row.status === 'success'),
-			60_000,
-			'every queued execution to finish',
-		);
-		// A duplicate would come after the last expected line.
-		await sleep(3000);
-		return { writtenBeforeKill, newExecutions, downMs };
+		outage = { writtenBeforeKill, newExecutions, downMs };
 	} finally {
 		await publisher.stop();
 		await client.deactivate(scenario.workflowId);
 		await waitFor(() => ffmpegReadersOf(url).length === 0, 20_000, 'no ffmpeg after deactivation');
 	}
+	// Deactivated, the trigger emits nothing more (the ended stream's reconnects gave Status items
+	// until now); what it enqueued before runs to the end.
+	await waitUntil(
+		async () =>
+			(await queueLength(WAITING_JOBS)) + (await queueLength(ACTIVE_JOBS)) === 0 &&
+			(await rows()).every((row) => row.status === 'success'),
+		60_000,
+		'every queued execution to finish',
+	);
+	// A duplicate would come after the last expected line.
+	await sleep(3000);
+	return outage;
 }
 
 /**

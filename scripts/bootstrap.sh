@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-debian_packages=(ffmpeg nginx libnginx-mod-rtmp)
+# redis-server and postgresql: the queue-mode end-to-end test starts throwaway instances of each.
+debian_packages=(ffmpeg nginx libnginx-mod-rtmp redis-server postgresql)
 missing=()
 for package in "${debian_packages[@]}"; do
 	dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")

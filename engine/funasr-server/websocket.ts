@@ -176,7 +176,9 @@ export function connectWebSocket(url: URL, options: ConnectOptions): Promise<Web
 				return;
 			}
 			socket.setNoDelay(true);
-			resolve(new WebSocket(socket, true, String(response.headers['sec-websocket-protocol'] ?? ''), head));
+			resolve(
+				new WebSocket(socket, true, String(response.headers['sec-websocket-protocol'] ?? ''), head),
+			);
 		});
 		request.end();
 	});

@@ -257,7 +257,10 @@ export class ServerPipeline extends EventEmitter<LivePipelineEvents> {
 
 	private connectServer(): void {
 		if (this.state === 'closed' || this.state === 'finished') return;
-		const hotwords = [...(this.options.hotwords ?? []), ...(this.options.hotwordsIfSupported ?? [])];
+		const hotwords = [
+			...(this.options.hotwords ?? []),
+			...(this.options.hotwordsIfSupported ?? []),
+		];
 		const { server } = this.options;
 		ServerConnection.open({
 			url: this.fleet!.next(),

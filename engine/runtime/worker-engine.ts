@@ -257,7 +257,10 @@ async function openRecognizer(
 		() => loadRecognizer(models.asrDir, quantized, threads),
 		(r) => r.model.release(),
 	);
-	const request: SenseVoiceRequest = { language: config.language ?? 'auto', itn: config.itn ?? false };
+	const request: SenseVoiceRequest = {
+		language: config.language ?? 'auto',
+		itn: config.itn ?? false,
+	};
 	const stream: RecognizerStream = {
 		role: 'recognizer',
 		keys,
@@ -270,12 +273,16 @@ async function openRecognizer(
 	const model = recognizer.model;
 	if (model.family === 'sensevoice') {
 		model.requireLanguage(request.language);
-		if ((config.hotwords ?? []).length > 0)
-			throw senseVoiceHotwords(model.modelPath);
+		if ((config.hotwords ?? []).length > 0) throw senseVoiceHotwords(model.modelPath);
 		return { stream, warnings: [] };
 	}
 	if (request.language !== 'auto' && request.language !== 'zh')
-		throw wrongFamily(model.modelPath, 'paraformer', 'sensevoice', `the language "${request.language}"`);
+		throw wrongFamily(
+			model.modelPath,
+			'paraformer',
+			'sensevoice',
+			`the language "${request.language}"`,
+		);
 	const hotwordModel = model.hotwords;
 	if (!hotwordModel)
 		return {

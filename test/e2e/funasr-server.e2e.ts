@@ -29,7 +29,10 @@ import { appendJsonLines, chain, rtmpAsrTrigger } from './workflows.js';
  */
 
 const SENTENCES = (
-	JSON.parse(readFileSync(sharedPath('audio', 'toy', 'transcripts.json'), 'utf8')) as Record<string, string[]>
+	JSON.parse(readFileSync(sharedPath('audio', 'toy', 'transcripts.json'), 'utf8')) as Record<
+		string,
+		string[]
+	>
 )['toy_stream.wav'].slice(0, 3);
 const WORKFLOW_ID = 'RtmpAsrE2eFunasr1';
 const SERVER_TOKEN = 'e2e-server-token-8086';
@@ -56,7 +59,15 @@ const lines = (path: string) =>
 		: [];
 
 before(async () => {
-	execFileSync('ffmpeg', ['-loglevel', 'error', '-i', sharedPath('audio', 'toy', 'toy_stream.wav'), '-t', '10.3', CLIP]);
+	execFileSync('ffmpeg', [
+		'-loglevel',
+		'error',
+		'-i',
+		sharedPath('audio', 'toy', 'toy_stream.wav'),
+		'-t',
+		'10.3',
+		CLIP,
+	]);
 	options = { n8nDir: await installN8n(), userFolder: join(work, 'home'), fileAccess: files };
 	mkdirSync(files, { recursive: true });
 	await installCommunityPackage(options.userFolder, await packRepository(work));
@@ -66,7 +77,12 @@ before(async () => {
 		id: 'AsrServerE2e0001',
 		name: 'E2E FunASR server',
 		type: 'asrServerApi',
-		data: { urls: `${asr.url}/?token=${SERVER_TOKEN}`, mode: '2pass', ca: '', allowSelfSigned: false },
+		data: {
+			urls: `${asr.url}/?token=${SERVER_TOKEN}`,
+			mode: '2pass',
+			ca: '',
+			allowSelfSigned: false,
+		},
 	};
 	const credentialFile = join(work, 'credentials.json');
 	writeFileSync(credentialFile, JSON.stringify([credential]));
@@ -86,7 +102,9 @@ before(async () => {
 		appendJsonLines('partial', paths.partials, 260, 250),
 	];
 	const connections = Object.assign({}, ...outputs.map(chain)) as Record<string, unknown>;
-	connections[trigger.name] = { main: outputs.map((nodes) => [{ node: nodes[0].name, type: 'main', index: 0 }]) };
+	connections[trigger.name] = {
+		main: outputs.map((nodes) => [{ node: nodes[0].name, type: 'main', index: 0 }]),
+	};
 	const workflowFile = join(work, 'workflow.json');
 	writeFileSync(
 		workflowFile,
@@ -120,10 +138,16 @@ test('n8n knows the ASR Server credential; activated, each server sentence is on
 	await client.activate(WORKFLOW_ID);
 	const publisher = startPublisher({ url: rtmp.url('live', 'funasr-e2e'), file: CLIP });
 	await publisher.exited;
-	await waitFor(() => lines(paths.sentences).length >= 3, 30_000, `3 sentences (have ${lines(paths.sentences).length})`);
+	await waitFor(
+		() => lines(paths.sentences).length >= 3,
+		30_000,
+		`3 sentences (have ${lines(paths.sentences).length})`,
+	);
 	const sentences = lines(paths.sentences);
 	const texts = sentences.map((record) => String(record.textRaw));
-	t.diagnostic(`${sentences.length} sentences: ${texts.join(' | ')}; ${lines(paths.partials).length} partials`);
+	t.diagnostic(
+		`${sentences.length} sentences: ${texts.join(' | ')}; ${lines(paths.partials).length} partials`,
+	);
 	assert.ok(characterErrorRate(SENTENCES, texts) < 0.1, texts.join(' | '));
 	sentences.forEach((record, index) => {
 		assert.equal(record.index, index);

@@ -101,6 +101,8 @@ export interface N8nOptions {
 	userFolder: string;
 	/** Folders n8n's file nodes may read and write. */
 	fileAccess: string;
+	/** Set on top of the private defaults (queue mode: the database, Redis, the encryption key). */
+	environment?: Record<string, string>;
 }
 
 /** The environment of a private, offline n8n. */
@@ -125,6 +127,7 @@ export function n8nEnvironment(options: N8nOptions, port: number): Record<string
 		N8N_LOG_LEVEL: 'info',
 		N8N_LOG_OUTPUT: 'console',
 		NODE_ENV: 'production',
+		...options.environment,
 	};
 }
 
@@ -153,14 +156,37 @@ export interface RunningN8n {
 	log(): string;
 	/** SIGTERM (n8n deactivates its workflows, calling their closeFunction), SIGKILL after 20 s. */
 	stop(): Promise<void>;
+	/** SIGKILL, as a crash or an OOM kill would end it; resolves once it has exited. */
+	kill(): Promise<void>;
 }
 
-/** Starts `n8n start` and resolves when /healthz/readiness answers. */
-export async function startN8n(options: N8nOptions, timeoutMs = 120_000): Promise<RunningN8n> {
+/**
+ * Starts `n8n start` (a main) or `n8n worker` (queue mode) and resolves when /healthz/readiness
+ * answers: the main's on its port, the worker's on its health-check server.
+ */
+export async function startN8n(
+	options: N8nOptions,
+	role: 'main' | 'worker' = 'main',
+	timeoutMs = 120_000,
+): Promise<RunningN8n> {
 	const port = await freePort();
-	const command = boundToParent(process.execPath, [n8nBin(options), 'start']);
+	// n8n's task broker (for Code nodes) listens on 5679 by default: a main and a worker side by side need two ports.
+	const brokerPort = await freePort();
+	const command = boundToParent(process.execPath, [
+		n8nBin(options),
+		...(role === 'main' ? ['start'] : ['worker']),
+	]);
+	const workerServer = {
+		QUEUE_HEALTH_CHECK_ACTIVE: 'true',
+		QUEUE_HEALTH_CHECK_PORT: String(port),
+		N8N_WORKER_SERVER_ADDRESS: '127.0.0.1',
+	};
 	const subprocess = execa(command.file, command.args, {
-		env: n8nEnvironment(options, port),
+		env: {
+			...n8nEnvironment(options, port),
+			N8N_RUNNERS_BROKER_PORT: String(brokerPort),
+			...(role === 'worker' ? workerServer : {}),
+		},
 		reject: false,
 		cleanup: true,
 		forceKillAfterDelay: 20_000,
@@ -175,10 +201,12 @@ export async function startN8n(options: N8nOptions, timeoutMs = 120_000): Promis
 	const baseUrl = `http://127.0.0.1:${port}`;
 	const deadline = performance.now() + timeoutMs;
 	for (;;) {
-		if (exited) throw new Error(`n8n exited while starting:\n${output.slice(-4000)}`);
+		if (exited) throw new Error(`n8n ${role} exited while starting:\n${output.slice(-4000)}`);
 		if (performance.now() > deadline) {
 			subprocess.kill('SIGKILL');
-			throw new Error(`n8n did not become ready within ${timeoutMs} ms:\n${output.slice(-4000)}`);
+			throw new Error(
+				`n8n ${role} did not become ready within ${timeoutMs} ms:\n${output.slice(-4000)}`,
+			);
 		}
 		const ready = await fetch(`${baseUrl}/healthz/readiness`).then(
 			(response) => response.ok,
@@ -193,6 +221,10 @@ export async function startN8n(options: N8nOptions, timeoutMs = 120_000): Promis
 		log: () => output,
 		stop: async () => {
 			if (!exited) subprocess.kill('SIGTERM');
+			await exit;
+		},
+		kill: async () => {
+			if (!exited) subprocess.kill('SIGKILL');
 			await exit;
 		},
 	};

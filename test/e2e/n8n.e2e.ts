@@ -254,8 +254,12 @@ describe('the node in n8n 2.40.7', { concurrency: false }, () => {
 	test('activated, it appends one record per sentence of the toy stream; status goes to the second output', async (t) => {
 		await timed('activate (models loaded)', () => client.activate(WORKFLOW_ID));
 		assert.equal((await client.workflow(WORKFLOW_ID)).active, true);
+		// n8n 2.40 starts the trigger after the activate call has returned: publishing before its ffmpeg
+		// has subscribed would cut the first sentence short (seen on a loaded machine).
+		const url = server.url('live', STREAM_KEY);
+		await waitFor(() => ffmpegReadersOf(url).length > 0, 30_000, 'the trigger to read the stream');
 		const publishedAt = performance.now();
-		const publisher = startPublisher({ url: server.url('live', STREAM_KEY) });
+		const publisher = startPublisher({ url });
 		await waitFor(() => lines(sentencesPath).length >= 1, 30_000, 'the first sentence in the file');
 		timings['first sentence in the file after publishing'] = Math.round(
 			performance.now() - publishedAt,

@@ -35,7 +35,7 @@ export function toyModels(toyModelDirectory: string): IDataObject {
 	};
 }
 
-/** Set → Convert to File → Write (append): one JSON line per item, appended to `path`. */
+/** Set → Convert to File → Write (append): one JSON line per item (with its `executionId`), appended to `path`. */
 export function appendJsonLines(prefix: string, path: string, x: number, y: number): Node[] {
 	return [
 		{
@@ -53,7 +53,9 @@ export function appendJsonLines(prefix: string, path: string, x: number, y: numb
 							id: `${prefix}-a1`,
 							name: 'line',
 							type: 'string',
-							value: '={{ JSON.stringify($json) + "\\n" }}',
+							// The execution's id lets a test match each line to n8n's execution record.
+							value:
+								'={{ JSON.stringify(Object.assign({}, $json, { executionId: $execution.id })) + "\\n" }}',
 						},
 					],
 				},

@@ -196,7 +196,11 @@ class Connection {
 		if (typeof json.mode === 'string') this.msg.mode = json.mode;
 		if (typeof json.wav_format === 'string') this.msg.wav_format = json.wav_format;
 		if (!this.configured) {
-			if (json.hotwords !== undefined && json.hotwords !== null && typeof json.hotwords !== 'string') {
+			if (
+				json.hotwords !== undefined &&
+				json.hotwords !== null &&
+				typeof json.hotwords !== 'string'
+			) {
 				// nlohmann's conversion to std::string throws outside on_message's try block.
 				this.socket.destroy();
 				return;
@@ -205,7 +209,12 @@ class Connection {
 		}
 		if (json.chunk_size !== undefined && !this.onlineHandle) {
 			const chunk = json.chunk_size;
-			if (Array.isArray(chunk) && chunk.length === 3 && chunk.every(Number.isInteger) && chunk[1] !== 0)
+			if (
+				Array.isArray(chunk) &&
+				chunk.length === 3 &&
+				chunk.every(Number.isInteger) &&
+				chunk[1] !== 0
+			)
 				this.onlineHandle = true;
 			else return; // "Wrong chunk_size!": the rest of this message is not read.
 		}
@@ -288,8 +297,13 @@ class Connection {
 		if (this.server.misbehave === 'close-mid-sentence') this.socket.destroy();
 	}
 
-	private async offline(segment: { startMs: number; endMs: number }, isFinal: boolean): Promise<void> {
-		const [recognized] = await this.models.asr.recognize([this.slice(segment.startMs, segment.endMs)]);
+	private async offline(
+		segment: { startMs: number; endMs: number },
+		isFinal: boolean,
+	): Promise<void> {
+		const [recognized] = await this.models.asr.recognize([
+			this.slice(segment.startMs, segment.endMs),
+		]);
 		this.openFromMs = segment.endMs;
 		this.onlineText = '';
 		const text = recognized.text.replace(/\s+/g, '');
@@ -325,7 +339,12 @@ class Connection {
 							}
 						: {}),
 				},
-				{ slice_type: 2, index: this.sentenceIndex, start_time: segment.startMs, end_time: segment.endMs },
+				{
+					slice_type: 2,
+					index: this.sentenceIndex,
+					start_time: segment.startMs,
+					end_time: segment.endMs,
+				},
 			),
 		);
 		this.sentenceIndex++;
@@ -349,7 +368,10 @@ class Connection {
 	}
 
 	/** handle_result: the fields every release sends, and those only the 2026 servers add. */
-	private result(fields: Record<string, unknown>, head: Record<string, unknown> = {}): Record<string, unknown> {
+	private result(
+		fields: Record<string, unknown>,
+		head: Record<string, unknown> = {},
+	): Record<string, unknown> {
 		const release = this.options.release ?? 'head';
 		return {
 			...(release === 'head' ? { timestamp: this.openedAt, ...head } : {}),
@@ -369,7 +391,10 @@ class Connection {
 }
 
 /** A timestamp model's character times: the segment shared out evenly (the toy model has none). */
-function timestampsOf(text: string, segment: { startMs: number; endMs: number }): [number, number][] {
+function timestampsOf(
+	text: string,
+	segment: { startMs: number; endMs: number },
+): [number, number][] {
 	const characters = [...text];
 	const step = (segment.endMs - segment.startMs) / characters.length;
 	return characters.map((_, i) => [

@@ -2,11 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { EngineError } from '../../engine/errors.js';
 import type { EventEmitter } from 'node:events';
-import type {
-	LivePipelineEvents,
-	PipelineStatus,
-	Sentence,
-} from '../../engine/pipeline/events.js';
+import type { LivePipelineEvents, PipelineStatus, Sentence } from '../../engine/pipeline/events.js';
 
 export interface Recorded {
 	sentences: (Sentence & { receivedAt: number })[];

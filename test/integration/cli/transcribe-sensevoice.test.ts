@@ -56,7 +56,8 @@ test('transcribe --json with a SenseVoice model: each sentence with its language
 		assert.ok(line.text.length > 0);
 		assert.ok(line.endMs > line.startMs);
 		assert.ok(Array.isArray(line.events), JSON.stringify(line));
-		for (const event of line.events) assert.ok(TAG_NAMES.has(event), `${event} is a tag of the model`);
+		for (const event of line.events)
+			assert.ok(TAG_NAMES.has(event), `${event} is a tag of the model`);
 		assert.ok(!line.events.includes('Speech'), 'speech alone is no event');
 		if (line.language !== undefined) assert.ok(TAG_NAMES.has(line.language), line.language);
 		if (line.emotion !== undefined) assert.match(line.emotion, /^[a-z]+$/);
@@ -66,7 +67,15 @@ test('transcribe --json with a SenseVoice model: each sentence with its language
 });
 
 test('transcribe with a Paraformer writes no SenseVoice fields', async () => {
-	const result = await runCli(['transcribe', STREAM, '--model', PARAFORMER, '--vad', VAD, '--json']);
+	const result = await runCli([
+		'transcribe',
+		STREAM,
+		'--model',
+		PARAFORMER,
+		'--vad',
+		VAD,
+		'--json',
+	]);
 	assert.equal(result.code, 0, result.stderr);
 	const first = JSON.parse(result.stdout.trim().split('\n')[0]) as Line;
 	assert.equal('language' in first, false);
@@ -97,6 +106,9 @@ test('transcribe --language: an unknown language, and a language a Paraformer ca
 		'en',
 	]);
 	assert.notEqual(paraformer.code, 0);
-	assert.match(paraformer.stderr, /is a Paraformer model, but the language "en" needs a SenseVoice model/);
+	assert.match(
+		paraformer.stderr,
+		/is a Paraformer model, but the language "en" needs a SenseVoice model/,
+	);
 	assert.match(paraformer.stderr, /sensevoice-small-int8/);
 });

@@ -154,7 +154,10 @@ describe('ServerPipeline with a FunASR 2pass server', () => {
 		await run.pipeline.start();
 		await run.ended;
 		assert.equal(run.recorded.sentences.length, 3);
-		const shown = JSON.stringify([run.recorded.statuses, run.recorded.warnings.map((w) => w.message + w.fix)]);
+		const shown = JSON.stringify([
+			run.recorded.statuses,
+			run.recorded.warnings.map((w) => w.message + w.fix),
+		]);
 		assert.doesNotMatch(shown, /s3cret-pass|t0ken-value/);
 		assert.ok(asr.connections >= 1);
 	});

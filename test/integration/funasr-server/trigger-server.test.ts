@@ -15,7 +15,10 @@ import { characterErrorRate } from '../../helpers/text.js';
 import { testTriggerNode } from '../../helpers/trigger-harness.js';
 
 const SENTENCES = (
-	JSON.parse(readFileSync(sharedPath('audio', 'toy', 'transcripts.json'), 'utf8')) as Record<string, string[]>
+	JSON.parse(readFileSync(sharedPath('audio', 'toy', 'transcripts.json'), 'utf8')) as Record<
+		string,
+		string[]
+	>
 )['toy_stream.wav'].slice(0, 3);
 const work = mkdtempSync(join(tmpdir(), 'trigger-server-'));
 const CLIP = join(work, 'clip.wav');
@@ -24,7 +27,15 @@ let rtmp: RtmpServer;
 let asr: FunasrTestServer;
 
 before(async () => {
-	execFileSync('ffmpeg', ['-loglevel', 'error', '-i', sharedPath('audio', 'toy', 'toy_stream.wav'), '-t', '10.3', CLIP]);
+	execFileSync('ffmpeg', [
+		'-loglevel',
+		'error',
+		'-i',
+		sharedPath('audio', 'toy', 'toy_stream.wav'),
+		'-t',
+		'10.3',
+		CLIP,
+	]);
 	rtmp = await startRtmpServer();
 	asr = await FunasrTestServer.start();
 });
@@ -49,20 +60,39 @@ describe('the trigger node on FunASR servers', { concurrency: false }, () => {
 				partialCaptions: true,
 				options: { partialIntervalSeconds: 0.5 },
 			},
-			credentials: { asrServerApi: { urls: `${dead}, ${asr.url}`, mode: '2pass', ca: '', allowSelfSigned: false } },
+			credentials: {
+				asrServerApi: {
+					urls: `${dead}, ${asr.url}`,
+					mode: '2pass',
+					ca: '',
+					allowSelfSigned: false,
+				},
+			},
 		});
 		const finishing = setInterval(() => {
 			for (const emission of harness.emissions)
-				if (emission.done && !(emission.done as { settled?: boolean }).settled) emission.done.resolve({} as IRun);
+				if (emission.done && !(emission.done as { settled?: boolean }).settled)
+					emission.done.resolve({} as IRun);
 		}, 50);
 		try {
 			const output = (index: number): IDataObject[] =>
-				harness.emissions.filter((emission) => emission.data[index]?.length > 0).map((emission) => emission.data[index][0].json);
+				harness.emissions
+					.filter((emission) => emission.data[index]?.length > 0)
+					.map((emission) => emission.data[index][0].json);
 			const publisher = startPublisher({ url, file: CLIP });
 			await publisher.exited;
-			await waitFor(() => output(0).length >= 3, 20_000, `3 sentences (have ${JSON.stringify(output(0).map((item) => item.text))})`);
+			await waitFor(
+				() => output(0).length >= 3,
+				20_000,
+				`3 sentences (have ${JSON.stringify(output(0).map((item) => item.text))})`,
+			);
 			const sentences = output(0);
-			assert.ok(characterErrorRate(SENTENCES, sentences.map((item) => String(item.textRaw))) < 0.1);
+			assert.ok(
+				characterErrorRate(
+					SENTENCES,
+					sentences.map((item) => String(item.textRaw)),
+				) < 0.1,
+			);
 			sentences.forEach((item, index) => {
 				assert.equal(item.index, index);
 				assert.equal(item.model, 'funasr-server-2pass');
@@ -73,16 +103,27 @@ describe('the trigger node on FunASR servers', { concurrency: false }, () => {
 			assert.ok(partials.length > 0, 'partial captions');
 			for (const partial of partials) {
 				const final = sentences.find((item) => item.index === partial.index);
-				assert.ok(final && String(final.textRaw).startsWith(String(partial.text)), JSON.stringify(partial));
+				assert.ok(
+					final && String(final.textRaw).startsWith(String(partial.text)),
+					JSON.stringify(partial),
+				);
 				assert.equal(partial.partial, true);
 			}
 			// At most one partial per stream per 0.5 s.
 			const times = partials.map((item) => Date.parse(String(item.at)));
-			for (let i = 1; i < times.length; i++) assert.ok(times[i] - times[i - 1] >= 480, `${times[i] - times[i - 1]} ms apart`);
+			for (let i = 1; i < times.length; i++)
+				assert.ok(times[i] - times[i - 1] >= 480, `${times[i] - times[i - 1]} ms apart`);
 			const statuses = output(1);
-			assert.ok(statuses.some((item) => item.type === 'warning' && /could not be reached/.test(String(item.message))));
+			assert.ok(
+				statuses.some(
+					(item) => item.type === 'warning' && /could not be reached/.test(String(item.message)),
+				),
+			);
 			assert.ok(statuses.some((item) => item.type === 'server-connected'));
-			const everything = JSON.stringify([harness.emissions.map((emission) => emission.data), harness.logs]);
+			const everything = JSON.stringify([
+				harness.emissions.map((emission) => emission.data),
+				harness.logs,
+			]);
 			assert.doesNotMatch(everything, /pw-9981|tok-7731|server-key-4242/);
 			assert.match(everything, /asr-user|\*\*\*@127\.0\.0\.1:9/);
 		} finally {
@@ -107,7 +148,12 @@ describe('the trigger node on FunASR servers', { concurrency: false }, () => {
 
 	test('the ASR Server credential is tested by connecting; a refusal names the server without its secret', async () => {
 		const method = node.methods.credentialTest.asrServerApiTest;
-		const ok = await method.call({} as never, { id: '1', name: 'c', type: 'asrServerApi', data: { urls: asr.url } });
+		const ok = await method.call({} as never, {
+			id: '1',
+			name: 'c',
+			type: 'asrServerApi',
+			data: { urls: asr.url },
+		});
 		assert.equal(ok.status, 'OK');
 		const refused = await method.call({} as never, {
 			id: '1',

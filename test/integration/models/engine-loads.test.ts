@@ -57,7 +57,11 @@ test("the files the catalog pulls for each model are what the engine's loaders n
 		if (model.kind === 'asr') {
 			const recognizer = await loadRecognizer(directory, { quantized });
 			await recognizer.release();
-			assert.equal(recognizer.family, model.family ?? 'paraformer', `${name}'s graph is its family's`);
+			assert.equal(
+				recognizer.family,
+				model.family ?? 'paraformer',
+				`${name}'s graph is its family's`,
+			);
 			assert.equal(
 				recognizer.family === 'paraformer' && (recognizer as Paraformer).hotwords !== null,
 				name.includes('contextual'),

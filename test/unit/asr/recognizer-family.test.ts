@@ -103,7 +103,9 @@ describe('loading a recognizer of either family', () => {
 	it('a token list of another size than the logits: names both sizes', () =>
 		assertLoadFails(
 			loadRecognizer(
-				copies.copy({ write: { 'tokens.json': JSON.stringify(['<unk>', '<s>', '</s>', '<|en|>']) } }),
+				copies.copy({
+					write: { 'tokens.json': JSON.stringify(['<unk>', '<s>', '</s>', '<|en|>']) },
+				}),
 			),
 			'MODEL_INTERFACE',
 			/"ctc_logits" scores 75 tokens but tokens\.json has 4/,
@@ -139,7 +141,9 @@ describe('loading a recognizer of either family', () => {
 		const vad = new ModelCopies(SENSEVOICE);
 		return assertLoadFails(
 			loadRecognizer(
-				vad.copy({ write: { 'model.onnx': readFileSync(sharedPath('models', 'fsmn-vad', 'model.onnx')) } }),
+				vad.copy({
+					write: { 'model.onnx': readFileSync(sharedPath('models', 'fsmn-vad', 'model.onnx')) },
+				}),
 			),
 			'MODEL_INTERFACE',
 			/no recognizer the engine knows/,

@@ -118,7 +118,15 @@ describe('SenseVoice tags and text', () => {
 
 	it('collects several events once each, and never a tag as a word', () => {
 		const decoded = decodeSenseVoice(
-			ids('<|en|>', '<|NEUTRAL|>', '<|Laughter|>', '<|woitn|>', '▁hello', '<|BGM|>', '<|Laughter|>'),
+			ids(
+				'<|en|>',
+				'<|NEUTRAL|>',
+				'<|Laughter|>',
+				'<|woitn|>',
+				'▁hello',
+				'<|BGM|>',
+				'<|Laughter|>',
+			),
 			VOCABULARY,
 		);
 		assert.deepEqual(decoded.events, ['Laughter', 'BGM']);
@@ -132,8 +140,11 @@ describe('SenseVoice tags and text', () => {
 });
 
 describe('SenseVoice ITN', () => {
-	it('with ITN off the text is the model\'s, unpunctuated', () => {
-		const decoded = decodeSenseVoice(ids('<|en|>', '<|NEUTRAL|>', '<|Speech|>', '<|woitn|>', '▁hello'), VOCABULARY);
+	it("with ITN off the text is the model's, unpunctuated", () => {
+		const decoded = decodeSenseVoice(
+			ids('<|en|>', '<|NEUTRAL|>', '<|Speech|>', '<|woitn|>', '▁hello'),
+			VOCABULARY,
+		);
 		assert.equal(decoded.itn, false);
 		assert.equal(decoded.text, 'hello');
 	});
@@ -152,7 +163,7 @@ describe('SenseVoice ITN', () => {
 		assert.equal(chinese.text, '今天。');
 	});
 
-	it('with ITN on, the model\'s own final mark is kept, never doubled', () => {
+	it("with ITN on, the model's own final mark is kept, never doubled", () => {
 		const decoded = decodeSenseVoice(
 			ids('<|en|>', '<|NEUTRAL|>', '<|Speech|>', '<|withitn|>', '▁hello', '.'),
 			VOCABULARY,

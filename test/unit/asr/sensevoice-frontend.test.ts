@@ -61,7 +61,9 @@ test('SenseVoice recognizes from LFR + CMVN features: the rows it is given are n
 			const output = await model.infer([features], [request]);
 			return ctcGreedy(output.logits, 0, output.lengths[0], output.vocabularySize);
 		};
-		const withCmvn = await idsOf(computeFeatures(samples.subarray(0, 3 * 16000), options, loadCmvn(`${SENSEVOICE}/am.mvn`)));
+		const withCmvn = await idsOf(
+			computeFeatures(samples.subarray(0, 3 * 16000), options, loadCmvn(`${SENSEVOICE}/am.mvn`)),
+		);
 		const withoutCmvn = await idsOf(featuresFromFbank(fbank, options, null));
 		const tokens = (ids: number[]) =>
 			ids.map((id) => model.tokens[id]).filter((token) => !/^<.*>$/.test(token));

@@ -88,7 +88,9 @@ describe('SenseVoice against the tiny-sensevoice torch reference', () => {
 					});
 				}
 			});
-			t.diagnostic(`tiny-sensevoice ${run.name}: largest score difference ${worst.toExponential(2)}`);
+			t.diagnostic(
+				`tiny-sensevoice ${run.name}: largest score difference ${worst.toExponential(2)}`,
+			);
 			assert.ok(worst <= reference.tolerance, `largest score difference ${worst}`);
 		});
 

@@ -3,7 +3,11 @@ import { describe, test } from 'node:test';
 import { AudioBacklog } from '../../../engine/pipeline/audio-backlog.js';
 import { ServerClock } from '../../../engine/pipeline/server-clock.js';
 
-const second = (session: string, sessionMs: number) => ({ session, sessionMs, pcm: Buffer.alloc(32_000) });
+const second = (session: string, sessionMs: number) => ({
+	session,
+	sessionMs,
+	pcm: Buffer.alloc(32_000),
+});
 
 describe('AudioBacklog', () => {
 	test('drop-oldest keeps the newest seconds and says how much it dropped', () => {
@@ -11,7 +15,10 @@ describe('AudioBacklog', () => {
 		assert.equal(backlog.push(second('a', 0)), 0);
 		assert.equal(backlog.push(second('a', 1000)), 0);
 		assert.equal(backlog.push(second('a', 2000)), 1);
-		assert.deepEqual(backlog.take().map((chunk) => chunk.sessionMs), [1000, 2000]);
+		assert.deepEqual(
+			backlog.take().map((chunk) => chunk.sessionMs),
+			[1000, 2000],
+		);
 		assert.equal(backlog.length, 0);
 	});
 
@@ -19,7 +26,10 @@ describe('AudioBacklog', () => {
 		const newest = new AudioBacklog<string>({ maxSeconds: 1, overflow: 'drop-newest' });
 		newest.push(second('a', 0));
 		assert.equal(newest.push(second('a', 1000)), 1);
-		assert.deepEqual(newest.take().map((chunk) => chunk.sessionMs), [0]);
+		assert.deepEqual(
+			newest.take().map((chunk) => chunk.sessionMs),
+			[0],
+		);
 		const held = new AudioBacklog<string>({ maxSeconds: 1, overflow: 'backpressure' });
 		held.push(second('a', 0));
 		assert.equal(held.full, true);

@@ -3,13 +3,19 @@ import { describe, test } from 'node:test';
 import { firstMessage } from '../../../engine/funasr-server/first-message.js';
 import { parseServerResult } from '../../../engine/funasr-server/server-results.js';
 import { ServerFleet, splitServerUrls } from '../../../engine/funasr-server/server-fleet.js';
-import { encodeFrame, FrameReader, OPCODE } from '../../../engine/funasr-server/websocket-frames.js';
+import {
+	encodeFrame,
+	FrameReader,
+	OPCODE,
+} from '../../../engine/funasr-server/websocket-frames.js';
 import { EngineError } from '../../../engine/errors.js';
 
 describe('first message', () => {
 	test('the fields the C++ 2pass server reads; hotwords as one string', () => {
 		assert.deepEqual(
-			JSON.parse(firstMessage({ mode: '2pass', wavName: 'w', hotwords: ['阿里巴巴', '达摩院'], itn: false })),
+			JSON.parse(
+				firstMessage({ mode: '2pass', wavName: 'w', hotwords: ['阿里巴巴', '达摩院'], itn: false }),
+			),
 			{
 				mode: '2pass',
 				chunk_size: [5, 10, 5],
@@ -45,7 +51,20 @@ describe('server results', () => {
 				mode: '2pass-offline',
 				is_final: false,
 				timestamp: '[[430,670],[670,810],[810,900],[900,1130]]',
-				stamp_sents: [{ text_seg: '会 议 开 始', punc: '。', start: 430, end: 1130, ts_list: [[430, 670], [670, 810], [810, 900], [900, 1130]] }],
+				stamp_sents: [
+					{
+						text_seg: '会 议 开 始',
+						punc: '。',
+						start: 430,
+						end: 1130,
+						ts_list: [
+							[430, 670],
+							[670, 810],
+							[810, 900],
+							[900, 1130],
+						],
+					},
+				],
 				start_time: 300,
 				end_time: 1500,
 			}),
@@ -64,7 +83,9 @@ describe('server results', () => {
 			],
 		});
 		assert.deepEqual(
-			parseServerResult('{"text":"好。","mode":"2pass-offline","timestamp":"[[10,20],[20,90]]","is_final":false}'),
+			parseServerResult(
+				'{"text":"好。","mode":"2pass-offline","timestamp":"[[10,20],[20,90]]","is_final":false}',
+			),
 			{ kind: 'sentence', text: '好。', isFinal: false, startMs: 10, endMs: 90 },
 		);
 		assert.deepEqual(
@@ -81,10 +102,16 @@ describe('server results', () => {
 	});
 
 	test('the final answer, a refusal, and garbage', () => {
-		assert.deepEqual(parseServerResult('{"text":"","mode":"2pass-offline","is_final":true}'), { kind: 'final' });
-		assert.deepEqual(parseServerResult('{"text":"","wav_name":"w","is_final":true}'), { kind: 'final' });
+		assert.deepEqual(parseServerResult('{"text":"","mode":"2pass-offline","is_final":true}'), {
+			kind: 'final',
+		});
+		assert.deepEqual(parseServerResult('{"text":"","wav_name":"w","is_final":true}'), {
+			kind: 'final',
+		});
 		assert.equal(
-			parseServerResult('{"text":"ERROR. Real-time transcription service ONLY SUPPORT PCM stream.","is_final":true}').kind,
+			parseServerResult(
+				'{"text":"ERROR. Real-time transcription service ONLY SUPPORT PCM stream.","is_final":true}',
+			).kind,
 			'refused',
 		);
 		assert.throws(() => parseServerResult('<html>502</html>'), /not JSON/);
@@ -96,16 +123,17 @@ describe('server results', () => {
 describe('fleet', () => {
 	test('turns round the URLs; rejects what is not ws/wss, without the secret', () => {
 		const fleet = new ServerFleet(splitServerUrls('ws://a:10095, wss://b:10095\nws://c'), 1);
-		assert.deepEqual([fleet.next(), fleet.next(), fleet.next(), fleet.next()], [
-			'wss://b:10095',
-			'ws://c',
-			'ws://a:10095',
-			'wss://b:10095',
-		]);
+		assert.deepEqual(
+			[fleet.next(), fleet.next(), fleet.next(), fleet.next()],
+			['wss://b:10095', 'ws://c', 'ws://a:10095', 'wss://b:10095'],
+		);
 		assert.throws(
 			() => new ServerFleet(['http://user:pw-secret@a:80']),
 			(error: unknown) =>
-				error instanceof EngineError && error.fatal && /uses http/.test(error.message) && !error.message.includes('pw-secret'),
+				error instanceof EngineError &&
+				error.fatal &&
+				/uses http/.test(error.message) &&
+				!error.message.includes('pw-secret'),
 		);
 		assert.throws(() => new ServerFleet([' ']), /No ASR server URL/);
 	});
@@ -119,7 +147,8 @@ describe('websocket frames', () => {
 				const frame = encodeFrame(OPCODE.binary, payload, masked);
 				const reader = new FrameReader();
 				const out = [];
-				for (let i = 0; i < frame.length; i += 1000) out.push(...reader.push(frame.subarray(i, i + 1000)));
+				for (let i = 0; i < frame.length; i += 1000)
+					out.push(...reader.push(frame.subarray(i, i + 1000)));
 				assert.equal(out.length, 1);
 				assert.equal(out[0].opcode, OPCODE.binary);
 				assert.ok(out[0].payload.equals(payload), `${size} ${masked}`);
@@ -143,6 +172,9 @@ describe('websocket frames', () => {
 	});
 
 	test('garbage throws', () => {
-		assert.throws(() => new FrameReader().push(Buffer.from('HTTP/1.1 200 OK\r\n')), /reserved bits|continuation/);
+		assert.throws(
+			() => new FrameReader().push(Buffer.from('HTTP/1.1 200 OK\r\n')),
+			/reserved bits|continuation/,
+		);
 	});
 });

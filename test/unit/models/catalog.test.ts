@@ -38,7 +38,12 @@ test('the bundled catalog lists the nine FunASR models with the files their ONNX
 		],
 		['paraformer-zh-contextual', CONTEXTUAL_ID, 'asr', ['model.onnx', ...HOTWORD_FILES]],
 		['paraformer-zh-contextual-int8', CONTEXTUAL_ID, 'asr', ['model_quant.onnx', ...HOTWORD_FILES]],
-		['sensevoice-small', SENSEVOICE_ID, 'asr', ['model.onnx', 'config.yaml', 'am.mvn', 'tokens.json']],
+		[
+			'sensevoice-small',
+			SENSEVOICE_ID,
+			'asr',
+			['model.onnx', 'config.yaml', 'am.mvn', 'tokens.json'],
+		],
 		[
 			'sensevoice-small-int8',
 			SENSEVOICE_ID,

@@ -55,14 +55,25 @@ describe('RtmpAsrTrigger description', () => {
 		assert.deepEqual(description.group, ['trigger']);
 		assert.deepEqual(description.inputs, []);
 		const outputs = (parameters: object) =>
-			(new Function('$parameter', `return ${String(description.outputs).slice(3, -2)}`)(parameters) as { displayName: string }[]).map(
-				(output) => output.displayName,
-			);
+			(
+				new Function('$parameter', `return ${String(description.outputs).slice(3, -2)}`)(
+					parameters,
+				) as { displayName: string }[]
+			).map((output) => output.displayName);
 		assert.deepEqual(outputs({ statusOutput: false }), ['Sentence']);
 		assert.deepEqual(outputs({ statusOutput: true }), ['Sentence', 'Status']);
-		assert.deepEqual(outputs({ statusOutput: false, recognition: 'local', partialCaptions: true }), ['Sentence']);
-		assert.deepEqual(outputs({ statusOutput: false, recognition: 'server', partialCaptions: true }), ['Sentence', 'Partial Captions']);
-		assert.deepEqual(outputs({ statusOutput: true, recognition: 'server', partialCaptions: true }), ['Sentence', 'Status', 'Partial Captions']);
+		assert.deepEqual(
+			outputs({ statusOutput: false, recognition: 'local', partialCaptions: true }),
+			['Sentence'],
+		);
+		assert.deepEqual(
+			outputs({ statusOutput: false, recognition: 'server', partialCaptions: true }),
+			['Sentence', 'Partial Captions'],
+		);
+		assert.deepEqual(
+			outputs({ statusOutput: true, recognition: 'server', partialCaptions: true }),
+			['Sentence', 'Status', 'Partial Captions'],
+		);
 		assert.deepEqual(description.credentials?.[1], {
 			name: 'asrServerApi',
 			required: true,

@@ -58,13 +58,19 @@ test('a SenseVoice stream: one shared model, each stream its own language and IT
 		assert.equal(output.early, false);
 	}
 	assert.notEqual(a.textRaw, b.textRaw, 'language and ITN reached the model per stream');
-	for (const streamId of ['a', 'b']) await handleRequest(engine, { id: 0, type: 'close', streamId });
+	for (const streamId of ['a', 'b'])
+		await handleRequest(engine, { id: 0, type: 'close', streamId });
 	assert.deepEqual(engine.loadedModels, []);
 });
 
 test('a Paraformer answers no SenseVoice tags', async () => {
 	const engine = new WorkerEngine('recognizer');
-	await handleRequest(engine, { id: 0, type: 'open', streamId: 'p', config: { models: paraformer } });
+	await handleRequest(engine, {
+		id: 0,
+		type: 'open',
+		streamId: 'p',
+		config: { models: paraformer },
+	});
 	const output = await handleRequest(engine, {
 		id: 0,
 		type: 'recognize',
@@ -121,7 +127,7 @@ test('hotwords given to a SenseVoice model fail the open naming a hotword Parafo
 	await handleRequest(engine, { id: 0, type: 'close', streamId: 't' });
 });
 
-test("a crashed recognizer worker reopens a SenseVoice stream with its language and ITN: the same text as before", async () => {
+test('a crashed recognizer worker reopens a SenseVoice stream with its language and ITN: the same text as before', async () => {
 	const client = new InferenceClient();
 	try {
 		await client.open('s', { models: sensevoice, language: 'en', itn: true });

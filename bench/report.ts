@@ -6,6 +6,7 @@ import {
 	SENTENCE_SECONDS,
 	singleStreamLatency,
 	targets,
+	throughputBound,
 } from './findings.js';
 import {
 	AUDIO_LAG_LIMIT_MS,
@@ -15,12 +16,11 @@ import {
 	UNFINISHED_LIMIT,
 } from './live-search.js';
 import type { BenchOptions } from './options.js';
-import { PAUSE_SECONDS, type LiveTrial } from './contenders/live.js';
+import type { LiveTrial } from './contenders/live.js';
 import {
 	describeLayout,
 	sameLayout,
 	type BenchResults,
-	type LiveSeries,
 	type Peak,
 	type Rtf,
 } from './results.js';
@@ -278,7 +278,7 @@ export function renderMarkdown(results: BenchResults, options: BenchOptions): st
 		'',
 	);
 	add(
-		'| precision | threads | streams | sentences | latency p50 | p95 | max | unfinished | audio lag p95 / max | cores busy: machine / pipeline process / readers / publishers / nginx | reader CPU per stream | recognized early (used / started) | verdict |',
+		'| precision | threads | streams | sentences | latency p50 | p95 | max | unfinished | audio lag p95 / max | cores busy: machine / pipeline process / readers / publishers / nginx | reader CPU per stream (share of a core) | recognized early (used / started) | verdict |',
 		'| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
 	);
 	for (const series of results.live) {
@@ -350,29 +350,6 @@ function coresBusy(trial: LiveTrial): string {
 	if (!trial.cpu) return `${machine.toFixed(2)} / ${process.toFixed(2)} / – / – / –`;
 	const { pipeline, readers, publishers, nginx } = trial.cpu;
 	return [machine, pipeline, readers, publishers, nginx].map((cores) => cores.toFixed(2)).join(' / ');
-}
-
-/**
- * The most streams the machine's cores could carry if CPU alone limited them: the cores ÷ the CPU
- * per stream-second, readers included. The pipeline's CPU (whole corpus, one stream, same precision
- * and layout) is spread over the live stream's length, the corpus with a pause after each file;
- * the reader's is the live trials' mean per stream.
- */
-export function throughputBound(
-	results: BenchResults,
-	series: LiveSeries,
-): { streams: number; perStreamSecond: number; pipeline: number; reader: number } | null {
-	const group = results.groups.find(
-		(candidate) => candidate.precision === series.precision && sameLayout(candidate, series),
-	);
-	const measured = series.trials.filter((trial) => trial.cpu);
-	if (!group || measured.length === 0) return null;
-	const liveSeconds = results.corpus.seconds + results.corpus.files.length * PAUSE_SECONDS;
-	const pipeline = (median(group.pipeline.cpu) * results.corpus.seconds) / liveSeconds;
-	const reader =
-		measured.reduce((sum, trial) => sum + trial.cpu!.readers / trial.streams, 0) / measured.length;
-	const perStreamSecond = pipeline + reader;
-	return { streams: results.machine.cores / perStreamSecond, perStreamSecond, pipeline, reader };
 }
 
 /** What the measurements pointed at, what was changed, and what is left. */

@@ -55,8 +55,13 @@ export interface CpuAccount {
 	loadAverage: number;
 }
 
+let clockTicks: number | undefined;
+const ticksPerSecond = () =>
+	(clockTicks ??=
+		Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100);
+
 export function cpuAccount(): CpuAccount {
-	const ticks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+	const ticks = ticksPerSecond();
 	const total = readFileSync('/proc/stat', 'utf8')
 		.split('\n')[0]
 		.trim()
@@ -95,6 +100,51 @@ export function othersLoad(before: CpuAccount, after: CpuAccount): number {
 	const others =
 		after.machineBusySeconds - before.machineBusySeconds - (after.ownSeconds - before.ownSeconds);
 	return Math.max(0, others) / (after.wallSeconds - before.wallSeconds);
+}
+
+/** /proc/<pid>/stat: utime + stime in seconds and the start time (ticks since boot); undefined once gone. */
+function processTimes(pid: number | 'self'): { cpuSeconds: number; startTicks: number } | undefined {
+	let stat: string;
+	try {
+		stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+	} catch {
+		return undefined;
+	}
+	// The fields after "pid (comm) ": state is [0], utime [11], stime [12], starttime [19].
+	const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+	return {
+		cpuSeconds: (Number(fields[11]) + Number(fields[12])) / ticksPerSecond(),
+		startTicks: Number(fields[19]),
+	};
+}
+
+/**
+ * The CPU a changing set of processes used (e.g. the ffmpeg readers of many streams): each update
+ * adds what each process used since it was last seen, all of it for a process seen the first time.
+ * A process that exits between two updates loses what it used after the earlier one.
+ */
+export class ProcessGroupCpu {
+	private readonly seen = new Map<string, number>();
+	private used = 0;
+
+	/** Counts the processes' CPU up to now; returns the core-seconds added. */
+	update(pids: readonly number[]): number {
+		let added = 0;
+		for (const pid of pids) {
+			const times = processTimes(pid);
+			if (!times) continue;
+			const key = `${pid}@${times.startTicks}`;
+			added += times.cpuSeconds - (this.seen.get(key) ?? 0);
+			this.seen.set(key, times.cpuSeconds);
+		}
+		this.used += added;
+		return added;
+	}
+
+	/** Core-seconds counted so far. */
+	get seconds(): number {
+		return this.used;
+	}
 }
 
 function packageVersion(name: string): string {

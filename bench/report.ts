@@ -6,6 +6,7 @@ import {
 	SENTENCE_SECONDS,
 	singleStreamLatency,
 	targets,
+	throughputBound,
 } from './findings.js';
 import {
 	AUDIO_LAG_LIMIT_MS,
@@ -15,7 +16,14 @@ import {
 	UNFINISHED_LIMIT,
 } from './live-search.js';
 import type { BenchOptions } from './options.js';
-import { describeLayout, sameLayout, type BenchResults, type Peak, type Rtf } from './results.js';
+import type { LiveTrial } from './contenders/live.js';
+import {
+	describeLayout,
+	sameLayout,
+	type BenchResults,
+	type Peak,
+	type Rtf,
+} from './results.js';
 import { median, quantile } from './stats.js';
 
 const fixed = (value: number, digits = 4) => (Number.isFinite(value) ? value.toFixed(digits) : '–');
@@ -261,7 +269,7 @@ export function renderMarkdown(results: BenchResults, options: BenchOptions): st
 	);
 	add(
 		viaRtmp
-			? `Streams as users run them: one ffmpeg publisher per stream (AAC over RTMP, real-time pace, each starting elsewhere in the corpus with 1 s pauses between files) to a local nginx-rtmp, one LivePipeline per stream (its own ffmpeg reader, VAD, recognition queue, early recognition on) sharing the process's workers (VAD and punctuation; one recognizer on two threads, or two on one thread each). Latency: LivePipeline's 'segment' event (the VAD closed a segment, after its 800 ms of trailing silence) to the 'sentence' event. Audio lag: the delay from a segment's end (in stream time, from the sentence's own latencyMs) to the VAD closing it is the VAD's trailing silence plus how late the audio got there (ffmpeg, the worker's queue); beyond the trial's fastest close, it is the lag. The publishers run on the same two cores (in production they are elsewhere).`
+			? `Streams as users run them: one ffmpeg publisher per stream (AAC encoded once beforehand and sent by stream copy over RTMP at real-time pace, each starting elsewhere in the corpus with 1 s pauses between files) to a local nginx-rtmp, one LivePipeline per stream (its own ffmpeg reader, VAD, recognition queue, early recognition on) sharing the process's workers (VAD and punctuation; one recognizer on two threads, or two on one thread each). Latency: LivePipeline's 'segment' event (the VAD closed a segment, after its 800 ms of trailing silence) to the 'sentence' event. Audio lag: the delay from a segment's end (in stream time, from the sentence's own latencyMs) to the VAD closing it is the VAD's trailing silence plus how late the audio got there (ffmpeg, the worker's queue); beyond the trial's fastest close, it is the lag. The publishers share the cores but, copying, take almost no CPU; the CPU of the pipeline process (its workers included), its ffmpeg readers, the publishers and nginx is measured apart (utime + stime from /proc/<pid>/stat over the trial), and the reader's per stream.`
 			: `Streams at real-time pace (100 ms chunks every 100 ms, each stream starting elsewhere in the corpus) handed to the inference worker as LivePipeline does after ffmpeg — VAD, recognition queue, Paraformer, punctuation — two threads (nginx with the RTMP module was not installed: ffmpeg and the network are not in these figures; ffmpeg adds ~0.3 s steady delay on RTMP, see REFERENCE.md). Latency: from the VAD closing a segment (after its 800 ms of trailing silence) to the recognized, punctuated text. Audio lag: a chunk's due time to the worker's answer.`,
 	);
 	add(
@@ -270,15 +278,15 @@ export function renderMarkdown(results: BenchResults, options: BenchOptions): st
 		'',
 	);
 	add(
-		'| precision | threads | streams | sentences | latency p50 | p95 | max | unfinished | audio lag p95 / max | cores busy: machine / pipeline process | recognized early (used / started) | verdict |',
-		'| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+		'| precision | threads | streams | sentences | latency p50 | p95 | max | unfinished | audio lag p95 / max | cores busy: machine / pipeline process / readers / publishers / nginx | reader CPU per stream (share of a core) | recognized early (used / started) | verdict |',
+		'| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
 	);
 	for (const series of results.live) {
 		for (const trial of [...series.trials].sort((a, b) => a.streams - b.streams)) {
 			const judged = judgeLive(trial);
 			const latencies = trial.samples.map((sample) => sample.latencyMs);
 			add(
-				`| ${series.precision} | ${describeLayout(series)} | ${trial.streams} | ${trial.samples.length} | ${judged.p50.toFixed(0)} ms | ${judged.p95.toFixed(0)} ms | ${latencies.length ? Math.max(...latencies).toFixed(0) : '–'} ms | ${trial.unfinished} | ${trial.audioLagMs.p95.toFixed(0)} / ${trial.audioLagMs.max.toFixed(0)} ms | ${trial.busyCores ? `${trial.busyCores.machine.toFixed(2)} / ${trial.busyCores.process.toFixed(2)}` : '–'} | ${trial.early ? `${trial.early.used} / ${trial.early.started}` : '–'} | ${judged.sustained ? 'sustained' : 'falls behind'} |`,
+				`| ${series.precision} | ${describeLayout(series)} | ${trial.streams} | ${trial.samples.length} | ${judged.p50.toFixed(0)} ms | ${judged.p95.toFixed(0)} ms | ${latencies.length ? Math.max(...latencies).toFixed(0) : '–'} ms | ${trial.unfinished} | ${trial.audioLagMs.p95.toFixed(0)} / ${trial.audioLagMs.max.toFixed(0)} ms | ${coresBusy(trial)} | ${trial.cpu ? `${((trial.cpu.readers / trial.streams) * 100).toFixed(2)} %` : '–'} | ${trial.early ? `${trial.early.used} / ${trial.early.started}` : '–'} | ${judged.sustained ? 'sustained' : 'falls behind'} |`,
 			);
 		}
 	}
@@ -286,11 +294,17 @@ export function renderMarkdown(results: BenchResults, options: BenchOptions): st
 	for (const series of results.live) {
 		const most = sustainedStreams(series.trials);
 		const best = series.trials.find((trial) => trial.streams === most);
-		const busy = best?.busyCores
-			? ` — with ${best.busyCores.machine.toFixed(2)} of ${results.machine.cores} cores busy (the pipeline process ${best.busyCores.process.toFixed(2)}, the rest mostly ffmpeg and nginx)`
+		const busy = best?.cpu
+			? ` — with ${best.busyCores.machine.toFixed(2)} of ${results.machine.cores} cores busy (the pipeline process ${best.cpu.pipeline.toFixed(2)}, its ffmpeg readers ${best.cpu.readers.toFixed(2)}, the publishers ${best.cpu.publishers.toFixed(2)}, nginx ${best.cpu.nginx.toFixed(2)})`
+			: best?.busyCores
+				? ` — with ${best.busyCores.machine.toFixed(2)} of ${results.machine.cores} cores busy (the pipeline process ${best.busyCores.process.toFixed(2)}, the rest mostly ffmpeg and nginx)`
+				: '';
+		const bound = throughputBound(results, series);
+		const ofBound = bound
+			? `, **${((most / bound.streams) * 100).toFixed(0)} % of the throughput bound** of ${bound.streams.toFixed(1)} streams (${results.machine.cores} cores ÷ ${bound.perStreamSecond.toFixed(4)} CPU per stream-second: the pipeline's ${bound.pipeline.toFixed(4)} at the live streams' speech share, the reader's ${bound.reader.toFixed(4)})`
 			: '';
 		add(
-			`- ${series.precision}, ${describeLayout(series)}: **${most} stream${most === 1 ? '' : 's'}** sustained by one process (first guess from the pipeline's RTF: ${series.estimatedStreams})${busy}.`,
+			`- ${series.precision}, ${describeLayout(series)}: **${most} stream${most === 1 ? '' : 's'}** sustained by one process (first guess from the pipeline's RTF: ${series.estimatedStreams})${busy}${ofBound}.`,
 		);
 	}
 	for (const series of results.live) {
@@ -327,6 +341,15 @@ export function renderMarkdown(results: BenchResults, options: BenchOptions): st
 	);
 	add('');
 	return `${lines.join('\n')}\n`;
+}
+
+/** Cores busy during a trial: the machine, then by process where measured apart (RTMP trials). */
+function coresBusy(trial: LiveTrial): string {
+	if (!trial.busyCores) return '–';
+	const { machine, process } = trial.busyCores;
+	if (!trial.cpu) return `${machine.toFixed(2)} / ${process.toFixed(2)} / – / – / –`;
+	const { pipeline, readers, publishers, nginx } = trial.cpu;
+	return [machine, pipeline, readers, publishers, nginx].map((cores) => cores.toFixed(2)).join(' / ');
 }
 
 /** What the measurements pointed at, what was changed, and what is left. */

@@ -37,6 +37,11 @@ export interface LiveTrial {
 	audioLagMs: { p95: number; max: number };
 	/** Cores busy during the trial: the whole machine, and this process (VAD, recognition, messages). */
 	busyCores: { machine: number; process: number };
+	/**
+	 * Through RTMP, cores busy during the trial by process: the pipeline process (its workers
+	 * included), all ffmpeg readers, all publishers (stream copy), nginx. Absent in older results.
+	 */
+	cpu?: { pipeline: number; readers: number; publishers: number; nginx: number };
 	/** 'worker': audio handed to the inference worker directly; 'rtmp': publisher → nginx-rtmp → ffmpeg → LivePipeline. */
 	path: 'worker' | 'rtmp';
 	/** Whether sentences were recognized during their trailing silence (LivePipeline's earlyRecognition). */

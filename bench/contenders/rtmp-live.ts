@@ -4,12 +4,13 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LivePipeline } from '../../engine/pipeline/live-pipeline.js';
 import type { SegmentClosedEvent } from '../../engine/pipeline/events.js';
-import { startPublisher, type Publisher } from '../../test/helpers/publisher.js';
+import { ffmpegReadersOf } from '../../test/helpers/pipeline-recorder.js';
+import { encodedFlv, startPublisher, type Publisher } from '../../test/helpers/publisher.js';
 import { startRtmpServer, type RtmpServer } from '../../test/helpers/rtmp-server.js';
 import { writeWav } from '../../test/helpers/wav-file.js';
 import type { Layout, Precision, SetupMessage } from '../contender-protocol.js';
 import { readCorpusAudio } from '../corpus.js';
-import { cpuAccount, machineBusyCores } from '../machine.js';
+import { cpuAccount, machineBusyCores, ProcessGroupCpu } from '../machine.js';
 import { quantile } from '../stats.js';
 import type { Contender } from './contender.js';
 import { corpusWithPauses, type LiveSample, type LiveTrial } from './live.js';
@@ -23,6 +24,9 @@ const TAIL_MS = 5000;
  * nginx-rtmp, one LivePipeline per stream (its own ffmpeg reader) sharing the process's inference
  * worker. Latency: the pipeline's 'segment' event (VAD closed a segment) to its 'sentence' event.
  * Each publisher starts at its own place in the corpus so that segments do not all close at once.
+ * The publishers send AAC encoded once beforehand by stream copy, so that they take almost no CPU
+ * from the product; the CPU of the pipeline process, the readers, the publishers and nginx is
+ * measured apart (/proc/<pid>/stat).
  */
 export async function rtmpLiveContender(
 	setup: SetupMessage,
@@ -34,16 +38,22 @@ export async function rtmpLiveContender(
 ): Promise<Contender> {
 	const dir = mkdtempSync(join(tmpdir(), 'rtmp-asr-bench-live-'));
 	const corpus = corpusWithPauses(readCorpusAudio(setup.corpus));
-	const files = Array.from({ length: streams }, (_, i) => {
+	const files: string[] = [];
+	for (let i = 0; i < streams; i++) {
 		const path = join(dir, `stream-${i}.wav`);
 		writeWav(path, rotate(corpus, Math.floor((i / streams) * corpus.length)));
-		return path;
-	});
+		files.push(await encodedFlv(path));
+	}
 	const server: RtmpServer = await startRtmpServer();
 	return {
 		async pass() {
 			const publishers: Publisher[] = files.map((file, i) =>
-				startPublisher({ url: server.url('live', `s${i}`), file, loops: -1 }),
+				startPublisher({
+					url: server.url('live', `s${i}`),
+					file,
+					content: 'flv-copy',
+					loops: -1,
+				}),
 			);
 			const closed: (SegmentClosedEvent & { stream: number })[] = [];
 			const samples: (LiveSample & { closeDelayMs: number })[] = [];
@@ -82,6 +92,17 @@ export async function rtmpLiveContender(
 				return { pipeline, mine };
 			});
 			await Promise.all(pipelines.map(({ pipeline }) => pipeline.start()));
+			const readers = new ProcessGroupCpu();
+			const publishing = new ProcessGroupCpu();
+			const nginx = new ProcessGroupCpu();
+			const readerPids = () =>
+				files.flatMap((_, i) => ffmpegReadersOf(server.url('live', `s${i}`)));
+			const publisherPids = publishers.map((publisher) => publisher.pid);
+			const nginxPids = server.pid === undefined ? [] : [server.pid];
+			// Only what they use from here on counts.
+			readers.update(readerPids());
+			publishing.update(publisherPids);
+			nginx.update(nginxPids);
 			const started = performance.now();
 			const machineBefore = cpuAccount();
 			const processBefore = process.cpuUsage();
@@ -89,6 +110,14 @@ export async function rtmpLiveContender(
 			const processCpu = process.cpuUsage(processBefore);
 			const machineAfter = cpuAccount();
 			const stoppedAt = performance.now();
+			const cores = (group: ProcessGroupCpu, pids: number[]) =>
+				(group.update(pids) * 1000) / (stoppedAt - started);
+			const cpu = {
+				pipeline: (processCpu.user + processCpu.system) / 1e6 / seconds,
+				readers: cores(readers, readerPids()),
+				publishers: cores(publishing, publisherPids),
+				nginx: cores(nginx, nginxPids),
+			};
 			await sleep(TAIL_MS);
 			const unfinished = pipelines.reduce(
 				(count, { mine }) =>
@@ -109,6 +138,7 @@ export async function rtmpLiveContender(
 					machine: machineBusyCores(machineBefore, machineAfter),
 					process: (processCpu.user + processCpu.system) / 1e6 / seconds,
 				},
+				cpu,
 				path: 'rtmp',
 				earlyRecognition,
 				early: {

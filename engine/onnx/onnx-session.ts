@@ -1,6 +1,7 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { EngineError, errorMessage } from '../errors.js';
+import { freeBatchDimension } from './batch-dimension.js';
 import { readModelForThisCpu } from './signed-int8-weights.js';
 
 export interface SessionOptions {
@@ -11,6 +12,8 @@ export interface SessionOptions {
 	 * than FunASR's uint8 × uint8 (same results; see signed-int8-weights.ts).
 	 */
 	signedInt8Weights?: boolean;
+	/** Free a batch dimension the export pinned at 1 (see batch-dimension.ts), so that one run can serve several streams. */
+	freeBatchDimension?: boolean;
 }
 
 export type Session = ort.InferenceSession;
@@ -38,12 +41,15 @@ export async function createSession(
 		extra: { session: { intra_op: { allow_spinning: '0' } } },
 	};
 	try {
-		if (options.signedInt8Weights)
-			return await ort.InferenceSession.create(
-				readModelForThisCpu(modelPath).model,
-				sessionOptions,
-			);
-		return await ort.InferenceSession.create(modelPath, sessionOptions);
+		const model = options.signedInt8Weights
+			? readModelForThisCpu(modelPath).model
+			: options.freeBatchDimension
+				? readFileSync(modelPath)
+				: undefined;
+		if (model && options.freeBatchDimension) freeBatchDimension(model);
+		return model
+			? await ort.InferenceSession.create(model, sessionOptions)
+			: await ort.InferenceSession.create(modelPath, sessionOptions);
 	} catch (cause) {
 		throw new EngineError(
 			'MODEL_INVALID',

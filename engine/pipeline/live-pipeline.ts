@@ -247,14 +247,19 @@ export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 			startedAt,
 			connectedAt: now,
 			receivedMs: 0,
-			feed: new VadFeed(this.worker!.client, this.streamId, {
-				segmented: (output, caughtUp) => this.onVadOutput(session, output, caughtUp),
-				failed: (error) => this.warn(error),
-				pressure: (full) => {
-					this.vadBehind = full;
-					this.updateFlow();
+			feed: new VadFeed(
+				this.worker!.client,
+				this.streamId,
+				{
+					segmented: (output, caughtUp) => this.onVadOutput(session, output, caughtUp),
+					failed: (error) => this.warn(error),
+					pressure: (full) => {
+						this.vadBehind = full;
+						this.updateFlow();
+					},
 				},
-			}),
+				{ onBeat: this.isLiveInput() },
+			),
 		};
 		return session;
 	}
@@ -443,10 +448,12 @@ export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 
 	/** Provisional segments are recognized early for live inputs, where a caption's delay matters; a file is read faster than real time. */
 	private recognizesEarly(): boolean {
-		return (
-			!(this.options.finishAtEnd ?? inputExtent(this.input!) === 'finite') &&
-			(this.options.earlyRecognition ?? true)
-		);
+		return this.isLiveInput() && (this.options.earlyRecognition ?? true);
+	}
+
+	/** Audio arriving in real time, not a file read as fast as ffmpeg can. */
+	private isLiveInput(): boolean {
+		return !(this.options.finishAtEnd ?? inputExtent(this.input!) === 'finite');
 	}
 
 	/** At a clean end, whether this input is over (finish once) rather than disconnected (reconnect). */

@@ -10,6 +10,44 @@ export const MIN_SEND_SAMPLES = 1600;
 const MAX_SEND_SAMPLES = 32_000;
 /** Flow control: a reader this far ahead of the VAD (a file decoded at full speed) waits for it. */
 const MAX_UNSENT_SAMPLES = 64_000;
+/** Live feeds send on a beat of this period, the same for every feed of the process. */
+export const BEAT_MS = 100;
+
+/**
+ * The process's send beat: live feeds that have audio waiting send it on the same tick, so that
+ * their chunks reach the VAD worker together and share its runs (FsmnVadModel.run). A sample waits
+ * for the next beat as long on average as it waited for 100 ms to gather: no added latency. The
+ * timer runs only while a feed waits for it.
+ */
+class SendBeat {
+	private readonly waiting = new Set<VadFeed>();
+	private timer: NodeJS.Timeout | null = null;
+
+	wait(feed: VadFeed): void {
+		this.waiting.add(feed);
+		if (this.timer) return;
+		// On the process clock's multiples of the period: every feed waits for the same tick.
+		const now = performance.now();
+		const untilBeat = Math.ceil(now / BEAT_MS) * BEAT_MS - now || BEAT_MS;
+		this.timer = setTimeout(() => this.beat(), untilBeat);
+	}
+
+	leave(feed: VadFeed): void {
+		this.waiting.delete(feed);
+		if (this.waiting.size > 0 || !this.timer) return;
+		clearTimeout(this.timer);
+		this.timer = null;
+	}
+
+	private beat(): void {
+		this.timer = null;
+		const feeds = [...this.waiting];
+		this.waiting.clear();
+		for (const feed of feeds) feed.onBeat();
+	}
+}
+
+const beat = new SendBeat();
 
 export interface VadFeedHooks {
 	/** The VAD's answer to each call, in order; `caughtUp`: no more audio was waiting for the VAD. */
@@ -21,7 +59,9 @@ export interface VadFeedHooks {
 
 /**
  * One stream's audio on its way to the VAD worker, in order: at least 100 ms per call, and what
- * arrived while the previous call ran, in the next call. Any chunking gives the same segments.
+ * arrived while the previous call ran, in the next call. A live feed (`onBeat`) sends what it has
+ * on the process's send beat instead, every 100 ms, and a backlog of 2 s at once. Any chunking
+ * gives the same segments.
  */
 export class VadFeed {
 	private unsent: Float32Array[] = [];
@@ -30,10 +70,12 @@ export class VadFeed {
 	private scheduled = false;
 	private full = false;
 
+	/** `onBeat`: a live input, arriving in real time. */
 	constructor(
 		private readonly client: InferenceClient,
 		private readonly streamId: string,
 		private readonly hooks: VadFeedHooks,
+		private readonly options: { onBeat?: boolean } = {},
 	) {}
 
 	push(samples: Float32Array): void {
@@ -41,11 +83,22 @@ export class VadFeed {
 		this.unsent.push(samples);
 		this.unsentSamples += samples.length;
 		this.updatePressure();
-		if (this.unsentSamples >= MIN_SEND_SAMPLES) this.schedule();
+		if (!this.options.onBeat) {
+			if (this.unsentSamples >= MIN_SEND_SAMPLES) this.schedule();
+		} else if (this.unsentSamples >= MAX_SEND_SAMPLES) {
+			beat.leave(this);
+			this.schedule();
+		} else beat.wait(this);
+	}
+
+	/** The process's send beat (SendBeat): what waits goes now. */
+	onBeat(): void {
+		if (this.unsentSamples > 0) this.schedule();
 	}
 
 	/** Sends what is left, however short; resolves when the VAD has answered every call. */
 	async drain(): Promise<void> {
+		beat.leave(this);
 		do {
 			this.schedule();
 			await this.sending;

@@ -26,6 +26,14 @@ const OUTPUTS = ['logits', ...Array.from({ length: CACHE_COUNT }, (_, i) => `out
 /** The FSMN memory of one stream: the previous out_cache tensors, fed back as in_cache. */
 export type FsmnVadCache = readonly ort.Tensor[];
 
+interface PendingRun {
+	features: Float32Array;
+	rows: number;
+	cache: FsmnVadCache;
+	resolve: (output: FsmnVadOutput) => void;
+	reject: (error: unknown) => void;
+}
+
 export interface FsmnVadOutput {
 	/** Row-major [rows, classes] posteriors (the graph ends in a softmax). */
 	probabilities: Float32Array;
@@ -48,6 +56,11 @@ export class FsmnVadModel {
 	readonly classes: number;
 	private readonly session: Session;
 	private readonly cacheDims: readonly number[];
+	private readonly featureDim: number;
+	/** Whether several streams' calls may share a run: the export's batch dimension could be freed and gives the same results. */
+	private batchable = false;
+	private pending: PendingRun[] = [];
+	private sessionRuns = 0;
 
 	private constructor(
 		modelPath: string,
@@ -65,6 +78,7 @@ export class FsmnVadModel {
 		this.options = options;
 		this.classes = classes;
 		this.cacheDims = cacheDims;
+		this.featureDim = frontend.numMelBins * frontend.lfrM;
 	}
 
 	static async load(modelDir: string, sessionOptions: SessionOptions = {}): Promise<FsmnVadModel> {
@@ -81,7 +95,10 @@ export class FsmnVadModel {
 		}
 		const cmvn = loadCmvn(join(modelDir, 'am.mvn'));
 		const encoder = yamlSection(readModelConfig(modelDir, WHAT), 'encoder_conf');
-		const session = await createSession(modelPath, WHAT, sessionOptions);
+		const session = await createSession(modelPath, WHAT, {
+			...sessionOptions,
+			freeBatchDimension: true,
+		});
 		try {
 			requireInterface(session, modelPath, WHAT, INPUTS, OUTPUTS);
 			const featureDim = frontend.numMelBins * frontend.lfrM;
@@ -109,10 +126,49 @@ export class FsmnVadModel {
 					'Restore the config.yaml shipped with the model.',
 				);
 			}
-			return new FsmnVadModel(modelPath, session, frontend, cmvn, options, classes, cacheDims);
+			const model = new FsmnVadModel(
+				modelPath,
+				session,
+				frontend,
+				cmvn,
+				options,
+				classes,
+				cacheDims,
+			);
+			model.batchable = await model.batchGivesSameResults();
+			return model;
 		} catch (error) {
 			await session.release();
 			throw error;
+		}
+	}
+
+	/**
+	 * Two made-up streams run alone and as one batch: the same posteriors and caches, bit for bit,
+	 * unless the graph's computation depends on a batch of 1 (or rejects a larger one).
+	 */
+	private async batchGivesSameResults(): Promise<boolean> {
+		const rows = 3;
+		const made = (length: number, phase: number) =>
+			Float32Array.from({ length }, (_, i) => Math.sin(i * 0.37 + phase));
+		const calls = [0, 1].map((stream) => ({
+			features: made(rows * this.featureDim, stream),
+			cache: this.createCache().map(
+				(tensor) => new ort.Tensor('float32', made(tensor.data.length, stream + 2), tensor.dims),
+			),
+		}));
+		try {
+			const alone = await Promise.all(calls.map((call) => this.runOne(call.features, call.cache)));
+			const together = await this.runBatch(calls, rows);
+			const same = (a: ArrayLike<number>, b: ArrayLike<number>) =>
+				a.length === b.length && Array.prototype.every.call(a, (value, i) => value === b[i]);
+			return alone.every(
+				(output, b) =>
+					same(output.probabilities, together[b].probabilities) &&
+					output.cache.every((tensor, i) => same(tensor.data as Float32Array, together[b].cache[i].data as Float32Array)),
+			);
+		} catch {
+			return false;
 		}
 	}
 
@@ -125,12 +181,82 @@ export class FsmnVadModel {
 		);
 	}
 
-	/** Posteriors of feature rows [rows, dim] continuing the stream whose memory is `cache`. */
-	async run(features: Float32Array, cache: FsmnVadCache): Promise<FsmnVadOutput> {
-		const dim = this.frontend.numMelBins * this.frontend.lfrM;
-		const rows = features.length / dim;
+	/**
+	 * Posteriors of feature rows [rows, dim] continuing the stream whose memory is `cache`. Calls
+	 * made in the same turn of the event loop with the same number of rows (streams' chunks that
+	 * arrived together) run as one batch: onnxruntime's fixed cost per run is paid once (the caches
+	 * are per batch row, so each stream's result is the same as alone, bit for bit).
+	 */
+	run(features: Float32Array, cache: FsmnVadCache): Promise<FsmnVadOutput> {
+		const rows = features.length / this.featureDim;
+		return new Promise((resolve, reject) => {
+			this.pending.push({ features, rows, cache, resolve, reject });
+			if (this.pending.length === 1) setImmediate(() => void this.runPending());
+		});
+	}
+
+	private async runPending(): Promise<void> {
+		const calls = this.pending;
+		this.pending = [];
+		if (calls.length === 1 || !this.batchable) {
+			for (const call of calls)
+				this.runOne(call.features, call.cache).then(call.resolve, call.reject);
+			return;
+		}
+		try {
+			const outputs = await this.runTogether(calls);
+			calls.forEach((call, i) => call.resolve(outputs[i]));
+		} catch (error) {
+			for (const call of calls) call.reject(error);
+		}
+	}
+
+	/**
+	 * Calls of any lengths in as many runs as they have distinct lengths: each run takes, from every
+	 * call that has them, the rows from the previous length to the next, carrying its cache (a call
+	 * cut into runs gives the same posteriors as in one).
+	 */
+	private async runTogether(calls: readonly PendingRun[]): Promise<FsmnVadOutput[]> {
+		const dim = this.featureDim;
+		const lengths = [...new Set(calls.map((call) => call.rows))].sort((a, b) => a - b);
+		const probabilities = calls.map((call) => new Float32Array(call.rows * this.classes));
+		const caches = calls.map((call) => call.cache);
+		let done = 0;
+		for (const length of lengths) {
+			if (length === done) continue;
+			const open = calls.flatMap((call, i) => (call.rows >= length ? [i] : []));
+			const parts = open.map((i) => ({
+				features: calls[i].features.subarray(done * dim, length * dim),
+				cache: caches[i],
+			}));
+			const outputs =
+				parts.length === 1
+					? [await this.runOne(parts[0].features, parts[0].cache)]
+					: await this.runBatch(parts, length - done);
+			open.forEach((i, k) => {
+				probabilities[i].set(outputs[k].probabilities, done * this.classes);
+				caches[i] = outputs[k].cache;
+			});
+			done = length;
+		}
+		return calls.map((call, i) => ({
+			probabilities: probabilities[i],
+			rows: call.rows,
+			classes: this.classes,
+			cache: caches[i],
+		}));
+	}
+
+	/** onnxruntime runs so far: fewer than the calls to `run` when streams shared them. */
+	get runs(): number {
+		return this.sessionRuns;
+	}
+
+	private async runOne(features: Float32Array, cache: FsmnVadCache): Promise<FsmnVadOutput> {
+		this.sessionRuns++;
+		const rows = features.length / this.featureDim;
 		const feeds: Record<string, ort.Tensor> = {
-			speech: new ort.Tensor('float32', features, [1, rows, dim]),
+			speech: new ort.Tensor('float32', features, [1, rows, this.featureDim]),
 		};
 		cache.forEach((tensor, i) => {
 			feeds[`in_cache${i}`] = tensor;
@@ -145,6 +271,43 @@ export class FsmnVadModel {
 		};
 	}
 
+	/** Streams' rows, `rows` each, as one run: inputs stacked along the batch, outputs cut apart. */
+	private async runBatch(
+		calls: readonly { features: Float32Array; cache: FsmnVadCache }[],
+		rows: number,
+	): Promise<FsmnVadOutput[]> {
+		this.sessionRuns++;
+		const batch = calls.length;
+		const speech = new Float32Array(batch * rows * this.featureDim);
+		calls.forEach((call, b) => speech.set(call.features, b * call.features.length));
+		const feeds: Record<string, ort.Tensor> = {
+			speech: new ort.Tensor('float32', speech, [batch, rows, this.featureDim]),
+		};
+		const cacheSize = this.cacheDims.reduce((product, dim) => product * dim, 1);
+		for (let i = 0; i < CACHE_COUNT; i++) {
+			const stacked = new Float32Array(batch * cacheSize);
+			calls.forEach((call, b) => stacked.set(call.cache[i].data as Float32Array, b * cacheSize));
+			feeds[`in_cache${i}`] = new ort.Tensor('float32', stacked, [batch, ...this.cacheDims.slice(1)]);
+		}
+		const results = await this.session.run(feeds);
+		const logits = results.logits.data as Float32Array;
+		const classes = results.logits.dims[2];
+		return calls.map((_, b) => ({
+			probabilities: logits.subarray(b * rows * classes, (b + 1) * rows * classes),
+			rows,
+			classes,
+			cache: Array.from({ length: CACHE_COUNT }, (_, i) => {
+				const out = results[`out_cache${i}`] as ort.Tensor;
+				const size = out.data.length / batch;
+				return new ort.Tensor(
+					'float32',
+					(out.data as Float32Array).slice(b * size, (b + 1) * size),
+					[1, ...out.dims.slice(1)],
+				);
+			}),
+		}));
+	}
+
 	async release(): Promise<void> {
 		await this.session.release();
 	}
@@ -157,7 +320,7 @@ function staticDims(
 ): number[] | undefined {
 	const entry = metadata.find((value) => value.name === name);
 	if (!entry?.isTensor) return undefined;
-	return entry.shape.every((dim) => typeof dim === 'number')
-		? (entry.shape as number[])
-		: undefined;
+	// A first dimension left free (a batch; see freeBatchDimension) counts as 1, the size of one stream.
+	const shape = entry.shape.map((dim, i) => (i === 0 && typeof dim !== 'number' ? 1 : dim));
+	return shape.every((dim) => typeof dim === 'number') ? (shape as number[]) : undefined;
 }

@@ -1,3 +1,7 @@
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { execa } from 'execa';
 import { boundToParent } from '../../engine/source/child-lifetime.js';
 import { sharedPath } from './paths.js';
@@ -7,8 +11,10 @@ import { sharedPath } from './paths.js';
  * - 'silence': digital silence (lavfi anullsrc)
  * - 'video-only': a test pattern (lavfi testsrc, H.264, a key frame every second), no audio track
  * - 'video-and-audio': the test pattern and the audio of `file`, ending with the audio
+ * - 'flv-copy': `file` is FLV with AAC already (see encodedFlv), sent by stream copy: the publisher
+ *   costs almost no CPU, so that a benchmark or soak measures the product and not its publishers
  */
-export type PublisherContent = 'file' | 'silence' | 'video-only' | 'video-and-audio';
+export type PublisherContent = 'file' | 'silence' | 'video-only' | 'video-and-audio' | 'flv-copy';
 
 export interface PublisherOptions {
 	/** rtmp://host:port/app/key */
@@ -111,6 +117,8 @@ function publisherArgs(options: PublisherOptions): string[] {
 	switch (options.content ?? 'file') {
 		case 'file':
 			return [...head, '-re', '-stream_loop', loops, '-i', file, '-vn', ...audioOut, ...tail];
+		case 'flv-copy':
+			return [...head, '-re', '-stream_loop', loops, '-i', file, '-c', 'copy', ...tail];
 		case 'silence':
 			return [
 				...head,
@@ -143,4 +151,49 @@ function publisherArgs(options: PublisherOptions): string[] {
 				...tail,
 			];
 	}
+}
+
+/**
+ * `file` encoded once as FLV with AAC (as a publisher's 'file' content would send it), cached under
+ * ~/.cache/rtmp-asr/flv by its content and the encoding, for publishers with content 'flv-copy'.
+ */
+export async function encodedFlv(
+	file: string,
+	options: Pick<PublisherOptions, 'channels' | 'sampleRate' | 'ffmpegPath'> = {},
+): Promise<string> {
+	const channels = options.channels ?? 2;
+	const sampleRate = options.sampleRate ?? 44100;
+	const key = createHash('sha256')
+		.update(readFileSync(file))
+		.update(`aac ${sampleRate} ${channels}`)
+		.digest('hex')
+		.slice(0, 24);
+	const dir = join(homedir(), '.cache', 'rtmp-asr', 'flv');
+	const cached = join(dir, `${key}.flv`);
+	if (existsSync(cached)) return cached;
+	mkdirSync(dir, { recursive: true });
+	// Written aside and renamed: a concurrent encoder or a killed one never leaves a partial file in place.
+	const partial = join(dir, `${key}.${process.pid}.partial.flv`);
+	const command = boundToParent(options.ffmpegPath ?? 'ffmpeg', [
+		'-hide_banner',
+		'-nostdin',
+		'-loglevel',
+		'error',
+		'-y',
+		'-i',
+		file,
+		'-vn',
+		'-c:a',
+		'aac',
+		'-ar',
+		String(sampleRate),
+		'-ac',
+		String(channels),
+		'-f',
+		'flv',
+		partial,
+	]);
+	await execa(command.file, command.args, { stdin: 'ignore' });
+	renameSync(partial, cached);
+	return cached;
 }

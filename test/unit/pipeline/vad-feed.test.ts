@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { MIN_SEND_SAMPLES, VadFeed } from '../../../engine/pipeline/vad-feed.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { BEAT_MS, MIN_SEND_SAMPLES, VadFeed } from '../../../engine/pipeline/vad-feed.js';
 import type { InferenceClient } from '../../../engine/runtime/inference-client.js';
 import type { VadOutput } from '../../../engine/runtime/inference-protocol.js';
 
@@ -120,3 +121,42 @@ test('a failed call is reported and the audio after it still goes', async () => 
 	assert.deepEqual(calls, [1600, 1600]);
 	assert.equal(failures.length, 1);
 });
+
+test('live feeds send on one beat, so that their chunks reach the VAD together; a 2 s backlog goes at once; no timer is left', async () => {
+	const timersBefore = activeTimeouts();
+	// The calls each turn of the event loop made, in order.
+	const turns: string[][] = [];
+	let turn: string[] | null = null;
+	const client = {
+		audio: async (streamId: string, samples: Float32Array) => {
+			if (!turn) {
+				turn = [];
+				turns.push(turn);
+				setImmediate(() => (turn = null));
+			}
+			turn.push(`${streamId} ${samples.length}`);
+			return { closed: [], provisional: null };
+		},
+	} as unknown as InferenceClient;
+	const hooks = { segmented: () => undefined, failed: assert.fail, pressure: () => undefined };
+	const a = new VadFeed(client, 'a', hooks, { onBeat: true });
+	const b = new VadFeed(client, 'b', hooks, { onBeat: true });
+	// Just after a beat, so that both pushes fall before the next.
+	while (performance.now() % BEAT_MS > 20 || performance.now() % BEAT_MS < 5) await sleep(1);
+	a.push(new Float32Array(MIN_SEND_SAMPLES));
+	await sleep(10);
+	b.push(new Float32Array(320));
+	assert.deepEqual(turns, [], 'nothing goes before the beat, 100 ms of audio or not');
+	await sleep(2 * BEAT_MS);
+	assert.deepEqual(turns, [[`a ${MIN_SEND_SAMPLES}`, 'b 320']]);
+	a.push(new Float32Array(32_000));
+	await sleep(1);
+	assert.deepEqual(turns.at(-1), ['a 32000'], 'a backlog of 2 s does not wait for the beat');
+	b.push(new Float32Array(100));
+	await Promise.all([a.drain(), b.drain()]);
+	assert.deepEqual(turns.at(-1), ['b 100'], 'drain sends the rest without waiting');
+	assert.equal(activeTimeouts(), timersBefore);
+});
+
+const activeTimeouts = () =>
+	process.getActiveResourcesInfo().filter((resource) => resource === 'Timeout').length;

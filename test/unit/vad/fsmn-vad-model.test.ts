@@ -5,7 +5,7 @@ import { after, before, test } from 'node:test';
 import type { EngineErrorCode } from '../../../engine/errors.js';
 import { computeFeatures } from '../../../engine/frontend/feature-extractor.js';
 import { readWav } from '../../../engine/source/wav.js';
-import { FsmnVadModel } from '../../../engine/vad/fsmn-vad-model.js';
+import { FsmnVadModel, type FsmnVadOutput } from '../../../engine/vad/fsmn-vad-model.js';
 import { assertLoadFails, type CopyChanges, ModelCopies } from '../../helpers/model-copies.js';
 import { sharedPath } from '../../helpers/paths.js';
 
@@ -100,3 +100,49 @@ for (const [what, changes, code, message] of failures) {
 	test(`a model directory with ${what} gives a clear ${code} error`, () =>
 		assertLoadFails(FsmnVadModel.load(copies.copy(changes)), code, message));
 }
+
+test("streams' chunks given together share runs and get the same posteriors and caches as alone", async () => {
+	const streams = ['a_cn_16k.wav', 'b_cn_16k.wav', 'c_cn_16k.wav'].map((file) => {
+		const { samples } = readWav(sharedPath('audio', file));
+		return computeFeatures(samples, model.frontend, model.cmvn);
+	});
+	const dim = streams[0].dim;
+	// Chunks of different lengths share the rows they have in common: two lengths, two runs.
+	const rowsPerChunk = [10, 10, 12];
+	const chunks = Math.min(
+		...streams.map((features, stream) => Math.floor(features.rows / rowsPerChunk[stream])),
+	);
+	const chunk = (stream: number, k: number) =>
+		streams[stream].data.subarray(
+			k * rowsPerChunk[stream] * dim,
+			(k + 1) * rowsPerChunk[stream] * dim,
+		);
+	const alone: FsmnVadOutput[][] = [];
+	for (let stream = 0; stream < streams.length; stream++) {
+		let cache = model.createCache();
+		const outputs: FsmnVadOutput[] = [];
+		for (let k = 0; k < chunks; k++) {
+			const output = await model.run(chunk(stream, k), cache);
+			cache = output.cache;
+			outputs.push(output);
+		}
+		alone.push(outputs);
+	}
+	let caches = streams.map(() => model.createCache());
+	const runsBefore = model.runs;
+	for (let k = 0; k < chunks; k++) {
+		const together = await Promise.all(
+			streams.map((_, stream) => model.run(chunk(stream, k), caches[stream])),
+		);
+		together.forEach((output, stream) => {
+			const expected = alone[stream][k];
+			assert.deepEqual(output.probabilities, expected.probabilities, `stream ${stream}, chunk ${k}`);
+			output.cache.forEach((tensor, i) =>
+				assert.deepEqual(tensor.data, expected.cache[i].data, `stream ${stream}, chunk ${k}, cache ${i}`),
+			);
+			assert.deepEqual(output.cache[0].dims, expected.cache[0].dims);
+		});
+		caches = together.map((output) => output.cache);
+	}
+	assert.equal(model.runs - runsBefore, 2 * chunks, 'one run per distinct length for all streams');
+});

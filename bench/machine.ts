@@ -57,8 +57,7 @@ export interface CpuAccount {
 
 let clockTicks: number | undefined;
 const ticksPerSecond = () =>
-	(clockTicks ??=
-		Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100);
+	(clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100);
 
 export function cpuAccount(): CpuAccount {
 	const ticks = ticksPerSecond();
@@ -103,7 +102,9 @@ export function othersLoad(before: CpuAccount, after: CpuAccount): number {
 }
 
 /** /proc/<pid>/stat: utime + stime in seconds and the start time (ticks since boot); undefined once gone. */
-function processTimes(pid: number | 'self'): { cpuSeconds: number; startTicks: number } | undefined {
+function processTimes(
+	pid: number | 'self',
+): { cpuSeconds: number; startTicks: number } | undefined {
 	let stat: string;
 	try {
 		stat = readFileSync(`/proc/${pid}/stat`, 'utf8');

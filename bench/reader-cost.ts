@@ -18,7 +18,7 @@ const VARIANTS: Record<string, (args: string[]) => string[]> = {
 	engine: (args) => args,
 	'threads 1': (args) => beforeInput(args, ['-threads', '1', '-filter_threads', '1']),
 	'filter_size 16': (args) => beforeOutput(args, ['-af', 'aresample=filter_size=16']),
-	'both': (args) =>
+	both: (args) =>
 		beforeOutput(beforeInput(args, ['-threads', '1', '-filter_threads', '1']), [
 			'-af',
 			'aresample=filter_size=16',
@@ -52,7 +52,11 @@ async function main(): Promise<void> {
 	const readers = Object.entries(VARIANTS).flatMap(([name, variant]) =>
 		Array.from({ length: copies }, () => ({
 			name,
-			process: execa('ffmpeg', variant(base), { stdout: 'ignore', stderr: 'ignore', reject: false }),
+			process: execa('ffmpeg', variant(base), {
+				stdout: 'ignore',
+				stderr: 'ignore',
+				reject: false,
+			}),
 		})),
 	);
 	await sleep(3000);

@@ -17,13 +17,7 @@ import {
 } from './live-search.js';
 import type { BenchOptions } from './options.js';
 import type { LiveTrial } from './contenders/live.js';
-import {
-	describeLayout,
-	sameLayout,
-	type BenchResults,
-	type Peak,
-	type Rtf,
-} from './results.js';
+import { describeLayout, sameLayout, type BenchResults, type Peak, type Rtf } from './results.js';
 import { median, quantile } from './stats.js';
 
 const fixed = (value: number, digits = 4) => (Number.isFinite(value) ? value.toFixed(digits) : '–');
@@ -349,7 +343,9 @@ function coresBusy(trial: LiveTrial): string {
 	const { machine, process } = trial.busyCores;
 	if (!trial.cpu) return `${machine.toFixed(2)} / ${process.toFixed(2)} / – / – / –`;
 	const { pipeline, readers, publishers, nginx } = trial.cpu;
-	return [machine, pipeline, readers, publishers, nginx].map((cores) => cores.toFixed(2)).join(' / ');
+	return [machine, pipeline, readers, publishers, nginx]
+		.map((cores) => cores.toFixed(2))
+		.join(' / ');
 }
 
 /** What the measurements pointed at, what was changed, and what is left. */

@@ -34,7 +34,8 @@ async function main(): Promise<void> {
 	const stop = new AbortController();
 	process.on('message', () => stop.abort());
 	process.on('disconnect', () => stop.abort());
-	const pause = (ms: number) => sleep(ms, undefined, { signal: stop.signal }).catch(() => undefined);
+	const pause = (ms: number) =>
+		sleep(ms, undefined, { signal: stop.signal }).catch(() => undefined);
 	report();
 	await Promise.all(
 		settings.urls.map(async (url, i) => {

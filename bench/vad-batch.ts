@@ -25,8 +25,9 @@ async function main(): Promise<void> {
 	const chunkSamples = Number(values.chunk);
 	const audio = joined(readCorpusAudio(prepareCorpus()));
 	const model = await FsmnVadModel.load(VAD_DIR, { threads: 1 });
-	const offsets = Array.from({ length: streams }, (_, i) =>
-		Math.floor((i / streams) * audio.length) + i * 37,
+	const offsets = Array.from(
+		{ length: streams },
+		(_, i) => Math.floor((i / streams) * audio.length) + i * 37,
 	);
 	const lead = (stream: number) => (stream * 61) % 160;
 	const chunks = Math.floor((audio.length - Math.max(...offsets)) / chunkSamples);
@@ -54,13 +55,16 @@ async function main(): Promise<void> {
 	};
 	await pass(true);
 	await pass(false);
-	const results: Record<'together' | 'apart', { cpuPerStreamSecond: number; runsPerChunk: number }[]> =
-		{ together: [], apart: [] };
+	const results: Record<
+		'together' | 'apart',
+		{ cpuPerStreamSecond: number; runsPerChunk: number }[]
+	> = { together: [], apart: [] };
 	for (let round = 0; round < rounds; round++) {
 		for (const together of round % 2 === 0 ? [true, false] : [false, true])
 			results[together ? 'together' : 'apart'].push(await pass(together));
 	}
-	const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+	const median = (values: number[]) =>
+		[...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 	const summary = Object.fromEntries(
 		Object.entries(results).map(([name, passes]) => [
 			name,

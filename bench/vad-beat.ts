@@ -37,7 +37,8 @@ async function main(): Promise<void> {
 		await Promise.all(
 			ids.map(async (id, stream) => {
 				const phaseMs = onBeat ? 0 : (stream * chunkMs) / streams;
-				const first = Math.floor((stream / streams) * (audio.length / CHUNK_SAMPLES)) * CHUNK_SAMPLES;
+				const first =
+					Math.floor((stream / streams) * (audio.length / CHUNK_SAMPLES)) * CHUNK_SAMPLES;
 				let chain: Promise<unknown> = Promise.resolve();
 				for (let k = 0; k < chunks; k++) {
 					const wait = started + phaseMs + (k + 1) * chunkMs - performance.now();

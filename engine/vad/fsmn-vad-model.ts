@@ -165,7 +165,9 @@ export class FsmnVadModel {
 			return alone.every(
 				(output, b) =>
 					same(output.probabilities, together[b].probabilities) &&
-					output.cache.every((tensor, i) => same(tensor.data as Float32Array, together[b].cache[i].data as Float32Array)),
+					output.cache.every((tensor, i) =>
+						same(tensor.data as Float32Array, together[b].cache[i].data as Float32Array),
+					),
 			);
 		} catch {
 			return false;
@@ -287,7 +289,10 @@ export class FsmnVadModel {
 		for (let i = 0; i < CACHE_COUNT; i++) {
 			const stacked = new Float32Array(batch * cacheSize);
 			calls.forEach((call, b) => stacked.set(call.cache[i].data as Float32Array, b * cacheSize));
-			feeds[`in_cache${i}`] = new ort.Tensor('float32', stacked, [batch, ...this.cacheDims.slice(1)]);
+			feeds[`in_cache${i}`] = new ort.Tensor('float32', stacked, [
+				batch,
+				...this.cacheDims.slice(1),
+			]);
 		}
 		const results = await this.session.run(feeds);
 		const logits = results.logits.data as Float32Array;

@@ -136,9 +136,17 @@ test("streams' chunks given together share runs and get the same posteriors and 
 		);
 		together.forEach((output, stream) => {
 			const expected = alone[stream][k];
-			assert.deepEqual(output.probabilities, expected.probabilities, `stream ${stream}, chunk ${k}`);
+			assert.deepEqual(
+				output.probabilities,
+				expected.probabilities,
+				`stream ${stream}, chunk ${k}`,
+			);
 			output.cache.forEach((tensor, i) =>
-				assert.deepEqual(tensor.data, expected.cache[i].data, `stream ${stream}, chunk ${k}, cache ${i}`),
+				assert.deepEqual(
+					tensor.data,
+					expected.cache[i].data,
+					`stream ${stream}, chunk ${k}, cache ${i}`,
+				),
 			);
 			assert.deepEqual(output.cache[0].dims, expected.cache[0].dims);
 		});

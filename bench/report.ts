@@ -15,6 +15,7 @@ import {
 	UNFINISHED_LIMIT,
 } from './live-search.js';
 import type { BenchOptions } from './options.js';
+import { renderSenseVoice } from './sensevoice-report.js';
 import { describeLayout, sameLayout, type BenchResults, type Peak, type Rtf } from './results.js';
 import { median, quantile } from './stats.js';
 
@@ -307,6 +308,19 @@ export function renderMarkdown(results: BenchResults, options: BenchOptions): st
 	}
 	add('', `![Streams against latency](${chartDir}/${CHART_FILES.live})`, '');
 
+	if (results.sensevoice)
+		add(
+			...renderSenseVoice(results.sensevoice, {
+				machine,
+				rounds: results.rounds,
+				quick: results.quick,
+				othersLoad: results.othersLoad,
+				streamSeconds: results.corpus.seconds,
+				speechSeconds: results.corpus.speechSeconds,
+				segments: results.corpus.segments,
+				alone: false,
+			}),
+		);
 	add(...whatWasDone(results));
 
 	add('## Method', '');

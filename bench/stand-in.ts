@@ -14,19 +14,14 @@ export interface StandInKind {
 	markers: readonly string[];
 }
 
+/** FunASR's export layout, which every stand-in has. */
+const FUNASR_FILES = ['model.onnx', 'model_quant.onnx', 'am.mvn', 'config.yaml', 'tokens.json'];
+
 export const PARAFORMER_LARGE: StandInKind = {
 	name: 'Paraformer-large-size',
 	dir: STAND_IN_DIR,
 	flag: '--large',
-	markers: [
-		'model.onnx',
-		'model_quant.onnx',
-		'am.mvn',
-		'config.yaml',
-		'tokens.json',
-		'tokens.txt',
-		'reference.json',
-	],
+	markers: [...FUNASR_FILES, 'tokens.txt', 'reference.json'],
 };
 
 /** SenseVoiceSmall's size, FunASR's export, and in sherpa-onnx/ sherpa-onnx's re-export of the same weights. */
@@ -35,11 +30,7 @@ export const SENSEVOICE_SMALL: StandInKind = {
 	dir: SENSEVOICE_STAND_IN_DIR,
 	flag: '--large-sensevoice',
 	markers: [
-		'model.onnx',
-		'model_quant.onnx',
-		'am.mvn',
-		'config.yaml',
-		'tokens.json',
+		...FUNASR_FILES,
 		'sherpa-onnx/model.onnx',
 		'sherpa-onnx/model.int8.onnx',
 		'sherpa-onnx/tokens.txt',

@@ -45,7 +45,7 @@ export function renderSenseVoice(comparison: SenseVoiceComparison, run: SenseVoi
 			'',
 		);
 	add(
-		`- **SenseVoice**: a random-weight stand-in with SenseVoiceSmall's architecture and FunASR's ONNX interface (tools/stand-ins/generate.py --large-sensevoice: SAN-M encoder 50 + 20 tp blocks, d 512, vocabulary 25 055; 234.1 M parameters): model.onnx ${fixed(standIn.megabytes.model, 0)} MB, model_quant.onnx ${fixed(standIn.megabytes.quantized, 0)} MB; sherpa-onnx's re-export of the same weights (its input names and metadata) ${fixed(standIn.megabytes.sherpa, 0)} MB, model.int8.onnx ${fixed(standIn.megabytes.sherpaInt8, 0)} MB. Both int8 files are the generator's dynamic uint8 MatMul weights per column, as FunASR's export quantises (onnxruntime quantize_dynamic, MatMul, per channel, QUInt8); sherpa-onnx's own export uses QUInt8 per tensor. ${standIn.generatedSeconds === null ? '' : `Generated once in ${fixed(standIn.generatedSeconds / 60, 1)} min.`}`,
+		`- **SenseVoice**: a random-weight stand-in with SenseVoiceSmall's architecture and FunASR's ONNX interface (tools/stand-ins/generate.py --large-sensevoice: SAN-M encoder 50 + 20 tp blocks, d 512, vocabulary 25 055; 234.0 M parameters): model.onnx ${fixed(standIn.megabytes.model, 0)} MB, model_quant.onnx ${fixed(standIn.megabytes.quantized, 0)} MB; sherpa-onnx's re-export of the same weights (its input names and metadata) ${fixed(standIn.megabytes.sherpa, 0)} MB, model.int8.onnx ${fixed(standIn.megabytes.sherpaInt8, 0)} MB. Both int8 files are the generator's dynamic uint8 MatMul weights per column, as FunASR's export quantises (onnxruntime quantize_dynamic, MatMul, per channel, QUInt8); sherpa-onnx's own export uses QUInt8 per tensor. ${standIn.generatedSeconds === null ? '' : `Generated once in ${fixed(standIn.generatedSeconds / 60, 1)} min.`}`,
 		`- **Paraformer**: the Paraformer-large-size stand-in of the sections above; **audio and segments**: the same corpus (${run.streamSeconds.toFixed(1)} s) and the same ${run.segments} FSMN-VAD segments (${run.speechSeconds.toFixed(1)} s of speech) for every contender.`,
 		'- Pipelines as the node runs each family: Paraformer with the punctuation model (the tiny fixture), SenseVoice with ITN on and no punctuation model (it punctuates itself); language auto.',
 		'',
@@ -80,7 +80,7 @@ export function renderSenseVoice(comparison: SenseVoiceComparison, run: SenseVoi
 			`${ratio(m(g.sherpa), m(g.sensevoice.model))} / ${ratio(m(g.sherpa), m(g.sensevoice.pipeline))} (CPU ${ratio(c(g.sherpa), c(g.sensevoice.pipeline))})`,
 	);
 	row(
-		'same text as SenseVoice alone: pipeline / sherpa-onnx',
+		'same text as SenseVoice alone: pipeline / sherpa-onnx (less the four tag places)',
 		(g) =>
 			`${(g.pipelineAgreement * 100).toFixed(0)} % / ${(g.sherpaAgreement * 100).toFixed(0)} %`,
 	);
@@ -90,13 +90,17 @@ export function renderSenseVoice(comparison: SenseVoiceComparison, run: SenseVoi
 			`${g.sensevoice.loadSeconds.model.toFixed(1)} / ${g.sensevoice.loadSeconds.pipeline.toFixed(1)} / ${g.sherpaLoadSeconds.toFixed(1)}`,
 	);
 	row(
-		`live streams per box, CPU bound (${machine.cores} cores ÷ pipeline CPU per stream second; an estimate): Paraformer / SenseVoice`,
+		'pipeline CPU per stream second: SenseVoice ÷ Paraformer',
+		(g) => ratio(c(g.sensevoice.pipeline), c(g.paraformer.pipeline)),
+	);
+	row(
+		`streams per box, CPU bound (${machine.cores} cores ÷ pipeline CPU per stream second): Paraformer / SenseVoice`,
 		(g) =>
 			`${cpuBoundStreams(machine.cores, c(g.paraformer.pipeline))} / ${cpuBoundStreams(machine.cores, c(g.sensevoice.pipeline))}`,
 	);
 	add('');
 	add(
-		'The stream counts are the CPU time of the pipeline process alone, with nothing else on the cores: the live trials above sustained about half of that bound for Paraformer (ffmpeg, nginx and the publishers share the cores, and latency, not CPU, ends the search), so expect SenseVoice\'s live capacity at its CPU bound times the same share. SenseVoice\'s live search has not been run.',
+		"Live streams per box are an **estimate**, not a live trial: SenseVoice's live search has not been run. The CPU bound counts the pipeline process alone; in the live trials ffmpeg, nginx and the publishers share the cores and latency ends the search well below it, so SenseVoice's live capacity is best estimated as Paraformer's measured one (Live) divided by the CPU ratio above.",
 		'',
 	);
 	return lines;

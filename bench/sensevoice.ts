@@ -26,7 +26,12 @@ export interface SenseVoiceGroup extends Layout {
 	/** sherpa-onnx's OfflineRecognizer on its re-export of the same SenseVoice weights. */
 	sherpa: Rtf;
 	sherpaLoadSeconds: number;
-	/** Segments whose SenseVoice text is the same in the pipeline / in sherpa-onnx as in SenseVoice alone. */
+	/**
+	 * Segments whose SenseVoice text is the same in the pipeline / in sherpa-onnx as in SenseVoice alone.
+	 * sherpa-onnx takes the first four tokens as the tags whatever they are; the engine, as FunASR,
+	 * reads only real tags there, and random weights emit none: sherpa-onnx's text is then the
+	 * engine's less its first four tokens, and counts as the same when it ends it.
+	 */
 	pipelineAgreement: number;
 	sherpaAgreement: number;
 }
@@ -94,7 +99,7 @@ export async function measureSenseVoice(
 				sherpa: rtfSeries(measured.rounds[4], streamSeconds),
 				sherpaLoadSeconds: measured.loadSeconds[4],
 				pipelineAgreement: agreement(texts(2), texts(3)),
-				sherpaAgreement: agreement(texts(2), texts(4)),
+				sherpaAgreement: agreement(texts(2), texts(4), (ours, sherpa) => ours.endsWith(sherpa)),
 			});
 		}
 	}

@@ -70,9 +70,12 @@ export function runOnlySeries(passes: readonly PassResult[], streamSeconds: numb
  * word pieces its own way and keeps the <blank>s and the last token FunASR drops, so its text may
  * run one token longer.
  */
-export function agreement(reference: readonly string[], other: readonly string[]): number {
+export function agreement(
+	reference: readonly string[],
+	other: readonly string[],
+	same = (text: string, otherText: string) => otherText.startsWith(text),
+): number {
 	if (reference.length === 0) return 0;
 	const plain = (text: string) => text.replace(/<blank>|<s>|<\/s>|<unk>|\s+/g, '');
-	const same = reference.filter((text, i) => plain(other[i] ?? '').startsWith(plain(text))).length;
-	return same / reference.length;
+	return reference.filter((text, i) => same(plain(text), plain(other[i] ?? ''))).length / reference.length;
 }

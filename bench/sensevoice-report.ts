@@ -6,6 +6,8 @@ import { median } from './stats.js';
 const fixed = (value: number, digits = 4) => (Number.isFinite(value) ? value.toFixed(digits) : '–');
 const wallCpu = (rtf: Rtf) => `${fixed(median(rtf.wall))} (${fixed(median(rtf.cpu))})`;
 const ratio = (a: number, b: number) => `${fixed(a / b, 2)}×`;
+/** The CPU features with which the engine shifts FunASR's uint8 weights to int8 (engine/onnx/signed-int8-weights.ts). */
+const SIGNED_INT8_FLAGS = ['avx512_vnni', 'avx_vnni', 'amx_int8'];
 
 /** How the comparison was run: a run of its own (`--only sensevoice`) or part of the whole benchmark. */
 export interface SenseVoiceRun {
@@ -70,9 +72,9 @@ export function renderSenseVoice(comparison: SenseVoiceComparison, run: SenseVoi
 	row('**whole pipeline, SenseVoice**', (g) => `**${wallCpu(g.sensevoice.pipeline)}**`);
 	row('**sherpa-onnx SenseVoice**, same weights and segments', (g) => `**${wallCpu(g.sherpa)}**`);
 	row(
-		'Paraformer time ÷ SenseVoice time: alone / pipeline',
+		'SenseVoice ÷ Paraformer, alone / pipeline: wall; CPU',
 		(g) =>
-			`${ratio(m(g.paraformer.model), m(g.sensevoice.model))} / ${ratio(m(g.paraformer.pipeline), m(g.sensevoice.pipeline))} (CPU ${ratio(c(g.paraformer.pipeline), c(g.sensevoice.pipeline))})`,
+			`${ratio(m(g.sensevoice.model), m(g.paraformer.model))} / ${ratio(m(g.sensevoice.pipeline), m(g.paraformer.pipeline))}; CPU ${ratio(c(g.sensevoice.model), c(g.paraformer.model))} / ${ratio(c(g.sensevoice.pipeline), c(g.paraformer.pipeline))}`,
 	);
 	row(
 		'sherpa-onnx time ÷ SenseVoice: alone / pipeline',
@@ -90,17 +92,22 @@ export function renderSenseVoice(comparison: SenseVoiceComparison, run: SenseVoi
 			`${g.sensevoice.loadSeconds.model.toFixed(1)} / ${g.sensevoice.loadSeconds.pipeline.toFixed(1)} / ${g.sherpaLoadSeconds.toFixed(1)}`,
 	);
 	row(
-		'pipeline CPU per stream second: SenseVoice ÷ Paraformer',
-		(g) => ratio(c(g.sensevoice.pipeline), c(g.paraformer.pipeline)),
-	);
-	row(
 		`streams per box, CPU bound (${machine.cores} cores ÷ pipeline CPU per stream second): Paraformer / SenseVoice`,
 		(g) =>
 			`${cpuBoundStreams(machine.cores, c(g.paraformer.pipeline))} / ${cpuBoundStreams(machine.cores, c(g.sensevoice.pipeline))}`,
 	);
 	add('');
+	const cpuRatios = (pick: (g: SenseVoiceGroup) => [Rtf, Rtf]) =>
+		groups.map((g) => `${g.precision} ${ratio(c(pick(g)[0]), c(pick(g)[1]))}`).join(', ');
 	add(
-		"Live streams per box are an **estimate**, not a live trial: SenseVoice's live search has not been run. The CPU bound counts the pipeline process alone; in the live trials ffmpeg, nginx and the publishers share the cores and latency ends the search well below it, so SenseVoice's live capacity is best estimated as Paraformer's measured one (Live) divided by the CPU ratio above.",
+		`- **SenseVoiceSmall costs more CPU than Paraformer-large per second of audio**, not less: alone ${cpuRatios((g) => [g.sensevoice.model, g.paraformer.model])}, whole pipeline ${cpuRatios((g) => [g.sensevoice.pipeline, g.paraformer.pipeline])} (CPU time, the figure least moved by other load). Its encoder has 70 SAN-M blocks (50 + 20 tp) against Paraformer-large's 50 and a 16-block decoder that runs on ~4 tokens per second, and its CTC output is 25 055 wide: counted like the generator's estimate (10 s utterances), 8.4 against 6.25 GFLOP per second of speech, 1.34×. Its claimed speed is against autoregressive models (Whisper); beside Paraformer, both non-autoregressive, it is the bigger model.`,
+	);
+	add(
+		`- **sherpa-onnx's SenseVoice** on the same weights and segments, over the engine's SenseVoice pipeline: ${groups.map((g) => `${g.precision} ${describeLayout(g)} ${ratio(m(g.sherpa), m(g.sensevoice.pipeline))}`).join(', ')}.${machine.simd.some((flag) => SIGNED_INT8_FLAGS.includes(flag)) ? ' In int8 the gap is the weights: on this CPU (VNNI) the engine shifts FunASR\'s uint8 weights to int8 and runs the VNNI kernel; sherpa-onnx runs the uint8 weights as exported (QUInt8: its export script notes that QInt8 gave incorrect results in C++ onnxruntime).' : ''}`,
+	);
+	add('');
+	add(
+		"Live streams per box are an **estimate**, not a live trial: SenseVoice's live search has not been run. The CPU bound counts the pipeline process alone; in the live trials ffmpeg, nginx and the publishers share the cores and latency ends the search well below it, so SenseVoice's live capacity is best estimated as Paraformer's measured one (Live) divided by the pipelines' CPU ratio (SenseVoice ÷ Paraformer, CPU, above).",
 		'',
 	);
 	return lines;

@@ -39,11 +39,20 @@ export function renderSenseVoice(comparison: SenseVoiceComparison, run: SenseVoi
 		add(`| ${name} | ${groups.map(cell).join(' | ')} |`);
 	const m = (rtf: Rtf) => median(rtf.wall);
 	const c = (rtf: Rtf) => median(rtf.cpu);
+	/** The largest max ÷ min − 1 over rounds of any contender's series. */
+	const spread = (series: (rtf: Rtf) => number[]) =>
+		Math.max(
+			...groups.flatMap((g) =>
+				[g.paraformer.model, g.paraformer.pipeline, g.sensevoice.model, g.sensevoice.pipeline, g.sherpa]
+					.map(series)
+					.map((values) => Math.max(...values) / Math.min(...values) - 1),
+			),
+		);
 
 	add('## SenseVoiceSmall beside Paraformer-large', '');
 	if (run.alone)
 		add(
-			`Written by \`npm run bench -- ${run.quick ? '--quick ' : ''}--only sensevoice --rounds ${run.rounds}\` on ${machine.date.slice(0, 10)} at commit ${machine.gitCommit}: ${machine.cpuModel}, ${machine.cores} cores (${machine.simd.join(', ')}); other processes kept **${run.othersLoad.toFixed(2)} cores** busy on average meanwhile, so absolute figures are this loaded machine's, not its capacity; the ratios hold, every contender having been loaded at once and timed in alternating rounds. ${run.rounds} timed round(s) after an untimed warm-up, medians.`,
+			`Written by \`npm run bench -- ${run.quick ? '--quick ' : ''}--only sensevoice --rounds ${run.rounds}\` on ${machine.date.slice(0, 10)} at commit ${machine.gitCommit}: ${machine.cpuModel}, ${machine.cores} cores (${machine.simd.join(', ')}); other processes kept **${run.othersLoad.toFixed(2)} cores** busy on average meanwhile, so absolute figures are this loaded machine's, not its capacity. Every contender was loaded at once and timed in alternating rounds: between rounds its CPU time varied by at most ${(spread((rtf) => rtf.cpu) * 100).toFixed(0)} %, its wall time by up to ${(spread((rtf) => rtf.wall) * 100).toFixed(0)} %, so read the CPU ratios. ${run.rounds} timed round(s) after an untimed warm-up, medians.`,
 			'',
 		);
 	add(

@@ -1,3 +1,4 @@
+import type { RecognizerFamily } from '../engine/asr/recognizer-family.js';
 import type { CorpusFile, CorpusSegment } from './corpus.js';
 
 export type Precision = 'fp32' | 'int8';
@@ -18,7 +19,12 @@ export type ContenderSpec =
 	| { kind: 'frontend' }
 	| { kind: 'vad'; chunkSamples: number }
 	| { kind: 'punctuation'; precision: Precision }
-	| ({ kind: 'model' | 'pipeline' | 'sherpa'; precision: Precision } & Layout)
+	| ({
+			kind: 'model' | 'pipeline' | 'sherpa';
+			precision: Precision;
+			/** The recognizer in the setup's asrDir (default Paraformer): sherpa-onnx and the pipeline's punctuation depend on it. */
+			family?: RecognizerFamily;
+	  } & Layout)
 	| { kind: 'flops'; precision: Precision }
 	| { kind: 'int8-weights' }
 	| { kind: 'hotwords'; precision: Precision; threads: number }

@@ -6,6 +6,8 @@ export interface BenchOptions {
 	quick: boolean;
 	/** Only write BENCHMARKS.md and the charts again from the results.json of an earlier run. */
 	reportOnly: boolean;
+	/** Measure only this part (its section goes to stdout and the output folder, not into BENCHMARKS.md). */
+	only: BenchPart | null;
 	/** Timed rounds per contender (after one untimed warm-up pass). */
 	rounds: number;
 	/** Real time each live trial streams audio for, s. */
@@ -18,13 +20,21 @@ export interface BenchOptions {
 	markdownPath: string;
 }
 
-const USAGE = 'npm run bench [-- --quick] [-- --rounds N] [-- --report-only]';
+/** Parts that can be measured on their own. */
+const PARTS = ['sensevoice'] as const;
+export type BenchPart = (typeof PARTS)[number];
+
+const USAGE = `npm run bench [-- --quick] [-- --rounds N] [-- --only ${PARTS.join('|')}] [-- --report-only]`;
 
 export function parseOptions(args: readonly string[]): BenchOptions {
 	const quick = args.includes('--quick');
 	const roundsAt = args.indexOf('--rounds');
-	const known = new Set(['--quick', '--rounds', '--report-only']);
-	const unknown = args.filter((arg, i) => !known.has(arg) && i !== roundsAt + 1);
+	const onlyAt = args.indexOf('--only');
+	const known = new Set(['--quick', '--rounds', '--only', '--report-only']);
+	const unknown = args.filter(
+		(arg, i) =>
+			!known.has(arg) && (roundsAt < 0 || i !== roundsAt + 1) && (onlyAt < 0 || i !== onlyAt + 1),
+	);
 	if (unknown.length > 0)
 		throw new EngineError(
 			'BAD_OPTION',
@@ -38,11 +48,19 @@ export function parseOptions(args: readonly string[]): BenchOptions {
 			`--rounds ${args[roundsAt + 1]} is not a positive integer.`,
 			`Usage: ${USAGE}`,
 		);
+	const only = onlyAt >= 0 ? args[onlyAt + 1] : null;
+	if (only !== null && !(PARTS as readonly string[]).includes(only))
+		throw new EngineError(
+			'BAD_OPTION',
+			`--only ${only ?? '(nothing)'} names no part of the benchmark; the parts are ${PARTS.join(', ')}.`,
+			`Usage: ${USAGE}`,
+		);
 	// A quick run's indicative numbers stay out of the repository.
 	const outDir = quick ? join(CACHE_DIR, 'bench-quick') : join(REPO_ROOT, 'bench', 'results');
 	return {
 		quick,
 		reportOnly: args.includes('--report-only'),
+		only: only as BenchPart | null,
 		rounds,
 		liveSeconds: 20,
 		liveSteps: quick ? 0 : 3,

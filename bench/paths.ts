@@ -15,4 +15,5 @@ export const AUDIO_DIR = join(SHARED_DIR, 'audio');
 /** The only punctuation model there is here: a tiny random-weight CT-Transformer (vad_realtime). */
 export const PUNCTUATION_DIR = join(REPO_ROOT, 'test', 'fixtures', 'models', 'tiny-punc-realtime');
 export const STAND_IN_DIR = join(CACHE_DIR, 'stand-ins', 'paraformer-large');
+export const SENSEVOICE_STAND_IN_DIR = join(CACHE_DIR, 'stand-ins', 'sensevoice-small');
 export const PYTHON = '/usr/bin/python3';

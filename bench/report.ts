@@ -17,6 +17,7 @@ import {
 } from './live-search.js';
 import type { BenchOptions } from './options.js';
 import type { LiveTrial } from './contenders/live.js';
+import { renderSenseVoice } from './sensevoice-report.js';
 import { describeLayout, sameLayout, type BenchResults, type Peak, type Rtf } from './results.js';
 import { median, quantile } from './stats.js';
 
@@ -315,6 +316,19 @@ export function renderMarkdown(results: BenchResults, options: BenchOptions): st
 	}
 	add('', `![Streams against latency](${chartDir}/${CHART_FILES.live})`, '');
 
+	if (results.sensevoice)
+		add(
+			...renderSenseVoice(results.sensevoice, {
+				machine,
+				rounds: results.rounds,
+				quick: results.quick,
+				othersLoad: results.othersLoad,
+				streamSeconds: results.corpus.seconds,
+				speechSeconds: results.corpus.speechSeconds,
+				segments: results.corpus.segments,
+				alone: false,
+			}),
+		);
 	add(...whatWasDone(results));
 
 	add('## Method', '');
@@ -331,7 +345,7 @@ export function renderMarkdown(results: BenchResults, options: BenchOptions): st
 		"- Peaks: the model's feed-forward GEMMs, four pairs [rows, 512]×[512, 2048]×[2048, 512] in one run (so that onnxruntime's cost per run and the output copy weigh little), the better of two row counts: the LFR rows of the segment holding the median second of speech (segments weighted by their length) and of the longest segment, built by bench/peak_matmul.py (int8: the generator's own quantiser, then int8 weights as the engine loads them), run back to back for 1.5 s with the engine's session options.",
 	);
 	add(
-		`- Results as JSON: ${chartDir}/results.json. \`npm run bench -- --quick\` runs one round and short live trials, writing to bench/results/quick/.`,
+		`- Results as JSON: ${chartDir}/results.json. \`npm run bench -- --quick\` runs one round and short live trials, writing to bench/results/quick/. \`npm run bench -- --only sensevoice\` measures only SenseVoice beside Paraformer-large and writes its section and figures (SENSEVOICE.md, sensevoice.json) to bench/results (with --quick, to the cache's bench-quick folder).`,
 	);
 	add('');
 	return `${lines.join('\n')}\n`;

@@ -4,6 +4,7 @@ import type { LiveTrial } from './contenders/live.js';
 import type { MemoryFigures } from './contenders/memory.js';
 import type { Layout, Precision } from './contender-protocol.js';
 import type { Machine } from './machine.js';
+import type { SenseVoiceComparison } from './sensevoice.js';
 
 /**
  * Real-time factors of one contender over the rounds: seconds of compute per second of stream (the
@@ -88,6 +89,8 @@ export interface BenchResults {
 	};
 	stages: StageRow[];
 	groups: ModelGroup[];
+	/** SenseVoiceSmall beside Paraformer-large (absent in results of runs before it was measured). */
+	sensevoice?: SenseVoiceComparison;
 	flops: Partial<Record<Precision, FlopCount>>;
 	peaks: Peak[];
 	/** Without VNNI: what int8 weights would give (the engine keeps uint8 there); absent on VNNI CPUs, where the engine converts. */

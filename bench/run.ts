@@ -27,7 +27,10 @@ import { cpuAccount, describeMachine, othersLoad } from './machine.js';
 import { parseOptions, type BenchOptions } from './options.js';
 import { PYTHON, REPO_ROOT } from './paths.js';
 import { renderMarkdown, renderSummary } from './report.js';
-import type { BenchResults, LiveSeries, ModelGroup, Peak, Rtf, StageRow } from './results.js';
+import type { BenchResults, LiveSeries, ModelGroup, Peak, StageRow } from './results.js';
+import { agreement, measureSideBySide, rtfSeries, runOnlySeries } from './side-by-side.js';
+import { measureSenseVoice } from './sensevoice.js';
+import { renderSenseVoice, type SenseVoiceRun } from './sensevoice-report.js';
 import { ensureStandIn } from './stand-in.js';
 import { median } from './stats.js';
 
@@ -74,6 +77,37 @@ async function main(): Promise<void> {
 	log(
 		`corpus: ${corpus.length} files, ${sumSeconds(corpus).toFixed(1)} s, ${segments.length} VAD segments (${segmentSeconds(segments).toFixed(1)} s of speech)`,
 	);
+	// Quick runs measure SenseVoice on one thread only; full runs on every layout.
+	const senseVoiceLayouts = options.quick ? LAYOUTS.slice(0, 1) : LAYOUTS;
+	if (options.only === 'sensevoice') {
+		const before = cpuAccount();
+		const comparison = await measureSenseVoice(
+			context,
+			precisions,
+			senseVoiceLayouts,
+			options.rounds,
+			log,
+		);
+		const run: SenseVoiceRun = {
+			machine,
+			rounds: options.rounds,
+			quick: options.quick,
+			othersLoad: othersLoad(before, cpuAccount()),
+			streamSeconds: sumSeconds(corpus),
+			speechSeconds: segmentSeconds(segments),
+			segments: segments.length,
+			alone: true,
+		};
+		mkdirSync(options.outDir, { recursive: true });
+		writeFileSync(
+			join(options.outDir, 'sensevoice.json'),
+			`${JSON.stringify({ run, comparison }, null, '\t')}\n`,
+		);
+		const section = `${renderSenseVoice(comparison, run).join('\n')}\n`;
+		writeFileSync(join(options.outDir, 'SENSEVOICE.md'), section);
+		console.log(section);
+		return;
+	}
 
 	const accountBefore = cpuAccount();
 	const groups: (ModelGroup & { texts: string[] })[] = [];
@@ -84,6 +118,13 @@ async function main(): Promise<void> {
 		}
 	}
 	const stages = await measureStages(precisions, context, options, log);
+	const sensevoice = await measureSenseVoice(
+		context,
+		precisions,
+		senseVoiceLayouts,
+		options.rounds,
+		log,
+	);
 	const flops: BenchResults['flops'] = {};
 	for (const precision of precisions) {
 		log(`counting the model's operations (${precision}, profiled run)`);
@@ -130,6 +171,7 @@ async function main(): Promise<void> {
 		},
 		stages,
 		groups: groups.map(({ texts: _texts, ...group }) => group),
+		sensevoice,
 		flops,
 		peaks,
 		int8Weights,
@@ -160,52 +202,32 @@ async function measureModelGroup(
 	options: BenchOptions,
 	log: (line: string) => void,
 ): Promise<ModelGroup & { texts: string[] }> {
-	const specs: ContenderSpec[] = (['model', 'pipeline', 'sherpa'] as const).map((kind) => ({
-		kind,
-		precision,
-		...layout,
-	}));
 	log(
 		`${precision}, ${describeLayout(layout)}: loading Paraformer alone, the pipeline and sherpa-onnx`,
 	);
-	const contenders: ContenderProcess[] = [];
-	try {
-		for (const spec of specs) contenders.push(await ContenderProcess.start(spec, context));
-		// The first pass warms every contender up (and gives the texts to compare); it is not timed.
-		const firstPasses: PassResult[] = [];
-		for (const contender of contenders) firstPasses.push(await contender.pass());
-		const results: PassResult[][] = specs.map(() => []);
-		for (let round = 0; round < options.rounds; round++) {
-			const order = round % 2 === 0 ? [0, 1, 2] : [2, 1, 0];
-			for (const i of order) results[i].push(await contenders[i].pass());
-			log(
-				`  round ${round + 1}/${options.rounds}: ${order.map((i) => `${describeSpec(specs[i])} ${(results[i].at(-1)!.wallMs / 1000).toFixed(2)} s`).join(', ')}`,
-			);
-		}
-		const [model, pipeline, sherpa] = results as [PassResult[], PassResult[], PassResult[]];
-		const modelTexts = firstPasses[0].texts ?? [];
-		const streamSeconds = sumSeconds(context.corpus);
-		return {
-			precision,
-			...layout,
-			model: rtfSeries(model, streamSeconds),
-			modelRunOnly: model.map(
-				(pass) => (pass.data as { inferenceMs: number }).inferenceMs / 1000 / streamSeconds,
-			),
-			pipeline: rtfSeries(pipeline, streamSeconds),
-			sherpa: rtfSeries(sherpa, streamSeconds),
-			pipelineAgreement: agreement(modelTexts, firstPasses[1].texts ?? []),
-			sherpaAgreement: agreement(modelTexts, firstPasses[2].texts ?? []),
-			loadSeconds: {
-				model: contenders[0].loadMs / 1000,
-				pipeline: contenders[1].loadMs / 1000,
-				sherpa: contenders[2].loadMs / 1000,
-			},
-			texts: modelTexts,
-		};
-	} finally {
-		await Promise.all(contenders.map((contender) => contender.stop()));
-	}
+	const { firstPasses, rounds, loadSeconds } = await measureSideBySide(
+		(['model', 'pipeline', 'sherpa'] as const).map((kind) => ({
+			spec: { kind, precision, ...layout },
+			context,
+		})),
+		options.rounds,
+		log,
+	);
+	const [model, pipeline, sherpa] = rounds as [PassResult[], PassResult[], PassResult[]];
+	const modelTexts = firstPasses[0].texts ?? [];
+	const streamSeconds = sumSeconds(context.corpus);
+	return {
+		precision,
+		...layout,
+		model: rtfSeries(model, streamSeconds),
+		modelRunOnly: runOnlySeries(model, streamSeconds),
+		pipeline: rtfSeries(pipeline, streamSeconds),
+		sherpa: rtfSeries(sherpa, streamSeconds),
+		pipelineAgreement: agreement(modelTexts, firstPasses[1].texts ?? []),
+		sherpaAgreement: agreement(modelTexts, firstPasses[2].texts ?? []),
+		loadSeconds: { model: loadSeconds[0], pipeline: loadSeconds[1], sherpa: loadSeconds[2] },
+		texts: modelTexts,
+	};
 }
 
 async function measureStages(
@@ -249,23 +271,15 @@ async function measureStages(
 		})),
 	];
 	log(`stages alone: ${rows.map(({ spec }) => describeSpec(spec)).join(', ')}`);
-	const contenders: ContenderProcess[] = [];
-	try {
-		for (const { spec } of rows) contenders.push(await ContenderProcess.start(spec, context));
-		for (const contender of contenders) await contender.pass();
-		const results: PassResult[][] = rows.map(() => []);
-		for (let round = 0; round < options.rounds; round++) {
-			const order = contenders.map((_, i) => i);
-			if (round % 2 === 1) order.reverse();
-			for (const i of order) results[i].push(await contenders[i].pass());
-		}
-		return rows.map(({ row }, i) => ({
-			...row,
-			rtf: rtfSeries(results[i], sumSeconds(context.corpus)),
-		}));
-	} finally {
-		await Promise.all(contenders.map((contender) => contender.stop()));
-	}
+	const { rounds } = await measureSideBySide(
+		rows.map(({ spec }) => ({ spec, context })),
+		options.rounds,
+		log,
+	);
+	return rows.map(({ row }, i) => ({
+		...row,
+		rtf: rtfSeries(rounds[i], sumSeconds(context.corpus)),
+	}));
 }
 
 async function measurePeaks(
@@ -429,7 +443,6 @@ async function measureLive(
 	return { precision, ...layout, estimatedStreams, trials, late };
 }
 
-/** Every real-time factor here is per second of stream (the whole corpus), so that stages add up. */
 /** The RTMP test server needs nginx with its RTMP module (scripts/bootstrap.sh installs both). */
 function rtmpAvailable(): boolean {
 	if (!existsSync(RTMP_MODULE)) return false;
@@ -439,25 +452,6 @@ function rtmpAvailable(): boolean {
 	} catch {
 		return false;
 	}
-}
-
-function rtfSeries(passes: readonly PassResult[], streamSeconds: number): Rtf {
-	return {
-		wall: passes.map((pass) => pass.wallMs / 1000 / streamSeconds),
-		cpu: passes.map((pass) => pass.cpuMs / 1000 / streamSeconds),
-	};
-}
-
-/**
- * Share of segments whose text `other` reproduces, spaces and special tokens ignored: sherpa-onnx joins
- * word pieces its own way and keeps the <blank>s and the last token FunASR drops, so its text may
- * run one token longer.
- */
-function agreement(reference: readonly string[], other: readonly string[]): number {
-	if (reference.length === 0) return 0;
-	const plain = (text: string) => text.replace(/<blank>|<s>|<\/s>|<unk>|\s+/g, '');
-	const same = reference.filter((text, i) => plain(other[i] ?? '').startsWith(plain(text))).length;
-	return same / reference.length;
 }
 
 /** The generator's own estimate from the architecture (10 s utterances), to check the profile's count. */

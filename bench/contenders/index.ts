@@ -30,9 +30,9 @@ export async function createContender(setup: SetupMessage): Promise<Contender> {
 		case 'model':
 			return modelContender(setup, spec.precision, spec);
 		case 'pipeline':
-			return pipelineContender(setup, spec.precision, spec);
+			return pipelineContender(setup, spec.precision, spec, spec.family);
 		case 'sherpa':
-			return sherpaContender(setup, spec.precision, spec);
+			return sherpaContender(setup, spec.precision, spec, spec.family);
 		case 'flops':
 			return flopsContender(setup, spec.precision);
 		case 'int8-weights':

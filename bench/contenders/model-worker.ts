@@ -1,8 +1,9 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { Paraformer } from '../../engine/asr/paraformer.js';
+import { loadRecognizer } from '../../engine/asr/recognizer.js';
 import type { FeatureMatrix } from '../../engine/frontend/feature-matrix.js';
+import { recognizeText } from './recognize-text.js';
 
-// Paraformer alone on a thread of its own, one of several recognizing at once (bench/contenders/model.ts):
+// The recognizer alone on a thread of its own, one of several recognizing at once (bench/contenders/model.ts):
 // features in, the text and the onnxruntime run time out.
 const port = parentPort!;
 const { asrDir, quantized, threads } = workerData as {
@@ -11,18 +12,15 @@ const { asrDir, quantized, threads } = workerData as {
 	threads: number;
 };
 
-void Paraformer.load(asrDir, { quantized, threads }).then((paraformer) => {
+void loadRecognizer(asrDir, { quantized, threads }).then((recognizer) => {
 	port.on('message', (features: FeatureMatrix | null) => {
 		if (features === null) {
-			void paraformer.release().then(() => port.close());
+			void recognizer.release().then(() => port.close());
 			return;
 		}
-		const before = paraformer.stats.inferenceMs;
-		void paraformer.recognizeFeatures([features]).then(([result]) =>
-			port.postMessage({
-				text: result!.text,
-				inferenceMs: paraformer.stats.inferenceMs - before,
-			}),
+		const before = recognizer.stats.inferenceMs;
+		void recognizeText(recognizer, features).then((text) =>
+			port.postMessage({ text, inferenceMs: recognizer.stats.inferenceMs - before }),
 		);
 	});
 	port.postMessage('ready');

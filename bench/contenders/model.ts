@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
-import { Paraformer } from '../../engine/asr/paraformer.js';
+import { loadRecognizer } from '../../engine/asr/recognizer.js';
 import { loadCmvn } from '../../engine/frontend/cmvn.js';
 import { computeFeatures } from '../../engine/frontend/feature-extractor.js';
 import type { FeatureMatrix } from '../../engine/frontend/feature-matrix.js';
@@ -9,9 +9,11 @@ import { loadFrontendOptions } from '../../engine/frontend/frontend-options.js';
 import type { Layout, Precision, SetupMessage } from '../contender-protocol.js';
 import { cutSegments, readCorpusAudio } from '../corpus.js';
 import type { Contender } from './contender.js';
+import { recognizeText } from './recognize-text.js';
 
 /**
- * Paraformer alone: one onnxruntime run per segment on features computed beforehand, then argmax.
+ * The recognizer alone (Paraformer or SenseVoice, as the graph in asrDir says): one onnxruntime run
+ * per segment on features computed beforehand, then its decoding (argmax; SenseVoice's CTC greedy).
  * With several recognizers, as many sessions in threads of their own take the segments in turn; the
  * run time is then the busiest session's.
  */
@@ -23,16 +25,15 @@ export async function modelContender(
 	const features = segmentFeatures(setup);
 	const quantized = precision === 'int8';
 	if (layout.recognizers === 1) {
-		const paraformer = await Paraformer.load(setup.asrDir, { quantized, threads: layout.threads });
+		const recognizer = await loadRecognizer(setup.asrDir, { quantized, threads: layout.threads });
 		return {
 			async pass() {
-				const inferenceBefore = paraformer.stats.inferenceMs;
+				const inferenceBefore = recognizer.stats.inferenceMs;
 				const texts: string[] = [];
-				for (const matrix of features)
-					texts.push((await paraformer.recognizeFeatures([matrix]))[0].text);
-				return { texts, data: { inferenceMs: paraformer.stats.inferenceMs - inferenceBefore } };
+				for (const matrix of features) texts.push(await recognizeText(recognizer, matrix));
+				return { texts, data: { inferenceMs: recognizer.stats.inferenceMs - inferenceBefore } };
 			},
-			close: () => paraformer.release(),
+			close: () => recognizer.release(),
 		};
 	}
 	const workers = await Promise.all(
@@ -72,7 +73,7 @@ export async function modelContender(
 	};
 }
 
-/** The Paraformer's input features of every segment, computed before any timing. */
+/** The recognizer's input features of every segment, computed before any timing. */
 export function segmentFeatures(setup: SetupMessage): FeatureMatrix[] {
 	const options = loadFrontendOptions(setup.asrDir);
 	const cmvn = loadCmvn(join(setup.asrDir, 'am.mvn'));
@@ -90,7 +91,7 @@ async function startWorker(asrDir: string, quantized: boolean, threads: number):
 		once(worker, 'error').then(([error]) => Promise.reject(error as Error)),
 	])) as [unknown];
 	if (message !== 'ready')
-		throw new Error(`unexpected ${String(message)} from the Paraformer worker`);
+		throw new Error(`unexpected ${String(message)} from the recognizer worker`);
 	return worker;
 }
 

@@ -1,3 +1,4 @@
+import type { RecognizerFamily } from '../../engine/asr/recognizer-family.js';
 import { RecognitionQueue } from '../../engine/pipeline/recognition-queue.js';
 import { InferenceClient } from '../../engine/runtime/inference-client.js';
 import { VadFeed } from '../../engine/pipeline/vad-feed.js';
@@ -11,6 +12,7 @@ import type { Layout, Precision, SetupMessage } from '../contender-protocol.js';
 import { readCorpusAudio } from '../corpus.js';
 import { PUNCTUATION_DIR, VAD_DIR } from '../paths.js';
 import type { Contender } from './contender.js';
+import { SENSEVOICE_REQUEST } from './recognize-text.js';
 import { CHUNK_SAMPLES } from './vad.js';
 
 interface Queued {
@@ -18,21 +20,23 @@ interface Queued {
 	durationSeconds: number;
 }
 
+/** The pipeline's models as the node sets them up; SenseVoice punctuates itself (ITN on), without a punctuation model. */
 export function pipelineConfig(
 	asrDir: string,
 	precision: Precision,
 	{ threads, recognizers }: Layout,
+	family: RecognizerFamily = 'paraformer',
 ): StreamConfig {
-	return {
-		models: {
-			asrDir,
-			vadDir: VAD_DIR,
-			puncDir: PUNCTUATION_DIR,
-			quantized: precision === 'int8',
-			threads,
-			recognizers,
-		},
+	const models = {
+		asrDir,
+		vadDir: VAD_DIR,
+		quantized: precision === 'int8',
+		threads,
+		recognizers,
 	};
+	return family === 'sensevoice'
+		? { models, ...SENSEVOICE_REQUEST }
+		: { models: { ...models, puncDir: PUNCTUATION_DIR } };
 }
 
 /**
@@ -76,10 +80,11 @@ export async function pipelineContender(
 	setup: SetupMessage,
 	precision: Precision,
 	layout: Layout,
+	family: RecognizerFamily = 'paraformer',
 ): Promise<Contender> {
 	const client = new InferenceClient();
 	const streamId = 'bench';
-	const config = pipelineConfig(setup.asrDir, precision, layout);
+	const config = pipelineConfig(setup.asrDir, precision, layout, family);
 	await client.open(streamId, config);
 	const audio = readCorpusAudio(setup.corpus);
 	return {

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import type { RecognizerFamily } from '../../engine/asr/recognizer-family.js';
 import type { Layout, Precision, SetupMessage } from '../contender-protocol.js';
 import { cutSegments, readCorpusAudio } from '../corpus.js';
 import type { Contender } from './contender.js';
@@ -14,25 +15,43 @@ interface SherpaRecognizer {
 	getResult(stream: unknown): { text: string };
 }
 
+/** Where the SenseVoice stand-in keeps sherpa-onnx's re-export of its weights (tools/stand-ins/sensevoice_dir.py). */
+const SHERPA_SENSEVOICE_DIR = 'sherpa-onnx';
+
 /**
- * sherpa-onnx's offline Paraformer (its own fbank, LFR, CMVN from the model's metadata, onnxruntime
- * run, decode) on the same model file and the same segments, one stream per segment: `decode` one
+ * sherpa-onnx's offline recognizer (its own fbank, LFR, CMVN from the model's metadata, onnxruntime
+ * run, decode) on the same weights and the same segments, one stream per segment: `decode` one
  * after the other, or with several recognizers as many `decodeAsync` at once on the one recognizer
- * (sherpa-onnx runs them on libuv's threads, sharing its onnxruntime session).
+ * (sherpa-onnx runs them on libuv's threads, sharing its onnxruntime session). Paraformer: the same
+ * model file; SenseVoice: sherpa-onnx's re-export of the same weights (its input names and metadata).
  */
 export function sherpaContender(
 	setup: SetupMessage,
 	precision: Precision,
 	{ threads, recognizers }: Layout,
+	family: RecognizerFamily = 'paraformer',
 ): Contender {
 	const sherpa = require('sherpa-onnx-node') as SherpaOnnx;
+	const int8 = precision === 'int8';
+	const sherpaDir = join(setup.asrDir, SHERPA_SENSEVOICE_DIR);
+	const model =
+		family === 'sensevoice'
+			? {
+					senseVoice: {
+						model: join(sherpaDir, int8 ? 'model.int8.onnx' : 'model.onnx'),
+						language: '',
+						useInverseTextNormalization: 1,
+					},
+					tokens: join(sherpaDir, 'tokens.txt'),
+				}
+			: {
+					paraformer: { model: join(setup.asrDir, int8 ? 'model_quant.onnx' : 'model.onnx') },
+					tokens: join(setup.asrDir, 'tokens.txt'),
+				};
 	const recognizer = new sherpa.OfflineRecognizer({
 		featConfig: { sampleRate: 16000, featureDim: 80 },
 		modelConfig: {
-			paraformer: {
-				model: join(setup.asrDir, precision === 'int8' ? 'model_quant.onnx' : 'model.onnx'),
-			},
-			tokens: join(setup.asrDir, 'tokens.txt'),
+			...model,
 			numThreads: threads,
 			provider: 'cpu',
 			debug: 0,

@@ -1,0 +1,129 @@
+import type { Machine } from './machine.js';
+import { describeLayout, type Rtf } from './results.js';
+import type { SenseVoiceComparison, SenseVoiceGroup } from './sensevoice.js';
+import { median } from './stats.js';
+
+const fixed = (value: number, digits = 4) => (Number.isFinite(value) ? value.toFixed(digits) : '–');
+const wallCpu = (rtf: Rtf) => `${fixed(median(rtf.wall))} (${fixed(median(rtf.cpu))})`;
+const ratio = (a: number, b: number) => `${fixed(a / b, 2)}×`;
+/** The CPU features with which the engine shifts FunASR's uint8 weights to int8 (engine/onnx/signed-int8-weights.ts). */
+const SIGNED_INT8_FLAGS = ['avx512_vnni', 'avx_vnni', 'amx_int8'];
+
+/** How the comparison was run: a run of its own (`--only sensevoice`) or part of the whole benchmark. */
+export interface SenseVoiceRun {
+	machine: Machine;
+	rounds: number;
+	quick: boolean;
+	/** Core-seconds per second that other processes used meanwhile. */
+	othersLoad: number;
+	streamSeconds: number;
+	speechSeconds: number;
+	segments: number;
+	/** Whether the comparison ran on its own; its heading then says how. */
+	alone: boolean;
+}
+
+/** Streams whose pipelines' CPU time fills the machine's cores: a bound, not a live measurement. */
+function cpuBoundStreams(cores: number, cpuPerStreamSecond: number): number {
+	return Math.floor(cores / cpuPerStreamSecond);
+}
+
+/** The SenseVoice section of BENCHMARKS.md. */
+export function renderSenseVoice(comparison: SenseVoiceComparison, run: SenseVoiceRun): string[] {
+	const { groups, standIn, frontend } = comparison;
+	const { machine } = run;
+	const lines: string[] = [];
+	const add = (...more: string[]) => lines.push(...more);
+	const columns = groups.map((group) => `${group.precision}, ${describeLayout(group)}`);
+	const row = (name: string, cell: (group: SenseVoiceGroup) => string) =>
+		add(`| ${name} | ${groups.map(cell).join(' | ')} |`);
+	const m = (rtf: Rtf) => median(rtf.wall);
+	const c = (rtf: Rtf) => median(rtf.cpu);
+	/** The largest max ÷ min − 1 over rounds of any contender's series. */
+	const spread = (series: (rtf: Rtf) => number[]) =>
+		Math.max(
+			...groups.flatMap((g) =>
+				[
+					g.paraformer.model,
+					g.paraformer.pipeline,
+					g.sensevoice.model,
+					g.sensevoice.pipeline,
+					g.sherpa,
+				]
+					.map(series)
+					.map((values) => Math.max(...values) / Math.min(...values) - 1),
+			),
+		);
+
+	add('## SenseVoiceSmall beside Paraformer-large', '');
+	if (run.alone)
+		add(
+			`Written by \`npm run bench -- ${run.quick ? '--quick ' : ''}--only sensevoice --rounds ${run.rounds}\` on ${machine.date.slice(0, 10)} at commit ${machine.gitCommit}: ${machine.cpuModel}, ${machine.cores} cores (${machine.simd.join(', ')}); other processes kept **${run.othersLoad.toFixed(2)} cores** busy on average meanwhile, so absolute figures are this loaded machine's, not its capacity. Every contender was loaded at once and timed in alternating rounds: between rounds its CPU time varied by at most ${(spread((rtf) => rtf.cpu) * 100).toFixed(0)} %, its wall time by up to ${(spread((rtf) => rtf.wall) * 100).toFixed(0)} %, so read the CPU ratios. ${run.rounds} timed round(s) after an untimed warm-up, medians.`,
+			'',
+		);
+	add(
+		`- **SenseVoice**: a random-weight stand-in with SenseVoiceSmall's architecture and FunASR's ONNX interface (tools/stand-ins/generate.py --large-sensevoice: SAN-M encoder 50 + 20 tp blocks, d 512, vocabulary 25 055; 234.0 M parameters): model.onnx ${fixed(standIn.megabytes.model, 0)} MB, model_quant.onnx ${fixed(standIn.megabytes.quantized, 0)} MB; sherpa-onnx's re-export of the same weights (its input names and metadata) ${fixed(standIn.megabytes.sherpa, 0)} MB, model.int8.onnx ${fixed(standIn.megabytes.sherpaInt8, 0)} MB. Both int8 files are the generator's dynamic uint8 MatMul weights per column, as FunASR's export quantises (onnxruntime quantize_dynamic, MatMul, per channel, QUInt8); sherpa-onnx's own export uses QUInt8 per tensor. ${standIn.generatedSeconds === null ? '' : `Generated once in ${fixed(standIn.generatedSeconds / 60, 1)} min.`}`,
+		`- **Paraformer**: the Paraformer-large-size stand-in of the sections above; **audio and segments**: the same corpus (${run.streamSeconds.toFixed(1)} s) and the same ${run.segments} FSMN-VAD segments (${run.speechSeconds.toFixed(1)} s of speech) for every contender.`,
+		'- Pipelines as the node runs each family: Paraformer with the punctuation model (the tiny fixture), SenseVoice with ITN on and no punctuation model (it punctuates itself); language auto.',
+		'',
+	);
+	add(
+		"Compute seconds per second of stream, wall clock; CPU time of the contender's process (all threads) in parentheses.",
+		'',
+	);
+	add(`| | ${columns.join(' | ')} |`, `| --- | ${columns.map(() => '---:').join(' | ')} |`);
+	row(
+		'front end (fbank + LFR + CMVN), JS, 1 thread: Paraformer / SenseVoice',
+		() => `${fixed(m(frontend.paraformer))} / ${fixed(m(frontend.sensevoice))}`,
+	);
+	row(
+		'onnxruntime run alone: Paraformer / SenseVoice',
+		(g) =>
+			`${fixed(median(g.paraformer.modelRunOnly))} / ${fixed(median(g.sensevoice.modelRunOnly))}`,
+	);
+	row('Paraformer alone (run + tensors + argmax)', (g) => wallCpu(g.paraformer.model));
+	row('SenseVoice alone (run + tensors + CTC greedy)', (g) => wallCpu(g.sensevoice.model));
+	row('**whole pipeline, Paraformer**', (g) => `**${wallCpu(g.paraformer.pipeline)}**`);
+	row('**whole pipeline, SenseVoice**', (g) => `**${wallCpu(g.sensevoice.pipeline)}**`);
+	row('**sherpa-onnx SenseVoice**, same weights and segments', (g) => `**${wallCpu(g.sherpa)}**`);
+	row(
+		'SenseVoice ÷ Paraformer, alone / pipeline: wall; CPU',
+		(g) =>
+			`${ratio(m(g.sensevoice.model), m(g.paraformer.model))} / ${ratio(m(g.sensevoice.pipeline), m(g.paraformer.pipeline))}; CPU ${ratio(c(g.sensevoice.model), c(g.paraformer.model))} / ${ratio(c(g.sensevoice.pipeline), c(g.paraformer.pipeline))}`,
+	);
+	row(
+		'sherpa-onnx time ÷ SenseVoice: alone / pipeline',
+		(g) =>
+			`${ratio(m(g.sherpa), m(g.sensevoice.model))} / ${ratio(m(g.sherpa), m(g.sensevoice.pipeline))} (CPU ${ratio(c(g.sherpa), c(g.sensevoice.pipeline))})`,
+	);
+	row(
+		'same text as SenseVoice alone: pipeline / sherpa-onnx (less the four tag places)',
+		(g) =>
+			`${(g.pipelineAgreement * 100).toFixed(0)} % / ${(g.sherpaAgreement * 100).toFixed(0)} %`,
+	);
+	row(
+		'model load, s: SenseVoice alone / pipeline / sherpa-onnx',
+		(g) =>
+			`${g.sensevoice.loadSeconds.model.toFixed(1)} / ${g.sensevoice.loadSeconds.pipeline.toFixed(1)} / ${g.sherpaLoadSeconds.toFixed(1)}`,
+	);
+	row(
+		`streams per box, CPU bound (${machine.cores} cores ÷ pipeline CPU per stream second): Paraformer / SenseVoice`,
+		(g) =>
+			`${cpuBoundStreams(machine.cores, c(g.paraformer.pipeline))} / ${cpuBoundStreams(machine.cores, c(g.sensevoice.pipeline))}`,
+	);
+	add('');
+	const cpuRatios = (pick: (g: SenseVoiceGroup) => [Rtf, Rtf]) =>
+		groups.map((g) => `${g.precision} ${ratio(c(pick(g)[0]), c(pick(g)[1]))}`).join(', ');
+	add(
+		`- **SenseVoiceSmall costs more CPU than Paraformer-large per second of audio**, not less: alone ${cpuRatios((g) => [g.sensevoice.model, g.paraformer.model])}, whole pipeline ${cpuRatios((g) => [g.sensevoice.pipeline, g.paraformer.pipeline])} (CPU time, the figure least moved by other load). Its encoder has 70 SAN-M blocks (50 + 20 tp) against Paraformer-large's 50 and a 16-block decoder that runs on ~4 tokens per second, and its CTC output is 25 055 wide: counted like the generator's estimate (10 s utterances), 8.4 against 6.25 GFLOP per second of speech, 1.34×. Its claimed speed is against autoregressive models (Whisper); beside Paraformer, both non-autoregressive, it is the bigger model.`,
+	);
+	add(
+		`- **sherpa-onnx's SenseVoice** on the same weights and segments, over the engine's SenseVoice pipeline: ${groups.map((g) => `${g.precision} ${describeLayout(g)} ${ratio(m(g.sherpa), m(g.sensevoice.pipeline))}`).join(', ')}.${machine.simd.some((flag) => SIGNED_INT8_FLAGS.includes(flag)) ? " In int8 the gap is the weights: on this CPU (VNNI) the engine shifts FunASR's uint8 weights to int8 and runs the VNNI kernel; sherpa-onnx runs the uint8 weights as exported (QUInt8: its export script notes that QInt8 gave incorrect results in C++ onnxruntime)." : ''}`,
+	);
+	add('');
+	add(
+		"Live streams per box are an **estimate**, not a live trial: SenseVoice's live search has not been run. The CPU bound counts the pipeline process alone; in the live trials ffmpeg, nginx and the publishers share the cores and latency ends the search well below it, so SenseVoice's live capacity is best estimated as Paraformer's measured one (Live) divided by the pipelines' CPU ratio (SenseVoice ÷ Paraformer, CPU, above).",
+		'',
+	);
+	return lines;
+}

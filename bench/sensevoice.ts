@@ -1,0 +1,140 @@
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { RecognizerFamily } from '../engine/asr/recognizer-family.js';
+import type { Context } from './contender-process.js';
+import type { ContenderSpec, Layout, PassResult, Precision } from './contender-protocol.js';
+import { describeLayout, type Rtf } from './results.js';
+import {
+	agreement,
+	measureSideBySide,
+	rtfSeries,
+	runOnlySeries,
+	type Entry,
+} from './side-by-side.js';
+import { ensureStandIn, SENSEVOICE_SMALL } from './stand-in.js';
+
+/** One family's figures on one precision and layout. */
+export interface FamilyFigures {
+	/** The recognizer alone: run, tensors, decoding. */
+	model: Rtf;
+	/** Its onnxruntime runs alone, per second of stream. */
+	modelRunOnly: number[];
+	/** The whole pipeline: VAD → queue → recognizer (→ punctuation for Paraformer). */
+	pipeline: Rtf;
+	loadSeconds: { model: number; pipeline: number };
+}
+
+/** SenseVoice beside Paraformer-large on one precision and layout, with sherpa-onnx's SenseVoice. */
+export interface SenseVoiceGroup extends Layout {
+	precision: Precision;
+	paraformer: FamilyFigures;
+	sensevoice: FamilyFigures;
+	/** sherpa-onnx's OfflineRecognizer on its re-export of the same SenseVoice weights. */
+	sherpa: Rtf;
+	sherpaLoadSeconds: number;
+	/**
+	 * Segments whose SenseVoice text is the same in the pipeline / in sherpa-onnx as in SenseVoice alone.
+	 * sherpa-onnx takes the first four tokens as the tags whatever they are; the engine, as FunASR,
+	 * reads only real tags there, and random weights emit none: sherpa-onnx's text is then the
+	 * engine's less its first four tokens, and counts as the same when it ends it.
+	 */
+	pipelineAgreement: number;
+	sherpaAgreement: number;
+}
+
+export interface SenseVoiceComparison {
+	standIn: {
+		dir: string;
+		generatedSeconds: number | null;
+		megabytes: Record<'model' | 'quantized' | 'sherpa' | 'sherpaInt8', number>;
+	};
+	/** fbank + LFR + CMVN of every segment, with each model's front end options (config.yaml, am.mvn). */
+	frontend: Record<RecognizerFamily, Rtf>;
+	groups: SenseVoiceGroup[];
+}
+
+const FAMILIES: readonly RecognizerFamily[] = ['paraformer', 'sensevoice'];
+
+/**
+ * SenseVoiceSmall's cost beside Paraformer-large's on the same corpus and VAD segments: each
+ * front end, each recognizer alone and each whole pipeline, and sherpa-onnx's SenseVoice, all loaded
+ * at once per precision and layout and timed in alternating rounds (ratios hold on a loaded machine).
+ */
+export async function measureSenseVoice(
+	paraformer: Context,
+	precisions: readonly Precision[],
+	layouts: readonly Layout[],
+	rounds: number,
+	log: (line: string) => void,
+): Promise<SenseVoiceComparison> {
+	const standIn = ensureStandIn(log, SENSEVOICE_SMALL);
+	const contexts: Record<RecognizerFamily, Context> = {
+		paraformer,
+		sensevoice: { ...paraformer, asrDir: standIn.dir, texts: [] },
+	};
+	const streamSeconds = paraformer.corpus.reduce((total, file) => total + file.seconds, 0);
+	log('front ends of Paraformer and SenseVoice');
+	const frontends = await measureSideBySide(
+		FAMILIES.map((family) => ({ spec: { kind: 'frontend' }, context: contexts[family] })),
+		rounds,
+		log,
+	);
+	const groups: SenseVoiceGroup[] = [];
+	for (const precision of precisions) {
+		for (const layout of layouts) {
+			log(
+				`${precision}, ${describeLayout(layout)}: Paraformer and SenseVoice, alone and in the pipeline; sherpa-onnx's SenseVoice`,
+			);
+			const entries: Entry[] = [];
+			for (const family of FAMILIES)
+				for (const kind of ['model', 'pipeline'] as const)
+					entries.push({ spec: { kind, precision, family, ...layout }, context: contexts[family] });
+			const sherpaSpec: ContenderSpec = {
+				kind: 'sherpa',
+				precision,
+				family: 'sensevoice',
+				...layout,
+			};
+			entries.push({ spec: sherpaSpec, context: contexts.sensevoice });
+			const measured = await measureSideBySide(entries, rounds, log);
+			const figures = (i: number): FamilyFigures => ({
+				model: rtfSeries(measured.rounds[i], streamSeconds),
+				modelRunOnly: runOnlySeries(measured.rounds[i], streamSeconds),
+				pipeline: rtfSeries(measured.rounds[i + 1], streamSeconds),
+				loadSeconds: { model: measured.loadSeconds[i], pipeline: measured.loadSeconds[i + 1] },
+			});
+			const texts = (i: number) => (measured.firstPasses[i] as PassResult).texts ?? [];
+			groups.push({
+				precision,
+				...layout,
+				paraformer: figures(0),
+				sensevoice: figures(2),
+				sherpa: rtfSeries(measured.rounds[4], streamSeconds),
+				sherpaLoadSeconds: measured.loadSeconds[4],
+				pipelineAgreement: agreement(texts(2), texts(3)),
+				sherpaAgreement: agreement(texts(2), texts(4), (ours, sherpa) => ours.endsWith(sherpa)),
+			});
+		}
+	}
+	const megabytes = (file: string) => {
+		const path = join(standIn.dir, file);
+		return existsSync(path) ? statSync(path).size / 1e6 : Number.NaN;
+	};
+	return {
+		standIn: {
+			dir: standIn.dir,
+			generatedSeconds: standIn.generatedSeconds,
+			megabytes: {
+				model: megabytes('model.onnx'),
+				quantized: megabytes('model_quant.onnx'),
+				sherpa: megabytes('sherpa-onnx/model.onnx'),
+				sherpaInt8: megabytes('sherpa-onnx/model.int8.onnx'),
+			},
+		},
+		frontend: {
+			paraformer: rtfSeries(frontends.rounds[0], streamSeconds),
+			sensevoice: rtfSeries(frontends.rounds[1], streamSeconds),
+		},
+		groups,
+	};
+}

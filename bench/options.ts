@@ -14,40 +14,78 @@ export interface BenchOptions {
 	liveSteps: number;
 	/** Extra streams opened to measure memory per stream. */
 	memoryStreams: number;
+	/** 'remote': only the n8n main's CPU per stream, recognition remote against local (not written into BENCHMARKS.md). */
+	only: 'remote' | null;
+	/** Stream counts of the main's CPU trials (each remote and local), and how long each streams, s. */
+	remoteStreams: number[];
+	remoteSeconds: number;
 	outDir: string;
 	markdownPath: string;
 }
 
-const USAGE = 'npm run bench [-- --quick] [-- --rounds N] [-- --report-only]';
+const USAGE =
+	'npm run bench [-- --quick] [-- --rounds N] [-- --report-only] [-- --only remote] [-- --remote-streams 4,8] [-- --remote-seconds S]';
+const VALUED = ['--rounds', '--only', '--remote-streams', '--remote-seconds'];
 
 export function parseOptions(args: readonly string[]): BenchOptions {
-	const quick = args.includes('--quick');
-	const roundsAt = args.indexOf('--rounds');
-	const known = new Set(['--quick', '--rounds', '--report-only']);
-	const unknown = args.filter((arg, i) => !known.has(arg) && i !== roundsAt + 1);
+	const value = (name: string) => {
+		const at = args.indexOf(name);
+		return at >= 0 ? args[at + 1] : undefined;
+	};
+	const unknown = args.filter(
+		(arg, i) =>
+			!['--quick', '--report-only', ...VALUED].includes(arg) && !VALUED.includes(args[i - 1]),
+	);
 	if (unknown.length > 0)
 		throw new EngineError(
 			'BAD_OPTION',
 			`Unknown benchmark option ${unknown.join(' ')}.`,
 			`Usage: ${USAGE}`,
 		);
-	const rounds = roundsAt >= 0 ? Number(args[roundsAt + 1]) : quick ? 1 : 5;
-	if (!Number.isInteger(rounds) || rounds < 1)
+	const quick = args.includes('--quick');
+	const rounds = positiveInteger('--rounds', value('--rounds') ?? (quick ? '1' : '5'));
+	const only = value('--only');
+	if (only !== undefined && only !== 'remote')
 		throw new EngineError(
 			'BAD_OPTION',
-			`--rounds ${args[roundsAt + 1]} is not a positive integer.`,
-			`Usage: ${USAGE}`,
+			`--only ${only} is not a part the benchmark can run alone.`,
+			`Usage: ${USAGE} (remote: the n8n main's CPU per stream, recognition remote against local)`,
 		);
-	// A quick run's indicative numbers stay out of the repository.
-	const outDir = quick ? join(CACHE_DIR, 'bench-quick') : join(REPO_ROOT, 'bench', 'results');
+	const remoteStreams = (value('--remote-streams') ?? (quick ? '2' : '4,8'))
+		.split(',')
+		.map((count) => positiveInteger('--remote-streams', count));
+	const remoteSeconds = positiveInteger(
+		'--remote-seconds',
+		value('--remote-seconds') ?? (quick ? '20' : '60'),
+	);
+	// A quick run's indicative numbers, and a part run alone, stay out of the repository.
+	const outDir = quick
+		? join(CACHE_DIR, 'bench-quick')
+		: only
+			? join(CACHE_DIR, `bench-${only}`)
+			: join(REPO_ROOT, 'bench', 'results');
 	return {
 		quick,
 		reportOnly: args.includes('--report-only'),
 		rounds,
+		only: only ?? null,
+		remoteStreams,
+		remoteSeconds,
 		liveSeconds: 20,
 		liveSteps: quick ? 0 : 3,
 		memoryStreams: quick ? 4 : 16,
 		outDir,
 		markdownPath: quick ? join(outDir, 'BENCHMARKS.md') : join(REPO_ROOT, 'BENCHMARKS.md'),
 	};
+}
+
+function positiveInteger(option: string, text: string | undefined): number {
+	const number = Number(text);
+	if (!Number.isInteger(number) || number < 1)
+		throw new EngineError(
+			'BAD_OPTION',
+			`${option} ${text} is not a positive integer.`,
+			`Usage: ${USAGE}`,
+		);
+	return number;
 }

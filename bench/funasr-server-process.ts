@@ -1,8 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
-import {
-	FunasrTestServer,
-	releaseTestServerModels,
-} from '../test/helpers/funasr-test-server.js';
+import { FunasrTestServer, releaseTestServerModels } from '../test/helpers/funasr-test-server.js';
 
 /**
  * The protocol-faithful FunASR 2pass test server (FSMN-VAD segmentation, toy Paraformer) in a
@@ -17,11 +14,15 @@ export interface ServerProcess {
 }
 
 export async function startServerProcess(): Promise<ServerProcess> {
-	const child: ChildProcess = fork(__filename, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+	const child: ChildProcess = fork(__filename, [], {
+		stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+	});
 	const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
 	const url = await new Promise<string>((resolve, reject) => {
 		child.once('message', (message: { url: string }) => resolve(message.url));
-		child.once('exit', (code) => reject(new Error(`the FunASR test server exited (${code}) before listening`)));
+		child.once('exit', (code) =>
+			reject(new Error(`the FunASR test server exited (${code}) before listening`)),
+		);
 	});
 	return {
 		url,

@@ -66,6 +66,7 @@ export async function runOnce(spec: ContenderSpec, context: Context): Promise<Pa
 export function describeSpec(spec: ContenderSpec): string {
 	const parts: string[] = [spec.kind];
 	if ('family' in spec && spec.family) parts.push(spec.family);
+	if ('recognition' in spec) parts.push(spec.recognition);
 	if ('precision' in spec) parts.push(spec.precision);
 	if ('threads' in spec)
 		parts.push(

@@ -44,6 +44,13 @@ export type ContenderSpec =
 			streams: number;
 			seconds: number;
 			earlyRecognition: boolean;
+	  } & Layout)
+	| ({
+			kind: 'main-cpu';
+			recognition: 'remote' | 'local';
+			precision: Precision;
+			streams: number;
+			seconds: number;
 	  } & Layout);
 
 export interface SetupMessage {

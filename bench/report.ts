@@ -15,6 +15,7 @@ import {
 	sustainedStreams,
 	UNFINISHED_LIMIT,
 } from './live-search.js';
+import { renderMainCapacity } from './main-capacity-report.js';
 import type { BenchOptions } from './options.js';
 import type { LiveTrial } from './contenders/live.js';
 import { renderSenseVoice } from './sensevoice-report.js';
@@ -315,6 +316,7 @@ export function renderMarkdown(results: BenchResults, options: BenchOptions): st
 			);
 	}
 	add('', `![Streams against latency](${chartDir}/${CHART_FILES.live})`, '');
+	if (results.mainCapacity) add(...renderMainCapacity(results.mainCapacity));
 
 	if (results.sensevoice)
 		add(

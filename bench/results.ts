@@ -2,6 +2,7 @@ import type { FlopCount } from './contenders/flops.js';
 import type { Int8WeightsFigures } from './contenders/int8-weights.js';
 import type { LiveTrial } from './contenders/live.js';
 import type { MemoryFigures } from './contenders/memory.js';
+import type { MainCapacity } from './main-capacity.js';
 import type { Layout, Precision } from './contender-protocol.js';
 import type { Machine } from './machine.js';
 import type { SenseVoiceComparison } from './sensevoice.js';
@@ -97,6 +98,8 @@ export interface BenchResults {
 	int8Weights?: Int8WeightsFigures;
 	memory: Partial<Record<Precision, MemoryFigures>>;
 	live: LiveSeries[];
+	/** The n8n main's CPU per stream, recognition remote against local (absent in older results). */
+	mainCapacity?: MainCapacity;
 	/** Core-seconds per second that other processes used during the measurements. */
 	othersLoad: number;
 	durationSeconds: number;

@@ -22,6 +22,8 @@ import { PAUSE_SECONDS, type LiveTrial } from './contenders/live.js';
 import type { MemoryFigures } from './contenders/memory.js';
 import { prepareCorpus, segmentSeconds, type CorpusSegment } from './corpus.js';
 import { judgeLive, nextStreamCount } from './live-search.js';
+import { measureMainCapacity } from './main-capacity.js';
+import { renderMainCapacity } from './main-capacity-report.js';
 import { describeLayout, sameLayout } from './results.js';
 import { cpuAccount, describeMachine, othersLoad } from './machine.js';
 import { parseOptions, type BenchOptions } from './options.js';
@@ -72,6 +74,17 @@ async function main(): Promise<void> {
 
 	const corpus = prepareCorpus();
 	const context: Context = { asrDir: standIn.dir, corpus, segments: [], texts: [] };
+	// The main's CPU with recognition local is measured as the best live capacity: int8 when there is one.
+	const mainPrecision = precisions.at(-1)!;
+	if (options.only === 'remote') {
+		const capacity = await measureMainCapacity(mainPrecision, context, options, log);
+		mkdirSync(options.outDir, { recursive: true });
+		const path = join(options.outDir, 'main-capacity.json');
+		writeFileSync(path, `${JSON.stringify({ machine, mainCapacity: capacity }, null, '\t')}\n`);
+		console.log(renderMainCapacity(capacity).join('\n'));
+		console.error(`wrote ${path} (BENCHMARKS.md is written by a full run)`);
+		return;
+	}
 	const segments = (await runOnce({ kind: 'segments' }, context)).data as CorpusSegment[];
 	context.segments = segments;
 	log(
@@ -149,6 +162,7 @@ async function main(): Promise<void> {
 		for (const layout of LAYOUTS.filter(({ threads, recognizers }) => threads * recognizers === 2))
 			live.push(await measureLive(precision, layout, groups, context, options, log));
 	}
+	const mainCapacity = await measureMainCapacity(mainPrecision, context, options, log);
 
 	const results: BenchResults = {
 		quick: options.quick,
@@ -177,6 +191,7 @@ async function main(): Promise<void> {
 		int8Weights,
 		memory,
 		live,
+		mainCapacity,
 		othersLoad: othersLoad(accountBefore, accountAfter),
 		durationSeconds: (performance.now() - measuring) / 1000,
 	};

@@ -5,6 +5,7 @@ import { frontendContender } from './frontend.js';
 import { hotwordsContender } from './hotwords.js';
 import { int8WeightsContender } from './int8-weights.js';
 import { liveContender } from './live.js';
+import { mainCpuContender } from './main-cpu.js';
 import { matmulContender } from './matmul.js';
 import { memoryContender } from './memory.js';
 import { modelContender } from './model.js';
@@ -60,6 +61,15 @@ export async function createContender(setup: SetupMessage): Promise<Contender> {
 				spec.streams,
 				spec.seconds,
 				spec.earlyRecognition,
+			);
+		case 'main-cpu':
+			return mainCpuContender(
+				setup,
+				spec.recognition,
+				spec.precision,
+				spec,
+				spec.streams,
+				spec.seconds,
 			);
 	}
 }

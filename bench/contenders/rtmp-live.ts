@@ -1,20 +1,13 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LivePipeline } from '../../engine/pipeline/live-pipeline.js';
 import type { SegmentClosedEvent } from '../../engine/pipeline/events.js';
-import { ffmpegReadersOf } from '../../test/helpers/pipeline-recorder.js';
-import { encodedFlv, startPublisher, type Publisher } from '../../test/helpers/publisher.js';
-import { startRtmpServer, type RtmpServer } from '../../test/helpers/rtmp-server.js';
-import { writeWav } from '../../test/helpers/wav-file.js';
+import type { Publisher } from '../../test/helpers/publisher.js';
 import type { Layout, Precision, SetupMessage } from '../contender-protocol.js';
-import { readCorpusAudio } from '../corpus.js';
-import { cpuAccount, machineBusyCores, ProcessGroupCpu } from '../machine.js';
 import { quantile } from '../stats.js';
 import type { Contender } from './contender.js';
-import { corpusWithPauses, type LiveSample, type LiveTrial } from './live.js';
+import { type LiveSample, type LiveTrial } from './live.js';
 import { pipelineConfig } from './pipeline.js';
+import { RtmpStreams } from './rtmp-streams.js';
 
 /** After the trial, how long segments it closed may take to be recognized before they count as unfinished. */
 const TAIL_MS = 5000;
@@ -36,30 +29,15 @@ export async function rtmpLiveContender(
 	seconds: number,
 	earlyRecognition: boolean,
 ): Promise<Contender> {
-	const dir = mkdtempSync(join(tmpdir(), 'rtmp-asr-bench-live-'));
-	const corpus = corpusWithPauses(readCorpusAudio(setup.corpus));
-	const files: string[] = [];
-	for (let i = 0; i < streams; i++) {
-		const path = join(dir, `stream-${i}.wav`);
-		writeWav(path, rotate(corpus, Math.floor((i / streams) * corpus.length)));
-		files.push(await encodedFlv(path));
-	}
-	const server: RtmpServer = await startRtmpServer();
+	const rtmp = await RtmpStreams.prepare(setup, streams);
 	return {
 		async pass() {
-			const publishers: Publisher[] = files.map((file, i) =>
-				startPublisher({
-					url: server.url('live', `s${i}`),
-					file,
-					content: 'flv-copy',
-					loops: -1,
-				}),
-			);
+			const publishers: Publisher[] = rtmp.publish();
 			const closed: (SegmentClosedEvent & { stream: number })[] = [];
 			const samples: (LiveSample & { closeDelayMs: number })[] = [];
-			const pipelines = files.map((_, i) => {
+			const pipelines = rtmp.urls.map((url, i) => {
 				const pipeline = new LivePipeline({
-					url: server.url('live', `s${i}`),
+					url,
 					models: pipelineConfig(setup.asrDir, precision, layout).models,
 					earlyRecognition,
 				});
@@ -92,32 +70,11 @@ export async function rtmpLiveContender(
 				return { pipeline, mine };
 			});
 			await Promise.all(pipelines.map(({ pipeline }) => pipeline.start()));
-			const readers = new ProcessGroupCpu();
-			const publishing = new ProcessGroupCpu();
-			const nginx = new ProcessGroupCpu();
-			const readerPids = () =>
-				files.flatMap((_, i) => ffmpegReadersOf(server.url('live', `s${i}`)));
-			const publisherPids = publishers.map((publisher) => publisher.pid);
-			const nginxPids = server.pid === undefined ? [] : [server.pid];
-			// Only what they use from here on counts.
-			readers.update(readerPids());
-			publishing.update(publisherPids);
-			nginx.update(nginxPids);
+			const window = rtmp.measure(publishers);
 			const started = performance.now();
-			const machineBefore = cpuAccount();
-			const processBefore = process.cpuUsage();
 			await sleep(seconds * 1000);
-			const processCpu = process.cpuUsage(processBefore);
-			const machineAfter = cpuAccount();
 			const stoppedAt = performance.now();
-			const cores = (group: ProcessGroupCpu, pids: number[]) =>
-				(group.update(pids) * 1000) / (stoppedAt - started);
-			const cpu = {
-				pipeline: (processCpu.user + processCpu.system) / 1e6 / seconds,
-				readers: cores(readers, readerPids()),
-				publishers: cores(publishing, publisherPids),
-				nginx: cores(nginx, nginxPids),
-			};
+			const { machine, cpu } = window.finish();
 			await sleep(TAIL_MS);
 			const unfinished = pipelines.reduce(
 				(count, { mine }) =>
@@ -134,10 +91,7 @@ export async function rtmpLiveContender(
 				samples: samples.map(({ seconds: length, latencyMs }) => ({ seconds: length, latencyMs })),
 				unfinished,
 				audioLagMs: lagBeyondFastest(samples.map((sample) => sample.closeDelayMs)),
-				busyCores: {
-					machine: machineBusyCores(machineBefore, machineAfter),
-					process: (processCpu.user + processCpu.system) / 1e6 / seconds,
-				},
+				busyCores: { machine, process: cpu.pipeline },
 				cpu,
 				path: 'rtmp',
 				earlyRecognition,
@@ -155,8 +109,7 @@ export async function rtmpLiveContender(
 			return { data: trial };
 		},
 		async close() {
-			await server.stop();
-			rmSync(dir, { recursive: true, force: true });
+			await rtmp.close();
 		},
 	};
 }
@@ -166,11 +119,4 @@ function lagBeyondFastest(closeDelays: number[]): LiveTrial['audioLagMs'] {
 	if (closeDelays.length === 0) return { p95: 0, max: 0 };
 	const fastest = Math.min(...closeDelays);
 	return { p95: quantile(closeDelays, 0.95) - fastest, max: Math.max(...closeDelays) - fastest };
-}
-
-function rotate(audio: Float32Array, start: number): Float32Array {
-	const rotated = new Float32Array(audio.length);
-	rotated.set(audio.subarray(start));
-	rotated.set(audio.subarray(0, start), audio.length - start);
-	return rotated;
 }

@@ -23,14 +23,15 @@ def en(text):
 
 SHORT = [('en_01_meeting', 'en', 'the meeting starts at ten in the morning', 'en-us', 150, 50, False),
          ('en_02_door', 'en', 'please open the door and close the window', 'en-gb+f3', 140, 60, False),
-         ('en_03_people', 'en', 'there are twenty five people in the room', 'en-us+m3', 160, 40, False),
+         ('en_03_people', 'en', 'we have twenty five people in the room', 'en-us+m3', 160, 40, False),
          ('en_04_friend', 'en', 'my friend will call you tomorrow evening', 'en-gb-x-rp+f2', 150, 55, False),
          ('en_05_alarm_bgm', 'en', 'the fire alarm is ringing in the building', 'en-us+m1', 150, 45, True),
          ('zh_01_wang', 'zh', '老王今天去海口', 'cmn-latn-pinyin+f1', 140, 70, False)]
 STREAM = [('en', 'hello this is the evening news', 'en-us'), ('en', 'the weather today is warm and clear', 'en-gb+f2'),
           ('en', 'the police check every car on the bridge', 'en-us+m3'), ('zh', '明天会议开始请注意', 'cmn-latn-pinyin+f4'),
           ('en', 'the train from the airport is late', 'en-gb-x-rp'), ('en', 'we need more water and food', 'en-us+f3'),
-          ('en', 'the game starts at eight tonight', 'en-gb+m1'), ('en', 'please keep the kitchen clean', 'en-us+f1')]
+          ('en', 'the game starts at eight tonight', 'en-gb+m1'), ('en', 'please keep the kitchen clean', 'en-us+f1'),
+          ('en', 'my family will visit the island next year', 'en-029'), ('en', 'the doctor is busy this morning', 'en-gb-scotland+m2')]
 
 if __name__ == '__main__':
     out = sys.argv[1]; os.makedirs(out, exist_ok=True)
@@ -54,7 +55,7 @@ if __name__ == '__main__':
     for lang, text, voice in STREAM:
         x = espeak(text, voice, r.randint(140, 170), r.randint(35, 65), 100)
         sentences.append({**entry(lang, text), 'startS': round(t, 3), 'endS': round(t + len(x) / 16000, 3)})
-        gap = r.uniform(0.9, 1.3); parts += [x, sil(gap)]; t += len(x) / 16000 + gap
+        gap = r.uniform(1.0, 1.4); parts += [x, sil(gap)]; t += len(x) / 16000 + gap
     x = np.concatenate(parts); x = x + rs.randn(len(x)).astype(np.float32) * 20
     write_wav(os.path.join(out, 'stream.wav'), x)
     trans['stream.wav'] = {'durationS': round(len(x) / 16000, 3), 'sentences': sentences}

@@ -10,6 +10,7 @@ from scoring import greedy_tokens, split_prefix, edit, score_hyp
 torch.set_num_threads(2); torch.manual_seed(0); random.seed(0)
 D = os.environ.get('TOYSV_DIR', '/tmp/toysv')
 EPOCHS = int(os.environ.get('EPOCHS', 5)); BATCH_FRAMES = 3000
+BUDGET_S = float(os.environ.get('BUDGET_S', 1e9))   # wall-time budget: the LR schedule anneals to 0 by then
 DIM = int(os.environ.get('DIM', 192)); BLOCKS = int(os.environ.get('BLOCKS', 8))
 
 def load(split):
@@ -58,10 +59,12 @@ if __name__ == '__main__':
     opt = torch.optim.AdamW(model.parameters(), lr=2e-3, weight_decay=1e-2)
     ctc = nn.CTCLoss(blank=0, zero_infinity=True)
     nb = len(batches(trf, False)); total = EPOCHS * nb; step = 0; t0 = time.time()
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1, (s + 1) / 300) * 0.5 * (1 + math.cos(math.pi * min(s, total) / total)))
+    progress = lambda: min(1.0, max(step / total, (time.time() - t0) / BUDGET_S))   # steps or wall time, whichever ends first
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1, (s + 1) / 150) * 0.5 * (1 + math.cos(math.pi * progress())))
     for ep in range(EPOCHS):
-        tl = 0
+        tl = 0; done = 0
         for ids in batches(trf, True):
+            if progress() >= 1: break
             x, L = collate(trf, ids)
             if random.random() < 0.5:   # light SpecAugment: mask a band of each LFR sub-frame's mel bins
                 f0 = random.randint(0, 70); x.view(x.shape[0], x.shape[1], 7, 80)[..., f0:f0 + random.randint(1, 10)] = 0
@@ -73,12 +76,13 @@ if __name__ == '__main__':
             lp = torch.log_softmax(logits, -1)
             loss = ctc(lp.transpose(0, 1), torch.cat(ys), olens.long(), torch.tensor([len(y) for y in ys]))
             opt.zero_grad(); loss.backward(); nn.utils.clip_grad_norm_(model.parameters(), 5.0); opt.step(); sched.step()
-            tl += loss.item(); step += 1
+            tl += loss.item(); step += 1; done += 1
             if step % 100 == 0: print(f'step {step}/{total} loss {loss.item():.3f} {time.time() - t0:.0f}s', flush=True)
         s, hyps = evaluate(model, tef, tem)
-        print(f'epoch {ep} loss {tl / nb:.3f} held-out(auto,woitn) {s} time {time.time() - t0:.0f}s', flush=True)
+        print(f'epoch {ep} ({done}/{nb} batches) loss {tl / max(done, 1):.3f} held-out(auto,woitn) {s} time {time.time() - t0:.0f}s', flush=True)
         torch.save({'state': model.state_dict(), 'dim': DIM, 'blocks': BLOCKS, 'n_out': len(TOKENS), 'score': s,
                     'epoch': ep, 'train_s': time.time() - t0}, f'{D}/model.pt')
+        if progress() >= 1: break
     for itn in ('woitn', 'withitn'):
         for language in ('auto', 'own'):
             s, _ = evaluate(model, tef, tem, itn, language)

@@ -11,7 +11,8 @@ projected speech before the CTC head. Differences, to train in minutes on a shar
 - the query frames do not run through the conv stack (a conv only sees ~4 s around a frame, but the language
   tag must depend on the whole utterance): each is its projected embedding plus the masked mean of the encoder
   output over the utterance, through a small MLP. The encoder also adds its own running global mean after
-  some blocks, so the text frames know the language too."""
+  some blocks, so the text frames know the language too, and (as SenseVoice's self-attention lets them)
+  every speech frame gets the language and textnorm queries, which decide digits and punctuation."""
 import torch, torch.nn as nn
 
 class Block(nn.Module):
@@ -37,6 +38,8 @@ class ToySenseVoice(nn.Module):
         self.blocks = nn.ModuleList([Block(d, k, drop) for _ in range(n_blocks)])
         self.context_after = list(context_after)
         self.context = nn.ModuleList([nn.Linear(d, d) for _ in context_after])
+        self.condition = nn.Linear(idim, d)     # tells every speech frame the requested language and textnorm
+        nn.init.zeros_(self.condition.weight); nn.init.zeros_(self.condition.bias)
         self.query_in = nn.Linear(idim, d)
         self.query_ctx = nn.Linear(d, d)
         self.query_mlp = nn.Sequential(nn.ReLU(), nn.Linear(d, d), nn.ReLU())
@@ -50,15 +53,16 @@ class ToySenseVoice(nn.Module):
         half = (lens + 1) // 2
         Th = (T + 1) // 2
         m = (torch.arange(Th, device=x.device)[None, :] < half[:, None]).to(x.dtype)[:, None, :]
+        ones = torch.ones_like(language)
+        query = self.embed(torch.stack([language, ones, ones * 2, textnorm], 1).long())   # [B,4,560]
         h = torch.relu(self.bn(self.inp(x[:, :, :2 * Th])))           # [B,d,Th]
+        h = h + self.condition(query[:, 0] + query[:, 3])[:, :, None]
         for i, b in enumerate(self.blocks):
             h = b(h, m)
             if i in self.context_after:
                 g = (h * m).sum(2) / half[:, None].to(h.dtype)
                 h = h + torch.tanh(self.context[self.context_after.index(i)](g))[:, :, None]
         g = (h * m).sum(2) / half[:, None].to(h.dtype)                # [B,d] utterance summary
-        ones = torch.ones_like(language)
-        query = self.embed(torch.stack([language, ones, ones * 2, textnorm], 1).long())   # [B,4,560]
         q = self.query_mlp(self.query_in(query) + self.query_ctx(g)[:, None, :])          # [B,4,d]
         half_logits = self.ctc_lo(h.transpose(1, 2))                                       # [B,Th,V]
         s = torch.stack([half_logits, half_logits], 2).flatten(1, 2)[:, :T]                # [B,T,V]

@@ -55,8 +55,10 @@ if __name__ == '__main__':
     norm = lambda f: ((f - mean) / std).astype(np.float32)
     trf = [norm(f) for f in trf]; tef = [norm(f) for f in tef]; del allf
     model = ToySenseVoice(len(TOKENS), d=DIM, n_blocks=BLOCKS)
+    if os.environ.get('INIT'):       # continue from a checkpoint (same data, so the same am.mvn)
+        print('init from', os.environ['INIT'], model.load_state_dict(torch.load(os.environ['INIT'])['state'], strict=False))
     print('params', sum(p.numel() for p in model.parameters()), 'train utts', len(trf), 'frames', sum(len(f) for f in trf), flush=True)
-    opt = torch.optim.AdamW(model.parameters(), lr=2e-3, weight_decay=1e-2)
+    opt = torch.optim.AdamW(model.parameters(), lr=float(os.environ.get('LR', 2e-3)), weight_decay=1e-2)
     ctc = nn.CTCLoss(blank=0, zero_infinity=True)
     nb = len(batches(trf, False)); total = EPOCHS * nb; step = 0; t0 = time.time()
     progress = lambda: min(1.0, max(step / total, (time.time() - t0) / BUDGET_S))   # steps or wall time, whichever ends first

@@ -30,7 +30,7 @@ class Block(nn.Module):
         return x + self.drop(y)
 
 class ToySenseVoice(nn.Module):
-    def __init__(self, n_out, idim=560, d=192, n_blocks=8, k=5, drop=0.1, context_after=(3, 5)):
+    def __init__(self, n_out, idim=560, d=192, n_blocks=8, k=5, drop=0.1, context_after=(3, 5), tag_ids=(3, 28)):
         super().__init__()
         self.embed = nn.Embedding(16, idim)
         self.inp = nn.Conv1d(idim, d, 2, stride=2)
@@ -44,6 +44,10 @@ class ToySenseVoice(nn.Module):
         self.query_ctx = nn.Linear(d, d)
         self.query_mlp = nn.Sequential(nn.ReLU(), nn.Linear(d, d), nn.ReLU())
         self.ctc_lo = nn.Linear(d, n_out)
+        # the four query frames may only emit tags, speech frames never: CTC then puts the tags on the queries
+        is_tag = torch.zeros(n_out); is_tag[tag_ids[0]:tag_ids[1]] = 1
+        self.register_buffer('query_bias', (1 - is_tag) * -1e4)
+        self.register_buffer('speech_bias', is_tag * -1e4)
 
     def forward(self, speech, speech_lengths, language, textnorm):
         T = speech.shape[1]
@@ -66,5 +70,5 @@ class ToySenseVoice(nn.Module):
         q = self.query_mlp(self.query_in(query) + self.query_ctx(g)[:, None, :])          # [B,4,d]
         half_logits = self.ctc_lo(h.transpose(1, 2))                                       # [B,Th,V]
         s = torch.stack([half_logits, half_logits], 2).flatten(1, 2)[:, :T]                # [B,T,V]
-        logits = torch.cat([self.ctc_lo(q), s], 1)                                         # [B,T+4,V]
+        logits = torch.cat([self.ctc_lo(q) + self.query_bias, s + self.speech_bias], 1)                                         # [B,T+4,V]
         return logits, (speech_lengths + 4).to(torch.int32)

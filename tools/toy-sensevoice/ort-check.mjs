@@ -22,7 +22,9 @@ const LID = { auto: 0, zh: 3, en: 4, yue: 7, ja: 11, ko: 12, nospeech: 13 };
 const args = process.argv.slice(2);
 const flag = (name) => args.includes(name);
 const option = (name, fallback) => (args.includes(name) ? args[args.indexOf(name) + 1] : fallback);
-const [modelDir, audioDir] = args.filter((a, i) => !a.startsWith('--') && args[i - 1] !== '--language');
+const [modelDir, audioDir] = args.filter(
+	(a, i) => !a.startsWith('--') && args[i - 1] !== '--language',
+);
 const language = option('--language', 'auto');
 const itn = flag('--itn');
 const quiet = flag('--quiet');
@@ -40,17 +42,24 @@ async function run(featureList) {
 	featureList.forEach((f, b) => speech.set(f.data, b * T * 560));
 	const out = await session.run({
 		speech: new ort.Tensor('float32', speech, [batch, T, 560]),
-		speech_lengths: new ort.Tensor('int32', Int32Array.from(featureList.map((f) => f.rows)), [batch]),
+		speech_lengths: new ort.Tensor('int32', Int32Array.from(featureList.map((f) => f.rows)), [
+			batch,
+		]),
 		language: new ort.Tensor('int32', new Int32Array(batch).fill(LID[language]), [batch]),
 		textnorm: new ort.Tensor('int32', new Int32Array(batch).fill(itn ? 14 : 15), [batch]),
 	});
 	const logits = out.ctc_logits;
 	const [, frames, vocab] = logits.dims;
-	if (vocab !== tokens.length) throw new Error(`logits have ${vocab} columns, tokens.json ${tokens.length}`);
+	if (vocab !== tokens.length)
+		throw new Error(`logits have ${vocab} columns, tokens.json ${tokens.length}`);
 	return featureList.map((f, b) => {
 		const lens = Number(out.encoder_out_lens.data[b]);
-		if (lens !== f.rows + 4) throw new Error(`encoder_out_lens ${lens} != speech_lengths + 4 (${f.rows + 4})`);
-		return { full: decode(logits.data, b * frames * vocab, lens, vocab), cpp: decode(logits.data, b * frames * vocab, f.rows, vocab) };
+		if (lens !== f.rows + 4)
+			throw new Error(`encoder_out_lens ${lens} != speech_lengths + 4 (${f.rows + 4})`);
+		return {
+			full: decode(logits.data, b * frames * vocab, lens, vocab),
+			cpp: decode(logits.data, b * frames * vocab, f.rows, vocab),
+		};
 	});
 }
 
@@ -60,11 +69,15 @@ function decode(data, offset, frames, vocab) {
 	let prev = -1;
 	for (let t = 0; t < frames; t++) {
 		let best = 0;
-		for (let v = 1; v < vocab; v++) if (data[offset + t * vocab + v] > data[offset + t * vocab + best]) best = v;
+		for (let v = 1; v < vocab; v++)
+			if (data[offset + t * vocab + v] > data[offset + t * vocab + best]) best = v;
 		if (best !== 0 && best !== prev) ids.push(best);
 		prev = best;
 	}
-	const text = ids.slice(4).map((id) => (tokens[id].includes('\u2581') ? ' ' + tokens[id].slice(1) : tokens[id])).join('');
+	const text = ids
+		.slice(4)
+		.map((id) => (tokens[id].includes('\u2581') ? ' ' + tokens[id].slice(1) : tokens[id]))
+		.join('');
 	const [lang, emotion, event, itnTag] = ids.slice(0, 4).map((id) => tokens[id]);
 	return { lang, emotion, event, itnTag, text: text.trim() };
 }
@@ -89,11 +102,27 @@ for (const [file, entry] of Object.entries(transcripts)) {
 	const { samples, sampleRate } = readWav(join(audioDir, file));
 	if (sampleRate !== 16000) throw new Error(`${file}: ${sampleRate} Hz`);
 	const cuts = entry.sentences
-		? entry.sentences.map((s, i) => ({ ...s, name: `${file}#${i}`, samples: samples.subarray(Math.max(0, Math.round((s.startS - 0.2) * 16000)), Math.round((s.endS + 0.3) * 16000)) }))
+		? entry.sentences.map((s, i) => ({
+				...s,
+				name: `${file}#${i}`,
+				samples: samples.subarray(
+					Math.max(0, Math.round((s.startS - 0.2) * 16000)),
+					Math.round((s.endS + 0.3) * 16000),
+				),
+			}))
 		: [{ ...entry, name: file, samples }];
 	for (const c of cuts) items.push({ ...c, features: computeFeatures(c.samples, frontend, cmvn) });
 }
-const score = { enErr: 0, enWords: 0, zhErr: 0, zhChars: 0, langOk: 0, itnOk: 0, exact: 0, cppSame: 0 };
+const score = {
+	enErr: 0,
+	enWords: 0,
+	zhErr: 0,
+	zhChars: 0,
+	langOk: 0,
+	itnOk: 0,
+	exact: 0,
+	cppSame: 0,
+};
 const started = performance.now();
 const results = [];
 for (const item of items) results.push((await run([item.features]))[0]);
@@ -113,11 +142,15 @@ items.forEach((item, k) => {
 	score.exact += full.text === ref;
 	score.cppSame += cpp.text === full.text && cpp.lang === full.lang;
 	if (!quiet || full.text !== ref || full.lang !== `<|${item.language}|>`)
-		console.log(`${item.name}  T=${item.features.rows}\n  REF: <|${item.language}|> ${ref}\n  HYP: ${full.lang}${full.emotion}${full.event}${full.itnTag} ${full.text}`);
+		console.log(
+			`${item.name}  T=${item.features.rows}\n  REF: <|${item.language}|> ${ref}\n  HYP: ${full.lang}${full.emotion}${full.event}${full.itnTag} ${full.text}`,
+		);
 });
 const sample = items.slice(0, 5);
 const batched = await run(sample.map((i) => i.features));
-const batchSame = batched.every((r, k) => JSON.stringify(r.full) === JSON.stringify(results[k].full));
+const batchSame = batched.every(
+	(r, k) => JSON.stringify(r.full) === JSON.stringify(results[k].full),
+);
 console.log(`batch of ${sample.length} (zero-padded) same as single runs: ${batchSame}`);
 const pct = (a, b) => (b ? ((100 * a) / b).toFixed(2) : '-');
 console.log(

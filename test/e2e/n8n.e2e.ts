@@ -19,7 +19,8 @@ import { fixturePath, REPO_ROOT, sharedPath } from '../helpers/paths.js';
 import { ffmpegReadersOf, waitFor } from '../helpers/pipeline-recorder.js';
 import { startPublisher } from '../helpers/publisher.js';
 import { startRtmpServer, type RtmpServer } from '../helpers/rtmp-server.js';
-import { characterErrorRate } from '../helpers/text.js';
+import { characterErrorRate, wordErrorRate } from '../helpers/text.js';
+import { TOY_ENGLISH_WER_CEILING, toySenseVoiceAudio } from '../helpers/toy-sensevoice.js';
 import {
 	installCommunityPackage,
 	installN8n,
@@ -58,6 +59,13 @@ const STAND_INS = {
 		extra: { hotwords: ['魔搭', '达摩院'] },
 	},
 	timestamps: { id: 'RtmpAsrE2eTimestmp', model: 'tiny-paraformer-timestamps', extra: {} },
+	/** Issue 15: the toy SenseVoice (espeak English and Mandarin), on its own held-out stream. */
+	sensevoice: {
+		id: 'RtmpAsrE2eSenseVc',
+		model: 'toy-sensevoice',
+		extra: { language: 'auto', itn: true },
+		file: toySenseVoiceAudio('stream.wav'),
+	},
 } as const;
 const EXAMPLES_DIR = join(REPO_ROOT, 'examples');
 const STREAM_KEY = 'e2e-secret-key-31337';
@@ -403,7 +411,11 @@ describe('the node in n8n 2.40.7', { concurrency: false }, () => {
 				60_000,
 				`the ${kind} workflow to read the stream`,
 			);
-			const publisher = startPublisher({ url });
+			const standIn = STAND_INS[kind];
+			const publisher = startPublisher({
+				url,
+				...('file' in standIn ? { file: standIn.file } : {}),
+			});
 			await waitFor(
 				() => lines(paths.sentences).length >= 1,
 				90_000,
@@ -460,6 +472,33 @@ describe('the node in n8n 2.40.7', { concurrency: false }, () => {
 			.split('\n')
 			.filter((line) => !line.includes('models ready'));
 		assert.doesNotMatch(logged.join('\n'), /hotword/i, 'no hotword warning in the log');
+	});
+
+	test('the toy SenseVoice on English and Mandarin: one execution per sentence, the right words, each tagged with its language', async (t) => {
+		const spoken = (
+			JSON.parse(readFileSync(toySenseVoiceAudio('transcripts.json'), 'utf8')) as {
+				'stream.wav': { sentences: { language: string; textWithItn: string }[] };
+			}
+		)['stream.wav'].sentences;
+		const { records, executions } = await transcribeWithStandIn('sensevoice');
+		t.diagnostic(records.map((r) => `[${String(r.language)}] ${String(r.text)}`).join(' | '));
+		assert.equal(records.length, spoken.length);
+		assert.ok(executions >= records.length, `${executions} executions`);
+		assert.deepEqual(
+			records.map((record) => record.language),
+			spoken.map((sentence) => sentence.language),
+		);
+		const english = spoken.flatMap((sentence, i) => (sentence.language === 'en' ? [i] : []));
+		const wer = wordErrorRate(
+			english.map((i) => spoken[i].textWithItn),
+			english.map((i) => String(records[i].text)),
+		);
+		assert.ok(wer <= TOY_ENGLISH_WER_CEILING, `English WER ${wer}`);
+		for (const record of records) {
+			assert.equal(record.model, 'toy-sensevoice');
+			assert.equal(record.emotion, 'neutral');
+			assert.ok(Array.isArray(record.events), JSON.stringify(record));
+		}
 	});
 
 	test('the hotword workflow saved with other hotwords and activated again within a minute: n8n reloads no model, only the new list is embedded', async () => {

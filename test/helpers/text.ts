@@ -28,3 +28,20 @@ export function characterErrorRate(references: string[], hypotheses: string[]): 
 	});
 	return errors / total;
 }
+
+/** Word error rate of hypotheses against references, ignoring case and punctuation. */
+export function wordErrorRate(references: string[], hypotheses: string[]): number {
+	const words = (text: string) =>
+		text
+			.toLowerCase()
+			.replace(/[，。？！、,.?!]/g, ' ')
+			.split(/\s+/)
+			.filter((word) => word !== '');
+	let errors = 0;
+	let total = 0;
+	references.forEach((reference, i) => {
+		errors += editDistance(words(reference), words(hypotheses[i] ?? ''));
+		total += words(reference).length;
+	});
+	return errors / total;
+}

@@ -111,7 +111,7 @@ export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 					this.emitSentences({
 						...segment,
 						textRaw: result.textRaw,
-						text: await this.punctuate(result.textRaw),
+						text: result.punctuated ? result.textRaw : await this.punctuate(result.textRaw),
 						...(tokens ? { tokens } : {}),
 						...tagsOf(result),
 					});

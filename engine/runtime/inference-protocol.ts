@@ -53,6 +53,8 @@ export interface RecognizerOutput {
 	timedTokens?: TimedToken[];
 	/** Recognized during the segment's trailing silence, before the VAD closed it. */
 	early: boolean;
+	/** The model punctuated the text itself (SenseVoice with inverse text normalisation): no punctuation model runs on it. */
+	punctuated?: true;
 	/** SenseVoice only: the language it heard (zh, en, yue, ja, ko, nospeech), its emotion tag and the audio events besides speech. */
 	language?: string;
 	emotion?: string;

@@ -63,6 +63,8 @@ export interface RecognizerStream {
 	hotwords: HotwordBias | null;
 	/** Language and ITN the stream asks of a SenseVoice model. */
 	request: SenseVoiceRequest;
+	/** The model writes the stream's punctuation itself (SenseVoice with ITN). */
+	selfPunctuating: boolean;
 	/** The text of the stream's latest provisional segment, being recognized early. */
 	provisional: { id: number; text: Promise<Recognition> } | null;
 }
@@ -268,13 +270,19 @@ async function openRecognizer(
 		recognizer,
 		hotwords: null,
 		request,
+		selfPunctuating: false,
 		provisional: null,
 	};
 	const model = recognizer.model;
 	if (model.family === 'sensevoice') {
 		model.requireLanguage(request.language);
 		if ((config.hotwords ?? []).length > 0) throw senseVoiceHotwords(model.modelPath);
-		return { stream, warnings: [] };
+		stream.selfPunctuating = request.itn;
+		const puncDir = models.puncDir;
+		return {
+			stream,
+			warnings: request.itn && puncDir ? [punctuationNotUsed(model.modelPath, puncDir)] : [],
+		};
 	}
 	if (request.language !== 'auto' && request.language !== 'zh')
 		throw wrongFamily(
@@ -310,6 +318,15 @@ async function openRecognizer(
 	);
 	if (skipped) warnings.push(skipped);
 	return { stream, warnings };
+}
+
+function punctuationNotUsed(modelPath: string, puncDir: string): EngineError {
+	return new EngineError(
+		'BAD_OPTION',
+		`The SenseVoice model "${modelPath}" punctuates its own text with Inverse Text Normalisation on: the punctuation model "${puncDir}" is not used.`,
+		'Choose Punctuation Off (or turn Inverse Text Normalisation off to punctuate with the CT-Transformer model, Mandarin only).',
+		{ fatal: false },
+	);
 }
 
 function optionalHotwordsLeft(left: number): EngineError {

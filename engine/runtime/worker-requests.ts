@@ -186,9 +186,9 @@ async function recognize(
 	stream.provisional = null;
 	if (provisional !== null && provisional.id === provisionalId) {
 		const recognition = await provisional.text.catch(() => null);
-		if (recognition !== null) return segmentOf(recognition, true);
+		if (recognition !== null) return segmentOf(stream, recognition, true);
 	}
-	return segmentOf(await run(stream, fbank), false);
+	return segmentOf(stream, await run(stream, fbank), false);
 }
 
 /**
@@ -209,12 +209,14 @@ async function recognizeProvisional(
 }
 
 function segmentOf(
+	stream: RecognizerStream,
 	{ text, timedTokens, language, emotion, events }: Recognition,
 	early: boolean,
 ): RecognizerOutput {
 	return {
 		textRaw: text,
 		early,
+		...(stream.selfPunctuating ? { punctuated: true } : {}),
 		...(timedTokens ? { timedTokens } : {}),
 		...(language !== undefined ? { language } : {}),
 		...(emotion !== undefined ? { emotion } : {}),

@@ -231,7 +231,7 @@ const PARAMETERS = {
 		displayName: 'Punctuation',
 		options: PUNCTUATION_CHOICES,
 		default: DEFAULT_MODELS.punctuation,
-		description: `Adds punctuation with a CT-Transformer model; sentences are then split at 。？！. ${DEFAULT_MODELS.punctuation} carries context from one sentence to the next, as live captions need. With a SenseVoice model in a local directory, choose Off and let Inverse Text Normalisation punctuate.`,
+		description: `Adds punctuation with a CT-Transformer model; sentences are then split at 。？！. ${DEFAULT_MODELS.punctuation} carries context from one sentence to the next, as live captions need. A SenseVoice model in a local directory with Inverse Text Normalisation on punctuates itself: this model is then not used (a warning says so; choose Off).`,
 		displayOptions: { show: { recognition: ['local'] }, hide: { model: SENSEVOICE_MODELS } },
 	}),
 	senseVoicePunctuation: modelChoice({

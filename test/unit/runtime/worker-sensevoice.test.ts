@@ -148,3 +148,28 @@ test('a crashed recognizer worker reopens a SenseVoice stream with its language 
 		await client.terminate();
 	}
 });
+
+test('SenseVoice with ITN punctuates itself: its answers say so, and a punctuation model given is reported unused', async () => {
+	const engine = new WorkerEngine('recognizer');
+	const puncDir = fixturePath('models', 'tiny-punc-realtime');
+	const open = (streamId: string, itn: boolean) =>
+		handleRequest(engine, {
+			id: 0,
+			type: 'open',
+			streamId,
+			config: { models: { ...sensevoice, puncDir }, itn },
+		});
+	const [warning] = (await open('itn', true)).warnings;
+	assert.match(
+		warning?.message ?? '',
+		/punctuates its own text .* "[^"]*tiny-punc-realtime" is not used/,
+	);
+	assert.match(warning?.fix ?? '', /Punctuation Off/);
+	assert.equal(warning?.fatal, false);
+	assert.deepEqual((await open('plain', false)).warnings, []);
+	const recognize = (streamId: string) =>
+		handleRequest(engine, { id: 0, type: 'recognize', streamId, fbank: fbank() });
+	assert.equal((await recognize('itn')).punctuated, true);
+	assert.equal((await recognize('plain')).punctuated, undefined, 'the punctuation model runs');
+	await handleRequest(engine, { id: 0, type: 'shutdown' });
+});

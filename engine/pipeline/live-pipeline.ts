@@ -23,8 +23,9 @@ import { describeStream, FfmpegSource, validateSourceOptions } from '../source/f
 import { inputExtent } from '../source/input-extent.js';
 import type { StreamInput } from '../source/stream-url.js';
 import { Backoff } from './backoff.js';
-import { ConnectionWatch } from './connection-watch.js';
+import type { ConnectionWatch } from './connection-watch.js';
 import { RecognitionQueue } from './recognition-queue.js';
+import { openStreamConnection } from './stream-connection.js';
 import type { LivePipelineOptions } from '../config.js';
 import type { LivePipelineEvents } from './events.js';
 import { VadFeed } from './vad-feed.js';
@@ -201,25 +202,21 @@ export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 
 	private connect(): void {
 		this.state = 'connecting';
-		const source = new FfmpegSource({
-			url: this.input!,
-			secrets: this.options.secrets ?? [],
-			...(this.options.ffmpegPath ? { ffmpegPath: this.options.ffmpegPath } : {}),
-		});
+		const { source, watch } = openStreamConnection(
+			this.input!,
+			this.options,
+			this.stream,
+			() => this.paused,
+			{
+				audio: (from, samples) => this.onAudio(from, samples),
+				exit: (from, error) => void this.onExit(from, error),
+			},
+		);
 		this.source = source;
+		this.watch = watch;
 		this.session = null;
-		source.on('audio', (samples) => this.onAudio(source, samples));
-		source.once('end', () => void this.onExit(source));
-		source.once('error', (error) => void this.onExit(source, error));
-		source.start();
 		this.paused = false;
 		this.updateFlow();
-		this.watch = new ConnectionWatch(source, {
-			stream: this.stream,
-			startTimeoutMs: this.options.startTimeoutMs,
-			stallTimeoutMs: this.options.stallTimeoutMs,
-			paused: () => this.paused,
-		});
 	}
 
 	private onAudio(source: FfmpegSource, samples: Float32Array): void {

@@ -12,8 +12,9 @@ import { describeStream, FfmpegSource, validateSourceOptions } from '../source/f
 import type { StreamInput } from '../source/stream-url.js';
 import { AudioBacklog, type AudioChunk, chunkSeconds } from './audio-backlog.js';
 import { Backoff } from './backoff.js';
-import { ConnectionWatch } from './connection-watch.js';
+import type { ConnectionWatch } from './connection-watch.js';
 import { DEFAULT_QUEUE } from './recognition-queue.js';
+import { openStreamConnection } from './stream-connection.js';
 import type { LivePipelineEvents } from './events.js';
 import { ServerClock } from './server-clock.js';
 
@@ -152,25 +153,21 @@ export class ServerPipeline extends EventEmitter<LivePipelineEvents> {
 
 	private connect(): void {
 		this.state = 'connecting';
-		const source = new FfmpegSource({
-			url: this.input!,
-			secrets: this.options.secrets ?? [],
-			...(this.options.ffmpegPath ? { ffmpegPath: this.options.ffmpegPath } : {}),
-		});
+		const { source, watch } = openStreamConnection(
+			this.input!,
+			this.options,
+			this.stream,
+			() => this.paused,
+			{
+				audio: (from, samples) => this.onAudio(from, samples),
+				exit: (from, error) => this.onExit(from, error),
+			},
+		);
 		this.source = source;
+		this.watch = watch;
 		this.session = null;
-		source.on('audio', (samples) => this.onAudio(source, samples));
-		source.once('end', () => this.onExit(source));
-		source.once('error', (error) => this.onExit(source, error));
-		source.start();
 		this.paused = false;
 		this.updateFlow();
-		this.watch = new ConnectionWatch(source, {
-			stream: this.stream,
-			startTimeoutMs: this.options.startTimeoutMs,
-			stallTimeoutMs: this.options.stallTimeoutMs,
-			paused: () => this.paused,
-		});
 	}
 
 	private onAudio(source: FfmpegSource, samples: Float32Array): void {

@@ -17,20 +17,12 @@ import {
 	type SentenceTags,
 	type SessionSegmentText,
 } from '../sentences/sentence-assembly.js';
-import { OUTPUT_SAMPLE_RATE } from '../source/ffmpeg-args.js';
-import type { StreamError } from '../source/ffmpeg-failure.js';
-import { describeStream, FfmpegSource, validateSourceOptions } from '../source/ffmpeg-source.js';
-import { inputExtent } from '../source/input-extent.js';
-import type { StreamInput } from '../source/stream-url.js';
-import { Backoff } from './backoff.js';
-import type { ConnectionWatch } from './connection-watch.js';
 import { RecognitionQueue } from './recognition-queue.js';
-import { openStreamConnection } from './stream-connection.js';
+import { StreamSupervisor, type StreamSession } from './stream-supervisor.js';
 import type { LivePipelineOptions } from '../config.js';
 import type { LivePipelineEvents } from './events.js';
 import { VadFeed } from './vad-feed.js';
 
-const SAMPLES_PER_MS = OUTPUT_SAMPLE_RATE / 1000;
 /**
  * Live inputs: once a sentence's trailing silence has lasted this long (past the VAD window's
  * switch to silence, ~50 ms after the voice stops), an idle recognizer starts on it, so that its
@@ -47,15 +39,8 @@ interface RecognitionJob extends Segment {
 	durationSeconds: number;
 }
 
-type State = 'idle' | 'connecting' | 'streaming' | 'waiting' | 'finished' | 'closed';
-
 /** One connection's audio, from its first sample: its clock and its feed to the VAD. */
-interface Session {
-	id: string;
-	/** Wall-clock ms of the session's first sample (estimated). */
-	startedAt: number;
-	connectedAt: number;
-	receivedMs: number;
+interface Session extends StreamSession {
 	feed: VadFeed;
 }
 
@@ -68,22 +53,14 @@ interface Session {
 export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 	private readonly streamId = randomUUID();
 	private readonly options: LivePipelineOptions;
-	private readonly stream: string;
-	private readonly backoff: Backoff;
+	private readonly supervisor: StreamSupervisor<Session>;
 	private readonly queue: RecognitionQueue<RecognitionJob, RecognizerOutput | null>;
-	private state: State = 'idle';
 	/** The kinds of model start() had to load; the others were loaded already (another stream's, or kept warm). */
 	modelsLoaded: readonly ModelKind[] = [];
 	private worker: { client: InferenceClient; release: () => Promise<void> } | null = null;
-	private source: FfmpegSource | null = null;
-	private input: StreamInput | null = null;
-	private session: Session | null = null;
 	private readonly sentences = new SentenceAssembly();
 	private queueFull = false;
 	private vadBehind = false;
-	private paused = false;
-	private reconnectTimer: NodeJS.Timeout | null = null;
-	private watch: ConnectionWatch | null = null;
 	/** Resolves on close(): a consumer's `ready` must not hold a closing pipeline. */
 	private readonly closing: Promise<void>;
 	private markClosing: () => void = () => undefined;
@@ -98,8 +75,12 @@ export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 		super();
 		this.options = options;
 		this.closing = new Promise((resolve) => (this.markClosing = resolve));
-		this.stream = describeStream(options);
-		this.backoff = new Backoff(options.reconnect);
+		this.supervisor = new StreamSupervisor<Session>(options, this, {
+			session: (clock) => this.startSession(clock),
+			audio: (session, samples) => session.feed.push(samples),
+			exited: (session) => this.flushSession(session),
+			ended: () => this.finishInput(),
+		});
 		this.queue = new RecognitionQueue<RecognitionJob, RecognizerOutput | null>(
 			options.queue ?? {},
 			{
@@ -128,19 +109,18 @@ export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 	}
 
 	get running(): boolean {
-		return this.state !== 'idle' && this.state !== 'finished' && this.state !== 'closed';
+		return this.supervisor.running;
 	}
 
 	/** Loads the models (rejecting on a fatal misconfiguration), then connects in the background. */
 	async start(): Promise<void> {
-		if (this.state !== 'idle')
+		if (this.supervisor.state !== 'idle')
 			throw new EngineError(
 				'BAD_OPTION',
 				'This pipeline was already started.',
 				'Create a new one.',
 			);
-		this.input = validateSourceOptions(this.options);
-		this.state = 'connecting';
+		this.supervisor.begin();
 		const config: StreamConfig = {
 			models: this.options.models,
 			...(this.options.vad ? { vad: this.options.vad } : {}),
@@ -178,72 +158,31 @@ export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 			for (const warning of warnings) this.emit('warning', warning);
 		} catch (error) {
 			await this.releaseWorker();
-			this.state = 'closed';
+			await this.supervisor.close();
 			throw error;
 		} finally {
 			this.opening = false;
 		}
-		if (this.state === 'connecting') this.connect();
+		if (!this.isClosed()) {
+			this.supervisor.connect();
+			this.updateFlow();
+		}
 	}
 
 	/** Stops everything: resolves when ffmpeg has exited, the worker is released and no timer is left. */
 	async close(): Promise<void> {
-		if (this.state === 'closed') return;
-		this.state = 'closed';
+		if (this.isClosed()) return;
 		this.markClosing();
-		this.clearTimers();
-		const source = this.source;
-		this.source = null;
-		await source?.stop();
-		await this.session?.feed.drain();
+		await this.supervisor.close();
+		await this.supervisor.session?.feed.drain();
 		await this.queue.close();
 		await this.releaseWorker();
 	}
 
-	private connect(): void {
-		this.state = 'connecting';
-		const { source, watch } = openStreamConnection(
-			this.input!,
-			this.options,
-			this.stream,
-			() => this.paused,
-			{
-				audio: (from, samples) => this.onAudio(from, samples),
-				exit: (from, error) => void this.onExit(from, error),
-			},
-		);
-		this.source = source;
-		this.watch = watch;
-		this.session = null;
-		this.paused = false;
-		this.updateFlow();
-	}
-
-	private onAudio(source: FfmpegSource, samples: Float32Array): void {
-		if (source !== this.source) return;
-		const now = Date.now();
-		if (!this.session) {
-			this.session = this.startSession(now - samples.length / SAMPLES_PER_MS);
-			this.state = 'streaming';
-			this.emit('status', { type: 'connected', sessionId: this.session.id, stream: this.stream });
-		}
-		this.watch?.audio();
-		this.session.receivedMs += samples.length / SAMPLES_PER_MS;
-		// Live audio cannot arrive before it was spoken: the earliest `arrival − audio so far` is the
-		// best estimate of the session's start (ffmpeg's probed audio arrives as one late burst).
-		if (!this.endsByItself(source))
-			this.session.startedAt = Math.min(this.session.startedAt, now - this.session.receivedMs);
-		this.session.feed.push(samples);
-	}
-
 	/** One connection's session, its audio on the way to the VAD through a feed of its own. */
-	private startSession(startedAt: number): Session {
-		const now = Date.now();
+	private startSession(clock: StreamSession): Session {
 		const session: Session = {
-			id: randomUUID(),
-			startedAt,
-			connectedAt: now,
-			receivedMs: 0,
+			...clock,
 			feed: new VadFeed(
 				this.worker!.client,
 				this.streamId,
@@ -255,7 +194,7 @@ export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 						this.updateFlow();
 					},
 				},
-				{ onBeat: this.isLiveInput() },
+				{ onBeat: this.supervisor.isLiveInput() },
 			),
 		};
 		return session;
@@ -279,66 +218,27 @@ export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 
 	/** Pauses the reader while the queue is full (backpressure policy) or the VAD lags far behind. */
 	private updateFlow(): void {
-		const pause = this.queueFull || this.vadBehind;
-		if (pause === this.paused) return;
-		this.paused = pause;
-		if (pause) this.source?.pause();
-		else this.source?.resume();
+		this.supervisor.hold(this.queueFull || this.vadBehind);
 	}
 
-	/** After ffmpeg has exited: no error is a clean end of input. */
-	private async onExit(source: FfmpegSource, error?: StreamError): Promise<void> {
-		if (source !== this.source) return;
-		this.source = null;
-		this.clearTimers();
-		const session = this.session;
-		await session?.feed.drain();
-		if (session && this.worker) {
-			try {
-				this.enqueue(await this.worker.client.flush(this.streamId), session);
-			} catch (error) {
-				this.warn(error);
-			}
-			this.backoff.healthyFor(Date.now() - session.connectedAt);
+	/** ffmpeg exited: what the VAD still holds of the session becomes its last segments. */
+	private async flushSession(session: Session | null): Promise<void> {
+		if (!session) return;
+		await session.feed.drain();
+		if (!this.worker) return;
+		try {
+			this.enqueue(await this.worker.client.flush(this.streamId), session);
+		} catch (error) {
+			this.warn(error);
 		}
+	}
+
+	/** A finite input ended: 'end' once every segment is delivered. */
+	private async finishInput(): Promise<void> {
+		await this.queue.drain();
 		if (this.isClosed()) return;
-		const reason = error ? error.message : 'end of stream';
-		if (session)
-			this.emit('status', {
-				type: 'disconnected',
-				sessionId: session.id,
-				stream: this.stream,
-				reason,
-			});
-		if (error?.fatal) {
-			this.state = 'finished';
-			this.emit('error', error);
-			return;
-		}
-		if (!error && this.endsByItself(source)) {
-			await this.queue.drain();
-			if (this.isClosed()) return;
-			this.state = 'finished';
-			this.emit('end');
-			return;
-		}
-		if (error) this.emit('warning', error);
-		this.scheduleReconnect();
-	}
-
-	private scheduleReconnect(): void {
-		this.state = 'waiting';
-		const delayMs = this.backoff.next();
-		this.emit('status', {
-			type: 'reconnecting',
-			stream: this.stream,
-			attempt: this.backoff.attempts,
-			delayMs,
-		});
-		this.reconnectTimer = setTimeout(() => {
-			this.reconnectTimer = null;
-			if (this.state === 'waiting') this.connect();
-		}, delayMs);
+		this.supervisor.finish();
+		this.emit('end');
 	}
 
 	private enqueue(segments: Segment[], session: Session): void {
@@ -350,7 +250,7 @@ export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 				endMs: segment.endMs,
 				closedAt,
 			});
-			if (this.state === 'closed') continue;
+			if (this.isClosed()) continue;
 			this.queue.push({
 				...segment,
 				sessionId: session.id,
@@ -417,7 +317,7 @@ export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 		if (reason === 'overflow') {
 			this.emit('status', {
 				type: 'overflow',
-				stream: this.stream,
+				stream: this.supervisor.stream,
 				droppedSeconds: round(seconds),
 				totalDroppedSeconds: round(this.totalDroppedSeconds),
 			});
@@ -431,7 +331,7 @@ export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 			'warning',
 			new EngineError(
 				'WORKER_FAILED',
-				`${segments.length} speech segment(s) (${round(seconds)} s) from ${this.stream} were not transcribed: ${why}.`,
+				`${segments.length} speech segment(s) (${round(seconds)} s) from ${this.supervisor.stream} were not transcribed: ${why}.`,
 				'',
 				{ fatal: false },
 			),
@@ -440,39 +340,22 @@ export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 
 	/** State changes while awaiting: a fresh read, not the narrowed one. */
 	private isClosed(): boolean {
-		return this.state === 'closed';
+		return this.supervisor.state === 'closed';
 	}
 
 	/** Provisional segments are recognized early for live inputs, where a caption's delay matters; a file is read faster than real time. */
 	private recognizesEarly(): boolean {
-		return this.isLiveInput() && (this.options.earlyRecognition ?? true);
-	}
-
-	/** Audio arriving in real time, not a file read as fast as ffmpeg can. */
-	private isLiveInput(): boolean {
-		return !(this.options.finishAtEnd ?? inputExtent(this.input!) === 'finite');
-	}
-
-	/** At a clean end, whether this input is over (finish once) rather than disconnected (reconnect). */
-	private endsByItself(source: FfmpegSource): boolean {
-		return this.options.finishAtEnd ?? source.extent === 'finite';
+		return this.supervisor.isLiveInput() && (this.options.earlyRecognition ?? true);
 	}
 
 	private warn(error: unknown): void {
-		if (this.state === 'closed') return;
+		if (this.isClosed()) return;
 		this.emit(
 			'warning',
 			error instanceof EngineError
 				? error
 				: new EngineError('WORKER_FAILED', String(error), '', { fatal: false }),
 		);
-	}
-
-	private clearTimers(): void {
-		if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
-		this.watch?.stop();
-		this.reconnectTimer = null;
-		this.watch = null;
 	}
 
 	private async releaseWorker(): Promise<void> {

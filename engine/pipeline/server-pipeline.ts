@@ -7,14 +7,10 @@ import { ServerFleet } from '../funasr-server/server-fleet.js';
 import type { ServerResult } from '../funasr-server/server-results.js';
 import { SentenceAssembly } from '../sentences/sentence-assembly.js';
 import { OUTPUT_SAMPLE_RATE } from '../source/ffmpeg-args.js';
-import type { StreamError } from '../source/ffmpeg-failure.js';
-import { describeStream, FfmpegSource, validateSourceOptions } from '../source/ffmpeg-source.js';
-import type { StreamInput } from '../source/stream-url.js';
 import { AudioBacklog, type AudioChunk, chunkSeconds } from './audio-backlog.js';
 import { Backoff } from './backoff.js';
-import type { ConnectionWatch } from './connection-watch.js';
 import { DEFAULT_QUEUE } from './recognition-queue.js';
-import { openStreamConnection } from './stream-connection.js';
+import { StreamSupervisor, type StreamSession } from './stream-supervisor.js';
 import type { LivePipelineEvents } from './events.js';
 import { ServerClock } from './server-clock.js';
 
@@ -31,15 +27,7 @@ const FINAL_ANSWER_TIMEOUT_MS = 60_000;
 /** Punctuation a FunASR server writes (Chinese and ASCII). */
 const PUNCTUATION = /[，。？、！,.?!;；:：]/gu;
 
-type State = 'idle' | 'connecting' | 'streaming' | 'waiting' | 'finished' | 'closed';
-
-interface Session {
-	id: string;
-	/** Wall-clock ms of the session's first sample (estimated). */
-	startedAt: number;
-	connectedAt: number;
-	receivedMs: number;
-}
+type Session = StreamSession;
 
 /** The connection to one server of the fleet, with where its times fall in the sessions. */
 interface ServerLink {
@@ -60,22 +48,14 @@ interface ServerLink {
  */
 export class ServerPipeline extends EventEmitter<LivePipelineEvents> {
 	private readonly options: ServerPipelineOptions;
-	private readonly stream: string;
+	private readonly supervisor: StreamSupervisor<Session>;
 	private fleet: ServerFleet | null = null;
-	private readonly streamBackoff: Backoff;
 	private readonly serverBackoff: Backoff;
 	private readonly backlog: AudioBacklog<Session>;
 	private readonly maxUnreadSeconds: number;
 	private readonly sentences = new SentenceAssembly();
 	private readonly wavName = randomUUID();
-	private state: State = 'idle';
-	private input: StreamInput | null = null;
-	private source: FfmpegSource | null = null;
-	private session: Session | null = null;
-	private watch: ConnectionWatch | null = null;
 	private link: ServerLink | null = null;
-	private paused = false;
-	private streamTimer: NodeJS.Timeout | null = null;
 	private serverTimer: NodeJS.Timeout | null = null;
 	private overflowTimer: NodeJS.Timeout | null = null;
 	private finalTimer: NodeJS.Timeout | null = null;
@@ -95,8 +75,13 @@ export class ServerPipeline extends EventEmitter<LivePipelineEvents> {
 	constructor(options: ServerPipelineOptions) {
 		super();
 		this.options = options;
-		this.stream = describeStream(options);
-		this.streamBackoff = new Backoff(options.reconnect);
+		this.supervisor = new StreamSupervisor<Session>(options, this, {
+			session: (clock) => clock,
+			audio: (session, samples, atMs) => this.onAudio(session, samples, atMs),
+			fatal: () => this.stopServer(),
+			ended: () => this.finishInput(),
+			dropped: () => this.closeSentence(),
+		});
 		this.serverBackoff = new Backoff(options.reconnect);
 		this.closing = new Promise((resolve) => (this.markClosing = resolve));
 		this.backlog = new AudioBacklog(options.queue ?? {});
@@ -104,7 +89,15 @@ export class ServerPipeline extends EventEmitter<LivePipelineEvents> {
 	}
 
 	get running(): boolean {
-		return this.state !== 'idle' && this.state !== 'finished' && this.state !== 'closed';
+		return this.supervisor.running;
+	}
+
+	private get state(): StreamSupervisor<Session>['state'] {
+		return this.supervisor.state;
+	}
+
+	private get stream(): string {
+		return this.supervisor.stream;
 	}
 
 	/** Checks the options (rejecting on a fatal misconfiguration), then connects in the background. */
@@ -115,23 +108,20 @@ export class ServerPipeline extends EventEmitter<LivePipelineEvents> {
 				'This pipeline was already started.',
 				'Create a new one.',
 			);
-		this.input = validateSourceOptions(this.options);
+		this.supervisor.begin();
 		this.fleet = new ServerFleet(this.options.server.urls);
-		this.state = 'connecting';
 		this.connectServer();
-		this.connect();
+		this.supervisor.connect();
+		this.updateFlow();
 		return Promise.resolve();
 	}
 
 	/** Stops everything: resolves when ffmpeg has exited, the server connection is closed and no timer is left. */
 	async close(): Promise<void> {
 		if (this.state === 'closed') return;
-		this.state = 'closed';
 		this.markClosing();
 		this.clearTimers();
-		const source = this.source;
-		this.source = null;
-		await source?.stop();
+		await this.supervisor.close();
 		this.link?.connection.close();
 		this.link = null;
 		const waiting = this.backlog.take();
@@ -149,105 +139,30 @@ export class ServerPipeline extends EventEmitter<LivePipelineEvents> {
 			);
 	}
 
-	// The stream side: one ffmpeg connection at a time.
+	// The stream side (StreamSupervisor): its audio goes to the server, or waits in the backlog.
 
-	private connect(): void {
-		this.state = 'connecting';
-		const { source, watch } = openStreamConnection(
-			this.input!,
-			this.options,
-			this.stream,
-			() => this.paused,
-			{
-				audio: (from, samples) => this.onAudio(from, samples),
-				exit: (from, error) => this.onExit(from, error),
-			},
-		);
-		this.source = source;
-		this.watch = watch;
-		this.session = null;
-		this.paused = false;
-		this.updateFlow();
-	}
-
-	private onAudio(source: FfmpegSource, samples: Float32Array): void {
-		if (source !== this.source) return;
-		const now = Date.now();
-		const durationMs = samples.length / SAMPLES_PER_MS;
-		if (!this.session) {
-			this.session = {
-				id: randomUUID(),
-				startedAt: now - durationMs,
-				connectedAt: now,
-				receivedMs: 0,
-			};
-			this.state = 'streaming';
-			this.emit('status', { type: 'connected', sessionId: this.session.id, stream: this.stream });
-		}
-		const session = this.session;
-		this.watch?.audio();
-		const chunk = { session, sessionMs: session.receivedMs, pcm: toPcm(samples) };
-		session.receivedMs += durationMs;
-		if (!this.endsByItself(source))
-			session.startedAt = Math.min(session.startedAt, now - session.receivedMs);
+	private onAudio(session: Session, samples: Float32Array, atMs: number): void {
+		const chunk = { session, sessionMs: atMs, pcm: toPcm(samples) };
 		if (this.link && !this.held && this.backlog.length === 0) this.send(this.link, chunk);
 		else this.keep(chunk);
 	}
 
-	/** After ffmpeg has exited: no error is a clean end of input. */
-	private onExit(source: FfmpegSource, error?: StreamError): void {
-		if (source !== this.source) return;
-		this.source = null;
-		this.watch?.stop();
-		this.watch = null;
-		const session = this.session;
-		if (session) this.streamBackoff.healthyFor(Date.now() - session.connectedAt);
-		if (this.state === 'closed') return;
-		if (session)
-			this.emit('status', {
-				type: 'disconnected',
-				sessionId: session.id,
-				stream: this.stream,
-				reason: error ? error.message : 'end of stream',
-			});
-		if (error?.fatal) {
-			this.state = 'finished';
-			this.stopServer();
-			this.emit('error', error);
-			return;
-		}
-		if (!error && this.endsByItself(source)) {
-			this.finishing = true;
-			this.state = 'waiting';
-			if (this.link && !this.held && this.backlog.length === 0) this.endAudio(this.link);
-			return;
-		}
-		if (error) this.emit('warning', error);
-		if (this.link && this.backlog.length === 0) {
-			this.link.connection.sendAudio(Buffer.alloc(CLOSING_SILENCE_MS * SAMPLES_PER_MS * 2));
-			this.link.clock.padding(CLOSING_SILENCE_MS);
-		}
-		this.state = 'waiting';
-		const delayMs = this.streamBackoff.next();
-		this.emit('status', {
-			type: 'reconnecting',
-			stream: this.stream,
-			attempt: this.streamBackoff.attempts,
-			delayMs,
-		});
-		this.streamTimer = setTimeout(() => {
-			this.streamTimer = null;
-			if (this.state === 'waiting') this.connect();
-		}, delayMs);
+	/** A finite input ended: its last audio goes with the end of audio, then 'end' follows the final answer. */
+	private finishInput(): void {
+		this.finishing = true;
+		if (this.link && !this.held && this.backlog.length === 0) this.endAudio(this.link);
+	}
+
+	/** The stream dropped: the server closes the sentence in progress, as a local flush would. */
+	private closeSentence(): void {
+		if (!this.link || this.backlog.length > 0) return;
+		this.link.connection.sendAudio(Buffer.alloc(CLOSING_SILENCE_MS * SAMPLES_PER_MS * 2));
+		this.link.clock.padding(CLOSING_SILENCE_MS);
 	}
 
 	/** Holds the reader while a full backlog waits for a server (backpressure policy). */
 	private updateFlow(): void {
-		const pause = this.backlog.policy === 'backpressure' && this.backlog.full;
-		if (pause === this.paused) return;
-		this.paused = pause;
-		if (pause) this.source?.pause();
-		else this.source?.resume();
+		this.supervisor.hold(this.backlog.policy === 'backpressure' && this.backlog.full);
 	}
 
 	// The server side: one connection at a time, to the next server of the fleet after a failure.
@@ -305,7 +220,7 @@ export class ServerPipeline extends EventEmitter<LivePipelineEvents> {
 		this.reportOverflow();
 		for (const chunk of this.backlog.take()) this.send(link, chunk);
 		this.updateFlow();
-		if (this.finishing && this.state === 'waiting' && !this.source) this.endAudio(link);
+		if (this.finishing && this.state === 'waiting' && !this.supervisor.reading) this.endAudio(link);
 	}
 
 	/**
@@ -478,9 +393,9 @@ export class ServerPipeline extends EventEmitter<LivePipelineEvents> {
 
 	/** The server answered the end of a finite input: everything it said was delivered. */
 	private finished(link: ServerLink): void {
-		if (!this.finishing || this.source) return;
+		if (!this.finishing || this.supervisor.reading) return;
 		this.clearFinalTimer();
-		this.state = 'finished';
+		this.supervisor.finish();
 		link.connection.close();
 		this.link = null;
 		this.clearTimers();
@@ -504,7 +419,7 @@ export class ServerPipeline extends EventEmitter<LivePipelineEvents> {
 		this.emit('partial', {
 			text: this.partialText,
 			index: this.sentences.upcomingIndex,
-			sessionId: this.session?.id ?? '',
+			sessionId: this.supervisor.session?.id ?? '',
 			stream: this.stream,
 		});
 	}
@@ -513,11 +428,6 @@ export class ServerPipeline extends EventEmitter<LivePipelineEvents> {
 		this.partialText = '';
 		if (this.partialTimer) clearTimeout(this.partialTimer);
 		this.partialTimer = null;
-	}
-
-	/** At a clean end, whether this input is over (finish once) rather than disconnected (reconnect). */
-	private endsByItself(source: FfmpegSource): boolean {
-		return this.options.finishAtEnd ?? source.extent === 'finite';
 	}
 
 	private stopServer(): void {
@@ -542,13 +452,10 @@ export class ServerPipeline extends EventEmitter<LivePipelineEvents> {
 	}
 
 	private clearTimers(): void {
-		for (const timer of [this.streamTimer, this.serverTimer, this.overflowTimer])
-			if (timer) clearTimeout(timer);
-		this.streamTimer = this.serverTimer = this.overflowTimer = null;
+		for (const timer of [this.serverTimer, this.overflowTimer]) if (timer) clearTimeout(timer);
+		this.serverTimer = this.overflowTimer = null;
 		this.clearFinalTimer();
 		this.resetPartial();
-		this.watch?.stop();
-		this.watch = null;
 	}
 }
 

@@ -347,7 +347,7 @@ export function renderMarkdown(results: BenchResults, options: BenchOptions): st
 		"- Peaks: the model's feed-forward GEMMs, four pairs [rows, 512]×[512, 2048]×[2048, 512] in one run (so that onnxruntime's cost per run and the output copy weigh little), the better of two row counts: the LFR rows of the segment holding the median second of speech (segments weighted by their length) and of the longest segment, built by bench/peak_matmul.py (int8: the generator's own quantiser, then int8 weights as the engine loads them), run back to back for 1.5 s with the engine's session options.",
 	);
 	add(
-		`- Results as JSON: ${chartDir}/results.json. \`npm run bench -- --quick\` runs one round and short live trials, writing to bench/results/quick/. \`npm run bench -- --only sensevoice\` measures only SenseVoice beside Paraformer-large and writes its section and figures (SENSEVOICE.md, sensevoice.json) to bench/results (with --quick, to the cache's bench-quick folder).`,
+		`- Results as JSON: ${chartDir}/results.json. \`npm run bench -- --quick\` runs one round and short live trials and writes to the cache (~/.cache/rtmp-asr/bench-quick), never into the repository. \`npm run bench -- --only sensevoice\` (SenseVoice beside Paraformer-large) and \`--only remote\` (the n8n main's CPU per stream, recognition remote against local) measure one part and write its section and figures to the cache's bench-sensevoice or bench-remote folder (with --quick, bench-quick).`,
 	);
 	add('');
 	return `${lines.join('\n')}\n`;

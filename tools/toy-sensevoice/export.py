@@ -9,7 +9,7 @@ D = os.environ.get('TOYSV_DIR', '/tmp/toysv')
 
 def load_model(p=f'{D}/model.pt'):
     ck = torch.load(p)
-    net = ToySenseVoice(ck['n_out'], d=ck['dim'], n_blocks=ck['blocks'])
+    net = ToySenseVoice(ck['n_out'], d=ck['dim'], n_blocks=ck['blocks'], stride=ck.get('stride', 2))
     net.load_state_dict(ck['state']); net.eval()
     return net, ck
 

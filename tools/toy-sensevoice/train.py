@@ -11,7 +11,7 @@ torch.set_num_threads(2); torch.manual_seed(0); random.seed(0)
 D = os.environ.get('TOYSV_DIR', '/tmp/toysv')
 EPOCHS = int(os.environ.get('EPOCHS', 5)); BATCH_FRAMES = 3000
 BUDGET_S = float(os.environ.get('BUDGET_S', 1e9))   # wall-time budget: the LR schedule anneals to 0 by then
-DIM = int(os.environ.get('DIM', 192)); BLOCKS = int(os.environ.get('BLOCKS', 8))
+DIM = int(os.environ.get('DIM', 192)); BLOCKS = int(os.environ.get('BLOCKS', 8)); STRIDE = int(os.environ.get('STRIDE', 1))
 
 def load(split):
     f, l, meta = np.load(f'{D}/{split}_feats.npy'), np.load(f'{D}/{split}_lens.npy'), json.load(open(f'{D}/{split}.json'))
@@ -54,7 +54,7 @@ if __name__ == '__main__':
     write_cmvn(f'{D}/am.mvn', -mean, 1.0 / std)
     norm = lambda f: ((f - mean) / std).astype(np.float32)
     trf = [norm(f) for f in trf]; tef = [norm(f) for f in tef]; del allf
-    model = ToySenseVoice(len(TOKENS), d=DIM, n_blocks=BLOCKS)
+    model = ToySenseVoice(len(TOKENS), d=DIM, n_blocks=BLOCKS, stride=STRIDE)
     if os.environ.get('INIT'):       # continue from a checkpoint (same data, so the same am.mvn)
         print('init from', os.environ['INIT'], model.load_state_dict(torch.load(os.environ['INIT'])['state'], strict=False))
     print('params', sum(p.numel() for p in model.parameters()), 'train utts', len(trf), 'frames', sum(len(f) for f in trf), flush=True)
@@ -82,7 +82,7 @@ if __name__ == '__main__':
             if step % 100 == 0: print(f'step {step}/{total} loss {loss.item():.3f} {time.time() - t0:.0f}s', flush=True)
         s, hyps = evaluate(model, tef, tem)
         print(f'epoch {ep} ({done}/{nb} batches) loss {tl / max(done, 1):.3f} held-out(auto,woitn) {s} time {time.time() - t0:.0f}s', flush=True)
-        torch.save({'state': model.state_dict(), 'dim': DIM, 'blocks': BLOCKS, 'n_out': len(TOKENS), 'score': s,
+        torch.save({'state': model.state_dict(), 'dim': DIM, 'blocks': BLOCKS, 'stride': STRIDE, 'n_out': len(TOKENS), 'score': s,
                     'epoch': ep, 'train_s': time.time() - t0}, f'{D}/model.pt')
         if progress() >= 1: break
     for itn in ('woitn', 'withitn'):

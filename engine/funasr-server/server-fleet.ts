@@ -1,4 +1,5 @@
 import { EngineError } from '../errors.js';
+import { redactUrl } from '../source/redact.js';
 import { parseServerUrl } from './server-connection.js';
 
 /**
@@ -25,6 +26,16 @@ export class ServerFleet {
 
 	get size(): number {
 		return this.urls.length;
+	}
+
+	/** The ws:// URLs that carry a login or a token, which travel in clear text (redacted). */
+	get clearTextSecrets(): string[] {
+		return this.urls
+			.filter((text) => {
+				const url = parseServerUrl(text);
+				return url.protocol === 'ws:' && Boolean(url.username || url.password || url.search);
+			})
+			.map(redactUrl);
 	}
 
 	/** The URL to connect to now; the one after it next time. */

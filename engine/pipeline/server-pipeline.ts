@@ -110,6 +110,16 @@ export class ServerPipeline extends EventEmitter<LivePipelineEvents> {
 			);
 		this.supervisor.begin();
 		this.fleet = new ServerFleet(this.options.server.urls);
+		for (const url of this.fleet.clearTextSecrets)
+			this.emit(
+				'warning',
+				new EngineError(
+					'BAD_OPTION',
+					`The ASR server URL ${url} sends its login or token in clear text (ws://).`,
+					'Use wss:// for a server that needs a login or token, or keep it on a private network.',
+					{ fatal: false },
+				),
+			);
 		this.connectServer();
 		this.supervisor.connect();
 		this.updateFlow();

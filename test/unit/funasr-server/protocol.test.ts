@@ -137,6 +137,23 @@ describe('fleet', () => {
 		);
 		assert.throws(() => new ServerFleet([' ']), /No ASR server URL/);
 	});
+
+	test('names the ws:// URLs whose login or token would travel in clear text, redacted', () => {
+		const fleet = new ServerFleet([
+			'ws://user:pw-secret@a:10095',
+			'ws://b:10095/?token=tk-secret',
+			'ws://c:10095',
+			'wss://user:pw-secret@d:10095',
+		]);
+		const named = fleet.clearTextSecrets;
+		assert.equal(named.length, 2);
+		assert.match(named[0], /^ws:\/\/.*a:10095/);
+		assert.match(named[1], /^ws:\/\/b:10095/);
+		assert.ok(
+			named.every((url) => !url.includes('secret')),
+			named.join(' '),
+		);
+	});
 });
 
 describe('websocket frames', () => {

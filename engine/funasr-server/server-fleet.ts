@@ -3,9 +3,9 @@ import { redactUrl } from '../source/redact.js';
 import { parseServerUrl } from './server-connection.js';
 
 /**
- * The servers of a credential, without a load balancer in front: a stream connects to the first,
- * and each new connection after a failure goes to the next one, so a server that failed is left
- * for the others.
+ * The servers of a credential, without a load balancer in front: a stream connects to its first
+ * (`fleetForStream` starts each stream on another server), and each new connection after a
+ * failure goes to the next one, so a server that failed is left for the others.
  */
 export class ServerFleet {
 	private readonly urls: readonly string[];
@@ -44,6 +44,18 @@ export class ServerFleet {
 		this.position = (this.position + 1) % this.urls.length;
 		return url;
 	}
+}
+
+/** Per list of servers, where the next stream's fleet starts: streams spread over the servers. */
+const nextStart = new Map<string, number>();
+
+/** The fleet of a new stream: each stream of the same list starts on the server after the last one's. */
+export function fleetForStream(urls: readonly string[]): ServerFleet {
+	const key = urls.join(' ');
+	const start = nextStart.get(key) ?? 0;
+	const fleet = new ServerFleet(urls, start);
+	nextStart.set(key, (start + 1) % fleet.size);
+	return fleet;
 }
 
 /** A credential's or a command line's list: separated by commas, spaces or new lines. */

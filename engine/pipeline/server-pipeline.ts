@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events';
 import type { ServerPipelineOptions } from '../config.js';
 import { EngineError, errorMessage } from '../errors.js';
 import { ServerConnection } from '../funasr-server/server-connection.js';
-import { ServerFleet } from '../funasr-server/server-fleet.js';
+import { fleetForStream, type ServerFleet } from '../funasr-server/server-fleet.js';
 import type { ServerResult } from '../funasr-server/server-results.js';
 import { SentenceAssembly } from '../sentences/sentence-assembly.js';
 import { OUTPUT_SAMPLE_RATE } from '../source/ffmpeg-args.js';
@@ -109,7 +109,7 @@ export class ServerPipeline extends EventEmitter<LivePipelineEvents> {
 				'Create a new one.',
 			);
 		this.supervisor.begin();
-		this.fleet = new ServerFleet(this.options.server.urls);
+		this.fleet = fleetForStream(this.options.server.urls);
 		for (const url of this.fleet.clearTextSecrets)
 			this.emit(
 				'warning',

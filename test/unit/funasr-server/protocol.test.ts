@@ -2,7 +2,11 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { firstMessage } from '../../../engine/funasr-server/first-message.js';
 import { parseServerResult } from '../../../engine/funasr-server/server-results.js';
-import { ServerFleet, splitServerUrls } from '../../../engine/funasr-server/server-fleet.js';
+import {
+	fleetForStream,
+	ServerFleet,
+	splitServerUrls,
+} from '../../../engine/funasr-server/server-fleet.js';
 import {
 	encodeFrame,
 	FrameReader,
@@ -136,6 +140,13 @@ describe('fleet', () => {
 				!error.message.includes('pw-secret'),
 		);
 		assert.throws(() => new ServerFleet([' ']), /No ASR server URL/);
+	});
+
+	test('spreads the streams of one list over its servers', () => {
+		const urls = ['ws://spread-a:10095', 'ws://spread-b:10095', 'ws://spread-c:10095'];
+		const firsts = [1, 2, 3, 4].map(() => fleetForStream(urls).next());
+		assert.deepEqual(firsts, [urls[0], urls[1], urls[2], urls[0]]);
+		assert.equal(fleetForStream(['ws://alone:10095']).next(), 'ws://alone:10095');
 	});
 
 	test('names the ws:// URLs whose login or token would travel in clear text, redacted', () => {

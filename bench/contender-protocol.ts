@@ -41,6 +41,8 @@ export type ContenderSpec =
 	| ({
 			kind: 'live' | 'rtmp-live';
 			precision: Precision;
+			/** The recognizer in the setup's asrDir (default Paraformer). */
+			family?: RecognizerFamily;
 			streams: number;
 			seconds: number;
 			earlyRecognition: boolean;

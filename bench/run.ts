@@ -12,16 +12,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isEngineError } from '../engine/errors.js';
 import { hasFastSignedInt8 } from '../engine/onnx/signed-int8-weights.js';
-import { RTMP_MODULE } from '../test/helpers/rtmp-server.js';
 import { writeCharts } from './chart.js';
 import { ContenderProcess, describeSpec, runOnce, type Context } from './contender-process.js';
 import type { ContenderSpec, Layout, PassResult, Precision } from './contender-protocol.js';
 import type { FlopCount } from './contenders/flops.js';
 import type { Int8WeightsFigures } from './contenders/int8-weights.js';
-import { PAUSE_SECONDS, type LiveTrial } from './contenders/live.js';
 import type { MemoryFigures } from './contenders/memory.js';
 import { prepareCorpus, segmentSeconds, type CorpusSegment } from './corpus.js';
-import { judgeLive, nextStreamCount } from './live-search.js';
+import { estimateStreams, measureLive } from './live-series.js';
 import { measureMainCapacity } from './main-capacity.js';
 import { renderMainCapacity } from './main-capacity-report.js';
 import { describeLayout, sameLayout } from './results.js';
@@ -98,7 +96,7 @@ async function main(): Promise<void> {
 			context,
 			precisions,
 			senseVoiceLayouts,
-			options.rounds,
+			options,
 			log,
 		);
 		const run: SenseVoiceRun = {
@@ -131,13 +129,7 @@ async function main(): Promise<void> {
 		}
 	}
 	const stages = await measureStages(precisions, context, options, log);
-	const sensevoice = await measureSenseVoice(
-		context,
-		precisions,
-		senseVoiceLayouts,
-		options.rounds,
-		log,
-	);
+	const sensevoice = await measureSenseVoice(context, precisions, senseVoiceLayouts, options, log);
 	const flops: BenchResults['flops'] = {};
 	for (const precision of precisions) {
 		log(`counting the model's operations (${precision}, profiled run)`);
@@ -160,7 +152,21 @@ async function main(): Promise<void> {
 	const live: LiveSeries[] = [];
 	for (const precision of precisions) {
 		for (const layout of LAYOUTS.filter(({ threads, recognizers }) => threads * recognizers === 2))
-			live.push(await measureLive(precision, layout, groups, context, options, log));
+			live.push(
+				await measureLive(
+					precision,
+					layout,
+					estimateStreams(
+						median(
+							groups.find((group) => group.precision === precision && sameLayout(group, layout))!
+								.pipeline.wall,
+						),
+					),
+					context,
+					options,
+					log,
+				),
+			);
 	}
 	const mainCapacity = await measureMainCapacity(mainPrecision, context, options, log);
 
@@ -392,82 +398,6 @@ async function measureInt8Weights(
 }
 
 /** One stream for latency, then a search for the most streams one process keeps up with. */
-async function measureLive(
-	precision: Precision,
-	layout: Layout,
-	groups: ModelGroup[],
-	context: Context,
-	options: BenchOptions,
-	log: (line: string) => void,
-): Promise<LiveSeries> {
-	const group = groups.find(
-		(candidate) => candidate.precision === precision && sameLayout(candidate, layout),
-	)!;
-	const estimatedStreams = Math.max(2, Math.floor(0.9 / median(group.pipeline.wall)));
-	const trials: LiveTrial[] = [];
-	const rtmp = rtmpAvailable();
-	if (!rtmp)
-		log(
-			'nginx with the RTMP module is not installed: live streams go to the inference worker directly',
-		);
-	// One stream goes through the whole corpus once: the most sentences for the latency target.
-	const wholeCorpus = Math.ceil(sumSeconds(context.corpus) + context.corpus.length * PAUSE_SECONDS);
-	let streams: number | null = 1;
-	while (streams !== null) {
-		const seconds = streams === 1 && !options.quick ? wholeCorpus : options.liveSeconds;
-		log(
-			`live ${precision} ${describeLayout(layout)}: ${streams} stream(s) at real-time pace for ${seconds} s`,
-		);
-		const trial = (
-			await runOnce(
-				{
-					kind: rtmp ? 'rtmp-live' : 'live',
-					precision,
-					...layout,
-					streams,
-					seconds,
-					earlyRecognition: true,
-				},
-				context,
-			)
-		).data as LiveTrial;
-		trials.push(trial);
-		const verdict = judgeLive(trial);
-		log(`  ${verdict.sustained ? 'kept up' : 'fell behind'}: ${verdict.summary}`);
-		streams = nextStreamCount(trials, estimatedStreams, options.liveSteps);
-	}
-	// What early recognition saves: the same single stream, each sentence recognized only once the VAD closed it.
-	let late: LiveTrial | null = null;
-	if (rtmp && layout.recognizers === 1) {
-		log(`live ${precision} ${describeLayout(layout)}: 1 stream, early recognition off`);
-		late = (
-			await runOnce(
-				{
-					kind: 'rtmp-live',
-					precision,
-					...layout,
-					streams: 1,
-					seconds: trials[0].seconds,
-					earlyRecognition: false,
-				},
-				context,
-			)
-		).data as LiveTrial;
-		log(`  ${judgeLive(late).summary}`);
-	}
-	return { precision, ...layout, estimatedStreams, trials, late };
-}
-
-/** The RTMP test server needs nginx with its RTMP module (scripts/bootstrap.sh installs both). */
-function rtmpAvailable(): boolean {
-	if (!existsSync(RTMP_MODULE)) return false;
-	try {
-		execFileSync('nginx', ['-v'], { stdio: 'ignore' });
-		return true;
-	} catch {
-		return false;
-	}
-}
 
 /** The generator's own estimate from the architecture (10 s utterances), to check the profile's count. */
 function analyticFlops(): number | null {

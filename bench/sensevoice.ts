@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import type { RecognizerFamily } from '../engine/asr/recognizer-family.js';
 import type { Context } from './contender-process.js';
 import type { ContenderSpec, Layout, PassResult, Precision } from './contender-protocol.js';
-import { describeLayout, type Rtf } from './results.js';
+import { estimateStreams, measureLive } from './live-series.js';
+import type { BenchOptions } from './options.js';
+import { describeLayout, sameLayout, type LiveSeries, type Rtf } from './results.js';
 import {
 	agreement,
 	measureSideBySide,
@@ -12,6 +14,7 @@ import {
 	type Entry,
 } from './side-by-side.js';
 import { ensureStandIn, SENSEVOICE_SMALL } from './stand-in.js';
+import { median } from './stats.js';
 
 /** One family's figures on one precision and layout. */
 export interface FamilyFigures {
@@ -51,7 +54,12 @@ export interface SenseVoiceComparison {
 	/** fbank + LFR + CMVN of every segment, with each model's front end options (config.yaml, am.mvn). */
 	frontend: Record<RecognizerFamily, Rtf>;
 	groups: SenseVoiceGroup[];
+	/** Live searches of both families, one after the other, on the two-core layout (2 × 1 thread), in the last precision measured (int8 when there is one). Absent in older results. */
+	live?: Record<RecognizerFamily, LiveSeries>;
 }
+
+/** The live searches' layout: two recognitions at a time on a thread each, as the node runs on two cores. */
+const LIVE_LAYOUT: Layout = { threads: 1, recognizers: 2 };
 
 const FAMILIES: readonly RecognizerFamily[] = ['paraformer', 'sensevoice'];
 
@@ -64,9 +72,10 @@ export async function measureSenseVoice(
 	paraformer: Context,
 	precisions: readonly Precision[],
 	layouts: readonly Layout[],
-	rounds: number,
+	options: BenchOptions,
 	log: (line: string) => void,
 ): Promise<SenseVoiceComparison> {
+	const { rounds } = options;
 	const standIn = ensureStandIn(log, SENSEVOICE_SMALL);
 	const contexts: Record<RecognizerFamily, Context> = {
 		paraformer,
@@ -116,6 +125,7 @@ export async function measureSenseVoice(
 			});
 		}
 	}
+	const live = await measureLiveSideBySide(groups, contexts, precisions.at(-1)!, options, log);
 	const megabytes = (file: string) => {
 		const path = join(standIn.dir, file);
 		return existsSync(path) ? statSync(path).size / 1e6 : Number.NaN;
@@ -136,5 +146,40 @@ export async function measureSenseVoice(
 			sensevoice: rtfSeries(frontends.rounds[1], streamSeconds),
 		},
 		groups,
+		live,
 	};
+}
+
+/**
+ * Each family's live search on the same RTMP streams, Paraformer then SenseVoice, starting from the
+ * estimate its pipeline's measured speed gives (one thread's, halved, when the two-core layout was
+ * not measured).
+ */
+async function measureLiveSideBySide(
+	groups: readonly SenseVoiceGroup[],
+	contexts: Record<RecognizerFamily, Context>,
+	precision: Precision,
+	options: BenchOptions,
+	log: (line: string) => void,
+): Promise<Record<RecognizerFamily, LiveSeries>> {
+	const estimate = (family: RecognizerFamily) => {
+		const same = groups.find((g) => g.precision === precision && sameLayout(g, LIVE_LAYOUT));
+		const single = groups.find((g) => g.precision === precision && g.threads * g.recognizers === 1);
+		const wall = same
+			? median(same[family].pipeline.wall)
+			: median(single![family].pipeline.wall) / 2;
+		return estimateStreams(wall);
+	};
+	const live = {} as Record<RecognizerFamily, LiveSeries>;
+	for (const family of FAMILIES)
+		live[family] = await measureLive(
+			precision,
+			LIVE_LAYOUT,
+			estimate(family),
+			contexts[family],
+			options,
+			log,
+			family,
+		);
+	return live;
 }

@@ -52,7 +52,7 @@ export async function createContender(setup: SetupMessage): Promise<Contender> {
 		case 'memory':
 			return memoryContender(setup, spec.precision, spec.threads, spec.streams);
 		case 'live':
-			return liveContender(setup, spec.precision, spec, spec.streams, spec.seconds);
+			return liveContender(setup, spec.precision, spec, spec.streams, spec.seconds, spec.family);
 		case 'rtmp-live':
 			return rtmpLiveContender(
 				setup,
@@ -61,6 +61,7 @@ export async function createContender(setup: SetupMessage): Promise<Contender> {
 				spec.streams,
 				spec.seconds,
 				spec.earlyRecognition,
+				spec.family,
 			);
 		case 'main-cpu':
 			return mainCpuContender(

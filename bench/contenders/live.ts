@@ -1,3 +1,4 @@
+import type { RecognizerFamily } from '../../engine/asr/recognizer-family.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RecognitionQueue } from '../../engine/pipeline/recognition-queue.js';
 import { recognitionsInFlight } from '../../engine/runtime/batcher.js';
@@ -69,10 +70,11 @@ export async function liveContender(
 	layout: Layout,
 	streams: number,
 	seconds: number,
+	family?: RecognizerFamily,
 ): Promise<Contender> {
 	const client = new InferenceClient();
 	const ids = Array.from({ length: streams }, (_, i) => `live-${i}`);
-	const config = pipelineConfig(setup.asrDir, precision, layout);
+	const config = pipelineConfig(setup.asrDir, precision, layout, family);
 	for (const id of ids) await client.open(id, config);
 	const corpus = corpusWithPauses(readCorpusAudio(setup.corpus));
 	return {

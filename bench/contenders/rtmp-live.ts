@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { RecognizerFamily } from '../../engine/asr/recognizer-family.js';
 import { LivePipeline } from '../../engine/pipeline/live-pipeline.js';
 import type { SegmentClosedEvent } from '../../engine/pipeline/events.js';
 import type { Publisher } from '../../test/helpers/publisher.js';
@@ -28,6 +29,7 @@ export async function rtmpLiveContender(
 	streams: number,
 	seconds: number,
 	earlyRecognition: boolean,
+	family?: RecognizerFamily,
 ): Promise<Contender> {
 	const rtmp = await RtmpStreams.prepare(setup, streams);
 	return {
@@ -38,7 +40,7 @@ export async function rtmpLiveContender(
 			const pipelines = rtmp.urls.map((url, i) => {
 				const pipeline = new LivePipeline({
 					url,
-					models: pipelineConfig(setup.asrDir, precision, layout).models,
+					...pipelineConfig(setup.asrDir, precision, layout, family),
 					earlyRecognition,
 				});
 				const mine: SegmentClosedEvent[] = [];

@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { FunasrTestServer, releaseTestServerModels } from '../helpers/funasr-test-server.js';
-import { sharedPath } from '../helpers/paths.js';
 import { waitFor } from '../helpers/pipeline-recorder.js';
 import { startPublisher } from '../helpers/publisher.js';
 import { startRtmpServer, type RtmpServer } from '../helpers/rtmp-server.js';
@@ -21,6 +19,7 @@ import {
 	type RunningN8n,
 } from './n8n-instance.js';
 import { appendJsonLines, chain, rtmpAsrTrigger } from './workflows.js';
+import { cutToyClip, TOY_CLIP_SENTENCES } from '../helpers/toy-clip.js';
 
 /**
  * Recognition on a FunASR server in a real n8n 2.40.7: the ASR Server credential imported
@@ -28,17 +27,11 @@ import { appendJsonLines, chain, rtmpAsrTrigger } from './workflows.js';
  * Sentence, Status and Partial Captions outputs appended to files.
  */
 
-const SENTENCES = (
-	JSON.parse(readFileSync(sharedPath('audio', 'toy', 'transcripts.json'), 'utf8')) as Record<
-		string,
-		string[]
-	>
-)['toy_stream.wav'].slice(0, 3);
 const WORKFLOW_ID = 'RtmpAsrE2eFunasr1';
 const SERVER_TOKEN = 'e2e-server-token-8086';
 const work = mkdtempSync(join(tmpdir(), 'rtmp-asr-e2e-funasr-'));
 const files = join(work, 'files');
-const CLIP = join(work, 'clip.wav');
+const CLIP = cutToyClip(work);
 const paths = {
 	sentences: join(files, 'sentences.jsonl'),
 	status: join(files, 'status.jsonl'),
@@ -59,15 +52,6 @@ const lines = (path: string) =>
 		: [];
 
 before(async () => {
-	execFileSync('ffmpeg', [
-		'-loglevel',
-		'error',
-		'-i',
-		sharedPath('audio', 'toy', 'toy_stream.wav'),
-		'-t',
-		'10.3',
-		CLIP,
-	]);
 	options = { n8nDir: await installN8n(), userFolder: join(work, 'home'), fileAccess: files };
 	mkdirSync(files, { recursive: true });
 	await installCommunityPackage(options.userFolder, await packRepository(work));
@@ -148,7 +132,7 @@ test('n8n knows the ASR Server credential; activated, each server sentence is on
 	t.diagnostic(
 		`${sentences.length} sentences: ${texts.join(' | ')}; ${lines(paths.partials).length} partials`,
 	);
-	assert.ok(characterErrorRate(SENTENCES, texts) < 0.1, texts.join(' | '));
+	assert.ok(characterErrorRate(TOY_CLIP_SENTENCES, texts) < 0.1, texts.join(' | '));
 	sentences.forEach((record, index) => {
 		assert.equal(record.index, index);
 		assert.equal(record.model, 'funasr-server-2pass');

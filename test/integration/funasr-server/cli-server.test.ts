@@ -1,34 +1,18 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { runCli } from '../../helpers/cli.js';
 import { FunasrTestServer, releaseTestServerModels } from '../../helpers/funasr-test-server.js';
-import { sharedPath } from '../../helpers/paths.js';
 import { characterErrorRate } from '../../helpers/text.js';
+import { cutToyClip, TOY_CLIP_SENTENCES } from '../../helpers/toy-clip.js';
 
-const SENTENCES = (
-	JSON.parse(readFileSync(sharedPath('audio', 'toy', 'transcripts.json'), 'utf8')) as Record<
-		string,
-		string[]
-	>
-)['toy_stream.wav'].slice(0, 3);
 const work = mkdtempSync(join(tmpdir(), 'cli-server-'));
-const CLIP = join(work, 'clip.wav');
+const CLIP = cutToyClip(work);
 let asr: FunasrTestServer;
 
 before(async () => {
-	execFileSync('ffmpeg', [
-		'-loglevel',
-		'error',
-		'-i',
-		sharedPath('audio', 'toy', 'toy_stream.wav'),
-		'-t',
-		'10.3',
-		CLIP,
-	]);
 	asr = await FunasrTestServer.start({ timestamps: true });
 });
 
@@ -54,7 +38,7 @@ test("transcribe --server: each sentence from the FunASR server, with its words'
 	);
 	assert.ok(
 		characterErrorRate(
-			SENTENCES,
+			TOY_CLIP_SENTENCES,
 			sentences.map((sentence) => sentence.textRaw),
 		) < 0.1,
 	);

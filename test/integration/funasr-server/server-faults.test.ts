@@ -15,19 +15,14 @@ import {
 	releaseTestServerModels,
 	type FunasrTestServerOptions,
 } from '../../helpers/funasr-test-server.js';
-import { sharedPath } from '../../helpers/paths.js';
 import { record, waitFor, type Recorded } from '../../helpers/pipeline-recorder.js';
 import { startPublisher } from '../../helpers/publisher.js';
 import { startRtmpServer, type RtmpServer } from '../../helpers/rtmp-server.js';
 import { characterErrorRate } from '../../helpers/text.js';
+import { cutToyClip, TOY_CLIP_SENTENCES } from '../../helpers/toy-clip.js';
 
-const STREAM_SENTENCES = JSON.parse(
-	readFileSync(sharedPath('audio', 'toy', 'transcripts.json'), 'utf8'),
-)['toy_stream.wav'] as string[];
 const work = mkdtempSync(join(tmpdir(), 'server-faults-'));
-/** The toy stream's first three sentences (0–10.3 s). */
-const CLIP = join(work, 'clip.wav');
-const CLIP_SENTENCES = STREAM_SENTENCES.slice(0, 3);
+const CLIP = cutToyClip(work);
 const CERT = join(work, 'server.crt');
 const KEY = join(work, 'server.key');
 
@@ -36,15 +31,6 @@ const cleanups: (() => Promise<unknown>)[] = [];
 let current: (() => Promise<unknown>)[] = [];
 
 before(async () => {
-	execFileSync('ffmpeg', [
-		'-loglevel',
-		'error',
-		'-i',
-		sharedPath('audio', 'toy', 'toy_stream.wav'),
-		'-t',
-		'10.3',
-		CLIP,
-	]);
 	execFileSync(
 		'openssl',
 		[
@@ -268,7 +254,7 @@ describe('FunASR server faults', { concurrency: false }, () => {
 		);
 		assert.equal(recorded.warnings[0].code, 'SERVER_FAILED');
 		assert.ok(
-			characterErrorRate(CLIP_SENTENCES.slice(-2), texts(recorded).slice(-2)) < 0.15,
+			characterErrorRate(TOY_CLIP_SENTENCES.slice(-2), texts(recorded).slice(-2)) < 0.15,
 			JSON.stringify(texts(recorded)),
 		);
 	});
@@ -349,7 +335,7 @@ describe('FunASR server faults', { concurrency: false }, () => {
 			`three sentences (${JSON.stringify(texts(recorded))})`,
 		);
 		assert.ok(
-			characterErrorRate(CLIP_SENTENCES, texts(recorded)) < 0.1,
+			characterErrorRate(TOY_CLIP_SENTENCES, texts(recorded)) < 0.1,
 			JSON.stringify(texts(recorded)),
 		);
 		assert.ok(!recorded.statuses.some((status) => status.type === 'overflow'));
@@ -368,7 +354,7 @@ describe('FunASR server faults', { concurrency: false }, () => {
 			`three sentences (${JSON.stringify(texts(recorded))})`,
 		);
 		assert.ok(
-			characterErrorRate(CLIP_SENTENCES, texts(recorded)) < 0.1,
+			characterErrorRate(TOY_CLIP_SENTENCES, texts(recorded)) < 0.1,
 			JSON.stringify(texts(recorded)),
 		);
 		assert.deepEqual(lost(recorded), []);

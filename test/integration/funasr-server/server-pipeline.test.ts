@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,28 +15,14 @@ import {
 import { sharedPath } from '../../helpers/paths.js';
 import { activeTimers, record, waitFor, type Recorded } from '../../helpers/pipeline-recorder.js';
 import { characterErrorRate } from '../../helpers/text.js';
+import { cutToyClip, TOY_CLIP_SENTENCES } from '../../helpers/toy-clip.js';
 
-const STREAM_SENTENCES = JSON.parse(
-	readFileSync(sharedPath('audio', 'toy', 'transcripts.json'), 'utf8'),
-)['toy_stream.wav'] as string[];
 const work = mkdtempSync(join(tmpdir(), 'server-pipeline-'));
-/** The toy stream's first three sentences (0–10.3 s). */
-const CLIP = join(work, 'clip.wav');
-const CLIP_SENTENCES = STREAM_SENTENCES.slice(0, 3);
+const CLIP = cutToyClip(work);
 
 const cleanups: (() => Promise<unknown>)[] = [];
 
-before(() => {
-	execFileSync('ffmpeg', [
-		'-loglevel',
-		'error',
-		'-i',
-		sharedPath('audio', 'toy', 'toy_stream.wav'),
-		'-t',
-		'10.3',
-		CLIP,
-	]);
-});
+before(() => {});
 
 after(async () => {
 	for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
@@ -83,7 +68,7 @@ describe('ServerPipeline with a FunASR 2pass server', () => {
 		await run.pipeline.start();
 		await run.ended;
 		assert.deepEqual(run.recorded.errors, []);
-		const cer = characterErrorRate(CLIP_SENTENCES, texts(run.recorded));
+		const cer = characterErrorRate(TOY_CLIP_SENTENCES, texts(run.recorded));
 		assert.ok(cer < 0.1, `CER ${cer}: ${texts(run.recorded).join(' | ')}`);
 		assert.deepEqual(
 			run.recorded.sentences.map((sentence) => sentence.index),
@@ -124,7 +109,7 @@ describe('ServerPipeline with a FunASR 2pass server', () => {
 		const run = pipelineFor([asr.url], { hotwords: ['会议', '报警'] });
 		await run.pipeline.start();
 		await run.ended;
-		assert.ok(characterErrorRate(CLIP_SENTENCES, texts(run.recorded)) < 0.1);
+		assert.ok(characterErrorRate(TOY_CLIP_SENTENCES, texts(run.recorded)) < 0.1);
 		assert.equal(asr.firstMessages[0].parsed!.hotwords, '会议 报警');
 		for (const sentence of run.recorded.sentences) {
 			assert.ok(sentence.tokens, 'tokens');

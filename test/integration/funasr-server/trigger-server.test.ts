@@ -1,41 +1,25 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { IDataObject, IRun } from 'n8n-workflow';
 import { RtmpAsrTrigger } from '../../../nodes/RtmpAsr/RtmpAsrTrigger.node.js';
 import { FunasrTestServer, releaseTestServerModels } from '../../helpers/funasr-test-server.js';
-import { sharedPath } from '../../helpers/paths.js';
 import { waitFor } from '../../helpers/pipeline-recorder.js';
 import { startPublisher } from '../../helpers/publisher.js';
 import { startRtmpServer, type RtmpServer } from '../../helpers/rtmp-server.js';
 import { characterErrorRate } from '../../helpers/text.js';
 import { testTriggerNode } from '../../helpers/trigger-harness.js';
+import { cutToyClip, TOY_CLIP_SENTENCES } from '../../helpers/toy-clip.js';
 
-const SENTENCES = (
-	JSON.parse(readFileSync(sharedPath('audio', 'toy', 'transcripts.json'), 'utf8')) as Record<
-		string,
-		string[]
-	>
-)['toy_stream.wav'].slice(0, 3);
 const work = mkdtempSync(join(tmpdir(), 'trigger-server-'));
-const CLIP = join(work, 'clip.wav');
+const CLIP = cutToyClip(work);
 const node = new RtmpAsrTrigger();
 let rtmp: RtmpServer;
 let asr: FunasrTestServer;
 
 before(async () => {
-	execFileSync('ffmpeg', [
-		'-loglevel',
-		'error',
-		'-i',
-		sharedPath('audio', 'toy', 'toy_stream.wav'),
-		'-t',
-		'10.3',
-		CLIP,
-	]);
 	rtmp = await startRtmpServer();
 	asr = await FunasrTestServer.start();
 });
@@ -89,7 +73,7 @@ describe('the trigger node on FunASR servers', { concurrency: false }, () => {
 			const sentences = output(0);
 			assert.ok(
 				characterErrorRate(
-					SENTENCES,
+					TOY_CLIP_SENTENCES,
 					sentences.map((item) => String(item.textRaw)),
 				) < 0.1,
 			);

@@ -12,19 +12,14 @@ import { serveFiles, type FileServer } from '../../helpers/file-server.js';
 import { sharedPath } from '../../helpers/paths.js';
 import { record, waitFor, type Recorded } from '../../helpers/pipeline-recorder.js';
 import { characterErrorRate } from '../../helpers/text.js';
+import { cutToyClip, TOY_CLIP_SENTENCES } from '../../helpers/toy-clip.js';
 
 const models = {
 	asrDir: sharedPath('models', 'toy-paraformer-zh'),
 	vadDir: sharedPath('models', 'fsmn-vad'),
 };
 const work = mkdtempSync(join(tmpdir(), 'input-extent-'));
-/** The toy stream's first three sentences (0–10.3 s). */
-const CLIP = join(work, 'clip.wav');
-const CLIP_SENTENCES = (
-	JSON.parse(readFileSync(sharedPath('audio', 'toy', 'transcripts.json'), 'utf8'))[
-		'toy_stream.wav'
-	] as string[]
-).slice(0, 3);
+const CLIP = cutToyClip(work);
 
 let http: FileServer;
 let base = '';
@@ -33,15 +28,6 @@ const trickling = new Set<Socket>();
 let trickleUrl = '';
 
 before(async () => {
-	execFileSync('ffmpeg', [
-		'-loglevel',
-		'error',
-		'-i',
-		sharedPath('audio', 'toy', 'toy_stream.wav'),
-		'-t',
-		'10.3',
-		CLIP,
-	]);
 	execFileSync('ffmpeg', [
 		'-loglevel',
 		'error',
@@ -117,8 +103,8 @@ async function runOnce(url: string, options: Partial<LivePipelineOptions> = {}):
 
 function assertSentencesOnce(recorded: Recorded): void {
 	const texts = recorded.sentences.map((sentence) => sentence.text);
-	assert.equal(texts.length, CLIP_SENTENCES.length, JSON.stringify(texts));
-	assert.ok(characterErrorRate(CLIP_SENTENCES, texts) <= 0.05, JSON.stringify(texts));
+	assert.equal(texts.length, TOY_CLIP_SENTENCES.length, JSON.stringify(texts));
+	assert.ok(characterErrorRate(TOY_CLIP_SENTENCES, texts) <= 0.05, JSON.stringify(texts));
 	assert.deepEqual(
 		recorded.sentences.map((sentence) => sentence.index),
 		[0, 1, 2],

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -19,32 +18,19 @@ import {
 import { startPublisher, type Publisher } from '../../helpers/publisher.js';
 import { startRtmpServer, type RtmpServer } from '../../helpers/rtmp-server.js';
 import { characterErrorRate } from '../../helpers/text.js';
+import { cutToyClip, TOY_CLIP_SENTENCES, TOY_STREAM_SENTENCES } from '../../helpers/toy-clip.js';
 
 const models = {
 	asrDir: sharedPath('models', 'toy-paraformer-zh'),
 	vadDir: sharedPath('models', 'fsmn-vad'),
 };
-const STREAM_SENTENCES = JSON.parse(
-	readFileSync(sharedPath('audio', 'toy', 'transcripts.json'), 'utf8'),
-)['toy_stream.wav'] as string[];
 const work = mkdtempSync(join(tmpdir(), 'live-pipeline-'));
-/** The toy stream's first three sentences (0–10.3 s). */
-const CLIP = join(work, 'clip.wav');
-const CLIP_SENTENCES = STREAM_SENTENCES.slice(0, 3);
+const CLIP = cutToyClip(work);
 
 let server: RtmpServer;
 const cleanups: (() => Promise<unknown>)[] = [];
 
 before(async () => {
-	execFileSync('ffmpeg', [
-		'-loglevel',
-		'error',
-		'-i',
-		sharedPath('audio', 'toy', 'toy_stream.wav'),
-		'-t',
-		'10.3',
-		CLIP,
-	]);
 	server = await startRtmpServer();
 });
 
@@ -103,18 +89,18 @@ describe('live pipeline against a real RTMP server', { concurrency: false }, () 
 		await publisher.exited;
 		const endedAt = recorded.statuses.length;
 		await waitFor(
-			() => recorded.sentences.length >= STREAM_SENTENCES.length,
+			() => recorded.sentences.length >= TOY_STREAM_SENTENCES.length,
 			15_000,
-			`${STREAM_SENTENCES.length} sentences (have ${JSON.stringify(texts(recorded))})`,
+			`${TOY_STREAM_SENTENCES.length} sentences (have ${JSON.stringify(texts(recorded))})`,
 		);
 		assert.ok(endedAt > 0);
 		assert.ok(firstWhilePlaying, 'the first sentence came while the 44 s stream was still playing');
 		assert.equal(
 			recorded.sentences.length,
-			STREAM_SENTENCES.length,
+			TOY_STREAM_SENTENCES.length,
 			JSON.stringify(texts(recorded)),
 		);
-		const cer = characterErrorRate(STREAM_SENTENCES, texts(recorded));
+		const cer = characterErrorRate(TOY_STREAM_SENTENCES, texts(recorded));
 		assert.ok(cer <= 0.05, `CER ${cer}: ${JSON.stringify(texts(recorded))}`);
 		recorded.sentences.forEach((sentence, i) => {
 			assert.equal(sentence.index, i);
@@ -132,7 +118,7 @@ describe('live pipeline against a real RTMP server', { concurrency: false }, () 
 		// Every sentence ends in a pause longer than the end silence: each was recognized in it, before the VAD closed it.
 		const { started, used } = pipeline.earlyRecognitions;
 		assert.ok(
-			used >= STREAM_SENTENCES.length - 1 && started >= used,
+			used >= TOY_STREAM_SENTENCES.length - 1 && started >= used,
 			`${used} of ${recorded.sentences.length} sentences recognized early (${started} started)`,
 		);
 		assert.doesNotMatch(JSON.stringify(recorded), /whole/, 'the stream key never shows');
@@ -162,7 +148,7 @@ describe('live pipeline against a real RTMP server', { concurrency: false }, () 
 		const flushed = recorded.sentences[2];
 		assert.ok(
 			flushed.text.length > 0 &&
-				[...flushed.text].every((char) => CLIP_SENTENCES[2].includes(char)),
+				[...flushed.text].every((char) => TOY_CLIP_SENTENCES[2].includes(char)),
 			`flushed: ${flushed.text}`,
 		);
 		assert.ok(recorded.statuses.some((status) => status.type === 'reconnecting'));
@@ -184,7 +170,7 @@ describe('live pipeline against a real RTMP server', { concurrency: false }, () 
 			'the index continues across reconnects',
 		);
 		assert.ok(
-			characterErrorRate(CLIP_SENTENCES, texts(recorded).slice(3, 6)) <= 0.05,
+			characterErrorRate(TOY_CLIP_SENTENCES, texts(recorded).slice(3, 6)) <= 0.05,
 			JSON.stringify(texts(recorded)),
 		);
 		assert.deepEqual(recorded.errors, []);
@@ -231,7 +217,7 @@ describe('live pipeline against a real RTMP server', { concurrency: false }, () 
 			`the clip's sentences (have ${JSON.stringify(texts(recorded))})`,
 		);
 		assert.ok(
-			characterErrorRate(CLIP_SENTENCES, texts(recorded).slice(0, 3)) <= 0.05,
+			characterErrorRate(TOY_CLIP_SENTENCES, texts(recorded).slice(0, 3)) <= 0.05,
 			JSON.stringify(texts(recorded)),
 		);
 	});
@@ -382,7 +368,7 @@ describe('live pipeline against a real RTMP server', { concurrency: false }, () 
 			`the clip's sentences (have ${JSON.stringify(texts(recorded))})`,
 		);
 		assert.ok(
-			characterErrorRate(CLIP_SENTENCES, texts(recorded).slice(0, 3)) <= 0.05,
+			characterErrorRate(TOY_CLIP_SENTENCES, texts(recorded).slice(0, 3)) <= 0.05,
 			JSON.stringify(texts(recorded)),
 		);
 		assert.deepEqual(pipeline.earlyRecognitions, { started: 0, used: 0 });

@@ -5,7 +5,7 @@ import type { MemoryFigures } from './contenders/memory.js';
 import type { MainCapacity } from './main-capacity.js';
 import type { Layout, Precision } from './contender-protocol.js';
 import type { Machine } from './machine.js';
-import type { SenseVoiceComparison } from './sensevoice.js';
+import type { RecognizerFamily } from '../engine/asr/recognizer-family.js';
 
 /**
  * Real-time factors of one contender over the rounds: seconds of compute per second of stream (the
@@ -103,4 +103,46 @@ export interface BenchResults {
 	/** Core-seconds per second that other processes used during the measurements. */
 	othersLoad: number;
 	durationSeconds: number;
+}
+
+/** One family's figures on one precision and layout. */
+export interface FamilyFigures {
+	/** The recognizer alone: run, tensors, decoding. */
+	model: Rtf;
+	/** Its onnxruntime runs alone, per second of stream. */
+	modelRunOnly: number[];
+	/** The whole pipeline: VAD → queue → recognizer (→ punctuation for Paraformer). */
+	pipeline: Rtf;
+	loadSeconds: { model: number; pipeline: number };
+}
+
+/** SenseVoice beside Paraformer-large on one precision and layout, with sherpa-onnx's SenseVoice. */
+export interface SenseVoiceGroup extends Layout {
+	precision: Precision;
+	paraformer: FamilyFigures;
+	sensevoice: FamilyFigures;
+	/** sherpa-onnx's OfflineRecognizer on its re-export of the same SenseVoice weights. */
+	sherpa: Rtf;
+	sherpaLoadSeconds: number;
+	/**
+	 * Segments whose SenseVoice text is the same in the pipeline / in sherpa-onnx as in SenseVoice alone.
+	 * sherpa-onnx takes the first four tokens as the tags whatever they are; the engine, as FunASR,
+	 * reads only real tags there, and random weights emit none: sherpa-onnx's text is then the
+	 * engine's less its first four tokens, and counts as the same when it ends it.
+	 */
+	pipelineAgreement: number;
+	sherpaAgreement: number;
+}
+
+export interface SenseVoiceComparison {
+	standIn: {
+		dir: string;
+		generatedSeconds: number | null;
+		megabytes: Record<'model' | 'quantized' | 'sherpa' | 'sherpaInt8', number>;
+	};
+	/** fbank + LFR + CMVN of every segment, with each model's front end options (config.yaml, am.mvn). */
+	frontend: Record<RecognizerFamily, Rtf>;
+	groups: SenseVoiceGroup[];
+	/** Live searches of both families, one after the other, on the two-core layout (2 × 1 thread), in the last precision measured (int8 when there is one). Absent in older results. */
+	live?: Record<RecognizerFamily, LiveSeries>;
 }

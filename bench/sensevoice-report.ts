@@ -1,7 +1,12 @@
 import { judgeLive, sustainedStreams } from './live-search.js';
 import type { Machine } from './machine.js';
-import { describeLayout, type LiveSeries, type Rtf } from './results.js';
-import type { SenseVoiceComparison, SenseVoiceGroup } from './sensevoice.js';
+import {
+	describeLayout,
+	type LiveSeries,
+	type Rtf,
+	type SenseVoiceComparison,
+	type SenseVoiceGroup,
+} from './results.js';
 import { median } from './stats.js';
 
 const fixed = (value: number, digits = 4) => (Number.isFinite(value) ? value.toFixed(digits) : '–');

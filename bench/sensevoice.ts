@@ -5,7 +5,14 @@ import type { Context } from './contender-process.js';
 import type { ContenderSpec, Layout, PassResult, Precision } from './contender-protocol.js';
 import { estimateStreams, measureLive } from './live-series.js';
 import type { BenchOptions } from './options.js';
-import { describeLayout, sameLayout, type LiveSeries, type Rtf } from './results.js';
+import {
+	describeLayout,
+	sameLayout,
+	type FamilyFigures,
+	type LiveSeries,
+	type SenseVoiceComparison,
+	type SenseVoiceGroup,
+} from './results.js';
 import {
 	agreement,
 	measureSideBySide,
@@ -15,48 +22,6 @@ import {
 } from './side-by-side.js';
 import { ensureStandIn, SENSEVOICE_SMALL } from './stand-in.js';
 import { median } from './stats.js';
-
-/** One family's figures on one precision and layout. */
-export interface FamilyFigures {
-	/** The recognizer alone: run, tensors, decoding. */
-	model: Rtf;
-	/** Its onnxruntime runs alone, per second of stream. */
-	modelRunOnly: number[];
-	/** The whole pipeline: VAD → queue → recognizer (→ punctuation for Paraformer). */
-	pipeline: Rtf;
-	loadSeconds: { model: number; pipeline: number };
-}
-
-/** SenseVoice beside Paraformer-large on one precision and layout, with sherpa-onnx's SenseVoice. */
-export interface SenseVoiceGroup extends Layout {
-	precision: Precision;
-	paraformer: FamilyFigures;
-	sensevoice: FamilyFigures;
-	/** sherpa-onnx's OfflineRecognizer on its re-export of the same SenseVoice weights. */
-	sherpa: Rtf;
-	sherpaLoadSeconds: number;
-	/**
-	 * Segments whose SenseVoice text is the same in the pipeline / in sherpa-onnx as in SenseVoice alone.
-	 * sherpa-onnx takes the first four tokens as the tags whatever they are; the engine, as FunASR,
-	 * reads only real tags there, and random weights emit none: sherpa-onnx's text is then the
-	 * engine's less its first four tokens, and counts as the same when it ends it.
-	 */
-	pipelineAgreement: number;
-	sherpaAgreement: number;
-}
-
-export interface SenseVoiceComparison {
-	standIn: {
-		dir: string;
-		generatedSeconds: number | null;
-		megabytes: Record<'model' | 'quantized' | 'sherpa' | 'sherpaInt8', number>;
-	};
-	/** fbank + LFR + CMVN of every segment, with each model's front end options (config.yaml, am.mvn). */
-	frontend: Record<RecognizerFamily, Rtf>;
-	groups: SenseVoiceGroup[];
-	/** Live searches of both families, one after the other, on the two-core layout (2 × 1 thread), in the last precision measured (int8 when there is one). Absent in older results. */
-	live?: Record<RecognizerFamily, LiveSeries>;
-}
 
 /** The live searches' layout: two recognitions at a time on a thread each, as the node runs on two cores. */
 const LIVE_LAYOUT: Layout = { threads: 1, recognizers: 2 };

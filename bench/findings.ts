@@ -188,12 +188,33 @@ export function throughputBound(
 	const group = results.groups.find(
 		(candidate) => candidate.precision === series.precision && sameLayout(candidate, series),
 	);
+	if (!group) return null;
+	return liveBound(
+		median(group.pipeline.cpu),
+		results.corpus.seconds,
+		results.corpus.files.length,
+		results.machine.cores,
+		series,
+	);
+}
+
+/**
+ * Streams the cores could carry at most: the pipeline's CPU per second of corpus (measured on the
+ * corpus as a file), spread over the live stream's length (the corpus plus a pause after each
+ * file), plus the ffmpeg reader's CPU per stream measured in the live trials.
+ */
+export function liveBound(
+	pipelineCpuRtf: number,
+	corpusSeconds: number,
+	corpusFiles: number,
+	cores: number,
+	series: LiveSeries,
+): { streams: number; perStreamSecond: number; pipeline: number; reader: number } | null {
 	const measured = series.trials.filter((trial) => trial.cpu);
-	if (!group || measured.length === 0) return null;
-	const liveSeconds = results.corpus.seconds + results.corpus.files.length * PAUSE_SECONDS;
-	const pipeline = (median(group.pipeline.cpu) * results.corpus.seconds) / liveSeconds;
+	if (measured.length === 0) return null;
+	const pipeline = (pipelineCpuRtf * corpusSeconds) / (corpusSeconds + corpusFiles * PAUSE_SECONDS);
 	const reader =
 		measured.reduce((sum, trial) => sum + trial.cpu!.readers / trial.streams, 0) / measured.length;
 	const perStreamSecond = pipeline + reader;
-	return { streams: results.machine.cores / perStreamSecond, perStreamSecond, pipeline, reader };
+	return { streams: cores / perStreamSecond, perStreamSecond, pipeline, reader };
 }

@@ -326,6 +326,7 @@ export function renderMarkdown(results: BenchResults, options: BenchOptions): st
 				quick: results.quick,
 				othersLoad: results.othersLoad,
 				streamSeconds: results.corpus.seconds,
+				corpusFiles: results.corpus.files.length,
 				speechSeconds: results.corpus.speechSeconds,
 				segments: results.corpus.segments,
 				alone: false,

@@ -105,6 +105,7 @@ async function main(): Promise<void> {
 			quick: options.quick,
 			othersLoad: othersLoad(before, cpuAccount()),
 			streamSeconds: sumSeconds(corpus),
+			corpusFiles: corpus.length,
 			speechSeconds: segmentSeconds(segments),
 			segments: segments.length,
 			alone: true,

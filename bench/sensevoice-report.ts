@@ -1,7 +1,10 @@
+import type { RecognizerFamily } from '../engine/asr/recognizer-family.js';
+import { liveBound } from './findings.js';
 import { judgeLive, sustainedStreams } from './live-search.js';
 import type { Machine } from './machine.js';
 import {
 	describeLayout,
+	sameLayout,
 	type LiveSeries,
 	type Rtf,
 	type SenseVoiceComparison,
@@ -23,6 +26,8 @@ export interface SenseVoiceRun {
 	/** Core-seconds per second that other processes used meanwhile. */
 	othersLoad: number;
 	streamSeconds: number;
+	/** Files in the corpus: a live stream pauses after each. */
+	corpusFiles: number;
 	speechSeconds: number;
 	segments: number;
 	/** Whether the comparison ran on its own; its heading then says how. */
@@ -127,37 +132,51 @@ export function renderSenseVoice(comparison: SenseVoiceComparison, run: SenseVoi
 		`- **sherpa-onnx's SenseVoice** on the same weights and segments, over the engine's SenseVoice pipeline: ${groups.map((g) => `${g.precision} ${describeLayout(g)} ${ratio(m(g.sherpa), m(g.sensevoice.pipeline))}`).join(', ')}.${machine.simd.some((flag) => SIGNED_INT8_FLAGS.includes(flag)) ? " In int8 the gap is the weights: on this CPU (VNNI) the engine shifts FunASR's uint8 weights to int8 and runs the VNNI kernel; sherpa-onnx runs the uint8 weights as exported (QUInt8: its export script notes that QInt8 gave incorrect results in C++ onnxruntime)." : ''}`,
 	);
 	add('');
-	if (comparison.live) add(...renderLive(comparison.live));
+	if (comparison.live) add(...renderLive(comparison.live, groups, run));
 	return lines;
 }
 
-/** Both families' live searches: the most streams each kept up with, and what one stream cost there. */
-function renderLive({
-	paraformer,
-	sensevoice,
-}: Record<'paraformer' | 'sensevoice', LiveSeries>): string[] {
-	const best = (series: LiveSeries) => {
+/** Both families' live searches: the most streams each kept up with, what one stream cost there, and the share of the bound. */
+function renderLive(
+	live: Record<RecognizerFamily, LiveSeries>,
+	groups: readonly SenseVoiceGroup[],
+	run: SenseVoiceRun,
+): string[] {
+	const describe = (name: string, family: RecognizerFamily) => {
+		const series = live[family];
 		const most = sustainedStreams(series.trials);
-		return { most, trial: series.trials.find((trial) => trial.streams === most) };
-	};
-	const describe = (name: string, series: LiveSeries) => {
-		const { most, trial } = best(series);
+		const trial = series.trials.find((candidate) => candidate.streams === most);
 		const tried = series.trials
 			.map((t) => `${t.streams}${judgeLive(t).sustained ? '' : ' ✗'}`)
 			.join(', ');
-		if (!trial) return `| ${name} | none | – | – | – | ${tried} |`;
-		const cpu = trial.cpu;
-		return `| ${name} | **${most}** | ${judgeLive(trial).p95.toFixed(0)} ms | ${cpu ? fixed(cpu.pipeline / most, 4) : '–'} | ${cpu ? fixed(cpu.readers / most, 4) : '–'} | ${tried} |`;
+		const group = groups.find((g) => g.precision === series.precision && sameLayout(g, series));
+		const bound = group
+			? liveBound(
+					median(group[family].pipeline.cpu),
+					run.streamSeconds,
+					run.corpusFiles,
+					run.machine.cores,
+					series,
+				)
+			: null;
+		const share = bound
+			? `${most} of ${bound.streams.toFixed(1)} (${((most / bound.streams) * 100).toFixed(0)} %)`
+			: '–';
+		const perStream = (cores: number | undefined) =>
+			trial && cores !== undefined ? fixed(cores / most) : '–';
+		const latency = trial ? `${judgeLive(trial).p95.toFixed(0)} ms` : '–';
+		return `| ${name} | **${most}** | ${latency} | ${perStream(trial?.cpu?.pipeline)} | ${perStream(trial?.cpu?.readers)} | ${share} | ${tried} |`;
 	};
-	const p = best(paraformer).most;
-	const s = best(sensevoice).most;
+	const p = sustainedStreams(live.paraformer.trials);
+	const s = sustainedStreams(live.sensevoice.trials);
+	const first = live.paraformer.trials;
 	return [
-		`Live streams per box, measured: each family's live search (${paraformer.precision}, ${describeLayout(paraformer)}; RTMP publishers sending the corpus by stream copy, one LivePipeline and ffmpeg reader per stream, ${paraformer.trials[1]?.seconds ?? paraformer.trials[0].seconds} s per trial), Paraformer first, then SenseVoice, in the same run. Sustained: every sentence within 2 s of its VAD end (p95), audio lag ≤ 1 s.`,
+		`Live streams per box, measured: each family's live search (${live.paraformer.precision}, ${describeLayout(live.paraformer)}; RTMP publishers sending the corpus by stream copy, one LivePipeline and ffmpeg reader per stream, ${(first[1] ?? first[0]).seconds} s per trial), Paraformer first, then SenseVoice, in the same run. Sustained: every sentence within 2 s of its VAD end (p95), audio lag ≤ 1 s. The bound: ${run.machine.cores} cores ÷ (the pipeline's CPU per second of corpus above, spread over the live stream with its pauses, + the reader's CPU per stream).`,
 		'',
-		'| recognizer | streams sustained | latency p95 there | pipeline process, cores per stream | ffmpeg reader, cores per stream | stream counts tried (✗ fell behind) |',
-		'| --- | ---: | ---: | ---: | ---: | --- |',
-		describe('Paraformer-large stand-in', paraformer),
-		describe('SenseVoiceSmall stand-in', sensevoice),
+		'| recognizer | streams sustained | latency p95 there | pipeline process, cores per stream | ffmpeg reader, cores per stream | of the throughput bound | stream counts tried (✗ fell behind) |',
+		'| --- | ---: | ---: | ---: | ---: | ---: | --- |',
+		describe('Paraformer-large stand-in', 'paraformer'),
+		describe('SenseVoiceSmall stand-in', 'sensevoice'),
 		'',
 		p > 0 && s > 0
 			? `SenseVoice sustained ${s} streams against Paraformer's ${p}: ${fixed(s / p, 2)}× as many on this machine.`

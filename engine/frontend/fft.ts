@@ -7,8 +7,8 @@ export class RealFft {
 	readonly size: number;
 	private readonly half: number;
 	private readonly bitReversed: Uint32Array;
-	private readonly cosHalf: Float64Array;
-	private readonly sinHalf: Float64Array;
+	/** Per butterfly stage from span 8 up: the twiddles' cos and −sin, contiguous (read in order). */
+	private readonly stageTwiddles: { cos: Float64Array; minusSin: Float64Array }[] = [];
 	private readonly cosFull: Float64Array;
 	private readonly sinFull: Float64Array;
 	private readonly re: Float64Array;
@@ -30,11 +30,17 @@ export class RealFft {
 			for (let bit = 0; bit < bits; bit++) reversed |= ((i >> bit) & 1) << (bits - 1 - bit);
 			this.bitReversed[i] = reversed;
 		}
-		this.cosHalf = new Float64Array(half >> 1);
-		this.sinHalf = new Float64Array(half >> 1);
-		for (let i = 0; i < half >> 1; i++) {
-			this.cosHalf[i] = Math.cos((2 * Math.PI * i) / half);
-			this.sinHalf[i] = Math.sin((2 * Math.PI * i) / half);
+		for (let span = 8; span <= half; span <<= 1) {
+			const middle = span >> 1;
+			const cos = new Float64Array(middle);
+			const minusSin = new Float64Array(middle);
+			for (let j = 0; j < middle; j++) {
+				// The same angle as (j · half/span) / half, so the tables hold the values the FFT always used.
+				const angle = (2 * Math.PI * (j * (half / span))) / half;
+				cos[j] = Math.cos(angle);
+				minusSin[j] = -Math.sin(angle);
+			}
+			this.stageTwiddles.push({ cos, minusSin });
 		}
 		this.cosFull = new Float64Array(half + 1);
 		this.sinFull = new Float64Array(half + 1);
@@ -70,7 +76,7 @@ export class RealFft {
 
 	/** Iterative radix-2 decimation-in-time on bit-reversed input; the first two stages need no twiddles. */
 	private transformInPlace(): void {
-		const { half, re, im, cosHalf, sinHalf } = this;
+		const { half, re, im, stageTwiddles } = this;
 		for (let a = 0; a < half; a += 4) {
 			const r0 = re[a] + re[a + 1];
 			const i0 = im[a] + im[a + 1];
@@ -90,21 +96,25 @@ export class RealFft {
 			re[a + 3] = r1 - i3;
 			im[a + 3] = i1 + r3;
 		}
-		for (let span = 8; span <= half; span <<= 1) {
+		for (let span = 8, stage = 0; span <= half; span <<= 1, stage++) {
 			const middle = span >> 1;
-			const stride = half / span;
+			const { cos, minusSin } = stageTwiddles[stage];
 			for (let start = 0; start < half; start += span) {
 				for (let j = 0; j < middle; j++) {
-					const wRe = cosHalf[j * stride];
-					const wIm = -sinHalf[j * stride];
+					const wRe = cos[j];
+					const wIm = minusSin[j];
 					const a = start + j;
 					const b = a + middle;
-					const tRe = wRe * re[b] - wIm * im[b];
-					const tIm = wRe * im[b] + wIm * re[b];
-					re[b] = re[a] - tRe;
-					im[b] = im[a] - tIm;
-					re[a] += tRe;
-					im[a] += tIm;
+					const bRe = re[b];
+					const bIm = im[b];
+					const tRe = wRe * bRe - wIm * bIm;
+					const tIm = wRe * bIm + wIm * bRe;
+					const aRe = re[a];
+					const aIm = im[a];
+					re[b] = aRe - tRe;
+					im[b] = aIm - tIm;
+					re[a] = aRe + tRe;
+					im[a] = aIm + tIm;
 				}
 			}
 		}

@@ -11,7 +11,7 @@ encoder_conf:
     output_size: {dim}
     num_blocks: {blocks}
     kernel_size: 5
-    input_layer: conv1d_stride2
+    input_layer: conv1d_stride{stride}
 model: SenseVoiceSmall
 model_conf:
     length_normalized_loss: true
@@ -45,5 +45,5 @@ if __name__ == '__main__':
                     os.path.join(out, 'model.onnx')], check=True)
     shutil.copy(f'{D}/am.mvn', os.path.join(out, 'am.mvn'))
     json.dump(TOKENS, open(os.path.join(out, 'tokens.json'), 'w'), ensure_ascii=False, indent=0)
-    open(os.path.join(out, 'config.yaml'), 'w').write(CONFIG.format(dim=ck['dim'], blocks=ck['blocks'], vocab=len(TOKENS)))
+    open(os.path.join(out, 'config.yaml'), 'w').write(CONFIG.format(dim=ck['dim'], blocks=ck['blocks'], stride=ck.get('stride', 2), vocab=len(TOKENS)))
     for f in sorted(os.listdir(out)): print(f, os.path.getsize(os.path.join(out, f)))

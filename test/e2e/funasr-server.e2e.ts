@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -20,6 +20,7 @@ import {
 } from './n8n-instance.js';
 import { appendJsonLines, chain, rtmpAsrTrigger } from './workflows.js';
 import { cutToyClip, TOY_CLIP_SENTENCES } from '../helpers/toy-clip.js';
+import { jsonLines } from './recorded.js';
 
 /**
  * Recognition on a FunASR server in a real n8n 2.40.7: the ASR Server credential imported
@@ -42,14 +43,6 @@ let rtmp: RtmpServer;
 let asr: FunasrTestServer;
 let n8n: RunningN8n | undefined;
 let client: N8nClient;
-
-const lines = (path: string) =>
-	existsSync(path)
-		? readFileSync(path, 'utf8')
-				.split('\n')
-				.filter((line) => line !== '')
-				.map((line) => JSON.parse(line) as Record<string, unknown>)
-		: [];
 
 before(async () => {
 	options = { n8nDir: await installN8n(), userFolder: join(work, 'home'), fileAccess: files };
@@ -123,22 +116,22 @@ test('n8n knows the ASR Server credential; activated, each server sentence is on
 	const publisher = startPublisher({ url: rtmp.url('live', 'funasr-e2e'), file: CLIP });
 	await publisher.exited;
 	await waitFor(
-		() => lines(paths.sentences).length >= 3,
+		() => jsonLines(paths.sentences).length >= 3,
 		30_000,
-		`3 sentences (have ${lines(paths.sentences).length})`,
+		`3 sentences (have ${jsonLines(paths.sentences).length})`,
 	);
-	const sentences = lines(paths.sentences);
+	const sentences = jsonLines(paths.sentences);
 	const texts = sentences.map((record) => String(record.textRaw));
 	t.diagnostic(
-		`${sentences.length} sentences: ${texts.join(' | ')}; ${lines(paths.partials).length} partials`,
+		`${sentences.length} sentences: ${texts.join(' | ')}; ${jsonLines(paths.partials).length} partials`,
 	);
 	assert.ok(characterErrorRate(TOY_CLIP_SENTENCES, texts) < 0.1, texts.join(' | '));
 	sentences.forEach((record, index) => {
 		assert.equal(record.index, index);
 		assert.equal(record.model, 'funasr-server-2pass');
 	});
-	assert.ok(lines(paths.partials).length > 0, 'partial captions');
-	assert.ok(lines(paths.status).some((status) => status.type === 'server-connected'));
+	assert.ok(jsonLines(paths.partials).length > 0, 'partial captions');
+	assert.ok(jsonLines(paths.status).some((status) => status.type === 'server-connected'));
 	assert.equal(asr.firstMessages[0].parsed!.mode, '2pass');
 	const everything = readFileSync(paths.status, 'utf8') + n8n!.log();
 	assert.ok(!everything.includes(SERVER_TOKEN), 'the server token is in no record and no log line');

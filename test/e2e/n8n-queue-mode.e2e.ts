@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import {
-	existsSync,
 	mkdirSync,
 	mkdtempSync,
 	readdirSync,
@@ -31,6 +30,8 @@ import {
 } from './n8n-instance.js';
 import { startPostgres, startRedis, type Postgres, type Redis } from './queue-services.js';
 import { toyModels, transcriptWorkflow, type CredentialFile } from './workflows.js';
+import { TOY_STREAM_SENTENCES } from '../helpers/toy-clip.js';
+import { jsonLines, Timings } from './recorded.js';
 
 /**
  * n8n 2.40.7 in queue mode as its docs describe it: PostgreSQL for the data, Redis (Bull) for the
@@ -42,9 +43,6 @@ import { toyModels, transcriptWorkflow, type CredentialFile } from './workflows.
  * on the main, in the node's own queue.
  */
 
-const SENTENCES = JSON.parse(readFileSync(sharedPath('audio', 'toy', 'transcripts.json'), 'utf8'))[
-	'toy_stream.wav'
-] as string[];
 const STREAM_KEY = 'queue-secret-key-4242';
 /** Bull's keys for n8n's queue: QUEUE_BULL_PREFIX (default `bull`) and the queue name `jobs`. */
 const WAITING_JOBS = 'bull:jobs:wait';
@@ -75,7 +73,7 @@ const SCENARIOS = {
 	},
 } satisfies Record<string, Scenario>;
 
-const timings: Record<string, number> = {};
+const timings = new Timings();
 let redis: Redis | undefined;
 let postgres: Postgres | undefined;
 let server: RtmpServer | undefined;
@@ -85,23 +83,6 @@ let workerOptions: N8nOptions;
 let main: RunningN8n | undefined;
 const workers: RunningN8n[] = [];
 let client: N8nClient;
-
-async function timed<T>(name: string, body: () => Promise<T>): Promise<T> {
-	const started = performance.now();
-	try {
-		return await body();
-	} finally {
-		timings[name] = Math.round(performance.now() - started);
-	}
-}
-
-const lines = (path: string) =>
-	existsSync(path)
-		? readFileSync(path, 'utf8')
-				.split('\n')
-				.filter((line) => line !== '')
-				.map((line) => JSON.parse(line) as Record<string, unknown>)
-		: [];
 
 interface ExecutionRow {
 	id: string;
@@ -208,7 +189,7 @@ async function streamWithWorkerOutage(
 	let outage: Outage;
 	try {
 		await waitFor(
-			() => lines(scenario.sentencesPath).length >= 1,
+			() => jsonLines(scenario.sentencesPath).length >= 1,
 			60_000,
 			'the first sentence in the file',
 		);
@@ -222,7 +203,7 @@ async function streamWithWorkerOutage(
 		);
 		await workers.at(-1)!.kill();
 		const killedAt = performance.now();
-		const writtenBeforeKill = lines(scenario.sentencesPath).length;
+		const writtenBeforeKill = jsonLines(scenario.sentencesPath).length;
 		diagnostic(
 			`worker SIGKILLed after ${writtenBeforeKill} sentence(s), ${(await rows()).length} execution(s)`,
 		);
@@ -245,19 +226,19 @@ async function streamWithWorkerOutage(
 			`with the worker down: ${newExecutions.length} executions new in PostgreSQL, ${jobsInRedis} jobs waiting in Redis`,
 		);
 		assert.equal(
-			lines(scenario.sentencesPath).length,
+			jsonLines(scenario.sentencesPath).length,
 			writtenBeforeKill,
 			'nothing ran while no worker was up',
 		);
 		assert.equal(jobsInRedis, newExecutions.length, 'each new execution is a job waiting in Redis');
 		const downMs = Math.round(performance.now() - killedAt);
 		const restart = `n8n worker restart → ready (${scenario.parallelProcessing ? 'parallel' : 'ordered'})`;
-		workers.push(await timed(restart, () => startN8n(workerOptions, 'worker')));
+		workers.push(await timings.timed(restart, () => startN8n(workerOptions, 'worker')));
 		await publisher.exited;
 		await waitFor(
-			() => lines(scenario.sentencesPath).length >= SENTENCES.length,
+			() => jsonLines(scenario.sentencesPath).length >= TOY_STREAM_SENTENCES.length,
 			90_000,
-			`${SENTENCES.length} lines in ${scenario.sentencesPath} (have ${lines(scenario.sentencesPath).length})`,
+			`${TOY_STREAM_SENTENCES.length} lines in ${scenario.sentencesPath} (have ${jsonLines(scenario.sentencesPath).length})`,
 		);
 		outage = { writtenBeforeKill, newExecutions, downMs };
 	} finally {
@@ -287,17 +268,21 @@ async function assertEachSentenceOnceOnAWorker(
 	scenario: Scenario,
 	diagnostic: (message: string) => void,
 ) {
-	const records = lines(scenario.sentencesPath);
-	const statuses = lines(scenario.statusPath);
+	const records = jsonLines(scenario.sentencesPath);
+	const statuses = jsonLines(scenario.statusPath);
 	const texts = [...records]
 		.sort((a, b) => Number(a.index) - Number(b.index))
 		.map((record) => String(record.text));
-	const cer = characterErrorRate(SENTENCES, texts);
+	const cer = characterErrorRate(TOY_STREAM_SENTENCES, texts);
 	diagnostic(`${records.length} records, CER ${cer}: ${texts.join(' | ')}`);
-	assert.equal(records.length, SENTENCES.length, 'one record per sentence, none lost, none twice');
+	assert.equal(
+		records.length,
+		TOY_STREAM_SENTENCES.length,
+		'one record per sentence, none lost, none twice',
+	);
 	assert.deepEqual(
 		records.map((record) => Number(record.index)).sort((a, b) => a - b),
-		SENTENCES.map((_, index) => index),
+		TOY_STREAM_SENTENCES.map((_, index) => index),
 		'each sentence index once',
 	);
 	assert.ok(cer <= 0.05, `CER ${cer}`);
@@ -332,9 +317,9 @@ async function assertEachSentenceOnceOnAWorker(
 }
 
 before(async () => {
-	redis = await timed('Redis ready', startRedis);
-	postgres = await timed('PostgreSQL ready (initdb + start)', startPostgres);
-	const n8nDir = await timed('install n8n (cached after the first run)', installN8n);
+	redis = await timings.timed('Redis ready', startRedis);
+	postgres = await timings.timed('PostgreSQL ready (initdb + start)', startPostgres);
+	const n8nDir = await timings.timed('install n8n (cached after the first run)', installN8n);
 	options = {
 		n8nDir,
 		userFolder: join(work, 'home'),
@@ -356,9 +341,9 @@ before(async () => {
 		},
 	};
 	mkdirSync(files, { recursive: true });
-	const tarball = await timed('npm pack', () => packRepository(work));
+	const tarball = await timings.timed('npm pack', () => packRepository(work));
 	workerOptions = { ...options, userFolder: join(work, 'worker-home') };
-	await timed('install as a community package (main and worker)', async () => {
+	await timings.timed('install as a community package (main and worker)', async () => {
 		await installCommunityPackage(options.userFolder, tarball);
 		await installCommunityPackage(workerOptions.userFolder, tarball);
 	});
@@ -376,7 +361,7 @@ before(async () => {
 	};
 	const credentialFile = join(work, 'credentials.json');
 	writeFileSync(credentialFile, JSON.stringify([credential]));
-	await timed('n8n import:credentials (runs the PostgreSQL migrations)', () =>
+	await timings.timed('n8n import:credentials (runs the PostgreSQL migrations)', () =>
 		n8nCommand(options, ['import:credentials', `--input=${credentialFile}`]),
 	);
 	// The worker needs the models only for a manual run, which it then listens for.
@@ -402,10 +387,12 @@ before(async () => {
 		writeFileSync(workflowFile, JSON.stringify({ ...workflow, name: `E2E: queue mode, ${name}` }));
 		await n8nCommand(options, ['import:workflow', `--input=${workflowFile}`]);
 	}
-	main = await timed('n8n main start → ready', () => startN8n(options, 'main'));
+	main = await timings.timed('n8n main start → ready', () => startN8n(options, 'main'));
 	client = new N8nClient(main.baseUrl);
 	await client.setUpOwner();
-	workers.push(await timed('n8n worker start → ready', () => startN8n(workerOptions, 'worker')));
+	workers.push(
+		await timings.timed('n8n worker start → ready', () => startN8n(workerOptions, 'worker')),
+	);
 });
 
 after(async () => {
@@ -415,7 +402,7 @@ after(async () => {
 	await redis?.stop();
 	await postgres?.stop();
 	rmSync(work, { recursive: true, force: true });
-	process.stdout.write(`# queue-mode e2e timings (ms): ${JSON.stringify(timings)}\n`);
+	process.stdout.write(`# queue-mode e2e timings (ms): ${JSON.stringify(timings.ms)}\n`);
 });
 
 after(async () => {
@@ -425,7 +412,7 @@ after(async () => {
 	await redis?.stop();
 	await postgres?.stop();
 	rmSync(work, { recursive: true, force: true });
-	process.stdout.write(`# queue-mode e2e timings (ms): ${JSON.stringify(timings)}\n`);
+	process.stdout.write(`# queue-mode e2e timings (ms): ${JSON.stringify(timings.ms)}\n`);
 });
 
 describe(
@@ -434,11 +421,11 @@ describe(
 	() => {
 		test('Parallel Processing: sentences spoken while the worker is down wait in Redis, then run once each on the new worker', async (t) => {
 			const scenario = SCENARIOS.parallel;
-			const outage = await timed('parallel: stream with a worker outage', () =>
+			const outage = await timings.timed('parallel: stream with a worker outage', () =>
 				streamWithWorkerOutage(scenario, 'stream end', (message) => t.diagnostic(message)),
 			);
 			assert.ok(
-				outage.newExecutions.length >= SENTENCES.length - outage.writtenBeforeKill,
+				outage.newExecutions.length >= TOY_STREAM_SENTENCES.length - outage.writtenBeforeKill,
 				`every later sentence waits as an execution (${outage.newExecutions.length})`,
 			);
 			const { records, rows } = await assertEachSentenceOnceOnAWorker(scenario, (message) =>
@@ -452,10 +439,10 @@ describe(
 			const live = sentenceRows
 				.filter((row) => !outage.newExecutions.includes(row.id))
 				.map((row) => row.waitedMs);
-			timings['parallel: worker down (SIGKILL → restart)'] = outage.downMs;
-			timings['parallel: longest wait in Redis (enqueued → started)'] = Math.max(...waits);
-			timings['parallel: shortest wait in Redis'] = Math.min(...waits);
-			timings['parallel: enqueued → started with the worker up'] = Math.max(...live);
+			timings.ms['parallel: worker down (SIGKILL → restart)'] = outage.downMs;
+			timings.ms['parallel: longest wait in Redis (enqueued → started)'] = Math.max(...waits);
+			timings.ms['parallel: shortest wait in Redis'] = Math.min(...waits);
+			timings.ms['parallel: enqueued → started with the worker up'] = Math.max(...live);
 			t.diagnostic(
 				`sentences, enqueued → started (ms): while the worker was down ${waits.join(', ')}; before ${live.join(', ')}`,
 			);
@@ -463,7 +450,7 @@ describe(
 
 		test('in spoken order (default): while the worker is down the trigger holds the next sentences, none lost, order kept', async (t) => {
 			const scenario = SCENARIOS.ordered;
-			const outage = await timed('ordered: stream with a worker outage', () =>
+			const outage = await timings.timed('ordered: stream with a worker outage', () =>
 				streamWithWorkerOutage(scenario, 15_000, (message) => t.diagnostic(message)),
 			);
 			const { records, rows } = await assertEachSentenceOnceOnAWorker(scenario, (message) =>
@@ -471,7 +458,7 @@ describe(
 			);
 			assert.deepEqual(
 				records.map((record) => record.index),
-				SENTENCES.map((_, index) => index),
+				TOY_STREAM_SENTENCES.map((_, index) => index),
 				'in spoken order',
 			);
 			const sentenceIds = new Set(records.map((record) => String(record.executionId)));
@@ -481,8 +468,8 @@ describe(
 				1,
 				'one sentence waited in Redis: the trigger holds the next until it has run',
 			);
-			timings['ordered: worker down (SIGKILL → restart)'] = outage.downMs;
-			timings['ordered: wait in Redis of the sentence enqueued while down'] = rows.find(
+			timings.ms['ordered: worker down (SIGKILL → restart)'] = outage.downMs;
+			timings.ms['ordered: wait in Redis of the sentence enqueued while down'] = rows.find(
 				(row) => row.id === sentencesInRedis[0],
 			)!.waitedMs;
 		});
@@ -508,7 +495,7 @@ describe(
 			const scenario = SCENARIOS.ordered;
 			const url = server!.url('live', STREAM_KEY);
 			const worker = workers.at(-1)!;
-			const before = lines(scenario.sentencesPath).length;
+			const before = jsonLines(scenario.sentencesPath).length;
 			const started = performance.now();
 			const executionId = await client.runManually(
 				scenario.workflowId,
@@ -533,7 +520,7 @@ describe(
 					execution = await client.execution(executionId)
 				)
 					await sleep(250);
-				timings['manual run on the worker → first sentence written'] = Math.round(
+				timings.ms['manual run on the worker → first sentence written'] = Math.round(
 					performance.now() - started,
 				);
 				t.diagnostic(
@@ -542,10 +529,10 @@ describe(
 				assert.equal(execution.status, 'success');
 				assert.equal(execution.mode, 'manual');
 				assert.deepEqual(
-					lines(scenario.sentencesPath)
+					jsonLines(scenario.sentencesPath)
 						.slice(before)
 						.map((record) => record.text),
-					[SENTENCES[0]],
+					[TOY_STREAM_SENTENCES[0]],
 				);
 				assert.match(worker.log(), new RegExp(`Worker started execution ${executionId} `));
 				await waitFor(

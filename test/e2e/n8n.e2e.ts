@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import {
-	existsSync,
 	mkdirSync,
 	mkdtempSync,
 	readdirSync,
@@ -38,6 +37,8 @@ import {
 	TRIGGER_TYPE,
 	type CredentialFile,
 } from './workflows.js';
+import { TOY_STREAM_SENTENCES } from '../helpers/toy-clip.js';
+import { jsonLines, Timings } from './recorded.js';
 
 /**
  * The node in a real n8n 2.40.7: packed with npm, installed as a community package, loaded at
@@ -46,9 +47,6 @@ import {
  * ffmpeg while n8n keeps running.
  */
 
-const SENTENCES = JSON.parse(readFileSync(sharedPath('audio', 'toy', 'transcripts.json'), 'utf8'))[
-	'toy_stream.wav'
-] as string[];
 const WORKFLOW_ID = 'RtmpAsrE2eFile01';
 const MISSING_MODEL_WORKFLOW_ID = 'RtmpAsrE2eNoModel';
 /** Issue 14's stand-ins (random weights): one takes hotwords, the other gives token timestamps. */
@@ -78,35 +76,18 @@ const standInPaths = (kind: keyof typeof STAND_INS) => ({
 	sentences: join(files, `${kind}-sentences.jsonl`),
 	status: join(files, `${kind}-status.jsonl`),
 });
-const timings: Record<string, number> = {};
+const timings = new Timings();
 let options: N8nOptions;
 let server: RtmpServer;
 let n8n: RunningN8n | undefined;
 let client: N8nClient;
 let credential: CredentialFile;
 
-async function timed<T>(name: string, body: () => Promise<T>): Promise<T> {
-	const started = performance.now();
-	try {
-		return await body();
-	} finally {
-		timings[name] = Math.round(performance.now() - started);
-	}
-}
-
 /** n8n's model cache as the node finds it by default: in n8n's user folder. */
 const modelCache = () => join(options.userFolder, '.n8n', 'rtmp-asr', 'models');
 
-const lines = (path: string) =>
-	existsSync(path)
-		? readFileSync(path, 'utf8')
-				.split('\n')
-				.filter((line) => line !== '')
-				.map((line) => JSON.parse(line) as Record<string, unknown>)
-		: [];
-
 before(async () => {
-	const n8nDir = await timed('install n8n (cached after the first run)', installN8n);
+	const n8nDir = await timings.timed('install n8n (cached after the first run)', installN8n);
 	// The node's Model Directory (the toy model, the stand-ins) must be allowed, by its real path, as the files folder is.
 	options = {
 		n8nDir,
@@ -114,8 +95,8 @@ before(async () => {
 		fileAccess: `${files};${realpathSync(sharedPath('models'))};${realpathSync(fixturePath('models'))}`,
 	};
 	mkdirSync(files, { recursive: true });
-	const tarball = await timed('npm pack', () => packRepository(work));
-	await timed('install as a community package', () =>
+	const tarball = await timings.timed('npm pack', () => packRepository(work));
+	await timings.timed('install as a community package', () =>
 		installCommunityPackage(options.userFolder, tarball),
 	);
 	server = await startRtmpServer();
@@ -132,7 +113,7 @@ before(async () => {
 	};
 	const credentialFile = join(work, 'credentials.json');
 	writeFileSync(credentialFile, JSON.stringify([credential]));
-	await timed('n8n import:credentials', () =>
+	await timings.timed('n8n import:credentials', () =>
 		n8nCommand(options, ['import:credentials', `--input=${credentialFile}`]),
 	);
 	const workflowFile = join(work, 'workflow.json');
@@ -145,7 +126,7 @@ before(async () => {
 		workflowFile,
 		JSON.stringify(transcriptWorkflow(WORKFLOW_ID, trigger, credential, sentencesPath, statusPath)),
 	);
-	await timed('n8n import:workflow', () =>
+	await timings.timed('n8n import:workflow', () =>
 		n8nCommand(options, ['import:workflow', `--input=${workflowFile}`]),
 	);
 	const missingModelFile = join(work, 'missing-model.json');
@@ -170,7 +151,7 @@ before(async () => {
 	for (const example of readdirSync(EXAMPLES_DIR).filter((name) => name.endsWith('.json'))) {
 		await n8nCommand(options, ['import:workflow', `--input=${join(EXAMPLES_DIR, example)}`]);
 	}
-	n8n = await timed('n8n start → ready', () => startN8n(options));
+	n8n = await timings.timed('n8n start → ready', () => startN8n(options));
 	client = new N8nClient(n8n.baseUrl);
 	await client.setUpOwner();
 });
@@ -179,7 +160,7 @@ after(async () => {
 	await n8n?.stop();
 	await server?.stop();
 	rmSync(work, { recursive: true, force: true });
-	process.stdout.write(`# e2e timings (ms): ${JSON.stringify(timings)}\n`);
+	process.stdout.write(`# e2e timings (ms): ${JSON.stringify(timings.ms)}\n`);
 });
 
 describe('the node in n8n 2.40.7', { concurrency: false }, () => {
@@ -214,7 +195,7 @@ describe('the node in n8n 2.40.7', { concurrency: false }, () => {
 		const publisher = startPublisher({ url: server.url('live', STREAM_KEY), loops: -1 });
 		try {
 			await new Promise((resolve) => setTimeout(resolve, 1500));
-			const ok = await timed('credential test (OK)', () => client.testCredential(opened));
+			const ok = await timings.timed('credential test (OK)', () => client.testCredential(opened));
 			assert.deepEqual(ok, {
 				status: 'OK',
 				message: `Receiving audio from rtmp://127.0.0.1:${server.port}/live/***.`,
@@ -260,7 +241,7 @@ describe('the node in n8n 2.40.7', { concurrency: false }, () => {
 	});
 
 	test('activated, it appends one record per sentence of the toy stream; status goes to the second output', async (t) => {
-		await timed('activate (models loaded)', () => client.activate(WORKFLOW_ID));
+		await timings.timed('activate (models loaded)', () => client.activate(WORKFLOW_ID));
 		assert.equal((await client.workflow(WORKFLOW_ID)).active, true);
 		// n8n 2.40 starts the trigger after the activate call has returned: publishing before its ffmpeg
 		// has subscribed would cut the first sentence short (seen on a loaded machine).
@@ -268,24 +249,28 @@ describe('the node in n8n 2.40.7', { concurrency: false }, () => {
 		await waitFor(() => ffmpegReadersOf(url).length > 0, 30_000, 'the trigger to read the stream');
 		const publishedAt = performance.now();
 		const publisher = startPublisher({ url });
-		await waitFor(() => lines(sentencesPath).length >= 1, 30_000, 'the first sentence in the file');
-		timings['first sentence in the file after publishing'] = Math.round(
+		await waitFor(
+			() => jsonLines(sentencesPath).length >= 1,
+			30_000,
+			'the first sentence in the file',
+		);
+		timings.ms['first sentence in the file after publishing'] = Math.round(
 			performance.now() - publishedAt,
 		);
 		await publisher.exited;
 		await waitFor(
-			() => lines(sentencesPath).length >= SENTENCES.length,
+			() => jsonLines(sentencesPath).length >= TOY_STREAM_SENTENCES.length,
 			30_000,
-			`${SENTENCES.length} lines in ${sentencesPath} (have ${lines(sentencesPath).length})`,
+			`${TOY_STREAM_SENTENCES.length} lines in ${sentencesPath} (have ${jsonLines(sentencesPath).length})`,
 		);
-		timings['all sentences in the file after publishing'] = Math.round(
+		timings.ms['all sentences in the file after publishing'] = Math.round(
 			performance.now() - publishedAt,
 		);
-		const records = lines(sentencesPath);
+		const records = jsonLines(sentencesPath);
 		const texts = records.map((record) => String(record.text));
-		const cer = characterErrorRate(SENTENCES, texts);
+		const cer = characterErrorRate(TOY_STREAM_SENTENCES, texts);
 		t.diagnostic(`${records.length} records, CER ${cer}: ${texts.join(' | ')}`);
-		assert.equal(records.length, SENTENCES.length);
+		assert.equal(records.length, TOY_STREAM_SENTENCES.length);
 		assert.ok(cer <= 0.05, `CER ${cer}`);
 		records.forEach((record, index) => {
 			assert.equal(record.index, index, 'in spoken order');
@@ -306,13 +291,16 @@ describe('the node in n8n 2.40.7', { concurrency: false }, () => {
 		});
 		assert.deepEqual(records[0].keywords, ['报警']);
 		assert.deepEqual(records[1].keywords, ['会议']);
-		const statuses = lines(statusPath).map((status) => status.type);
+		const statuses = jsonLines(statusPath).map((status) => status.type);
 		assert.equal(statuses[0], 'connected', JSON.stringify(statuses));
 		const everything =
 			readFileSync(sentencesPath, 'utf8') + readFileSync(statusPath, 'utf8') + n8n!.log();
 		assert.ok(!everything.includes(STREAM_KEY), 'the stream key is in no record and no log line');
 		const executions = await client.executions(WORKFLOW_ID);
-		assert.ok(executions.length >= SENTENCES.length + 1, `${executions.length} executions`);
+		assert.ok(
+			executions.length >= TOY_STREAM_SENTENCES.length + 1,
+			`${executions.length} executions`,
+		);
 		assert.deepEqual([...new Set(executions.map((execution) => execution.status))], ['success']);
 	});
 
@@ -325,8 +313,8 @@ describe('the node in n8n 2.40.7', { concurrency: false }, () => {
 				20_000,
 				'the trigger to read the stream again',
 			);
-			const before = lines(sentencesPath).length;
-			await timed('deactivate → ffmpeg gone', async () => {
+			const before = jsonLines(sentencesPath).length;
+			await timings.timed('deactivate → ffmpeg gone', async () => {
 				await client.deactivate(WORKFLOW_ID);
 				await waitFor(
 					() => ffmpegReadersOf(url).length === 0,
@@ -337,7 +325,7 @@ describe('the node in n8n 2.40.7', { concurrency: false }, () => {
 			assert.equal((await client.workflow(WORKFLOW_ID)).active, false);
 			await new Promise((resolve) => setTimeout(resolve, 3000));
 			assert.ok(
-				lines(sentencesPath).length - before <= 1,
+				jsonLines(sentencesPath).length - before <= 1,
 				'at most the sentence in flight is written after deactivation',
 			);
 			assert.deepEqual(ffmpegReadersOf(url), []);
@@ -348,8 +336,8 @@ describe('the node in n8n 2.40.7', { concurrency: false }, () => {
 
 	test('executed from the editor (manual mode): the first sentence runs the workflow once, then the stream is released', async (t) => {
 		const url = server.url('live', STREAM_KEY);
-		const before = lines(sentencesPath).length;
-		const statusBefore = lines(statusPath).length;
+		const before = jsonLines(sentencesPath).length;
+		const statusBefore = jsonLines(statusPath).length;
 		const started = performance.now();
 		const executionId = await client.runManually(WORKFLOW_ID, 'RTMP Speech Recognition Trigger');
 		await waitFor(
@@ -371,17 +359,17 @@ describe('the node in n8n 2.40.7', { concurrency: false }, () => {
 				);
 				await new Promise((resolve) => setTimeout(resolve, 250));
 			}
-			timings['manual run → first sentence written'] = Math.round(performance.now() - started);
+			timings.ms['manual run → first sentence written'] = Math.round(performance.now() - started);
 			t.diagnostic(`manual execution ${executionId}: ${execution.status}, mode ${execution.mode}`);
 			assert.equal(execution.status, 'success');
 			assert.equal(execution.mode, 'manual');
-			const written = lines(sentencesPath).slice(before);
+			const written = jsonLines(sentencesPath).slice(before);
 			assert.deepEqual(
 				written.map((record) => record.text),
-				[SENTENCES[0]],
+				[TOY_STREAM_SENTENCES[0]],
 			);
 			assert.equal(
-				lines(statusPath).length,
+				jsonLines(statusPath).length,
 				statusBefore,
 				'the Status output gets nothing in manual mode',
 			);
@@ -404,7 +392,7 @@ describe('the node in n8n 2.40.7', { concurrency: false }, () => {
 		const paths = standInPaths(kind);
 		const url = server.url('live', STREAM_KEY);
 		try {
-			await timed(`activate ${kind} stand-in`, () => client.activate(id));
+			await timings.timed(`activate ${kind} stand-in`, () => client.activate(id));
 			assert.equal((await client.workflow(id)).active, true);
 			await waitFor(
 				() => ffmpegReadersOf(url).length > 0,
@@ -417,7 +405,7 @@ describe('the node in n8n 2.40.7', { concurrency: false }, () => {
 				...('file' in standIn ? { file: standIn.file } : {}),
 			});
 			await waitFor(
-				() => lines(paths.sentences).length >= 1,
+				() => jsonLines(paths.sentences).length >= 1,
 				90_000,
 				`the first ${kind} sentence in the file`,
 			);
@@ -426,7 +414,7 @@ describe('the node in n8n 2.40.7', { concurrency: false }, () => {
 			let count = -1;
 			for (let quiet = 0; quiet < 8;) {
 				await new Promise((resolve) => setTimeout(resolve, 1000));
-				const now = lines(paths.sentences).length;
+				const now = jsonLines(paths.sentences).length;
 				quiet = now === count ? quiet + 1 : 0;
 				count = now;
 			}
@@ -441,8 +429,8 @@ describe('the node in n8n 2.40.7', { concurrency: false }, () => {
 		const executions = await client.executions(id);
 		assert.deepEqual([...new Set(executions.map((execution) => execution.status))], ['success']);
 		return {
-			records: lines(paths.sentences),
-			statuses: lines(paths.status),
+			records: jsonLines(paths.sentences),
+			statuses: jsonLines(paths.status),
 			executions: executions.length,
 		};
 	}
@@ -509,7 +497,7 @@ describe('the node in n8n 2.40.7', { concurrency: false }, () => {
 		});
 		const url = server.url('live', STREAM_KEY);
 		try {
-			await timed('re-activate with other hotwords', () => client.activate(id));
+			await timings.timed('re-activate with other hotwords', () => client.activate(id));
 			await waitFor(
 				() => /models ready/.test(n8n!.log().slice(logBefore)),
 				30_000,

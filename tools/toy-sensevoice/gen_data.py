@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Synthesise English and Mandarin utterances with espeak-ng (some over synthetic background music) and cache
-their LFR features. Usage: gen_data.py SPLIT N_EN N_ZH SEED [--wav]  -> /tmp/toysv/SPLIT.{json,_feats.npy,_lens.npy}"""
+their LFR features. Usage: gen_data.py SPLIT N_EN N_ZH SEED [--wav] [--phrases [--the-share P]]  -> /tmp/toysv/SPLIT.{json,_feats.npy,_lens.npy}"""
 import json, os, sys, subprocess, random
 import numpy as np
 from multiprocessing import Pool
@@ -50,10 +50,10 @@ def render(x, r, rs, bgm):
     return np.clip(np.round(x), -32768, 32767)
 
 def synth(args):
-    split, seed, i, lang, keep_wav = args
+    split, seed, i, lang, keep_wav, phrases, the_share = args
     r = random.Random(seed * 1000003 + i); rs = np.random.RandomState((seed * 7919 + i) % 2 ** 31)
     if lang == 'en':
-        spoken, woitn, withitn = english(r)
+        spoken, woitn, withitn = english(r, phrases, the_share)
         voice = r.choice(EN_VOICES) + r.choice(VARIANTS); speed = r.randint(130, 190)
     else:
         spoken, woitn, withitn = mandarin(r)
@@ -69,13 +69,15 @@ def synth(args):
 if __name__ == '__main__':
     split, n_en, n_zh, seed = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
     keep = '--wav' in sys.argv
+    phrases = '--phrases' in sys.argv   # English as phrase-like word sequences (lexicon.phrase_words)
+    the_share = float(sys.argv[sys.argv.index('--the-share') + 1]) if '--the-share' in sys.argv else 0.0
     torch.set_num_threads(1)
     os.makedirs(os.path.join(OUT, split + '_wav'), exist_ok=True)
     langs = ['en'] * n_en + ['zh'] * n_zh
     random.Random(seed).shuffle(langs)
     metas, feats = [], []
     with Pool(2) as pool:
-        for k, (m, f) in enumerate(pool.imap(synth, [(split, seed, i, l, keep) for i, l in enumerate(langs)], chunksize=16)):
+        for k, (m, f) in enumerate(pool.imap(synth, [(split, seed, i, l, keep, phrases, the_share) for i, l in enumerate(langs)], chunksize=16)):
             metas.append(m); feats.append(f)
             if k % 1000 == 0: print(k, m['lang'], m['spoken'], f.shape, flush=True)
     lens = np.array([f.shape[0] for f in feats])

@@ -39,9 +39,24 @@ def number_pieces(n):
     s = str(n)
     return [WB + s[0]] + list(s[1:])
 
-def english(r):
+# Short words that natural sentences are full of and random word lists rarely put side by side
+# ("on the", "at the"): phrase-like utterances put them around the other words.
+FUNCTION_WORDS = [w for w in ('the a an is are was were at in on and of my we will this that from his her it be you '
+                              'your our they he she me us i can has have had not do does did with by or but all more '
+                              'some what where when who how please').split() if w in PLAIN_WORDS]
+
+def phrase_words(r, the_share=0.0):
+    """2-6 words, each after 0-2 function words ("the game starts at the door"), 3-14 words in all;
+    `the_share` of the function words are "the" (English's most frequent word, and its shortest in espeak)."""
+    function_word = lambda: 'the' if r.random() < the_share else r.choice(FUNCTION_WORDS)
+    words = []
+    for _ in range(r.randint(2, 6)):
+        words += [function_word() for _ in range(r.choice([0, 1, 1, 2]))] + [r.choice(PLAIN_WORDS)]
+    return words[:14]
+
+def english(r, phrases=False, the_share=0.0):
     """-> spoken text, pieces without ITN, pieces with ITN (digits for numbers, final full stop)."""
-    words = [r.choice(PLAIN_WORDS) for _ in range(r.randint(2, 10))]
+    words = phrase_words(r, the_share) if phrases else [r.choice(PLAIN_WORDS) for _ in range(r.randint(2, 10))]
     spoken = [[w] for w in words]; woitn = [[WB + w] for w in words]; withitn = [[WB + w] for w in words]
     if r.random() < 0.35:
         n = r.choice([r.randint(0, 20), r.randint(0, 99), r.randint(0, 999)])

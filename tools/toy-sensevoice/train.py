@@ -48,7 +48,10 @@ def evaluate(model, feats, meta, itn='woitn', language='auto'):
     return score_hyp(hyps, meta, itn), hyps
 
 if __name__ == '__main__':
-    trf, trm = load('train'); tef, tem = load('test')
+    trf, trm = [], []
+    for split in os.environ.get('SPLITS', 'train').split(','):   # e.g. SPLITS=train,train2 (gen_data.py --phrases)
+        f, m = load(split); trf += f; trm += m
+    tef, tem = load('test')
     allf = np.concatenate(trf)
     mean, std = allf.mean(0), allf.std(0) + 1e-5
     write_cmvn(f'{D}/am.mvn', -mean, 1.0 / std)

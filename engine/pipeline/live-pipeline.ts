@@ -163,10 +163,7 @@ export class LivePipeline extends EventEmitter<LivePipelineEvents> {
 		} finally {
 			this.opening = false;
 		}
-		if (!this.isClosed()) {
-			this.supervisor.connect();
-			this.updateFlow();
-		}
+		if (!this.isClosed()) this.supervisor.connect();
 	}
 
 	/** Stops everything: resolves when ffmpeg has exited, the worker is released and no timer is left. */

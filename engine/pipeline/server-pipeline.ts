@@ -122,7 +122,6 @@ export class ServerPipeline extends EventEmitter<LivePipelineEvents> {
 			);
 		this.connectServer();
 		this.supervisor.connect();
-		this.updateFlow();
 		return Promise.resolve();
 	}
 

@@ -107,6 +107,8 @@ export class StreamSupervisor<S extends StreamSession> {
 		source.once('end', () => void this.onExit(source));
 		source.once('error', (error) => void this.onExit(source, error));
 		source.start();
+		// A hold outlives the connection: the pipeline's queue is as full after a reconnect as before.
+		if (this.paused) source.pause();
 		this.source = source;
 		this.watch = new ConnectionWatch(source, {
 			stream: this.stream,
@@ -115,10 +117,9 @@ export class StreamSupervisor<S extends StreamSession> {
 			paused: () => this.paused,
 		});
 		this.session = null;
-		this.paused = false;
 	}
 
-	/** Holds the reader (backpressure) or lets it go on; the watch does not count held time as a stall. */
+	/** Holds the reader (backpressure) or lets it go on, this connection and the next; the watch does not count held time as a stall. */
 	hold(pause: boolean): void {
 		if (pause === this.paused) return;
 		this.paused = pause;

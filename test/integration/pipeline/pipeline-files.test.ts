@@ -143,24 +143,35 @@ test('a consumer that falls behind holds speech in the bounded queue, where the 
 	let release: () => void = () => undefined;
 	const released = new Promise<void>((resolve) => (release = resolve));
 	let delivered = 0;
+	// The consumer falls behind after the first sentence and catches up once the whole file has
+	// been read: everything spoken after the first sentence waits for it in the queue. (Before
+	// then, a slow machine may overflow the queue anyway: a file is read faster than real time.)
 	const recorded = await runToEnd(
 		{
 			queue: { maxSeconds: 3, overflow: 'drop-oldest' },
-			ready: () => (delivered < 3 ? Promise.resolve() : released),
+			ready: () => (delivered < 1 ? Promise.resolve() : released),
 		},
 		(pipeline) => {
 			pipeline.on('sentence', () => delivered++);
-			// The consumer catches up once the whole file has been read.
 			pipeline.on('status', (status) => status.type === 'disconnected' && release());
 		},
 	);
 	const spoken = recorded.sentences.map((sentence) => SENTENCES.indexOf(sentence.text));
-	assert.deepEqual(spoken.slice(0, 3), [0, 1, 2], 'recognized while the consumer kept up');
+	assert.equal(spoken[0], 0, 'recognized while the consumer kept up');
+	assert.deepEqual(
+		[...spoken].sort((a, b) => a - b),
+		spoken,
+		'in stream order',
+	);
 	const dropped = recorded.statuses.flatMap((status) =>
 		status.type === 'overflow' ? [status.droppedSeconds] : [],
 	);
 	assert.ok(dropped.length > 0, 'the held speech overflowed the 3 s bound and was reported');
-	assert.ok(spoken.length > 3 && spoken.length < SENTENCES.length, `${spoken.length} sentences`);
+	// At most 3 s of held speech, the segment taken before the hold, and the first sentence.
+	assert.ok(
+		spoken.length > 2 && spoken.length < SENTENCES.length / 2,
+		`${spoken.length} sentences`,
+	);
 	assert.equal(spoken.at(-1), SENTENCES.length - 1, 'drop-oldest keeps the newest speech');
 	assert.deepEqual(recorded.warnings, []);
 });

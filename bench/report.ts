@@ -5,8 +5,10 @@ import {
 	groupFigures,
 	SENTENCE_SECONDS,
 	singleStreamLatency,
+	soakTarget,
 	targets,
 	throughputBound,
+	type Target,
 } from './findings.js';
 import {
 	AUDIO_LAG_LIMIT_MS,
@@ -17,15 +19,21 @@ import {
 } from './live-search.js';
 import { renderMainCapacity } from './main-capacity-report.js';
 import type { BenchOptions } from './options.js';
+import type { Records } from './records.js';
 import type { LiveTrial } from './contenders/live.js';
 import { renderSenseVoice } from './sensevoice-report.js';
 import { describeLayout, sameLayout, type BenchResults, type Peak, type Rtf } from './results.js';
+import { summaryLines, type SoakRecord } from './soak-verdict.js';
 import { median, quantile } from './stats.js';
 
 const fixed = (value: number, digits = 4) => (Number.isFinite(value) ? value.toFixed(digits) : '–');
 const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
 
-export function renderMarkdown(results: BenchResults, options: BenchOptions): string {
+export function renderMarkdown(
+	results: BenchResults,
+	options: BenchOptions,
+	records: Records,
+): string {
 	const figures = results.groups.map(groupFigures);
 	const speechShare = results.corpus.speechSeconds / results.corpus.seconds;
 	const chartDir = relative(dirname(options.markdownPath), options.outDir) || '.';
@@ -66,10 +74,17 @@ export function renderMarkdown(results: BenchResults, options: BenchOptions): st
 	);
 
 	add('## Targets', '');
-	add('| target | goal | measured | verdict |', '| --- | --- | --- | --- |');
-	for (const target of targets(results))
-		add(`| ${target.name} | ${target.goal} | ${target.measured} | **${target.verdict}** |`);
-	add('');
+	add(...targetTable([...targets(results), soakTarget(records.soak)]), '');
+	for (const { file, results: other } of records.otherCpus) {
+		add(
+			`### On ${other.machine.cpuModel}, ${other.machine.cores} cores (${other.machine.simd.join(', ')})`,
+			'',
+			`Its own full run on ${other.machine.date.slice(0, 10)} at commit ${other.machine.gitCommit} (${file}; the code of then, other load ${other.othersLoad.toFixed(2)} cores):`,
+			'',
+			...targetTable(targets(other)),
+			'',
+		);
+	}
 
 	add('## Real-time factor per stage', '');
 	add(
@@ -334,6 +349,8 @@ export function renderMarkdown(results: BenchResults, options: BenchOptions): st
 		);
 	add(...whatWasDone(results));
 
+	add(...soakSection(records.soak));
+
 	add('## Method', '');
 	add(
 		"- Every contender runs in a child process of its own (one process tree, one run): ours and sherpa-onnx bring different onnxruntime builds, and a process's CPU time is then its own. Models stay loaded across rounds.",
@@ -352,6 +369,35 @@ export function renderMarkdown(results: BenchResults, options: BenchOptions): st
 	);
 	add('');
 	return `${lines.join('\n')}\n`;
+}
+
+function targetTable(list: Target[]): string[] {
+	return [
+		'| target | goal | measured | verdict |',
+		'| --- | --- | --- | --- |',
+		...list.map(
+			(target) =>
+				`| ${target.name} | ${target.goal} | ${target.measured} | **${target.verdict}** |`,
+		),
+	];
+}
+
+function soakSection(soak: SoakRecord | null): string[] {
+	const lines = ['## Soak', ''];
+	if (!soak)
+		return [
+			...lines,
+			`None recorded: \`npm run soak -- --minutes 125 --out bench/results/soak.json\` writes what this section reports.`,
+			'',
+		];
+	const { report, machine } = soak;
+	return [
+		...lines,
+		`\`npm run soak -- --minutes ${report.minutes} --streams ${report.streams} --kill-every ${report.killEveryMinutes}\` (bench/soak.ts) on ${machine.date.slice(0, 10)} at commit ${machine.gitCommit}, ${machine.cpuModel}, ${machine.cores} cores: ${report.streams} live streams from one nginx-rtmp through one process's pipelines (the toy model, so that it measures leaks, not CPU), each publisher killed at a random moment about every ${report.killEveryMinutes} min and back after 5 s; sampled every minute (bench/results/soak.json).`,
+		'',
+		...summaryLines(report),
+		'',
+	];
 }
 
 /** Cores busy during a trial: the machine, then by process where measured apart (RTMP trials). */

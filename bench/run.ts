@@ -26,6 +26,7 @@ import { describeLayout, sameLayout } from './results.js';
 import { cpuAccount, describeMachine, othersLoad } from './machine.js';
 import { parseOptions, type BenchOptions } from './options.js';
 import { PYTHON, REPO_ROOT } from './paths.js';
+import { readRecords } from './records.js';
 import { renderMarkdown, renderSummary } from './report.js';
 import type { BenchResults, LiveSeries, ModelGroup, Peak, StageRow } from './results.js';
 import { agreement, measureSideBySide, rtfSeries, runOnlySeries } from './side-by-side.js';
@@ -209,7 +210,7 @@ async function main(): Promise<void> {
 
 function writeReport(results: BenchResults, options: BenchOptions): void {
 	writeCharts(results, options.outDir);
-	writeFileSync(options.markdownPath, renderMarkdown(results, options));
+	writeFileSync(options.markdownPath, renderMarkdown(results, options, readRecords()));
 	console.log(renderSummary(results));
 	console.error(
 		`wrote ${options.markdownPath} and the charts in ${options.outDir} (data: ${join(options.outDir, 'results.json')})`,

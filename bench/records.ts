@@ -1,0 +1,33 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO_ROOT } from './paths.js';
+import type { BenchResults } from './results.js';
+import type { SoakRecord } from './soak-verdict.js';
+
+/**
+ * What BENCHMARKS.md reports beside its own run: the soak, which runs apart for hours, and full
+ * runs on other CPUs (int8 depends on VNNI), each as its run wrote it.
+ */
+export interface Records {
+	soak: SoakRecord | null;
+	otherCpus: { file: string; results: BenchResults }[];
+}
+
+export const SOAK_RECORD = join(REPO_ROOT, 'bench', 'results', 'soak.json');
+export const OTHER_CPUS_DIR = join(REPO_ROOT, 'bench', 'results', 'other-cpus');
+
+export function readRecords(): Records {
+	const readJson = <T>(path: string) => JSON.parse(readFileSync(path, 'utf8')) as T;
+	return {
+		soak: existsSync(SOAK_RECORD) ? readJson<SoakRecord>(SOAK_RECORD) : null,
+		otherCpus: existsSync(OTHER_CPUS_DIR)
+			? readdirSync(OTHER_CPUS_DIR)
+					.filter((file) => file.endsWith('.json'))
+					.sort()
+					.map((file) => ({
+						file: `bench/results/other-cpus/${file}`,
+						results: readJson<BenchResults>(join(OTHER_CPUS_DIR, file)),
+					}))
+			: [],
+	};
+}

@@ -1,3 +1,4 @@
+import { hasSignedInt8Flags } from '../engine/onnx/signed-int8-weights.js';
 import { judgeLive, sustainedStreams } from './live-search.js';
 import {
 	describeLayout,
@@ -165,7 +166,7 @@ export function targets(results: BenchResults): Target[] {
 		})
 		.filter((entry) => entry !== null);
 	// Without VNNI, onnxruntime's int8 MatMuls have no fast dot product: the goal is VNNI's.
-	const vnni = results.machine.simd.some((flag) => flag.endsWith('vnni'));
+	const vnni = hasSignedInt8Flags(results.machine.simd);
 	list.push({
 		name: 'int8 vs fp32 (Paraformer run)',
 		goal: '≥ 1.8× faster on CPUs with VNNI',

@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { REPO_ROOT } from './paths.js';
 import type { BenchResults } from './results.js';
 import type { SoakRecord } from './soak-verdict.js';
@@ -13,8 +13,8 @@ export interface Records {
 	otherCpus: { file: string; results: BenchResults }[];
 }
 
-export const SOAK_RECORD = join(REPO_ROOT, 'bench', 'results', 'soak.json');
-export const OTHER_CPUS_DIR = join(REPO_ROOT, 'bench', 'results', 'other-cpus');
+const SOAK_RECORD = join(REPO_ROOT, 'bench', 'results', 'soak.json');
+const OTHER_CPUS_DIR = join(REPO_ROOT, 'bench', 'results', 'other-cpus');
 
 export function readRecords(): Records {
 	const readJson = <T>(path: string) => JSON.parse(readFileSync(path, 'utf8')) as T;
@@ -24,9 +24,10 @@ export function readRecords(): Records {
 			? readdirSync(OTHER_CPUS_DIR)
 					.filter((file) => file.endsWith('.json'))
 					.sort()
-					.map((file) => ({
-						file: `bench/results/other-cpus/${file}`,
-						results: readJson<BenchResults>(join(OTHER_CPUS_DIR, file)),
+					.map((file) => join(OTHER_CPUS_DIR, file))
+					.map((path) => ({
+						file: relative(REPO_ROOT, path),
+						results: readJson<BenchResults>(path),
 					}))
 			: [],
 	};

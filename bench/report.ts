@@ -1,4 +1,5 @@
 import { dirname, relative } from 'node:path';
+import { hasSignedInt8Flags } from '../engine/onnx/signed-int8-weights.js';
 import { CHART_FILES } from './chart.js';
 import {
 	fiveSecondLatencies,
@@ -23,7 +24,7 @@ import type { Records } from './records.js';
 import type { LiveTrial } from './contenders/live.js';
 import { renderSenseVoice } from './sensevoice-report.js';
 import { describeLayout, sameLayout, type BenchResults, type Peak, type Rtf } from './results.js';
-import { summaryLines, type SoakRecord } from './soak-verdict.js';
+import { AWAY_MS, summaryLines, type SoakRecord } from './soak-verdict.js';
 import { median, quantile } from './stats.js';
 
 const fixed = (value: number, digits = 4) => (Number.isFinite(value) ? value.toFixed(digits) : '–');
@@ -393,7 +394,7 @@ function soakSection(soak: SoakRecord | null): string[] {
 	const { report, machine } = soak;
 	return [
 		...lines,
-		`\`npm run soak -- --minutes ${report.minutes} --streams ${report.streams} --kill-every ${report.killEveryMinutes}\` (bench/soak.ts) on ${machine.date.slice(0, 10)} at commit ${machine.gitCommit}, ${machine.cpuModel}, ${machine.cores} cores: ${report.streams} live streams from one nginx-rtmp through one process's pipelines (the toy model, so that it measures leaks, not CPU), each publisher killed at a random moment about every ${report.killEveryMinutes} min and back after 5 s; sampled every minute (bench/results/soak.json).`,
+		`\`npm run soak -- --minutes ${report.minutes} --streams ${report.streams} --kill-every ${report.killEveryMinutes}\` (bench/soak.ts) on ${machine.date.slice(0, 10)} at commit ${machine.gitCommit}, ${machine.cpuModel}, ${machine.cores} cores: ${report.streams} live streams from one nginx-rtmp through one process's pipelines (the toy model, so that it measures leaks, not CPU), each publisher killed at a random moment about every ${report.killEveryMinutes} min and back after ${AWAY_MS / 1000} s; sampled every minute (bench/results/soak.json).`,
 		'',
 		...summaryLines(report),
 		'',
@@ -453,9 +454,7 @@ function whatWasDone(results: BenchResults): string[] {
 		);
 	}
 
-	const vnni = results.machine.simd.some(
-		(flag) => flag === 'avx512_vnni' || flag === 'avx_vnni' || flag === 'amx_int8',
-	);
+	const vnni = hasSignedInt8Flags(results.machine.simd);
 	const int8Gain = figures
 		.filter((f) => f.group.precision === 'fp32')
 		.map((fp32) => {

@@ -1,4 +1,5 @@
 import type { RecognizerFamily } from '../engine/asr/recognizer-family.js';
+import { hasSignedInt8Flags } from '../engine/onnx/signed-int8-weights.js';
 import { liveBound } from './findings.js';
 import { judgeLive, sustainedStreams } from './live-search.js';
 import type { Machine } from './machine.js';
@@ -15,8 +16,6 @@ import { median } from './stats.js';
 const fixed = (value: number, digits = 4) => (Number.isFinite(value) ? value.toFixed(digits) : '–');
 const wallCpu = (rtf: Rtf) => `${fixed(median(rtf.wall))} (${fixed(median(rtf.cpu))})`;
 const ratio = (a: number, b: number) => `${fixed(a / b, 2)}×`;
-/** The CPU features with which the engine shifts FunASR's uint8 weights to int8 (engine/onnx/signed-int8-weights.ts). */
-const SIGNED_INT8_FLAGS = ['avx512_vnni', 'avx_vnni', 'amx_int8'];
 
 /** How the comparison was run: a run of its own (`--only sensevoice`) or part of the whole benchmark. */
 export interface SenseVoiceRun {
@@ -129,7 +128,7 @@ export function renderSenseVoice(comparison: SenseVoiceComparison, run: SenseVoi
 		`- **SenseVoiceSmall costs more CPU than Paraformer-large per second of audio**, not less: alone ${cpuRatios((g) => [g.sensevoice.model, g.paraformer.model])}, whole pipeline ${cpuRatios((g) => [g.sensevoice.pipeline, g.paraformer.pipeline])} (CPU time, the figure least moved by other load). Its encoder has 70 SAN-M blocks (50 + 20 tp) against Paraformer-large's 50 and a 16-block decoder that runs on ~4 tokens per second, and its CTC output is 25 055 wide: counted like the generator's estimate (10 s utterances), 8.4 against 6.25 GFLOP per second of speech, 1.34×. Its claimed speed is against autoregressive models (Whisper); beside Paraformer, both non-autoregressive, it is the bigger model.`,
 	);
 	add(
-		`- **sherpa-onnx's SenseVoice** on the same weights and segments, over the engine's SenseVoice pipeline: ${groups.map((g) => `${g.precision} ${describeLayout(g)} ${ratio(m(g.sherpa), m(g.sensevoice.pipeline))}`).join(', ')}.${machine.simd.some((flag) => SIGNED_INT8_FLAGS.includes(flag)) ? " In int8 the gap is the weights: on this CPU (VNNI) the engine shifts FunASR's uint8 weights to int8 and runs the VNNI kernel; sherpa-onnx runs the uint8 weights as exported (QUInt8: its export script notes that QInt8 gave incorrect results in C++ onnxruntime)." : ''}`,
+		`- **sherpa-onnx's SenseVoice** on the same weights and segments, over the engine's SenseVoice pipeline: ${groups.map((g) => `${g.precision} ${describeLayout(g)} ${ratio(m(g.sherpa), m(g.sensevoice.pipeline))}`).join(', ')}.${hasSignedInt8Flags(machine.simd) ? " In int8 the gap is the weights: on this CPU (VNNI) the engine shifts FunASR's uint8 weights to int8 and runs the VNNI kernel; sherpa-onnx runs the uint8 weights as exported (QUInt8: its export script notes that QInt8 gave incorrect results in C++ onnxruntime)." : ''}`,
 	);
 	add('');
 	if (comparison.live) add(...renderLive(comparison.live, groups, run));

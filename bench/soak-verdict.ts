@@ -2,6 +2,8 @@ import type { Machine } from './machine.js';
 
 /** The soak's measurements are compared after this warm-up. */
 const WARM_UP_MINUTES = 2;
+/** A publisher stays away this long after a kill: longer than the soak's stall time, so each kill is a real disconnect. */
+export const AWAY_MS = 5000;
 
 export interface Sample {
 	minute: number;

@@ -11,7 +11,14 @@ import { encodedFlv } from '../test/helpers/publisher.js';
 import { startRtmpServer } from '../test/helpers/rtmp-server.js';
 import { describeMachine, ProcessGroupCpu } from './machine.js';
 import type { PublishersReport } from './soak-publishers.js';
-import { markdown, megabytes, verdict, type Sample, type SoakRecord } from './soak-verdict.js';
+import {
+	AWAY_MS,
+	markdown,
+	megabytes,
+	verdict,
+	type Sample,
+	type SoakRecord,
+} from './soak-verdict.js';
 
 /**
  * `npm run soak -- --minutes N [--streams S] [--kill-every M] [--out file.json] [--markdown file.md]`:
@@ -23,8 +30,6 @@ import { markdown, megabytes, verdict, type Sample, type SoakRecord } from './so
  * must stay flat: the verdict compares the second half with the first.
  */
 
-/** A publisher stays away this long after a kill: longer than the stall time, so each kill is a real disconnect. */
-const AWAY_MS = 5000;
 const STALL_TIMEOUT_MS = 3000;
 
 async function main(): Promise<void> {

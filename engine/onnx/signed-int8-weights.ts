@@ -22,16 +22,22 @@ import {
 const UINT8 = 2;
 const INT8 = 3;
 
+/** The x86 CPU flags with which onnxruntime multiplies uint8 × int8 exactly and fast. */
+const SIGNED_INT8_FLAGS = ['avx512_vnni', 'avx_vnni', 'amx_int8'];
+
+/** Whether a CPU with these /proc/cpuinfo flags has onnxruntime's fast uint8 × int8 kernels. */
+export function hasSignedInt8Flags(flags: readonly string[]): boolean {
+	return flags.some((flag) => SIGNED_INT8_FLAGS.includes(flag));
+}
+
 /** Whether this CPU has onnxruntime's fast uint8 × int8 kernels; without VNNI, int8 weights can saturate. */
 export function hasFastSignedInt8(cpuinfoPath = '/proc/cpuinfo'): boolean {
 	if (arch() !== 'x64') return false;
 	try {
-		const flags =
+		return hasSignedInt8Flags(
 			readFileSync(cpuinfoPath, 'utf8')
 				.match(/^flags\s*:(.*)$/m)?.[1]
-				?.split(/\s+/) ?? [];
-		return flags.some(
-			(flag) => flag === 'avx512_vnni' || flag === 'avx_vnni' || flag === 'amx_int8',
+				?.split(/\s+/) ?? [],
 		);
 	} catch {
 		return false;

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { LivePipelineEvents } from '../../../engine/pipeline/events.js';
 import {
 	StreamSupervisor,
@@ -51,7 +52,7 @@ test('a hold set while the stream is down keeps the next connection paused until
 		supervisor.connect();
 		await waitFor(() => statuses.includes('reconnecting'), 10_000, 'the first connection to end');
 		await waitFor(() => supervisor.reading, 5_000, 'the reconnect to start ffmpeg');
-		await new Promise((resolve) => setTimeout(resolve, HELD_MS));
+		await sleep(HELD_MS);
 		assert.equal(sessions, 1, 'no audio was read from the new connection while held');
 		assert.equal(
 			ffmpegReadersOf(`file:${STREAM}`).length,

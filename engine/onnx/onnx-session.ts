@@ -3,6 +3,7 @@ import * as ort from 'onnxruntime-node';
 import { EngineError, errorMessage } from '../errors.js';
 import { freeBatchDimension } from './batch-dimension.js';
 import { readModelForThisCpu } from './signed-int8-weights.js';
+import { simplifyUnitAxisTransposes } from './unit-axis-transposes.js';
 
 export interface SessionOptions {
 	/** intra-op threads; 0 lets onnxruntime choose. */
@@ -14,6 +15,8 @@ export interface SessionOptions {
 	signedInt8Weights?: boolean;
 	/** Free a batch dimension the export pinned at 1 (see batch-dimension.ts), so that one run can serve several streams. */
 	freeBatchDimension?: boolean;
+	/** Rewrite FunASR's FSMN transposes into ones onnxruntime runs fast (same results; see unit-axis-transposes.ts). */
+	simplifyTransposes?: boolean;
 }
 
 export type Session = ort.InferenceSession;
@@ -43,10 +46,11 @@ export async function createSession(
 	try {
 		const model = options.signedInt8Weights
 			? readModelForThisCpu(modelPath).model
-			: options.freeBatchDimension
+			: options.freeBatchDimension || options.simplifyTransposes
 				? readFileSync(modelPath)
 				: undefined;
 		if (model && options.freeBatchDimension) freeBatchDimension(model);
+		if (model && options.simplifyTransposes) simplifyUnitAxisTransposes(model);
 		return model
 			? await ort.InferenceSession.create(model, sessionOptions)
 			: await ort.InferenceSession.create(modelPath, sessionOptions);

@@ -1,12 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { arch } from 'node:os';
-import {
-	readFields,
-	readVarint,
-	WIRE_LENGTH_DELIMITED,
-	WIRE_VARINT,
-	type WireField,
-} from './protobuf-wire.js';
+import { readGraph, usesOf } from './onnx-graph.js';
 
 /**
  * FunASR quantises its models with uint8 weights (`quantize_dynamic(weight_type=QUInt8)`), so every
@@ -49,31 +43,14 @@ export function hasFastSignedInt8(cpuinfoPath = '/proc/cpuinfo'): boolean {
  * graph into int8. Returns how many MatMulInteger nodes now take int8 weights.
  */
 export function convertToSignedInt8Weights(model: Uint8Array): number {
-	const graph = readFields(model).find(
-		(field) => field.number === 7 && field.wireType === WIRE_LENGTH_DELIMITED,
-	);
+	const graph = readGraph(model);
 	if (!graph) return 0;
-	const graphFields = readFields(model, graph.start, graph.end);
-	const nodes = graphFields
-		.filter((field) => field.number === 1 && field.wireType === WIRE_LENGTH_DELIMITED)
-		.map((field) => readNode(model, field));
-	const tensors = new Map<string, Tensor>();
-	for (const field of graphFields) {
-		if (field.number !== 5 || field.wireType !== WIRE_LENGTH_DELIMITED) continue;
-		const tensor = readTensor(model, field);
-		if (tensor) tensors.set(tensor.name, tensor);
-	}
-	const convertible = (name: string | undefined) =>
-		name !== undefined && tensors.get(name)?.dataType === UINT8 && tensors.get(name)?.raw !== null;
-	const uses = new Map<string, { node: Node; slot: number }[]>();
-	for (const node of nodes) {
-		node.inputs.forEach((input, slot) => {
-			const list = uses.get(input) ?? [];
-			list.push({ node, slot });
-			uses.set(input, list);
-		});
-	}
-	let candidates = nodes.filter(
+	const convertible = (name: string | undefined) => {
+		const tensor = name === undefined ? undefined : graph.initializers.get(name);
+		return tensor?.dataType === UINT8 && tensor.dataTypeAt >= 0 && tensor.raw !== null;
+	};
+	const uses = usesOf(graph);
+	let candidates = graph.nodes.filter(
 		(node) =>
 			node.opType === 'MatMulInteger' &&
 			node.domain === '' &&
@@ -96,7 +73,7 @@ export function convertToSignedInt8Weights(model: Uint8Array): number {
 	}
 	const names = new Set(candidates.flatMap((node) => [node.inputs[1], node.inputs[3]]));
 	for (const name of names) {
-		const tensor = tensors.get(name)!;
+		const tensor = graph.initializers.get(name)!;
 		model[tensor.dataTypeAt] = INT8;
 		const raw = tensor.raw!;
 		for (let i = raw.start; i < raw.end; i++) model[i] ^= 0x80;
@@ -111,55 +88,4 @@ export function readModelForThisCpu(modelPath: string): {
 } {
 	const model = readFileSync(modelPath);
 	return { model, convertedNodes: hasFastSignedInt8() ? convertToSignedInt8Weights(model) : 0 };
-}
-
-interface Node {
-	opType: string;
-	domain: string;
-	inputs: string[];
-}
-
-interface Tensor {
-	name: string;
-	dataType: number;
-	/** Offset of the data_type varint (one byte for UINT8 and INT8). */
-	dataTypeAt: number;
-	raw: { start: number; end: number } | null;
-}
-
-function readNode(bytes: Uint8Array, node: WireField): Node {
-	const result: Node = { opType: '', domain: '', inputs: [] };
-	for (const field of readFields(bytes, node.start, node.end)) {
-		if (field.wireType !== WIRE_LENGTH_DELIMITED) continue;
-		if (field.number === 1) result.inputs.push(text(bytes, field));
-		else if (field.number === 4) result.opType = text(bytes, field);
-		else if (field.number === 7) result.domain = text(bytes, field);
-	}
-	return result;
-}
-
-function readTensor(bytes: Uint8Array, tensor: WireField): Tensor | null {
-	let name = '';
-	let dataType = 0;
-	let dataTypeAt = -1;
-	let raw: Tensor['raw'] = null;
-	for (const field of readFields(bytes, tensor.start, tensor.end)) {
-		if (field.number === 2 && field.wireType === WIRE_VARINT) {
-			dataType = readVarint(bytes, field.start, field.end).value;
-			dataTypeAt = field.end - field.start === 1 ? field.start : -1;
-		} else if (field.number === 8 && field.wireType === WIRE_LENGTH_DELIMITED) {
-			name = text(bytes, field);
-		} else if (field.number === 9 && field.wireType === WIRE_LENGTH_DELIMITED) {
-			raw = { start: field.start, end: field.end };
-		}
-	}
-	return dataTypeAt < 0 ? null : { name, dataType, dataTypeAt, raw };
-}
-
-function text(bytes: Uint8Array, field: WireField): string {
-	return Buffer.from(
-		bytes.buffer,
-		bytes.byteOffset + field.start,
-		field.end - field.start,
-	).toString('utf8');
 }

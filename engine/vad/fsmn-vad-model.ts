@@ -98,6 +98,7 @@ export class FsmnVadModel {
 		const session = await createSession(modelPath, WHAT, {
 			...sessionOptions,
 			freeBatchDimension: true,
+			simplifyTransposes: true,
 		});
 		try {
 			requireInterface(session, modelPath, WHAT, INPUTS, OUTPUTS);

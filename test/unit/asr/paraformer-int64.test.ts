@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { Paraformer } from '../../../engine/asr/paraformer.js';
 import type { FeatureMatrix } from '../../../engine/frontend/feature-matrix.js';
 import { sharedPath } from '../../helpers/paths.js';
-import { encodeModel, type ElementType } from './tiny-onnx.js';
+import { encodeModel, type ElementType } from '../../helpers/tiny-onnx.js';
 
 const TOKENS = ['<blank>', '<s>', '</s>', '你', '好', 'hel@@', 'lo', '<unk>'];
 const DIM = 560;

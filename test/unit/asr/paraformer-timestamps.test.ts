@@ -7,7 +7,7 @@ import { Paraformer } from '../../../engine/asr/paraformer.js';
 import { tokenSpans } from '../../../engine/asr/timestamps.js';
 import type { FeatureMatrix } from '../../../engine/frontend/feature-matrix.js';
 import { fixturePath, readFloat32, sharedPath } from '../../helpers/paths.js';
-import { encodeModel } from './tiny-onnx.js';
+import { encodeModel } from '../../helpers/tiny-onnx.js';
 
 const TOKENS = ['<blank>', '<s>', '</s>', '你', '好', 'hel@@', 'lo', '<unk>'];
 const DIM = 560;

@@ -17,7 +17,11 @@ export interface Node {
 	op: string;
 	inputs: string[];
 	outputs: string[];
+	/** Integer-list attributes, such as a Transpose's perm. */
+	ints?: Record<string, number[]>;
 }
+
+const ATTRIBUTE_TYPE_INTS = 7;
 
 export interface Int64Initializer {
 	name: string;
@@ -42,6 +46,16 @@ export function encodeModel(graph: Graph): Uint8Array {
 					...node.outputs.map((n) => text(2, n)),
 					text(3, `node${i}`),
 					text(4, node.op),
+					...Object.entries(node.ints ?? {}).map(([name, values]) =>
+						message(
+							5,
+							concat(
+								text(1, name),
+								...values.map((value) => varintField(8, value)),
+								varintField(20, ATTRIBUTE_TYPE_INTS),
+							),
+						),
+					),
 				),
 			),
 		),

@@ -1,3 +1,4 @@
+import type { ThreadCpuMs } from './thread-cpu.js';
 import type { RecognizerFamily } from '../engine/asr/recognizer-family.js';
 import type { CorpusFile, CorpusSegment } from './corpus.js';
 
@@ -71,6 +72,8 @@ export interface PassResult {
 	wallMs: number;
 	/** CPU time of the whole child process (all its threads) during the pass. */
 	cpuMs: number;
+	/** The same by thread role (Linux only). */
+	threadCpuMs?: ThreadCpuMs;
 	texts?: string[];
 	data?: unknown;
 }

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { ChildMessage, ParentMessage, SetupMessage } from './contender-protocol.js';
 import { createContender, type Contender } from './contenders/index.js';
+import { readThreadCpu, threadCpuBetween } from './thread-cpu.js';
 
 // A child process of the benchmark: loads one contender, then runs a pass over the corpus whenever
 // the parent asks. Each contender has a process of its own so that onnxruntime builds (ours and
@@ -23,14 +24,18 @@ async function handle(message: ParentMessage): Promise<void> {
 			return;
 		case 'pass': {
 			if (!contender) throw new Error('pass before setup');
+			const threadsBefore = readThreadCpu();
 			const cpuBefore = process.cpuUsage();
 			const started = performance.now();
 			const output = await contender.pass();
 			const wallMs = performance.now() - started;
 			const cpu = process.cpuUsage(cpuBefore);
+			const threadsAfter = readThreadCpu();
+			const threadCpuMs =
+				threadsBefore && threadsAfter ? threadCpuBetween(threadsBefore, threadsAfter) : undefined;
 			send({
 				type: 'result',
-				result: { wallMs, cpuMs: (cpu.user + cpu.system) / 1000, ...output },
+				result: { wallMs, cpuMs: (cpu.user + cpu.system) / 1000, threadCpuMs, ...output },
 			});
 			return;
 		}

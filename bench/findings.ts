@@ -11,6 +11,7 @@ import type { Layout } from './contender-protocol.js';
 import { PAUSE_SECONDS, type LiveTrial } from './contenders/live.js';
 import type { SoakRecord } from './soak-verdict.js';
 import { median, quantile } from './stats.js';
+import { THREAD_ROLES, type ThreadRole } from './thread-cpu.js';
 
 /** A "5 s sentence": segments of this many seconds of speech. */
 export const SENTENCE_SECONDS: readonly [number, number] = [3.5, 6.5];
@@ -22,6 +23,10 @@ export interface Target {
 	goal: string;
 	measured: string;
 	verdict: Verdict;
+}
+
+function percent(share: number | null): string {
+	return share === null ? 'not read' : `${(share * 100).toFixed(1)} %`;
 }
 
 /** 'met' when every configuration meets the goal, 'partly met' when some do. */
@@ -47,6 +52,15 @@ export interface GroupFigures {
 	overhead: number;
 	/** CPU time of the pipeline's process beyond that of Paraformer alone (run, tensors, argmax), as a share of it: the VAD's thread counted. */
 	overheadCpu: number;
+	/**
+	 * CPU time of the pipeline's threads other than the recognizers' (the VAD worker's fbank, FSMN-VAD
+	 * and punctuation, the main thread, V8's), as a share of Paraformer alone's: all of it is around
+	 * the run, and it is measured directly, not as a difference of two totals. Null for results
+	 * without the threads.
+	 */
+	offRecognizersCpu: number | null;
+	/** Median CPU per audio second of each thread role of the pipeline. */
+	threadCpu: Record<ThreadRole, number> | null;
 }
 
 export function groupFigures(group: ModelGroup): GroupFigures {
@@ -55,6 +69,8 @@ export function groupFigures(group: ModelGroup): GroupFigures {
 	const runOnly = median(group.modelRunOnly);
 	const pipelineCpu = median(group.pipeline.cpu);
 	const sherpaCpu = median(group.sherpa.cpu);
+	const modelCpu = median(group.model.cpu);
+	const threads = group.pipelineThreads;
 	return {
 		group,
 		model: median(group.model.wall),
@@ -66,8 +82,26 @@ export function groupFigures(group: ModelGroup): GroupFigures {
 		speedup: sherpa / pipeline,
 		speedupCpu: sherpaCpu / pipelineCpu,
 		overhead: pipeline / runOnly - 1,
-		overheadCpu: pipelineCpu / median(group.model.cpu) - 1,
+		overheadCpu: pipelineCpu / modelCpu - 1,
+		offRecognizersCpu: threads
+			? median(
+					threads.recognizers.map(
+						(_, round) => threads['vad worker'][round] + threads.main[round] + threads.other[round],
+					),
+				) / modelCpu
+			: null,
+		threadCpu: threads
+			? (Object.fromEntries(THREAD_ROLES.map((role) => [role, median(threads[role])])) as Record<
+					ThreadRole,
+					number
+				>)
+			: null,
 	};
+}
+
+/** Under 5 %: the difference of totals, and the part measured directly, which past 5 % fails the goal whatever the noisy difference says. */
+export function aroundMeetsGoal(f: GroupFigures): boolean {
+	return f.overheadCpu < 0.05 && (f.offRecognizersCpu ?? 0) < 0.05;
 }
 
 /** Latencies (ms) of the single-stream live trial: all sentences, and those of about 5 s. */
@@ -109,10 +143,8 @@ export function targets(results: BenchResults): Target[] {
 	list.push({
 		name: 'everything around the Paraformer run',
 		goal: "< 5 % of the Paraformer run's CPU in int8",
-		measured: `CPU (every thread, the VAD's included): ${figures.map((f) => `${describe(f)} ${(f.overheadCpu * 100).toFixed(1)} %`).join(', ')}; wall clock (the pipeline's time to the last sentence): ${figures.map((f) => `${describe(f)} ${(f.overhead * 100).toFixed(1)} %`).join(', ')}`,
-		verdict: verdictOf(
-			figures.filter((f) => f.group.precision === 'int8').map((f) => f.overheadCpu < 0.05),
-		),
+		measured: `CPU (every thread, the VAD's included): ${figures.map((f) => `${describe(f)} ${(f.overheadCpu * 100).toFixed(1)} %`).join(', ')}${figures.some((f) => f.offRecognizersCpu !== null) ? `; of it, measured directly on the threads other than the recognizers' (VAD worker: fbank, FSMN-VAD, punctuation; main; V8): ${figures.map((f) => `${describe(f)} ${percent(f.offRecognizersCpu)}`).join(', ')}` : ''}; wall clock (the pipeline's time to the last sentence): ${figures.map((f) => `${describe(f)} ${(f.overhead * 100).toFixed(1)} %`).join(', ')}`,
+		verdict: verdictOf(figures.filter((f) => f.group.precision === 'int8').map(aroundMeetsGoal)),
 	});
 	const bounds = results.live
 		.map((series) => ({ series, bound: throughputBound(results, series) }))

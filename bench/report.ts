@@ -129,6 +129,11 @@ export function renderMarkdown(
 	add(
 		`| **whole pipeline** (worker, VAD → queue → Paraformer → punctuation) | ${figures.map((f) => `**${fixed(f.pipeline)}** (${fixed(f.pipelineCpu)})`).join(' | ')} |`,
 	);
+	if (figures.every((f) => f.threadCpu))
+		add(
+			`| whole pipeline's CPU by thread: recognizers / VAD worker (fbank, FSMN-VAD, punctuation) / main + V8 | ${figures.map(({ threadCpu: t }) => `${fixed(t!.recognizers)} / ${fixed(t!['vad worker'])} / ${fixed(t!.main + t!.other)}`).join(' | ')} |`,
+			`| CPU off the recognizer threads ÷ Paraformer alone's CPU | ${figures.map((f) => `${(f.offRecognizersCpu! * 100).toFixed(1)} %`).join(' | ')} |`,
+		);
 	add(
 		`| **sherpa-onnx** OfflineRecognizer, same model and segments | ${figures.map((f) => `**${fixed(f.sherpa)}** (${fixed(f.sherpaCpu)})`).join(' | ')} |`,
 	);
@@ -516,8 +521,11 @@ function whatWasDone(results: BenchResults): string[] {
 				`${f.group.precision} ${describeLayout(f.group)} ${(f.overheadCpu * 100).toFixed(1)} %`,
 		)
 		.join(', ');
+	const direct = figures.every((f) => f.offRecognizersCpu !== null)
+		? `; measured directly on the threads other than the recognizers': ${figures.map((f) => `${f.group.precision} ${describeLayout(f.group)} ${(f.offRecognizersCpu! * 100).toFixed(1)} %`).join(', ')}`
+		: '';
 	lines.push(
-		`- **The VAD is most of the CPU around the Paraformer run** (${around} beyond Paraformer alone's CPU): RTF ${fixed(vad)} in 100 ms chunks, mostly onnxruntime's fixed cost per call. It runs on a thread of its own (no wall time at one thread; at two threads it competes for the cores). Audio that waited while the VAD was busy (a file, an overloaded machine) now goes in one call of up to 2 s (engine/pipeline/vad-feed.ts): RTF ${fixed(vadBacklog)} in 2 s chunks, the same segments (any chunking gives them, tested).`,
+		`- **The VAD is most of the CPU around the Paraformer run** (${around} beyond Paraformer alone's CPU${direct}): RTF ${fixed(vad)} in 100 ms chunks, mostly onnxruntime's fixed cost per call. It runs on a thread of its own (no wall time at one thread; at two threads it competes for the cores). Audio that waited while the VAD was busy (a file, an overloaded machine) now goes in one call of up to 2 s (engine/pipeline/vad-feed.ts): RTF ${fixed(vadBacklog)} in 2 s chunks, the same segments (any chunking gives them, tested).`,
 	);
 	lines.push(
 		"- **Batching pays little, padding costs in full.** Measured once here (Paraformer alone, two threads, four 5 s segments in one run against one by one): fp32 1.2×, int8 1.15×; on the benchmark's 16 segments, sorted batches of up to 8 padded within 50 % ran fp32 1.27× slower than within 10 %. The Batcher now batches only segments within 10 % of each other's length.",

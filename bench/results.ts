@@ -5,6 +5,7 @@ import type { MemoryFigures } from './contenders/memory.js';
 import type { MainCapacity } from './main-capacity.js';
 import type { Layout, Precision } from './contender-protocol.js';
 import type { Machine } from './machine.js';
+import type { ThreadRole } from './thread-cpu.js';
 import type { RecognizerFamily } from '../engine/asr/recognizer-family.js';
 
 /**
@@ -32,6 +33,8 @@ export interface ModelGroup extends Layout {
 	/** onnxruntime run time alone (no argmax, no tensor setup) per audio second, each round. */
 	modelRunOnly: number[];
 	pipeline: Rtf;
+	/** The pipeline's CPU per audio second by thread role, each round (absent in results of older runs). */
+	pipelineThreads?: Record<ThreadRole, number[]>;
 	sherpa: Rtf;
 	/** Segments whose text is the same in the pipeline as in the model alone / in sherpa-onnx (spaces ignored). */
 	pipelineAgreement: number;

@@ -29,7 +29,13 @@ import { PYTHON, REPO_ROOT } from './paths.js';
 import { readRecords } from './records.js';
 import { renderMarkdown, renderSummary } from './report.js';
 import type { BenchResults, LiveSeries, ModelGroup, Peak, StageRow } from './results.js';
-import { agreement, measureSideBySide, rtfSeries, runOnlySeries } from './side-by-side.js';
+import {
+	agreement,
+	measureSideBySide,
+	rtfSeries,
+	runOnlySeries,
+	threadSeries,
+} from './side-by-side.js';
 import { measureSenseVoice } from './sensevoice.js';
 import { renderSenseVoice, type SenseVoiceRun } from './sensevoice-report.js';
 import { ensureStandIn } from './stand-in.js';
@@ -245,6 +251,7 @@ async function measureModelGroup(
 		model: rtfSeries(model, streamSeconds),
 		modelRunOnly: runOnlySeries(model, streamSeconds),
 		pipeline: rtfSeries(pipeline, streamSeconds),
+		pipelineThreads: threadSeries(pipeline, streamSeconds),
 		sherpa: rtfSeries(sherpa, streamSeconds),
 		pipelineAgreement: agreement(modelTexts, firstPasses[1].texts ?? []),
 		sherpaAgreement: agreement(modelTexts, firstPasses[2].texts ?? []),

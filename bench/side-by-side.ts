@@ -1,6 +1,7 @@
 import { ContenderProcess, describeSpec, type Context } from './contender-process.js';
 import type { ContenderSpec, PassResult } from './contender-protocol.js';
 import type { Rtf } from './results.js';
+import { THREAD_ROLES, type ThreadRole } from './thread-cpu.js';
 
 /** One contender to load, with the model directory (and corpus) it runs on. */
 export interface Entry {
@@ -56,6 +57,20 @@ export function rtfSeries(passes: readonly PassResult[], streamSeconds: number):
 		wall: passes.map((pass) => pass.wallMs / 1000 / streamSeconds),
 		cpu: passes.map((pass) => pass.cpuMs / 1000 / streamSeconds),
 	};
+}
+
+/** CPU seconds per audio second of each thread role, each round; undefined where threads were not read. */
+export function threadSeries(
+	passes: readonly PassResult[],
+	streamSeconds: number,
+): Record<ThreadRole, number[]> | undefined {
+	if (!passes.every((pass) => pass.threadCpuMs)) return undefined;
+	return Object.fromEntries(
+		THREAD_ROLES.map((role) => [
+			role,
+			passes.map((pass) => pass.threadCpuMs![role] / 1000 / streamSeconds),
+		]),
+	) as Record<ThreadRole, number[]>;
 }
 
 /** The onnxruntime run time alone of a recognizer-alone contender's passes, per second of stream. */

@@ -366,6 +366,7 @@ export function renderMarkdown(
 	);
 	add(
 		'- The pipeline\'s time includes the VAD of the whole stream (silence too, in its own thread), the worker threads\' messages, the queue, punctuation and the front end; "around the Paraformer run" = pipeline time − onnxruntime run time.',
+		"- CPU by thread: each pass reads every thread's on-CPU time of the contender's process (/proc/self/task/*/schedstat) and groups the threads by the names the engine gives its workers (onnxruntime's pool threads inherit them): the recognizers', the VAD worker's (fbank, FSMN-VAD, punctuation), the main thread and the rest (V8's). What runs off the recognizer threads is around the Paraformer run and measured directly; the difference of two process totals spreads by several per cent from round to round.",
 	);
 	add(
 		"- Peaks: the model's feed-forward GEMMs, four pairs [rows, 512]×[512, 2048]×[2048, 512] in one run (so that onnxruntime's cost per run and the output copy weigh little), the better of two row counts: the LFR rows of the segment holding the median second of speech (segments weighted by their length) and of the longest segment, built by bench/peak_matmul.py (int8: the generator's own quantiser, then int8 weights as the engine loads them), run back to back for 1.5 s with the engine's session options.",

@@ -523,7 +523,7 @@ function whatWasDone(results: BenchResults): string[] {
 		)
 		.join(', ');
 	const direct = figures.every((f) => f.offRecognizersCpu !== null)
-		? `; measured directly on the threads other than the recognizers': ${figures.map((f) => `${f.group.precision} ${describeLayout(f.group)} ${(f.offRecognizersCpu! * 100).toFixed(1)} %`).join(', ')}`
+		? `; measured directly on the threads other than the recognizer threads: ${figures.map((f) => `${f.group.precision} ${describeLayout(f.group)} ${(f.offRecognizersCpu! * 100).toFixed(1)} %`).join(', ')}`
 		: '';
 	lines.push(
 		`- **The VAD is most of the CPU around the Paraformer run** (${around} beyond Paraformer alone's CPU${direct}): RTF ${fixed(vad)} in 100 ms chunks, mostly onnxruntime's fixed cost per call. It runs on a thread of its own (no wall time at one thread; at two threads it competes for the cores). Audio that waited while the VAD was busy (a file, an overloaded machine) now goes in one call of up to 2 s (engine/pipeline/vad-feed.ts): RTF ${fixed(vadBacklog)} in 2 s chunks, the same segments (any chunking gives them, tested).`,

@@ -33,37 +33,49 @@ export function judgeLive(trial: LiveTrial): LiveVerdict {
 	return { sustained, p50, p95, summary };
 }
 
+/** Trials beyond the search's steps that repeat the best count: one lucky 20 s trial at the edge does not make a capacity. */
+export const CONFIRMATIONS = 2;
+
+/** Counts tried, split by whether every trial at the count kept up. */
+function countsByOutcome(trials: readonly LiveTrial[]): { kept: number[]; failed: number[] } {
+	const failed = new Set(
+		trials.filter((trial) => !judgeLive(trial).sustained).map((trial) => trial.streams),
+	);
+	const kept = new Set(
+		trials.map((trial) => trial.streams).filter((streams) => !failed.has(streams)),
+	);
+	return { kept: [...kept], failed: [...failed] };
+}
+
+/** The most streams every trial at that count kept up with; 0 when none. */
+export function sustainedStreams(trials: readonly LiveTrial[]): number {
+	return Math.max(0, ...countsByOutcome(trials).kept);
+}
+
 /**
  * The stream count to try next: after one stream, the estimate from the pipeline's real-time factor;
  * then up by a third while it keeps up, down by 40 % while it does not, halving the gap once
- * both sides are known; null when done.
+ * both sides are known; then the best count again while it has held only once (at most
+ * CONFIRMATIONS repeats); null when done.
  */
-/** The most streams a series of trials kept up with; 0 when none. */
-export function sustainedStreams(trials: readonly LiveTrial[]): number {
-	return Math.max(
-		0,
-		...trials.filter((trial) => judgeLive(trial).sustained).map((trial) => trial.streams),
-	);
-}
-
 export function nextStreamCount(
 	trials: readonly LiveTrial[],
 	estimate: number,
 	steps: number,
 ): number | null {
 	if (trials.length === 1) return estimate > 1 ? estimate : null;
-	if (trials.length >= steps + 2) return null;
-	const kept = trials.filter((trial) => judgeLive(trial).sustained).map((trial) => trial.streams);
-	const failed = trials
-		.filter((trial) => !judgeLive(trial).sustained)
-		.map((trial) => trial.streams);
-	const best = kept.length > 0 ? Math.max(...kept) : 0;
-	const worst = failed.length > 0 ? Math.min(...failed) : Number.POSITIVE_INFINITY;
-	let next: number;
-	if (worst === Number.POSITIVE_INFINITY) next = Math.ceil(best * 1.33);
-	else if (best <= 1) next = Math.max(2, Math.floor(worst * 0.6));
-	else next = Math.floor((best + worst) / 2);
-	return next > best && next < worst && !trials.some((trial) => trial.streams === next)
-		? next
+	const { kept, failed } = countsByOutcome(trials);
+	const best = Math.max(0, ...kept);
+	const worst = Math.min(Number.POSITIVE_INFINITY, ...failed);
+	if (trials.length < steps + 2) {
+		let next: number;
+		if (worst === Number.POSITIVE_INFINITY) next = Math.ceil(best * 1.33);
+		else if (best <= 1) next = Math.max(2, Math.floor(worst * 0.6));
+		else next = Math.floor((best + worst) / 2);
+		if (next > best && next < worst && !trials.some((trial) => trial.streams === next)) return next;
+	}
+	const triedAtBest = trials.filter((trial) => trial.streams === best).length;
+	return steps > 0 && best > 1 && triedAtBest === 1 && trials.length < steps + 2 + CONFIRMATIONS
+		? best
 		: null;
 }

@@ -13,6 +13,7 @@ import {
 } from './findings.js';
 import {
 	AUDIO_LAG_LIMIT_MS,
+	CONFIRMATIONS,
 	judgeLive,
 	LATENCY_LIMIT_MS,
 	sustainedStreams,
@@ -289,9 +290,12 @@ export function renderMarkdown(
 			? `Streams as users run them: one ffmpeg publisher per stream (AAC encoded once beforehand and sent by stream copy over RTMP at real-time pace, each starting elsewhere in the corpus with 1 s pauses between files) to a local nginx-rtmp, one LivePipeline per stream (its own ffmpeg reader, VAD, recognition queue, early recognition on) sharing the process's workers (VAD and punctuation; one recognizer on two threads, or two on one thread each). Latency: LivePipeline's 'segment' event (the VAD closed a segment, after its 800 ms of trailing silence) to the 'sentence' event. Audio lag: the delay from a segment's end (in stream time, from the sentence's own latencyMs) to the VAD closing it is the VAD's trailing silence plus how late the audio got there (ffmpeg, the worker's queue); beyond the trial's fastest close, it is the lag. The publishers share the cores but, copying, take almost no CPU; the CPU of the pipeline process (its workers included), its ffmpeg readers, the publishers and nginx is measured apart (utime + stime from /proc/<pid>/stat over the trial), and the reader's per stream.`
 			: `Streams at real-time pace (100 ms chunks every 100 ms, each stream starting elsewhere in the corpus) handed to the inference worker as LivePipeline does after ffmpeg — VAD, recognition queue, Paraformer, punctuation — two threads (nginx with the RTMP module was not installed: ffmpeg and the network are not in these figures; ffmpeg adds ~0.3 s steady delay on RTMP, see REFERENCE.md). Latency: from the VAD closing a segment (after its 800 ms of trailing silence) to the recognized, punctuated text. Audio lag: a chunk's due time to the worker's answer.`,
 	);
+	const repeatsBest = results.live.some(
+		(series) => new Set(series.trials.map((trial) => trial.streams)).size < series.trials.length,
+	);
 	add(
 		'',
-		`A stream count is **sustained** when p95 latency ≤ ${LATENCY_LIMIT_MS} ms, p95 audio lag ≤ ${AUDIO_LAG_LIMIT_MS} ms, and at most ${UNFINISHED_LIMIT * 100} % of the segments closed during the trial had no sentence 5 s after it ("unfinished": a segment whose text is empty emits no sentence either, which the random-weight stand-in does on some short segments).`,
+		`A stream count is **sustained** when p95 latency ≤ ${LATENCY_LIMIT_MS} ms, p95 audio lag ≤ ${AUDIO_LAG_LIMIT_MS} ms, and at most ${UNFINISHED_LIMIT * 100} % of the segments closed during the trial had no sentence 5 s after it ("unfinished": a segment whose text is empty emits no sentence either, which the random-weight stand-in does on some short segments).${repeatsBest ? ` A count is sustained only if every trial at it was: the search tries its best count again (up to ${CONFIRMATIONS} times) before taking it, since a short trial at the edge can land either side.` : ''}`,
 		'',
 	);
 	add(

@@ -25,7 +25,8 @@ export interface Target {
 	verdict: Verdict;
 }
 
-function percent(share: number | null): string {
+/** A share as "12.3 %"; "not read" where the results lack it. */
+export function percent(share: number | null): string {
 	return share === null ? 'not read' : `${(share * 100).toFixed(1)} %`;
 }
 

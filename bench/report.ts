@@ -4,6 +4,7 @@ import { CHART_FILES } from './chart.js';
 import {
 	fiveSecondLatencies,
 	groupFigures,
+	percent,
 	SENTENCE_SECONDS,
 	singleStreamLatency,
 	soakTarget,
@@ -133,7 +134,7 @@ export function renderMarkdown(
 	if (figures.every((f) => f.threadCpu))
 		add(
 			`| whole pipeline's CPU by thread: recognizers / VAD worker (fbank, FSMN-VAD, punctuation) / main + V8 | ${figures.map(({ threadCpu: t }) => `${fixed(t!.recognizers)} / ${fixed(t!['vad worker'])} / ${fixed(t!.main + t!.other)}`).join(' | ')} |`,
-			`| CPU off the recognizer threads ÷ Paraformer alone's CPU | ${figures.map((f) => `${(f.offRecognizersCpu! * 100).toFixed(1)} %`).join(' | ')} |`,
+			`| CPU off the recognizer threads ÷ Paraformer alone's CPU | ${figures.map((f) => percent(f.offRecognizersCpu)).join(' | ')} |`,
 		);
 	add(
 		`| **sherpa-onnx** OfflineRecognizer, same model and segments | ${figures.map((f) => `**${fixed(f.sherpa)}** (${fixed(f.sherpaCpu)})`).join(' | ')} |`,
@@ -527,7 +528,7 @@ function whatWasDone(results: BenchResults): string[] {
 		)
 		.join(', ');
 	const direct = figures.every((f) => f.offRecognizersCpu !== null)
-		? `; measured directly on the threads other than the recognizer threads: ${figures.map((f) => `${f.group.precision} ${describeLayout(f.group)} ${(f.offRecognizersCpu! * 100).toFixed(1)} %`).join(', ')}`
+		? `; measured directly on the threads other than the recognizer threads: ${figures.map((f) => `${f.group.precision} ${describeLayout(f.group)} ${percent(f.offRecognizersCpu)}`).join(', ')}`
 		: '';
 	lines.push(
 		`- **The VAD is most of the CPU around the Paraformer run** (${around} beyond Paraformer alone's CPU${direct}): RTF ${fixed(vad)} in 100 ms chunks, mostly onnxruntime's fixed cost per call. It runs on a thread of its own (no wall time at one thread; at two threads it competes for the cores). Audio that waited while the VAD was busy (a file, an overloaded machine) now goes in one call of up to 2 s (engine/pipeline/vad-feed.ts): RTF ${fixed(vadBacklog)} in 2 s chunks, the same segments (any chunking gives them, tested).`,

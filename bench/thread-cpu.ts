@@ -1,4 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import type { WorkerRole } from '../engine/runtime/inference-protocol.js';
+import { workerThreadName } from '../engine/runtime/worker-channel.js';
 
 /** Who a thread of a contender's process works for, from the name the engine gives its workers (onnxruntime's pool threads inherit it). */
 export type ThreadRole = 'recognizers' | 'vad worker' | 'main' | 'other';
@@ -7,10 +9,16 @@ export const THREAD_ROLES: readonly ThreadRole[] = ['recognizers', 'vad worker',
 
 export type ThreadCpuMs = Record<ThreadRole, number>;
 
+/** Linux keeps this many bytes of a thread's name ("rtmp-asr recogn" for every recognizer). */
+const THREAD_NAME_BYTES = 15;
+
+function startsAsWorker(name: string, role: WorkerRole): boolean {
+	return name.startsWith(workerThreadName(role).slice(0, THREAD_NAME_BYTES));
+}
+
 function roleOf(name: string): ThreadRole {
-	// Linux keeps 15 bytes of a thread's name: "rtmp-asr recogn".
-	if (name.startsWith('rtmp-asr recogn')) return 'recognizers';
-	if (name.startsWith('rtmp-asr vad')) return 'vad worker';
+	if (startsAsWorker(name, 'recognizer')) return 'recognizers';
+	if (startsAsWorker(name, 'vad')) return 'vad worker';
 	return name === 'MainThread' ? 'main' : 'other';
 }
 

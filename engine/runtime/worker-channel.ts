@@ -16,6 +16,11 @@ const SHUTDOWN_GRACE_MS = 30_000;
 /** `recentBusyShare` weights about this much of the past. */
 const BUSY_TIME_CONSTANT_MS = 5000;
 
+/** The thread name of a worker: its channel's name (its role, numbered past the first recognizer). */
+export function workerThreadName(channelName: string): string {
+	return `rtmp-asr ${channelName}`;
+}
+
 interface InFlight {
 	body: RequestBody;
 	resolve: (value: unknown) => void;
@@ -115,7 +120,7 @@ export class WorkerChannel {
 	private spawn(): Worker {
 		const worker = new Worker(this.script, {
 			workerData: { role: this.role },
-			name: `rtmp-asr ${this.name}`,
+			name: workerThreadName(this.name),
 		});
 		this.exited = new Promise((resolve) => worker.once('exit', () => resolve()));
 		worker.on('message', (response: WorkerResponse) => this.settle(response));

@@ -4,6 +4,7 @@ import { Worker } from 'node:worker_threads';
 import { aroundMeetsGoal, groupFigures } from '../../../bench/findings.js';
 import type { ModelGroup } from '../../../bench/results.js';
 import { readThreadCpu, threadCpuBetween } from '../../../bench/thread-cpu.js';
+import { workerThreadName } from '../../../engine/runtime/worker-channel.js';
 
 const BUSY_MS = 300;
 
@@ -12,7 +13,7 @@ test('a worker named as the engine names the VAD worker is counted as the VAD wo
 	assert.ok(before, 'the threads are read from /proc');
 	const worker = new Worker(
 		`const end = Date.now() + ${BUSY_MS}; while (Date.now() < end); require('node:worker_threads').parentPort.postMessage('done'); setTimeout(() => {}, 60000);`,
-		{ eval: true, name: 'rtmp-asr vad' },
+		{ eval: true, name: workerThreadName('vad') },
 	);
 	try {
 		await new Promise((resolve) => worker.once('message', resolve));

@@ -288,7 +288,7 @@ export function renderMarkdown(
 	);
 	add(
 		viaRtmp
-			? `Streams as users run them: one ffmpeg publisher per stream (AAC encoded once beforehand and sent by stream copy over RTMP at real-time pace, each starting elsewhere in the corpus with 1 s pauses between files) to a local nginx-rtmp, one LivePipeline per stream (its own ffmpeg reader, VAD, recognition queue, early recognition on) sharing the process's workers (VAD and punctuation; one recognizer on two threads, or two on one thread each). Latency: LivePipeline's 'segment' event (the VAD closed a segment, after its 800 ms of trailing silence) to the 'sentence' event. Audio lag: the delay from a segment's end (in stream time, from the sentence's own latencyMs) to the VAD closing it is the VAD's trailing silence plus how late the audio got there (ffmpeg, the worker's queue); beyond the trial's fastest close, it is the lag. The publishers share the cores but, copying, take almost no CPU; the CPU of the pipeline process (its workers included), its ffmpeg readers, the publishers and nginx is measured apart (utime + stime from /proc/<pid>/stat over the trial), and the reader's per stream.`
+			? `Streams as users run them: an RTMP publisher per stream, all in one process (bench/copy-publishers.ts: AAC encoded once beforehand and sent by stream copy at real-time pace, each frame when its time comes as ffmpeg -re -c copy sends it, each stream starting elsewhere in the corpus with 1 s pauses between files) to a local nginx-rtmp, one LivePipeline per stream (its own ffmpeg reader, VAD, recognition queue, early recognition on) sharing the process's workers (VAD and punctuation; one recognizer on two threads, or two on one thread each). Latency: LivePipeline's 'segment' event (the VAD closed a segment, after its 800 ms of trailing silence) to the 'sentence' event. Audio lag: the delay from a segment's end (in stream time, from the sentence's own latencyMs) to the VAD closing it is the VAD's trailing silence plus how late the audio got there (ffmpeg, the worker's queue); beyond the trial's fastest close, it is the lag. The publishers share the cores but, copying from one process, take little CPU (an ffmpeg per stream took about twice theirs and nginx's together); the CPU of the pipeline process (its workers included), its ffmpeg readers, the publishers and nginx is measured apart (utime + stime from /proc/<pid>/stat over the trial), and the reader's per stream.`
 			: `Streams at real-time pace (100 ms chunks every 100 ms, each stream starting elsewhere in the corpus) handed to the inference worker as LivePipeline does after ffmpeg — VAD, recognition queue, Paraformer, punctuation — two threads (nginx with the RTMP module was not installed: ffmpeg and the network are not in these figures; ffmpeg adds ~0.3 s steady delay on RTMP, see REFERENCE.md). Latency: from the VAD closing a segment (after its 800 ms of trailing silence) to the recognized, punctuated text. Audio lag: a chunk's due time to the worker's answer.`,
 	);
 	const repeatsBest = results.live.some(
@@ -300,15 +300,15 @@ export function renderMarkdown(
 		'',
 	);
 	add(
-		'| precision | threads | streams | sentences | latency p50 | p95 | max | unfinished | audio lag p95 / max | cores busy: machine / pipeline process / readers / publishers / nginx | reader CPU per stream (share of a core) | recognized early (used / started) | verdict |',
-		'| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+		'| precision | threads | streams | sentences | latency p50 | p95 | max | unfinished | audio lag p95 / max | cores busy: machine / pipeline process / readers / publishers / nginx | pipeline process by thread, cores: recognizers / VAD worker / main + other | reader CPU per stream (share of a core) | recognized early (used / started) | verdict |',
+		'| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
 	);
 	for (const series of results.live) {
 		for (const trial of [...series.trials].sort((a, b) => a.streams - b.streams)) {
 			const judged = judgeLive(trial);
 			const latencies = trial.samples.map((sample) => sample.latencyMs);
 			add(
-				`| ${series.precision} | ${describeLayout(series)} | ${trial.streams} | ${trial.samples.length} | ${judged.p50.toFixed(0)} ms | ${judged.p95.toFixed(0)} ms | ${latencies.length ? Math.max(...latencies).toFixed(0) : '–'} ms | ${trial.unfinished} | ${trial.audioLagMs.p95.toFixed(0)} / ${trial.audioLagMs.max.toFixed(0)} ms | ${coresBusy(trial)} | ${trial.cpu ? `${((trial.cpu.readers / trial.streams) * 100).toFixed(2)} %` : '–'} | ${trial.early ? `${trial.early.used} / ${trial.early.started}` : '–'} | ${judged.sustained ? 'sustained' : 'falls behind'} |`,
+				`| ${series.precision} | ${describeLayout(series)} | ${trial.streams} | ${trial.samples.length} | ${judged.p50.toFixed(0)} ms | ${judged.p95.toFixed(0)} ms | ${latencies.length ? Math.max(...latencies).toFixed(0) : '–'} ms | ${trial.unfinished} | ${trial.audioLagMs.p95.toFixed(0)} / ${trial.audioLagMs.max.toFixed(0)} ms | ${coresBusy(trial)} | ${pipelineByThread(trial)} | ${trial.cpu ? `${((trial.cpu.readers / trial.streams) * 100).toFixed(2)} %` : '–'} | ${trial.early ? `${trial.early.used} / ${trial.early.started}` : '–'} | ${judged.sustained ? 'sustained' : 'falls behind'} |`,
 			);
 		}
 	}
@@ -317,7 +317,7 @@ export function renderMarkdown(
 		const most = sustainedStreams(series.trials);
 		const best = series.trials.find((trial) => trial.streams === most);
 		const busy = best?.cpu
-			? ` — with ${best.busyCores.machine.toFixed(2)} of ${results.machine.cores} cores busy (the pipeline process ${best.cpu.pipeline.toFixed(2)}, its ffmpeg readers ${best.cpu.readers.toFixed(2)}, the publishers ${best.cpu.publishers.toFixed(2)}, nginx ${best.cpu.nginx.toFixed(2)})`
+			? ` — with ${best.busyCores.machine.toFixed(2)} of ${results.machine.cores} cores busy (the pipeline process ${best.cpu.pipeline.toFixed(2)}, its ffmpeg readers ${best.cpu.readers.toFixed(2)}, the publishers ${best.cpu.publishers.toFixed(2)}, nginx ${best.cpu.nginx.toFixed(2)})${livePerStream(best)}`
 			: best?.busyCores
 				? ` — with ${best.busyCores.machine.toFixed(2)} of ${results.machine.cores} cores busy (the pipeline process ${best.busyCores.process.toFixed(2)}, the rest mostly ffmpeg and nginx)`
 				: '';
@@ -421,6 +421,23 @@ function coresBusy(trial: LiveTrial): string {
 	return [machine, pipeline, readers, publishers, nginx]
 		.map((cores) => cores.toFixed(2))
 		.join(' / ');
+}
+
+/** The pipeline process's cores by thread role in a trial, where measured. */
+function pipelineByThread(trial: LiveTrial): string {
+	const threads = trial.pipelineThreads;
+	if (!threads) return '–';
+	return [threads.recognizers, threads['vad worker'], threads.main + threads.other]
+		.map((cores) => cores.toFixed(2))
+		.join(' / ');
+}
+
+/** What the pipeline process spent per stream-second live, by thread role, where measured. */
+function livePerStream(trial: LiveTrial): string {
+	const threads = trial.pipelineThreads;
+	if (!threads || !trial.cpu) return '';
+	const perStream = (cores: number) => (cores / trial.streams).toFixed(4);
+	return `; live, the pipeline process spent ${perStream(trial.cpu.pipeline)} CPU per stream-second (recognizers ${perStream(threads.recognizers)}, VAD worker ${perStream(threads['vad worker'])}, main + other ${perStream(threads.main + threads.other)})`;
 }
 
 /** What the measurements pointed at, what was changed, and what is left. */

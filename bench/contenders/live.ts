@@ -7,6 +7,7 @@ import type { Layout, Precision, SetupMessage } from '../contender-protocol.js';
 import { readCorpusAudio } from '../corpus.js';
 import { cpuAccount, machineBusyCores } from '../machine.js';
 import { quantile } from '../stats.js';
+import type { ThreadCpuMs } from '../thread-cpu.js';
 import type { Contender } from './contender.js';
 import { pipelineConfig } from './pipeline.js';
 import { CHUNK_SAMPLES } from './vad.js';
@@ -43,6 +44,8 @@ export interface LiveTrial {
 	 * included), all ffmpeg readers, all publishers (stream copy), nginx. Absent in older results.
 	 */
 	cpu?: { pipeline: number; readers: number; publishers: number; nginx: number };
+	/** Through RTMP, the pipeline process's cores busy by thread role. Absent in older results. */
+	pipelineThreads?: ThreadCpuMs;
 	/** 'worker': audio handed to the inference worker directly; 'rtmp': publisher → nginx-rtmp → ffmpeg → LivePipeline. */
 	path: 'worker' | 'rtmp';
 	/** Whether sentences were recognized during their trailing silence (LivePipeline's earlyRecognition). */

@@ -48,7 +48,6 @@ export async function mainCpuContender(
 	const models = pipelineConfig(setup.asrDir, precision, layout).models;
 	return {
 		async pass() {
-			const publishers = rtmp.publish();
 			const latencies: number[] = [];
 			let measuring = false;
 			const pipelines = rtmp.urls.map((url) => {
@@ -63,6 +62,8 @@ export async function mainCpuContender(
 				return pipeline;
 			});
 			await Promise.all(pipelines.map((pipeline) => pipeline.start()));
+			// Started after the readers, as in the live trials (rtmp-live.ts).
+			const publishers = await rtmp.publish();
 			await sleep(SETTLE_MS);
 			measuring = true;
 			const window = rtmp.measure(publishers);
@@ -74,7 +75,7 @@ export async function mainCpuContender(
 			const serverCores = serverCpu.update(serverPids) / measured.seconds;
 			measuring = false;
 			await Promise.all(pipelines.map((pipeline) => pipeline.close()));
-			await Promise.all(publishers.map((publisher) => publisher.stop()));
+			await publishers.stop();
 			const trial: MainTrial = {
 				recognition,
 				streams,

@@ -2,7 +2,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { RecognizerFamily } from '../../engine/asr/recognizer-family.js';
 import { LivePipeline } from '../../engine/pipeline/live-pipeline.js';
 import type { SegmentClosedEvent } from '../../engine/pipeline/events.js';
-import type { Publisher } from '../../test/helpers/publisher.js';
 import type { Layout, Precision, SetupMessage } from '../contender-protocol.js';
 import { quantile } from '../stats.js';
 import type { Contender } from './contender.js';
@@ -14,13 +13,13 @@ import { RtmpStreams } from './rtmp-streams.js';
 const TAIL_MS = 5000;
 
 /**
- * Live streams as a user runs them: ffmpeg publishers (AAC over RTMP, real-time pace) to a local
+ * Live streams as a user runs them: publishers (AAC over RTMP, real-time pace) to a local
  * nginx-rtmp, one LivePipeline per stream (its own ffmpeg reader) sharing the process's inference
  * worker. Latency: the pipeline's 'segment' event (VAD closed a segment) to its 'sentence' event.
  * Each publisher starts at its own place in the corpus so that segments do not all close at once.
- * The publishers send AAC encoded once beforehand by stream copy, so that they take almost no CPU
- * from the product; the CPU of the pipeline process, the readers, the publishers and nginx is
- * measured apart (/proc/<pid>/stat).
+ * The publishers send AAC encoded once beforehand by stream copy, all from one process, so that they
+ * take almost no CPU from the product; the CPU of the pipeline process, the readers, the publishers
+ * and nginx is measured apart (/proc/<pid>/stat).
  */
 export async function rtmpLiveContender(
 	setup: SetupMessage,
@@ -34,7 +33,6 @@ export async function rtmpLiveContender(
 	const rtmp = await RtmpStreams.prepare(setup, streams);
 	return {
 		async pass() {
-			const publishers: Publisher[] = rtmp.publish();
 			const closed: (SegmentClosedEvent & { stream: number })[] = [];
 			const samples: (LiveSample & { closeDelayMs: number })[] = [];
 			const pipelines = rtmp.urls.map((url, i) => {
@@ -72,11 +70,14 @@ export async function rtmpLiveContender(
 				return { pipeline, mine };
 			});
 			await Promise.all(pipelines.map(({ pipeline }) => pipeline.start()));
+			// The readers wait for their streams, which then start together: each session's start (the
+			// base of sentence.latencyMs, so of the audio lag) is estimated alike.
+			const publishers = await rtmp.publish();
 			const window = rtmp.measure(publishers);
 			const started = performance.now();
 			await sleep(seconds * 1000);
 			const stoppedAt = performance.now();
-			const { machine, cpu } = window.finish();
+			const { machine, cpu, threads } = window.finish();
 			await sleep(TAIL_MS);
 			const unfinished = pipelines.reduce(
 				(count, { mine }) =>
@@ -86,7 +87,7 @@ export async function rtmpLiveContender(
 				0,
 			);
 			await Promise.all(pipelines.map(({ pipeline }) => pipeline.close()));
-			await Promise.all(publishers.map((publisher) => publisher.stop()));
+			await publishers.stop();
 			const trial: LiveTrial = {
 				streams,
 				seconds,
@@ -95,6 +96,7 @@ export async function rtmpLiveContender(
 				audioLagMs: lagBeyondFastest(samples.map((sample) => sample.closeDelayMs)),
 				busyCores: { machine, process: cpu.pipeline },
 				cpu,
+				...(threads ? { pipelineThreads: threads } : {}),
 				path: 'rtmp',
 				earlyRecognition,
 				early: {

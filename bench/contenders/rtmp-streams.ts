@@ -2,12 +2,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ffmpegReadersOf } from '../../test/helpers/pipeline-recorder.js';
-import { encodedFlv, startPublisher, type Publisher } from '../../test/helpers/publisher.js';
+import { encodedFlv } from '../../test/helpers/publisher.js';
 import { startRtmpServer, type RtmpServer } from '../../test/helpers/rtmp-server.js';
 import { writeWav } from '../../test/helpers/wav-file.js';
 import type { SetupMessage } from '../contender-protocol.js';
+import { startCopyPublishers, type CopyPublishers } from '../copy-publishers.js';
 import { readCorpusAudio } from '../corpus.js';
 import { cpuAccount, machineBusyCores, ProcessGroupCpu } from '../machine.js';
+import { readThreadCpu, threadCpuBetween, type ThreadCpuMs } from '../thread-cpu.js';
 import { corpusWithPauses } from './live.js';
 
 /** Cores busy during a trial by process: this process (its workers included), its ffmpeg readers, the publishers, nginx. */
@@ -21,7 +23,8 @@ export interface StreamsCpu {
 /**
  * The live trials' streams: the corpus (with pauses) encoded once per stream to AAC in FLV, each
  * starting at its own place so that segments do not all close at once, and a local nginx-rtmp.
- * Publishers send the files by stream copy at real-time pace, so that they take almost no CPU.
+ * One process publishes every file by stream copy at real-time pace (copy-publishers.ts), so that
+ * the publishers take almost no CPU.
  */
 export class RtmpStreams {
 	private constructor(
@@ -47,16 +50,15 @@ export class RtmpStreams {
 		return this.files.map((_, i) => this.server.url('live', `s${i}`));
 	}
 
-	publish(): Publisher[] {
-		return this.files.map((file, i) =>
-			startPublisher({ url: this.urls[i], file, content: 'flv-copy', loops: -1 }),
-		);
+	/** Resolves once every stream is publishing. */
+	publish(): Promise<CopyPublishers> {
+		return startCopyPublishers({ urls: this.urls, files: this.files });
 	}
 
 	/** Starts counting the CPU of this process, the streams' readers, the publishers and nginx. */
-	measure(publishers: readonly Publisher[]): CpuWindow {
+	measure(publishers: CopyPublishers): CpuWindow {
 		const readerPids = () => this.urls.flatMap((url) => ffmpegReadersOf(url));
-		const publisherPids = publishers.map((publisher) => publisher.pid);
+		const publisherPids = [publishers.pid];
 		const nginxPids = this.server.pid === undefined ? [] : [this.server.pid];
 		return new CpuWindow({
 			readers: readerPids,
@@ -78,6 +80,7 @@ export class CpuWindow {
 	private readonly started = performance.now();
 	private readonly machineBefore = cpuAccount();
 	private readonly processBefore = process.cpuUsage();
+	private readonly threadsBefore = readThreadCpu();
 	private readonly counted = new Map<keyof Groups, ProcessGroupCpu>();
 
 	constructor(private readonly groups: Groups) {
@@ -88,9 +91,18 @@ export class CpuWindow {
 		}
 	}
 
-	/** Cores busy since the start: the machine's, and the streams' processes' (StreamsCpu). */
-	finish(): { seconds: number; machine: number; cpu: StreamsCpu } {
+	/**
+	 * Cores busy since the start: the machine's, the streams' processes' (StreamsCpu), and this
+	 * process's by thread role (null without /proc).
+	 */
+	finish(): {
+		seconds: number;
+		machine: number;
+		cpu: StreamsCpu;
+		threads: ThreadCpuMs | null;
+	} {
 		const processCpu = process.cpuUsage(this.processBefore);
+		const threadsAfter = readThreadCpu();
 		const machine = machineBusyCores(this.machineBefore, cpuAccount());
 		const seconds = (performance.now() - this.started) / 1000;
 		const cores = (name: keyof Groups) =>
@@ -104,8 +116,19 @@ export class CpuWindow {
 				publishers: cores('publishers'),
 				nginx: cores('nginx'),
 			},
+			threads:
+				this.threadsBefore && threadsAfter
+					? perSecond(threadCpuBetween(this.threadsBefore, threadsAfter), seconds)
+					: null,
 		};
 	}
+}
+
+/** CPU ms by role over `seconds` as cores busy. */
+function perSecond(spentMs: ThreadCpuMs, seconds: number): ThreadCpuMs {
+	return Object.fromEntries(
+		Object.entries(spentMs).map(([role, ms]) => [role, ms / 1000 / seconds]),
+	) as ThreadCpuMs;
 }
 
 function rotate(audio: Float32Array, start: number): Float32Array {

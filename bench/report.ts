@@ -28,6 +28,7 @@ import { renderSenseVoice } from './sensevoice-report.js';
 import { describeLayout, sameLayout, type BenchResults, type Peak, type Rtf } from './results.js';
 import { AWAY_MS, summaryLines, type SoakRecord } from './soak-verdict.js';
 import { median, quantile } from './stats.js';
+import type { ThreadRole } from './thread-cpu.js';
 
 const fixed = (value: number, digits = 4) => (Number.isFinite(value) ? value.toFixed(digits) : '–');
 const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
@@ -133,7 +134,13 @@ export function renderMarkdown(
 	);
 	if (figures.every((f) => f.threadCpu))
 		add(
-			`| whole pipeline's CPU by thread: recognizers / VAD worker (fbank, FSMN-VAD, punctuation) / main + V8 | ${figures.map(({ threadCpu: t }) => `${fixed(t!.recognizers)} / ${fixed(t!['vad worker'])} / ${fixed(t!.main + t!.other)}`).join(' | ')} |`,
+			`| whole pipeline's CPU by thread: recognizers / VAD worker (fbank, FSMN-VAD, punctuation) / main + V8 | ${figures
+				.map(({ threadCpu }) =>
+					threadGroups(threadCpu!)
+						.map((cpu) => fixed(cpu))
+						.join(' / '),
+				)
+				.join(' | ')} |`,
 			`| CPU off the recognizer threads ÷ Paraformer alone's CPU | ${figures.map((f) => percent(f.offRecognizersCpu)).join(' | ')} |`,
 		);
 	add(
@@ -423,21 +430,25 @@ function coresBusy(trial: LiveTrial): string {
 		.join(' / ');
 }
 
+/** Thread roles as the report groups them: recognizers, VAD worker, main + other. */
+function threadGroups(byRole: Record<ThreadRole, number>): [number, number, number] {
+	return [byRole.recognizers, byRole['vad worker'], byRole.main + byRole.other];
+}
+
 /** The pipeline process's cores by thread role in a trial, where measured. */
 function pipelineByThread(trial: LiveTrial): string {
-	const threads = trial.pipelineThreads;
-	if (!threads) return '–';
-	return [threads.recognizers, threads['vad worker'], threads.main + threads.other]
+	if (!trial.pipelineThreads) return '–';
+	return threadGroups(trial.pipelineThreads)
 		.map((cores) => cores.toFixed(2))
 		.join(' / ');
 }
 
 /** What the pipeline process spent per stream-second live, by thread role, where measured. */
 function livePerStream(trial: LiveTrial): string {
-	const threads = trial.pipelineThreads;
-	if (!threads || !trial.cpu) return '';
+	if (!trial.pipelineThreads || !trial.cpu) return '';
 	const perStream = (cores: number) => (cores / trial.streams).toFixed(4);
-	return `; live, the pipeline process spent ${perStream(trial.cpu.pipeline)} CPU per stream-second (recognizers ${perStream(threads.recognizers)}, VAD worker ${perStream(threads['vad worker'])}, main + other ${perStream(threads.main + threads.other)})`;
+	const [recognizers, vadWorker, mainAndOther] = threadGroups(trial.pipelineThreads).map(perStream);
+	return `; live, the pipeline process spent ${perStream(trial.cpu.pipeline)} CPU per stream-second (recognizers ${recognizers}, VAD worker ${vadWorker}, main + other ${mainAndOther})`;
 }
 
 /** What the measurements pointed at, what was changed, and what is left. */

@@ -9,6 +9,9 @@ export const THREAD_ROLES: readonly ThreadRole[] = ['recognizers', 'vad worker',
 
 export type ThreadCpuMs = Record<ThreadRole, number>;
 
+/** Cores busy by thread role over a window: ThreadCpuMs ÷ its length. */
+export type ThreadCores = Record<ThreadRole, number>;
+
 /** Linux keeps this many bytes of a thread's name ("rtmp-asr recogn" for every recognizer). */
 const THREAD_NAME_BYTES = 15;
 

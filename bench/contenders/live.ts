@@ -7,7 +7,7 @@ import type { Layout, Precision, SetupMessage } from '../contender-protocol.js';
 import { readCorpusAudio } from '../corpus.js';
 import { cpuAccount, machineBusyCores } from '../machine.js';
 import { quantile } from '../stats.js';
-import type { ThreadCpuMs } from '../thread-cpu.js';
+import type { ThreadCores } from '../thread-cpu.js';
 import type { Contender } from './contender.js';
 import { pipelineConfig } from './pipeline.js';
 import { CHUNK_SAMPLES } from './vad.js';
@@ -45,7 +45,7 @@ export interface LiveTrial {
 	 */
 	cpu?: { pipeline: number; readers: number; publishers: number; nginx: number };
 	/** Through RTMP, the pipeline process's cores busy by thread role. Absent in older results. */
-	pipelineThreads?: ThreadCpuMs;
+	pipelineThreads?: ThreadCores;
 	/** 'worker': audio handed to the inference worker directly; 'rtmp': publisher → nginx-rtmp → ffmpeg → LivePipeline. */
 	path: 'worker' | 'rtmp';
 	/** Whether sentences were recognized during their trailing silence (LivePipeline's earlyRecognition). */

@@ -9,7 +9,12 @@ import type { SetupMessage } from '../contender-protocol.js';
 import { startCopyPublishers, type CopyPublishers } from '../copy-publishers.js';
 import { readCorpusAudio } from '../corpus.js';
 import { cpuAccount, machineBusyCores, ProcessGroupCpu } from '../machine.js';
-import { readThreadCpu, threadCpuBetween, type ThreadCpuMs } from '../thread-cpu.js';
+import {
+	readThreadCpu,
+	threadCpuBetween,
+	type ThreadCores,
+	type ThreadCpuMs,
+} from '../thread-cpu.js';
 import { corpusWithPauses } from './live.js';
 
 /** Cores busy during a trial by process: this process (its workers included), its ffmpeg readers, the publishers, nginx. */
@@ -99,7 +104,7 @@ export class CpuWindow {
 		seconds: number;
 		machine: number;
 		cpu: StreamsCpu;
-		threads: ThreadCpuMs | null;
+		threads: ThreadCores | null;
 	} {
 		const processCpu = process.cpuUsage(this.processBefore);
 		const threadsAfter = readThreadCpu();
@@ -125,10 +130,10 @@ export class CpuWindow {
 }
 
 /** CPU ms by role over `seconds` as cores busy. */
-function perSecond(spentMs: ThreadCpuMs, seconds: number): ThreadCpuMs {
+function perSecond(spentMs: ThreadCpuMs, seconds: number): ThreadCores {
 	return Object.fromEntries(
 		Object.entries(spentMs).map(([role, ms]) => [role, ms / 1000 / seconds]),
-	) as ThreadCpuMs;
+	) as ThreadCores;
 }
 
 function rotate(audio: Float32Array, start: number): Float32Array {

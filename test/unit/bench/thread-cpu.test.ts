@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Worker } from 'node:worker_threads';
-import { aroundMeetsGoal, groupFigures } from '../../../bench/findings.js';
+import { aroundBesidesVad, aroundMeetsGoal, groupFigures } from '../../../bench/findings.js';
 import type { ModelGroup } from '../../../bench/results.js';
 import { readThreadCpu, threadCpuBetween } from '../../../bench/thread-cpu.js';
 import { workerThreadName } from '../../../engine/runtime/worker-channel.js';
@@ -55,4 +55,17 @@ test('the threads off the recognizers past 5 % fail the goal even when the total
 	assert.equal(aroundMeetsGoal(figures), false);
 	assert.equal(aroundMeetsGoal(groupFigures(group(0.0008, 0.0204))), true);
 	assert.equal(aroundMeetsGoal(groupFigures(group(0.0008, 0.0215))), false);
+});
+
+test('the rest of the engine is what the threads off the recognizers spend beyond the VAD stage alone', () => {
+	const figures = [groupFigures(group(0.002, 0.0204))];
+	const vadStage = { stage: 'VAD (backlog)' as const, precision: 'fp32' as const, note: '' };
+	const [share] = aroundBesidesVad(
+		{ stages: [{ ...vadStage, rtf: { wall: [0.0012], cpu: [0.0012, 0.0014, 0.0013] } }] },
+		figures,
+	);
+	assert.equal(share.layout, '1 thread');
+	assert.ok(Math.abs(share.vad - 0.065) < 1e-9, `VAD ${share.vad}`);
+	assert.ok(Math.abs(share.rest - 0.035) < 1e-9, `rest ${share.rest}`);
+	assert.deepEqual(aroundBesidesVad({ stages: [] }, figures), []);
 });

@@ -293,9 +293,17 @@ export function renderMarkdown(
 	const viaRtmp = results.live.some((series) =>
 		series.trials.some((trial) => trial.path === 'rtmp'),
 	);
+	const cpuFromMs = Math.max(
+		0,
+		...results.live.flatMap((series) => series.trials.map((trial) => trial.cpuFromMs ?? 0)),
+	);
+	const cpuWindow =
+		cpuFromMs > 0
+			? `over the trial from ${(cpuFromMs / 1000).toFixed(0)} s in, once the streams have closed their first segments`
+			: 'over the trial';
 	add(
 		viaRtmp
-			? `Streams as users run them: an RTMP publisher per stream, all in one process (bench/copy-publishers.ts: AAC encoded once beforehand and sent by stream copy at real-time pace, each frame when its time comes as ffmpeg -re -c copy sends it, each stream starting elsewhere in the corpus with 1 s pauses between files) to a local nginx-rtmp, one LivePipeline per stream (its own ffmpeg reader, VAD, recognition queue, early recognition on) sharing the process's workers (VAD and punctuation; one recognizer on two threads, or two on one thread each). Latency: LivePipeline's 'segment' event (the VAD closed a segment, after its 800 ms of trailing silence) to the 'sentence' event. Audio lag: the delay from a segment's end (in stream time, from the sentence's own latencyMs) to the VAD closing it is the VAD's trailing silence plus how late the audio got there (ffmpeg, the worker's queue); beyond the trial's fastest close, it is the lag. The publishers share the cores but, copying from one process, take little CPU (an ffmpeg per stream took about twice theirs and nginx's together); the CPU of the pipeline process (its workers included), its ffmpeg readers, the publishers and nginx is measured apart (utime + stime from /proc/<pid>/stat over the trial), and the reader's per stream.`
+			? `Streams as users run them: an RTMP publisher per stream, all in one process (bench/copy-publishers.ts: AAC encoded once beforehand and sent by stream copy at real-time pace, each frame when its time comes as ffmpeg -re -c copy sends it, each stream starting elsewhere in the corpus with 1 s pauses between files) to a local nginx-rtmp, one LivePipeline per stream (its own ffmpeg reader, VAD, recognition queue, early recognition on) sharing the process's workers (VAD and punctuation; one recognizer on two threads, or two on one thread each). Latency: LivePipeline's 'segment' event (the VAD closed a segment, after its 800 ms of trailing silence) to the 'sentence' event. Audio lag: the delay from a segment's end (in stream time, from the sentence's own latencyMs) to the VAD closing it is the VAD's trailing silence plus how late the audio got there (ffmpeg, the worker's queue); beyond the trial's fastest close, it is the lag. The publishers share the cores but, copying from one process, take little CPU (an ffmpeg per stream took about twice theirs and nginx's together); the CPU of the pipeline process (its workers included), its ffmpeg readers, the publishers and nginx is measured apart (utime + stime from /proc/<pid>/stat ${cpuWindow}), and the reader's per stream.`
 			: `Streams at real-time pace (100 ms chunks every 100 ms, each stream starting elsewhere in the corpus) handed to the inference worker as LivePipeline does after ffmpeg — VAD, recognition queue, Paraformer, punctuation — two threads (nginx with the RTMP module was not installed: ffmpeg and the network are not in these figures; ffmpeg adds ~0.3 s steady delay on RTMP, see REFERENCE.md). Latency: from the VAD closing a segment (after its 800 ms of trailing silence) to the recognized, punctuated text. Audio lag: a chunk's due time to the worker's answer.`,
 	);
 	const repeatsBest = results.live.some(

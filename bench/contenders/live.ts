@@ -46,6 +46,8 @@ export interface LiveTrial {
 	cpu?: { pipeline: number; readers: number; publishers: number; nginx: number };
 	/** Through RTMP, the pipeline process's cores busy by thread role. Absent in older results. */
 	pipelineThreads?: ThreadCores;
+	/** Through RTMP, how far into the trial the CPU figures start (steady state); absent: from its start. */
+	cpuFromMs?: number;
 	/** 'worker': audio handed to the inference worker directly; 'rtmp': publisher → nginx-rtmp → ffmpeg → LivePipeline. */
 	path: 'worker' | 'rtmp';
 	/** Whether sentences were recognized during their trailing silence (LivePipeline's earlyRecognition). */

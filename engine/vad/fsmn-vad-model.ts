@@ -56,6 +56,8 @@ export class FsmnVadModel {
 	readonly classes: number;
 	private readonly session: Session;
 	private readonly cacheDims: readonly number[];
+	/** Floats in one stream's cache tensor. */
+	private readonly cacheSize: number;
 	private readonly featureDim: number;
 	/** Whether several streams' calls may share a run: the export's batch dimension could be freed and gives the same results. */
 	private batchable = false;
@@ -78,6 +80,7 @@ export class FsmnVadModel {
 		this.options = options;
 		this.classes = classes;
 		this.cacheDims = cacheDims;
+		this.cacheSize = cacheDims.reduce((product, dim) => product * dim, 1);
 		this.featureDim = frontend.numMelBins * frontend.lfrM;
 	}
 
@@ -177,10 +180,9 @@ export class FsmnVadModel {
 
 	/** The cache of a stream that has not started: zeros. */
 	createCache(): FsmnVadCache {
-		const size = this.cacheDims.reduce((product, dim) => product * dim, 1);
 		return Array.from(
 			{ length: CACHE_COUNT },
-			() => new ort.Tensor('float32', new Float32Array(size), this.cacheDims),
+			() => new ort.Tensor('float32', new Float32Array(this.cacheSize), this.cacheDims),
 		);
 	}
 
@@ -287,7 +289,7 @@ export class FsmnVadModel {
 		const feeds: Record<string, ort.Tensor> = {
 			speech: new ort.Tensor('float32', speech, [batch, rows, this.featureDim]),
 		};
-		const cacheSize = this.cacheDims.reduce((product, dim) => product * dim, 1);
+		const { cacheSize } = this;
 		for (let i = 0; i < CACHE_COUNT; i++) {
 			const stacked = new Float32Array(batch * cacheSize);
 			calls.forEach((call, b) => stacked.set(call.cache[i].data as Float32Array, b * cacheSize));

@@ -34,7 +34,7 @@ export function describeMachine(): Machine {
 	const cpuinfo = readFileSync('/proc/cpuinfo', 'utf8');
 	const flags = new Set((cpuinfo.match(/^flags\s*:(.*)$/m)?.[1] ?? '').trim().split(/\s+/));
 	return {
-		cpuModel: cpuinfo.match(/^model name\s*:\s*(.*)$/m)?.[1] ?? cpus()[0]?.model ?? 'unknown',
+		cpuModel: cpuModelOf(cpuinfo),
 		cores: cpus().length,
 		simd: SIMD_FLAGS.filter((flag) => flags.has(flag)),
 		memoryGiB: Math.round(totalmem() / 2 ** 30),
@@ -45,6 +45,18 @@ export function describeMachine(): Machine {
 		gitCommit: gitCommit(),
 		date: new Date().toISOString(),
 	};
+}
+
+/**
+ * Virtual machines often name only the vendor line ("AMD EPYC"), which hides the generation whose
+ * kernels differ (Zen 4 has no AVX-VNNI, Zen 5 has): the family and model numbers tell them apart.
+ */
+function cpuModelOf(cpuinfo: string): string {
+	const field = (name: string) => cpuinfo.match(new RegExp(`^${name}\\s*:\\s*(.*)$`, 'm'))?.[1];
+	const name = field('model name') ?? cpus()[0]?.model ?? 'unknown';
+	const family = field('cpu family');
+	const model = field('model');
+	return family && model ? `${name} (family ${family} model ${model})` : name;
 }
 
 /** Busy CPU time of the whole machine and of this process tree, to tell how much others took. */

@@ -53,10 +53,21 @@ export function sustainedStreams(trials: readonly LiveTrial[]): number {
 }
 
 /**
+ * How close the search brings the best count kept and the least count failed before it stops
+ * halving: within a tenth of the best, so that its fraction of the throughput bound is known to
+ * a tenth (three steps from an estimate a third off leave a gap of about 15 %).
+ */
+export const RESOLUTION = 0.1;
+
+/** Halvings beyond the search's steps while the gap is wider than the resolution. */
+const EXTRA_STEPS = 2;
+
+/**
  * The stream count to try next: after one stream, the estimate from the pipeline's real-time factor;
  * then up by a third while it keeps up, down by 40 % while it does not, halving the gap once
- * both sides are known; then the best count again while it has held only once (at most
- * CONFIRMATIONS repeats); null when done.
+ * both sides are known (`steps` counts after the estimate, up to EXTRA_STEPS more while the gap is
+ * wider than RESOLUTION); the best count again while it has held only once (at most CONFIRMATIONS
+ * repeats), and halving again below it if a repeat fails; null when done.
  */
 export function nextStreamCount(
 	trials: readonly LiveTrial[],
@@ -67,7 +78,12 @@ export function nextStreamCount(
 	const { kept, failed } = countsByOutcome(trials);
 	const best = Math.max(0, ...kept);
 	const worst = Math.min(Number.POSITIVE_INFINITY, ...failed);
-	if (trials.length < steps + 2) {
+	const counts = new Set(trials.map((trial) => trial.streams)).size;
+	const repeats = trials.length - counts;
+	// Counts tried after one stream and the estimate; a failed repeat can reopen a wide gap below.
+	const searched = counts - 2;
+	const gapWide = worst - best > Math.max(1, Math.ceil(best * RESOLUTION));
+	if (searched < steps || (steps > 0 && gapWide && searched < steps + EXTRA_STEPS)) {
 		let next: number;
 		if (worst === Number.POSITIVE_INFINITY) next = Math.ceil(best * 1.33);
 		else if (best <= 1) next = Math.max(2, Math.floor(worst * 0.6));
@@ -75,7 +91,5 @@ export function nextStreamCount(
 		if (next > best && next < worst && !trials.some((trial) => trial.streams === next)) return next;
 	}
 	const triedAtBest = trials.filter((trial) => trial.streams === best).length;
-	return steps > 0 && best > 1 && triedAtBest === 1 && trials.length < steps + 2 + CONFIRMATIONS
-		? best
-		: null;
+	return steps > 0 && best > 1 && triedAtBest === 1 && repeats < CONFIRMATIONS ? best : null;
 }

@@ -33,22 +33,51 @@ function search(outcomes: Record<number, boolean[]>, estimate: number, steps: nu
 
 test('the search tries its best count again before taking it', () => {
 	const { tried, sustained } = search(
-		{ 1: [true], 76: [false], 45: [true, true], 60: [false], 52: [false] },
+		{ 1: [true], 76: [false], 45: [true], 60: [false], 52: [false], 48: [true, true] },
 		76,
 		3,
 	);
-	assert.deepEqual(tried, [1, 76, 45, 60, 52, 45]);
-	assert.equal(sustained, 45);
+	assert.deepEqual(tried, [1, 76, 45, 60, 52, 48, 48]);
+	assert.equal(sustained, 48);
 });
 
 test('a best count that fails its repeat gives way to the next one down, repeated too', () => {
 	const { tried, sustained } = search(
-		{ 1: [true], 77: [false], 46: [true, true], 61: [true, false], 69: [false] },
+		{ 1: [true], 77: [false], 46: [true, true], 61: [true, false], 69: [false], 65: [false], 53: [false] },
 		77,
 		3,
 	);
-	assert.deepEqual(tried, [1, 77, 46, 61, 69, 61, 46]);
+	assert.deepEqual(tried, [1, 77, 46, 61, 69, 65, 61, 53, 46]);
 	assert.equal(sustained, 46);
+});
+
+test('the search halves the gap past its steps until it is within a tenth of the best count', () => {
+	const { tried, sustained } = search(
+		{ 1: [true], 69: [false], 41: [true], 55: [false], 48: [true], 51: [true, true] },
+		69,
+		3,
+	);
+	assert.deepEqual(tried, [1, 69, 41, 55, 48, 51, 51]);
+	assert.equal(sustained, 51);
+});
+
+test('the search stops halving after two steps past its own, however wide the gap', () => {
+	const { tried } = search(
+		{ 1: [true], 200: [false], 120: [true, true], 160: [false], 140: [false] },
+		200,
+		1,
+	);
+	assert.deepEqual(tried, [1, 200, 120, 160, 140, 120]);
+});
+
+test('a failed repeat with nothing kept below it searches down again', () => {
+	const { tried, sustained } = search(
+		{ 1: [true], 30: [true, false], 40: [false], 35: [false], 32: [false], 18: [true], 24: [true, true] },
+		30,
+		3,
+	);
+	assert.deepEqual(tried, [1, 30, 40, 35, 32, 30, 18, 24, 24]);
+	assert.equal(sustained, 24);
 });
 
 test('a quick search neither bisects nor repeats', () => {

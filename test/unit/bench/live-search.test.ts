@@ -43,7 +43,15 @@ test('the search tries its best count again before taking it', () => {
 
 test('a best count that fails its repeat gives way to the next one down, repeated too', () => {
 	const { tried, sustained } = search(
-		{ 1: [true], 77: [false], 46: [true, true], 61: [true, false], 69: [false], 65: [false], 53: [false] },
+		{
+			1: [true],
+			77: [false],
+			46: [true, true],
+			61: [true, false],
+			69: [false],
+			65: [false],
+			53: [false],
+		},
 		77,
 		3,
 	);
@@ -72,7 +80,15 @@ test('the search stops halving after two steps past its own, however wide the ga
 
 test('a failed repeat with nothing kept below it searches down again', () => {
 	const { tried, sustained } = search(
-		{ 1: [true], 30: [true, false], 40: [false], 35: [false], 32: [false], 18: [true], 24: [true, true] },
+		{
+			1: [true],
+			30: [true, false],
+			40: [false],
+			35: [false],
+			32: [false],
+			18: [true],
+			24: [true, true],
+		},
 		30,
 		3,
 	);

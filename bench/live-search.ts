@@ -57,7 +57,7 @@ export function sustainedStreams(trials: readonly LiveTrial[]): number {
  * halving: within a tenth of the best, so that its fraction of the throughput bound is known to
  * a tenth (three steps from an estimate a third off leave a gap of about 15 %).
  */
-export const RESOLUTION = 0.1;
+const RESOLUTION = 0.1;
 
 /** Halvings beyond the search's steps while the gap is wider than the resolution. */
 const EXTRA_STEPS = 2;

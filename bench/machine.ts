@@ -32,7 +32,7 @@ const SIMD_FLAGS = [
 
 export function describeMachine(): Machine {
 	const cpuinfo = readFileSync('/proc/cpuinfo', 'utf8');
-	const flags = new Set((cpuinfo.match(/^flags\s*:(.*)$/m)?.[1] ?? '').trim().split(/\s+/));
+	const flags = new Set((cpuinfoField(cpuinfo, 'flags') ?? '').trim().split(/\s+/));
 	return {
 		cpuModel: cpuModelOf(cpuinfo),
 		cores: cpus().length,
@@ -52,11 +52,15 @@ export function describeMachine(): Machine {
  * kernels differ (Zen 4 has no AVX-VNNI, Zen 5 has): the family and model numbers tell them apart.
  */
 function cpuModelOf(cpuinfo: string): string {
-	const field = (name: string) => cpuinfo.match(new RegExp(`^${name}\\s*:\\s*(.*)$`, 'm'))?.[1];
-	const name = field('model name') ?? cpus()[0]?.model ?? 'unknown';
-	const family = field('cpu family');
-	const model = field('model');
+	const name = cpuinfoField(cpuinfo, 'model name') ?? cpus()[0]?.model ?? 'unknown';
+	const family = cpuinfoField(cpuinfo, 'cpu family');
+	const model = cpuinfoField(cpuinfo, 'model');
 	return family && model ? `${name} (family ${family} model ${model})` : name;
+}
+
+/** The first CPU's value of a /proc/cpuinfo field. */
+function cpuinfoField(cpuinfo: string, name: string): string | undefined {
+	return cpuinfo.match(new RegExp(`^${name}\\s*:\\s*(.*)$`, 'm'))?.[1];
 }
 
 /** Busy CPU time of the whole machine and of this process tree, to tell how much others took. */

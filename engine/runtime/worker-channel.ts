@@ -2,7 +2,13 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { EngineError } from '../errors.js';
 import { BusyShare } from './busy-share.js';
-import { deserializeError, type WorkerResponse, type WorkerRole } from './inference-protocol.js';
+import {
+	deserializeError,
+	serializeError,
+	type WorkerResponse,
+	type WorkerRole,
+} from './inference-protocol.js';
+import { MessageBatch } from './message-batch.js';
 import {
 	requestHandler,
 	type RequestBody,
@@ -42,6 +48,9 @@ export class WorkerChannel {
 	private readonly busy = new BusyShare(BUSY_TIME_CONSTANT_MS);
 	private terminating = false;
 	private keepsProcessAlive = true;
+	private readonly outbox = new MessageBatch<WorkerRequest>((requests, transfer) =>
+		this.post(requests, transfer),
+	);
 
 	constructor(
 		readonly role: WorkerRole,
@@ -72,9 +81,9 @@ export class WorkerChannel {
 				retried: false,
 			});
 			this.updateBusy();
-			this.worker.postMessage(
+			this.outbox.add(
 				{ ...body, id } satisfies WorkerRequest,
-				requestHandler(this.role, body.type)?.transfer?.(body) ?? [],
+				requestHandler(this.role, body.type)?.transfer?.(body),
 			);
 		});
 	}
@@ -100,7 +109,8 @@ export class WorkerChannel {
 		if (this.terminating) return;
 		this.terminating = true;
 		const worker = this.worker;
-		worker.postMessage({ id: this.nextId++, type: 'shutdown' } satisfies WorkerRequest);
+		this.outbox.add({ id: this.nextId++, type: 'shutdown' });
+		this.outbox.flush();
 		const stuck = setTimeout(() => void worker.terminate(), SHUTDOWN_GRACE_MS);
 		await this.exited;
 		clearTimeout(stuck);
@@ -123,13 +133,24 @@ export class WorkerChannel {
 			name: workerThreadName(this.name),
 		});
 		this.exited = new Promise((resolve) => worker.once('exit', () => resolve()));
-		worker.on('message', (response: WorkerResponse) => this.settle(response));
+		worker.on('message', (responses: WorkerResponse[]) => {
+			for (const response of responses) this.settle(response);
+		});
 		worker.on('error', (error) => this.restart(worker, error.message));
 		worker.on('exit', (code) => {
 			if (!this.terminating) this.restart(worker, `exit code ${code}`);
 		});
 		if (!this.keepsProcessAlive) worker.unref();
 		return worker;
+	}
+
+	/** A batch the worker cannot be sent (a buffer already moved, say) fails its calls, not the process. */
+	private post(requests: WorkerRequest[], transfer: ArrayBuffer[]): void {
+		try {
+			this.worker.postMessage(requests, transfer);
+		} catch (error) {
+			for (const { id } of requests) this.settle({ id, ok: false, error: serializeError(error) });
+		}
 	}
 
 	private settle(response: WorkerResponse): void {
@@ -144,6 +165,8 @@ export class WorkerChannel {
 	private restart(crashed: Worker, reason: string): void {
 		if (this.worker !== crashed || this.terminating) return;
 		void crashed.terminate();
+		// Requests not posted yet were meant for the crashed worker: they are retried or failed below.
+		this.outbox.discard();
 		this.worker = this.spawn();
 		const lost = new EngineError(
 			'WORKER_FAILED',
@@ -164,7 +187,7 @@ export class WorkerChannel {
 				const id = this.nextId++;
 				this.inFlight.set(id, { ...call, retried: true });
 				this.updateBusy();
-				this.worker.postMessage({ ...call.body, id });
+				this.outbox.add({ ...call.body, id });
 			}
 		});
 	}

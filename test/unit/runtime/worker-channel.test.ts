@@ -68,8 +68,57 @@ test("what a request moves to the worker comes from its role's table: audio samp
 	const { channel: vad } = channel('first worker', 'vad');
 	const samples = new Float32Array(1600);
 	try {
-		assert.equal(await vad.call({ type: 'audio', streamId: 's', samples }), null);
+		assert.deepEqual(await vad.call({ type: 'audio', streamId: 's', samples }), {
+			requestsInMessage: 1,
+		});
 		assert.equal(samples.length, 0, 'the samples were moved to the worker');
+	} finally {
+		await vad.terminate();
+	}
+});
+
+test("the streams' audio sent on one tick reaches the worker in one message, and each call gets its own answer", async () => {
+	const { channel: vad } = channel('first worker', 'vad');
+	const chunks = [new Float32Array(1600), new Float32Array(800), new Float32Array(3200)];
+	try {
+		const answers = await Promise.all(
+			chunks.map((samples, i) => vad.call({ type: 'audio', streamId: `s${i}`, samples })),
+		);
+		assert.deepEqual(answers, [
+			{ requestsInMessage: 3 },
+			{ requestsInMessage: 3 },
+			{ requestsInMessage: 3 },
+		]);
+		assert.deepEqual(
+			chunks.map((samples) => samples.length),
+			[0, 0, 0],
+			'every chunk was moved',
+		);
+		const later = await vad.call({ type: 'audio', streamId: 's0', samples: new Float32Array(1) });
+		assert.deepEqual(later, { requestsInMessage: 1 }, 'a later tick goes in a message of its own');
+	} finally {
+		await vad.terminate();
+	}
+});
+
+test('a message the worker cannot be sent fails its calls with a clear error, and the channel keeps going', async () => {
+	const { channel: vad } = channel('first worker', 'vad');
+	const samples = new Float32Array(1600);
+	try {
+		// The same buffer moved twice in one message: postMessage refuses the whole message.
+		const sameBufferTwice = [
+			vad.call({ type: 'audio', streamId: 's', samples }),
+			vad.call({ type: 'audio', streamId: 's', samples }),
+		];
+		for (const call of sameBufferTwice)
+			await assert.rejects(call, (error: Error) => {
+				assert.match(error.message, /^Inference failed: /);
+				return true;
+			});
+		assert.deepEqual(
+			await vad.call({ type: 'audio', streamId: 's', samples: new Float32Array(1) }),
+			{ requestsInMessage: 1 },
+		);
 	} finally {
 		await vad.terminate();
 	}

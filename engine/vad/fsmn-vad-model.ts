@@ -16,6 +16,7 @@ import {
 	type Session,
 	type SessionOptions,
 } from '../onnx/onnx-session.js';
+import { ScratchFloats } from '../onnx/scratch-floats.js';
 import { loadVadOptions, type VadOptions } from './vad-options.js';
 
 const WHAT = 'FSMN-VAD model';
@@ -63,6 +64,7 @@ export class FsmnVadModel {
 	private batchable = false;
 	private pending: PendingRun[] = [];
 	private sessionRuns = 0;
+	private readonly scratch = new ScratchFloats();
 
 	private constructor(
 		modelPath: string,
@@ -225,7 +227,7 @@ export class FsmnVadModel {
 	private async runTogether(calls: readonly PendingRun[]): Promise<FsmnVadOutput[]> {
 		const dim = this.featureDim;
 		const lengths = [...new Set(calls.map((call) => call.rows))].sort((a, b) => a - b);
-		const probabilities = calls.map((call) => new Float32Array(call.rows * this.classes));
+		const probabilities: (Float32Array | undefined)[] = calls.map(() => undefined);
 		const caches = calls.map((call) => call.cache);
 		let done = 0;
 		for (const length of lengths) {
@@ -240,13 +242,18 @@ export class FsmnVadModel {
 					? [await this.runOne(parts[0].features, parts[0].cache)]
 					: await this.runBatch(parts, length - done);
 			open.forEach((i, k) => {
-				probabilities[i].set(outputs[k].probabilities, done * this.classes);
+				// A call whose rows all ran here keeps them where the run left them.
+				if (done === 0 && calls[i].rows === length) probabilities[i] = outputs[k].probabilities;
+				else {
+					probabilities[i] ??= new Float32Array(calls[i].rows * this.classes);
+					probabilities[i].set(outputs[k].probabilities, done * this.classes);
+				}
 				caches[i] = outputs[k].cache;
 			});
 			done = length;
 		}
 		return calls.map((call, i) => ({
-			probabilities: probabilities[i],
+			probabilities: probabilities[i] ?? new Float32Array(0),
 			rows: call.rows,
 			classes: this.classes,
 			cache: caches[i],
@@ -284,21 +291,29 @@ export class FsmnVadModel {
 	): Promise<FsmnVadOutput[]> {
 		this.sessionRuns++;
 		const batch = calls.length;
-		const speech = new Float32Array(batch * rows * this.featureDim);
+		const { cacheSize } = this;
+		const inputs = this.scratch.acquire([
+			batch * rows * this.featureDim,
+			...Array.from({ length: CACHE_COUNT }, () => batch * cacheSize),
+		]);
+		const [speech, ...stackedCaches] = inputs;
 		calls.forEach((call, b) => speech.set(call.features, b * call.features.length));
 		const feeds: Record<string, ort.Tensor> = {
 			speech: new ort.Tensor('float32', speech, [batch, rows, this.featureDim]),
 		};
-		const { cacheSize } = this;
-		for (let i = 0; i < CACHE_COUNT; i++) {
-			const stacked = new Float32Array(batch * cacheSize);
+		stackedCaches.forEach((stacked, i) => {
 			calls.forEach((call, b) => stacked.set(call.cache[i].data as Float32Array, b * cacheSize));
 			feeds[`in_cache${i}`] = new ort.Tensor('float32', stacked, [
 				batch,
 				...this.cacheDims.slice(1),
 			]);
+		});
+		let results: ort.InferenceSession.ReturnType;
+		try {
+			results = await this.session.run(feeds);
+		} finally {
+			this.scratch.release(inputs);
 		}
-		const results = await this.session.run(feeds);
 		const logits = results.logits.data as Float32Array;
 		const classes = results.logits.dims[2];
 		// Each stream's new memory goes into its own cache arrays, which the run has read: at 45

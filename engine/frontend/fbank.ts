@@ -83,17 +83,16 @@ export class OnlineFbank {
 	private computeFrame(start: number, output: Float32Array, outputOffset: number): void {
 		const { frame, frameLength, window, carried } = this;
 		let sum = 0;
-		for (let i = 0; i < frameLength; i++) {
-			const sample = carried[start + i];
-			frame[i] = sample;
-			sum += sample;
-		}
+		for (let i = 0; i < frameLength; i++) sum += carried[start + i];
 		const mean = sum / frameLength;
-		for (let i = 0; i < frameLength; i++) frame[i] -= mean;
-		for (let i = frameLength - 1; i > 0; i--) frame[i] -= PREEMPHASIS * frame[i - 1];
-		frame[0] -= PREEMPHASIS * frame[0];
-		for (let i = 0; i < frameLength; i++) frame[i] *= window[i];
-		frame.fill(0, frameLength);
+		// DC removal, pre-emphasis (the first sample against itself, as Kaldi) and window in one
+		// pass; the frame's zero padding past frameLength is never written.
+		let previous = carried[start] - mean;
+		for (let i = 0; i < frameLength; i++) {
+			const current = carried[start + i] - mean;
+			frame[i] = (current - PREEMPHASIS * previous) * window[i];
+			previous = current;
+		}
 		this.fft.powerSpectrum(frame, this.power);
 		this.melBanks.apply(this.power, this.energies);
 		for (let bin = 0; bin < this.dim; bin++) {

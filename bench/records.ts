@@ -6,7 +6,7 @@ import type { SoakRecord } from './soak-verdict.js';
 
 /**
  * What BENCHMARKS.md reports beside its own run: the soak, which runs apart for hours, and full
- * runs on other CPUs (int8 depends on VNNI), each as its run wrote it.
+ * runs on other CPUs (int8 depends on VNNI) and earlier ones on this CPU, each as its run wrote it.
  */
 export interface Records {
 	soak: SoakRecord | null;

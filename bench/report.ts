@@ -80,8 +80,9 @@ export function renderMarkdown(
 	add('## Targets', '');
 	add(...targetTable([...targets(results), soakTarget(records.soak)]), '');
 	for (const { file, results: other } of records.otherCpus) {
+		const sameCpu = other.machine.cpuModel === results.machine.cpuModel;
 		add(
-			`### On ${other.machine.cpuModel}, ${other.machine.cores} cores (${other.machine.simd.join(', ')})`,
+			`### ${sameCpu ? 'An earlier run on' : 'On'} ${other.machine.cpuModel}, ${other.machine.cores} cores (${other.machine.simd.join(', ')})`,
 			'',
 			`Its own full run on ${other.machine.date.slice(0, 10)} at commit ${other.machine.gitCommit} (${file}; the code of then, other load ${other.othersLoad.toFixed(2)} cores):`,
 			'',

@@ -47,6 +47,11 @@ function countsByOutcome(trials: readonly LiveTrial[]): { kept: number[]; failed
 	return { kept: [...kept], failed: [...failed] };
 }
 
+/** Whether some trial at this count kept up (though another at it failed). */
+function keptOnce(trials: readonly LiveTrial[], streams: number): boolean {
+	return trials.some((trial) => trial.streams === streams && judgeLive(trial).sustained);
+}
+
 /** The most streams every trial at that count kept up with; 0 when none. */
 export function sustainedStreams(trials: readonly LiveTrial[]): number {
 	return Math.max(0, ...countsByOutcome(trials).kept);
@@ -67,7 +72,8 @@ const EXTRA_STEPS = 2;
  * then up by a third while it keeps up, down by 40 % while it does not, halving the gap once
  * both sides are known (`steps` counts after the estimate, up to EXTRA_STEPS more while the gap is
  * wider than RESOLUTION); the best count again while it has held only once (at most CONFIRMATIONS
- * repeats), and halving again below it if a repeat fails; null when done.
+ * repeats). A count that kept up once and failed its repeat is the edge: the search goes on a
+ * tenth below it, not 40 % down. Null when done.
  */
 export function nextStreamCount(
 	trials: readonly LiveTrial[],
@@ -86,7 +92,10 @@ export function nextStreamCount(
 	if (searched < steps || (steps > 0 && gapWide && searched < steps + EXTRA_STEPS)) {
 		let next: number;
 		if (worst === Number.POSITIVE_INFINITY) next = Math.ceil(best * 1.33);
-		else if (best <= 1) next = Math.max(2, Math.floor(worst * 0.6));
+		else if (best <= 1)
+			next = keptOnce(trials, worst)
+				? worst - Math.max(1, Math.ceil(worst * RESOLUTION))
+				: Math.max(2, Math.floor(worst * 0.6));
 		else next = Math.floor((best + worst) / 2);
 		if (next > best && next < worst && !trials.some((trial) => trial.streams === next)) return next;
 	}

@@ -78,7 +78,7 @@ test('the search stops halving after two steps past its own, however wide the ga
 	assert.deepEqual(tried, [1, 200, 120, 160, 140, 120]);
 });
 
-test('a failed repeat with nothing kept below it searches down again', () => {
+test('a failed repeat with nothing kept below it searches on a tenth below it', () => {
 	const { tried, sustained } = search(
 		{
 			1: [true],
@@ -86,14 +86,31 @@ test('a failed repeat with nothing kept below it searches down again', () => {
 			40: [false],
 			35: [false],
 			32: [false],
-			18: [true],
-			24: [true, true],
+			27: [true, true],
 		},
 		30,
 		3,
 	);
-	assert.deepEqual(tried, [1, 30, 40, 35, 32, 30, 18, 24, 24]);
-	assert.equal(sustained, 24);
+	assert.deepEqual(tried, [1, 30, 40, 35, 32, 30, 27, 27]);
+	assert.equal(sustained, 27);
+});
+
+test('below a failed repeat the search goes down 40 % once the tenth below fails too', () => {
+	const { tried, sustained } = search(
+		{
+			1: [true],
+			49: [true, false],
+			66: [false],
+			57: [false],
+			53: [false],
+			44: [false],
+			26: [true, true],
+		},
+		49,
+		3,
+	);
+	assert.deepEqual(tried, [1, 49, 66, 57, 53, 49, 44, 26, 26]);
+	assert.equal(sustained, 26);
 });
 
 test('a quick search neither bisects nor repeats', () => {

@@ -64,6 +64,11 @@ export function sustainedStreams(trials: readonly LiveTrial[]): number {
  */
 const RESOLUTION = 0.1;
 
+/** RESOLUTION of a stream count, in whole streams (at least one). */
+function resolutionAt(streams: number): number {
+	return Math.max(1, Math.ceil(streams * RESOLUTION));
+}
+
 /** Halvings beyond the search's steps while the gap is wider than the resolution. */
 const EXTRA_STEPS = 2;
 
@@ -88,13 +93,13 @@ export function nextStreamCount(
 	const repeats = trials.length - counts;
 	// Counts tried after one stream and the estimate; a failed repeat can reopen a wide gap below.
 	const searched = counts - 2;
-	const gapWide = worst - best > Math.max(1, Math.ceil(best * RESOLUTION));
+	const gapWide = worst - best > resolutionAt(best);
 	if (searched < steps || (steps > 0 && gapWide && searched < steps + EXTRA_STEPS)) {
 		let next: number;
 		if (worst === Number.POSITIVE_INFINITY) next = Math.ceil(best * 1.33);
 		else if (best <= 1)
 			next = keptOnce(trials, worst)
-				? worst - Math.max(1, Math.ceil(worst * RESOLUTION))
+				? worst - resolutionAt(worst)
 				: Math.max(2, Math.floor(worst * 0.6));
 		else next = Math.floor((best + worst) / 2);
 		if (next > best && next < worst && !trials.some((trial) => trial.streams === next)) return next;
